@@ -1,0 +1,35 @@
+#include "datasets/batcher.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+namespace nullmark {
+
+Batcher::Batcher(const Dataset& data, int batch_size, uint64_t seed, bool shuffle)
+    : data_(data), batch_(batch_size), seed_(seed), shuffle_(shuffle), order_(data.size()) {
+  std::iota(order_.begin(), order_.end(), 0u);
+}
+
+void Batcher::start_epoch(long epoch) {
+  std::iota(order_.begin(), order_.end(), 0u);
+  if (!shuffle_) return;
+  // Fisher-Yates with our own index draw: std::shuffle's algorithm differs between libraries.
+  std::mt19937_64 rng(seed_ * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(epoch) + 1);
+  for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng() % i]);
+}
+
+int Batcher::gather(long b, float* x, int32_t* y) const {
+  const size_t begin = static_cast<size_t>(b) * batch_;
+  const size_t end = std::min(order_.size(), begin + batch_);
+  const size_t per = data_.shape.numel();
+#pragma omp parallel for schedule(static)
+  for (size_t i = begin; i < end; ++i) {
+    std::memcpy(x + (i - begin) * per, data_.image(order_[i]), per * sizeof(float));
+    y[i - begin] = data_.labels[order_[i]];
+  }
+  return static_cast<int>(end - begin);
+}
+
+}  // namespace nullmark

@@ -1,0 +1,103 @@
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "experiments/commands/commands.h"
+#include "experiments/evaluate.h"
+#include "experiments/run_setup.h"
+#include "experiments/trainer.h"
+
+namespace nullmark::commands {
+
+namespace {
+std::string model_yaml(const std::string& config_yaml) {
+  YAML::Node n = YAML::Load(config_yaml)["model"];
+  YAML::Emitter e;
+  e << n;
+  return e.c_str();
+}
+}  // namespace
+
+int train(const TrainArgs& a) {
+  std::vector<std::string> overrides = a.overrides;
+  if (!a.output_dir.empty()) overrides.push_back("output_dir=" + a.output_dir);
+  RunSetup s = load_run_setup(a.config, overrides);
+  Network& net = *s.net;
+  std::fprintf(stderr, "%s", net.summary(s.model_name).c_str());
+  std::fprintf(stderr, "data: %zu train / %zu test samples of %s, %d classes; %d threads\n", s.train.size(),
+               s.test.size(), s.train.shape.str().c_str(), s.train.classes, s.threads);
+
+  Optimizer opt(s.train_params.optimizer, net.param_count());
+  long start_epoch = 0, global_step = 0;
+  nlohmann::json history = nlohmann::json::array();
+  const std::string config_yaml = s.resolved_yaml();
+  if (!a.resume.empty()) {
+    Checkpoint c = load_checkpoint(a.resume);
+    if (model_yaml(c.config_yaml) != model_yaml(config_yaml))
+      throw fail(a.resume, ": checkpoint was trained with a different model section than ", a.config);
+    if (c.optimizer_type != s.train_params.optimizer.type)
+      throw fail(a.resume, ": checkpoint used optimizer ", c.optimizer_type, ", the config asks for ",
+                 s.train_params.optimizer.type);
+    if (c.params.size() != net.param_count()) throw fail(a.resume, ": parameter count does not match the model");
+    std::copy(c.params.begin(), c.params.end(), net.params());
+    opt.restore(c.optimizer_steps, c.optimizer_state);
+    start_epoch = c.epoch;
+    global_step = c.global_step;
+    history = c.extra.value("epochs", nlohmann::json::array());
+    std::fprintf(stderr, "resuming from %s after epoch %ld (step %ld)\n", a.resume.c_str(), start_epoch, global_step);
+    if (start_epoch >= s.train_params.epochs) {
+      std::fprintf(stderr, "the checkpoint already completed all %d epochs: nothing to do\n", s.train_params.epochs);
+      return 0;
+    }
+  } else {
+    net.init_params(s.seed);
+  }
+
+  make_dirs(s.output_dir);
+  write_file_atomic(s.output_dir + "/config.yaml", config_yaml);
+  Trainer trainer(net, opt, s.train_params, s.seed);
+  Progress progress(!a.quiet);
+  double total_wall = 0.0;
+  for (const auto& e : history) total_wall += e.value("wall_s", 0.0);
+  for (long epoch = start_epoch; epoch < s.train_params.epochs; ++epoch) {
+    const EpochStats st = trainer.run_epoch(s.train, epoch, global_step, &progress);
+    const EvalResult test = evaluate(net, s.test);
+    total_wall += st.wall_s;
+    std::printf("epoch %ld/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  lr %.2e  %.1fs  %.0f img/s\n",
+                epoch + 1, s.train_params.epochs, st.loss, 100 * st.accuracy, test.loss, 100 * test.accuracy, st.lr,
+                st.wall_s, st.images_per_s);
+    std::fflush(stdout);
+    history.push_back({{"epoch", epoch + 1},
+                       {"train_loss", st.loss},
+                       {"train_accuracy", st.accuracy},
+                       {"test_loss", test.loss},
+                       {"test_accuracy", test.accuracy},
+                       {"lr", st.lr},
+                       {"wall_s", st.wall_s},
+                       {"images_per_s", st.images_per_s}});
+    Checkpoint c;
+    c.config_yaml = config_yaml;
+    c.input_shape = net.input_shape().dims;
+    c.classes = s.train.classes;
+    c.epoch = epoch + 1;
+    c.global_step = global_step;
+    c.optimizer_type = opt.config().type;
+    c.optimizer_steps = opt.steps();
+    c.params.assign(net.params(), net.params() + net.param_count());
+    c.optimizer_state = opt.state();
+    c.extra = {{"epochs", history}};
+    save_checkpoint(s.output_dir + "/model.ckpt", c);
+    nlohmann::json metrics = {{"config", s.config_path},
+                              {"model", s.model_name},
+                              {"threads", s.threads},
+                              {"epochs", history},
+                              {"total_train_wall_s", total_wall},
+                              {"final_test_accuracy", test.accuracy}};
+    write_file_atomic(s.output_dir + "/metrics.json", metrics.dump(2) + "\n");
+  }
+  std::printf("run directory: %s (config.yaml, metrics.json, model.ckpt)\n", s.output_dir.c_str());
+  return 0;
+}
+
+}  // namespace nullmark::commands

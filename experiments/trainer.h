@@ -1,0 +1,51 @@
+// One training step and one epoch of supervised training over the network's flat buffers:
+// forward, fused softmax-cross-entropy + gradient, backward, optimizer step. No allocation in the
+// step: batch buffers are sized once.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "datasets/batcher.h"
+#include "experiments/progress.h"
+#include "nn/lr_schedule.h"
+#include "nn/network.h"
+#include "nn/optimizer.h"
+
+namespace nullmark {
+
+struct TrainParams {
+  int epochs = 10;
+  int batch_size = 128;
+  OptimizerConfig optimizer;
+  LrSchedule schedule;
+  static TrainParams read(ConfigMap cfg);
+};
+
+struct StepResult {
+  double loss = 0.0;  // mean over the batch
+  long correct = 0;
+};
+
+struct EpochStats {
+  double loss = 0.0, accuracy = 0.0, lr = 0.0, wall_s = 0.0, images_per_s = 0.0;
+  long images = 0;
+};
+
+class Trainer {
+ public:
+  Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed);
+  // One optimizer step on (x, y); `global_step` seeds stochastic layers.
+  StepResult step(const float* x, const int32_t* y, int n, long global_step, float lr);
+  // Epoch `epoch` (0-based) of `data`; global_step advances by the number of batches.
+  EpochStats run_epoch(const Dataset& data, long epoch, long& global_step, Progress* progress);
+
+ private:
+  Network& net_;
+  Optimizer& opt_;
+  TrainParams params_;
+  uint64_t seed_;
+  std::vector<float> x_, dlogits_;
+  std::vector<int32_t> y_;
+};
+
+}  // namespace nullmark

@@ -1,0 +1,9 @@
+// Per-channel bias on [N, C, P] tensors (P = spatial size, 1 for dense outputs).
+#pragma once
+#include "kernels/grad_mode.h"
+
+namespace nullmark::cpu {
+void bias_add_forward(int n, int c, int p, const float* b, float* y);  // in place
+// db[c] (+)= sum over n and p of dy[n, c, p]
+void bias_backward(int n, int c, int p, const float* dy, float* db, GradMode mode);
+}  // namespace nullmark::cpu

@@ -1,0 +1,11 @@
+// Flatten [N, C, H, W] -> [N, C*H*W]. NCHW is already row-major in that order, so both directions
+// are copies; the kernel exists so the layer owns a distinct output buffer like every other layer.
+#pragma once
+#include <cstddef>
+
+#include "kernels/grad_mode.h"
+
+namespace nullmark::cpu {
+void flatten_forward(size_t count, const float* x, float* y);
+void flatten_backward(size_t count, const float* dy, float* dx, GradMode mode);
+}  // namespace nullmark::cpu

@@ -1,0 +1,21 @@
+// 2-D max pooling on NCHW. The forward pass records, per output, the flat in-plane index of the
+// winning input (first maximum in scan order), which the backward pass routes the gradient to.
+#pragma once
+#include <cstdint>
+
+#include "kernels/grad_mode.h"
+
+namespace nullmark {
+
+struct MaxPool2dShape {
+  int n = 1, c = 1, h = 1, w = 1;
+  int k = 2, stride = 2;
+  int oh() const { return (h - k) / stride + 1; }
+  int ow() const { return (w - k) / stride + 1; }
+};
+
+namespace cpu {
+void maxpool2d_forward(const MaxPool2dShape& s, const float* x, float* y, int32_t* argmax);
+void maxpool2d_backward(const MaxPool2dShape& s, const int32_t* argmax, const float* dy, float* dx, GradMode mode);
+}  // namespace cpu
+}  // namespace nullmark

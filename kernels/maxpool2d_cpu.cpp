@@ -1,0 +1,42 @@
+#include <cstring>
+
+#include "kernels/maxpool2d.h"
+
+namespace nullmark::cpu {
+
+void maxpool2d_forward(const MaxPool2dShape& s, const float* x, float* y, int32_t* argmax) {
+  const int oh = s.oh(), ow = s.ow();
+#pragma omp parallel for schedule(static)
+  for (long plane = 0; plane < static_cast<long>(s.n) * s.c; ++plane) {
+    const float* xp = x + plane * s.h * s.w;
+    float* yp = y + plane * oh * ow;
+    int32_t* ap = argmax + plane * oh * ow;
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) {
+        int best = (oy * s.stride) * s.w + ox * s.stride;
+        float m = xp[best];
+        for (int i = 0; i < s.k; ++i)
+          for (int j = 0; j < s.k; ++j) {
+            const int idx = (oy * s.stride + i) * s.w + ox * s.stride + j;
+            if (xp[idx] > m) m = xp[idx], best = idx;
+          }
+        yp[oy * ow + ox] = m;
+        ap[oy * ow + ox] = best;
+      }
+  }
+}
+
+void maxpool2d_backward(const MaxPool2dShape& s, const int32_t* argmax, const float* dy, float* dx, GradMode mode) {
+  const int op = s.oh() * s.ow();
+  // Planes are independent, so overlapping windows (stride < k) still sum race-free.
+#pragma omp parallel for schedule(static)
+  for (long plane = 0; plane < static_cast<long>(s.n) * s.c; ++plane) {
+    float* dp = dx + plane * s.h * s.w;
+    if (mode == GradMode::Overwrite) std::memset(dp, 0, sizeof(float) * s.h * s.w);
+    const float* g = dy + plane * op;
+    const int32_t* a = argmax + plane * op;
+    for (int i = 0; i < op; ++i) dp[a[i]] += g[i];
+  }
+}
+
+}  // namespace nullmark::cpu

@@ -1,0 +1,11 @@
+// ReLU. The backward pass reads the forward output y (y > 0 exactly where x > 0), so the
+// layer need not keep its input.
+#pragma once
+#include <cstddef>
+
+#include "kernels/grad_mode.h"
+
+namespace nullmark::cpu {
+void relu_forward(size_t count, const float* x, float* y);
+void relu_backward(size_t count, const float* y, const float* dy, float* dx, GradMode mode);
+}  // namespace nullmark::cpu

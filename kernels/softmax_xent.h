@@ -1,0 +1,20 @@
+// Fused softmax + cross-entropy + gradient, one pass over the logits per sample:
+//   loss_i = w_i * (logsumexp(z_i) - z_i[y_i]),   dz_i = scale * w_i * (softmax(z_i) - onehot(y_i)).
+// Per-sample weights let one call mix clean, null-stamped and true-stamped samples with their own
+// loss weights. The argmax comes for free and gives the running accuracy.
+#pragma once
+#include <cstdint>
+
+namespace nullmark {
+
+struct XentResult {
+  double loss_sum = 0.0;  // sum_i w_i * CE_i
+  long correct = 0;       // samples whose argmax equals the label
+};
+
+namespace cpu {
+// weights may be null (all 1); dlogits may be null (evaluation); predictions may be null.
+XentResult softmax_xent(int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
+                        float* dlogits, int32_t* predictions);
+}  // namespace cpu
+}  // namespace nullmark

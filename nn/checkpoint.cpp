@@ -1,0 +1,118 @@
+#include "nn/checkpoint.h"
+
+#include <cstring>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "common/sha256.h"
+
+namespace nullmark {
+
+namespace {
+constexpr char kMagic[8] = {'N', 'U', 'L', 'L', 'M', 'A', 'R', 'K'};
+
+template <class T>
+void put(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+void put_floats(std::string& out, const std::vector<float>& v) {
+  put<uint64_t>(out, v.size());
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+}
+
+// Bounds-checked reader over the file's bytes.
+struct Reader {
+  const std::string& bytes;
+  const std::string& path;
+  size_t pos = 0;
+  size_t end;
+  void need(size_t n, const char* what) {
+    if (end - pos < n) throw fail(path, ": checkpoint truncated while reading ", what);
+  }
+  template <class T>
+  T get(const char* what) {
+    need(sizeof(T), what);
+    T v;
+    std::memcpy(&v, bytes.data() + pos, sizeof v);
+    pos += sizeof v;
+    return v;
+  }
+  std::vector<float> floats(const char* what) {
+    const uint64_t n = get<uint64_t>(what);
+    if (n > (end - pos) / sizeof(float)) throw fail(path, ": checkpoint truncated while reading ", what);
+    std::vector<float> v(n);
+    std::memcpy(v.data(), bytes.data() + pos, n * sizeof(float));
+    pos += n * sizeof(float);
+    return v;
+  }
+};
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Checkpoint& c) {
+  nlohmann::json h;
+  h["format"] = "nullmark-checkpoint";
+  h["config"] = c.config_yaml;
+  h["input_shape"] = c.input_shape;
+  h["classes"] = c.classes;
+  h["epoch"] = c.epoch;
+  h["global_step"] = c.global_step;
+  h["optimizer"] = {{"type", c.optimizer_type}, {"steps", c.optimizer_steps}};
+  h["extra"] = c.extra;
+  const std::string header = h.dump();
+
+  std::string out(kMagic, sizeof kMagic);
+  put<uint32_t>(out, kCheckpointVersion);
+  put<uint32_t>(out, 0);
+  put<uint64_t>(out, header.size());
+  out += header;
+  put_floats(out, c.params);
+  put_floats(out, c.optimizer_state);
+  const Digest d = sha256(out);
+  out.append(reinterpret_cast<const char*>(d.data()), d.size());
+  write_file_atomic(path, out);
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  const std::string bytes = read_file(path);
+  if (bytes.size() < sizeof kMagic + 16 + 32) throw fail(path, ": not a nullmark checkpoint (file too short)");
+  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    throw fail(path, ": not a nullmark checkpoint (wrong magic bytes)");
+  Reader r{bytes, path, sizeof kMagic, bytes.size() - 32};
+  const uint32_t version = r.get<uint32_t>("version");
+  if (version != kCheckpointVersion)
+    throw fail(path, ": checkpoint format version ", version, " is not supported (this build reads version ",
+               kCheckpointVersion, ")");
+  const Digest want = sha256(bytes.data(), bytes.size() - 32);
+  if (std::memcmp(want.data(), bytes.data() + bytes.size() - 32, 32) != 0)
+    throw fail(path, ": checkpoint is corrupt (SHA-256 checksum mismatch)");
+  r.get<uint32_t>("reserved");
+  const uint64_t hlen = r.get<uint64_t>("header length");
+  r.need(hlen, "header");
+  nlohmann::json h;
+  try {
+    h = nlohmann::json::parse(bytes.substr(r.pos, hlen));
+  } catch (const nlohmann::json::exception& e) {
+    throw fail(path, ": checkpoint header is not valid JSON (", e.what(), ")");
+  }
+  r.pos += hlen;
+  Checkpoint c;
+  try {
+    c.config_yaml = h.at("config").get<std::string>();
+    c.input_shape = h.at("input_shape").get<std::vector<int>>();
+    c.classes = h.at("classes").get<int>();
+    c.epoch = h.at("epoch").get<long>();
+    c.global_step = h.at("global_step").get<long>();
+    c.optimizer_type = h.at("optimizer").at("type").get<std::string>();
+    c.optimizer_steps = h.at("optimizer").at("steps").get<long>();
+    c.extra = h.value("extra", nlohmann::json::object());
+  } catch (const nlohmann::json::exception& e) {
+    throw fail(path, ": checkpoint header is missing a field (", e.what(), ")");
+  }
+  c.params = r.floats("parameters");
+  c.optimizer_state = r.floats("optimizer state");
+  if (r.pos != r.end) throw fail(path, ": checkpoint has ", r.end - r.pos, " unexpected trailing bytes");
+  return c;
+}
+
+}  // namespace nullmark

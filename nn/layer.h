@@ -1,0 +1,60 @@
+// Base class of all layers. A layer holds its configuration and shapes and dispatches to kernels;
+// it does no arithmetic itself. The public forward/backward check shapes, device and parameter
+// binding, then call the implementation.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "kernels/grad_mode.h"
+#include "nn/tensor.h"
+
+namespace nullmark {
+
+struct LayerContext {
+  bool training = false;
+  uint64_t seed = 0;   // run seed, for stochastic layers (dropout)
+  uint64_t step = 0;   // global training step, so masks differ per step but replay on resume
+  float* workspace = nullptr;  // shared scratch, at least max workspace_floats() over layers
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual std::string type() const = 0;
+  // Human-readable settings for the summary table, e.g. "16@5x5 s1 p0".
+  virtual std::string describe() const { return ""; }
+
+  // Fixes the input shape and returns the output shape; throws if the input does not fit.
+  Shape build(const Shape& in);
+  const Shape& input_shape() const { return in_; }
+  const Shape& output_shape() const { return out_; }
+
+  virtual size_t param_count() const { return 0; }
+  // Points the layer at its slice of the network's parameter and gradient buffers.
+  void bind(float* params, float* grads) { params_ = params, grads_ = grads; }
+  const float* params() const { return params_; }
+  virtual void init_params(std::mt19937_64& /*rng*/) {}
+  virtual size_t workspace_floats(int /*batch*/) const { return 0; }
+  // Forward multiply-adds per sample, for the summary.
+  virtual double flops() const { return 0.0; }
+
+  void forward(const Tensor& x, Tensor& y, const LayerContext& ctx);
+  // dx is null for the first layer (nobody needs the input gradient). `mode` applies to every
+  // gradient written: dx and the layer's parameter gradients.
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
+                const LayerContext& ctx);
+
+ protected:
+  virtual Shape infer(const Shape& in) = 0;
+  virtual void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) = 0;
+  virtual void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
+                           const LayerContext& ctx) = 0;
+
+  Shape in_, out_;
+  float* params_ = nullptr;
+  float* grads_ = nullptr;
+};
+
+}  // namespace nullmark

@@ -1,0 +1,67 @@
+#include "common/error.h"
+#include "kernels/conv2d.h"
+#include "nn/init.h"
+#include "nn/layers/factories.h"
+
+namespace nullmark::layers {
+
+namespace {
+class Conv2d : public Layer {
+ public:
+  Conv2d(int filters, int kernel, int stride, int pad, bool bias)
+      : filters_(filters), kernel_(kernel), stride_(stride), pad_(pad), bias_(bias) {}
+  std::string type() const override { return "conv2d"; }
+  std::string describe() const override {
+    return std::to_string(filters_) + "@" + std::to_string(kernel_) + "x" + std::to_string(kernel_) + " s" +
+           std::to_string(stride_) + " p" + std::to_string(pad_);
+  }
+  size_t param_count() const override { return weight_count() + (bias_ ? filters_ : 0); }
+  void init_params(std::mt19937_64& rng) override {
+    fan_in_uniform(params_, weight_count(), static_cast<size_t>(in_[0]) * kernel_ * kernel_, rng);
+    if (bias_) fan_in_uniform(params_ + weight_count(), filters_, static_cast<size_t>(in_[0]) * kernel_ * kernel_, rng);
+  }
+  size_t workspace_floats(int batch) const override { return cpu::conv2d_workspace(shape(batch)); }
+  double flops() const override { return 2.0 * out_.numel() * in_[0] * kernel_ * kernel_; }
+
+ protected:
+  Shape infer(const Shape& in) override {
+    NM_CHECK(in.rank() == 3, "conv2d needs a CxHxW input, got ", in.str());
+    NM_CHECK(in[1] + 2 * pad_ >= kernel_ && in[2] + 2 * pad_ >= kernel_, "conv2d: kernel ", kernel_,
+             " is larger than the padded input ", in.str());
+    in_ = in;
+    Conv2dShape s = shape(1);
+    return Shape{filters_, s.oh(), s.ow()};
+  }
+  void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
+    cpu::conv2d_forward(shape(x.n), x.data, params_, bias_ ? params_ + weight_count() : nullptr, y.data,
+                        ctx.workspace);
+  }
+  void do_backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
+                   const LayerContext& ctx) override {
+    cpu::conv2d_backward(shape(x.n), x.data, params_, dy.data, dx ? dx->data : nullptr, grads_,
+                         bias_ ? grads_ + weight_count() : nullptr, mode, ctx.workspace);
+  }
+
+ private:
+  size_t weight_count() const { return static_cast<size_t>(filters_) * in_[0] * kernel_ * kernel_; }
+  Conv2dShape shape(int n) const {
+    Conv2dShape s;
+    s.n = n, s.c = in_[0], s.h = in_[1], s.w = in_[2];
+    s.f = filters_, s.kh = s.kw = kernel_, s.stride = stride_, s.pad = pad_;
+    return s;
+  }
+  int filters_, kernel_, stride_, pad_;
+  bool bias_;
+};
+}  // namespace
+
+std::unique_ptr<Layer> make_conv2d(ConfigMap& cfg) {
+  const int filters = static_cast<int>(cfg.integer("filters", 1, 65536));
+  const int kernel = static_cast<int>(cfg.integer("kernel", 1, 64));
+  const int stride = static_cast<int>(cfg.integer("stride", 1, 1, 64));
+  const int pad = static_cast<int>(cfg.integer("padding", 0, 0, 64));
+  const bool bias = cfg.boolean("bias", true);
+  return std::make_unique<Conv2d>(filters, kernel, stride, pad, bias);
+}
+
+}  // namespace nullmark::layers

@@ -1,0 +1,49 @@
+#include "common/error.h"
+#include "kernels/dense.h"
+#include "nn/init.h"
+#include "nn/layers/factories.h"
+
+namespace nullmark::layers {
+
+namespace {
+class Dense : public Layer {
+ public:
+  Dense(int units, bool bias) : units_(units), bias_(bias) {}
+  std::string type() const override { return "dense"; }
+  std::string describe() const override { return std::to_string(units_) + " units"; }
+  size_t param_count() const override { return weight_count() + (bias_ ? units_ : 0); }
+  void init_params(std::mt19937_64& rng) override {
+    fan_in_uniform(params_, weight_count(), in_[0], rng);
+    if (bias_) fan_in_uniform(params_ + weight_count(), units_, in_[0], rng);
+  }
+  double flops() const override { return 2.0 * in_[0] * units_; }
+
+ protected:
+  Shape infer(const Shape& in) override {
+    NM_CHECK(in.rank() == 1, "dense needs a flat input (add a flatten layer before it), got ", in.str());
+    return Shape{units_};
+  }
+  void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
+    cpu::dense_forward(shape(x.n), x.data, params_, bias_ ? params_ + weight_count() : nullptr, y.data);
+  }
+  void do_backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
+                   const LayerContext&) override {
+    cpu::dense_backward(shape(x.n), x.data, params_, dy.data, dx ? dx->data : nullptr, grads_,
+                        bias_ ? grads_ + weight_count() : nullptr, mode);
+  }
+
+ private:
+  size_t weight_count() const { return static_cast<size_t>(units_) * in_[0]; }
+  DenseShape shape(int n) const { return DenseShape{n, in_[0], units_}; }
+  int units_;
+  bool bias_;
+};
+}  // namespace
+
+std::unique_ptr<Layer> make_dense(ConfigMap& cfg) {
+  const int units = static_cast<int>(cfg.integer("units", 1, 1 << 20));
+  const bool bias = cfg.boolean("bias", true);
+  return std::make_unique<Dense>(units, bias);
+}
+
+}  // namespace nullmark::layers

@@ -1,0 +1,36 @@
+#include "kernels/dropout.h"
+#include "kernels/flatten.h"
+#include "nn/layers/factories.h"
+
+namespace nullmark::layers {
+
+namespace {
+class Dropout : public Layer {
+ public:
+  explicit Dropout(float p) : p_(p) {}
+  std::string type() const override { return "dropout"; }
+  std::string describe() const override { return "p=" + std::to_string(p_).substr(0, 4); }
+
+ protected:
+  Shape infer(const Shape& in) override { return in; }
+  void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
+    if (ctx.training)
+      cpu::dropout_forward(x.numel(), p_, ctx.seed, ctx.step, x.data, y.data);
+    else
+      cpu::flatten_forward(x.numel(), x.data, y.data);  // identity copy at evaluation
+  }
+  void do_backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
+                   const LayerContext& ctx) override {
+    if (dx) cpu::dropout_backward(dy.numel(), p_, ctx.seed, ctx.step, dy.data, dx->data, mode);
+  }
+
+ private:
+  float p_;
+};
+}  // namespace
+
+std::unique_ptr<Layer> make_dropout(ConfigMap& cfg) {
+  return std::make_unique<Dropout>(static_cast<float>(cfg.number("p", 0.5, 0.0, 0.99)));
+}
+
+}  // namespace nullmark::layers

@@ -1,0 +1,16 @@
+// Factories of the built-in layers, one per file in nn/layers/; nn/registry.cpp maps YAML `type:`
+// names to them. Each factory reads (and so validates) the layer's own keys.
+#pragma once
+#include <memory>
+
+#include "common/strict_yaml.h"
+#include "nn/layer.h"
+
+namespace nullmark::layers {
+std::unique_ptr<Layer> make_conv2d(ConfigMap& cfg);
+std::unique_ptr<Layer> make_dense(ConfigMap& cfg);
+std::unique_ptr<Layer> make_relu(ConfigMap& cfg);
+std::unique_ptr<Layer> make_maxpool2d(ConfigMap& cfg);
+std::unique_ptr<Layer> make_flatten(ConfigMap& cfg);
+std::unique_ptr<Layer> make_dropout(ConfigMap& cfg);
+}  // namespace nullmark::layers

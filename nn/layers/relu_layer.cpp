@@ -1,0 +1,25 @@
+#include "kernels/relu.h"
+#include "nn/layers/factories.h"
+
+namespace nullmark::layers {
+
+namespace {
+class Relu : public Layer {
+ public:
+  std::string type() const override { return "relu"; }
+
+ protected:
+  Shape infer(const Shape& in) override { return in; }
+  void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
+    cpu::relu_forward(x.numel(), x.data, y.data);
+  }
+  void do_backward(const Tensor&, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
+                   const LayerContext&) override {
+    if (dx) cpu::relu_backward(y.numel(), y.data, dy.data, dx->data, mode);
+  }
+};
+}  // namespace
+
+std::unique_ptr<Layer> make_relu(ConfigMap&) { return std::make_unique<Relu>(); }
+
+}  // namespace nullmark::layers

@@ -1,0 +1,20 @@
+// Learning-rate schedules, evaluated per step so cosine decay is smooth within an epoch.
+#pragma once
+#include <string>
+
+#include "common/strict_yaml.h"
+
+namespace nullmark {
+
+struct LrSchedule {
+  std::string type = "constant";  // constant | step | cosine
+  int step_epochs = 10;           // step: multiply by gamma every step_epochs epochs
+  double gamma = 0.1;
+  double min_lr = 0.0;            // cosine: value reached at the end of the last epoch
+
+  static LrSchedule read(ConfigMap cfg);
+  // lr at global step `step` (0-based) of `total_steps`, with `steps_per_epoch` steps an epoch.
+  double at(double base_lr, long step, long steps_per_epoch, long total_steps) const;
+};
+
+}  // namespace nullmark
