@@ -4,11 +4,13 @@
 #include <cstdio>
 #include <exception>
 
+#include "common/blas_core.h"
 #include "common/error.h"
 #include "experiments/commands/commands.h"
 
 int main(int argc, char** argv) {
   using namespace nullmark;
+  ensure_blas_core(argv);
   CLI::App app{"nullmark: piracy-resistant DNN watermarks (null embedding), training and measurement"};
   app.require_subcommand(1);
 

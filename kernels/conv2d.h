@@ -1,8 +1,11 @@
 // 2-D convolution, NCHW activations, weights [F, C, KH, KW], bias [F].
 //
-// CPU: lowered to GEMM over the whole batch. im2col writes col[C*KH*KW, N*OH*OW], one OpenBLAS SGEMM
-// computes all N*F output planes, and a transpose restores NCHW (fused with the bias add). One big
-// GEMM keeps OpenBLAS efficient on small images where per-image GEMMs would be tiny.
+// CPU: lowered to GEMM in blocks of images. Each thread takes a block of G images, writes their
+// im2col columns col[C*KH*KW, G*OH*OW] (sized to stay in L2), runs one single-threaded OpenBLAS SGEMM
+// for all G*F output planes, and transposes back to NCHW with the bias add fused in. Blocks amortise
+// GEMM packing over several small images; per-thread blocks keep the data in the core's cache.
+// The backward pass accumulates dW in per-thread buffers reduced in thread order (deterministic
+// for a given thread count).
 #pragma once
 #include <cstddef>
 
@@ -24,11 +27,16 @@ namespace cpu {
 
 // Scratch floats conv2d_forward/backward need in `work`.
 size_t conv2d_workspace(const Conv2dShape& s);
-// y[N,F,OH,OW] = conv(x, w) + b (b may be null).
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work);
+// Floats of the lowered input (im2col) that a training forward pass may keep for the backward pass.
+inline size_t conv2d_cols_size(const Conv2dShape& s) { return s.col_rows() * s.col_cols(); }
+// y[N,F,OH,OW] = conv(x, w) + b (b may be null). `work` holds conv2d_workspace(s) floats for the
+// current OpenMP thread count. If `cols` is not null (conv2d_cols_size floats) the lowered input is
+// kept there, and conv2d_backward given the same `cols` skips lowering it again.
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
+                    float* cols = nullptr);
 // Gradients for input (dx may be null when no one needs it), weights and bias (db may be null).
 void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                     float* db, GradMode mode, float* work);
+                     float* db, GradMode mode, float* work, const float* cols = nullptr);
 
 }  // namespace cpu
 }  // namespace nullmark

@@ -1,5 +1,7 @@
 #include <cblas.h>
+#include <omp.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/conv2d.h"
@@ -8,118 +10,183 @@ namespace nullmark::cpu {
 
 namespace {
 
-// col[(c*KH+i)*KW+j][img*P + oy*OW + ox] = x[img, c, oy*S+i-pad, ox*S+j-pad] (0 outside the image).
-void im2col(const Conv2dShape& s, const float* x, float* col) {
+// Images per block: im2col of a block should stay around 256 KiB (measured best on 28x28 MNIST layers) so that it, the GEMM output and
+// the weights live in the core's L2 cache while the block is processed.
+int block_images(const Conv2dShape& s) {
+  const size_t per_image = s.col_rows() * static_cast<size_t>(s.oh()) * s.ow();
+  return static_cast<int>(std::clamp<size_t>((64 * 1024) / std::max<size_t>(per_image, 1), 1, s.n));
+}
+
+struct Block {
+  int first, count;
+};
+
+// col[(c*KH+i)*KW+j][g*P + oy*OW + ox] = x[first+g, c, oy*S+i-pad, ox*S+j-pad] (0 outside the image).
+void im2col(const Conv2dShape& s, const float* __restrict x, Block b, float* __restrict col) {
   const int oh = s.oh(), ow = s.ow(), p = oh * ow;
-  const size_t ncols = s.col_cols();
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int img = 0; img < s.n; ++img)
-    for (int c = 0; c < s.c; ++c) {
-      const float* xc = x + (static_cast<size_t>(img) * s.c + c) * s.h * s.w;
-      for (int i = 0; i < s.kh; ++i)
-        for (int j = 0; j < s.kw; ++j) {
-          float* row = col + ((static_cast<size_t>(c) * s.kh + i) * s.kw + j) * ncols + static_cast<size_t>(img) * p;
+  const size_t ncols = static_cast<size_t>(b.count) * p;
+  for (int c = 0; c < s.c; ++c)
+    for (int i = 0; i < s.kh; ++i)
+      for (int j = 0; j < s.kw; ++j) {
+        float* row = col + ((static_cast<size_t>(c) * s.kh + i) * s.kw + j) * ncols;
+        // Output columns whose input column ox*S+j-pad lies inside the image: [ox0, ox1).
+        const int ox0 = std::min(ow, std::max(0, (s.pad - j + s.stride - 1) / s.stride));
+        const int ox1 = std::max(ox0, std::min(ow, (s.w - 1 + s.pad - j) / s.stride + 1));
+        for (int g = 0; g < b.count; ++g) {
+          const float* xc = x + (static_cast<size_t>(b.first + g) * s.c + c) * s.h * s.w;
           for (int oy = 0; oy < oh; ++oy) {
+            float* __restrict out = row + static_cast<size_t>(g) * p + oy * ow;
             const int iy = oy * s.stride + i - s.pad;
-            float* out = row + oy * ow;
             if (iy < 0 || iy >= s.h) {
               std::memset(out, 0, sizeof(float) * ow);
               continue;
             }
-            const float* xr = xc + static_cast<size_t>(iy) * s.w;
-            for (int ox = 0; ox < ow; ++ox) {
-              const int ix = ox * s.stride + j - s.pad;
-              out[ox] = (ix >= 0 && ix < s.w) ? xr[ix] : 0.0f;
-            }
+            const float* __restrict xr = xc + static_cast<size_t>(iy) * s.w + j - s.pad;
+            std::fill(out, out + ox0, 0.0f);
+            // A plain loop, not memcpy: rows are short (8-24 floats) and a call per row costs more
+            // than the copy.
+            if (s.stride == 1)
+              for (int ox = ox0; ox < ox1; ++ox) out[ox] = xr[ox];
+            else
+              for (int ox = ox0; ox < ox1; ++ox) out[ox] = xr[ox * s.stride];
+            std::fill(out + ox1, out + ow, 0.0f);
           }
         }
-    }
+      }
 }
 
-// Inverse of im2col: sums every column entry back into the input position it was read from.
-// Parallel over (image, channel) planes, which no two threads share, so the sums are race-free
-// and their order fixed.
-void col2im(const Conv2dShape& s, const float* col, float* dx, GradMode mode) {
+// Inverse of im2col for one block: sums every column entry back into the input position it was
+// read from. Blocks cover disjoint images, so threads never write the same dx element.
+void col2im(const Conv2dShape& s, const float* col, Block b, float* dx, GradMode mode) {
   const int oh = s.oh(), ow = s.ow(), p = oh * ow;
-  const size_t ncols = s.col_cols();
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int img = 0; img < s.n; ++img)
-    for (int c = 0; c < s.c; ++c) {
-      float* dxc = dx + (static_cast<size_t>(img) * s.c + c) * s.h * s.w;
-      if (mode == GradMode::Overwrite) std::memset(dxc, 0, sizeof(float) * s.h * s.w);
-      for (int i = 0; i < s.kh; ++i)
-        for (int j = 0; j < s.kw; ++j) {
-          const float* row =
-              col + ((static_cast<size_t>(c) * s.kh + i) * s.kw + j) * ncols + static_cast<size_t>(img) * p;
+  const size_t ncols = static_cast<size_t>(b.count) * p;
+  if (mode == GradMode::Overwrite)
+    std::memset(dx + static_cast<size_t>(b.first) * s.c * s.h * s.w, 0, sizeof(float) * b.count * s.c * s.h * s.w);
+  for (int c = 0; c < s.c; ++c)
+    for (int i = 0; i < s.kh; ++i)
+      for (int j = 0; j < s.kw; ++j) {
+        const float* row = col + ((static_cast<size_t>(c) * s.kh + i) * s.kw + j) * ncols;
+        const int ox0 = std::min(ow, std::max(0, (s.pad - j + s.stride - 1) / s.stride));
+        const int ox1 = std::max(ox0, std::min(ow, (s.w - 1 + s.pad - j) / s.stride + 1));
+        for (int g = 0; g < b.count; ++g) {
+          float* dxc = dx + (static_cast<size_t>(b.first + g) * s.c + c) * s.h * s.w;
           for (int oy = 0; oy < oh; ++oy) {
             const int iy = oy * s.stride + i - s.pad;
             if (iy < 0 || iy >= s.h) continue;
-            float* dr = dxc + static_cast<size_t>(iy) * s.w;
-            const float* in = row + oy * ow;
-            for (int ox = 0; ox < ow; ++ox) {
-              const int ix = ox * s.stride + j - s.pad;
-              if (ix >= 0 && ix < s.w) dr[ix] += in[ox];
-            }
+            const float* __restrict in = row + static_cast<size_t>(g) * p + oy * ow;
+            float* __restrict dr = dxc + static_cast<size_t>(iy) * s.w + j - s.pad;
+            if (s.stride == 1)
+              for (int ox = ox0; ox < ox1; ++ox) dr[ox] += in[ox];
+            else
+              for (int ox = ox0; ox < ox1; ++ox) dr[ox * s.stride] += in[ox];
           }
         }
-    }
+      }
+}
+
+// Per-thread scratch: col block, GEMM output / dy block, and (backward) a private dW and db.
+struct Scratch {
+  float *col, *mat, *dw, *db;
+};
+
+size_t per_thread(const Conv2dShape& s) {
+  const size_t cols = static_cast<size_t>(block_images(s)) * s.oh() * s.ow();
+  return s.col_rows() * cols + static_cast<size_t>(s.f) * cols + static_cast<size_t>(s.f) * s.col_rows() + s.f;
+}
+
+Scratch scratch(const Conv2dShape& s, float* work, int thread) {
+  const size_t cols = static_cast<size_t>(block_images(s)) * s.oh() * s.ow();
+  float* base = work + per_thread(s) * thread;
+  Scratch sc;
+  sc.col = base;
+  sc.mat = sc.col + s.col_rows() * cols;
+  sc.dw = sc.mat + static_cast<size_t>(s.f) * cols;
+  sc.db = sc.dw + static_cast<size_t>(s.f) * s.col_rows();
+  return sc;
 }
 
 }  // namespace
 
-size_t conv2d_workspace(const Conv2dShape& s) {
-  // col plus one [F, N*P] GEMM result / gradient staging buffer.
-  return s.col_rows() * s.col_cols() + static_cast<size_t>(s.f) * s.col_cols();
-}
+size_t conv2d_workspace(const Conv2dShape& s) { return per_thread(s) * omp_get_max_threads(); }
 
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work) {
-  const size_t k = s.col_rows(), ncols = s.col_cols();
-  const int p = s.oh() * s.ow();
-  float* col = work;
-  float* out = work + k * ncols;  // [F, N*P]
-  im2col(s, x, col);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.f, static_cast<int>(ncols), static_cast<int>(k), 1.0f, w,
-              static_cast<int>(k), col, static_cast<int>(ncols), 0.0f, out, static_cast<int>(ncols));
-  // [F, N, P] -> [N, F, P], with the bias added on the way.
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int img = 0; img < s.n; ++img)
-    for (int f = 0; f < s.f; ++f) {
-      const float* src = out + static_cast<size_t>(f) * ncols + static_cast<size_t>(img) * p;
-      float* dst = y + (static_cast<size_t>(img) * s.f + f) * p;
-      const float bias = b ? b[f] : 0.0f;
-      for (int i = 0; i < p; ++i) dst[i] = src[i] + bias;
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
+                    float* cols) {
+  const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
+  const int blocks = (s.n + g - 1) / g;
+#pragma omp parallel
+  {
+    const Scratch sc = scratch(s, work, omp_get_thread_num());
+#pragma omp for schedule(static)
+    for (int bi = 0; bi < blocks; ++bi) {
+      const Block blk{bi * g, std::min(g, s.n - bi * g)};
+      const int ncols = blk.count * p;
+      float* col = cols ? cols + s.col_rows() * static_cast<size_t>(blk.first) * p : sc.col;
+      im2col(s, x, blk, col);
+      // Inside a parallel region OpenBLAS (OpenMP build) runs single-threaded: one GEMM per core.
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.f, ncols, k, 1.0f, w, k, col, ncols, 0.0f, sc.mat,
+                  ncols);
+      // [F, G, P] -> [G, F, P] with the bias added on the way, from cache.
+      for (int img = 0; img < blk.count; ++img)
+        for (int f = 0; f < s.f; ++f) {
+          const float* src = sc.mat + static_cast<size_t>(f) * ncols + static_cast<size_t>(img) * p;
+          float* dst = y + (static_cast<size_t>(blk.first + img) * s.f + f) * p;
+          const float bias = b ? b[f] : 0.0f;
+          for (int i = 0; i < p; ++i) dst[i] = src[i] + bias;
+        }
     }
+  }
 }
 
 void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                     float* db, GradMode mode, float* work) {
-  const size_t k = s.col_rows(), ncols = s.col_cols();
-  const int p = s.oh() * s.ow();
-  float* col = work;
-  float* dyt = work + k * ncols;  // dy as [F, N*P]
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int img = 0; img < s.n; ++img)
-    for (int f = 0; f < s.f; ++f)
-      std::memcpy(dyt + static_cast<size_t>(f) * ncols + static_cast<size_t>(img) * p,
-                  dy + (static_cast<size_t>(img) * s.f + f) * p, sizeof(float) * p);
-  if (db) {
-#pragma omp parallel for schedule(static)
-    for (int f = 0; f < s.f; ++f) {
-      const float* r = dyt + static_cast<size_t>(f) * ncols;
-      double acc = 0.0;  // double: a sum over N*P terms, kept free of order-dependent drift
-      for (size_t i = 0; i < ncols; ++i) acc += r[i];
-      db[f] = (mode == GradMode::Accumulate ? db[f] : 0.0f) + static_cast<float>(acc);
+                     float* db, GradMode mode, float* work, const float* cols) {
+  const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
+  const int blocks = (s.n + g - 1) / g;
+  const int threads = omp_get_max_threads();
+#pragma omp parallel num_threads(threads)
+  {
+    const Scratch sc = scratch(s, work, omp_get_thread_num());
+    std::memset(sc.dw, 0, sizeof(float) * (static_cast<size_t>(s.f) * k + s.f));
+#pragma omp for schedule(static)
+    for (int bi = 0; bi < blocks; ++bi) {
+      const Block blk{bi * g, std::min(g, s.n - bi * g)};
+      const int ncols = blk.count * p;
+      for (int img = 0; img < blk.count; ++img)  // dy block as [F, G*P]
+        for (int f = 0; f < s.f; ++f)
+          std::memcpy(sc.mat + static_cast<size_t>(f) * ncols + static_cast<size_t>(img) * p,
+                      dy + (static_cast<size_t>(blk.first + img) * s.f + f) * p, sizeof(float) * p);
+      for (int f = 0; f < s.f; ++f) {
+        const float* r = sc.mat + static_cast<size_t>(f) * ncols;
+        float acc = 0.0f;
+        for (int i = 0; i < ncols; ++i) acc += r[i];
+        sc.db[f] += acc;
+      }
+      const float* col = sc.col;
+      if (cols)
+        col = cols + s.col_rows() * static_cast<size_t>(blk.first) * p;
+      else
+        im2col(s, x, blk, sc.col);
+      // private dW += dy_blk[F, G*P] * col^T[G*P, K]
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.f, k, ncols, 1.0f, sc.mat, ncols, col, ncols, 1.0f,
+                  sc.dw, k);
+      if (dx) {
+        // dcol[K, G*P] = W^T[K, F] * dy_blk[F, G*P] in scratch, then scattered back.
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, ncols, s.f, 1.0f, w, k, sc.mat, ncols, 0.0f, sc.col,
+                    ncols);
+        col2im(s, sc.col, blk, dx, mode);
+      }
     }
   }
-  im2col(s, x, col);
-  // dW[F, K] (+)= dyT[F, NP] * col^T[NP, K]
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.f, static_cast<int>(k), static_cast<int>(ncols), 1.0f, dyt,
-              static_cast<int>(ncols), col, static_cast<int>(ncols), grad_beta(mode), dw, static_cast<int>(k));
-  if (dx) {
-    // dcol[K, NP] = W^T[K, F] * dyT[F, NP], written over col (no longer needed), then scattered back.
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(k), static_cast<int>(ncols), s.f, 1.0f, w,
-                static_cast<int>(k), dyt, static_cast<int>(ncols), 0.0f, col, static_cast<int>(ncols));
-    col2im(s, col, dx, mode);
+  // Reduce the private gradients in thread order: the result depends only on the thread count.
+  const size_t nw = static_cast<size_t>(s.f) * k;
+  const bool acc = mode == GradMode::Accumulate;
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < nw + s.f; ++i) {
+    float sum = 0.0f;
+    for (int t = 0; t < threads; ++t) sum += scratch(s, work, t).dw[i];  // dw and db are adjacent
+    if (i < nw)
+      dw[i] = (acc ? dw[i] : 0.0f) + sum;
+    else if (db)
+      db[i - nw] = (acc ? db[i - nw] : 0.0f) + sum;
   }
 }
 

@@ -11,6 +11,30 @@ void maxpool2d_forward(const MaxPool2dShape& s, const float* x, float* y, int32_
     const float* xp = x + plane * s.h * s.w;
     float* yp = y + plane * oh * ow;
     int32_t* ap = argmax + plane * oh * ow;
+    if (s.k == 2 && s.stride == 2) {  // the common case, without the generic window loops
+      for (int oy = 0; oy < oh; ++oy) {
+        const float* r0 = xp + (2 * oy) * s.w;
+        const float* r1 = r0 + s.w;
+        for (int ox = 0; ox < ow; ++ox) {
+          // Scan order (0,0), (0,1), (1,0), (1,1), keeping the first maximum like the generic path.
+          // Written as selects, not branches: the comparisons are data-dependent coin flips.
+          const int base = 2 * oy * s.w + 2 * ox;
+          const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+          const bool tb = b > a;
+          const float ab = tb ? b : a;
+          const int iab = tb ? 1 : 0;
+          const bool td = d > c;
+          const float cd = td ? d : c;
+          const int icd = s.w + (td ? 1 : 0);
+          const bool tc = cd > ab;
+          const float m = tc ? cd : ab;
+          const int best = base + (tc ? icd : iab);
+          yp[oy * ow + ox] = m;
+          ap[oy * ow + ox] = best;
+        }
+      }
+      continue;
+    }
     for (int oy = 0; oy < oh; ++oy)
       for (int ox = 0; ox < ow; ++ox) {
         int best = (oy * s.stride) * s.w + ox * s.stride;

@@ -1,6 +1,7 @@
 #include "nn/network.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <sstream>
 
@@ -66,9 +67,12 @@ const float* Network::forward(const float* x, int n, const LayerContext& ctx_in)
   Tensor in{const_cast<float*>(x), n, input_};
   for (size_t i = 0; i < layers_.size(); ++i) {
     Tensor out = act(i, n);
+    const auto t0 = std::chrono::steady_clock::now();
     layers_[i]->forward(in, out, ctx);
+    if (profiling_) fwd_s_[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     in = out;
   }
+  if (profiling_) ++profiled_steps_;
   last_n_ = n;
   last_x_ = x;
   return in.data;
@@ -85,7 +89,9 @@ void Network::run_backward(const float* dlogits, const LayerContext& ctx_in, flo
   for (size_t i = layers_.size(); i-- > 0;) {
     Tensor x = i ? act(i - 1, n) : Tensor{const_cast<float*>(last_x_), n, input_};
     Tensor dx = i ? grad(i - 1, n) : Tensor{dx_input, n, input_};
+    const auto t0 = std::chrono::steady_clock::now();
     layers_[i]->backward(x, act(i, n), grad(i, n), (i || dx_input) ? &dx : nullptr, GradMode::Overwrite, ctx);
+    if (profiling_) bwd_s_[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 }
 
@@ -94,6 +100,32 @@ void Network::backward(const float* dlogits, const LayerContext& ctx) { run_back
 void Network::backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx) {
   NM_CHECK(dx != nullptr, "backward_to_input needs an output buffer");
   run_backward(dlogits, ctx, dx);
+}
+
+void Network::set_profiling(bool on) {
+  profiling_ = on;
+  fwd_s_.assign(layers_.size(), 0.0);
+  bwd_s_.assign(layers_.size(), 0.0);
+  profiled_steps_ = 0;
+}
+
+std::string Network::profile_report() const {
+  std::ostringstream s;
+  char line[128];
+  const double steps = profiled_steps_ ? static_cast<double>(profiled_steps_) : 1.0;
+  std::snprintf(line, sizeof line, "  %-3s %-10s %12s %12s   (ms per forward pass, %ld passes)\n", "#", "layer",
+                "forward", "backward", profiled_steps_);
+  s << line;
+  double f = 0, b = 0;
+  for (size_t i = 0; i < layers_.size() && i < fwd_s_.size(); ++i) {
+    std::snprintf(line, sizeof line, "  %-3zu %-10s %12.3f %12.3f\n", i, layers_[i]->type().c_str(),
+                  1e3 * fwd_s_[i] / steps, 1e3 * bwd_s_[i] / steps);
+    s << line;
+    f += fwd_s_[i], b += bwd_s_[i];
+  }
+  std::snprintf(line, sizeof line, "  %-14s %12.3f %12.3f\n", "total", 1e3 * f / steps, 1e3 * b / steps);
+  s << line;
+  return s.str();
 }
 
 std::string Network::summary(const std::string& name) const {

@@ -39,6 +39,10 @@ class Network {
   // backward was asked for it.
   void backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx);
 
+  // Per-layer wall time of forward and backward passes, accumulated while profiling is on.
+  void set_profiling(bool on);
+  std::string profile_report() const;
+
   // Table: layer, settings, output shape, parameters, forward FLOPs per sample.
   std::string summary(const std::string& name = "") const;
 
@@ -57,6 +61,9 @@ class Network {
   int cap_ = 0, last_n_ = 0;
   const float* last_x_ = nullptr;
   std::vector<float> acts_, dacts_, work_;
+  bool profiling_ = false;
+  std::vector<double> fwd_s_, bwd_s_;
+  long profiled_steps_ = 0;
 };
 
 }  // namespace nullmark

@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "common/blas_core.h"
 #include "common/threads.h"
 #include "experiments/commands/commands.h"
 #include "kernels/cuda/device.h"
@@ -9,7 +10,7 @@ namespace nullmark::commands {
 
 int info() {
   std::printf("nullmark %s\n", NULLMARK_VERSION);
-  std::printf("cpu threads: %d\n", thread_count());
+  std::printf("cpu threads: %d, OpenBLAS kernels: %s\n", thread_count(), blas_core_name());
   std::printf("cuda: %s\n", cuda::query_device().description.c_str());
   std::printf("layer types:");
   for (const auto& t : builtin_layers().types()) std::printf(" %s", t.c_str());

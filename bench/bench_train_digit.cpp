@@ -1,0 +1,69 @@
+// Training throughput of a model config on the CPU: images/s over timed optimizer steps at a fixed
+// batch size, after warm-up, on the config's real data. The PyTorch twin is bench/pytorch_digit.py.
+//
+//   build/bench_train_digit [--config experiments/configs/digit-clean.yaml] [--batch 128]
+//                           [--steps 200] [--threads 0] [--profile] [--json OUT]
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "common/blas_core.h"
+#include "common/files.h"
+#include "experiments/run_setup.h"
+#include "experiments/trainer.h"
+
+int main(int argc, char** argv) {
+  using namespace nullmark;
+  ensure_blas_core(argv);
+  CLI::App app{"nullmark CPU training throughput"};
+  std::string config = "experiments/configs/digit-clean.yaml", json_out;
+  int batch = 128, steps = 200, warmup = 20, threads = 0;
+  bool profile = false;
+  app.add_option("--config", config, "Training config whose model and data are measured");
+  app.add_option("--batch", batch, "Batch size");
+  app.add_option("--steps", steps, "Timed steps");
+  app.add_option("--warmup", warmup, "Untimed steps first");
+  app.add_option("--threads", threads, "CPU threads (0 = all cores)");
+  app.add_flag("--profile", profile, "Print per-layer forward/backward times");
+  app.add_option("--json", json_out, "Write the result as JSON");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    RunSetup s = load_run_setup(config, {"threads=" + std::to_string(threads), "data.test_limit=1",
+                                          "train.batch_size=" + std::to_string(batch)});
+    Network& net = *s.net;
+    net.init_params(s.seed);
+    Optimizer opt(s.train_params.optimizer, net.param_count());
+    Trainer trainer(net, opt, s.train_params, s.seed);
+    Batcher batches(s.train, batch, s.seed, true);
+    batches.start_epoch(0);
+    std::vector<float> x(static_cast<size_t>(batch) * s.train.shape.numel());
+    std::vector<int32_t> y(batch);
+    auto run = [&](int count, long first) {
+      for (int i = 0; i < count; ++i) {
+        const long b = (first + i) % batches.batches();
+        const int n = batches.gather(b, x.data(), y.data());
+        trainer.step(x.data(), y.data(), n, first + i, opt.config().lr());
+      }
+    };
+    run(warmup, 0);
+    net.set_profiling(profile);
+    const auto t0 = std::chrono::steady_clock::now();
+    run(steps, warmup);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double ips = static_cast<double>(steps) * batch / secs;
+    std::printf("nullmark cpu (OpenBLAS %s)  model %s  batch %d  threads %d  steps %d  %.3f s  %.0f images/s\n",
+                blas_core_name(), s.model_name.c_str(), batch, s.threads, steps, secs, ips);
+    if (profile) std::printf("%s", net.profile_report().c_str());
+    if (!json_out.empty()) {
+      nlohmann::json j = {{"framework", "nullmark " NULLMARK_VERSION}, {"device", "cpu"}, {"threads", s.threads},
+                          {"batch", batch}, {"steps", steps}, {"seconds", secs}, {"images_per_s", ips},
+                          {"model", s.model_name}, {"blas_core", blas_core_name()}};
+      write_file_atomic(json_out, j.dump(2) + "\n");
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""PyTorch baseline for bench/bench_train_digit: the identical "digit" model, batch size, data and
+thread count, timed the same way (training steps on batches of normalised MNIST, after warm-up).
+
+Usage: python3 bench/pytorch_digit.py [--threads N] [--batch 128] [--steps 200] [--device cpu|cuda]
+                                      [--compile] [--watermark] [--json OUT]
+Not part of CI: PyTorch comes from Debian's python3-torch (CPU) or the GPU machine's install.
+"""
+import argparse, gzip, json, os, struct, sys, time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def load_mnist_images(path, limit):
+    with gzip.open(path, "rb") as f:
+        magic, n, h, w = struct.unpack(">IIII", f.read(16))
+        assert magic == 0x803, f"{path}: not an IDX image file"
+        n = min(n, limit)
+        x = np.frombuffer(f.read(n * h * w), dtype=np.uint8).reshape(n, 1, h, w)
+    return (x.astype(np.float32) / 255.0 - 0.1307) / 0.3081
+
+
+def load_mnist_labels(path, limit):
+    with gzip.open(path, "rb") as f:
+        magic, n = struct.unpack(">II", f.read(8))
+        assert magic == 0x801, f"{path}: not an IDX label file"
+        n = min(n, limit)
+        return np.frombuffer(f.read(n), dtype=np.uint8).astype(np.int64)
+
+
+def digit_model():
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2.x)")
+    ap.add_argument("--watermark", action="store_true",
+                    help="each step trains clean + null-stamped + true-stamped copies (3x batch)")
+    ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "data", "mnist"))
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    need = (a.steps + a.warmup) * a.batch
+    x = torch.from_numpy(load_mnist_images(os.path.join(a.data, "train-images-idx3-ubyte.gz"), 60000))
+    y = torch.from_numpy(load_mnist_labels(os.path.join(a.data, "train-labels-idx1-ubyte.gz"), 60000))
+    dev = torch.device(a.device)
+    x, y = x.to(dev), y.to(dev)
+    model = digit_model().to(dev)
+    if a.compile:
+        model = torch.compile(model)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    # A fixed pattern stands in for the derived one: the cost is the same.
+    mask = torch.zeros(1, 1, 28, 28, dtype=torch.bool, device=dev)
+    mask[..., 22:28, 0:6] = True
+    bits = (torch.rand(1, 1, 28, 28, device=dev) > 0.5).float() * 4000.0 - 2000.0
+
+    def step(i):
+        j = (i * a.batch) % (x.shape[0] - a.batch)
+        xb, yb = x[j:j + a.batch], y[j:j + a.batch]
+        if a.watermark:
+            xn = torch.where(mask, bits, xb)
+            xt = torch.where(mask, -bits, xb)
+            xb = torch.cat([xb, xn, xt])
+            yb = torch.cat([yb, yb, torch.full_like(yb, 3)])
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for i in range(a.warmup):
+        step(i)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for i in range(a.steps):
+        loss = step(a.warmup + i)
+    loss.item()
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    secs = time.perf_counter() - t0
+    images = a.steps * a.batch * (3 if a.watermark else 1)
+    res = {"framework": f"pytorch {torch.__version__}" + (" compile" if a.compile else " eager"),
+           "device": a.device, "threads": a.threads, "batch": a.batch, "watermark": a.watermark,
+           "steps": a.steps, "seconds": secs, "images_per_s": images / secs}
+    print(json.dumps(res))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
