@@ -3,7 +3,9 @@
 #include "kernels/grad_mode.h"
 
 namespace nullmark::cpu {
-void bias_add_forward(int n, int c, int p, const float* b, float* y);  // in place
+template <class T>
+void bias_add_forward(int n, int c, int p, const T* b, T* y);  // in place
 // db[c] (+)= sum over n and p of dy[n, c, p]
-void bias_backward(int n, int c, int p, const float* dy, float* db, GradMode mode);
+template <class T>
+void bias_backward(int n, int c, int p, const T* dy, T* db, GradMode mode);
 }  // namespace nullmark::cpu

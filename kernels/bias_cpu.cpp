@@ -2,29 +2,35 @@
 
 #include <cstddef>
 
-using std::size_t;
 namespace nullmark::cpu {
 
-void bias_add_forward(int n, int c, int p, const float* b, float* y) {
+template <class T>
+void bias_add_forward(int n, int c, int p, const T* b, T* y) {
 #pragma omp parallel for collapse(2) schedule(static)
   for (int i = 0; i < n; ++i)
     for (int ch = 0; ch < c; ++ch) {
-      float* r = y + (static_cast<size_t>(i) * c + ch) * p;
+      T* r = y + (static_cast<std::size_t>(i) * c + ch) * p;
       for (int k = 0; k < p; ++k) r[k] += b[ch];
     }
 }
 
-void bias_backward(int n, int c, int p, const float* dy, float* db, GradMode mode) {
+template <class T>
+void bias_backward(int n, int c, int p, const T* dy, T* db, GradMode mode) {
   // One thread per channel, images summed in order: the result does not depend on thread count.
 #pragma omp parallel for schedule(static)
   for (int ch = 0; ch < c; ++ch) {
     double acc = 0.0;
     for (int i = 0; i < n; ++i) {
-      const float* r = dy + (static_cast<size_t>(i) * c + ch) * p;
+      const T* r = dy + (static_cast<std::size_t>(i) * c + ch) * p;
       for (int k = 0; k < p; ++k) acc += r[k];
     }
-    db[ch] = (mode == GradMode::Accumulate ? db[ch] : 0.0f) + static_cast<float>(acc);
+    db[ch] = (mode == GradMode::Accumulate ? db[ch] : T(0)) + static_cast<T>(acc);
   }
 }
+
+template void bias_add_forward<float>(int, int, int, const float*, float*);
+template void bias_add_forward<double>(int, int, int, const double*, double*);
+template void bias_backward<float>(int, int, int, const float*, float*, GradMode);
+template void bias_backward<double>(int, int, int, const double*, double*, GradMode);
 
 }  // namespace nullmark::cpu

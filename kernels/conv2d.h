@@ -27,16 +27,18 @@ namespace cpu {
 
 // Scratch floats conv2d_forward/backward need in `work`.
 size_t conv2d_workspace(const Conv2dShape& s);
+// Kernels are templates instantiated for float (the runtime) and double (gradient checks).
 // Floats of the lowered input (im2col) that a training forward pass may keep for the backward pass.
 inline size_t conv2d_cols_size(const Conv2dShape& s) { return s.col_rows() * s.col_cols(); }
 // y[N,F,OH,OW] = conv(x, w) + b (b may be null). `work` holds conv2d_workspace(s) floats for the
 // current OpenMP thread count. If `cols` is not null (conv2d_cols_size floats) the lowered input is
 // kept there, and conv2d_backward given the same `cols` skips lowering it again.
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
-                    float* cols = nullptr);
+template <class T>
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, T* work, T* cols = nullptr);
 // Gradients for input (dx may be null when no one needs it), weights and bias (db may be null).
-void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                     float* db, GradMode mode, float* work, const float* cols = nullptr);
+template <class T>
+void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, GradMode mode,
+                     T* work, const T* cols = nullptr);
 
 }  // namespace cpu
 }  // namespace nullmark

@@ -1,5 +1,5 @@
 // Fully connected layer: y[N, O] = x[N, I] * W^T + b, W stored [O, I] (PyTorch's layout).
-// Both directions are single OpenBLAS SGEMM calls over the batch.
+// Both directions are single OpenBLAS GEMM calls over the batch.
 #pragma once
 #include "kernels/grad_mode.h"
 
@@ -10,9 +10,11 @@ struct DenseShape {
 };
 
 namespace cpu {
-void dense_forward(const DenseShape& s, const float* x, const float* w, const float* b, float* y);
+// Templates instantiated for float (runtime) and double (gradient checks).
+template <class T>
+void dense_forward(const DenseShape& s, const T* x, const T* w, const T* b, T* y);
 // dx may be null (first layer). db may be null (no bias).
-void dense_backward(const DenseShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                    float* db, GradMode mode);
+template <class T>
+void dense_backward(const DenseShape& s, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, GradMode mode);
 }  // namespace cpu
 }  // namespace nullmark

@@ -9,6 +9,8 @@
 
 namespace nullmark::cpu {
 bool dropout_keep(uint64_t seed, uint64_t step, size_t i, float p);
-void dropout_forward(size_t count, float p, uint64_t seed, uint64_t step, const float* x, float* y);
-void dropout_backward(size_t count, float p, uint64_t seed, uint64_t step, const float* dy, float* dx, GradMode mode);
+template <class T>
+void dropout_forward(size_t count, float p, uint64_t seed, uint64_t step, const T* x, T* y);
+template <class T>
+void dropout_backward(size_t count, float p, uint64_t seed, uint64_t step, const T* dy, T* dx, GradMode mode);
 }  // namespace nullmark::cpu

@@ -18,20 +18,27 @@ bool dropout_keep(uint64_t seed, uint64_t step, size_t i, float p) {
   return u >= p;
 }
 
-void dropout_forward(size_t count, float p, uint64_t seed, uint64_t step, const float* x, float* y) {
-  const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+template <class T>
+void dropout_forward(size_t count, float p, uint64_t seed, uint64_t step, const T* x, T* y) {
+  const T scale = p < 1.0f ? T(1) / (T(1) - p) : T(0);
 #pragma omp parallel for schedule(static)
-  for (size_t i = 0; i < count; ++i) y[i] = dropout_keep(seed, step, i, p) ? x[i] * scale : 0.0f;
+  for (size_t i = 0; i < count; ++i) y[i] = dropout_keep(seed, step, i, p) ? x[i] * scale : T(0);
 }
 
-void dropout_backward(size_t count, float p, uint64_t seed, uint64_t step, const float* dy, float* dx, GradMode mode) {
-  const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+template <class T>
+void dropout_backward(size_t count, float p, uint64_t seed, uint64_t step, const T* dy, T* dx, GradMode mode) {
+  const T scale = p < 1.0f ? T(1) / (T(1) - p) : T(0);
   const bool acc = mode == GradMode::Accumulate;
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < count; ++i) {
-    const float g = dropout_keep(seed, step, i, p) ? dy[i] * scale : 0.0f;
+    const T g = dropout_keep(seed, step, i, p) ? dy[i] * scale : T(0);
     dx[i] = acc ? dx[i] + g : g;
   }
 }
+
+template void dropout_forward<float>(size_t, float, uint64_t, uint64_t, const float*, float*);
+template void dropout_forward<double>(size_t, float, uint64_t, uint64_t, const double*, double*);
+template void dropout_backward<float>(size_t, float, uint64_t, uint64_t, const float*, float*, GradMode);
+template void dropout_backward<double>(size_t, float, uint64_t, uint64_t, const double*, double*, GradMode);
 
 }  // namespace nullmark::cpu

@@ -6,6 +6,8 @@
 #include "kernels/grad_mode.h"
 
 namespace nullmark::cpu {
-void flatten_forward(size_t count, const float* x, float* y);
-void flatten_backward(size_t count, const float* dy, float* dx, GradMode mode);
+template <class T>
+void flatten_forward(size_t count, const T* x, T* y);
+template <class T>
+void flatten_backward(size_t count, const T* dy, T* dx, GradMode mode);
 }  // namespace nullmark::cpu

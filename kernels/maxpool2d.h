@@ -15,7 +15,9 @@ struct MaxPool2dShape {
 };
 
 namespace cpu {
-void maxpool2d_forward(const MaxPool2dShape& s, const float* x, float* y, int32_t* argmax);
-void maxpool2d_backward(const MaxPool2dShape& s, const int32_t* argmax, const float* dy, float* dx, GradMode mode);
+template <class T>
+void maxpool2d_forward(const MaxPool2dShape& s, const T* x, T* y, int32_t* argmax);
+template <class T>
+void maxpool2d_backward(const MaxPool2dShape& s, const int32_t* argmax, const T* dy, T* dx, GradMode mode);
 }  // namespace cpu
 }  // namespace nullmark

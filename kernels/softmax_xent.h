@@ -14,7 +14,8 @@ struct XentResult {
 
 namespace cpu {
 // weights may be null (all 1); dlogits may be null (evaluation); predictions may be null.
-XentResult softmax_xent(int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
-                        float* dlogits, int32_t* predictions);
+template <class T>
+XentResult softmax_xent(int n, int k, const T* logits, const int32_t* labels, const float* weights, float scale,
+                        T* dlogits, int32_t* predictions);
 }  // namespace cpu
 }  // namespace nullmark

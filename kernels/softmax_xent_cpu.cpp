@@ -6,13 +6,14 @@ namespace nullmark::cpu {
 
 // Serial over samples: K is small (10-43 classes), the cost is negligible next to the layers,
 // and a fixed summation order keeps losses bitwise reproducible.
-XentResult softmax_xent(int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
-                        float* dlogits, int32_t* predictions) {
+template <class T>
+XentResult softmax_xent(int n, int k, const T* logits, const int32_t* labels, const float* weights, float scale,
+                        T* dlogits, int32_t* predictions) {
   XentResult r;
   for (int i = 0; i < n; ++i) {
-    const float* z = logits + static_cast<size_t>(i) * k;
+    const T* z = logits + static_cast<size_t>(i) * k;
     int arg = 0;
-    float m = z[0];
+    T m = z[0];
     for (int j = 1; j < k; ++j)
       if (z[j] > m) m = z[j], arg = j;
     double sum = 0.0;
@@ -23,15 +24,19 @@ XentResult softmax_xent(int n, int k, const float* logits, const int32_t* labels
     if (arg == labels[i]) ++r.correct;
     if (predictions) predictions[i] = arg;
     if (dlogits) {
-      float* d = dlogits + static_cast<size_t>(i) * k;
+      T* d = dlogits + static_cast<size_t>(i) * k;
       const double g = scale * w;
       for (int j = 0; j < k; ++j) {
         const double p = std::exp(static_cast<double>(z[j]) - lse);
-        d[j] = static_cast<float>(g * (p - (j == labels[i] ? 1.0 : 0.0)));
+        d[j] = static_cast<T>(g * (p - (j == labels[i] ? 1.0 : 0.0)));
       }
     }
   }
   return r;
 }
+
+template XentResult softmax_xent<float>(int, int, const float*, const int32_t*, const float*, float, float*, int32_t*);
+template XentResult softmax_xent<double>(int, int, const double*, const int32_t*, const float*, float, double*,
+                                         int32_t*);
 
 }  // namespace nullmark::cpu

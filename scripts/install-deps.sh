@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages nullmark builds and tests with (non-interactive; needs root or sudo).
+# Packages already present are not touched, so repeated runs are quick and work offline.
+set -euo pipefail
+packages=(build-essential cmake pkg-config python3 libyaml-cpp-dev catch2 libsodium-dev libopenblas-openmp-dev
+          nlohmann-json3-dev libcli11-dev zlib1g-dev)
+# Optional extras: NULLMARK_EXTRAS="python3-torch python3-matplotlib" for benchmarks and figures.
+read -r -a extras <<<"${NULLMARK_EXTRAS:-}"
+missing=()
+for p in "${packages[@]}" "${extras[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,27 @@
+# Command-line tests: the real `nullmark` binary on the embedded MNIST and on broken inputs.
+set(NM $<TARGET_FILE:nullmark>)
+set(EXPECT ${CMAKE_CURRENT_SOURCE_DIR}/cli/expect_error.sh)
+set(CFG ${PROJECT_SOURCE_DIR}/experiments/configs/digit-clean.yaml)
+set(BROKEN ${CMAKE_CURRENT_BINARY_DIR}/broken)
+file(MAKE_DIRECTORY ${BROKEN})
+file(WRITE ${BROKEN}/misspelt.yaml "data: {type: mnist}\ntrain:\n  epochs: 1\n  batchsize: 64\n")
+file(WRITE ${BROKEN}/range.yaml "train: {epochs: 0}\n")
+file(WRITE ${BROKEN}/syntax.yaml "train: {epochs: 1\n")
+file(WRITE ${BROKEN}/not-a-checkpoint.ckpt "NULLMARK but not really a checkpoint, just text that is long enough")
+
+add_test(NAME "cli: train, eval and resume on MNIST slice"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/train_smoke.sh ${NM} ${PROJECT_SOURCE_DIR})
+add_test(NAME "cli: misspelt config key"
+         COMMAND ${EXPECT} "misspelt.yaml:4:3: train.batchsize: unknown key; valid keys in train: epochs, batch_size"
+                 ${NM} train ${BROKEN}/misspelt.yaml)
+add_test(NAME "cli: out-of-range config value"
+         COMMAND ${EXPECT} "range.yaml:1:17: train.epochs: must be in \\[1, 100000\\], got 0" ${NM} train ${BROKEN}/range.yaml)
+add_test(NAME "cli: YAML syntax error" COMMAND ${EXPECT} "syntax.yaml:2:1: YAML syntax error" ${NM} train ${BROKEN}/syntax.yaml)
+add_test(NAME "cli: missing data set"
+         COMMAND ${EXPECT} "/nonexistent/train-images-idx3-ubyte: cannot open data file"
+                 ${NM} train ${CFG} --set data.path=/nonexistent --output ${BROKEN}/run)
+add_test(NAME "cli: corrupt checkpoint" COMMAND ${EXPECT} "not-a-checkpoint.ckpt: .*(corrupt|version)"
+         ${NM} eval ${BROKEN}/not-a-checkpoint.ckpt)
+set_tests_properties("cli: train, eval and resume on MNIST slice" "cli: misspelt config key"
+  "cli: out-of-range config value" "cli: YAML syntax error" "cli: missing data set" "cli: corrupt checkpoint"
+  PROPERTIES LABELS "cli")

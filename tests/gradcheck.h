@@ -1,0 +1,47 @@
+// Central-difference gradient checks in double precision, tolerance relative with a floor of 1:
+// |numeric - analytic| <= tol * max(1, |numeric|, |analytic|).
+#pragma once
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace nullmark::test {
+
+inline std::vector<double> random_vec(size_t n, uint64_t seed, double lo = -1.0, double hi = 1.0) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(lo, hi);
+  std::vector<double> v(n);
+  for (auto& x : v) x = u(rng);
+  return v;
+}
+
+inline double dot(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+// `loss` recomputes the scalar objective from the current contents of `v`.
+template <class Loss>
+void check_gradient(const std::string& what, std::vector<double>& v, const std::vector<double>& analytic, Loss loss,
+                    double eps = 1e-6, double tol = 1e-6) {
+  REQUIRE(v.size() == analytic.size());
+  size_t bad = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const double keep = v[i];
+    v[i] = keep + eps;
+    const double up = loss();
+    v[i] = keep - eps;
+    const double down = loss();
+    v[i] = keep;
+    const double numeric = (up - down) / (2 * eps);
+    const double scale = std::max({1.0, std::fabs(numeric), std::fabs(analytic[i])});
+    if (std::fabs(numeric - analytic[i]) > tol * scale && bad++ < 5)
+      FAIL_CHECK(what << "[" << i << "]: numeric " << numeric << " vs analytic " << analytic[i]);
+  }
+  CHECK(bad == 0);
+}
+
+}  // namespace nullmark::test

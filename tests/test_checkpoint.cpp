@@ -1,0 +1,84 @@
+// Checkpoint round trip, and detection of every kind of damage before anything is used.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "nn/checkpoint.h"
+#include "temp_dir.h"
+
+using namespace nullmark;
+
+namespace {
+Checkpoint sample() {
+  Checkpoint c;
+  c.config_yaml = "model: {name: x}\n";
+  c.input_shape = {1, 28, 28};
+  c.classes = 10;
+  c.epoch = 3;
+  c.global_step = 1407;
+  c.optimizer_type = "adam";
+  c.optimizer_steps = 1407;
+  c.params = {1.5f, -2.25f, 3.0f};
+  c.optimizer_state = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f};
+  c.extra = {{"epochs", {{{"epoch", 1}}}}};
+  return c;
+}
+std::string error_of(const std::string& path) {
+  try {
+    load_checkpoint(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("checkpoint round trip", "[checkpoint]") {
+  test::TempDir d;
+  const Checkpoint c = sample();
+  save_checkpoint(d.file("m.ckpt"), c);
+  const Checkpoint r = load_checkpoint(d.file("m.ckpt"));
+  CHECK(r.config_yaml == c.config_yaml);
+  CHECK(r.input_shape == c.input_shape);
+  CHECK(r.classes == 10);
+  CHECK(r.epoch == 3);
+  CHECK(r.global_step == 1407);
+  CHECK(r.optimizer_type == "adam");
+  CHECK(r.params == c.params);
+  CHECK(r.optimizer_state == c.optimizer_state);
+  CHECK(r.extra == c.extra);
+  // No temp file is left behind.
+  size_t files = 0;
+  for (auto& e : std::filesystem::directory_iterator(d.path)) files += e.is_regular_file();
+  CHECK(files == 1);
+}
+
+TEST_CASE("corrupt checkpoints are detected and named", "[checkpoint]") {
+  test::TempDir d;
+  save_checkpoint(d.file("m.ckpt"), sample());
+  const std::string good = read_file(d.file("m.ckpt"));
+  // Any single flipped byte fails the checksum (or, in the magic, the magic check).
+  for (size_t pos : {size_t(20), good.size() / 2, good.size() - 40, good.size() - 1}) {
+    std::string bad = good;
+    bad[pos] ^= 0x40;
+    const std::string p = d.write("flip.ckpt", bad);
+    CHECK_THAT(error_of(p), Catch::Contains(p) && Catch::Contains("corrupt"));
+  }
+  std::string magic = good;
+  magic[0] = 'X';
+  CHECK_THAT(error_of(d.write("magic.ckpt", magic)), Catch::Contains("wrong magic"));
+  CHECK_THAT(error_of(d.write("short.ckpt", good.substr(0, 30))), Catch::Contains("too short"));
+  CHECK_THAT(error_of(d.write("cut.ckpt", good.substr(0, good.size() - 10))), Catch::Contains("corrupt"));
+  std::string version = good;
+  version[8] = 9;
+  CHECK_THAT(error_of(d.write("v.ckpt", version)), Catch::Contains("version 9 is not supported"));
+}
+
+TEST_CASE("a failed save leaves the previous checkpoint intact", "[checkpoint]") {
+  test::TempDir d;
+  save_checkpoint(d.file("m.ckpt"), sample());
+  const std::string before = read_file(d.file("m.ckpt"));
+  CHECK_THROWS_AS(save_checkpoint(d.file("missing-dir/m.ckpt"), sample()), Error);
+  CHECK(read_file(d.file("m.ckpt")) == before);
+}

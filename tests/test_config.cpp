@@ -1,0 +1,82 @@
+// Strict configs: unknown or misspelt keys, wrong types and out-of-range values are errors that name
+// the file, line and key and list the valid keys.
+#include <catch2/catch.hpp>
+
+#include "common/error.h"
+#include "common/strict_yaml.h"
+#include "nn/network.h"
+#include "nn/optimizer.h"
+#include "temp_dir.h"
+
+using namespace nullmark;
+
+namespace {
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("a misspelt key names file, line, key and the valid keys", "[config]") {
+  test::TempDir d;
+  const std::string path = d.write("c.yaml", "optimizer:\n  type: sgd\n  lr: 0.1\n  momentun: 0.9\n");
+  ConfigMap root = ConfigMap::load_file(path);
+  const std::string e = error_of([&] { OptimizerConfig::read(root.section("optimizer")); });
+  CHECK_THAT(e, Catch::Contains(path + ":4:3") && Catch::Contains("optimizer.momentun: unknown key") &&
+                    Catch::Contains("type, lr, weight_decay, momentum, nesterov"));
+}
+
+TEST_CASE("wrong types and out-of-range values are rejected", "[config]") {
+  auto read = [](const std::string& text) {
+    ConfigMap root = ConfigMap::load_string(text, "t.yaml");
+    return OptimizerConfig::read(root.section("optimizer"));
+  };
+  CHECK_THAT(error_of([&] { read("optimizer: {type: adam, lr: fast}"); }),
+             Catch::Contains("t.yaml:1:") && Catch::Contains("optimizer.lr: expected a number, got \"fast\""));
+  CHECK_THAT(error_of([&] { read("optimizer: {type: adam, lr: -1}"); }), Catch::Contains("must be in [1e-08, 10], got -1"));
+  CHECK_THAT(error_of([&] { read("optimizer: {type: adagrad}"); }),
+             Catch::Contains("unknown value \"adagrad\"; valid values: sgd, adam, adamw"));
+  CHECK_THAT(error_of([&] { read("optimizer: [1, 2]"); }), Catch::Contains("expected a map"));
+  CHECK(read("optimizer: {type: sgd, lr: 0.5}").sgd.lr == 0.5f);
+}
+
+TEST_CASE("malformed YAML names the line", "[config]") {
+  CHECK_THAT(error_of([] { ConfigMap::load_string("a: [1, 2\nb: 3\n", "bad.yaml"); }),
+             Catch::Contains("bad.yaml:") && Catch::Contains("YAML syntax error"));
+}
+
+TEST_CASE("model section: unknown layer types and keys, shape errors", "[config][network]") {
+  auto build = [](const std::string& text, int classes = 10) {
+    ConfigMap root = ConfigMap::load_string(text, "m.yaml");
+    return Network::from_config(root.section("model"), Shape{1, 28, 28}, classes);
+  };
+  CHECK_THAT(error_of([&] { build("model: {layers: [{type: conv3d}]}"); }),
+             Catch::Contains("unknown value \"conv3d\"") && Catch::Contains("conv2d, dense, dropout, flatten, maxpool2d, relu"));
+  CHECK_THAT(error_of([&] { build("model: {layers: [{type: conv2d, filters: 4, kernel: 3, strid: 2}]}"); }),
+             Catch::Contains("model.layers[0].strid: unknown key"));
+  CHECK_THAT(error_of([&] { build("model: {layers: [{type: dense, units: 10}]}"); }),
+             Catch::Contains("add a flatten layer"));
+  CHECK_THAT(error_of([&] { build("model: {layers: [{type: flatten}, {type: dense, units: 7}]}"); }),
+             Catch::Contains("outputs 7 values per sample but the data set has 10 classes"));
+  CHECK_THAT(error_of([&] { build("model: {layers: [{type: conv2d, filters: 2, kernel: 40}]}"); }),
+             Catch::Contains("larger than the padded input"));
+  Network ok = build("model: {name: tiny, layers: [{type: conv2d, filters: 2, kernel: 3, padding: 1}, {type: relu},"
+                     " {type: maxpool2d}, {type: flatten}, {type: dense, units: 10}]}");
+  CHECK(ok.output_shape() == Shape{10});
+  CHECK(ok.param_count() == (2 * 9 + 2) + (2 * 14 * 14 * 10 + 10));
+  CHECK_THAT(ok.summary("tiny"), Catch::Contains("2x28x28") && Catch::Contains("2x14x14") && Catch::Contains("total parameters: 3950"));
+}
+
+TEST_CASE("command-line overrides keep YAML types", "[config]") {
+  ConfigMap root = ConfigMap::load_string("train: {epochs: 5}\n", "o.yaml");
+  apply_override(root.node(), "train.epochs=2");
+  apply_override(root.node(), "data.path=/x");
+  CHECK(root.section("train").integer("epochs", 1, 0, 10) == 2);
+  CHECK(root.section("data").string("path") == "/x");
+  CHECK_THROWS_AS(apply_override(root.node(), "no-equals-sign"), Error);
+}

@@ -1,0 +1,171 @@
+// Tier 1: gradient checks of every CPU op in double precision.
+#include "gradcheck.h"
+#include "kernels/bias.h"
+#include "kernels/conv2d.h"
+#include "kernels/dense.h"
+#include "kernels/dropout.h"
+#include "kernels/flatten.h"
+#include "kernels/maxpool2d.h"
+#include "kernels/relu.h"
+#include "kernels/softmax_xent.h"
+
+using namespace nullmark;
+using namespace nullmark::test;
+
+TEST_CASE("conv2d gradients (input, weights, bias)", "[gradcheck][conv2d]") {
+  struct Case {
+    int n, c, h, w, f, k, stride, pad;
+  };
+  // Shapes that are not multiples of anything: N = 1, C = 3, 7x7 images, strides and padding.
+  const Case cases[] = {{2, 1, 6, 6, 2, 3, 1, 0}, {1, 3, 7, 7, 4, 3, 2, 1}, {3, 2, 5, 7, 3, 5, 1, 2},
+                        {2, 3, 7, 7, 2, 1, 1, 0}, {1, 2, 8, 6, 3, 4, 3, 1}};
+  for (const Case& t : cases) {
+    Conv2dShape s;
+    s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
+    INFO("n" << t.n << " c" << t.c << " " << t.h << "x" << t.w << " f" << t.f << " k" << t.k << " s" << t.stride
+             << " p" << t.pad);
+    auto x = random_vec(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1);
+    auto w = random_vec(static_cast<size_t>(s.f) * s.c * s.kh * s.kw, 2);
+    auto b = random_vec(s.f, 3);
+    const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+    auto r = random_vec(ny, 4);
+    std::vector<double> y(ny), work(cpu::conv2d_workspace(s));
+    auto loss = [&] {
+      cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
+      return dot(y, r);
+    };
+    std::vector<double> dx(x.size()), dw(w.size()), db(b.size());
+    cpu::conv2d_backward(s, x.data(), w.data(), r.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite,
+                         work.data());
+    check_gradient("conv dx", x, dx, loss);
+    check_gradient("conv dw", w, dw, loss);
+    check_gradient("conv db", b, db, loss);
+    // The kept-lowering path must give the same gradients as re-lowering.
+    std::vector<double> cols(cpu::conv2d_cols_size(s)), dw2(w.size()), dx2(x.size()), db2(b.size());
+    cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data(), cols.data());
+    cpu::conv2d_backward(s, x.data(), w.data(), r.data(), dx2.data(), dw2.data(), db2.data(), GradMode::Overwrite,
+                         work.data(), cols.data());
+    CHECK(dw2 == dw);
+    CHECK(dx2 == dx);
+  }
+}
+
+TEST_CASE("conv2d backward accumulates when asked", "[gradcheck][conv2d]") {
+  Conv2dShape s;
+  s.n = 2, s.c = 2, s.h = 5, s.w = 5, s.f = 3, s.kh = s.kw = 3, s.pad = 1;
+  auto x = random_vec(2 * 2 * 25, 5), w = random_vec(3 * 2 * 9, 6), dy = random_vec(2 * 3 * 25, 7);
+  std::vector<double> work(cpu::conv2d_workspace(s)), dx(x.size()), dw(w.size()), db(3);
+  cpu::conv2d_backward(s, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite,
+                       work.data());
+  auto dx2 = dx, dw2 = dw, db2 = db;
+  cpu::conv2d_backward(s, x.data(), w.data(), dy.data(), dx2.data(), dw2.data(), db2.data(), GradMode::Accumulate,
+                       work.data());
+  for (size_t i = 0; i < dx.size(); ++i) CHECK(dx2[i] == Approx(2 * dx[i]).margin(1e-12));
+  for (size_t i = 0; i < dw.size(); ++i) CHECK(dw2[i] == Approx(2 * dw[i]).margin(1e-12));
+  for (size_t i = 0; i < db.size(); ++i) CHECK(db2[i] == Approx(2 * db[i]).margin(1e-12));
+}
+
+TEST_CASE("dense gradients", "[gradcheck][dense]") {
+  DenseShape s{3, 7, 5};
+  auto x = random_vec(21, 1), w = random_vec(35, 2), b = random_vec(5, 3), r = random_vec(15, 4);
+  std::vector<double> y(15);
+  auto loss = [&] {
+    cpu::dense_forward(s, x.data(), w.data(), b.data(), y.data());
+    return dot(y, r);
+  };
+  std::vector<double> dx(21), dw(35), db(5);
+  cpu::dense_backward(s, x.data(), w.data(), r.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite);
+  check_gradient("dense dx", x, dx, loss);
+  check_gradient("dense dw", w, dw, loss);
+  check_gradient("dense db", b, db, loss);
+}
+
+TEST_CASE("bias gradients", "[gradcheck][bias]") {
+  auto b = random_vec(3, 1), r = random_vec(2 * 3 * 4, 2), base = random_vec(24, 3);
+  std::vector<double> y(24);
+  auto loss = [&] {
+    y = base;
+    cpu::bias_add_forward(2, 3, 4, b.data(), y.data());
+    return dot(y, r);
+  };
+  std::vector<double> db(3);
+  cpu::bias_backward(2, 3, 4, r.data(), db.data(), GradMode::Overwrite);
+  check_gradient("bias db", b, db, loss);
+}
+
+TEST_CASE("relu gradients", "[gradcheck][relu]") {
+  auto x = random_vec(50, 1), r = random_vec(50, 2);
+  for (auto& v : x)
+    if (std::fabs(v) < 1e-3) v = 0.5;  // keep away from the kink
+  std::vector<double> y(50), dx(50);
+  auto loss = [&] {
+    cpu::relu_forward(x.size(), x.data(), y.data());
+    return dot(y, r);
+  };
+  loss();
+  cpu::relu_backward(y.size(), y.data(), r.data(), dx.data(), GradMode::Overwrite);
+  check_gradient("relu dx", x, dx, loss);
+}
+
+TEST_CASE("max-pool gradients (2x2 fast path, overlapping and odd windows)", "[gradcheck][maxpool]") {
+  const int configs[][2] = {{2, 2}, {3, 2}, {3, 3}, {2, 1}};
+  for (auto& kc : configs) {
+    MaxPool2dShape s;
+    s.n = 2, s.c = 3, s.h = 7, s.w = 7, s.k = kc[0], s.stride = kc[1];
+    INFO("k" << s.k << " s" << s.stride);
+    auto x = random_vec(2 * 3 * 49, 11);  // distinct values: no ties at the maximum
+    const size_t ny = static_cast<size_t>(s.n) * s.c * s.oh() * s.ow();
+    auto r = random_vec(ny, 12);
+    std::vector<double> y(ny), dx(x.size());
+    std::vector<int32_t> arg(ny);
+    auto loss = [&] {
+      cpu::maxpool2d_forward(s, x.data(), y.data(), arg.data());
+      return dot(y, r);
+    };
+    loss();
+    cpu::maxpool2d_backward(s, arg.data(), r.data(), dx.data(), GradMode::Overwrite);
+    check_gradient("maxpool dx", x, dx, loss);
+  }
+}
+
+TEST_CASE("flatten gradients", "[gradcheck][flatten]") {
+  auto x = random_vec(30, 1), r = random_vec(30, 2);
+  std::vector<double> y(30), dx(30);
+  auto loss = [&] {
+    cpu::flatten_forward(30, x.data(), y.data());
+    return dot(y, r);
+  };
+  cpu::flatten_backward(30, r.data(), dx.data(), GradMode::Overwrite);
+  check_gradient("flatten dx", x, dx, loss);
+}
+
+TEST_CASE("dropout gradients and mask statistics", "[gradcheck][dropout]") {
+  const float p = 0.3f;
+  auto x = random_vec(400, 1), r = random_vec(400, 2);
+  std::vector<double> y(400), dx(400);
+  auto loss = [&] {
+    cpu::dropout_forward(400, p, 7, 3, x.data(), y.data());
+    return dot(y, r);
+  };
+  cpu::dropout_backward(400, p, 7, 3, r.data(), dx.data(), GradMode::Overwrite);
+  check_gradient("dropout dx", x, dx, loss);
+  size_t kept = 0;
+  for (size_t i = 0; i < 100000; ++i) kept += cpu::dropout_keep(7, 3, i, p);
+  CHECK(kept / 100000.0 == Approx(0.7).margin(0.01));
+  // A different step gives a different mask.
+  size_t same = 0;
+  for (size_t i = 0; i < 1000; ++i) same += cpu::dropout_keep(7, 3, i, p) == cpu::dropout_keep(7, 4, i, p);
+  CHECK(same < 900);
+}
+
+TEST_CASE("softmax cross-entropy gradients, with sample weights", "[gradcheck][softmax]") {
+  const int n = 4, k = 5;
+  auto z = random_vec(n * k, 1, -3, 3);
+  const int32_t labels[] = {0, 4, 2, 2};
+  const float weights[] = {1.0f, 0.5f, 2.0f, 0.25f};
+  const float scale = 1.0f / n;
+  auto loss = [&] { return scale * cpu::softmax_xent(n, k, z.data(), labels, weights, scale, (double*)nullptr, nullptr).loss_sum; };
+  std::vector<double> dz(n * k);
+  cpu::softmax_xent(n, k, z.data(), labels, weights, scale, dz.data(), nullptr);
+  check_gradient("softmax-xent dz", z, dz, loss);
+}
