@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "common/error.h"
@@ -9,6 +10,14 @@
 namespace nullmark {
 
 namespace {
+// yaml-cpp stores numbers as text with 17 significant digits (0.13070000000000001); 15 keep
+// every value a config can express and read back as written.
+YAML::Node number_node(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return YAML::Node(std::string(buf));
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
@@ -89,7 +98,7 @@ double ConfigMap::number(const std::string& key, double def, double lo, double h
     s << "must be in [" << lo << ", " << hi << "], got " << v;
     error(key, s.str());
   }
-  resolved_[key] = v;
+  resolved_[key] = number_node(v);
   return v;
 }
 
@@ -182,7 +191,8 @@ std::vector<double> ConfigMap::numbers(const std::string& key, std::vector<doubl
   }
   for (double x : v)
     if (!(x >= lo && x <= hi)) error(key, "every value must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  resolved_[key] = v;
+  resolved_[key] = YAML::Node(YAML::NodeType::Sequence);
+  for (double x : v) resolved_[key].push_back(number_node(x));
   return v;
 }
 

@@ -9,7 +9,6 @@ namespace nullmark {
 
 std::string RunSetup::resolved_yaml() const {
   YAML::Emitter e;
-  e.SetDoublePrecision(15);  // 0.1307, not 0.13070000000000001
   e << resolved;
   return std::string(e.c_str()) + "\n";
 }
