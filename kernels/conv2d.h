@@ -2,7 +2,8 @@
 //
 // CPU: lowered to GEMM in blocks of images. Each thread takes a block of G images, writes their
 // im2col columns col[C*KH*KW, G*OH*OW] (sized to stay in L2), runs one single-threaded OpenBLAS SGEMM
-// for all G*F output planes, and transposes back to NCHW with the bias add fused in. Blocks amortise
+// for all G*F output planes, and transposes back to NCHW with the bias add (and optional ReLU)
+// fused in; the backward pass applies the ReLU mask while it gathers dy. Blocks amortise
 // GEMM packing over several small images; per-thread blocks keep the data in the core's cache.
 // The backward pass accumulates dW in per-thread buffers reduced in thread order (deterministic
 // for a given thread count).
@@ -17,6 +18,7 @@ struct Conv2dShape {
   int n = 1, c = 1, h = 1, w = 1;  // input
   int f = 1, kh = 1, kw = 1;       // filters and kernel size
   int stride = 1, pad = 0;
+  bool relu = false;  // fused activation: y = max(0, conv + b); backward masks dy where y <= 0
   int oh() const { return (h + 2 * pad - kh) / stride + 1; }
   int ow() const { return (w + 2 * pad - kw) / stride + 1; }
   size_t col_rows() const { return static_cast<size_t>(c) * kh * kw; }
@@ -36,9 +38,10 @@ inline size_t conv2d_cols_size(const Conv2dShape& s) { return s.col_rows() * s.c
 template <class T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, T* work, T* cols = nullptr);
 // Gradients for input (dx may be null when no one needs it), weights and bias (db may be null).
+// y is the forward output, read only when s.relu is set (to mask dy).
 template <class T>
-void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, GradMode mode,
-                     T* work, const T* cols = nullptr);
+void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T* dy, T* dx, T* dw, T* db,
+                     GradMode mode, T* work, const T* cols = nullptr);
 
 }  // namespace cpu
 }  // namespace nullmark

@@ -128,21 +128,24 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
       im2col(s, x, blk, col);
       // Inside a parallel region OpenBLAS (OpenMP build) runs single-threaded: one GEMM per core.
       gemm(false, false, s.f, ncols, k, T(1), w, k, col, ncols, T(0), sc.mat, ncols);
-      // [F, G, P] -> [G, F, P] with the bias added on the way, from cache.
+      // [F, G, P] -> [G, F, P] with the bias (and ReLU) applied on the way, from cache.
       for (int img = 0; img < blk.count; ++img)
         for (int f = 0; f < s.f; ++f) {
           const T* src = sc.mat + static_cast<size_t>(f) * ncols + static_cast<size_t>(img) * p;
           T* dst = y + (static_cast<size_t>(blk.first + img) * s.f + f) * p;
           const T bias = b ? b[f] : T(0);
-          for (int i = 0; i < p; ++i) dst[i] = src[i] + bias;
+          if (s.relu)
+            for (int i = 0; i < p; ++i) dst[i] = std::max(src[i] + bias, T(0));
+          else
+            for (int i = 0; i < p; ++i) dst[i] = src[i] + bias;
         }
     }
   }
 }
 
 template <class T>
-void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, GradMode mode,
-                     T* work, const T* cols) {
+void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T* dy, T* dx, T* dw, T* db,
+                     GradMode mode, T* work, const T* cols) {
   const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
   const int blocks = (s.n + g - 1) / g;
   const int threads = omp_get_max_threads();
@@ -154,10 +157,15 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* dy, 
     for (int bi = 0; bi < blocks; ++bi) {
       const Block blk{bi * g, std::min(g, s.n - bi * g)};
       const int ncols = blk.count * p;
-      for (int img = 0; img < blk.count; ++img)  // dy block as [F, G*P]
-        for (int f = 0; f < s.f; ++f)
-          std::memcpy(sc.mat + static_cast<size_t>(f) * ncols + static_cast<size_t>(img) * p,
-                      dy + (static_cast<size_t>(blk.first + img) * s.f + f) * p, sizeof(T) * p);
+      for (int img = 0; img < blk.count; ++img)  // dy block as [F, G*P], ReLU mask applied
+        for (int f = 0; f < s.f; ++f) {
+          const size_t off = (static_cast<size_t>(blk.first + img) * s.f + f) * p;
+          T* dst = sc.mat + static_cast<size_t>(f) * ncols + static_cast<size_t>(img) * p;
+          if (s.relu)
+            for (int i = 0; i < p; ++i) dst[i] = y[off + i] > T(0) ? dy[off + i] : T(0);
+          else
+            std::memcpy(dst, dy + off, sizeof(T) * p);
+        }
       for (int f = 0; f < s.f; ++f) {
         const T* r = sc.mat + static_cast<size_t>(f) * ncols;
         T acc = 0;
@@ -196,9 +204,9 @@ template void conv2d_forward<float>(const Conv2dShape&, const float*, const floa
                                     float*);
 template void conv2d_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*,
                                      double*, double*);
-template void conv2d_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*,
-                                     float*, GradMode, float*, const float*);
-template void conv2d_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*,
-                                      double*, double*, GradMode, double*, const double*);
+template void conv2d_backward<float>(const Conv2dShape&, const float*, const float*, const float*, const float*,
+                                     float*, float*, float*, GradMode, float*, const float*);
+template void conv2d_backward<double>(const Conv2dShape&, const double*, const double*, const double*, const double*,
+                                      double*, double*, double*, GradMode, double*, const double*);
 
 }  // namespace nullmark::cpu

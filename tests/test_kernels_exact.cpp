@@ -59,7 +59,7 @@ TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]"
           }
     CHECK(mism == 0);
     std::vector<float> dx(x.size()), dw(w.size()), db(s.f);
-    cpu::conv2d_backward(s, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite,
+    cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite,
                          work.data());
     CHECK(dx == ref_dx);
     CHECK(dw == ref_dw);

@@ -10,9 +10,9 @@ namespace nullmark::layers {
 namespace {
 class Conv2d : public Layer {
  public:
-  Conv2d(int filters, int kernel, int stride, int pad, bool bias)
-      : filters_(filters), kernel_(kernel), stride_(stride), pad_(pad), bias_(bias) {}
-  std::string type() const override { return "conv2d"; }
+  Conv2d(int filters, int kernel, int stride, int pad, bool bias, bool relu)
+      : filters_(filters), kernel_(kernel), stride_(stride), pad_(pad), bias_(bias), relu_(relu) {}
+  std::string type() const override { return relu_ ? "conv2d+relu" : "conv2d"; }
   std::string describe() const override {
     return std::to_string(filters_) + "@" + std::to_string(kernel_) + "x" + std::to_string(kernel_) + " s" +
            std::to_string(stride_) + " p" + std::to_string(pad_);
@@ -45,10 +45,10 @@ class Conv2d : public Layer {
                         ctx.workspace, cols);
     cols_valid_ = ctx.training;
   }
-  void do_backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
+  void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext& ctx) override {
     const bool reuse = cols_valid_ && cols_.size() == cpu::conv2d_cols_size(shape(x.n));
-    cpu::conv2d_backward(shape(x.n), x.data, params_, dy.data, dx ? dx->data : nullptr, grads_,
+    cpu::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, grads_,
                          bias_ ? grads_ + weight_count() : nullptr, mode, ctx.workspace,
                          reuse ? cols_.data() : nullptr);
   }
@@ -58,11 +58,11 @@ class Conv2d : public Layer {
   Conv2dShape shape(int n) const {
     Conv2dShape s;
     s.n = n, s.c = in_[0], s.h = in_[1], s.w = in_[2];
-    s.f = filters_, s.kh = s.kw = kernel_, s.stride = stride_, s.pad = pad_;
+    s.f = filters_, s.kh = s.kw = kernel_, s.stride = stride_, s.pad = pad_, s.relu = relu_;
     return s;
   }
   int filters_, kernel_, stride_, pad_;
-  bool bias_;
+  bool bias_, relu_;
   std::vector<float> cols_;  // lowered input of the last training forward pass
   bool cols_valid_ = false;
 };
@@ -74,7 +74,8 @@ std::unique_ptr<Layer> make_conv2d(ConfigMap& cfg) {
   const int stride = static_cast<int>(cfg.integer("stride", 1, 1, 64));
   const int pad = static_cast<int>(cfg.integer("padding", 0, 0, 64));
   const bool bias = cfg.boolean("bias", true);
-  return std::make_unique<Conv2d>(filters, kernel, stride, pad, bias);
+  const bool relu = cfg.choice("activation", "none", {"none", "relu"}) == "relu";
+  return std::make_unique<Conv2d>(filters, kernel, stride, pad, bias, relu);
 }
 
 }  // namespace nullmark::layers

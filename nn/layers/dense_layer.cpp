@@ -1,5 +1,8 @@
+#include <vector>
+
 #include "common/error.h"
 #include "kernels/dense.h"
+#include "kernels/relu.h"
 #include "nn/init.h"
 #include "nn/layers/factories.h"
 
@@ -8,8 +11,8 @@ namespace nullmark::layers {
 namespace {
 class Dense : public Layer {
  public:
-  Dense(int units, bool bias) : units_(units), bias_(bias) {}
-  std::string type() const override { return "dense"; }
+  Dense(int units, bool bias, bool relu) : units_(units), bias_(bias), relu_(relu) {}
+  std::string type() const override { return relu_ ? "dense+relu" : "dense"; }
   std::string describe() const override { return std::to_string(units_) + " units"; }
   size_t param_count() const override { return weight_count() + (bias_ ? units_ : 0); }
   void init_params(std::mt19937_64& rng) override {
@@ -25,10 +28,17 @@ class Dense : public Layer {
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
     cpu::dense_forward(shape(x.n), x.data, params_, bias_ ? params_ + weight_count() : nullptr, y.data);
+    if (relu_) cpu::relu_forward(y.numel(), y.data, y.data);  // in place, while y is still in cache
   }
-  void do_backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
+  void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext&) override {
-    cpu::dense_backward(shape(x.n), x.data, params_, dy.data, dx ? dx->data : nullptr, grads_,
+    const float* g = dy.data;
+    if (relu_) {
+      masked_.resize(dy.numel());
+      cpu::relu_backward(y.numel(), y.data, dy.data, masked_.data(), GradMode::Overwrite);
+      g = masked_.data();
+    }
+    cpu::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, grads_,
                         bias_ ? grads_ + weight_count() : nullptr, mode);
   }
 
@@ -36,14 +46,16 @@ class Dense : public Layer {
   size_t weight_count() const { return static_cast<size_t>(units_) * in_[0]; }
   DenseShape shape(int n) const { return DenseShape{n, in_[0], units_}; }
   int units_;
-  bool bias_;
+  bool bias_, relu_;
+  std::vector<float> masked_;  // dy with the ReLU mask applied
 };
 }  // namespace
 
 std::unique_ptr<Layer> make_dense(ConfigMap& cfg) {
   const int units = static_cast<int>(cfg.integer("units", 1, 1 << 20));
   const bool bias = cfg.boolean("bias", true);
-  return std::make_unique<Dense>(units, bias);
+  const bool relu = cfg.choice("activation", "none", {"none", "relu"}) == "relu";
+  return std::make_unique<Dense>(units, bias, relu);
 }
 
 }  // namespace nullmark::layers
