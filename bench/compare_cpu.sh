@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# nullmark vs PyTorch training throughput on this CPU: the "digit" model at batch 128, same thread
+# count, same data. Runs both ROUNDS times, interleaved (this machine's speed drifts by +-20 % over
+# minutes, so a single pair of runs says little), and reports each median and their ratio.
+#
+#   bench/compare_cpu.sh [ROUNDS=5] [THREADS=all cores]     (needs build/ and Debian's python3-torch)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+threads=${2:-$(nproc)}
+out=$(mktemp -d)
+for i in $(seq "$rounds"); do
+  build/bench_train_digit --threads "$threads" --steps 300 --json "$out/nm$i.json" 2>/dev/null >/dev/null
+  /usr/bin/python3 bench/pytorch_digit.py --threads "$threads" --steps 300 --json "$out/pt$i.json" >/dev/null
+  python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); print(f'round $i: nullmark {a[\"images_per_s\"]:.0f} img/s, {b[\"framework\"]} {b[\"images_per_s\"]:.0f} img/s')" "$out/nm$i.json" "$out/pt$i.json"
+done
+python3 - "$out" "$rounds" "$threads" <<'PY'
+import json, statistics, sys, platform, datetime
+out, rounds, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+nm = [json.load(open(f"{out}/nm{i}.json")) for i in range(1, rounds + 1)]
+pt = [json.load(open(f"{out}/pt{i}.json")) for i in range(1, rounds + 1)]
+a = statistics.median(r["images_per_s"] for r in nm)
+b = statistics.median(r["images_per_s"] for r in pt)
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+print(f"{datetime.date.today()}  {cpu}, {threads} threads, batch 128, OpenBLAS {nm[0]['blas_core']}")
+print(f"median nullmark {a:.0f} img/s   median {pt[0]['framework']} {b:.0f} img/s   ratio {a / b:.2f}x")
+PY
+rm -rf "$out"
