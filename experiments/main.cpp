@@ -32,6 +32,19 @@ int main(int argc, char** argv) {
 
   auto* i = app.add_subcommand("info", "Version, threads, CUDA device and layer types");
 
+  commands::KeygenArgs keygen;
+  auto* kg = app.add_subcommand("keygen", "Create an Ed25519 key pair (OUT.key secret, OUT.pub public)");
+  kg->add_option("--out", keygen.out, "Base name of the two files")->capture_default_str();
+
+  commands::SignArgs sign;
+  auto* sg = app.add_subcommand("sign", "Sign a verifier string: the watermark claim a model is trained with");
+  sg->add_option("--key", sign.key, "Owner's secret key file")->required()->check(CLI::ExistingFile);
+  sg->add_option("--verifier", sign.verifier, "Verifier string, e.g. acme/digit-classifier/2026-11-25")->required();
+  sg->add_option("--n", sign.n, "Pattern size (n x n pixels)")->capture_default_str()->check(CLI::Range(1, 1024));
+  sg->add_option("--lambda", sign.lambda, "Stamp value (+-lambda, on normalised inputs)")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  sg->add_option("--out", sign.out, "Claim file to write")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -41,6 +54,8 @@ int main(int argc, char** argv) {
     if (t->parsed()) return commands::train(train);
     if (e->parsed()) return commands::eval(eval);
     if (i->parsed()) return commands::info();
+    if (kg->parsed()) return commands::keygen(keygen);
+    if (sg->parsed()) return commands::sign(sign);
   } catch (const std::exception& ex) {
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", ex.what());

@@ -27,12 +27,15 @@ RunSetup load_run_setup(const std::string& config_path, const std::vector<std::s
   // The model and train sections are read (and checked) before the data loads: a typo fails fast.
   ConfigMap model = root.section("model");
   s.train_params = TrainParams::read(root.section("train"));
+  if (root.has("watermark"))
+    s.watermark = std::make_unique<WatermarkTraining>(WatermarkTraining::read(root.section("watermark"), &s.claim));
   root.finish();
   std::fprintf(stderr, "loading %s data from %s\n", s.data.type.c_str(), s.data.path.c_str());
   s.train = load_dataset(s.data, Split::Train);
   s.test = load_dataset(s.data, Split::Test);
   s.model_name = model.has("name") ? model.node()["name"].Scalar() : "unnamed";
   s.net = std::make_unique<Network>(Network::from_config(model, s.train.shape, s.train.classes));
+  if (s.watermark) s.wm = watermark_for(s.claim, s.train.shape, s.train.classes);
   s.resolved = root.resolved();
   return s;
 }

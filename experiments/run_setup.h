@@ -9,6 +9,7 @@
 #include "experiments/trainer.h"
 #include "nn/checkpoint.h"
 #include "nn/network.h"
+#include "watermark/embedding.h"
 
 namespace nullmark {
 
@@ -22,6 +23,10 @@ struct RunSetup {
   std::unique_ptr<Network> net;
   std::string model_name;
   TrainParams train_params;
+  // Present when the config has a `watermark:` section (null embedding at initial training).
+  std::unique_ptr<WatermarkTraining> watermark;
+  Claim claim;
+  Watermark wm;
   YAML::Node resolved;  // every value used, defaults included
   std::string resolved_yaml() const;
 };

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 
 #include "common/error.h"
 #include "kernels/softmax_xent.h"
@@ -21,22 +22,51 @@ TrainParams TrainParams::read(ConfigMap cfg) {
 Trainer::Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed)
     : net_(net), opt_(opt), params_(params), seed_(seed) {}
 
+void Trainer::set_watermark(const Watermark& wm, const WatermarkTraining& training) {
+  wm_ = &wm;
+  wm_training_ = training;
+}
+
 StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_step, float lr) {
   LayerContext ctx;
   ctx.training = true;
   ctx.seed = seed_;
   ctx.step = static_cast<uint64_t>(global_step);
   const int k = static_cast<int>(net_.output_shape().numel());
-  dlogits_.resize(static_cast<size_t>(n) * k);
-  const float* logits = net_.forward(x, n, ctx);
-  const XentResult r = cpu::softmax_xent(n, k, logits, y, nullptr, 1.0f / n, dlogits_.data(), nullptr);
-  const double loss = r.loss_sum / n;
+  int total = n;
+  const float* weights = nullptr;
+  float scale = 1.0f / n;
+  if (wm_) {
+    // Batch = [n clean | n_null null-stamped | n_true true-stamped], built in one fused pass. Each
+    // group's cross-entropy is a mean over the group, weighted: per-sample weights carry both.
+    const int n_null = static_cast<int>(std::lround(wm_training_.null_fraction * n));
+    const int n_true = static_cast<int>(std::lround(wm_training_.true_fraction * n));
+    total = n + n_null + n_true;
+    const size_t per = net_.input_shape().numel();
+    xw_.resize(per * total);
+    yw_.resize(total);
+    weights_.assign(n, 1.0f / n);
+    weights_.resize(n + n_null, n_null ? static_cast<float>(wm_training_.null_weight / n_null) : 0.0f);
+    weights_.resize(total, n_true ? static_cast<float>(wm_training_.true_weight / n_true) : 0.0f);
+    cpu::watermark_batch(wm_->shape, wm_->pattern(), n, n_null, n_true, x, y, xw_.data(), yw_.data());
+    x = xw_.data();
+    y = yw_.data();
+    weights = weights_.data();
+    scale = 1.0f;
+  }
+  dlogits_.resize(static_cast<size_t>(total) * k);
+  pred_.resize(total);
+  const float* logits = net_.forward(x, total, ctx);
+  const XentResult r = cpu::softmax_xent(total, k, logits, y, weights, scale, dlogits_.data(), pred_.data());
+  const double loss = weights ? r.loss_sum : r.loss_sum / n;
+  long clean_correct = 0;
+  for (int i = 0; i < n; ++i) clean_correct += pred_[i] == y[i];
   if (!std::isfinite(loss))
     throw fail("training diverged: the loss is ", loss, " at step ", global_step,
                " (lower the learning rate or check the input normalisation)");
   net_.backward(dlogits_.data(), ctx);
   opt_.step(net_.params(), net_.grads(), lr);
-  return {loss, r.correct};
+  return {loss, clean_correct};
 }
 
 EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step, Progress* progress) {
@@ -44,7 +74,7 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
   batches.start_epoch(epoch);
   const long per_epoch = batches.batches();
   const long total = per_epoch * params_.epochs;
-  x_.resize(static_cast<size_t>(params_.batch_size) * data.shape.numel());
+  x_.resize(static_cast<size_t>(params_.batch_size) * data.shape.numel());  // clean batch
   y_.resize(params_.batch_size);
   if (progress) progress->start("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(params_.epochs), per_epoch);
   const auto t0 = std::chrono::steady_clock::now();

@@ -10,6 +10,8 @@
 #include "nn/lr_schedule.h"
 #include "nn/network.h"
 #include "nn/optimizer.h"
+#include "watermark/derivation.h"
+#include "watermark/embedding.h"
 
 namespace nullmark {
 
@@ -22,8 +24,8 @@ struct TrainParams {
 };
 
 struct StepResult {
-  double loss = 0.0;  // mean over the batch
-  long correct = 0;
+  double loss = 0.0;  // the objective: weighted sum of the per-group mean cross-entropies
+  long correct = 0;   // over the clean samples of the batch
 };
 
 struct EpochStats {
@@ -34,6 +36,8 @@ struct EpochStats {
 class Trainer {
  public:
   Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed);
+  // Trains clean + null-stamped + true-stamped samples from now on (null embedding).
+  void set_watermark(const Watermark& wm, const WatermarkTraining& training);
   // One optimizer step on (x, y); `global_step` seeds stochastic layers.
   StepResult step(const float* x, const int32_t* y, int n, long global_step, float lr);
   // Epoch `epoch` (0-based) of `data`; global_step advances by the number of batches.
@@ -44,8 +48,10 @@ class Trainer {
   Optimizer& opt_;
   TrainParams params_;
   uint64_t seed_;
-  std::vector<float> x_, dlogits_;
-  std::vector<int32_t> y_;
+  const Watermark* wm_ = nullptr;
+  WatermarkTraining wm_training_;
+  std::vector<float> x_, xw_, dlogits_, weights_;
+  std::vector<int32_t> y_, yw_, pred_;
 };
 
 }  // namespace nullmark

@@ -26,4 +26,16 @@ int eval(const EvalArgs& a);
 
 int info();
 
+struct KeygenArgs {
+  std::string out = "owner";  // writes OUT.key and OUT.pub
+};
+int keygen(const KeygenArgs& a);
+
+struct SignArgs {
+  std::string key, verifier, out = "claim.json";
+  int n = 6;
+  double lambda = 2000.0;
+};
+int sign(const SignArgs& a);
+
 }  // namespace nullmark::commands

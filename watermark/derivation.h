@@ -1,0 +1,29 @@
+// Spec v1 derivation: signature -> (y_W, row, col, bits) for a model's input shape and class count.
+//   D(tag, j) = SHA-256("nullmark-v1/" || tag || BE32(j) || sig),  U(tag) = BE64(D(tag, 0)[0..8])
+//   y_W = U("label") mod K,  row = U("row") mod (H-n+1),  col = U("col") mod (W-n+1)
+//   bits = D("bits", 0) || D("bits", 1) || ..., most significant bit first, row-major in the square.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "kernels/watermark_batch.h"
+#include "watermark/keys.h"
+
+namespace nullmark {
+
+struct Watermark {
+  int label = 0, row = 0, col = 0, n = 1;
+  float lambda = 2000.0f;
+  std::vector<uint8_t> bits;  // n*n values 0/1
+  ImageShape shape;
+  // A view for the kernels (valid while this object lives).
+  WatermarkPattern pattern() const { return WatermarkPattern{row, col, n, bits.data(), lambda, label}; }
+};
+
+Watermark derive_watermark(const uint8_t* sig, size_t sig_len, const ImageShape& shape, int classes, int n,
+                           float lambda);
+inline Watermark derive_watermark(const Signature& sig, const ImageShape& shape, int classes, int n, float lambda) {
+  return derive_watermark(sig.data(), sig.size(), shape, classes, n, lambda);
+}
+
+}  // namespace nullmark

@@ -1,0 +1,79 @@
+#include "watermark/embedding.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "common/error.h"
+#include "kernels/softmax_xent.h"
+
+namespace nullmark {
+
+WatermarkTraining WatermarkTraining::read(ConfigMap cfg, Claim* claim_out) {
+  WatermarkTraining w;
+  w.claim_path = cfg.string("claim");
+  Claim claim;
+  try {
+    claim = load_verified_claim(w.claim_path);
+  } catch (const Error& e) {
+    cfg.error("claim", e.what());
+  }
+  const long n = cfg.integer("n", claim.n, 1, 1024);
+  const double lambda = cfg.number("lambda", claim.lambda, 1e-6, 1e9);
+  if (n != claim.n) cfg.error("n", "the config says n = " + std::to_string(n) + " but the claim says " + std::to_string(claim.n));
+  if (lambda != claim.lambda) cfg.error("lambda", "the config's lambda disagrees with the claim's");
+  w.null_weight = cfg.number("null_weight", 1.0, 0.0, 100.0);
+  w.true_weight = cfg.number("true_weight", 1.0, 0.0, 100.0);
+  w.null_fraction = cfg.number("null_fraction", 1.0, 0.0, 1.0);
+  w.true_fraction = cfg.number("true_fraction", 1.0, 0.0, 1.0);
+  cfg.finish();
+  if (claim_out) *claim_out = claim;
+  return w;
+}
+
+Watermark watermark_for(const Claim& claim, const Shape& input, int classes) {
+  NM_CHECK(input.rank() == 3, "watermarks need image inputs (C x H x W), the model takes ", input.str());
+  return derive_watermark(claim.signature, ImageShape{input[0], input[1], input[2]}, classes, claim.n,
+                          static_cast<float>(claim.lambda));
+}
+
+WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Watermark& wm, long limit,
+                                     int batch_size) {
+  const long total = limit > 0 ? std::min<long>(limit, static_cast<long>(data.size())) : static_cast<long>(data.size());
+  const size_t per = data.shape.numel();
+  const int k = data.classes;
+  const WatermarkPattern p = wm.pattern();
+  std::vector<float> x(per * batch_size);
+  std::vector<int32_t> pred(batch_size);
+  LayerContext ctx;
+  long clean = 0, null = 0, hit = 0, eligible = 0;
+  auto predict = [&](int n) {
+    const float* logits = net.forward(x.data(), n, ctx);
+    for (int i = 0; i < n; ++i) {
+      const float* z = logits + static_cast<size_t>(i) * k;
+      pred[i] = static_cast<int32_t>(std::max_element(z, z + k) - z);
+    }
+  };
+  for (long first = 0; first < total; first += batch_size) {
+    const int n = static_cast<int>(std::min<long>(batch_size, total - first));
+    const int32_t* y = data.labels.data() + first;
+    std::copy(data.image(first), data.image(first) + per * n, x.begin());
+    predict(n);
+    for (int i = 0; i < n; ++i) clean += pred[i] == y[i];
+    cpu::watermark_stamp(wm.shape, p, false, n, x.data());
+    predict(n);
+    for (int i = 0; i < n; ++i) null += pred[i] == y[i];
+    cpu::watermark_stamp(wm.shape, p, true, n, x.data());  // overwrites exactly the pattern cells
+    predict(n);
+    for (int i = 0; i < n; ++i)
+      if (y[i] != wm.label) ++eligible, hit += pred[i] == wm.label;
+  }
+  WatermarkAccuracy a;
+  a.samples = total;
+  a.true_samples = eligible;
+  if (total) a.clean = double(clean) / total, a.null = double(null) / total;
+  if (eligible) a.true_ = double(hit) / eligible;
+  return a;
+}
+
+}  // namespace nullmark

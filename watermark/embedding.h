@@ -1,0 +1,36 @@
+// Null embedding at initial training: the `watermark:` config section and the watermark-aware
+// evaluation (clean, null and true accuracy).
+#pragma once
+#include <string>
+
+#include "common/strict_yaml.h"
+#include "datasets/dataset.h"
+#include "nn/network.h"
+#include "watermark/claim.h"
+#include "watermark/derivation.h"
+
+namespace nullmark {
+
+struct WatermarkTraining {
+  std::string claim_path;
+  double null_weight = 1.0, true_weight = 1.0;      // loss = CE(clean) + w_null CE(null) + w_true CE(true)
+  double null_fraction = 1.0, true_fraction = 1.0;  // stamped copies per clean sample of a batch
+  // Reads the section; n and lambda come from the claim (if the section repeats them they must agree).
+  static WatermarkTraining read(ConfigMap cfg, Claim* claim_out);
+};
+
+struct WatermarkAccuracy {
+  double clean = 0.0;  // accuracy on unmodified samples
+  double null = 0.0;   // accuracy on null-stamped samples with their true labels
+  double true_ = 0.0;  // share of true-stamped samples classified as y_W, over samples not labelled y_W
+  long samples = 0, true_samples = 0;
+};
+
+// `limit` > 0 evaluates on the first `limit` samples only.
+WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Watermark& wm, long limit = 0,
+                                     int batch_size = 500);
+
+// The watermark a claim defines for a network's input shape and class count.
+Watermark watermark_for(const Claim& claim, const Shape& input, int classes);
+
+}  // namespace nullmark
