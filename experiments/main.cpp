@@ -32,6 +32,31 @@ int main(int argc, char** argv) {
 
   auto* i = app.add_subcommand("info", "Version, threads, CUDA device and layer types");
 
+  commands::VerifyArgs verify;
+  auto* vf = app.add_subcommand("verify", "Verify a watermark claim on a model and write a certificate "
+                                          "(exit 0: accepted, 2: rejected, 1: error)");
+  vf->add_option("--model", verify.model, "Checkpoint")->required()->check(CLI::ExistingFile);
+  vf->add_option("--claim", verify.claim, "Claim file (signature checked before the model is loaded)")->required()
+      ->check(CLI::ExistingFile);
+  vf->add_option("--data", verify.data_path, "Data directory (default: the one the model was trained on)");
+  vf->add_option("--split", verify.split, "Held-out split")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+  vf->add_option("--random-keys", verify.random_keys, "Never-embedded keys to compare with")->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  vf->add_option("--random-samples", verify.random_samples, "Held-out samples per random key")->capture_default_str()
+      ->check(CLI::Range(1L, 1L << 30));
+  vf->add_option("--min-true", verify.min_true, "Threshold: minimum true accuracy")->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  vf->add_option("--max-null-drop", verify.max_null_drop, "Threshold: null accuracy may trail clean by this much")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  vf->add_option("--seed", verify.seed, "Seed of the random keys")->capture_default_str();
+  vf->add_option("--out", verify.out, "Certificate file (default: certificate.json beside the model)");
+  vf->add_option("--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")->check(CLI::ExistingFile);
+  vf->add_option("--threads", verify.threads, "CPU threads (0 = all cores)");
+
+  commands::VerifyCertArgs vcert;
+  auto* vc = app.add_subcommand("verify-cert", "Check a certificate's integrity, signature and consistency");
+  vc->add_option("cert", vcert.cert, "Certificate file")->required()->check(CLI::ExistingFile);
+
   commands::KeygenArgs keygen;
   auto* kg = app.add_subcommand("keygen", "Create an Ed25519 key pair (OUT.key secret, OUT.pub public)");
   kg->add_option("--out", keygen.out, "Base name of the two files")->capture_default_str();
@@ -55,6 +80,8 @@ int main(int argc, char** argv) {
     if (e->parsed()) return commands::eval(eval);
     if (i->parsed()) return commands::info();
     if (kg->parsed()) return commands::keygen(keygen);
+    if (vf->parsed()) return commands::verify(verify);
+    if (vc->parsed()) return commands::verify_cert(vcert);
     if (sg->parsed()) return commands::sign(sign);
   } catch (const std::exception& ex) {
     std::fflush(stdout);

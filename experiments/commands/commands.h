@@ -38,4 +38,20 @@ struct SignArgs {
 };
 int sign(const SignArgs& a);
 
+struct VerifyArgs {
+  std::string model, claim, data_path, split = "test", out, sign_key;
+  int random_keys = 100;
+  long random_samples = 1000;
+  double min_true = 0.90, max_null_drop = 0.03;
+  uint64_t seed = 1;
+  int threads = 0;
+};
+// Exit code 0: claim accepted; 2: rejected; errors throw (exit 1).
+int verify(const VerifyArgs& a);
+
+struct VerifyCertArgs {
+  std::string cert;
+};
+int verify_cert(const VerifyCertArgs& a);
+
 }  // namespace nullmark::commands

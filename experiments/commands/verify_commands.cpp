@@ -1,0 +1,115 @@
+// nullmark verify / verify-cert: ownership verification of a claim on a model, with a certificate.
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "common/sha256.h"
+#include "common/threads.h"
+#include "experiments/commands/commands.h"
+#include "experiments/run_setup.h"
+#include "watermark/certificate.h"
+#include "watermark/verification.h"
+
+namespace nullmark::commands {
+
+namespace {
+std::string utc_now() {
+  char buf[32];
+  const std::time_t t = std::time(nullptr);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string dataset_sha256(const Dataset& d) {
+  std::string bytes(reinterpret_cast<const char*>(d.images.data()), d.images.size() * sizeof(float));
+  bytes.append(reinterpret_cast<const char*>(d.labels.data()), d.labels.size() * sizeof(int32_t));
+  return to_hex(sha256(bytes));
+}
+}  // namespace
+
+int verify(const VerifyArgs& a) {
+  set_threads(a.threads);
+  // The claim is checked first: a claim whose signature fails never gets to run a model.
+  const Claim claim = load_verified_claim(a.claim);
+  std::fprintf(stderr, "claim %s: signature valid (verifier \"%s\")\n", a.claim.c_str(), claim.verifier.c_str());
+  std::optional<KeyPair> certifier;
+  if (!a.sign_key.empty()) certifier = load_secret_key(a.sign_key);
+
+  const std::string model_bytes = read_file(a.model);
+  const Checkpoint ckpt = load_checkpoint(a.model);
+  auto net = network_from_checkpoint(ckpt, a.model);
+  DataConfig data = data_config_from_checkpoint(ckpt, a.model);
+  if (!a.data_path.empty()) data.path = a.data_path;
+  data.train_limit = data.test_limit = 0;
+  const Dataset d = load_dataset(data, a.split == "train" ? Split::Train : Split::Test);
+  if (d.shape != net->input_shape() || d.classes != ckpt.classes)
+    throw fail(a.model, ": model expects ", net->input_shape().str(), " inputs and ", ckpt.classes, " classes, data set ",
+               d.name, " has ", d.shape.str(), " and ", d.classes);
+
+  VerifyOptions opt;
+  opt.thresholds.min_true = a.min_true;
+  opt.thresholds.max_null_drop = a.max_null_drop;
+  opt.random_keys = a.random_keys;
+  opt.random_samples = a.random_samples;
+  opt.seed = a.seed;
+  const Verification v = verify_claim(*net, d, claim, opt);
+
+  std::printf("model      %s (sha256 %s)\n", a.model.c_str(), to_hex(sha256(model_bytes)).c_str());
+  std::printf("data       %s, %zu samples\n", d.name.c_str(), d.size());
+  std::printf("watermark  y_W = %d, %dx%d at (%d, %d), lambda %g\n", v.wm.label, v.wm.n, v.wm.n, v.wm.row, v.wm.col,
+              v.wm.lambda);
+  std::printf("claimed    clean %.2f%%  null %.2f%%  true %.2f%% (over %ld samples not labelled y_W)\n",
+              100 * v.owner.clean, 100 * v.owner.null, 100 * v.owner.true_, v.owner.true_samples);
+  std::printf("random     %d never-embedded keys on %ld samples: true accuracy mean %.2f%%, max %.2f%%; %d of %d pass "
+              "the thresholds; claimed key on the same samples: %.2f%% (z = %.1f)\n",
+              a.random_keys, std::min<long>(a.random_samples, static_cast<long>(d.size())), 100 * v.random.true_mean,
+              100 * v.random.true_max, v.random.passing, a.random_keys, 100 * v.random.owner_true_on_subset,
+              v.random.owner_true_z);
+  std::printf("decision   %s", v.accepted ? "ACCEPTED" : "REJECTED");
+  for (const auto& r : v.reasons) std::printf("; %s", r.c_str());
+  std::printf("  (thresholds: true >= %.2f, null >= clean - %.2f)\n", a.min_true, a.max_null_drop);
+
+  std::string bits;
+  for (uint8_t b : v.wm.bits) bits += char('0' + b);
+  const WatermarkAccuracy subset = evaluate_watermark(*net, d, v.wm, a.random_samples);
+  nlohmann::json body = {
+      {"nullmark_version", NULLMARK_VERSION},
+      {"created", utc_now()},
+      {"claim", nlohmann::json::parse(claim_to_json(claim))},
+      {"model",
+       {{"file", a.model}, {"sha256", to_hex(sha256(model_bytes))}, {"input_shape", ckpt.input_shape},
+        {"classes", ckpt.classes}}},
+      {"data", {{"name", d.name}, {"split", a.split}, {"samples", d.size()}, {"sha256", dataset_sha256(d)}}},
+      {"watermark", {{"label", v.wm.label}, {"row", v.wm.row}, {"col", v.wm.col}, {"n", v.wm.n}, {"lambda", v.wm.lambda},
+                     {"bits", bits}}},
+      {"measurements", {{"clean", v.owner.clean}, {"null", v.owner.null}, {"true", v.owner.true_},
+                        {"samples", v.owner.samples}, {"true_samples", v.owner.true_samples}}},
+      {"random_keys", {{"count", a.random_keys}, {"samples", a.random_samples}, {"seed", a.seed},
+                       {"null", v.random.null}, {"true", v.random.true_}, {"passing", v.random.passing},
+                       {"true_mean", v.random.true_mean}, {"true_std", v.random.true_std},
+                       {"true_max", v.random.true_max}, {"clean_on_subset", subset.clean},
+                       {"owner_true_on_subset", v.random.owner_true_on_subset},
+                       {"owner_true_z", v.random.owner_true_z}}},
+      {"thresholds", {{"min_true_accuracy", a.min_true}, {"max_null_drop", a.max_null_drop}}},
+      {"decision", v.accepted ? "accepted" : "rejected"},
+      {"reasons", v.reasons}};
+  const std::string out =
+      a.out.empty() ? (std::filesystem::path(a.model).parent_path() / "certificate.json").string() : a.out;
+  write_file_atomic(out, make_certificate(body, certifier));
+  std::printf("certificate %s%s\n", out.c_str(), certifier ? " (signed)" : " (unsigned)");
+  return v.accepted ? 0 : 2;
+}
+
+int verify_cert(const VerifyCertArgs& a) {
+  const CertificateCheck c = check_certificate(read_file(a.cert));
+  if (!c.ok) throw fail(a.cert, ": certificate check failed: ", c.problem);
+  std::printf("%s: valid, %s; decision recorded: %s (model sha256 %s)\n", a.cert.c_str(),
+              c.signed_ ? "signed by the certifier key in it" : "unsigned (integrity hash only)", c.decision.c_str(),
+              c.body.at("model").at("sha256").get<std::string>().c_str());
+  return 0;
+}
+
+}  // namespace nullmark::commands

@@ -1,0 +1,146 @@
+// Keys, claims and certificates: malformed or tampered files are rejected with clear messages.
+#include <sys/stat.h>
+
+#include <functional>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "temp_dir.h"
+#include "watermark/certificate.h"
+#include "watermark/claim.h"
+#include "watermark/derivation.h"
+#include "watermark/verification.h"
+
+using namespace nullmark;
+
+namespace {
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+KeyPair fixed_key(uint8_t fill) {
+  Seed s;
+  s.fill(fill);
+  return keypair_from_seed(s);
+}
+}  // namespace
+
+TEST_CASE("key files: round trip, permissions, length and encoding", "[watermark][keys]") {
+  test::TempDir d;
+  const KeyPair k = fixed_key(7);
+  save_keypair(k, d.file("owner"));
+  struct stat st {};
+  REQUIRE(::stat(d.file("owner.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(load_secret_key(d.file("owner.key")).public_key == k.public_key);
+  CHECK(load_public_key(d.file("owner.pub")) == k.public_key);
+  CHECK_THAT(error_of([&] { save_keypair(k, d.file("owner")); }), Catch::Contains("refusing to overwrite"));
+
+  ::chmod(d.file("owner.key").c_str(), 0644);
+  CHECK_THAT(error_of([&] { load_secret_key(d.file("owner.key")); }),
+             Catch::Contains("permissions 0644 are too open") && Catch::Contains("chmod 600"));
+
+  auto secret = [&](const std::string& seed) {
+    const std::string p = d.file("s.key");
+    write_file_atomic(p, nlohmann::json{{"format", "nullmark-secret-key"}, {"version", 1}, {"algorithm", "ed25519"},
+                                        {"seed", seed}}.dump(),
+                      0600);
+    return p;
+  };
+  CHECK_THAT(error_of([&] { load_secret_key(secret("abcd")); }), Catch::Contains("expected 64 hex digits (32 bytes), got 4"));
+  CHECK_THAT(error_of([&] { load_secret_key(secret(std::string(64, 'z'))); }), Catch::Contains("not valid hexadecimal"));
+  const std::string pub = d.write("bad.pub", "{\"format\": \"nullmark-public-key\", \"version\": 1, "
+                                             "\"algorithm\": \"ed25519\", \"public_key\": \"00\"}");
+  CHECK_THAT(error_of([&] { load_public_key(pub); }), Catch::Contains("bad.pub: public_key: expected 64 hex digits"));
+  CHECK_THAT(error_of([&] { load_public_key(d.write("x.pub", "not json")); }), Catch::Contains("not JSON"));
+  CHECK_THAT(error_of([&] { load_public_key(d.file("owner.key")); }), Catch::Contains("not a nullmark-public-key file"));
+}
+
+TEST_CASE("a tampered verifier string, signature or public key is rejected", "[watermark][claim]") {
+  test::TempDir d;
+  const Claim good = make_claim(fixed_key(1), "acme/digit/2026", 6, 100.0);
+  save_claim(good, d.file("good.json"));
+  CHECK_NOTHROW(load_verified_claim(d.file("good.json")));
+  Claim a = good, b = good, c = good;
+  a.verifier = "acme/digit/2027";
+  b.signature[10] ^= 1;
+  c.public_key = fixed_key(2).public_key;
+  for (const Claim& bad : {a, b, c}) {
+    save_claim(bad, d.file("bad.json"));
+    CHECK_THAT(error_of([&] { load_verified_claim(d.file("bad.json")); }),
+               Catch::Contains("claim rejected: the signature does not verify"));
+  }
+  const std::string short_sig = d.write("short.json", claim_to_json(good).replace(claim_to_json(good).find("\"signature\": \"") + 14, 2, ""));
+  CHECK_THAT(error_of([&] { load_claim(short_sig); }), Catch::Contains("signature: expected 128 hex digits"));
+}
+
+namespace {
+// A consistent certificate body for a claim, as `nullmark verify` writes it.
+nlohmann::json body_for(const Claim& claim) {
+  const Watermark w = derive_watermark(claim.signature, ImageShape{1, 28, 28}, 10, claim.n, float(claim.lambda));
+  std::string bits;
+  for (uint8_t v : w.bits) bits += char('0' + v);
+  RandomKeyStats r;
+  r.null = {0.95, 0.97, 0.5};
+  r.true_ = {0.1, 0.02, 0.95};
+  r.owner_true_on_subset = 1.0;
+  VerifyThresholds t;
+  summarise_random_keys(r, 0.98, t);
+  return {{"claim", nlohmann::json::parse(claim_to_json(claim))},
+          {"model", {{"sha256", std::string(64, 'a')}, {"input_shape", {1, 28, 28}}, {"classes", 10}}},
+          {"watermark", {{"label", w.label}, {"row", w.row}, {"col", w.col}, {"n", w.n}, {"bits", bits}}},
+          {"measurements", {{"clean", 0.985}, {"null", 0.98}, {"true", 0.999}}},
+          {"random_keys", {{"count", 3}, {"null", r.null}, {"true", r.true_}, {"passing", r.passing},
+                           {"true_mean", r.true_mean}, {"true_std", r.true_std}, {"true_max", r.true_max},
+                           {"clean_on_subset", 0.98}, {"owner_true_on_subset", 1.0}}},
+          {"thresholds", {{"min_true_accuracy", t.min_true}, {"max_null_drop", t.max_null_drop}}},
+          {"decision", "accepted"}};
+}
+}  // namespace
+
+TEST_CASE("certificates: any changed byte fails the check", "[watermark][certificate]") {
+  const Claim claim = make_claim(fixed_key(3), "acme/digit/2026", 4, 10.0);
+  const KeyPair certifier = fixed_key(9);
+  for (bool sign : {false, true}) {
+    INFO((sign ? "signed" : "unsigned"));
+    const std::string cert = make_certificate(body_for(claim), sign ? std::optional<KeyPair>(certifier) : std::nullopt);
+    const CertificateCheck ok = check_certificate(cert);
+    REQUIRE(ok.problem == "");
+    CHECK(ok.ok);
+    CHECK(ok.signed_ == sign);
+    CHECK(ok.decision == "accepted");
+    size_t undetected = 0;
+    for (size_t i = 0; i < cert.size(); ++i) {
+      std::string bad = cert;
+      bad[i] = static_cast<char>(bad[i] ^ 0x01);
+      if (check_certificate(bad).ok && undetected++ < 3)
+        FAIL_CHECK("byte " << i << " changed without detection: ..." << cert.substr(i > 30 ? i - 30 : 0, 40));
+    }
+    CHECK(undetected == 0);
+  }
+}
+
+TEST_CASE("certificates: inconsistent content fails even when re-hashed and re-signed", "[watermark][certificate]") {
+  const Claim claim = make_claim(fixed_key(3), "acme/digit/2026", 4, 10.0);
+  const KeyPair certifier = fixed_key(9);
+  auto problem = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json b = body_for(claim);
+    edit(b);
+    return check_certificate(make_certificate(b, certifier)).problem;
+  };
+  CHECK_THAT(problem([](nlohmann::json& b) { b["decision"] = "rejected"; }), Catch::Contains("decision does not follow"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["measurements"]["true"] = 0.2; }), Catch::Contains("decision does not follow"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["watermark"]["row"] = b["watermark"]["row"].get<int>() + 1; }),
+             Catch::Contains("recorded watermark is not the one the claim derives"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["random_keys"]["passing"] = 5; }), Catch::Contains("random-key summary"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["claim"]["verifier"] = "someone else"; }),
+             Catch::Contains("claim's signature does not verify"));
+}
