@@ -22,6 +22,20 @@ add_test(NAME "cli: missing data set"
                  ${NM} train ${CFG} --set data.path=/nonexistent --output ${BROKEN}/run)
 add_test(NAME "cli: corrupt checkpoint" COMMAND ${EXPECT} "not-a-checkpoint.ckpt: .*(corrupt|version)"
          ${NM} eval ${BROKEN}/not-a-checkpoint.ckpt)
+add_test(NAME "cli: keygen, sign, watermarked training, verify, verify-cert"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/watermark_smoke.sh ${NM} ${PROJECT_SOURCE_DIR})
+# A claim whose verifier string was edited is rejected before the (here unreadable) model is opened.
+file(READ ${PROJECT_SOURCE_DIR}/experiments/claims/demo-digit-lambda10.json DEMO_CLAIM)
+string(REPLACE "digit-classifier" "digit-classifyer" TAMPERED_CLAIM "${DEMO_CLAIM}")
+file(WRITE ${BROKEN}/tampered-claim.json "${TAMPERED_CLAIM}")
+add_test(NAME "cli: tampered claim rejected before any model runs"
+         COMMAND ${EXPECT} "tampered-claim.json: claim rejected: the signature does not verify"
+                 ${NM} verify --model ${BROKEN}/not-a-checkpoint.ckpt --claim ${BROKEN}/tampered-claim.json)
+file(WRITE ${BROKEN}/open.key "{}")
+add_test(NAME "cli: secret key readable by others"
+         COMMAND sh -c "chmod 644 '${BROKEN}/open.key' && '${EXPECT}' 'permissions 0644 are too open' '${NM}' sign --key '${BROKEN}/open.key' --verifier x --out '${BROKEN}/c.json'")
+set_tests_properties("cli: keygen, sign, watermarked training, verify, verify-cert"
+  "cli: tampered claim rejected before any model runs" "cli: secret key readable by others" PROPERTIES LABELS "cli")
 set_tests_properties("cli: train, eval and resume on MNIST slice" "cli: misspelt config key"
   "cli: out-of-range config value" "cli: YAML syntax error" "cli: missing data set" "cli: corrupt checkpoint"
   PROPERTIES LABELS "cli")
