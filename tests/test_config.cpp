@@ -3,24 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
+#include "error_of.h"
 #include "common/strict_yaml.h"
 #include "nn/network.h"
 #include "nn/optimizer.h"
 #include "temp_dir.h"
 
 using namespace nullmark;
-
-namespace {
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
+using nullmark::test::error_of;
 
 TEST_CASE("a misspelt key names file, line, key and the valid keys", "[config]") {
   test::TempDir d;

@@ -4,11 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
+#include "error_of.h"
 #include "datasets/dataset.h"
 #include "datasets/idx.h"
 #include "temp_dir.h"
 
 using namespace nullmark;
+using nullmark::test::error_of;
 using nullmark::test::TempDir;
 
 namespace {
@@ -38,15 +40,6 @@ std::string gzip(const std::string& raw) {
   out.resize(z.total_out);
   deflateEnd(&z);
   return out;
-}
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 }  // namespace
 

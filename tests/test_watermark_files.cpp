@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "error_of.h"
 #include "common/files.h"
 #include "temp_dir.h"
 #include "watermark/certificate.h"
@@ -15,17 +16,9 @@
 #include "watermark/verification.h"
 
 using namespace nullmark;
+using nullmark::test::error_of;
 
 namespace {
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 KeyPair fixed_key(uint8_t fill) {
   Seed s;
   s.fill(fill);
