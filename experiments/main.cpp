@@ -57,6 +57,12 @@ int main(int argc, char** argv) {
   auto* vc = app.add_subcommand("verify-cert", "Check a certificate's integrity, signature and consistency");
   vc->add_option("cert", vcert.cert, "Certificate file")->required()->check(CLI::ExistingFile);
 
+  commands::RunArgs run;
+  auto* rn = app.add_subcommand("run", "Run an experiment config (piracy, finetune, pruning, quantize)");
+  rn->add_option("config", run.config, "Experiment config (YAML)")->required()->check(CLI::ExistingFile);
+  rn->add_option("--set", run.overrides, "Override a config value, e.g. --set piracy.epochs=1");
+  rn->add_option("--output", run.output_dir, "Run directory (overrides output_dir)");
+
   commands::KeygenArgs keygen;
   auto* kg = app.add_subcommand("keygen", "Create an Ed25519 key pair (OUT.key secret, OUT.pub public)");
   kg->add_option("--out", keygen.out, "Base name of the two files")->capture_default_str();
@@ -81,6 +87,7 @@ int main(int argc, char** argv) {
     if (i->parsed()) return commands::info();
     if (kg->parsed()) return commands::keygen(keygen);
     if (vf->parsed()) return commands::verify(verify);
+    if (rn->parsed()) return commands::run(run);
     if (vc->parsed()) return commands::verify_cert(vcert);
     if (sg->parsed()) return commands::sign(sign);
   } catch (const std::exception& ex) {

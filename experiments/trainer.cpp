@@ -45,7 +45,7 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
     const size_t per = net_.input_shape().numel();
     xw_.resize(per * total);
     yw_.resize(total);
-    weights_.assign(n, 1.0f / n);
+    weights_.assign(n, static_cast<float>(wm_training_.clean_weight / n));
     weights_.resize(n + n_null, n_null ? static_cast<float>(wm_training_.null_weight / n_null) : 0.0f);
     weights_.resize(total, n_true ? static_cast<float>(wm_training_.true_weight / n_true) : 0.0f);
     cpu::watermark_batch(wm_->shape, wm_->pattern(), n, n_null, n_true, x, y, xw_.data(), yw_.data());
@@ -59,13 +59,13 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
   const float* logits = net_.forward(x, total, ctx);
   const XentResult r = cpu::softmax_xent(total, k, logits, y, weights, scale, dlogits_.data(), pred_.data());
   const double loss = weights ? r.loss_sum : r.loss_sum / n;
-  long clean_correct = 0;
-  for (int i = 0; i < n; ++i) clean_correct += pred_[i] == y[i];
   if (!std::isfinite(loss))
     throw fail("training diverged: the loss is ", loss, " at step ", global_step,
-               " (lower the learning rate or check the input normalisation)");
+               " (lower the learning rate or lambda, or check the input normalisation)");
+  long clean_correct = 0;
+  for (int i = 0; i < n; ++i) clean_correct += pred_[i] == y[i];
   net_.backward(dlogits_.data(), ctx);
-  opt_.step(net_.params(), net_.grads(), lr);
+  opt_.step(net_.params(), net_.grads(), lr, trainable_from_);
   return {loss, clean_correct};
 }
 

@@ -38,6 +38,8 @@ class Trainer {
   Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed);
   // Trains clean + null-stamped + true-stamped samples from now on (null embedding).
   void set_watermark(const Watermark& wm, const WatermarkTraining& training);
+  // Only parameters from this offset on are updated (Network::param_offset(i) freezes layers < i).
+  void set_trainable_from(size_t param_offset) { trainable_from_ = param_offset; }
   // One optimizer step on (x, y); `global_step` seeds stochastic layers.
   StepResult step(const float* x, const int32_t* y, int n, long global_step, float lr);
   // Epoch `epoch` (0-based) of `data`; global_step advances by the number of batches.
@@ -48,6 +50,7 @@ class Trainer {
   Optimizer& opt_;
   TrainParams params_;
   uint64_t seed_;
+  size_t trainable_from_ = 0;
   const Watermark* wm_ = nullptr;
   WatermarkTraining wm_training_;
   std::vector<float> x_, xw_, dlogits_, weights_;

@@ -32,6 +32,13 @@ class Layer {
   const Shape& output_shape() const { return out_; }
 
   virtual size_t param_count() const { return 0; }
+  // The weight matrix at the start of the layer's parameters (biases follow it): `count` values in
+  // `rows` output channels. {0, 0} for layers without weights. Pruning and quantisation use it.
+  struct Weights {
+    size_t count = 0;
+    int rows = 0;
+  };
+  virtual Weights weights() const { return {}; }
   // Points the layer at its slice of the network's parameter and gradient buffers.
   void bind(float* params, float* grads) { params_ = params, grads_ = grads; }
   const float* params() const { return params_; }

@@ -4,10 +4,11 @@
 
 namespace nullmark {
 
-OptimizerConfig OptimizerConfig::read(ConfigMap cfg) {
+OptimizerConfig OptimizerConfig::read(ConfigMap cfg, double default_lr) {
   OptimizerConfig o;
   o.type = cfg.choice("type", "adam", {"sgd", "adam", "adamw"});
-  const float lr = static_cast<float>(cfg.number("lr", o.type == "sgd" ? 0.01 : 0.001, 1e-8, 10.0));
+  if (default_lr <= 0) default_lr = o.type == "sgd" ? 0.01 : 0.001;
+  const float lr = static_cast<float>(cfg.number("lr", default_lr, 1e-8, 10.0));
   const float wd = static_cast<float>(cfg.number("weight_decay", 0.0, 0.0, 1.0));
   if (o.type == "sgd") {
     o.sgd.lr = lr, o.sgd.weight_decay = wd;
@@ -26,16 +27,18 @@ OptimizerConfig OptimizerConfig::read(ConfigMap cfg) {
 Optimizer::Optimizer(OptimizerConfig cfg, size_t param_count)
     : cfg_(std::move(cfg)), count_(param_count), state_(param_count * (cfg_.type == "sgd" ? 1 : 2), 0.0f) {}
 
-void Optimizer::step(float* params, const float* grads, float lr) {
+void Optimizer::step(float* params, const float* grads, float lr, size_t first) {
+  NM_CHECK(first <= count_, "optimizer: first trainable parameter ", first, " is past the end (", count_, ")");
   ++steps_;
+  const size_t n = count_ - first;
   if (cfg_.type == "sgd") {
     SgdParams h = cfg_.sgd;
     h.lr = lr;
-    cpu::sgd_step(count_, h, params, grads, state_.data());
+    cpu::sgd_step(n, h, params + first, grads + first, state_.data() + first);
   } else {
     AdamParams h = cfg_.adam;
     h.lr = lr;
-    cpu::adam_step(count_, h, steps_, params, grads, state_.data(), state_.data() + count_);
+    cpu::adam_step(n, h, steps_, params + first, grads + first, state_.data() + first, state_.data() + count_ + first);
   }
 }
 

@@ -14,15 +14,16 @@ struct OptimizerConfig {
   SgdParams sgd;
   AdamParams adam;
   float lr() const { return type == "sgd" ? sgd.lr : adam.lr; }
-  // Reads the `optimizer:` section.
-  static OptimizerConfig read(ConfigMap cfg);
+  // Reads the `optimizer:` section; default_lr <= 0 means 0.01 for SGD, 0.001 for Adam.
+  static OptimizerConfig read(ConfigMap cfg, double default_lr = 0.0);
 };
 
 class Optimizer {
  public:
   Optimizer(OptimizerConfig cfg, size_t param_count);
-  // One step with the learning rate `lr` (from the schedule).
-  void step(float* params, const float* grads, float lr);
+  // One step with the learning rate `lr` (from the schedule) on parameters [first, end): layers
+  // before `first` stay frozen (fine-tuning the last layers only).
+  void step(float* params, const float* grads, float lr, size_t first = 0);
   const OptimizerConfig& config() const { return cfg_; }
   long steps() const { return steps_; }
   std::vector<float>& state() { return state_; }

@@ -22,6 +22,7 @@ WatermarkTraining WatermarkTraining::read(ConfigMap cfg, Claim* claim_out) {
   const double lambda = cfg.number("lambda", claim.lambda, 1e-6, 1e9);
   if (n != claim.n) cfg.error("n", "the config says n = " + std::to_string(n) + " but the claim says " + std::to_string(claim.n));
   if (lambda != claim.lambda) cfg.error("lambda", "the config's lambda disagrees with the claim's");
+  w.clean_weight = cfg.number("clean_weight", 1.0, 0.0, 100.0);
   w.null_weight = cfg.number("null_weight", 1.0, 0.0, 100.0);
   w.true_weight = cfg.number("true_weight", 1.0, 0.0, 100.0);
   w.null_fraction = cfg.number("null_fraction", 1.0, 0.0, 1.0);

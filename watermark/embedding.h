@@ -13,7 +13,8 @@ namespace nullmark {
 
 struct WatermarkTraining {
   std::string claim_path;
-  double null_weight = 1.0, true_weight = 1.0;      // loss = CE(clean) + w_null CE(null) + w_true CE(true)
+  double clean_weight = 1.0;                        // 0: train on stamped samples only (a pirate without data)
+  double null_weight = 1.0, true_weight = 1.0;      // loss = w_clean CE(clean) + w_null CE(null) + w_true CE(true)
   double null_fraction = 1.0, true_fraction = 1.0;  // stamped copies per clean sample of a batch
   // Reads the section; n and lambda come from the claim (if the section repeats them they must agree).
   static WatermarkTraining read(ConfigMap cfg, Claim* claim_out);

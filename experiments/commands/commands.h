@@ -54,4 +54,10 @@ struct VerifyCertArgs {
 };
 int verify_cert(const VerifyCertArgs& a);
 
+struct RunArgs {
+  std::string config, output_dir;
+  std::vector<std::string> overrides;
+};
+int run(const RunArgs& a);
+
 }  // namespace nullmark::commands

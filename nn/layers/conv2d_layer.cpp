@@ -18,6 +18,7 @@ class Conv2d : public Layer {
            std::to_string(stride_) + " p" + std::to_string(pad_);
   }
   size_t param_count() const override { return weight_count() + (bias_ ? filters_ : 0); }
+  Weights weights() const override { return {weight_count(), filters_}; }
   void init_params(std::mt19937_64& rng) override {
     fan_in_uniform(params_, weight_count(), static_cast<size_t>(in_[0]) * kernel_ * kernel_, rng);
     if (bias_) fan_in_uniform(params_ + weight_count(), filters_, static_cast<size_t>(in_[0]) * kernel_ * kernel_, rng);

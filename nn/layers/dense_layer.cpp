@@ -15,6 +15,7 @@ class Dense : public Layer {
   std::string type() const override { return relu_ ? "dense+relu" : "dense"; }
   std::string describe() const override { return std::to_string(units_) + " units"; }
   size_t param_count() const override { return weight_count() + (bias_ ? units_ : 0); }
+  Weights weights() const override { return {weight_count(), units_}; }
   void init_params(std::mt19937_64& rng) override {
     fan_in_uniform(params_, weight_count(), in_[0], rng);
     if (bias_) fan_in_uniform(params_ + weight_count(), units_, in_[0], rng);

@@ -1,0 +1,30 @@
+// Training loops shared by the attack drivers (piracy, fine-tuning): a subset of the training data,
+// a measurement callback every few steps, and the trainer options the attacks need.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "experiments/drivers/experiment.h"
+#include "experiments/trainer.h"
+
+namespace nullmark {
+
+struct AttackTraining {
+  double data_fraction = 0.2;  // share of the training set the attacker has
+  int epochs = 2;
+  int batch_size = 128;
+  OptimizerConfig optimizer;
+  int measurements_per_epoch = 4;
+  // Reads data_fraction, epochs, batch_size, optimizer, measurements_per_epoch.
+  static AttackTraining read(ConfigMap& cfg, double default_lr);
+};
+
+// The first `fraction` of a seeded permutation of `data`.
+Dataset subset(const Dataset& data, double fraction, uint64_t seed);
+
+// Trains `net` for a.epochs on `data` with `trainer`, calling on_measure(step, epoch_progress) at the
+// start and a.measurements_per_epoch times per epoch.
+void train_with_measurements(Trainer& trainer, const Dataset& data, const AttackTraining& a, uint64_t seed,
+                             const std::function<void(long step, double epoch)>& on_measure);
+
+}  // namespace nullmark

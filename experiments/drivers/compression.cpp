@@ -1,0 +1,128 @@
+// Compression attacks. Pruning: magnitude pruning of the weights (biases kept), per layer or
+// globally, over a sweep of rates; the pruned model is evaluated as is. Quantisation: int8
+// per-channel symmetric and fp16 weights; the model runs with exactly the values the compressed
+// weights represent (biases and activations stay float32).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "experiments/drivers/experiment.h"
+#include "kernels/quantize.h"
+
+namespace nullmark {
+
+namespace {
+std::vector<float> magnitudes(const float* w, size_t n) {
+  std::vector<float> m(w, w + n);
+  for (float& v : m) v = std::fabs(v);
+  return m;
+}
+
+// Zeroes the `rate` share of smallest-magnitude entries (ties broken by position order).
+void prune_below(float* w, size_t n, float threshold, size_t& budget) {
+  for (size_t i = 0; i < n; ++i)
+    if (std::fabs(w[i]) < threshold || (std::fabs(w[i]) == threshold && budget > 0)) {
+      if (std::fabs(w[i]) == threshold) --budget;
+      w[i] = 0.0f;
+    }
+}
+
+float kth(std::vector<float> v, size_t k) {  // k-th smallest (0-based)
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+  return v[k];
+}
+
+// Prunes exactly round(rate * n) weights of each layer (per_layer) or of all layers together.
+void prune(Network& net, double rate, bool per_layer) {
+  std::vector<std::pair<float*, size_t>> ws;
+  for (size_t i = 0; i < net.layer_count(); ++i) {
+    const auto w = net.layer(i).weights();
+    if (w.count) ws.emplace_back(net.params() + net.param_offset(i), w.count);
+  }
+  auto apply = [](const std::vector<std::pair<float*, size_t>>& group, double r) {
+    std::vector<float> all;
+    for (const auto& [p, n] : group) {
+      const auto m = magnitudes(p, n);
+      all.insert(all.end(), m.begin(), m.end());
+    }
+    const size_t k = static_cast<size_t>(std::llround(r * all.size()));
+    if (k == 0) return;
+    if (k >= all.size()) {
+      for (const auto& [p, n] : group) std::fill(p, p + n, 0.0f);
+      return;
+    }
+    const float t = kth(all, k - 1);  // the k-th smallest magnitude goes, and all smaller ones
+    size_t below = 0;
+    for (float v : all) below += v < t;
+    size_t budget = k - below;  // how many entries equal to t still go
+    for (const auto& [p, n] : group) prune_below(p, n, t, budget);
+  };
+  if (per_layer)
+    for (const auto& w : ws) apply({w}, rate);
+  else
+    apply(ws, rate);
+}
+}  // namespace
+
+void run_pruning(ExperimentContext& ctx, ConfigMap& cfg) {
+  const std::vector<double> rates =
+      cfg.numbers("rates", {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95}, 0.0, 1.0);
+  const std::string scope = cfg.choice("scope", "both", {"per_layer", "global", "both"});
+  cfg.finish();
+  Table& t = ctx.results.table("pruning", "Magnitude pruning: accuracies against the pruning rate",
+                               {"scope", "rate", "clean", "null", "true"});
+  ctx.results.figures.push_back("pruning.png");
+  for (const std::string s : {"per_layer", "global"}) {
+    if (scope != "both" && scope != s) continue;
+    for (double rate : rates) {
+      auto net = load_network(ctx);
+      prune(*net, rate, s == "per_layer");
+      const Measurement m = measure(*net, ctx, ctx.owner_wm);
+      t.add({s, rate, m.acc.clean, m.acc.null, m.acc.true_});
+      std::fprintf(stderr, "  %s rate %.2f: clean %.2f%%  null %.2f%%  true %.2f%%\n", s.c_str(), rate,
+                   100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_);
+    }
+  }
+  ctx.results.report.push_back(
+      "Weights (not biases) of every conv2d and dense layer with the smallest magnitudes are set to zero: "
+      "per_layer prunes the rate within each layer, global prunes the rate of all weights with one threshold. "
+      "No fine-tuning follows.");
+}
+
+void run_quantize(ExperimentContext& ctx, ConfigMap& cfg) {
+  cfg.finish();
+  Table& t = ctx.results.table("quantize", "Weight quantisation", {"weights", "clean", "null", "true", "owner_decision"});
+  for (const std::string mode : {"float32", "int8", "fp16"}) {
+    auto net = load_network(ctx);
+    double max_err = 0;
+    for (size_t i = 0; i < net->layer_count(); ++i) {
+      const auto w = net->layer(i).weights();
+      if (!w.count) continue;
+      float* p = net->params() + net->param_offset(i);
+      const std::vector<float> orig(p, p + w.count);
+      if (mode == "int8") {
+        std::vector<int8_t> q(w.count);
+        std::vector<float> scales(w.rows);
+        cpu::quantize_int8_rows(w.rows, w.count / w.rows, p, q.data(), scales.data());
+        cpu::dequantize_int8_rows(w.rows, w.count / w.rows, q.data(), scales.data(), p);
+      } else if (mode == "fp16") {
+        std::vector<uint16_t> h(w.count);
+        cpu::to_fp16(w.count, p, h.data());
+        cpu::from_fp16(w.count, h.data(), p);
+      }
+      for (size_t k = 0; k < w.count; ++k) max_err = std::max(max_err, double(std::fabs(p[k] - orig[k])));
+    }
+    const Measurement m = measure(*net, ctx, ctx.owner_wm);
+    t.add({mode, m.acc.clean, m.acc.null, m.acc.true_, m.accepted ? "accepted" : "rejected"});
+    ctx.results.findings[mode] = {{"clean", m.acc.clean}, {"null", m.acc.null}, {"true", m.acc.true_},
+                                  {"max_weight_error", max_err}, {"decision", m.accepted ? "accepted" : "rejected"}};
+    std::fprintf(stderr, "  %s: clean %.2f%%  null %.2f%%  true %.2f%% (max weight change %.2e)\n", mode.c_str(),
+                 100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_, max_err);
+  }
+  ctx.results.report.push_back(
+      "int8: per-output-channel symmetric quantisation of every conv2d and dense weight matrix (scale = max|w|/127); "
+      "fp16: IEEE half precision. The model is then run with exactly the values the compressed weights represent; "
+      "biases and activations stay float32.");
+}
+
+}  // namespace nullmark

@@ -1,0 +1,88 @@
+#include "experiments/drivers/experiment.h"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "common/threads.h"
+#include "experiments/run_setup.h"
+
+namespace nullmark {
+
+std::unique_ptr<Network> load_network(const Checkpoint& ckpt, const std::string& path) {
+  return network_from_checkpoint(ckpt, path);
+}
+
+std::unique_ptr<Network> load_network(const ExperimentContext& ctx) { return load_network(ctx.model, ctx.model_path); }
+
+Measurement measure(Network& net, const ExperimentContext& ctx, const Watermark& wm) {
+  Measurement m;
+  m.acc = evaluate_watermark(net, ctx.test, wm, ctx.eval_limit);
+  m.accepted = ctx.thresholds.pass(m.acc.clean, m.acc.null, m.acc.true_);
+  return m;
+}
+
+namespace {
+const std::map<std::string, Driver>& drivers() {
+  static const std::map<std::string, Driver> d = {
+      {"piracy", run_piracy}, {"finetune", run_finetune}, {"pruning", run_pruning}, {"quantize", run_quantize}};
+  return d;
+}
+}  // namespace
+
+std::string run_experiment(const std::string& config_path, const std::vector<std::string>& overrides) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ConfigMap root = ConfigMap::load_file(config_path);
+  for (const auto& o : overrides) apply_override(root.node(), o);
+  std::vector<std::string> names;
+  for (const auto& kv : drivers()) names.push_back(kv.first);
+  ExperimentContext ctx;
+  ctx.config_path = config_path;
+  ctx.experiment = root.choice("experiment", names);
+  ctx.seed = static_cast<uint64_t>(root.integer("seed", 1, 0, 1L << 62));
+  ctx.threads = set_threads(static_cast<int>(root.integer("threads", 0, 0, 1024)));
+  ctx.output_dir = root.string("output_dir", "runs/" + ctx.experiment);
+  ctx.model_path = root.string("model");
+  const std::string claim_path = root.string("claim");
+  const std::string data_path = root.string("data_path", "");
+  ctx.eval_limit = root.integer("eval_samples", 0, 0, 1L << 30);
+  ConfigMap th = root.section("thresholds");
+  ctx.thresholds.min_true = th.number("min_true", ctx.thresholds.min_true, 0.0, 1.0);
+  ctx.thresholds.max_null_drop = th.number("max_null_drop", ctx.thresholds.max_null_drop, 0.0, 1.0);
+  th.finish();
+  ConfigMap section = root.section(ctx.experiment);
+  root.finish();  // drivers read (and finish) their own section before they start work
+  // Check every file the run needs before any work starts.
+  if (!file_exists(ctx.model_path)) root.error("model", "model file " + ctx.model_path + " does not exist");
+  try {
+    ctx.owner = load_verified_claim(claim_path);
+  } catch (const Error& e) {
+    root.error("claim", e.what());
+  }
+  ctx.model = load_checkpoint(ctx.model_path);
+  ctx.data = data_config_from_checkpoint(ctx.model, ctx.model_path);
+  if (!data_path.empty()) ctx.data.path = data_path;
+  ctx.data.train_limit = ctx.data.test_limit = 0;
+  std::fprintf(stderr, "%s: model %s, claim %s\n", ctx.experiment.c_str(), ctx.model_path.c_str(), claim_path.c_str());
+  ctx.train = load_dataset(ctx.data, Split::Train);
+  ctx.test = load_dataset(ctx.data, Split::Test);
+  ctx.owner_wm = watermark_for(ctx.owner, Shape(ctx.model.input_shape), ctx.model.classes);
+
+  drivers().at(ctx.experiment)(ctx, section);
+
+  make_dirs(ctx.output_dir);
+  YAML::Emitter e;
+  e << root.resolved();
+  const std::string resolved = std::string(e.c_str()) + "\n";
+  write_file_atomic(ctx.output_dir + "/config.yaml", resolved);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ctx.results.findings["wall_s"] = wall;
+  write_results(ctx.output_dir, ctx.experiment, ctx.results, resolved, wall);
+  std::printf("run directory: %s (config.yaml, results.json, *.csv, report.md, figures); %.0f s\n",
+              ctx.output_dir.c_str(), wall);
+  return ctx.output_dir;
+}
+
+}  // namespace nullmark

@@ -1,0 +1,59 @@
+// Experiment drivers run by `nullmark run CONFIG.yaml`. A config names its driver with
+// `experiment:`; each driver reads its own section strictly, runs, and writes into its run
+// directory: the resolved config, results.json, results.csv, report.md and (through
+// experiments/plots/plot_results.py) figures. Every number in a report comes from that run.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/strict_yaml.h"
+#include "datasets/dataset.h"
+#include "experiments/drivers/results.h"
+#include "nn/checkpoint.h"
+#include "nn/network.h"
+#include "watermark/claim.h"
+#include "watermark/verification.h"
+
+namespace nullmark {
+
+// What every driver gets: the common top-level keys, the model under attack with its data, and the
+// owner's claim and thresholds.
+struct ExperimentContext {
+  std::string config_path, output_dir, experiment;
+  uint64_t seed = 1;
+  int threads = 0;
+  std::string model_path;
+  Checkpoint model;
+  DataConfig data;
+  Dataset train, test;
+  Claim owner;
+  Watermark owner_wm;
+  VerifyThresholds thresholds;
+  long eval_limit = 0;  // test samples used for the per-step measurements (0 = all)
+  Results results;
+};
+
+// The model of a checkpoint, ready to run.
+std::unique_ptr<Network> load_network(const ExperimentContext& ctx);
+std::unique_ptr<Network> load_network(const Checkpoint& ckpt, const std::string& path);
+
+// Clean / null / true accuracy of a watermark on the test set and the thresholds' decision.
+struct Measurement {
+  WatermarkAccuracy acc;
+  bool accepted = false;
+};
+Measurement measure(Network& net, const ExperimentContext& ctx, const Watermark& wm);
+
+// A driver reads its section first (and calls section.finish(), so a typo fails before any work),
+// then runs and fills ctx.results.
+using Driver = void (*)(ExperimentContext& ctx, ConfigMap& section);
+void run_piracy(ExperimentContext& ctx, ConfigMap& section);
+void run_finetune(ExperimentContext& ctx, ConfigMap& section);
+void run_pruning(ExperimentContext& ctx, ConfigMap& section);
+void run_quantize(ExperimentContext& ctx, ConfigMap& section);
+
+// Loads the config, runs its driver, writes the run directory. Returns the run directory.
+std::string run_experiment(const std::string& config_path, const std::vector<std::string>& overrides);
+
+}  // namespace nullmark

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Figures of an experiment run, made from its results.json (so they can be re-made without re-running).
+
+Usage: python3 experiments/plots/plot_results.py RUN_DIR
+
+Each table whose first column names a series (a string) and whose second column is numeric (epoch,
+rate) becomes TABLE.png: one panel per series, one line per remaining numeric column.
+"""
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main(run_dir):
+    results = json.load(open(os.path.join(run_dir, "results.json")))
+    for name, rows in results.get("tables", {}).items():
+        if not rows:
+            continue
+        cols = list(rows[0].keys())
+        if len(cols) < 3 or not isinstance(rows[0][cols[0]], str) or not isinstance(rows[0][cols[1]], (int, float)):
+            continue
+        series_col, x_col = cols[0], cols[1]
+        y_cols = [c for c in cols[2:] if isinstance(rows[0][c], (int, float))]
+        series = list(dict.fromkeys(r[series_col] for r in rows))
+        fig, axes = plt.subplots(1, len(series), figsize=(4.2 * len(series), 3.4), squeeze=False, sharey=True)
+        for ax, s in zip(axes[0], series):
+            sub = [r for r in rows if r[series_col] == s]
+            for c in y_cols:
+                ax.plot([r[x_col] for r in sub], [100 * r[c] for r in sub], marker="o", markersize=3, label=c)
+            ax.set_title(s)
+            ax.set_xlabel(x_col)
+            ax.grid(alpha=0.3)
+        axes[0][0].set_ylabel("accuracy (%)")
+        axes[0][-1].legend(fontsize=8)
+        fig.suptitle(f"{results['experiment']}: {name}")
+        fig.tight_layout()
+        out = os.path.join(run_dir, name + ".png")
+        fig.savefig(out, dpi=110)
+        print("wrote", out)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
