@@ -196,6 +196,23 @@ std::vector<double> ConfigMap::numbers(const std::string& key, std::vector<doubl
   return v;
 }
 
+std::vector<std::string> ConfigMap::choices(const std::string& key, std::vector<std::string> def,
+                                            const std::vector<std::string>& allowed) {
+  mark_read(key);
+  std::vector<std::string> v = def;
+  if (has(key)) {
+    YAML::Node n = value(key);
+    if (!n.IsSequence()) error(key, "expected a list; valid entries: " + join(allowed));
+    v.clear();
+    for (const auto& e : n) v.push_back(e.IsScalar() ? e.Scalar() : std::string("?"));
+  }
+  for (const auto& s : v)
+    if (std::find(allowed.begin(), allowed.end(), s) == allowed.end())
+      error(key, "unknown entry \"" + s + "\"; valid entries: " + join(allowed));
+  resolved_[key] = v;
+  return v;
+}
+
 ConfigMap ConfigMap::section(const std::string& key) {
   mark_read(key);
   YAML::Node n = value(key);

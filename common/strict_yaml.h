@@ -30,6 +30,9 @@ class ConfigMap {
   std::string choice(const std::string& key, const std::string& def, const std::vector<std::string>& allowed);
   std::string choice(const std::string& key, const std::vector<std::string>& allowed);  // required
   std::vector<double> numbers(const std::string& key, std::vector<double> def, double lo, double hi);
+  // A list whose every entry must be one of `allowed`.
+  std::vector<std::string> choices(const std::string& key, std::vector<std::string> def,
+                                   const std::vector<std::string>& allowed);
   // A nested map; an absent optional section reads as an empty map (all defaults).
   ConfigMap section(const std::string& key);
   bool has_section(const std::string& key) const { return has(key); }

@@ -9,21 +9,8 @@
 namespace nullmark {
 
 void run_finetune(ExperimentContext& ctx, ConfigMap& cfg) {
-  std::vector<std::string> modes;
-  {
-    const YAML::Node m = cfg.node()["modes"];
-    if (m && !m.IsSequence()) cfg.error("modes", "expected a list of FTLL, FTAL, RTLL, RTAL");
-    if (m)
-      for (const auto& v : m) modes.push_back(v.as<std::string>());
-    else
-      modes = {"FTLL", "FTAL", "RTLL", "RTAL"};
-    cfg.string("modes", "");  // mark as read; the resolved value is written below
-    YAML::Node resolved = cfg.resolved();
-    resolved["modes"] = modes;
-    for (const auto& mode : modes)
-      if (mode != "FTLL" && mode != "FTAL" && mode != "RTLL" && mode != "RTAL")
-        cfg.error("modes", "unknown fine-tuning mode \"" + mode + "\"; valid modes: FTLL, FTAL, RTLL, RTAL");
-  }
+  const std::vector<std::string> modes =
+      cfg.choices("modes", {"FTLL", "FTAL", "RTLL", "RTAL"}, {"FTLL", "FTAL", "RTLL", "RTAL"});
   const AttackTraining a = AttackTraining::read(cfg, 1e-4);
   cfg.finish();
   const Dataset data = subset(ctx.train, a.data_fraction, ctx.seed);

@@ -44,22 +44,20 @@ std::string markdown(const Table& t) {
 
 void write_results(const std::string& dir, const std::string& experiment, const Results& r,
                    const std::string& resolved_config, double wall_s) {
-  nlohmann::json j = {{"experiment", experiment}, {"wall_s", wall_s}, {"findings", r.findings}};
+  nlohmann::json j = {{"experiment", experiment}, {"wall_s", wall_s}, {"findings", r.findings}, {"figures", r.figures}};
   for (const auto& t : r.tables) {
     std::ostringstream csv;
     for (size_t i = 0; i < t.columns.size(); ++i) csv << (i ? "," : "") << t.columns[i];
     csv << "\n";
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& row : t.rows) {
-      nlohmann::json o;
-      for (size_t i = 0; i < row.size(); ++i) {
+      for (size_t i = 0; i < row.size(); ++i)
         csv << (i ? "," : "") << (row[i].is_string() ? row[i].get<std::string>() : row[i].dump());
-        o[t.columns[i]] = row[i];
-      }
       csv << "\n";
-      rows.push_back(o);
+      rows.push_back(row);
     }
-    j["tables"][t.name] = rows;
+    // Columns as a list: JSON objects do not keep key order, and the plots need it.
+    j["tables"][t.name] = {{"title", t.title}, {"columns", t.columns}, {"rows", rows}};
     write_file_atomic(dir + "/" + t.name + ".csv", csv.str());
   }
   write_file_atomic(dir + "/results.json", j.dump(2) + "\n");
@@ -68,7 +66,11 @@ void write_results(const std::string& dir, const std::string& experiment, const 
   // re-made (or restyled) without re-running the experiment.
   bool plotted = false;
   if (!r.figures.empty()) {
-    const std::string cmd = "python3 \"" + std::string(NULLMARK_SOURCE_DIR) + "/experiments/plots/plot_results.py\" \"" +
+    // Debian's interpreter carries python3-matplotlib; a python3 earlier on PATH (a virtualenv,
+    // pyenv) may not. NULLMARK_PYTHON chooses another.
+    const char* env = std::getenv("NULLMARK_PYTHON");
+    const std::string python = env ? env : (file_exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
+    const std::string cmd = python + " \"" + std::string(NULLMARK_SOURCE_DIR) + "/experiments/plots/plot_results.py\" \"" +
                             dir + "\" > \"" + dir + "/plot.log\" 2>&1";
     plotted = std::system(cmd.c_str()) == 0;
     if (!plotted)

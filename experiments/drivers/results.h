@@ -1,6 +1,7 @@
 // Results of an experiment run: named tables of rows (written as CSV and JSON), scalar findings,
 // and the Markdown report assembled from them.
 #pragma once
+#include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,7 +17,7 @@ struct Table {
 };
 
 struct Results {
-  std::vector<Table> tables;
+  std::deque<Table> tables;  // deque: table() hands out references that must stay valid
   nlohmann::json findings = nlohmann::json::object();  // headline numbers and decisions
   std::vector<std::string> report;                     // Markdown paragraphs, in order
   std::vector<std::string> figures;                    // PNG names the plot script makes

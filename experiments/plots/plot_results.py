@@ -3,7 +3,7 @@
 
 Usage: python3 experiments/plots/plot_results.py RUN_DIR
 
-Each table whose first column names a series (a string) and whose second column is numeric (epoch,
+Each table listed in results.json's "figures" whose first column names a series (a string) and whose second column is numeric (epoch,
 rate) becomes TABLE.png: one panel per series, one line per remaining numeric column.
 """
 import json
@@ -18,10 +18,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def main(run_dir):
     results = json.load(open(os.path.join(run_dir, "results.json")))
-    for name, rows in results.get("tables", {}).items():
+    wanted = set(results.get("figures", []))
+    for name, table in results.get("tables", {}).items():
+        if name + ".png" not in wanted:
+            continue
+        cols = table["columns"]
+        rows = [dict(zip(cols, r)) for r in table["rows"]]
         if not rows:
             continue
-        cols = list(rows[0].keys())
         if len(cols) < 3 or not isinstance(rows[0][cols[0]], str) or not isinstance(rows[0][cols[1]], (int, float)):
             continue
         series_col, x_col = cols[0], cols[1]
@@ -37,7 +41,7 @@ def main(run_dir):
             ax.grid(alpha=0.3)
         axes[0][0].set_ylabel("accuracy (%)")
         axes[0][-1].legend(fontsize=8)
-        fig.suptitle(f"{results['experiment']}: {name}")
+        fig.suptitle(table.get("title", name), fontsize=10)
         fig.tight_layout()
         out = os.path.join(run_dir, name + ".png")
         fig.savefig(out, dpi=110)
