@@ -190,7 +190,11 @@ std::vector<double> ConfigMap::numbers(const std::string& key, std::vector<doubl
     }
   }
   for (double x : v)
-    if (!(x >= lo && x <= hi)) error(key, "every value must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    if (!(x >= lo && x <= hi)) {
+      std::ostringstream s;
+      s << "every value must be in [" << lo << ", " << hi << "], got " << x;
+      error(key, s.str());
+    }
   resolved_[key] = YAML::Node(YAML::NodeType::Sequence);
   for (double x : v) resolved_[key].push_back(number_node(x));
   return v;

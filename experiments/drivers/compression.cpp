@@ -32,8 +32,9 @@ float kth(std::vector<float> v, size_t k) {  // k-th smallest (0-based)
   return v[k];
 }
 
-// Prunes exactly round(rate * n) weights of each layer (per_layer) or of all layers together.
-void prune(Network& net, double rate, bool per_layer) {
+}  // namespace
+
+void prune_weights(Network& net, double rate, bool per_layer) {
   std::vector<std::pair<float*, size_t>> ws;
   for (size_t i = 0; i < net.layer_count(); ++i) {
     const auto w = net.layer(i).weights();
@@ -62,67 +63,74 @@ void prune(Network& net, double rate, bool per_layer) {
   else
     apply(ws, rate);
 }
-}  // namespace
 
-void run_pruning(ExperimentContext& ctx, ConfigMap& cfg) {
+Runner pruning_driver(ConfigMap& cfg) {
   const std::vector<double> rates =
       cfg.numbers("rates", {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95}, 0.0, 1.0);
   const std::string scope = cfg.choice("scope", "both", {"per_layer", "global", "both"});
   cfg.finish();
-  Table& t = ctx.results.table("pruning", "Magnitude pruning: accuracies against the pruning rate",
-                               {"scope", "rate", "clean", "null", "true"});
-  ctx.results.figures.push_back("pruning.png");
-  for (const std::string s : {"per_layer", "global"}) {
-    if (scope != "both" && scope != s) continue;
-    for (double rate : rates) {
-      auto net = load_network(ctx);
-      prune(*net, rate, s == "per_layer");
-      const Measurement m = measure(*net, ctx, ctx.owner_wm);
-      t.add({s, rate, m.acc.clean, m.acc.null, m.acc.true_});
-      std::fprintf(stderr, "  %s rate %.2f: clean %.2f%%  null %.2f%%  true %.2f%%\n", s.c_str(), rate,
-                   100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_);
+  return [=](ExperimentContext& ctx) {
+    Table& t = ctx.results.table("pruning", "Magnitude pruning: accuracies against the pruning rate",
+                                 {"scope", "rate", "clean", "null", "true"});
+    ctx.results.figures.push_back("pruning.png");
+    for (const std::string s : {"per_layer", "global"}) {
+      if (scope != "both" && scope != s) continue;
+      for (double rate : rates) {
+        auto net = load_network(ctx);
+        prune_weights(*net, rate, s == "per_layer");
+        const Measurement m = measure(*net, ctx, ctx.owner_wm);
+        t.add({s, rate, m.acc.clean, m.acc.null, m.acc.true_});
+        std::fprintf(stderr, "  %s rate %.2f: clean %.2f%%  null %.2f%%  true %.2f%%\n", s.c_str(), rate,
+                     100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_);
+      }
     }
-  }
-  ctx.results.report.push_back(
-      "Weights (not biases) of every conv2d and dense layer with the smallest magnitudes are set to zero: "
-      "per_layer prunes the rate within each layer, global prunes the rate of all weights with one threshold. "
-      "No fine-tuning follows.");
+    ctx.results.report.push_back(
+        "Weights (not biases) of every conv2d and dense layer with the smallest magnitudes are set to zero: "
+        "per_layer prunes the rate within each layer, global prunes the rate of all weights with one threshold. "
+        "No fine-tuning follows.");
+  };
 }
 
-void run_quantize(ExperimentContext& ctx, ConfigMap& cfg) {
+Runner quantize_driver(ConfigMap& cfg) {
   cfg.finish();
-  Table& t = ctx.results.table("quantize", "Weight quantisation", {"weights", "clean", "null", "true", "owner_decision"});
-  for (const std::string mode : {"float32", "int8", "fp16"}) {
-    auto net = load_network(ctx);
-    double max_err = 0;
-    for (size_t i = 0; i < net->layer_count(); ++i) {
-      const auto w = net->layer(i).weights();
-      if (!w.count) continue;
-      float* p = net->params() + net->param_offset(i);
-      const std::vector<float> orig(p, p + w.count);
-      if (mode == "int8") {
-        std::vector<int8_t> q(w.count);
-        std::vector<float> scales(w.rows);
-        cpu::quantize_int8_rows(w.rows, w.count / w.rows, p, q.data(), scales.data());
-        cpu::dequantize_int8_rows(w.rows, w.count / w.rows, q.data(), scales.data(), p);
-      } else if (mode == "fp16") {
-        std::vector<uint16_t> h(w.count);
-        cpu::to_fp16(w.count, p, h.data());
-        cpu::from_fp16(w.count, h.data(), p);
+  return [](ExperimentContext& ctx) {
+    Table& t =
+        ctx.results.table("quantize", "Weight quantisation", {"weights", "clean", "null", "true", "owner_decision"});
+    for (const std::string mode : {"float32", "int8", "fp16"}) {
+      auto net = load_network(ctx);
+      double max_err = 0;
+      for (size_t i = 0; i < net->layer_count(); ++i) {
+        const auto w = net->layer(i).weights();
+        if (!w.count) continue;
+        float* p = net->params() + net->param_offset(i);
+        const std::vector<float> orig(p, p + w.count);
+        if (mode == "int8") {
+          std::vector<int8_t> q(w.count);
+          std::vector<float> scales(w.rows);
+          cpu::quantize_int8_rows(w.rows, w.count / w.rows, p, q.data(), scales.data());
+          cpu::dequantize_int8_rows(w.rows, w.count / w.rows, q.data(), scales.data(), p);
+        } else if (mode == "fp16") {
+          std::vector<uint16_t> h(w.count);
+          cpu::to_fp16(w.count, p, h.data());
+          cpu::from_fp16(w.count, h.data(), p);
+        }
+        for (size_t k = 0; k < w.count; ++k) max_err = std::max(max_err, double(std::fabs(p[k] - orig[k])));
       }
-      for (size_t k = 0; k < w.count; ++k) max_err = std::max(max_err, double(std::fabs(p[k] - orig[k])));
+      const Measurement m = measure(*net, ctx, ctx.owner_wm);
+      t.add({mode, m.acc.clean, m.acc.null, m.acc.true_, m.accepted ? "accepted" : "rejected"});
+      ctx.results.findings[mode] = {{"clean", m.acc.clean},
+                                    {"null", m.acc.null},
+                                    {"true", m.acc.true_},
+                                    {"max_weight_error", max_err},
+                                    {"decision", m.accepted ? "accepted" : "rejected"}};
+      std::fprintf(stderr, "  %s: clean %.2f%%  null %.2f%%  true %.2f%% (max weight change %.2e)\n", mode.c_str(),
+                   100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_, max_err);
     }
-    const Measurement m = measure(*net, ctx, ctx.owner_wm);
-    t.add({mode, m.acc.clean, m.acc.null, m.acc.true_, m.accepted ? "accepted" : "rejected"});
-    ctx.results.findings[mode] = {{"clean", m.acc.clean}, {"null", m.acc.null}, {"true", m.acc.true_},
-                                  {"max_weight_error", max_err}, {"decision", m.accepted ? "accepted" : "rejected"}};
-    std::fprintf(stderr, "  %s: clean %.2f%%  null %.2f%%  true %.2f%% (max weight change %.2e)\n", mode.c_str(),
-                 100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_, max_err);
-  }
-  ctx.results.report.push_back(
-      "int8: per-output-channel symmetric quantisation of every conv2d and dense weight matrix (scale = max|w|/127); "
-      "fp16: IEEE half precision. The model is then run with exactly the values the compressed weights represent; "
-      "biases and activations stay float32.");
+    ctx.results.report.push_back(
+        "int8: per-output-channel symmetric quantisation of every conv2d and dense weight matrix (scale = max|w|/127); "
+        "fp16: IEEE half precision. The model is then run with exactly the values the compressed weights represent; "
+        "biases and activations stay float32.");
+  };
 }
 
 }  // namespace nullmark

@@ -26,8 +26,10 @@ Measurement measure(Network& net, const ExperimentContext& ctx, const Watermark&
 
 namespace {
 const std::map<std::string, Driver>& drivers() {
-  static const std::map<std::string, Driver> d = {
-      {"piracy", run_piracy}, {"finetune", run_finetune}, {"pruning", run_pruning}, {"quantize", run_quantize}};
+  static const std::map<std::string, Driver> d = {{"piracy", piracy_driver},
+                                                  {"finetune", finetune_driver},
+                                                  {"pruning", pruning_driver},
+                                                  {"quantize", quantize_driver}};
   return d;
 }
 }  // namespace
@@ -53,7 +55,8 @@ std::string run_experiment(const std::string& config_path, const std::vector<std
   ctx.thresholds.max_null_drop = th.number("max_null_drop", ctx.thresholds.max_null_drop, 0.0, 1.0);
   th.finish();
   ConfigMap section = root.section(ctx.experiment);
-  root.finish();  // drivers read (and finish) their own section before they start work
+  root.finish();
+  const Runner runner = drivers().at(ctx.experiment)(section);
   // Check every file the run needs before any work starts.
   if (!file_exists(ctx.model_path)) root.error("model", "model file " + ctx.model_path + " does not exist");
   try {
@@ -70,7 +73,7 @@ std::string run_experiment(const std::string& config_path, const std::vector<std
   ctx.test = load_dataset(ctx.data, Split::Test);
   ctx.owner_wm = watermark_for(ctx.owner, Shape(ctx.model.input_shape), ctx.model.classes);
 
-  drivers().at(ctx.experiment)(ctx, section);
+  runner(ctx);
 
   make_dirs(ctx.output_dir);
   YAML::Emitter e;

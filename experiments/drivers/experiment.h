@@ -3,6 +3,7 @@
 // directory: the resolved config, results.json, results.csv, report.md and (through
 // experiments/plots/plot_results.py) figures. Every number in a report comes from that run.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,13 +46,18 @@ struct Measurement {
 };
 Measurement measure(Network& net, const ExperimentContext& ctx, const Watermark& wm);
 
-// A driver reads its section first (and calls section.finish(), so a typo fails before any work),
-// then runs and fills ctx.results.
-using Driver = void (*)(ExperimentContext& ctx, ConfigMap& section);
-void run_piracy(ExperimentContext& ctx, ConfigMap& section);
-void run_finetune(ExperimentContext& ctx, ConfigMap& section);
-void run_pruning(ExperimentContext& ctx, ConfigMap& section);
-void run_quantize(ExperimentContext& ctx, ConfigMap& section);
+// A driver reads its section (and calls section.finish()) before anything is loaded, so a typo or a
+// bad value fails at once; it returns the runner that does the work and fills ctx.results.
+using Runner = std::function<void(ExperimentContext& ctx)>;
+using Driver = Runner (*)(ConfigMap& section);
+
+// Magnitude pruning: zeroes exactly round(rate * n) of the smallest-magnitude weights (biases are
+// kept) in each conv2d/dense layer (per_layer) or among all their weights together (global).
+void prune_weights(Network& net, double rate, bool per_layer);
+Runner piracy_driver(ConfigMap& section);
+Runner finetune_driver(ConfigMap& section);
+Runner pruning_driver(ConfigMap& section);
+Runner quantize_driver(ConfigMap& section);
 
 // Loads the config, runs its driver, writes the run directory. Returns the run directory.
 std::string run_experiment(const std::string& config_path, const std::vector<std::string>& overrides);

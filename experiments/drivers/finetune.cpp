@@ -8,51 +8,56 @@
 
 namespace nullmark {
 
-void run_finetune(ExperimentContext& ctx, ConfigMap& cfg) {
+Runner finetune_driver(ConfigMap& cfg) {
   const std::vector<std::string> modes =
       cfg.choices("modes", {"FTLL", "FTAL", "RTLL", "RTAL"}, {"FTLL", "FTAL", "RTLL", "RTAL"});
   const AttackTraining a = AttackTraining::read(cfg, 1e-4);
   cfg.finish();
-  const Dataset data = subset(ctx.train, a.data_fraction, ctx.seed);
-  Table& curve = ctx.results.table("finetune_curves", "Fine-tuning: accuracies over the attacker's training",
-                                   {"mode", "epoch", "clean", "null", "true"});
-  ctx.results.figures.push_back("finetune_curves.png");
-  Table& summary = ctx.results.table("finetune_summary", "After fine-tuning",
-                                     {"mode", "clean", "null", "true", "owner_decision"});
-  for (const std::string& mode : modes) {
-    auto net = load_network(ctx);
-    // The last layer that has parameters is the classifier head.
-    size_t last = net->layer_count();
-    while (last-- > 0 && net->layer(last).param_count() == 0) {
+  return [=](ExperimentContext& ctx) {
+    const Dataset data = subset(ctx.train, a.data_fraction, ctx.seed);
+    Table& curve = ctx.results.table("finetune_curves", "Fine-tuning: accuracies over the attacker's training",
+                                     {"mode", "epoch", "clean", "null", "true"});
+    ctx.results.figures.push_back("finetune_curves.png");
+    Table& summary =
+        ctx.results.table("finetune_summary", "After fine-tuning", {"mode", "clean", "null", "true", "owner_decision"});
+    for (const std::string& mode : modes) {
+      auto net = load_network(ctx);
+      // The last layer that has parameters is the classifier head.
+      size_t last = net->layer_count();
+      while (last-- > 0 && net->layer(last).param_count() == 0) {
+      }
+      if (mode[0] == 'R') {
+        std::mt19937_64 rng(ctx.seed * 7919 + 17);
+        net->layer(last).init_params(rng);
+      }
+      Optimizer opt(a.optimizer, net->param_count());
+      TrainParams tp;
+      tp.epochs = a.epochs;
+      tp.batch_size = a.batch_size;
+      tp.optimizer = a.optimizer;
+      Trainer trainer(*net, opt, tp, ctx.seed);
+      if (mode.substr(2) == "LL") trainer.set_trainable_from(net->param_offset(last));
+      Measurement m;
+      train_with_measurements(trainer, data, a, ctx.seed, [&](long, double epoch) {
+        m = measure(*net, ctx, ctx.owner_wm);
+        curve.add({mode, epoch, m.acc.clean, m.acc.null, m.acc.true_});
+        std::fprintf(stderr, "  %s epoch %.2f: clean %.2f%%  null %.2f%%  true %.2f%%\n", mode.c_str(), epoch,
+                     100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_);
+      });
+      summary.add({mode, m.acc.clean, m.acc.null, m.acc.true_, m.accepted ? "accepted" : "rejected"});
+      ctx.results.findings[mode] = {{"clean", m.acc.clean},
+                                    {"null", m.acc.null},
+                                    {"true", m.acc.true_},
+                                    {"decision", m.accepted ? "accepted" : "rejected"}};
     }
-    if (mode[0] == 'R') {
-      std::mt19937_64 rng(ctx.seed * 7919 + 17);
-      net->layer(last).init_params(rng);
-    }
-    Optimizer opt(a.optimizer, net->param_count());
-    TrainParams tp;
-    tp.epochs = a.epochs;
-    tp.batch_size = a.batch_size;
-    tp.optimizer = a.optimizer;
-    Trainer trainer(*net, opt, tp, ctx.seed);
-    if (mode.substr(2) == "LL") trainer.set_trainable_from(net->param_offset(last));
-    Measurement m;
-    train_with_measurements(trainer, data, a, ctx.seed, [&](long, double epoch) {
-      m = measure(*net, ctx, ctx.owner_wm);
-      curve.add({mode, epoch, m.acc.clean, m.acc.null, m.acc.true_});
-      std::fprintf(stderr, "  %s epoch %.2f: clean %.2f%%  null %.2f%%  true %.2f%%\n", mode.c_str(), epoch,
-                   100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_);
-    });
-    summary.add({mode, m.acc.clean, m.acc.null, m.acc.true_, m.accepted ? "accepted" : "rejected"});
-    ctx.results.findings[mode] = {{"clean", m.acc.clean}, {"null", m.acc.null}, {"true", m.acc.true_},
-                                  {"decision", m.accepted ? "accepted" : "rejected"}};
-  }
-  char buf[300];
-  std::snprintf(buf, sizeof buf,
-                "Each mode starts from the owner's watermarked model and trains on %zu samples (%.0f%% of the training "
-                "set) for %d epochs with %s, learning rate %g. The owner's claim is verified after each mode.",
-                data.size(), 100 * a.data_fraction, a.epochs, a.optimizer.type.c_str(), a.optimizer.lr());
-  ctx.results.report.push_back(buf);
+    char buf[300];
+    std::snprintf(
+        buf, sizeof buf,
+        "Each mode starts from the owner's watermarked model and trains on %zu samples (%.0f%% of the training "
+        "set) for %d epochs with %s, learning rate %g. The owner's claim is verified after each mode.",
+        data.size(), 100 * a.data_fraction, a.epochs, a.optimizer.type.c_str(), a.optimizer.lr());
+    ctx.results.report.push_back(buf);
+  };
 }
 
 }  // namespace nullmark

@@ -27,110 +27,122 @@ struct Run {
 };
 }  // namespace
 
-void run_piracy(ExperimentContext& ctx, ConfigMap& cfg) {
+Runner piracy_driver(ConfigMap& cfg) {
   const std::string control_path = cfg.string("control_model", "");
   const bool clean_samples = cfg.boolean("clean_samples", true);
-  const long n = cfg.integer("n", ctx.owner.n, 1, 1024);
-  const double lambda = cfg.number("lambda", ctx.owner.lambda, 1e-6, 1e9);
+  const long n_cfg = cfg.integer("n", 0, 0, 1024);                // 0: the owner's n
+  const double lambda_cfg = cfg.number("lambda", 0.0, 0.0, 1e9);  // 0: the owner's lambda
   const AttackTraining a = AttackTraining::read(cfg, 1e-3);
   cfg.finish();
   if (!control_path.empty() && !file_exists(control_path))
     cfg.error("control_model", "model file " + control_path + " does not exist");
+  return [=](ExperimentContext& ctx) {
+    const long n = n_cfg ? n_cfg : ctx.owner.n;
+    const double lambda = lambda_cfg > 0 ? lambda_cfg : ctx.owner.lambda;
 
-  // The pirate's claim: its own key, signing its own verifier string, same embedding parameters.
-  const Claim pirate = make_claim(derived_key("nullmark-pirate", ctx.seed), "pirate/claims-this-model", n, lambda);
-  const Claim forged = make_claim(derived_key("nullmark-forger", ctx.seed), "pirate/claims-this-model", n, lambda);
-  const Shape in(ctx.model.input_shape);
-  const Watermark pirate_wm = watermark_for(pirate, in, ctx.model.classes);
-  const Watermark forged_wm = watermark_for(forged, in, ctx.model.classes);
-  const Dataset data = subset(ctx.train, a.data_fraction, ctx.seed);
-  std::fprintf(stderr, "pirate: %zu training samples (%.0f%%), %s clean samples, y_W = %d at (%d, %d); owner y_W = %d at (%d, %d)\n",
-               data.size(), 100 * a.data_fraction, clean_samples ? "with" : "without", pirate_wm.label, pirate_wm.row,
-               pirate_wm.col, ctx.owner_wm.label, ctx.owner_wm.row, ctx.owner_wm.col);
+    // The pirate's claim: its own key, signing its own verifier string, same embedding parameters.
+    const Claim pirate = make_claim(derived_key("nullmark-pirate", ctx.seed), "pirate/claims-this-model", n, lambda);
+    const Claim forged = make_claim(derived_key("nullmark-forger", ctx.seed), "pirate/claims-this-model", n, lambda);
+    const Shape in(ctx.model.input_shape);
+    const Watermark pirate_wm = watermark_for(pirate, in, ctx.model.classes);
+    const Watermark forged_wm = watermark_for(forged, in, ctx.model.classes);
+    const Dataset data = subset(ctx.train, a.data_fraction, ctx.seed);
+    std::fprintf(
+        stderr,
+        "pirate: %zu training samples (%.0f%%), %s clean samples, y_W = %d at (%d, %d); owner y_W = %d at (%d, %d)\n",
+        data.size(), 100 * a.data_fraction, clean_samples ? "with" : "without", pirate_wm.label, pirate_wm.row,
+        pirate_wm.col, ctx.owner_wm.label, ctx.owner_wm.row, ctx.owner_wm.col);
 
-  Table& curve = ctx.results.table("piracy_curves", "Pirate embedding: accuracies over the pirate's training",
-                                   {"model", "epoch", "clean", "owner_null", "owner_true", "pirate_null", "pirate_true"});
-  ctx.results.figures.push_back("piracy_curves.png");
-  Table& summary = ctx.results.table(
-      "piracy_summary", "Before and after the pirate's training (decisions with the run's thresholds)",
-      {"model", "when", "clean", "owner_null", "owner_true", "owner_decision", "pirate_null", "pirate_true", "pirate_decision"});
-  auto decision = [](const Measurement& m) { return m.accepted ? "accepted" : "rejected"; };
+    Table& curve =
+        ctx.results.table("piracy_curves", "Pirate embedding: accuracies over the pirate's training",
+                          {"model", "epoch", "clean", "owner_null", "owner_true", "pirate_null", "pirate_true"});
+    ctx.results.figures.push_back("piracy_curves.png");
+    Table& summary = ctx.results.table("piracy_summary",
+                                       "Before and after the pirate's training (decisions with the run's thresholds)",
+                                       {"model", "when", "clean", "owner_null", "owner_true", "owner_decision",
+                                        "pirate_null", "pirate_true", "pirate_decision"});
+    auto decision = [](const Measurement& m) { return m.accepted ? "accepted" : "rejected"; };
 
-  auto attack = [&](const std::string& name, const Checkpoint& ckpt, const std::string& path) {
-    auto net = load_network(ckpt, path);
-    Run r;
-    r.name = name;
-    Optimizer opt(a.optimizer, net->param_count());
-    TrainParams tp;
-    tp.epochs = a.epochs;
-    tp.batch_size = a.batch_size;
-    tp.optimizer = a.optimizer;
-    Trainer trainer(*net, opt, tp, ctx.seed);
-    WatermarkTraining wt;
-    wt.clean_weight = clean_samples ? 1.0 : 0.0;
-    trainer.set_watermark(pirate_wm, wt);
-    Measurement owner, pir;
-    train_with_measurements(trainer, data, a, ctx.seed, [&](long step, double epoch) {
-      owner = measure(*net, ctx, ctx.owner_wm);
-      pir = measure(*net, ctx, pirate_wm);
-      if (step == 0) r.before_owner = owner, r.before_pirate = pir;
-      curve.add({name, epoch, owner.acc.clean, owner.acc.null, owner.acc.true_, pir.acc.null, pir.acc.true_});
-      std::fprintf(stderr, "  %s epoch %.2f: clean %.2f%%  owner null %.2f%% true %.2f%%  pirate null %.2f%% true %.2f%%\n",
-                   name.c_str(), epoch, 100 * owner.acc.clean, 100 * owner.acc.null, 100 * owner.acc.true_,
-                   100 * pir.acc.null, 100 * pir.acc.true_);
-    });
-    r.after_owner = owner, r.after_pirate = pir;
-    for (int after = 0; after < 2; ++after) {
-      const Measurement& o = after ? r.after_owner : r.before_owner;
-      const Measurement& p = after ? r.after_pirate : r.before_pirate;
-      summary.add({name, after ? "after" : "before", o.acc.clean, o.acc.null, o.acc.true_, decision(o), p.acc.null,
-                   p.acc.true_, decision(p)});
+    auto attack = [&](const std::string& name, const Checkpoint& ckpt, const std::string& path) {
+      auto net = load_network(ckpt, path);
+      Run r;
+      r.name = name;
+      Optimizer opt(a.optimizer, net->param_count());
+      TrainParams tp;
+      tp.epochs = a.epochs;
+      tp.batch_size = a.batch_size;
+      tp.optimizer = a.optimizer;
+      Trainer trainer(*net, opt, tp, ctx.seed);
+      WatermarkTraining wt;
+      wt.clean_weight = clean_samples ? 1.0 : 0.0;
+      trainer.set_watermark(pirate_wm, wt);
+      Measurement owner, pir;
+      train_with_measurements(trainer, data, a, ctx.seed, [&](long step, double epoch) {
+        owner = measure(*net, ctx, ctx.owner_wm);
+        pir = measure(*net, ctx, pirate_wm);
+        if (step == 0) r.before_owner = owner, r.before_pirate = pir;
+        curve.add({name, epoch, owner.acc.clean, owner.acc.null, owner.acc.true_, pir.acc.null, pir.acc.true_});
+        std::fprintf(stderr,
+                     "  %s epoch %.2f: clean %.2f%%  owner null %.2f%% true %.2f%%  pirate null %.2f%% true %.2f%%\n",
+                     name.c_str(), epoch, 100 * owner.acc.clean, 100 * owner.acc.null, 100 * owner.acc.true_,
+                     100 * pir.acc.null, 100 * pir.acc.true_);
+      });
+      r.after_owner = owner, r.after_pirate = pir;
+      for (int after = 0; after < 2; ++after) {
+        const Measurement& o = after ? r.after_owner : r.before_owner;
+        const Measurement& p = after ? r.after_pirate : r.before_pirate;
+        summary.add({name, after ? "after" : "before", o.acc.clean, o.acc.null, o.acc.true_, decision(o), p.acc.null,
+                     p.acc.true_, decision(p)});
+      }
+      return r;
+    };
+
+    const Run owner_run = attack("owner-watermarked", ctx.model, ctx.model_path);
+    nlohmann::json& f = ctx.results.findings;
+    f["owner_model"] = {{"clean_before", owner_run.before_owner.acc.clean},
+                        {"clean_after", owner_run.after_owner.acc.clean},
+                        {"owner_decision_after", decision(owner_run.after_owner)},
+                        {"pirate_decision_after", decision(owner_run.after_pirate)},
+                        {"owner_true_after", owner_run.after_owner.acc.true_},
+                        {"pirate_true_after", owner_run.after_pirate.acc.true_}};
+    std::string control_text = "No control model was given (`piracy.control_model`).";
+    if (!control_path.empty()) {
+      const Run c = attack("control-clean", load_checkpoint(control_path), control_path);
+      f["control_model"] = {{"clean_before", c.before_owner.acc.clean},
+                            {"clean_after", c.after_owner.acc.clean},
+                            {"pirate_decision_after", decision(c.after_pirate)}};
+      char buf[400];
+      std::snprintf(buf, sizeof buf,
+                    "Control (the same pirate embedding on a never-watermarked model): clean accuracy %.2f%% before, "
+                    "%.2f%% after; the pirate's own claim is then %s.",
+                    100 * c.before_owner.acc.clean, 100 * c.after_owner.acc.clean, decision(c.after_pirate));
+      control_text = buf;
     }
-    return r;
+    auto net = load_network(ctx);
+    const Measurement forged_m = measure(*net, ctx, forged_wm);
+    f["forged_claim"] = {{"null", forged_m.acc.null}, {"true", forged_m.acc.true_}, {"decision", decision(forged_m)}};
+
+    char buf[600];
+    std::snprintf(
+        buf, sizeof buf,
+        "Pirate embedding on the owner's watermarked model (%zu training samples, %s clean samples, %d epochs): "
+        "clean accuracy %.2f%% before, %.2f%% after. The owner's claim is %s afterwards (null %.2f%%, true "
+        "%.2f%%); the pirate's claim is %s (null %.2f%%, true %.2f%%).",
+        data.size(), clean_samples ? "with" : "without", a.epochs, 100 * owner_run.before_owner.acc.clean,
+        100 * owner_run.after_owner.acc.clean, decision(owner_run.after_owner), 100 * owner_run.after_owner.acc.null,
+        100 * owner_run.after_owner.acc.true_, decision(owner_run.after_pirate), 100 * owner_run.after_pirate.acc.null,
+        100 * owner_run.after_pirate.acc.true_);
+    ctx.results.report.push_back(buf);
+    ctx.results.report.push_back(control_text);
+    std::snprintf(
+        buf, sizeof buf,
+        "Forged claim (a pirate key never embedded anywhere) on the owner's model: null %.2f%%, true %.2f%%, %s.",
+        100 * forged_m.acc.null, 100 * forged_m.acc.true_, decision(forged_m));
+    ctx.results.report.push_back(buf);
+    ctx.results.report.push_back(
+        "Decisions use the thresholds of this run's config (true accuracy and null-accuracy drop); measurements use " +
+        std::string(ctx.eval_limit ? std::to_string(ctx.eval_limit) + " test samples." : "the whole test set."));
   };
-
-  const Run owner_run = attack("owner-watermarked", ctx.model, ctx.model_path);
-  nlohmann::json& f = ctx.results.findings;
-  f["owner_model"] = {{"clean_before", owner_run.before_owner.acc.clean}, {"clean_after", owner_run.after_owner.acc.clean},
-                      {"owner_decision_after", decision(owner_run.after_owner)},
-                      {"pirate_decision_after", decision(owner_run.after_pirate)},
-                      {"owner_true_after", owner_run.after_owner.acc.true_},
-                      {"pirate_true_after", owner_run.after_pirate.acc.true_}};
-  std::string control_text = "No control model was given (`piracy.control_model`).";
-  if (!control_path.empty()) {
-    const Run c = attack("control-clean", load_checkpoint(control_path), control_path);
-    f["control_model"] = {{"clean_before", c.before_owner.acc.clean}, {"clean_after", c.after_owner.acc.clean},
-                          {"pirate_decision_after", decision(c.after_pirate)}};
-    char buf[400];
-    std::snprintf(buf, sizeof buf,
-                  "Control (the same pirate embedding on a never-watermarked model): clean accuracy %.2f%% before, "
-                  "%.2f%% after; the pirate's own claim is then %s.",
-                  100 * c.before_owner.acc.clean, 100 * c.after_owner.acc.clean, decision(c.after_pirate));
-    control_text = buf;
-  }
-  auto net = load_network(ctx);
-  const Measurement forged_m = measure(*net, ctx, forged_wm);
-  f["forged_claim"] = {{"null", forged_m.acc.null}, {"true", forged_m.acc.true_}, {"decision", decision(forged_m)}};
-
-  char buf[600];
-  std::snprintf(buf, sizeof buf,
-                "Pirate embedding on the owner's watermarked model (%zu training samples, %s clean samples, %d epochs): "
-                "clean accuracy %.2f%% before, %.2f%% after. The owner's claim is %s afterwards (null %.2f%%, true "
-                "%.2f%%); the pirate's claim is %s (null %.2f%%, true %.2f%%).",
-                data.size(), clean_samples ? "with" : "without", a.epochs, 100 * owner_run.before_owner.acc.clean,
-                100 * owner_run.after_owner.acc.clean, decision(owner_run.after_owner),
-                100 * owner_run.after_owner.acc.null, 100 * owner_run.after_owner.acc.true_,
-                decision(owner_run.after_pirate), 100 * owner_run.after_pirate.acc.null,
-                100 * owner_run.after_pirate.acc.true_);
-  ctx.results.report.push_back(buf);
-  ctx.results.report.push_back(control_text);
-  std::snprintf(buf, sizeof buf,
-                "Forged claim (a pirate key never embedded anywhere) on the owner's model: null %.2f%%, true %.2f%%, %s.",
-                100 * forged_m.acc.null, 100 * forged_m.acc.true_, decision(forged_m));
-  ctx.results.report.push_back(buf);
-  ctx.results.report.push_back(
-      "Decisions use the thresholds of this run's config (true accuracy and null-accuracy drop); measurements use " +
-      std::string(ctx.eval_limit ? std::to_string(ctx.eval_limit) + " test samples." : "the whole test set."));
 }
 
 }  // namespace nullmark

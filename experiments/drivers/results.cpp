@@ -70,12 +70,12 @@ void write_results(const std::string& dir, const std::string& experiment, const 
     // pyenv) may not. NULLMARK_PYTHON chooses another.
     const char* env = std::getenv("NULLMARK_PYTHON");
     const std::string python = env ? env : (file_exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
-    const std::string cmd = python + " \"" + std::string(NULLMARK_SOURCE_DIR) + "/experiments/plots/plot_results.py\" \"" +
-                            dir + "\" > \"" + dir + "/plot.log\" 2>&1";
+    const std::string cmd = python + " \"" + std::string(NULLMARK_SOURCE_DIR) +
+                            "/experiments/plots/plot_results.py\" \"" + dir + "\" > \"" + dir + "/plot.log\" 2>&1";
     plotted = std::system(cmd.c_str()) == 0;
     if (!plotted)
-      std::fprintf(stderr, "note: figures not made (needs python3-matplotlib; see %s/plot.log); re-run: %s\n", dir.c_str(),
-                   cmd.c_str());
+      std::fprintf(stderr, "note: figures not made (needs python3-matplotlib; see %s/plot.log); re-run: %s\n",
+                   dir.c_str(), cmd.c_str());
   }
   std::ostringstream md;
   md << "# " << experiment << "\n\nRun directory `" << dir << "`; wall time " << static_cast<long>(wall_s)
