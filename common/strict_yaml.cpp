@@ -217,6 +217,13 @@ std::vector<std::string> ConfigMap::choices(const std::string& key, std::vector<
   return v;
 }
 
+YAML::Node ConfigMap::raw(const std::string& key) {
+  mark_read(key);
+  YAML::Node n = value(key);
+  if (n) resolved_[key] = YAML::Clone(n);
+  return n;
+}
+
 ConfigMap ConfigMap::section(const std::string& key) {
   mark_read(key);
   YAML::Node n = value(key);

@@ -33,6 +33,8 @@ class ConfigMap {
   // A list whose every entry must be one of `allowed`.
   std::vector<std::string> choices(const std::string& key, std::vector<std::string> def,
                                    const std::vector<std::string>& allowed);
+  // The raw node of a key that another reader interprets (marked as read, copied to resolved).
+  YAML::Node raw(const std::string& key);
   // A nested map; an absent optional section reads as an empty map (all defaults).
   ConfigMap section(const std::string& key);
   bool has_section(const std::string& key) const { return has(key); }

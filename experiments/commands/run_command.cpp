@@ -6,7 +6,7 @@ namespace nullmark::commands {
 int run(const RunArgs& a) {
   std::vector<std::string> overrides = a.overrides;
   if (!a.output_dir.empty()) overrides.push_back("output_dir=" + a.output_dir);
-  run_experiment(a.config, overrides);
+  run_sweep(a.config, overrides);
   return 0;
 }
 

@@ -34,7 +34,7 @@ const std::map<std::string, Driver>& drivers() {
 }
 }  // namespace
 
-std::string run_experiment(const std::string& config_path, const std::vector<std::string>& overrides) {
+nlohmann::json run_experiment(const std::string& config_path, const std::vector<std::string>& overrides) {
   const auto t0 = std::chrono::steady_clock::now();
   ConfigMap root = ConfigMap::load_file(config_path);
   for (const auto& o : overrides) apply_override(root.node(), o);
@@ -50,6 +50,7 @@ std::string run_experiment(const std::string& config_path, const std::vector<std
   const std::string claim_path = root.string("claim");
   const std::string data_path = root.string("data_path", "");
   ctx.eval_limit = root.integer("eval_samples", 0, 0, 1L << 30);
+  root.raw("sweep");  // expanded by run_sweep; recorded in the resolved config of each run
   ConfigMap th = root.section("thresholds");
   ctx.thresholds.min_true = th.number("min_true", ctx.thresholds.min_true, 0.0, 1.0);
   ctx.thresholds.max_null_drop = th.number("max_null_drop", ctx.thresholds.max_null_drop, 0.0, 1.0);
@@ -85,7 +86,7 @@ std::string run_experiment(const std::string& config_path, const std::vector<std
   write_results(ctx.output_dir, ctx.experiment, ctx.results, resolved, wall);
   std::printf("run directory: %s (config.yaml, results.json, *.csv, report.md, figures); %.0f s\n",
               ctx.output_dir.c_str(), wall);
-  return ctx.output_dir;
+  return ctx.results.findings;
 }
 
 }  // namespace nullmark

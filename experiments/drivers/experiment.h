@@ -59,7 +59,12 @@ Runner finetune_driver(ConfigMap& section);
 Runner pruning_driver(ConfigMap& section);
 Runner quantize_driver(ConfigMap& section);
 
-// Loads the config, runs its driver, writes the run directory. Returns the run directory.
-std::string run_experiment(const std::string& config_path, const std::vector<std::string>& overrides);
+// Loads the config, runs its driver, writes the run directory. Returns the run's findings.
+nlohmann::json run_experiment(const std::string& config_path, const std::vector<std::string>& overrides);
+
+// A config with a `sweep:` map (key path -> list of values) runs every combination into
+// OUTPUT_DIR/<combination>/ and writes a side-by-side summary with mean +- std over `seed` values;
+// without one it is a single run_experiment.
+void run_sweep(const std::string& config_path, const std::vector<std::string>& overrides);
 
 }  // namespace nullmark

@@ -33,6 +33,13 @@ check_run "$out/f" finetune_curves.csv finetune_summary.csv
   --set piracy.data_fraction=0.01 --set piracy.measurements_per_epoch=2 --output "$out/pir" >/dev/null 2>&1
 check_run "$out/pir" piracy_curves.csv piracy_summary.csv
 
+# A sweep: every combination in its own directory, and a summary with mean and std over seeds.
+"$nullmark" run experiments/configs/quantize-digit.yaml "${common[@]}" --set "sweep={seed: [1, 2], eval_samples: [100, 200]}" \
+  --output "$out/sw" >/dev/null 2>&1
+[ -s "$out/sw/seed=2,eval_samples=100/results.json" ] || { echo "sweep run directory missing"; ls "$out/sw"; exit 1; }
+grep -q "| eval_samples=200 | int8.clean |" "$out/sw/report.md"
+grep -q ",2$" "$out/sw/sweep_summary.csv"  # two seeds per setting
+
 python3 - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
