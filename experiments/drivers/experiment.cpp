@@ -29,7 +29,8 @@ const std::map<std::string, Driver>& drivers() {
   static const std::map<std::string, Driver> d = {{"piracy", piracy_driver},
                                                   {"finetune", finetune_driver},
                                                   {"pruning", pruning_driver},
-                                                  {"quantize", quantize_driver}};
+                                                  {"quantize", quantize_driver}, {"neural-cleanse", neural_cleanse_driver},
+      {"transfer", transfer_driver}};
   return d;
 }
 }  // namespace
@@ -74,9 +75,9 @@ nlohmann::json run_experiment(const std::string& config_path, const std::vector<
   ctx.test = load_dataset(ctx.data, Split::Test);
   ctx.owner_wm = watermark_for(ctx.owner, Shape(ctx.model.input_shape), ctx.model.classes);
 
+  make_dirs(ctx.output_dir);
   runner(ctx);
 
-  make_dirs(ctx.output_dir);
   YAML::Emitter e;
   e << root.resolved();
   const std::string resolved = std::string(e.c_str()) + "\n";

@@ -48,5 +48,28 @@ def main(run_dir):
         print("wrote", out)
 
 
+def plot_masks(run_dir):
+    """masks.json (Neural Cleanse): one panel per label, the real pattern square outlined in red."""
+    path = os.path.join(run_dir, "masks.json")
+    if not os.path.exists(path):
+        return
+    m = json.load(open(path))
+    h, w = m["shape"]
+    wm = m["watermark"]
+    labels = sorted(m["masks"], key=int)
+    fig, axes = plt.subplots(1, len(labels), figsize=(1.6 * len(labels), 2.0), squeeze=False)
+    for ax, label in zip(axes[0], labels):
+        img = [m["masks"][label][r * w:(r + 1) * w] for r in range(h)]
+        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+        ax.set_title(f"label {label}" + (" (y_W)" if int(label) == wm["label"] else ""), fontsize=8)
+        ax.add_patch(plt.Rectangle((wm["col"] - 0.5, wm["row"] - 0.5), wm["n"], wm["n"], fill=False, color="red", lw=1))
+        ax.axis("off")
+    fig.suptitle("Neural Cleanse masks (red: the real watermark square)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(os.path.join(run_dir, "masks.png"), dpi=110)
+    print("wrote", os.path.join(run_dir, "masks.png"))
+
+
 if __name__ == "__main__":
+    plot_masks(sys.argv[1])
     main(sys.argv[1])
