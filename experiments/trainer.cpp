@@ -66,6 +66,7 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
   for (int i = 0; i < n; ++i) clean_correct += pred_[i] == y[i];
   net_.backward(dlogits_.data(), ctx);
   opt_.step(net_.params(), net_.grads(), lr, trainable_from_);
+  for (size_t i : zeroed_) net_.params()[i] = 0.0f;
   return {loss, clean_correct};
 }
 

@@ -40,6 +40,8 @@ class Trainer {
   void set_watermark(const Watermark& wm, const WatermarkTraining& training);
   // Only parameters from this offset on are updated (Network::param_offset(i) freezes layers < i).
   void set_trainable_from(size_t param_offset) { trainable_from_ = param_offset; }
+  // Parameters held at zero after every step (pruned channels stay pruned while fine-tuning).
+  void set_zeroed(std::vector<size_t> indices) { zeroed_ = std::move(indices); }
   // One optimizer step on (x, y); `global_step` seeds stochastic layers.
   StepResult step(const float* x, const int32_t* y, int n, long global_step, float lr);
   // Epoch `epoch` (0-based) of `data`; global_step advances by the number of batches.
@@ -51,6 +53,7 @@ class Trainer {
   TrainParams params_;
   uint64_t seed_;
   size_t trainable_from_ = 0;
+  std::vector<size_t> zeroed_;
   const Watermark* wm_ = nullptr;
   WatermarkTraining wm_training_;
   std::vector<float> x_, xw_, dlogits_, weights_;

@@ -39,6 +39,9 @@ class Network {
   // backward was asked for it.
   void backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx);
 
+  // Output of layer i from the last forward pass (valid until the next one).
+  Tensor output(size_t i) { return act(i, last_n_); }
+
   // Per-layer wall time of forward and backward passes, accumulated while profiling is on.
   void set_profiling(bool on);
   std::string profile_report() const;

@@ -30,7 +30,7 @@ const std::map<std::string, Driver>& drivers() {
                                                   {"finetune", finetune_driver},
                                                   {"pruning", pruning_driver},
                                                   {"quantize", quantize_driver}, {"neural-cleanse", neural_cleanse_driver},
-      {"transfer", transfer_driver}};
+      {"transfer", transfer_driver}, {"fine-pruning", fine_pruning_driver}};
   return d;
 }
 }  // namespace

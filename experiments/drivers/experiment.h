@@ -60,6 +60,7 @@ Runner pruning_driver(ConfigMap& section);
 Runner quantize_driver(ConfigMap& section);
 Runner neural_cleanse_driver(ConfigMap& section);
 Runner transfer_driver(ConfigMap& section);
+Runner fine_pruning_driver(ConfigMap& section);
 
 // Loads the config, runs its driver, writes the run directory. Returns the run's findings.
 nlohmann::json run_experiment(const std::string& config_path, const std::vector<std::string>& overrides);
