@@ -15,7 +15,7 @@ struct NcOptions {
   int steps = 300;
   int batch = 64;
   double lr = 0.1;
-  double beta = 1e-3;   // weight of the mask's L1 norm
+  double beta = 1e-2;   // weight of the mask's L1 norm (measured on digit: 1e-2 keeps ~97 % attack success)
   long samples = 2000;  // clean samples the triggers are optimised on
   uint64_t seed = 1;
 };

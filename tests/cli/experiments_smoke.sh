@@ -33,6 +33,17 @@ check_run "$out/f" finetune_curves.csv finetune_summary.csv
   --set piracy.data_fraction=0.01 --set piracy.measurements_per_epoch=2 --output "$out/pir" >/dev/null 2>&1
 check_run "$out/pir" piracy_curves.csv piracy_summary.csv
 
+"$nullmark" run experiments/configs/fine-pruning-digit.yaml "${common[@]}" --set "fine-pruning.rates=[0, 0.5]" \
+  --set fine-pruning.data_fraction=0.01 --set fine-pruning.activation_samples=200 --output "$out/fp" >/dev/null 2>&1
+check_run "$out/fp" fine_pruning.csv
+"$nullmark" run experiments/configs/neural-cleanse-digit.yaml "${common[@]}" --set neural-cleanse.steps=20 \
+  --set neural-cleanse.samples=200 --set neural-cleanse.unlearning.data_fraction=0.01 --output "$out/nc" >/dev/null 2>&1
+check_run "$out/nc" neural_cleanse.csv unlearning.csv masks.json
+# Transfer from the (MNIST) watermarked model to an MNIST student: exercises the head swap and training.
+"$nullmark" run experiments/configs/transfer-fashion-to-mnist.yaml "${common[@]}" --set transfer.data_fraction=0.01 \
+  --set transfer.epochs=1 --output "$out/tr" >/dev/null 2>&1
+check_run "$out/tr" transfer.csv
+
 # A sweep: every combination in its own directory, and a summary with mean and std over seeds.
 "$nullmark" run experiments/configs/quantize-digit.yaml "${common[@]}" --set "sweep={seed: [1, 2], eval_samples: [100, 200]}" \
   --output "$out/sw" >/dev/null 2>&1
@@ -63,6 +74,12 @@ pir = json.load(open(f"{out}/pir/results.json"))["findings"]
 for k in ("owner_model", "control_model", "forged_claim"):
     assert k in pir, pir.keys()
 assert pir["forged_claim"]["decision"] == "rejected", pir["forged_claim"]
+nc = table("nc", "neural_cleanse")
+assert len(nc) == 10 and all(r["mask_l1"] > 0 for r in nc), nc
+fp = table("fp", "fine_pruning")
+assert [r["stage"] for r in fp] == ["pruned", "fine-tuned", "pruned", "fine-tuned"], fp
+tr = json.load(open(f"{out}/tr/results.json"))["findings"]
+assert set(tr) >= {"head", "all"} and 0 <= tr["all"]["student_clean"] <= 1, tr
 print("experiment driver outputs OK")
 PY
 grep -q "Pirate embedding on the owner's watermarked model" "$out/pir/report.md"
