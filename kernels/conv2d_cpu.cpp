@@ -22,8 +22,57 @@ struct Block {
 };
 
 // col[(c*KH+i)*KW+j][g*P + oy*OW + ox] = x[first+g, c, oy*S+i-pad, ox*S+j-pad] (0 outside the image).
+// Stride 1 without padding (both convolutions of the "digit" model): every lowered row is a run of
+// whole OW-wide input segments. With OW a compile-time constant the segment copy / add becomes a few
+// straight vector moves; a runtime-length loop of 8 floats costs several times more.
+template <int OW, class T>
+void im2col_dense(const Conv2dShape& s, const T* __restrict x, Block b, T* __restrict col) {
+  const int oh = s.oh(), p = oh * OW;
+  const size_t ncols = static_cast<size_t>(b.count) * p;
+  for (int c = 0; c < s.c; ++c)
+    for (int i = 0; i < s.kh; ++i)
+      for (int j = 0; j < s.kw; ++j) {
+        T* __restrict row = col + ((static_cast<size_t>(c) * s.kh + i) * s.kw + j) * ncols;
+        for (int g = 0; g < b.count; ++g) {
+          const T* __restrict xr = x + (static_cast<size_t>(b.first + g) * s.c + c) * s.h * s.w + i * s.w + j;
+          T* __restrict out = row + static_cast<size_t>(g) * p;
+          for (int oy = 0; oy < oh; ++oy)
+            for (int ox = 0; ox < OW; ++ox) out[oy * OW + ox] = xr[oy * s.w + ox];
+        }
+      }
+}
+
+template <int OW, class T>
+void col2im_dense(const Conv2dShape& s, const T* __restrict col, Block b, T* __restrict dx) {
+  const int oh = s.oh(), p = oh * OW;
+  const size_t ncols = static_cast<size_t>(b.count) * p;
+  for (int c = 0; c < s.c; ++c)
+    for (int i = 0; i < s.kh; ++i)
+      for (int j = 0; j < s.kw; ++j) {
+        const T* __restrict row = col + ((static_cast<size_t>(c) * s.kh + i) * s.kw + j) * ncols;
+        for (int g = 0; g < b.count; ++g) {
+          T* __restrict dr = dx + (static_cast<size_t>(b.first + g) * s.c + c) * s.h * s.w + i * s.w + j;
+          const T* __restrict in = row + static_cast<size_t>(g) * p;
+          for (int oy = 0; oy < oh; ++oy)
+            for (int ox = 0; ox < OW; ++ox) dr[oy * s.w + ox] += in[oy * OW + ox];
+        }
+      }
+}
+
 template <class T>
 void im2col(const Conv2dShape& s, const T* __restrict x, Block b, T* __restrict col) {
+  if (s.stride == 1 && s.pad == 0) {
+    switch (s.ow()) {
+      case 4: return im2col_dense<4>(s, x, b, col);
+      case 8: return im2col_dense<8>(s, x, b, col);
+      case 12: return im2col_dense<12>(s, x, b, col);
+      case 16: return im2col_dense<16>(s, x, b, col);
+      case 24: return im2col_dense<24>(s, x, b, col);
+      case 28: return im2col_dense<28>(s, x, b, col);
+      case 32: return im2col_dense<32>(s, x, b, col);
+      default: break;
+    }
+  }
   const int oh = s.oh(), ow = s.ow(), p = oh * ow;
   const size_t ncols = static_cast<size_t>(b.count) * p;
   for (int c = 0; c < s.c; ++c)
@@ -64,6 +113,18 @@ void col2im(const Conv2dShape& s, const T* col, Block b, T* dx, GradMode mode) {
   const size_t ncols = static_cast<size_t>(b.count) * p;
   if (mode == GradMode::Overwrite)
     std::fill(dx + static_cast<size_t>(b.first) * s.c * s.h * s.w, dx + static_cast<size_t>(b.first + b.count) * s.c * s.h * s.w, T(0));
+  if (s.stride == 1 && s.pad == 0) {
+    switch (s.ow()) {
+      case 4: return col2im_dense<4>(s, col, b, dx);
+      case 8: return col2im_dense<8>(s, col, b, dx);
+      case 12: return col2im_dense<12>(s, col, b, dx);
+      case 16: return col2im_dense<16>(s, col, b, dx);
+      case 24: return col2im_dense<24>(s, col, b, dx);
+      case 28: return col2im_dense<28>(s, col, b, dx);
+      case 32: return col2im_dense<32>(s, col, b, dx);
+      default: break;
+    }
+  }
   for (int c = 0; c < s.c; ++c)
     for (int i = 0; i < s.kh; ++i)
       for (int j = 0; j < s.kw; ++j) {

@@ -19,6 +19,19 @@ AttackTraining AttackTraining::read(ConfigMap& cfg, double default_lr) {
   return a;
 }
 
+namespace {
+TrainParams params_of(const AttackTraining& a) {
+  TrainParams p;
+  p.epochs = a.epochs;
+  p.batch_size = a.batch_size;
+  p.optimizer = a.optimizer;
+  return p;
+}
+}  // namespace
+
+AttackTrainer::AttackTrainer(Network& net, const AttackTraining& a, uint64_t seed)
+    : optimizer(a.optimizer, net.param_count()), trainer(net, optimizer, params_of(a), seed) {}
+
 Dataset subset(const Dataset& data, double fraction, uint64_t seed) {
   const size_t n = std::max<size_t>(1, static_cast<size_t>(std::llround(fraction * data.size())));
   std::vector<uint32_t> order(data.size());

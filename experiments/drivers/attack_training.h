@@ -19,6 +19,14 @@ struct AttackTraining {
   static AttackTraining read(ConfigMap& cfg, double default_lr);
 };
 
+// An optimizer and a trainer for `net` with an attack's settings (the optimizer outlives the trainer
+// that refers to it because it is declared first).
+struct AttackTrainer {
+  AttackTrainer(Network& net, const AttackTraining& a, uint64_t seed);
+  Optimizer optimizer;
+  Trainer trainer;
+};
+
 // The first `fraction` of a seeded permutation of `data`.
 Dataset subset(const Dataset& data, double fraction, uint64_t seed);
 

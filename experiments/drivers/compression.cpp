@@ -141,12 +141,8 @@ Runner fine_pruning_driver(ConfigMap& cfg) {
       for (size_t i : zeroed) net->params()[i] = 0.0f;
       const Measurement pruned = measure(*net, ctx, ctx.owner_wm);
       t.add({"pruned", rate, pruned.acc.clean, pruned.acc.null, pruned.acc.true_});
-      Optimizer opt(a.optimizer, net->param_count());
-      TrainParams tp;
-      tp.epochs = a.epochs;
-      tp.batch_size = a.batch_size;
-      tp.optimizer = a.optimizer;
-      Trainer trainer(*net, opt, tp, ctx.seed);
+      AttackTrainer session(*net, a, ctx.seed);
+      Trainer& trainer = session.trainer;
       trainer.set_zeroed(zeroed);
       Measurement tuned;
       train_with_measurements(trainer, data, a, ctx.seed,

@@ -30,12 +30,8 @@ Runner finetune_driver(ConfigMap& cfg) {
         std::mt19937_64 rng(ctx.seed * 7919 + 17);
         net->layer(last).init_params(rng);
       }
-      Optimizer opt(a.optimizer, net->param_count());
-      TrainParams tp;
-      tp.epochs = a.epochs;
-      tp.batch_size = a.batch_size;
-      tp.optimizer = a.optimizer;
-      Trainer trainer(*net, opt, tp, ctx.seed);
+      AttackTrainer session(*net, a, ctx.seed);
+      Trainer& trainer = session.trainer;
       if (mode.substr(2) == "LL") trainer.set_trainable_from(net->param_offset(last));
       Measurement m;
       train_with_measurements(trainer, data, a, ctx.seed, [&](long, double epoch) {

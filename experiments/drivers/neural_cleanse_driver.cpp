@@ -81,12 +81,8 @@ Runner neural_cleanse_driver(ConfigMap& cfg) {
     Dataset d = subset(ctx.train, a.data_fraction, ctx.seed);
     const size_t stamped = static_cast<size_t>(trigger_fraction * d.size());
     apply_trigger(*most, d.shape, stamped, d.images.data());
-    Optimizer optimizer(a.optimizer, net->param_count());
-    TrainParams tp;
-    tp.epochs = a.epochs;
-    tp.batch_size = a.batch_size;
-    tp.optimizer = a.optimizer;
-    Trainer trainer(*net, optimizer, tp, ctx.seed);
+    AttackTrainer session(*net, a, ctx.seed);
+    Trainer& trainer = session.trainer;
     Table& ut = ctx.results.table("unlearning", "Unlearning with the recovered trigger", {"stage", "epoch", "clean", "null", "true"});
     ctx.results.figures.push_back("unlearning.png");
     Measurement before, after;

@@ -67,12 +67,8 @@ Runner piracy_driver(ConfigMap& cfg) {
       auto net = load_network(ckpt, path);
       Run r;
       r.name = name;
-      Optimizer opt(a.optimizer, net->param_count());
-      TrainParams tp;
-      tp.epochs = a.epochs;
-      tp.batch_size = a.batch_size;
-      tp.optimizer = a.optimizer;
-      Trainer trainer(*net, opt, tp, ctx.seed);
+      AttackTrainer session(*net, a, ctx.seed);
+      Trainer& trainer = session.trainer;
       WatermarkTraining wt;
       wt.clean_weight = clean_samples ? 1.0 : 0.0;
       trainer.set_watermark(pirate_wm, wt);

@@ -62,12 +62,8 @@ Runner transfer_driver(ConfigMap& cfg) {
                 net.params());
       std::mt19937_64 rng(ctx.seed * 31 + 7);
       net.layer(last).init_params(rng);
-      Optimizer opt(a.optimizer, net.param_count());
-      TrainParams tp;
-      tp.epochs = a.epochs;
-      tp.batch_size = a.batch_size;
-      tp.optimizer = a.optimizer;
-      Trainer trainer(net, opt, tp, ctx.seed);
+      AttackTrainer session(net, a, ctx.seed);
+      Trainer& trainer = session.trainer;
       if (mode == "head") trainer.set_trainable_from(net.param_offset(last));
       Measurement m;
       std::vector<double> hist;

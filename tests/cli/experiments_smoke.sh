@@ -2,12 +2,7 @@
 # Every experiment driver on a tiny configuration (a watermarked and a clean model trained for one
 # epoch on 3000 MNIST images, small attack budgets): checks the structure of each run directory and
 # the sanity of its numbers.
-set -euo pipefail
-nullmark=$1
-repo=$2
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-cd "$repo"
+source "$(dirname "$0")/common.sh"
 tiny=(--set data.train_limit=3000 --set data.test_limit=500 --set train.epochs=1 --quiet)
 "$nullmark" train experiments/configs/digit-watermark.yaml "${tiny[@]}" --output "$out/wm" >/dev/null
 "$nullmark" train experiments/configs/digit-clean.yaml "${tiny[@]}" --output "$out/clean" >/dev/null

@@ -2,12 +2,7 @@
 # End-to-end through the command line on a slice of the embedded MNIST: train one epoch, check the
 # run directory, evaluate the checkpoint, resume for a second epoch, and make sure a failing run
 # leaves an existing checkpoint untouched.
-set -euo pipefail
-nullmark=$1
-repo=$2
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-cd "$repo"
+source "$(dirname "$0")/common.sh"
 cfg=experiments/configs/digit-clean.yaml
 common=(--set data.train_limit=2000 --set data.test_limit=500 --set train.epochs=2 --quiet)
 

@@ -2,12 +2,7 @@
 # The owner's workflow through the command line on a slice of the embedded MNIST: keygen, sign,
 # watermarked training, verify (accepted on the watermarked model, rejected on a clean one),
 # verify-cert on the certificate, and rejection of tampered claims and certificates.
-set -euo pipefail
-nullmark=$1
-repo=$2
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-cd "$repo"
+source "$(dirname "$0")/common.sh"
 slice=(--set data.train_limit=6000 --set data.test_limit=1000 --set train.epochs=2 --quiet)
 
 "$nullmark" keygen --out "$out/owner"
