@@ -175,7 +175,7 @@ Scratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
 size_t conv2d_workspace(const Conv2dShape& s) { return per_thread(s) * omp_get_max_threads(); }
 
 template <class T>
-void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, T* work, T* cols) {
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, T* work) {
   const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
   const int blocks = (s.n + g - 1) / g;
 #pragma omp parallel
@@ -185,7 +185,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
     for (int bi = 0; bi < blocks; ++bi) {
       const Block blk{bi * g, std::min(g, s.n - bi * g)};
       const int ncols = blk.count * p;
-      T* col = cols ? cols + s.col_rows() * static_cast<size_t>(blk.first) * p : sc.col;
+      T* col = sc.col;
       im2col(s, x, blk, col);
       // Inside a parallel region OpenBLAS (OpenMP build) runs single-threaded: one GEMM per core.
       gemm(false, false, s.f, ncols, k, T(1), w, k, col, ncols, T(0), sc.mat, ncols);
@@ -206,7 +206,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
 
 template <class T>
 void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T* dy, T* dx, T* dw, T* db,
-                     GradMode mode, T* work, const T* cols) {
+                     GradMode mode, T* work) {
   const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
   const int blocks = (s.n + g - 1) / g;
   const int threads = omp_get_max_threads();
@@ -234,10 +234,7 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
         sc.db[f] += acc;
       }
       const T* col = sc.col;
-      if (cols)
-        col = cols + s.col_rows() * static_cast<size_t>(blk.first) * p;
-      else
-        im2col(s, x, blk, sc.col);
+      im2col(s, x, blk, sc.col);
       // private dW += dy_blk[F, G*P] * col^T[G*P, K]
       gemm(false, true, s.f, k, ncols, T(1), sc.mat, ncols, col, ncols, T(1), sc.dw, k);
       if (dx) {
@@ -261,13 +258,12 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
   }
 }
 
-template void conv2d_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*,
-                                    float*);
+template void conv2d_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);
 template void conv2d_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*,
-                                     double*, double*);
+                                     double*);
 template void conv2d_backward<float>(const Conv2dShape&, const float*, const float*, const float*, const float*,
-                                     float*, float*, float*, GradMode, float*, const float*);
+                                     float*, float*, float*, GradMode, float*);
 template void conv2d_backward<double>(const Conv2dShape&, const double*, const double*, const double*, const double*,
-                                      double*, double*, double*, GradMode, double*, const double*);
+                                      double*, double*, double*, GradMode, double*);
 
 }  // namespace nullmark::cpu

@@ -2,9 +2,11 @@
 # Installs the Debian 12 packages nullmark builds and tests with (non-interactive; needs root or sudo).
 # Packages already present are not touched, so repeated runs are quick and work offline.
 set -euo pipefail
+# Build and tests; python3-matplotlib draws the experiment figures; dataset-fashion-mnist is the second
+# task of the transfer-learning experiment (/usr/share/datasets/fashion-mnist).
 packages=(build-essential cmake pkg-config python3 libyaml-cpp-dev catch2 libsodium-dev libopenblas-openmp-dev
-          nlohmann-json3-dev libcli11-dev zlib1g-dev)
-# Optional extras: NULLMARK_EXTRAS="python3-torch python3-matplotlib" for benchmarks and figures.
+          nlohmann-json3-dev libcli11-dev zlib1g-dev python3-matplotlib dataset-fashion-mnist)
+# Optional extras, e.g. NULLMARK_EXTRAS=python3-torch for the PyTorch baseline of the CPU benchmark.
 read -r -a extras <<<"${NULLMARK_EXTRAS:-}"
 missing=()
 for p in "${packages[@]}" "${extras[@]}"; do

@@ -36,22 +36,13 @@ class Conv2d : public Layer {
     return Shape{filters_, s.oh(), s.ow()};
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
-    // In training, keep the lowered input for the backward pass (saves re-lowering it).
-    float* cols = nullptr;
-    if (ctx.training) {
-      cols_.resize(cpu::conv2d_cols_size(shape(x.n)));
-      cols = cols_.data();
-    }
     cpu::conv2d_forward(shape(x.n), x.data, params_, bias_ ? params_ + weight_count() : nullptr, y.data,
-                        ctx.workspace, cols);
-    cols_valid_ = ctx.training;
+                        ctx.workspace);
   }
   void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext& ctx) override {
-    const bool reuse = cols_valid_ && cols_.size() == cpu::conv2d_cols_size(shape(x.n));
     cpu::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, grads_,
-                         bias_ ? grads_ + weight_count() : nullptr, mode, ctx.workspace,
-                         reuse ? cols_.data() : nullptr);
+                         bias_ ? grads_ + weight_count() : nullptr, mode, ctx.workspace);
   }
 
  private:
@@ -64,8 +55,6 @@ class Conv2d : public Layer {
   }
   int filters_, kernel_, stride_, pad_;
   bool bias_, relu_;
-  std::vector<float> cols_;  // lowered input of the last training forward pass
-  bool cols_valid_ = false;
 };
 }  // namespace
 
