@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/blas.h"
 #include "kernels/conv2d.h"
@@ -59,20 +60,26 @@ void col2im_dense(const Conv2dShape& s, const T* __restrict col, Block b, T* __r
       }
 }
 
+// Calls f(std::integral_constant<int, OW>) when the output width has a compiled version.
+template <class F>
+bool with_fixed_width(int ow, F&& f) {
+  switch (ow) {
+    case 4: return f(std::integral_constant<int, 4>{}), true;
+    case 8: return f(std::integral_constant<int, 8>{}), true;
+    case 12: return f(std::integral_constant<int, 12>{}), true;
+    case 16: return f(std::integral_constant<int, 16>{}), true;
+    case 24: return f(std::integral_constant<int, 24>{}), true;
+    case 28: return f(std::integral_constant<int, 28>{}), true;
+    case 32: return f(std::integral_constant<int, 32>{}), true;
+    default: return false;
+  }
+}
+
 template <class T>
 void im2col(const Conv2dShape& s, const T* __restrict x, Block b, T* __restrict col) {
-  if (s.stride == 1 && s.pad == 0) {
-    switch (s.ow()) {
-      case 4: return im2col_dense<4>(s, x, b, col);
-      case 8: return im2col_dense<8>(s, x, b, col);
-      case 12: return im2col_dense<12>(s, x, b, col);
-      case 16: return im2col_dense<16>(s, x, b, col);
-      case 24: return im2col_dense<24>(s, x, b, col);
-      case 28: return im2col_dense<28>(s, x, b, col);
-      case 32: return im2col_dense<32>(s, x, b, col);
-      default: break;
-    }
-  }
+  if (s.stride == 1 && s.pad == 0 &&
+      with_fixed_width(s.ow(), [&](auto width) { im2col_dense<decltype(width)::value>(s, x, b, col); }))
+    return;
   const int oh = s.oh(), ow = s.ow(), p = oh * ow;
   const size_t ncols = static_cast<size_t>(b.count) * p;
   for (int c = 0; c < s.c; ++c)
@@ -113,18 +120,9 @@ void col2im(const Conv2dShape& s, const T* col, Block b, T* dx, GradMode mode) {
   const size_t ncols = static_cast<size_t>(b.count) * p;
   if (mode == GradMode::Overwrite)
     std::fill(dx + static_cast<size_t>(b.first) * s.c * s.h * s.w, dx + static_cast<size_t>(b.first + b.count) * s.c * s.h * s.w, T(0));
-  if (s.stride == 1 && s.pad == 0) {
-    switch (s.ow()) {
-      case 4: return col2im_dense<4>(s, col, b, dx);
-      case 8: return col2im_dense<8>(s, col, b, dx);
-      case 12: return col2im_dense<12>(s, col, b, dx);
-      case 16: return col2im_dense<16>(s, col, b, dx);
-      case 24: return col2im_dense<24>(s, col, b, dx);
-      case 28: return col2im_dense<28>(s, col, b, dx);
-      case 32: return col2im_dense<32>(s, col, b, dx);
-      default: break;
-    }
-  }
+  if (s.stride == 1 && s.pad == 0 &&
+      with_fixed_width(s.ow(), [&](auto width) { col2im_dense<decltype(width)::value>(s, col, b, dx); }))
+    return;
   for (int c = 0; c < s.c; ++c)
     for (int i = 0; i < s.kh; ++i)
       for (int j = 0; j < s.kw; ++j) {

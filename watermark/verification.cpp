@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "common/sha256.h"
@@ -43,6 +45,7 @@ Verification verify_claim(Network& net, const Dataset& data, const Claim& claim,
   v.owner = evaluate_watermark(net, data, v.wm);
   const WatermarkAccuracy owner_subset = evaluate_watermark(net, data, v.wm, opt.random_samples);
   v.random.owner_true_on_subset = owner_subset.true_;
+  const bool tty = isatty(STDERR_FILENO);
   for (int i = 0; i < opt.random_keys; ++i) {
     const Watermark w = derive_watermark(random_signature(opt.seed, i, claim.verifier), v.wm.shape, classes, claim.n,
                                          static_cast<float>(claim.lambda));
@@ -50,11 +53,12 @@ Verification verify_claim(Network& net, const Dataset& data, const Claim& claim,
     v.random.null.push_back(a.null);
     v.random.true_.push_back(a.true_);
     if ((i + 1) % 10 == 0 || i + 1 == opt.random_keys) {
-      std::fprintf(stderr, "\rrandom keys: %d/%d measured", i + 1, opt.random_keys);
+      // Redraw one line on a terminal; one line per update in a log.
+      std::fprintf(stderr, "%srandom keys: %d/%d measured%s", tty ? "\r" : "", i + 1, opt.random_keys, tty ? "" : "\n");
       std::fflush(stderr);
     }
   }
-  if (opt.random_keys) std::fprintf(stderr, "\n");
+  if (opt.random_keys && tty) std::fprintf(stderr, "\n");
   summarise_random_keys(v.random, owner_subset.clean, opt.thresholds);
   const VerifyThresholds& t = opt.thresholds;
   char buf[200];
