@@ -23,14 +23,17 @@ struct Dataset {
 enum class Split { Train, Test };
 
 struct DataConfig {
-  std::string type = "mnist";  // mnist | fashion-mnist (both IDX)
+  std::string type = "mnist";  // see datasets/formats.cpp: mnist, fashion-mnist, cifar-10, gtsrb, orl-faces
   std::string path = "data/mnist";
-  std::vector<double> mean, std;  // per channel, on the [0, 1] pixel scale
+  std::vector<double> mean, std;  // per channel, on the [0, 1] pixel scale; empty until resolved
   long train_limit = 0;           // use only the first N samples (0 = all): quick runs and tests
   long test_limit = 0;
   static DataConfig read(ConfigMap cfg);
 };
 
+// Fills in mean/std computed from the training split when the config gave none (and the set has no
+// standard values); returns true if it did.
+bool resolve_normalisation(DataConfig& cfg);
 Dataset load_dataset(const DataConfig& cfg, Split split);
 
 }  // namespace nullmark

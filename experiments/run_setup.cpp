@@ -31,6 +31,13 @@ RunSetup load_run_setup(const std::string& config_path, const std::vector<std::s
     s.watermark = std::make_unique<WatermarkTraining>(WatermarkTraining::read(root.section("watermark"), &s.claim));
   root.finish();
   std::fprintf(stderr, "loading %s data from %s\n", s.data.type.c_str(), s.data.path.c_str());
+  if (resolve_normalisation(s.data)) {
+    // Computed statistics are part of the run: record them so evaluation normalises the same way.
+    YAML::Node r = root.resolved()["data"];
+    r["mean"] = s.data.mean;
+    r["std"] = s.data.std;
+    std::fprintf(stderr, "normalisation computed from the training split (recorded in config.yaml)\n");
+  }
   s.train = load_dataset(s.data, Split::Train);
   s.test = load_dataset(s.data, Split::Test);
   s.model_name = model.has("name") ? model.node()["name"].Scalar() : "unnamed";

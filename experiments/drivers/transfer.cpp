@@ -32,11 +32,12 @@ std::vector<double> true_pattern_histogram(Network& net, const Dataset& d, const
 }  // namespace
 
 Runner transfer_driver(ConfigMap& cfg) {
-  const DataConfig student = DataConfig::read(cfg.section("student_data"));
+  DataConfig student = DataConfig::read(cfg.section("student_data"));
   const std::vector<std::string> modes = cfg.choices("modes", {"head", "all"}, {"head", "all"});
   const AttackTraining a = AttackTraining::read(cfg, 1e-3);
   cfg.finish();
-  return [=](ExperimentContext& ctx) {
+  return [=](ExperimentContext& ctx) mutable {
+    resolve_normalisation(student);
     const Dataset train = subset(load_dataset(student, Split::Train), a.data_fraction, ctx.seed);
     const Dataset test = load_dataset(student, Split::Test);
     if (test.shape != Shape(ctx.model.input_shape))
