@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "common/error.h"
+#include "kernels/augment.h"
 #include "kernels/softmax_xent.h"
 
 namespace nullmark {
@@ -15,6 +16,11 @@ TrainParams TrainParams::read(ConfigMap cfg) {
   p.batch_size = static_cast<int>(cfg.integer("batch_size", 128, 1, 65536));
   p.optimizer = OptimizerConfig::read(cfg.section("optimizer"));
   p.schedule = LrSchedule::read(cfg.section("schedule"));
+  p.label_smoothing = cfg.number("label_smoothing", 0.0, 0.0, 0.5);
+  ConfigMap aug = cfg.section("augment");
+  p.crop_padding = static_cast<int>(aug.integer("crop_padding", 0, 0, 64));
+  p.flip = aug.boolean("flip", false);
+  aug.finish();
   cfg.finish();
   return p;
 }
@@ -33,6 +39,14 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
   ctx.seed = seed_;
   ctx.step = static_cast<uint64_t>(global_step);
   const int k = static_cast<int>(net_.output_shape().numel());
+  if (params_.crop_padding > 0 || params_.flip) {
+    // Augment the clean images first: stamping acts on the model's input after preprocessing.
+    const Shape& in = net_.input_shape();
+    xa_.resize(in.numel() * n);
+    cpu::augment_crop_flip(ImageShape{in[0], in[1], in[2]}, n, params_.crop_padding, params_.flip, seed_,
+                           static_cast<uint64_t>(global_step) * params_.batch_size, x, xa_.data());
+    x = xa_.data();
+  }
   int total = n;
   const float* weights = nullptr;
   float scale = 1.0f / n;
@@ -57,7 +71,8 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
   dlogits_.resize(static_cast<size_t>(total) * k);
   pred_.resize(total);
   const float* logits = net_.forward(x, total, ctx);
-  const XentResult r = cpu::softmax_xent(total, k, logits, y, weights, scale, dlogits_.data(), pred_.data());
+  const XentResult r = cpu::softmax_xent(total, k, logits, y, weights, scale, dlogits_.data(), pred_.data(),
+                                         static_cast<float>(params_.label_smoothing));
   const double loss = weights ? r.loss_sum : r.loss_sum / n;
   if (!std::isfinite(loss))
     throw fail("training diverged: the loss is ", loss, " at step ", global_step,

@@ -20,6 +20,9 @@ struct TrainParams {
   int batch_size = 128;
   OptimizerConfig optimizer;
   LrSchedule schedule;
+  double label_smoothing = 0.0;
+  int crop_padding = 0;  // augmentation: random crop with this much zero padding (0 = off)
+  bool flip = false;     // augmentation: random horizontal flip
   static TrainParams read(ConfigMap cfg);
 };
 
@@ -56,7 +59,7 @@ class Trainer {
   std::vector<size_t> zeroed_;
   const Watermark* wm_ = nullptr;
   WatermarkTraining wm_training_;
-  std::vector<float> x_, xw_, dlogits_, weights_;
+  std::vector<float> x_, xa_, xw_, dlogits_, weights_;
   std::vector<int32_t> y_, yw_, pred_;
 };
 

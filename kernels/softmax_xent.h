@@ -1,5 +1,6 @@
 // Fused softmax + cross-entropy + gradient, one pass over the logits per sample:
-//   loss_i = w_i * (logsumexp(z_i) - z_i[y_i]),   dz_i = scale * w_i * (softmax(z_i) - onehot(y_i)).
+//   loss_i = w_i * (logsumexp(z_i) - sum_j q_ij z_ij),   dz_i = scale * w_i * (softmax(z_i) - q_i),
+// with target q_i = (1 - eps) onehot(y_i) + eps / K (label smoothing eps, 0 = plain cross-entropy).
 // Per-sample weights let one call mix clean, null-stamped and true-stamped samples with their own
 // loss weights. The argmax comes for free and gives the running accuracy.
 #pragma once
@@ -16,6 +17,6 @@ namespace cpu {
 // weights may be null (all 1); dlogits may be null (evaluation); predictions may be null.
 template <class T>
 XentResult softmax_xent(int n, int k, const T* logits, const int32_t* labels, const float* weights, float scale,
-                        T* dlogits, int32_t* predictions);
+                        T* dlogits, int32_t* predictions, float smoothing = 0.0f);
 }  // namespace cpu
 }  // namespace nullmark

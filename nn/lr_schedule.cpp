@@ -13,11 +13,14 @@ LrSchedule LrSchedule::read(ConfigMap cfg) {
   } else if (s.type == "cosine") {
     s.min_lr = cfg.number("min_lr", 0.0, 0.0, 10.0);
   }
+  s.warmup_epochs = cfg.number("warmup_epochs", 0.0, 0.0, 1000.0);
   cfg.finish();
   return s;
 }
 
 double LrSchedule::at(double base_lr, long step, long steps_per_epoch, long total_steps) const {
+  const long warm = static_cast<long>(warmup_epochs * steps_per_epoch);
+  if (step < warm) return base_lr * static_cast<double>(step + 1) / warm;
   if (type == "step") return base_lr * std::pow(gamma, static_cast<double>(step / (steps_per_epoch * step_epochs)));
   if (type == "cosine") {
     const double t = total_steps > 1 ? static_cast<double>(step) / static_cast<double>(total_steps) : 0.0;

@@ -1,4 +1,5 @@
-// Learning-rate schedules, evaluated per step so cosine decay is smooth within an epoch.
+// Learning-rate schedules, evaluated per step so cosine decay is smooth within an epoch, with an
+// optional linear warm-up over the first epochs.
 #pragma once
 #include <string>
 
@@ -11,6 +12,7 @@ struct LrSchedule {
   int step_epochs = 10;           // step: multiply by gamma every step_epochs epochs
   double gamma = 0.1;
   double min_lr = 0.0;            // cosine: value reached at the end of the last epoch
+  double warmup_epochs = 0.0;     // linear warm-up from base_lr / warmup_steps, before the schedule
 
   static LrSchedule read(ConfigMap cfg);
   // lr at global step `step` (0-based) of `total_steps`, with `steps_per_epoch` steps an epoch.

@@ -30,6 +30,7 @@ void register_builtin_layers(LayerRegistry& r) {
   r.add("maxpool2d", layers::make_maxpool2d);
   r.add("flatten", layers::make_flatten);
   r.add("dropout", layers::make_dropout);
+  r.add("global_avgpool", layers::make_global_avgpool);
 }
 
 const LayerRegistry& builtin_layers() {

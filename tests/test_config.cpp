@@ -46,7 +46,7 @@ TEST_CASE("model section: unknown layer types and keys, shape errors", "[config]
     return Network::from_config(root.section("model"), Shape{1, 28, 28}, classes);
   };
   CHECK_THAT(error_of([&] { build("model: {layers: [{type: conv3d}]}"); }),
-             Catch::Contains("unknown value \"conv3d\"") && Catch::Contains("conv2d, dense, dropout, flatten, maxpool2d, relu"));
+             Catch::Contains("unknown value \"conv3d\"") && Catch::Contains("conv2d, dense, dropout, flatten, global_avgpool, maxpool2d, relu"));
   CHECK_THAT(error_of([&] { build("model: {layers: [{type: conv2d, filters: 4, kernel: 3, strid: 2}]}"); }),
              Catch::Contains("model.layers[0].strid: unknown key"));
   CHECK_THAT(error_of([&] { build("model: {layers: [{type: dense, units: 10}]}"); }),

@@ -5,6 +5,7 @@
 #include "kernels/dense.h"
 #include "kernels/dropout.h"
 #include "kernels/flatten.h"
+#include "kernels/global_avgpool.h"
 #include "kernels/maxpool2d.h"
 #include "kernels/relu.h"
 #include "kernels/softmax_xent.h"
@@ -126,6 +127,17 @@ TEST_CASE("max-pool gradients (2x2 fast path, overlapping and odd windows)", "[g
   }
 }
 
+TEST_CASE("global average pooling gradients", "[gradcheck][gap]") {
+  auto x = random_vec(2 * 3 * 5 * 7, 1), r = random_vec(6, 2);
+  std::vector<double> y(6), dx(x.size());
+  auto loss = [&] {
+    cpu::global_avgpool_forward(2, 3, 35, x.data(), y.data());
+    return dot(y, r);
+  };
+  cpu::global_avgpool_backward(2, 3, 35, r.data(), dx.data(), GradMode::Overwrite);
+  check_gradient("gap dx", x, dx, loss);
+}
+
 TEST_CASE("flatten gradients", "[gradcheck][flatten]") {
   auto x = random_vec(30, 1), r = random_vec(30, 2);
   std::vector<double> y(30), dx(30);
@@ -166,4 +178,10 @@ TEST_CASE("softmax cross-entropy gradients, with sample weights", "[gradcheck][s
   std::vector<double> dz(n * k);
   cpu::softmax_xent(n, k, z.data(), labels, weights, scale, dz.data(), nullptr);
   check_gradient("softmax-xent dz", z, dz, loss);
+  // With label smoothing.
+  auto smooth = [&] {
+    return scale * cpu::softmax_xent(n, k, z.data(), labels, weights, scale, (double*)nullptr, nullptr, 0.1f).loss_sum;
+  };
+  cpu::softmax_xent(n, k, z.data(), labels, weights, scale, dz.data(), nullptr, 0.1f);
+  check_gradient("smoothed softmax-xent dz", z, dz, smooth);
 }

@@ -4,6 +4,7 @@
 
 #include "kernels/optimizers.h"
 #include "kernels/softmax_xent.h"
+#include "nn/lr_schedule.h"
 
 using namespace nullmark;
 
@@ -33,6 +34,25 @@ TEST_CASE("softmax cross-entropy matches a hand-computed case", "[softmax]") {
   CHECK(std::isfinite(db[0]));
   CHECK(db[0] == Approx(1.0f));
   CHECK(db[1] == Approx(-1.0f));
+}
+
+TEST_CASE("label smoothing: loss against the smoothed target by hand", "[softmax]") {
+  // logits (1, 2, 3), label 2, eps 0.3: q = (0.1, 0.1, 0.8); loss = lse - q.z = 3.4076059 - 2.7.
+  const float z[] = {1, 2, 3};
+  const int32_t y[] = {2};
+  float dz[3];
+  const XentResult r = cpu::softmax_xent(1, 3, z, y, nullptr, 1.0f, dz, nullptr, 0.3f);
+  CHECK(r.loss_sum == Approx(3.4076059 - 2.7).epsilon(1e-6));
+  CHECK(dz[0] == Approx(0.0900306 - 0.1).epsilon(1e-5));
+  CHECK(dz[2] == Approx(0.6652410 - 0.8).epsilon(1e-5));
+}
+
+TEST_CASE("learning-rate warm-up then cosine", "[optim]") {
+  ConfigMap root = ConfigMap::load_string("schedule: {type: cosine, min_lr: 0, warmup_epochs: 1}", "s.yaml");
+  const LrSchedule s = LrSchedule::read(root.section("schedule"));
+  CHECK(s.at(1.0, 0, 10, 100) == Approx(0.1));   // step 1 of 10 warm-up steps
+  CHECK(s.at(1.0, 9, 10, 100) == Approx(1.0));
+  CHECK(s.at(1.0, 50, 10, 100) == Approx(0.5));  // cosine midpoint
 }
 
 TEST_CASE("SGD with momentum and weight decay matches hand-computed steps", "[optim]") {

@@ -13,4 +13,5 @@ std::unique_ptr<Layer> make_relu(ConfigMap& cfg);
 std::unique_ptr<Layer> make_maxpool2d(ConfigMap& cfg);
 std::unique_ptr<Layer> make_flatten(ConfigMap& cfg);
 std::unique_ptr<Layer> make_dropout(ConfigMap& cfg);
+std::unique_ptr<Layer> make_global_avgpool(ConfigMap& cfg);
 }  // namespace nullmark::layers

@@ -1,0 +1,44 @@
+#include "kernels/augment.h"
+
+#include <cstddef>
+
+namespace nullmark::cpu {
+
+namespace {
+inline uint64_t mix(uint64_t z) {  // splitmix64 finaliser, as for dropout masks
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+CropFlip crop_flip_draw(uint64_t seed, uint64_t index, int pad, bool flip) {
+  const uint64_t h = mix(mix(seed ^ 0xa06e0000ULL) + index);
+  CropFlip c;
+  const uint64_t span = static_cast<uint64_t>(2 * pad + 1);
+  c.dy = static_cast<int>((h & 0xffff) % span) - pad;
+  c.dx = static_cast<int>(((h >> 16) & 0xffff) % span) - pad;
+  c.flip = flip && ((h >> 32) & 1);
+  return c;
+}
+
+void augment_crop_flip(const ImageShape& s, int n, int pad, bool flip, uint64_t seed, uint64_t first, const float* in,
+                       float* out) {
+  const size_t per = static_cast<size_t>(s.size()), plane = static_cast<size_t>(s.h) * s.w;
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < n; ++i) {
+    const CropFlip c = crop_flip_draw(seed, first + i, pad, flip);
+    for (int ch = 0; ch < s.c; ++ch) {
+      const float* src = in + i * per + ch * plane;
+      float* dst = out + i * per + ch * plane;
+      for (int y = 0; y < s.h; ++y)
+        for (int x = 0; x < s.w; ++x) {
+          const int sy = y + c.dy, sx = (c.flip ? s.w - 1 - x : x) + c.dx;
+          dst[y * s.w + x] = (sy >= 0 && sy < s.h && sx >= 0 && sx < s.w) ? src[sy * s.w + sx] : 0.0f;
+        }
+    }
+  }
+}
+
+}  // namespace nullmark::cpu
