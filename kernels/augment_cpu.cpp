@@ -2,19 +2,12 @@
 
 #include <cstddef>
 
+#include "kernels/counter_hash.h"
+
 namespace nullmark::cpu {
 
-namespace {
-inline uint64_t mix(uint64_t z) {  // splitmix64 finaliser, as for dropout masks
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-}  // namespace
-
 CropFlip crop_flip_draw(uint64_t seed, uint64_t index, int pad, bool flip) {
-  const uint64_t h = mix(mix(seed ^ 0xa06e0000ULL) + index);
+  const uint64_t h = mix64(mix64(seed ^ 0xa06e0000ULL) + index);
   CropFlip c;
   const uint64_t span = static_cast<uint64_t>(2 * pad + 1);
   c.dy = static_cast<int>((h & 0xffff) % span) - pad;

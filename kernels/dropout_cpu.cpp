@@ -1,19 +1,11 @@
 #include "kernels/dropout.h"
 
+#include "kernels/counter_hash.h"
+
 namespace nullmark::cpu {
 
-namespace {
-// splitmix64 finaliser: a cheap, well-mixed 64-bit hash.
-inline uint64_t mix(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-}  // namespace
-
 bool dropout_keep(uint64_t seed, uint64_t step, size_t i, float p) {
-  const uint64_t h = mix(mix(seed ^ mix(step)) + i);
+  const uint64_t h = mix64(mix64(seed ^ mix64(step)) + i);
   const double u = static_cast<double>(h >> 32) / 4294967296.0;
   return u >= p;
 }
