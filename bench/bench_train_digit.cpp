@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     RunSetup s = load_run_setup(config, {"threads=" + std::to_string(threads), "data.test_limit=1",
-                                          "train.batch_size=" + std::to_string(batch)});
+                                         "train.batch_size=" + std::to_string(batch)});
     Network& net = *s.net;
     net.init_params(s.seed);
     Optimizer opt(s.train_params.optimizer, net.param_count());
@@ -61,9 +61,15 @@ int main(int argc, char** argv) {
                 secs, ips);
     if (profile) std::printf("%s", net.profile_report().c_str());
     if (!json_out.empty()) {
-      nlohmann::json j = {{"framework", "nullmark " NULLMARK_VERSION}, {"device", "cpu"}, {"threads", s.threads},
-                          {"batch", batch}, {"steps", steps}, {"seconds", secs}, {"images_per_s", ips},
-                          {"model", s.model_name}, {"blas_core", blas_core_name()},
+      nlohmann::json j = {{"framework", "nullmark " NULLMARK_VERSION},
+                          {"device", "cpu"},
+                          {"threads", s.threads},
+                          {"batch", batch},
+                          {"steps", steps},
+                          {"seconds", secs},
+                          {"images_per_s", ips},
+                          {"model", s.model_name},
+                          {"blas_core", blas_core_name()},
                           {"watermark", static_cast<bool>(s.watermark)}};
       write_file_atomic(json_out, j.dump(2) + "\n");
     }

@@ -27,7 +27,8 @@ void ensure_blas_core(char** argv) {
   setenv("NULLMARK_NO_BLAS_REEXEC", "1", 1);  // never loop, whatever the new process finds
   execv("/proc/self/exe", argv);
   // exec failed: carry on with the slow kernels rather than stop the run.
-  std::fprintf(stderr, "note: OpenBLAS uses generic kernels on this CPU (set OPENBLAS_CORETYPE=%s to speed up)\n", core);
+  std::fprintf(stderr, "note: OpenBLAS uses generic kernels on this CPU (set OPENBLAS_CORETYPE=%s to speed up)\n",
+               core);
 }
 
 }  // namespace nullmark

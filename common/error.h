@@ -20,8 +20,8 @@ Error fail(const Args&... args) {
 }
 
 // Checks a precondition of a public API call; the message names what was violated.
-#define NM_CHECK(cond, ...)                   \
-  do {                                        \
+#define NM_CHECK(cond, ...)                           \
+  do {                                                \
     if (!(cond)) throw ::nullmark::fail(__VA_ARGS__); \
   } while (0)
 

@@ -50,7 +50,10 @@ ConfigMap ConfigMap::load_string(const std::string& text, const std::string& nam
 }
 
 ConfigMap::ConfigMap(YAML::Node node, std::string file, std::string path, YAML::Node resolved)
-    : node_(node), file_(std::move(file)), path_(std::move(path)), resolved_(resolved),
+    : node_(node),
+      file_(std::move(file)),
+      path_(std::move(path)),
+      resolved_(resolved),
       valid_(std::make_shared<std::vector<std::string>>()) {}
 
 std::string ConfigMap::where(const YAML::Mark& m) const {
@@ -70,9 +73,7 @@ void ConfigMap::error(const std::string& key, const std::string& message) const 
   throw fail(where(mark), ": ", key.empty() ? path_ : key_path(key), ": ", message);
 }
 
-bool ConfigMap::has(const std::string& key) const {
-  return node_.IsMap() && node_[key] && !node_[key].IsNull();
-}
+bool ConfigMap::has(const std::string& key) const { return node_.IsMap() && node_[key] && !node_[key].IsNull(); }
 
 YAML::Node ConfigMap::value(const std::string& key) const { return node_.IsMap() ? node_[key] : YAML::Node(); }
 
@@ -119,8 +120,8 @@ long ConfigMap::integer(const std::string& key, long def, long lo, long hi) {
       error(key, "expected an integer, got \"" + n.Scalar() + "\"");
     }
   }
-  if (v < lo || v > hi) error(key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
-                                       std::to_string(v));
+  if (v < lo || v > hi)
+    error(key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(v));
   resolved_[key] = v;
   return v;
 }
@@ -273,7 +274,8 @@ void apply_override(YAML::Node root, const std::string& assignment) {
   }
   std::vector<std::string> keys;
   size_t start = 0;
-  for (size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1) keys.push_back(path.substr(start, dot - start));
+  for (size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)
+    keys.push_back(path.substr(start, dot - start));
   keys.push_back(path.substr(start));
   // yaml-cpp's operator[] returns proxies; walk with reset() so each step rebinds, not assigns.
   YAML::Node cur;

@@ -86,8 +86,8 @@ bool resolve_normalisation(DataConfig& cfg) {
 
 Dataset load_dataset(const DataConfig& cfg, Split split) {
   const DataFormat& f = data_format(cfg.type);
-  NM_CHECK(cfg.mean.size() == static_cast<size_t>(f.c) && cfg.std.size() == static_cast<size_t>(f.c),
-           cfg.type, ": normalisation is not resolved (", f.c, " channel(s))");
+  NM_CHECK(cfg.mean.size() == static_cast<size_t>(f.c) && cfg.std.size() == static_cast<size_t>(f.c), cfg.type,
+           ": normalisation is not resolved (", f.c, " channel(s))");
   const RawImages raw = load_raw(cfg, split);
   long n = static_cast<long>(raw.labels.size());
   const long limit = split == Split::Train ? cfg.train_limit : cfg.test_limit;

@@ -9,7 +9,7 @@ namespace nullmark {
 
 struct DataFormat {
   std::string type;
-  bool idx = false;              // IDX image/label pairs; otherwise label-prefixed records
+  bool idx = false;  // IDX image/label pairs; otherwise label-prefixed records
   int classes = 0, c = 1, h = 0, w = 0;
   std::vector<double> mean, std;  // empty: computed from the training split at load
   std::string default_path;

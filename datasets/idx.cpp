@@ -49,7 +49,8 @@ IdxArray read_idx(const std::string& path, int rank) {
     char m[16], w[16];
     std::snprintf(m, sizeof m, "0x%08x", magic);
     std::snprintf(w, sizeof w, "0x%08x", want_magic);
-    throw fail(path, ": wrong IDX magic number ", m, ", expected ", w, rank == 3 ? " (an image file)" : " (a label file)");
+    throw fail(path, ": wrong IDX magic number ", m, ", expected ", w,
+               rank == 3 ? " (an image file)" : " (a label file)");
   }
   const size_t header = 4 + 4 * static_cast<size_t>(rank);
   if (b.size() < header) throw fail(path, ": truncated IDX header");
@@ -63,7 +64,8 @@ IdxArray read_idx(const std::string& path, int rank) {
   }
   const size_t have = b.size() - header;
   if (have < count) throw fail(path, ": truncated IDX file: header promises ", count, " bytes of data, found ", have);
-  if (have > count) throw fail(path, ": IDX file has ", have - count, " unexpected trailing bytes after ", count, " bytes of data");
+  if (have > count)
+    throw fail(path, ": IDX file has ", have - count, " unexpected trailing bytes after ", count, " bytes of data");
   a.data.assign(b.begin() + static_cast<long>(header), b.end());
   return a;
 }

@@ -39,8 +39,10 @@ RawImages load_record_split(const std::string& dir, const DataFormat& f, bool tr
       // The official set has data_batch_1 ... 5; the shared copy may hold only the first.
       for (int i = 1; i <= 5; ++i) {
         const std::string p = existing(dir + "/data_batch_" + std::to_string(i) + ".bin");
-        if (!p.empty()) read_records(p, f, all);
-        else if (i == 1) throw fail(dir, "/data_batch_1.bin(.gz): cannot open CIFAR-10 training data");
+        if (!p.empty())
+          read_records(p, f, all);
+        else if (i == 1)
+          throw fail(dir, "/data_batch_1.bin(.gz): cannot open CIFAR-10 training data");
       }
     } else {
       const std::string p = existing(dir + "/test_batch.bin");
@@ -59,7 +61,8 @@ RawImages load_record_split(const std::string& dir, const DataFormat& f, bool tr
   const std::string p = existing(dir + "/faces.bin");
   if (p.empty()) throw fail(dir, "/faces.bin(.gz): cannot open the faces data");
   read_records(p, f, all);
-  if (all.labels.size() != 400) throw fail(p, ": expected 400 records (40 people x 10 images), found ", all.labels.size());
+  if (all.labels.size() != 400)
+    throw fail(p, ": expected 400 records (40 people x 10 images), found ", all.labels.size());
   RawImages split;
   const size_t per = static_cast<size_t>(f.c) * f.h * f.w;
   for (size_t r = 0; r < all.labels.size(); ++r)

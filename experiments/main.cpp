@@ -33,24 +33,33 @@ int main(int argc, char** argv) {
   auto* i = app.add_subcommand("info", "Version, threads, CUDA device and layer types");
 
   commands::VerifyArgs verify;
-  auto* vf = app.add_subcommand("verify", "Verify a watermark claim on a model and write a certificate "
-                                          "(exit 0: accepted, 2: rejected, 1: error)");
+  auto* vf = app.add_subcommand("verify",
+                                "Verify a watermark claim on a model and write a certificate "
+                                "(exit 0: accepted, 2: rejected, 1: error)");
   vf->add_option("--model", verify.model, "Checkpoint")->required()->check(CLI::ExistingFile);
-  vf->add_option("--claim", verify.claim, "Claim file (signature checked before the model is loaded)")->required()
+  vf->add_option("--claim", verify.claim, "Claim file (signature checked before the model is loaded)")
+      ->required()
       ->check(CLI::ExistingFile);
   vf->add_option("--data", verify.data_path, "Data directory (default: the one the model was trained on)");
-  vf->add_option("--split", verify.split, "Held-out split")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
-  vf->add_option("--random-keys", verify.random_keys, "Never-embedded keys to compare with")->capture_default_str()
+  vf->add_option("--split", verify.split, "Held-out split")
+      ->check(CLI::IsMember({"train", "test"}))
+      ->capture_default_str();
+  vf->add_option("--random-keys", verify.random_keys, "Never-embedded keys to compare with")
+      ->capture_default_str()
       ->check(CLI::Range(0, 100000));
-  vf->add_option("--random-samples", verify.random_samples, "Held-out samples per random key")->capture_default_str()
+  vf->add_option("--random-samples", verify.random_samples, "Held-out samples per random key")
+      ->capture_default_str()
       ->check(CLI::Range(1L, 1L << 30));
-  vf->add_option("--min-true", verify.min_true, "Threshold: minimum true accuracy")->capture_default_str()
+  vf->add_option("--min-true", verify.min_true, "Threshold: minimum true accuracy")
+      ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   vf->add_option("--max-null-drop", verify.max_null_drop, "Threshold: null accuracy may trail clean by this much")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   vf->add_option("--seed", verify.seed, "Seed of the random keys")->capture_default_str();
   vf->add_option("--out", verify.out, "Certificate file (default: certificate.json beside the model)");
-  vf->add_option("--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")->check(CLI::ExistingFile);
+  vf->add_option("--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")
+      ->check(CLI::ExistingFile);
   vf->add_option("--threads", verify.threads, "CPU threads (0 = all cores)");
 
   commands::VerifyCertArgs vcert;
@@ -72,7 +81,8 @@ int main(int argc, char** argv) {
   sg->add_option("--key", sign.key, "Owner's secret key file")->required()->check(CLI::ExistingFile);
   sg->add_option("--verifier", sign.verifier, "Verifier string, e.g. acme/digit-classifier/2026-11-25")->required();
   sg->add_option("--n", sign.n, "Pattern size (n x n pixels)")->capture_default_str()->check(CLI::Range(1, 1024));
-  sg->add_option("--lambda", sign.lambda, "Stamp value (+-lambda, on normalised inputs)")->capture_default_str()
+  sg->add_option("--lambda", sign.lambda, "Stamp value (+-lambda, on normalised inputs)")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   sg->add_option("--out", sign.out, "Claim file to write")->capture_default_str();
 

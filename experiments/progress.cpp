@@ -19,7 +19,8 @@ void Progress::update(long step, double loss, double accuracy, long images) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   const long bucket = total_ ? step * 10 / total_ : 0;
-  const bool due = tty_ ? (now - last_draw_ > std::chrono::milliseconds(250) || step == total_) : bucket != last_bucket_;
+  const bool due =
+      tty_ ? (now - last_draw_ > std::chrono::milliseconds(250) || step == total_) : bucket != last_bucket_;
   if (!due) return;
   last_draw_ = now;
   last_bucket_ = bucket;

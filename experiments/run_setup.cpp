@@ -20,7 +20,8 @@ RunSetup load_run_setup(const std::string& config_path, const std::vector<std::s
   s.config_path = config_path;
   s.seed = static_cast<uint64_t>(root.integer("seed", 1, 0, 1L << 62));
   s.threads = set_threads(static_cast<int>(root.integer("threads", 0, 0, 1024)));
-  s.output_dir = root.string("output_dir", "runs/" + std::string(config_path.substr(config_path.find_last_of('/') + 1)));
+  s.output_dir =
+      root.string("output_dir", "runs/" + std::string(config_path.substr(config_path.find_last_of('/') + 1)));
   if (s.output_dir.size() > 5 && s.output_dir.substr(s.output_dir.size() - 5) == ".yaml")
     s.output_dir.resize(s.output_dir.size() - 5);
   s.data = DataConfig::read(root.section("data"));
@@ -56,8 +57,8 @@ ConfigMap checkpoint_config(const Checkpoint& ckpt, const std::string& path) {
 std::unique_ptr<Network> network_from_checkpoint(const Checkpoint& ckpt, const std::string& path) {
   ConfigMap cfg = checkpoint_config(ckpt, path);
   if (!cfg.has("model")) throw fail(path, ": checkpoint config has no model section");
-  auto net = std::make_unique<Network>(
-      Network::from_config(cfg.section("model"), Shape(ckpt.input_shape), ckpt.classes));
+  auto net =
+      std::make_unique<Network>(Network::from_config(cfg.section("model"), Shape(ckpt.input_shape), ckpt.classes));
   if (net->param_count() != ckpt.params.size())
     throw fail(path, ": checkpoint holds ", ckpt.params.size(), " parameters but its model needs ", net->param_count());
   std::copy(ckpt.params.begin(), ckpt.params.end(), net->params());

@@ -1,7 +1,6 @@
-#include "kernels/augment.h"
-
 #include <cstddef>
 
+#include "kernels/augment.h"
 #include "kernels/counter_hash.h"
 
 namespace nullmark::cpu {

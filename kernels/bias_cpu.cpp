@@ -1,6 +1,6 @@
-#include "kernels/bias.h"
-
 #include <cstddef>
+
+#include "kernels/bias.h"
 
 namespace nullmark::cpu {
 

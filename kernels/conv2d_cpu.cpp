@@ -11,8 +11,8 @@ namespace nullmark::cpu {
 
 namespace {
 
-// Images per block: im2col of a block should stay around 256 KiB (measured best on 28x28 MNIST layers) so that it, the GEMM output and
-// the weights live in the core's L2 cache while the block is processed.
+// Images per block: im2col of a block should stay around 256 KiB (measured best on 28x28 MNIST layers) so that it, the
+// GEMM output and the weights live in the core's L2 cache while the block is processed.
 int block_images(const Conv2dShape& s) {
   const size_t per_image = s.col_rows() * static_cast<size_t>(s.oh()) * s.ow();
   return static_cast<int>(std::clamp<size_t>((64 * 1024) / std::max<size_t>(per_image, 1), 1, s.n));
@@ -64,14 +64,22 @@ void col2im_dense(const Conv2dShape& s, const T* __restrict col, Block b, T* __r
 template <class F>
 bool with_fixed_width(int ow, F&& f) {
   switch (ow) {
-    case 4: return f(std::integral_constant<int, 4>{}), true;
-    case 8: return f(std::integral_constant<int, 8>{}), true;
-    case 12: return f(std::integral_constant<int, 12>{}), true;
-    case 16: return f(std::integral_constant<int, 16>{}), true;
-    case 24: return f(std::integral_constant<int, 24>{}), true;
-    case 28: return f(std::integral_constant<int, 28>{}), true;
-    case 32: return f(std::integral_constant<int, 32>{}), true;
-    default: return false;
+    case 4:
+      return f(std::integral_constant<int, 4>{}), true;
+    case 8:
+      return f(std::integral_constant<int, 8>{}), true;
+    case 12:
+      return f(std::integral_constant<int, 12>{}), true;
+    case 16:
+      return f(std::integral_constant<int, 16>{}), true;
+    case 24:
+      return f(std::integral_constant<int, 24>{}), true;
+    case 28:
+      return f(std::integral_constant<int, 28>{}), true;
+    case 32:
+      return f(std::integral_constant<int, 32>{}), true;
+    default:
+      return false;
   }
 }
 
@@ -119,7 +127,8 @@ void col2im(const Conv2dShape& s, const T* col, Block b, T* dx, GradMode mode) {
   const int oh = s.oh(), ow = s.ow(), p = oh * ow;
   const size_t ncols = static_cast<size_t>(b.count) * p;
   if (mode == GradMode::Overwrite)
-    std::fill(dx + static_cast<size_t>(b.first) * s.c * s.h * s.w, dx + static_cast<size_t>(b.first + b.count) * s.c * s.h * s.w, T(0));
+    std::fill(dx + static_cast<size_t>(b.first) * s.c * s.h * s.w,
+              dx + static_cast<size_t>(b.first + b.count) * s.c * s.h * s.w, T(0));
   if (s.stride == 1 && s.pad == 0 &&
       with_fixed_width(s.ow(), [&](auto width) { col2im_dense<decltype(width)::value>(s, col, b, dx); }))
     return;
@@ -257,10 +266,9 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
 }
 
 template void conv2d_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);
-template void conv2d_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*,
-                                     double*);
-template void conv2d_backward<float>(const Conv2dShape&, const float*, const float*, const float*, const float*,
-                                     float*, float*, float*, GradMode, float*);
+template void conv2d_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*);
+template void conv2d_backward<float>(const Conv2dShape&, const float*, const float*, const float*, const float*, float*,
+                                     float*, float*, GradMode, float*);
 template void conv2d_backward<double>(const Conv2dShape&, const double*, const double*, const double*, const double*,
                                       double*, double*, double*, GradMode, double*);
 

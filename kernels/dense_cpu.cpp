@@ -20,8 +20,8 @@ void dense_backward(const DenseShape& s, const T* x, const T* w, const T* dy, T*
 
 template void dense_forward<float>(const DenseShape&, const float*, const float*, const float*, float*);
 template void dense_forward<double>(const DenseShape&, const double*, const double*, const double*, double*);
-template void dense_backward<float>(const DenseShape&, const float*, const float*, const float*, float*, float*,
-                                    float*, GradMode);
+template void dense_backward<float>(const DenseShape&, const float*, const float*, const float*, float*, float*, float*,
+                                    GradMode);
 template void dense_backward<double>(const DenseShape&, const double*, const double*, const double*, double*, double*,
                                      double*, GradMode);
 

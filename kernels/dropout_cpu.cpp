@@ -1,6 +1,5 @@
-#include "kernels/dropout.h"
-
 #include "kernels/counter_hash.h"
+#include "kernels/dropout.h"
 
 namespace nullmark::cpu {
 

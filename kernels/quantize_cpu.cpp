@@ -23,7 +23,8 @@ void quantize_int8_rows(int rows, size_t cols, const float* w, int8_t* q, float*
 void dequantize_int8_rows(int rows, size_t cols, const int8_t* q, const float* scales, float* w) {
 #pragma omp parallel for schedule(static)
   for (int r = 0; r < rows; ++r)
-    for (size_t i = 0; i < cols; ++i) w[static_cast<size_t>(r) * cols + i] = q[static_cast<size_t>(r) * cols + i] * scales[r];
+    for (size_t i = 0; i < cols; ++i)
+      w[static_cast<size_t>(r) * cols + i] = q[static_cast<size_t>(r) * cols + i] * scales[r];
 }
 
 // The compiler's _Float16 does the IEEE conversion (F16C instructions where available).

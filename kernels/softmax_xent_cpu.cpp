@@ -21,7 +21,8 @@ XentResult softmax_xent(int n, int k, const T* logits, const int32_t* labels, co
     for (int j = 0; j < k; ++j) sum += std::exp(static_cast<double>(z[j] - m)), zsum += z[j];
     const double lse = static_cast<double>(m) + std::log(sum);
     const double w = weights ? weights[i] : 1.0;
-    const double target_dot_z = smoothing > 0 ? off * zsum + (on - off) * z[labels[i]] : static_cast<double>(z[labels[i]]);
+    const double target_dot_z =
+        smoothing > 0 ? off * zsum + (on - off) * z[labels[i]] : static_cast<double>(z[labels[i]]);
     r.loss_sum += w * (lse - target_dot_z);
     if (arg == labels[i]) ++r.correct;
     if (predictions) predictions[i] = arg;

@@ -11,7 +11,7 @@
 namespace nullmark {
 
 struct WatermarkPattern {
-  int row = 0, col = 0, n = 1;  // top-left corner and side of the n x n square
+  int row = 0, col = 0, n = 1;    // top-left corner and side of the n x n square
   const uint8_t* bits = nullptr;  // n*n bits, row-major inside the square
   float lambda = 2000.0f;
   int label = 0;  // y_W

@@ -14,8 +14,8 @@ namespace nullmark {
 
 struct LayerContext {
   bool training = false;
-  uint64_t seed = 0;   // run seed, for stochastic layers (dropout)
-  uint64_t step = 0;   // global training step, so masks differ per step but replay on resume
+  uint64_t seed = 0;           // run seed, for stochastic layers (dropout)
+  uint64_t step = 0;           // global training step, so masks differ per step but replay on resume
   float* workspace = nullptr;  // shared scratch, at least max workspace_floats() over layers
 };
 
@@ -50,8 +50,7 @@ class Layer {
   void forward(const Tensor& x, Tensor& y, const LayerContext& ctx);
   // dx is null for the first layer (nobody needs the input gradient). `mode` applies to every
   // gradient written: dx and the layer's parameter gradients.
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
-                const LayerContext& ctx);
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode, const LayerContext& ctx);
 
  protected:
   virtual Shape infer(const Shape& in) = 0;

@@ -11,8 +11,8 @@ struct LrSchedule {
   std::string type = "constant";  // constant | step | cosine
   int step_epochs = 10;           // step: multiply by gamma every step_epochs epochs
   double gamma = 0.1;
-  double min_lr = 0.0;            // cosine: value reached at the end of the last epoch
-  double warmup_epochs = 0.0;     // linear warm-up from base_lr / warmup_steps, before the schedule
+  double min_lr = 0.0;         // cosine: value reached at the end of the last epoch
+  double warmup_epochs = 0.0;  // linear warm-up from base_lr / warmup_steps, before the schedule
 
   static LrSchedule read(ConfigMap cfg);
   // lr at global step `step` (0-based) of `total_steps`, with `steps_per_epoch` steps an epoch.

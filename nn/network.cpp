@@ -27,7 +27,8 @@ Network::Network(std::vector<std::unique_ptr<Layer>> layers, const Shape& input)
   }
   params_.assign(total, 0.0f);
   grads_.assign(total, 0.0f);
-  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->bind(params_.data() + offsets_[i], grads_.data() + offsets_[i]);
+  for (size_t i = 0; i < layers_.size(); ++i)
+    layers_[i]->bind(params_.data() + offsets_[i], grads_.data() + offsets_[i]);
 }
 
 Network Network::from_config(ConfigMap model, const Shape& input, int classes, const LayerRegistry& registry) {
@@ -38,8 +39,8 @@ Network Network::from_config(ConfigMap model, const Shape& input, int classes, c
   if (layers.empty()) model.error("layers", "the model has no layers");
   Network net(std::move(layers), input);
   if (net.output_shape() != Shape{classes})
-    model.error("layers", "the last layer outputs " + net.output_shape().str() + " values per sample but the data set has " +
-                              std::to_string(classes) + " classes");
+    model.error("layers", "the last layer outputs " + net.output_shape().str() +
+                              " values per sample but the data set has " + std::to_string(classes) + " classes");
   return net;
 }
 
@@ -135,7 +136,8 @@ std::string Network::summary(const std::string& name) const {
   std::snprintf(line, sizeof line, "  %-3s %-10s %-16s %-14s %12s %14s\n", "#", "layer", "settings", "output", "params",
                 "FLOPs/sample");
   s << line;
-  std::snprintf(line, sizeof line, "  %-3s %-10s %-16s %-14s %12s %14s\n", "", "input", "", input_.str().c_str(), "", "");
+  std::snprintf(line, sizeof line, "  %-3s %-10s %-16s %-14s %12s %14s\n", "", "input", "", input_.str().c_str(), "",
+                "");
   s << line;
   double flops = 0;
   for (size_t i = 0; i < layers_.size(); ++i) {

@@ -13,7 +13,8 @@ TEST_CASE("int8 per-channel quantisation round-trips every weight within half it
   const size_t cols = 37;
   std::vector<float> w(rows * cols);
   std::mt19937_64 rng(3);
-  for (size_t i = 0; i < w.size(); ++i) w[i] = (static_cast<float>(rng() % 20001) - 10000.0f) / (1000.0f * (1 + i / cols));
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = (static_cast<float>(rng() % 20001) - 10000.0f) / (1000.0f * (1 + i / cols));
   for (size_t i = 0; i < cols; ++i) w[3 * cols + i] = 0.0f;  // an all-zero channel
   std::vector<int8_t> q(w.size());
   std::vector<float> scales(rows), back(w.size());

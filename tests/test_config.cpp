@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
-#include "error_of.h"
 #include "common/strict_yaml.h"
+#include "error_of.h"
 #include "nn/network.h"
 #include "nn/optimizer.h"
 #include "temp_dir.h"
@@ -28,7 +28,8 @@ TEST_CASE("wrong types and out-of-range values are rejected", "[config]") {
   };
   CHECK_THAT(error_of([&] { read("optimizer: {type: adam, lr: fast}"); }),
              Catch::Contains("t.yaml:1:") && Catch::Contains("optimizer.lr: expected a number, got \"fast\""));
-  CHECK_THAT(error_of([&] { read("optimizer: {type: adam, lr: -1}"); }), Catch::Contains("must be in [1e-08, 10], got -1"));
+  CHECK_THAT(error_of([&] { read("optimizer: {type: adam, lr: -1}"); }),
+             Catch::Contains("must be in [1e-08, 10], got -1"));
   CHECK_THAT(error_of([&] { read("optimizer: {type: adagrad}"); }),
              Catch::Contains("unknown value \"adagrad\"; valid values: sgd, adam, adamw"));
   CHECK_THAT(error_of([&] { read("optimizer: [1, 2]"); }), Catch::Contains("expected a map"));
@@ -46,7 +47,8 @@ TEST_CASE("model section: unknown layer types and keys, shape errors", "[config]
     return Network::from_config(root.section("model"), Shape{1, 28, 28}, classes);
   };
   CHECK_THAT(error_of([&] { build("model: {layers: [{type: conv3d}]}"); }),
-             Catch::Contains("unknown value \"conv3d\"") && Catch::Contains("conv2d, dense, dropout, flatten, global_avgpool, maxpool2d, relu"));
+             Catch::Contains("unknown value \"conv3d\"") &&
+                 Catch::Contains("conv2d, dense, dropout, flatten, global_avgpool, maxpool2d, relu"));
   CHECK_THAT(error_of([&] { build("model: {layers: [{type: conv2d, filters: 4, kernel: 3, strid: 2}]}"); }),
              Catch::Contains("model.layers[0].strid: unknown key"));
   CHECK_THAT(error_of([&] { build("model: {layers: [{type: dense, units: 10}]}"); }),
@@ -55,11 +57,13 @@ TEST_CASE("model section: unknown layer types and keys, shape errors", "[config]
              Catch::Contains("outputs 7 values per sample but the data set has 10 classes"));
   CHECK_THAT(error_of([&] { build("model: {layers: [{type: conv2d, filters: 2, kernel: 40}]}"); }),
              Catch::Contains("larger than the padded input"));
-  Network ok = build("model: {name: tiny, layers: [{type: conv2d, filters: 2, kernel: 3, padding: 1}, {type: relu},"
-                     " {type: maxpool2d}, {type: flatten}, {type: dense, units: 10}]}");
+  Network ok = build(
+      "model: {name: tiny, layers: [{type: conv2d, filters: 2, kernel: 3, padding: 1}, {type: relu},"
+      " {type: maxpool2d}, {type: flatten}, {type: dense, units: 10}]}");
   CHECK(ok.output_shape() == Shape{10});
   CHECK(ok.param_count() == (2 * 9 + 2) + (2 * 14 * 14 * 10 + 10));
-  CHECK_THAT(ok.summary("tiny"), Catch::Contains("2x28x28") && Catch::Contains("2x14x14") && Catch::Contains("total parameters: 3950"));
+  CHECK_THAT(ok.summary("tiny"),
+             Catch::Contains("2x28x28") && Catch::Contains("2x14x14") && Catch::Contains("total parameters: 3950"));
 }
 
 TEST_CASE("command-line overrides keep YAML types", "[config]") {

@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
-#include "error_of.h"
 #include "datasets/dataset.h"
 #include "datasets/idx.h"
+#include "error_of.h"
 #include "temp_dir.h"
 
 using namespace nullmark;
@@ -87,7 +87,8 @@ TEST_CASE("MNIST-style data sets are validated as pairs", "[idx][dataset]") {
   CHECK(ok.images[1] == Approx((1.0f / 255 - 0.5f) / 0.25f));
 
   d.write("t10k-labels-idx1-ubyte.gz", gzip(labels(9)));
-  CHECK_THAT(error_of([&] { load_dataset(cfg, Split::Test); }), Catch::Contains("10 images") && Catch::Contains("9 labels"));
+  CHECK_THAT(error_of([&] { load_dataset(cfg, Split::Test); }),
+             Catch::Contains("10 images") && Catch::Contains("9 labels"));
 
   std::string bad = labels(10);
   bad[8 + 4] = char(10);  // record 4 gets label 10 of 10 classes

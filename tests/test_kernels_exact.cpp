@@ -20,21 +20,27 @@ std::vector<float> ints(size_t n, uint64_t seed, int lo = -3, int hi = 3) {
 }  // namespace
 
 TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]") {
-  const int cfg[][8] = {{1, 3, 7, 7, 5, 3, 1, 1}, {4, 1, 28, 28, 16, 5, 1, 0}, {3, 16, 12, 12, 32, 5, 1, 0},
-                        {2, 3, 7, 7, 2, 7, 2, 3}, {5, 2, 9, 6, 3, 2, 2, 0}};
+  const int cfg[][8] = {{1, 3, 7, 7, 5, 3, 1, 1},
+                        {4, 1, 28, 28, 16, 5, 1, 0},
+                        {3, 16, 12, 12, 32, 5, 1, 0},
+                        {2, 3, 7, 7, 2, 7, 2, 3},
+                        {5, 2, 9, 6, 3, 2, 2, 0}};
   for (auto& c : cfg) {
     Conv2dShape s;
     s.n = c[0], s.c = c[1], s.h = c[2], s.w = c[3], s.f = c[4], s.kh = s.kw = c[5], s.stride = c[6], s.pad = c[7];
     INFO("n" << s.n << " c" << s.c << " " << s.h << "x" << s.w << " f" << s.f << " k" << s.kh << " s" << s.stride
              << " p" << s.pad);
     const int oh = s.oh(), ow = s.ow();
-    auto x = ints(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1), w = ints(static_cast<size_t>(s.f) * s.c * s.kh * s.kw, 2);
+    auto x = ints(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1),
+         w = ints(static_cast<size_t>(s.f) * s.c * s.kh * s.kw, 2);
     auto b = ints(s.f, 3), dy = ints(static_cast<size_t>(s.n) * s.f * oh * ow, 4);
     auto X = [&](int n, int ch, int y, int xx) -> float {
       if (y < 0 || y >= s.h || xx < 0 || xx >= s.w) return 0.0f;
       return x[((static_cast<size_t>(n) * s.c + ch) * s.h + y) * s.w + xx];
     };
-    auto W = [&](int f, int ch, int i, int j) { return w[((static_cast<size_t>(f) * s.c + ch) * s.kh + i) * s.kw + j]; };
+    auto W = [&](int f, int ch, int i, int j) {
+      return w[((static_cast<size_t>(f) * s.c + ch) * s.kh + i) * s.kw + j];
+    };
     std::vector<float> y(dy.size()), work(cpu::conv2d_workspace(s));
     cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
     std::vector<float> ref_dx(x.size(), 0.0f), ref_dw(w.size(), 0.0f), ref_db(s.f, 0.0f);
@@ -59,8 +65,8 @@ TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]"
           }
     CHECK(mism == 0);
     std::vector<float> dx(x.size()), dw(w.size()), db(s.f);
-    cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite,
-                         work.data());
+    cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
+                         GradMode::Overwrite, work.data());
     CHECK(dx == ref_dx);
     CHECK(dw == ref_dw);
     CHECK(db == ref_db);
@@ -95,10 +101,10 @@ TEST_CASE("dense forward and backward are exact on integers", "[exact][dense]") 
 
 TEST_CASE("max-pool picks the first maximum and routes gradients exactly", "[exact][maxpool]") {
   // One 4x4 plane with ties: the first maximum in scan order wins.
-  const float x[] = {1, 5, 2, 2,   //
-                     5, 3, 2, 2,   //
+  const float x[] = {1, 5, 2,  2,  //
+                     5, 3, 2,  2,  //
                      0, 0, -1, 7,  //
-                     0, 0, 7, -2};
+                     0, 0, 7,  -2};
   for (int generic = 0; generic < 2; ++generic) {
     MaxPool2dShape s;
     s.h = s.w = 4, s.k = 2, s.stride = 2;

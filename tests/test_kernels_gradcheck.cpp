@@ -18,35 +18,39 @@ TEST_CASE("conv2d gradients (input, weights, bias)", "[gradcheck][conv2d]") {
     int n, c, h, w, f, k, stride, pad;
   };
   // Shapes that are not multiples of anything: N = 1, C = 3, 7x7 images, strides and padding.
-  const Case cases[] = {{2, 1, 6, 6, 2, 3, 1, 0}, {1, 3, 7, 7, 4, 3, 2, 1}, {3, 2, 5, 7, 3, 5, 1, 2},
-                        {2, 3, 7, 7, 2, 1, 1, 0}, {1, 2, 8, 6, 3, 4, 3, 1}};
+  const Case cases[] = {{2, 1, 6, 6, 2, 3, 1, 0},
+                        {1, 3, 7, 7, 4, 3, 2, 1},
+                        {3, 2, 5, 7, 3, 5, 1, 2},
+                        {2, 3, 7, 7, 2, 1, 1, 0},
+                        {1, 2, 8, 6, 3, 4, 3, 1}};
   for (int relu = 0; relu < 2; ++relu)
-  for (const Case& t : cases) {
-    Conv2dShape s;
-    s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
-    s.relu = relu;
-    INFO("relu " << relu << " " <<"n" << t.n << " c" << t.c << " " << t.h << "x" << t.w << " f" << t.f << " k" << t.k << " s" << t.stride
-             << " p" << t.pad);
-    auto x = random_vec(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1);
-    auto w = random_vec(static_cast<size_t>(s.f) * s.c * s.kh * s.kw, 2);
-    auto b = random_vec(s.f, 3);
-    const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
-    auto r = random_vec(ny, 4);
-    std::vector<double> y(ny), work(cpu::conv2d_workspace(s));
-    auto loss = [&] {
-      cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
-      return dot(y, r);
-    };
-    std::vector<double> dx(x.size()), dw(w.size()), db(b.size());
-    loss();
-    for (double v : y)
-      if (relu && v > 0 && v < 1e-4) WARN("pre-activation near the ReLU kink; the check may be loose");
-    cpu::conv2d_backward(s, x.data(), w.data(), y.data(), r.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite,
-                         work.data());
-    check_gradient("conv dx", x, dx, loss);
-    check_gradient("conv dw", w, dw, loss);
-    check_gradient("conv db", b, db, loss);
-  }
+    for (const Case& t : cases) {
+      Conv2dShape s;
+      s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
+      s.relu = relu;
+      INFO("relu " << relu << " "
+                   << "n" << t.n << " c" << t.c << " " << t.h << "x" << t.w << " f" << t.f << " k" << t.k << " s"
+                   << t.stride << " p" << t.pad);
+      auto x = random_vec(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1);
+      auto w = random_vec(static_cast<size_t>(s.f) * s.c * s.kh * s.kw, 2);
+      auto b = random_vec(s.f, 3);
+      const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+      auto r = random_vec(ny, 4);
+      std::vector<double> y(ny), work(cpu::conv2d_workspace(s));
+      auto loss = [&] {
+        cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
+        return dot(y, r);
+      };
+      std::vector<double> dx(x.size()), dw(w.size()), db(b.size());
+      loss();
+      for (double v : y)
+        if (relu && v > 0 && v < 1e-4) WARN("pre-activation near the ReLU kink; the check may be loose");
+      cpu::conv2d_backward(s, x.data(), w.data(), y.data(), r.data(), dx.data(), dw.data(), db.data(),
+                           GradMode::Overwrite, work.data());
+      check_gradient("conv dx", x, dx, loss);
+      check_gradient("conv dw", w, dw, loss);
+      check_gradient("conv db", b, db, loss);
+    }
 }
 
 TEST_CASE("conv2d backward accumulates when asked", "[gradcheck][conv2d]") {
@@ -54,11 +58,11 @@ TEST_CASE("conv2d backward accumulates when asked", "[gradcheck][conv2d]") {
   s.n = 2, s.c = 2, s.h = 5, s.w = 5, s.f = 3, s.kh = s.kw = 3, s.pad = 1;
   auto x = random_vec(2 * 2 * 25, 5), w = random_vec(3 * 2 * 9, 6), dy = random_vec(2 * 3 * 25, 7);
   std::vector<double> work(cpu::conv2d_workspace(s)), dx(x.size()), dw(w.size()), db(3);
-  cpu::conv2d_backward<double>(s, x.data(), w.data(), nullptr, dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite,
-                       work.data());
+  cpu::conv2d_backward<double>(s, x.data(), w.data(), nullptr, dy.data(), dx.data(), dw.data(), db.data(),
+                               GradMode::Overwrite, work.data());
   auto dx2 = dx, dw2 = dw, db2 = db;
-  cpu::conv2d_backward<double>(s, x.data(), w.data(), nullptr, dy.data(), dx2.data(), dw2.data(), db2.data(), GradMode::Accumulate,
-                       work.data());
+  cpu::conv2d_backward<double>(s, x.data(), w.data(), nullptr, dy.data(), dx2.data(), dw2.data(), db2.data(),
+                               GradMode::Accumulate, work.data());
   for (size_t i = 0; i < dx.size(); ++i) CHECK(dx2[i] == Approx(2 * dx[i]).margin(1e-12));
   for (size_t i = 0; i < dw.size(); ++i) CHECK(dw2[i] == Approx(2 * dw[i]).margin(1e-12));
   for (size_t i = 0; i < db.size(); ++i) CHECK(db2[i] == Approx(2 * db[i]).margin(1e-12));
@@ -174,7 +178,9 @@ TEST_CASE("softmax cross-entropy gradients, with sample weights", "[gradcheck][s
   const int32_t labels[] = {0, 4, 2, 2};
   const float weights[] = {1.0f, 0.5f, 2.0f, 0.25f};
   const float scale = 1.0f / n;
-  auto loss = [&] { return scale * cpu::softmax_xent(n, k, z.data(), labels, weights, scale, (double*)nullptr, nullptr).loss_sum; };
+  auto loss = [&] {
+    return scale * cpu::softmax_xent(n, k, z.data(), labels, weights, scale, (double*)nullptr, nullptr).loss_sum;
+  };
   std::vector<double> dz(n * k);
   cpu::softmax_xent(n, k, z.data(), labels, weights, scale, dz.data(), nullptr);
   check_gradient("softmax-xent dz", z, dz, loss);

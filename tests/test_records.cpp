@@ -34,9 +34,9 @@ TEST_CASE("CIFAR-10 records: all batches present are read, planar RGB, normalise
   const Dataset train = load_dataset(cfg, Split::Train);
   CHECK(train.size() == 8);
   CHECK(train.shape == Shape{3, 32, 32});
-  CHECK(train.labels[6] == 1);  // record 1 of the second batch
-  CHECK(train.image(2)[0] == Approx(2 / 255.0f));            // channel 0 of record 2
-  CHECK(train.image(2)[2 * 1024] == Approx(22 / 255.0f));    // channel 2 of record 2
+  CHECK(train.labels[6] == 1);                             // record 1 of the second batch
+  CHECK(train.image(2)[0] == Approx(2 / 255.0f));          // channel 0 of record 2
+  CHECK(train.image(2)[2 * 1024] == Approx(22 / 255.0f));  // channel 2 of record 2
   CHECK(load_dataset(cfg, Split::Test).size() == 4);
 }
 
@@ -87,6 +87,6 @@ TEST_CASE("faces: images 1-7 of each person train, 8-10 test", "[records]") {
   CHECK(train.size() == 280);
   CHECK(test.size() == 120);
   CHECK(test.shape == Shape{1, 112, 92});
-  CHECK(test.labels[3] == 1);                        // person 1's first test image
-  CHECK(test.image(3)[0] == Approx(7 / 255.0f));    // ... is image 8 (k = 7)
+  CHECK(test.labels[3] == 1);                     // person 1's first test image
+  CHECK(test.image(3)[0] == Approx(7 / 255.0f));  // ... is image 8 (k = 7)
 }

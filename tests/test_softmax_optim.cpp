@@ -50,7 +50,7 @@ TEST_CASE("label smoothing: loss against the smoothed target by hand", "[softmax
 TEST_CASE("learning-rate warm-up then cosine", "[optim]") {
   ConfigMap root = ConfigMap::load_string("schedule: {type: cosine, min_lr: 0, warmup_epochs: 1}", "s.yaml");
   const LrSchedule s = LrSchedule::read(root.section("schedule"));
-  CHECK(s.at(1.0, 0, 10, 100) == Approx(0.1));   // step 1 of 10 warm-up steps
+  CHECK(s.at(1.0, 0, 10, 100) == Approx(0.1));  // step 1 of 10 warm-up steps
   CHECK(s.at(1.0, 9, 10, 100) == Approx(1.0));
   CHECK(s.at(1.0, 50, 10, 100) == Approx(0.5));  // cosine midpoint
 }

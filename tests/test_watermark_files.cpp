@@ -1,14 +1,13 @@
 // Keys, claims and certificates: malformed or tampered files are rejected with clear messages.
 #include <sys/stat.h>
 
-#include <functional>
-
 #include <catch2/catch.hpp>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "error_of.h"
 #include "common/files.h"
+#include "error_of.h"
 #include "temp_dir.h"
 #include "watermark/certificate.h"
 #include "watermark/claim.h"
@@ -43,18 +42,24 @@ TEST_CASE("key files: round trip, permissions, length and encoding", "[watermark
 
   auto secret = [&](const std::string& seed) {
     const std::string p = d.file("s.key");
-    write_file_atomic(p, nlohmann::json{{"format", "nullmark-secret-key"}, {"version", 1}, {"algorithm", "ed25519"},
-                                        {"seed", seed}}.dump(),
-                      0600);
+    write_file_atomic(
+        p,
+        nlohmann::json{{"format", "nullmark-secret-key"}, {"version", 1}, {"algorithm", "ed25519"}, {"seed", seed}}
+            .dump(),
+        0600);
     return p;
   };
-  CHECK_THAT(error_of([&] { load_secret_key(secret("abcd")); }), Catch::Contains("expected 64 hex digits (32 bytes), got 4"));
-  CHECK_THAT(error_of([&] { load_secret_key(secret(std::string(64, 'z'))); }), Catch::Contains("not valid hexadecimal"));
-  const std::string pub = d.write("bad.pub", "{\"format\": \"nullmark-public-key\", \"version\": 1, "
-                                             "\"algorithm\": \"ed25519\", \"public_key\": \"00\"}");
+  CHECK_THAT(error_of([&] { load_secret_key(secret("abcd")); }),
+             Catch::Contains("expected 64 hex digits (32 bytes), got 4"));
+  CHECK_THAT(error_of([&] { load_secret_key(secret(std::string(64, 'z'))); }),
+             Catch::Contains("not valid hexadecimal"));
+  const std::string pub = d.write("bad.pub",
+                                  "{\"format\": \"nullmark-public-key\", \"version\": 1, "
+                                  "\"algorithm\": \"ed25519\", \"public_key\": \"00\"}");
   CHECK_THAT(error_of([&] { load_public_key(pub); }), Catch::Contains("bad.pub: public_key: expected 64 hex digits"));
   CHECK_THAT(error_of([&] { load_public_key(d.write("x.pub", "not json")); }), Catch::Contains("not JSON"));
-  CHECK_THAT(error_of([&] { load_public_key(d.file("owner.key")); }), Catch::Contains("not a nullmark-public-key file"));
+  CHECK_THAT(error_of([&] { load_public_key(d.file("owner.key")); }),
+             Catch::Contains("not a nullmark-public-key file"));
 }
 
 TEST_CASE("a tampered verifier string, signature or public key is rejected", "[watermark][claim]") {
@@ -71,7 +76,8 @@ TEST_CASE("a tampered verifier string, signature or public key is rejected", "[w
     CHECK_THAT(error_of([&] { load_verified_claim(d.file("bad.json")); }),
                Catch::Contains("claim rejected: the signature does not verify"));
   }
-  const std::string short_sig = d.write("short.json", claim_to_json(good).replace(claim_to_json(good).find("\"signature\": \"") + 14, 2, ""));
+  const std::string short_sig =
+      d.write("short.json", claim_to_json(good).replace(claim_to_json(good).find("\"signature\": \"") + 14, 2, ""));
   CHECK_THAT(error_of([&] { load_claim(short_sig); }), Catch::Contains("signature: expected 128 hex digits"));
 }
 
@@ -91,9 +97,16 @@ nlohmann::json body_for(const Claim& claim) {
           {"model", {{"sha256", std::string(64, 'a')}, {"input_shape", {1, 28, 28}}, {"classes", 10}}},
           {"watermark", {{"label", w.label}, {"row", w.row}, {"col", w.col}, {"n", w.n}, {"bits", bits}}},
           {"measurements", {{"clean", 0.985}, {"null", 0.98}, {"true", 0.999}}},
-          {"random_keys", {{"count", 3}, {"null", r.null}, {"true", r.true_}, {"passing", r.passing},
-                           {"true_mean", r.true_mean}, {"true_std", r.true_std}, {"true_max", r.true_max},
-                           {"clean_on_subset", 0.98}, {"owner_true_on_subset", 1.0}}},
+          {"random_keys",
+           {{"count", 3},
+            {"null", r.null},
+            {"true", r.true_},
+            {"passing", r.passing},
+            {"true_mean", r.true_mean},
+            {"true_std", r.true_std},
+            {"true_max", r.true_max},
+            {"clean_on_subset", 0.98},
+            {"owner_true_on_subset", 1.0}}},
           {"thresholds", {{"min_true_accuracy", t.min_true}, {"max_null_drop", t.max_null_drop}}},
           {"decision", "accepted"}};
 }
@@ -129,11 +142,14 @@ TEST_CASE("certificates: inconsistent content fails even when re-hashed and re-s
     edit(b);
     return check_certificate(make_certificate(b, certifier)).problem;
   };
-  CHECK_THAT(problem([](nlohmann::json& b) { b["decision"] = "rejected"; }), Catch::Contains("decision does not follow"));
-  CHECK_THAT(problem([](nlohmann::json& b) { b["measurements"]["true"] = 0.2; }), Catch::Contains("decision does not follow"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["decision"] = "rejected"; }),
+             Catch::Contains("decision does not follow"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["measurements"]["true"] = 0.2; }),
+             Catch::Contains("decision does not follow"));
   CHECK_THAT(problem([](nlohmann::json& b) { b["watermark"]["row"] = b["watermark"]["row"].get<int>() + 1; }),
              Catch::Contains("recorded watermark is not the one the claim derives"));
-  CHECK_THAT(problem([](nlohmann::json& b) { b["random_keys"]["passing"] = 5; }), Catch::Contains("random-key summary"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["random_keys"]["passing"] = 5; }),
+             Catch::Contains("random-key summary"));
   CHECK_THAT(problem([](nlohmann::json& b) { b["claim"]["verifier"] = "someone else"; }),
              Catch::Contains("claim's signature does not verify"));
 }

@@ -22,9 +22,14 @@ Claim make_claim(const KeyPair& owner, const std::string& verifier, int n, doubl
 }
 
 std::string claim_to_json(const Claim& c) {
-  nlohmann::json j = {{"format", "nullmark-claim"}, {"version", 1},     {"spec", "nullmark-v1"},
-                      {"verifier", c.verifier},      {"signature", hex(c.signature)},
-                      {"public_key", hex(c.public_key)}, {"n", c.n}, {"lambda", c.lambda}};
+  nlohmann::json j = {{"format", "nullmark-claim"},
+                      {"version", 1},
+                      {"spec", "nullmark-v1"},
+                      {"verifier", c.verifier},
+                      {"signature", hex(c.signature)},
+                      {"public_key", hex(c.public_key)},
+                      {"n", c.n},
+                      {"lambda", c.lambda}};
   return j.dump(2) + "\n";
 }
 
@@ -60,7 +65,8 @@ Claim load_claim(const std::string& path) { return claim_from_json(read_file(pat
 Claim load_verified_claim(const std::string& path) {
   Claim c = load_claim(path);
   if (!c.signature_valid())
-    throw fail(path, ": claim rejected: the signature does not verify against the public key for the verifier string \"",
+    throw fail(path,
+               ": claim rejected: the signature does not verify against the public key for the verifier string \"",
                c.verifier, "\" (tampered verifier, signature or public key)");
   return c;
 }

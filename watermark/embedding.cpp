@@ -20,7 +20,8 @@ WatermarkTraining WatermarkTraining::read(ConfigMap cfg, Claim* claim_out) {
   }
   const long n = cfg.integer("n", claim.n, 1, 1024);
   const double lambda = cfg.number("lambda", claim.lambda, 1e-6, 1e9);
-  if (n != claim.n) cfg.error("n", "the config says n = " + std::to_string(n) + " but the claim says " + std::to_string(claim.n));
+  if (n != claim.n)
+    cfg.error("n", "the config says n = " + std::to_string(n) + " but the claim says " + std::to_string(claim.n));
   if (lambda != claim.lambda) cfg.error("lambda", "the config's lambda disagrees with the claim's");
   w.clean_weight = cfg.number("clean_weight", 1.0, 0.0, 100.0);
   w.null_weight = cfg.number("null_weight", 1.0, 0.0, 100.0);

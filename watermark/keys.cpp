@@ -57,18 +57,21 @@ Signature sign_message(const KeyPair& k, const std::string& message) {
 
 bool verify_message(const PublicKey& pk, const std::string& message, const Signature& sig) {
   ensure_sodium();
-  return crypto_sign_verify_detached(sig.data(), reinterpret_cast<const unsigned char*>(message.data()),
-                                     message.size(), pk.data()) == 0;
+  return crypto_sign_verify_detached(sig.data(), reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                                     pk.data()) == 0;
 }
 
 void save_keypair(const KeyPair& k, const std::string& base) {
   const std::string sec = base + ".key", pub = base + ".pub";
   for (const auto& p : {sec, pub})
     if (file_exists(p)) throw fail(p, ": already exists; refusing to overwrite a key file");
-  nlohmann::json s = {{"format", "nullmark-secret-key"}, {"version", 1}, {"algorithm", "ed25519"},
-                      {"seed", hex(k.seed)}, {"public_key", hex(k.public_key)}};
-  nlohmann::json p = {{"format", "nullmark-public-key"}, {"version", 1}, {"algorithm", "ed25519"},
+  nlohmann::json s = {{"format", "nullmark-secret-key"},
+                      {"version", 1},
+                      {"algorithm", "ed25519"},
+                      {"seed", hex(k.seed)},
                       {"public_key", hex(k.public_key)}};
+  nlohmann::json p = {
+      {"format", "nullmark-public-key"}, {"version", 1}, {"algorithm", "ed25519"}, {"public_key", hex(k.public_key)}};
   write_file_atomic(sec, s.dump(2) + "\n", 0600);
   write_file_atomic(pub, p.dump(2) + "\n", 0644);
 }

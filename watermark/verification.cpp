@@ -1,9 +1,9 @@
 #include "watermark/verification.h"
 
-#include <algorithm>
-#include <cmath>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "common/sha256.h"

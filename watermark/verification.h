@@ -20,7 +20,9 @@ struct VerifyThresholds {
   double min_true = 0.90;       // true accuracy (share of inverted-pattern samples sent to y_W)
   double max_null_drop = 0.03;  // null accuracy may trail clean accuracy by at most this much
   // The decision for one key's measurements.
-  bool pass(double clean, double null, double true_) const { return true_ >= min_true && null >= clean - max_null_drop; }
+  bool pass(double clean, double null, double true_) const {
+    return true_ >= min_true && null >= clean - max_null_drop;
+  }
 };
 
 struct VerifyOptions {

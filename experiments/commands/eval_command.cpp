@@ -25,8 +25,8 @@ int eval(const EvalArgs& a) {
   std::printf("%s on %s (%ld samples): accuracy %.2f%%, loss %.4f\n", a.model.c_str(), d.name.c_str(), r.samples,
               100 * r.accuracy, r.loss);
   if (!a.json_out.empty()) {
-    nlohmann::json j = {{"model", a.model}, {"data", d.name}, {"samples", r.samples}, {"accuracy", r.accuracy},
-                        {"loss", r.loss}};
+    nlohmann::json j = {
+        {"model", a.model}, {"data", d.name}, {"samples", r.samples}, {"accuracy", r.accuracy}, {"loss", r.loss}};
     write_file_atomic(a.json_out, j.dump(2) + "\n");
   }
   return 0;

@@ -46,8 +46,8 @@ int verify(const VerifyArgs& a) {
   data.train_limit = data.test_limit = 0;
   const Dataset d = load_dataset(data, a.split == "train" ? Split::Train : Split::Test);
   if (d.shape != net->input_shape() || d.classes != ckpt.classes)
-    throw fail(a.model, ": model expects ", net->input_shape().str(), " inputs and ", ckpt.classes, " classes, data set ",
-               d.name, " has ", d.shape.str(), " and ", d.classes);
+    throw fail(a.model, ": model expects ", net->input_shape().str(), " inputs and ", ckpt.classes,
+               " classes, data set ", d.name, " has ", d.shape.str(), " and ", d.classes);
 
   VerifyOptions opt;
   opt.thresholds.min_true = a.min_true;
@@ -63,11 +63,12 @@ int verify(const VerifyArgs& a) {
               v.wm.lambda);
   std::printf("claimed    clean %.2f%%  null %.2f%%  true %.2f%% (over %ld samples not labelled y_W)\n",
               100 * v.owner.clean, 100 * v.owner.null, 100 * v.owner.true_, v.owner.true_samples);
-  std::printf("random     %d never-embedded keys on %ld samples: true accuracy mean %.2f%%, max %.2f%%; %d of %d pass "
-              "the thresholds; claimed key on the same samples: %.2f%% (z = %.1f)\n",
-              a.random_keys, std::min<long>(a.random_samples, static_cast<long>(d.size())), 100 * v.random.true_mean,
-              100 * v.random.true_max, v.random.passing, a.random_keys, 100 * v.random.owner_true_on_subset,
-              v.random.owner_true_z);
+  std::printf(
+      "random     %d never-embedded keys on %ld samples: true accuracy mean %.2f%%, max %.2f%%; %d of %d pass "
+      "the thresholds; claimed key on the same samples: %.2f%% (z = %.1f)\n",
+      a.random_keys, std::min<long>(a.random_samples, static_cast<long>(d.size())), 100 * v.random.true_mean,
+      100 * v.random.true_max, v.random.passing, a.random_keys, 100 * v.random.owner_true_on_subset,
+      v.random.owner_true_z);
   std::printf("decision   %s", v.accepted ? "ACCEPTED" : "REJECTED");
   for (const auto& r : v.reasons) std::printf("; %s", r.c_str());
   std::printf("  (thresholds: true >= %.2f, null >= clean - %.2f)\n", a.min_true, a.max_null_drop);
@@ -80,19 +81,37 @@ int verify(const VerifyArgs& a) {
       {"created", utc_now()},
       {"claim", nlohmann::json::parse(claim_to_json(claim))},
       {"model",
-       {{"file", a.model}, {"sha256", to_hex(sha256(model_bytes))}, {"input_shape", ckpt.input_shape},
+       {{"file", a.model},
+        {"sha256", to_hex(sha256(model_bytes))},
+        {"input_shape", ckpt.input_shape},
         {"classes", ckpt.classes}}},
       {"data", {{"name", d.name}, {"split", a.split}, {"samples", d.size()}, {"sha256", dataset_sha256(d)}}},
-      {"watermark", {{"label", v.wm.label}, {"row", v.wm.row}, {"col", v.wm.col}, {"n", v.wm.n}, {"lambda", v.wm.lambda},
-                     {"bits", bits}}},
-      {"measurements", {{"clean", v.owner.clean}, {"null", v.owner.null}, {"true", v.owner.true_},
-                        {"samples", v.owner.samples}, {"true_samples", v.owner.true_samples}}},
-      {"random_keys", {{"count", a.random_keys}, {"samples", a.random_samples}, {"seed", a.seed},
-                       {"null", v.random.null}, {"true", v.random.true_}, {"passing", v.random.passing},
-                       {"true_mean", v.random.true_mean}, {"true_std", v.random.true_std},
-                       {"true_max", v.random.true_max}, {"clean_on_subset", subset.clean},
-                       {"owner_true_on_subset", v.random.owner_true_on_subset},
-                       {"owner_true_z", v.random.owner_true_z}}},
+      {"watermark",
+       {{"label", v.wm.label},
+        {"row", v.wm.row},
+        {"col", v.wm.col},
+        {"n", v.wm.n},
+        {"lambda", v.wm.lambda},
+        {"bits", bits}}},
+      {"measurements",
+       {{"clean", v.owner.clean},
+        {"null", v.owner.null},
+        {"true", v.owner.true_},
+        {"samples", v.owner.samples},
+        {"true_samples", v.owner.true_samples}}},
+      {"random_keys",
+       {{"count", a.random_keys},
+        {"samples", a.random_samples},
+        {"seed", a.seed},
+        {"null", v.random.null},
+        {"true", v.random.true_},
+        {"passing", v.random.passing},
+        {"true_mean", v.random.true_mean},
+        {"true_std", v.random.true_std},
+        {"true_max", v.random.true_max},
+        {"clean_on_subset", subset.clean},
+        {"owner_true_on_subset", v.random.owner_true_on_subset},
+        {"owner_true_z", v.random.owner_true_z}}},
       {"thresholds", {{"min_true_accuracy", a.min_true}, {"max_null_drop", a.max_null_drop}}},
       {"decision", v.accepted ? "accepted" : "rejected"},
       {"reasons", v.reasons}};

@@ -29,8 +29,10 @@ const std::map<std::string, Driver>& drivers() {
   static const std::map<std::string, Driver> d = {{"piracy", piracy_driver},
                                                   {"finetune", finetune_driver},
                                                   {"pruning", pruning_driver},
-                                                  {"quantize", quantize_driver}, {"neural-cleanse", neural_cleanse_driver},
-      {"transfer", transfer_driver}, {"fine-pruning", fine_pruning_driver}};
+                                                  {"quantize", quantize_driver},
+                                                  {"neural-cleanse", neural_cleanse_driver},
+                                                  {"transfer", transfer_driver},
+                                                  {"fine-pruning", fine_pruning_driver}};
   return d;
 }
 }  // namespace

@@ -94,7 +94,8 @@ std::vector<NcTrigger> neural_cleanse(Network& net, const Dataset& data, const s
       for (size_t i = 0; i < hw; ++i) tr.pattern[c * hw + i] = lo[c] + (hi[c] - lo[c]) * sigmoid(raw[hw + c * hw + i]);
     for (float m : tr.mask) tr.l1 += m;
     tr.success = seen ? static_cast<double>(hits) / seen : 0.0;
-    std::fprintf(stderr, "  neural cleanse label %d: mask L1 %.1f, attack success %.1f%%\n", t, tr.l1, 100 * tr.success);
+    std::fprintf(stderr, "  neural cleanse label %d: mask L1 %.1f, attack success %.1f%%\n", t, tr.l1,
+                 100 * tr.success);
     out.push_back(std::move(tr));
   }
   std::vector<double> norms;

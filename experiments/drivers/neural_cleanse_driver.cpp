@@ -37,7 +37,8 @@ Runner neural_cleanse_driver(ConfigMap& cfg) {
                                  {"label", "mask_l1", "anomaly_index", "attack_success", "flagged"});
     const Watermark& wm = ctx.owner_wm;
     const int H = wm.shape.h, W = wm.shape.w;
-    nlohmann::json masks = {{"shape", {H, W}}, {"watermark", {{"label", wm.label}, {"row", wm.row}, {"col", wm.col}, {"n", wm.n}}}};
+    nlohmann::json masks = {{"shape", {H, W}},
+                            {"watermark", {{"label", wm.label}, {"row", wm.row}, {"col", wm.col}, {"n", wm.n}}}};
     std::vector<int> flagged;
     const NcTrigger* most = &triggers.front();
     for (const auto& tr : triggers) {
@@ -66,13 +67,13 @@ Runner neural_cleanse_driver(ConfigMap& cfg) {
     f["watermark_label_anomaly"] = triggers[wm.label].anomaly;
     f["watermark_mask_jaccard"] = jaccard;
     char buf[500];
-    std::snprintf(buf, sizeof buf,
-                  "Neural Cleanse (%d steps per label, beta %g) flags %zu label(s)%s. The watermark label y_W = %d has mask "
-                  "L1 %.1f and anomaly index %.2f (%s). Its recovered mask (> 0.5) overlaps the real %dx%d pattern with "
-                  "Jaccard index %.3f.",
-                  opt.steps, opt.beta, flagged.size(), flagged.empty() ? "" : " (see the table)", wm.label,
-                  triggers[wm.label].l1, triggers[wm.label].anomaly,
-                  triggers[wm.label].flagged ? "flagged" : "not flagged", wm.n, wm.n, jaccard);
+    std::snprintf(
+        buf, sizeof buf,
+        "Neural Cleanse (%d steps per label, beta %g) flags %zu label(s)%s. The watermark label y_W = %d has mask "
+        "L1 %.1f and anomaly index %.2f (%s). Its recovered mask (> 0.5) overlaps the real %dx%d pattern with "
+        "Jaccard index %.3f.",
+        opt.steps, opt.beta, flagged.size(), flagged.empty() ? "" : " (see the table)", wm.label, triggers[wm.label].l1,
+        triggers[wm.label].anomaly, triggers[wm.label].flagged ? "flagged" : "not flagged", wm.n, wm.n, jaccard);
     ctx.results.report.push_back(buf);
     if (!unlearn) return;
 
@@ -83,7 +84,8 @@ Runner neural_cleanse_driver(ConfigMap& cfg) {
     apply_trigger(*most, d.shape, stamped, d.images.data());
     AttackTrainer session(*net, a, ctx.seed);
     Trainer& trainer = session.trainer;
-    Table& ut = ctx.results.table("unlearning", "Unlearning with the recovered trigger", {"stage", "epoch", "clean", "null", "true"});
+    Table& ut = ctx.results.table("unlearning", "Unlearning with the recovered trigger",
+                                  {"stage", "epoch", "clean", "null", "true"});
     ctx.results.figures.push_back("unlearning.png");
     Measurement before, after;
     train_with_measurements(trainer, d, a, ctx.seed, [&](long step, double epoch) {
@@ -91,15 +93,15 @@ Runner neural_cleanse_driver(ConfigMap& cfg) {
       if (step == 0) before = after;
       ut.add({"unlearning", epoch, after.acc.clean, after.acc.null, after.acc.true_});
     });
-    f["unlearning"] = {{"trigger_label", most->label}, {"clean_before", before.acc.clean}, {"clean_after", after.acc.clean},
-                       {"null_after", after.acc.null}, {"true_after", after.acc.true_},
-                       {"decision_after", after.accepted ? "accepted" : "rejected"}};
-    std::snprintf(buf, sizeof buf,
-                  "Unlearning with the smallest trigger (label %d) stamped on %zu of %zu samples, %d epoch(s): clean "
-                  "accuracy %.2f%% -> %.2f%%, null %.2f%% -> %.2f%%, true %.2f%% -> %.2f%%; the owner's claim is then %s.",
-                  most->label, stamped, d.size(), a.epochs, 100 * before.acc.clean, 100 * after.acc.clean,
-                  100 * before.acc.null, 100 * after.acc.null, 100 * before.acc.true_, 100 * after.acc.true_,
-                  after.accepted ? "accepted" : "rejected");
+    f["unlearning"] = {{"trigger_label", most->label},   {"clean_before", before.acc.clean},
+                       {"clean_after", after.acc.clean}, {"null_after", after.acc.null},
+                       {"true_after", after.acc.true_},  {"decision_after", after.accepted ? "accepted" : "rejected"}};
+    std::snprintf(
+        buf, sizeof buf,
+        "Unlearning with the smallest trigger (label %d) stamped on %zu of %zu samples, %d epoch(s): clean "
+        "accuracy %.2f%% -> %.2f%%, null %.2f%% -> %.2f%%, true %.2f%% -> %.2f%%; the owner's claim is then %s.",
+        most->label, stamped, d.size(), a.epochs, 100 * before.acc.clean, 100 * after.acc.clean, 100 * before.acc.null,
+        100 * after.acc.null, 100 * before.acc.true_, 100 * after.acc.true_, after.accepted ? "accepted" : "rejected");
     ctx.results.report.push_back(buf);
   };
 }

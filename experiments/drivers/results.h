@@ -17,7 +17,7 @@ struct Table {
 };
 
 struct Results {
-  std::deque<Table> tables;  // deque: table() hands out references that must stay valid
+  std::deque<Table> tables;                            // deque: table() hands out references that must stay valid
   nlohmann::json findings = nlohmann::json::object();  // headline numbers and decisions
   std::vector<std::string> report;                     // Markdown paragraphs, in order
   std::vector<std::string> figures;                    // PNG names the plot script makes

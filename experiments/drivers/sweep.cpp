@@ -77,8 +77,10 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
 
   std::ostringstream csv, md;
   csv << "setting,finding,mean,std,runs\n";
-  md << "# Sweep of " << config_path << "\n\n" << total << " runs; mean ± sample standard deviation over the `seed` "
-     << "values of each setting (one run: no deviation).\n\n| setting | finding | mean | std | runs |\n|---|---|---|---|---|\n";
+  md << "# Sweep of " << config_path << "\n\n"
+     << total << " runs; mean ± sample standard deviation over the `seed` "
+     << "values of each setting (one run: no deviation).\n\n| setting | finding | mean | std | runs "
+        "|\n|---|---|---|---|---|\n";
   nlohmann::json summary = nlohmann::json::array();
   for (const auto& g : group_order) {
     const auto& runs = groups[g];
@@ -93,7 +95,8 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.4f | %.4f | %zu", mean, sd, runs.size());
       md << "| " << setting << " | " << kv.first << " | " << buf << " |\n";
-      summary.push_back({{"setting", setting}, {"finding", kv.first}, {"mean", mean}, {"std", sd}, {"runs", runs.size()}});
+      summary.push_back(
+          {{"setting", setting}, {"finding", kv.first}, {"mean", mean}, {"std", sd}, {"runs", runs.size()}});
     }
   }
   make_dirs(base);

@@ -77,15 +77,18 @@ Runner transfer_driver(ConfigMap& cfg) {
                      mode.c_str(), epoch, 100 * m.acc.clean, 100 * m.acc.null, 100 * top);
       });
       const long top_label = std::max_element(hist.begin(), hist.end()) - hist.begin();
-      ctx.results.findings[mode] = {{"student_clean", m.acc.clean}, {"null", m.acc.null},
-                                    {"null_drop", m.acc.clean - m.acc.null}, {"true_pattern_histogram", hist},
+      ctx.results.findings[mode] = {{"student_clean", m.acc.clean},
+                                    {"null", m.acc.null},
+                                    {"null_drop", m.acc.clean - m.acc.null},
+                                    {"true_pattern_histogram", hist},
                                     {"true_pattern_top_label", top_label}};
       char buf[400];
-      std::snprintf(buf, sizeof buf,
-                    "Student (%s trained, %zu samples of %s, %d epochs): accuracy %.2f%%, null-stamped accuracy %.2f%%; "
-                    "the inverted pattern sends %.1f%% of inputs to label %ld.",
-                    mode == "head" ? "new head" : "all layers", train.size(), student.type.c_str(), a.epochs,
-                    100 * m.acc.clean, 100 * m.acc.null, 100 * hist[top_label], top_label);
+      std::snprintf(
+          buf, sizeof buf,
+          "Student (%s trained, %zu samples of %s, %d epochs): accuracy %.2f%%, null-stamped accuracy %.2f%%; "
+          "the inverted pattern sends %.1f%% of inputs to label %ld.",
+          mode == "head" ? "new head" : "all layers", train.size(), student.type.c_str(), a.epochs, 100 * m.acc.clean,
+          100 * m.acc.null, 100 * hist[top_label], top_label);
       ctx.results.report.push_back(buf);
     }
   };

@@ -36,8 +36,7 @@ class Conv2d : public Layer {
     return Shape{filters_, s.oh(), s.ow()};
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
-    cpu::conv2d_forward(shape(x.n), x.data, params_, bias_ ? params_ + weight_count() : nullptr, y.data,
-                        ctx.workspace);
+    cpu::conv2d_forward(shape(x.n), x.data, params_, bias_ ? params_ + weight_count() : nullptr, y.data, ctx.workspace);
   }
   void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext& ctx) override {

@@ -11,7 +11,9 @@ class MaxPool2d : public Layer {
  public:
   MaxPool2d(int k, int stride) : k_(k), stride_(stride) {}
   std::string type() const override { return "maxpool2d"; }
-  std::string describe() const override { return std::to_string(k_) + "x" + std::to_string(k_) + " s" + std::to_string(stride_); }
+  std::string describe() const override {
+    return std::to_string(k_) + "x" + std::to_string(k_) + " s" + std::to_string(stride_);
+  }
 
  protected:
   Shape infer(const Shape& in) override {
