@@ -37,7 +37,6 @@ class ConfigMap {
   YAML::Node raw(const std::string& key);
   // A nested map; an absent optional section reads as an empty map (all defaults).
   ConfigMap section(const std::string& key);
-  bool has_section(const std::string& key) const { return has(key); }
   // A sequence of maps (e.g. the model's layers).
   std::vector<ConfigMap> list(const std::string& key);
 

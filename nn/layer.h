@@ -41,7 +41,6 @@ class Layer {
   virtual Weights weights() const { return {}; }
   // Points the layer at its slice of the network's parameter and gradient buffers.
   void bind(float* params, float* grads) { params_ = params, grads_ = grads; }
-  const float* params() const { return params_; }
   virtual void init_params(std::mt19937_64& /*rng*/) {}
   virtual size_t workspace_floats(int /*batch*/) const { return 0; }
   // Forward multiply-adds per sample, for the summary.

@@ -45,6 +45,7 @@ Verification verify_claim(Network& net, const Dataset& data, const Claim& claim,
   v.owner = evaluate_watermark(net, data, v.wm);
   const WatermarkAccuracy owner_subset = evaluate_watermark(net, data, v.wm, opt.random_samples);
   v.random.owner_true_on_subset = owner_subset.true_;
+  v.random.clean_on_subset = owner_subset.clean;
   const bool tty = isatty(STDERR_FILENO);
   for (int i = 0; i < opt.random_keys; ++i) {
     const Watermark w = derive_watermark(random_signature(opt.seed, i, claim.verifier), v.wm.shape, classes, claim.n,

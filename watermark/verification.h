@@ -37,6 +37,7 @@ struct RandomKeyStats {
   int passing = 0;                  // random keys that the thresholds would accept
   double true_mean = 0, true_std = 0, true_max = 0;
   double owner_true_on_subset = 0;  // the claim on the same subset, for a like-for-like comparison
+  double clean_on_subset = 0;       // clean accuracy on that subset (the random keys' null reference)
   double owner_true_z = 0;          // (owner - mean) / std
 };
 
