@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
                                          "train.batch_size=" + std::to_string(batch)});
     Network& net = *s.net;
     net.init_params(s.seed);
-    Optimizer opt(s.train_params.optimizer, net.param_count());
+    Optimizer opt(s.train_params.optimizer, net.param_slices());
     Trainer trainer(net, opt, s.train_params, s.seed);
     if (s.watermark) trainer.set_watermark(s.wm, *s.watermark);
     Batcher batches(s.train, batch, s.seed, true);

@@ -59,9 +59,7 @@ std::unique_ptr<Network> network_from_checkpoint(const Checkpoint& ckpt, const s
   if (!cfg.has("model")) throw fail(path, ": checkpoint config has no model section");
   auto net =
       std::make_unique<Network>(Network::from_config(cfg.section("model"), Shape(ckpt.input_shape), ckpt.classes));
-  if (net->param_count() != ckpt.params.size())
-    throw fail(path, ": checkpoint holds ", ckpt.params.size(), " parameters but its model needs ", net->param_count());
-  std::copy(ckpt.params.begin(), ckpt.params.end(), net->params());
+  load_network(ckpt, *net, path);
   return net;
 }
 

@@ -1,10 +1,12 @@
 #include "nn/checkpoint.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/error.h"
 #include "common/files.h"
 #include "common/sha256.h"
+#include "nn/network.h"
 
 namespace nullmark {
 
@@ -68,6 +70,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
   out += header;
   put_floats(out, c.params);
   put_floats(out, c.optimizer_state);
+  put_floats(out, c.buffers);
   const Digest d = sha256(out);
   out.append(reinterpret_cast<const char*>(d.data()), d.size());
   write_file_atomic(path, out);
@@ -80,8 +83,8 @@ Checkpoint load_checkpoint(const std::string& path) {
     throw fail(path, ": not a nullmark checkpoint (wrong magic bytes)");
   Reader r{bytes, path, sizeof kMagic, bytes.size() - 32};
   const uint32_t version = r.get<uint32_t>("version");
-  if (version != kCheckpointVersion)
-    throw fail(path, ": checkpoint format version ", version, " is not supported (this build reads version ",
+  if (version < 1 || version > kCheckpointVersion)
+    throw fail(path, ": checkpoint format version ", version, " is not supported (this build reads versions 1 to ",
                kCheckpointVersion, ")");
   const Digest want = sha256(bytes.data(), bytes.size() - 32);
   if (std::memcmp(want.data(), bytes.data() + bytes.size() - 32, 32) != 0)
@@ -111,8 +114,24 @@ Checkpoint load_checkpoint(const std::string& path) {
   }
   c.params = r.floats("parameters");
   c.optimizer_state = r.floats("optimizer state");
+  if (version >= 2) c.buffers = r.floats("buffers");
   if (r.pos != r.end) throw fail(path, ": checkpoint has ", r.end - r.pos, " unexpected trailing bytes");
   return c;
+}
+
+void store_network(const Network& net, Checkpoint& c) {
+  c.params.assign(net.params(), net.params() + net.param_count());
+  c.buffers.assign(net.buffers(), net.buffers() + net.buffer_count());
+}
+
+void load_network(const Checkpoint& c, Network& net, const std::string& path) {
+  if (c.params.size() != net.param_count())
+    throw fail(path, ": checkpoint holds ", c.params.size(), " parameters but its model needs ", net.param_count());
+  if (c.buffers.size() != net.buffer_count())
+    throw fail(path, ": checkpoint holds ", c.buffers.size(), " buffer values (batch-norm statistics) but its model needs ",
+               net.buffer_count());
+  std::copy(c.params.begin(), c.params.end(), net.params());
+  std::copy(c.buffers.begin(), c.buffers.end(), net.buffers());
 }
 
 }  // namespace nullmark

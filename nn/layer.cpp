@@ -10,6 +10,14 @@ Shape Layer::build(const Shape& in) {
   return out_;
 }
 
+std::vector<Layer::ParamSlice> Layer::param_slices() const {
+  std::vector<ParamSlice> out;
+  const Weights w = weights();
+  if (w.count) out.push_back({0, w.count, w.rows, "weight"});
+  if (param_count() > w.count) out.push_back({w.count, param_count() - w.count, 0, "bias"});
+  return out;
+}
+
 namespace {
 void check_tensor(const Layer& l, const char* what, const Tensor& t, const Shape& want, int n) {
   NM_CHECK(t.data != nullptr, l.type(), ": ", what, " has no data");
@@ -22,6 +30,7 @@ void check_tensor(const Layer& l, const char* what, const Tensor& t, const Shape
 
 void Layer::forward(const Tensor& x, Tensor& y, const LayerContext& ctx) {
   NM_CHECK(param_count() == 0 || params_, type(), ": parameters are not bound");
+  NM_CHECK(buffer_count() == 0 || buffers_, type(), ": buffers are not bound");
   check_tensor(*this, "input", x, in_, x.n);
   check_tensor(*this, "output", y, out_, x.n);
   do_forward(x, y, ctx);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "kernels/grad_mode.h"
 #include "nn/tensor.h"
@@ -39,9 +40,28 @@ class Layer {
     int rows = 0;
   };
   virtual Weights weights() const { return {}; }
-  // Points the layer at its slice of the network's parameter and gradient buffers.
-  void bind(float* params, float* grads) { params_ = params, grads_ = grads; }
+
+  // A run of the layer's parameters with one role. `group` names it for per-group weight decay:
+  // "weight" (a weight matrix of `rows` output channels: pruned and quantised), "bias", or "norm"
+  // (batch-norm scale and shift). Offsets are relative to the layer's first parameter.
+  struct ParamSlice {
+    size_t offset = 0, count = 0;
+    int rows = 0;
+    std::string group;
+  };
+  // Default: weights() then biases. Composite layers list their children's slices.
+  virtual std::vector<ParamSlice> param_slices() const;
+
+  // Non-trainable state saved with the parameters (batch-norm running statistics).
+  virtual size_t buffer_count() const { return 0; }
+
+  // Points the layer at its slices of the network's parameter, gradient and buffer arrays.
+  void bind(float* params, float* grads, float* buffers) {
+    params_ = params, grads_ = grads, buffers_ = buffers;
+    bound();
+  }
   virtual void init_params(std::mt19937_64& /*rng*/) {}
+  virtual void init_buffers() {}
   virtual size_t workspace_floats(int /*batch*/) const { return 0; }
   // Forward multiply-adds per sample, for the summary.
   virtual double flops() const { return 0.0; }
@@ -57,9 +77,13 @@ class Layer {
   virtual void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                            const LayerContext& ctx) = 0;
 
+  // Called after bind(); composite layers hand slices on to their children here.
+  virtual void bound() {}
+
   Shape in_, out_;
   float* params_ = nullptr;
   float* grads_ = nullptr;
+  float* buffers_ = nullptr;
 };
 
 }  // namespace nullmark

@@ -1,6 +1,8 @@
-// A sequential network. Parameters and their gradients each live in one contiguous buffer that
-// the layers point into; activations and their gradients live in two arenas sized for the largest
-// batch seen. The optimizer state is a third contiguous buffer, owned by the Optimizer.
+// A network: a chain of layers (residual blocks nest chains of their own). Parameters, their
+// gradients and the non-trainable buffers (batch-norm running statistics) each live in one
+// contiguous array that the layers point into; activations and their gradients live in the chain's
+// arenas, sized for the largest batch seen. The optimizer state is a further contiguous buffer,
+// owned by the Optimizer.
 #pragma once
 #include <memory>
 #include <string>
@@ -8,6 +10,7 @@
 
 #include "common/strict_yaml.h"
 #include "nn/layer.h"
+#include "nn/layer_chain.h"
 #include "nn/registry.h"
 
 namespace nullmark {
@@ -20,16 +23,23 @@ class Network {
                              const LayerRegistry& registry = builtin_layers());
 
   const Shape& input_shape() const { return input_; }
-  const Shape& output_shape() const { return layers_.back()->output_shape(); }
-  size_t layer_count() const { return layers_.size(); }
-  Layer& layer(size_t i) { return *layers_[i]; }
-  size_t param_offset(size_t i) const { return offsets_[i]; }
+  const Shape& output_shape() const { return chain_.output_shape(); }
+  size_t layer_count() const { return chain_.size(); }
+  Layer& layer(size_t i) { return chain_.layer(i); }
+  size_t param_offset(size_t i) const { return chain_.param_offset(i); }
+  size_t buffer_offset(size_t i) const { return chain_.buffer_offset(i); }
+  // Every parameter run with its role (see Layer::ParamSlice), offsets into params().
+  std::vector<Layer::ParamSlice> param_slices() const { return chain_.param_slices(); }
 
   size_t param_count() const { return params_.size(); }
   float* params() { return params_.data(); }
   const float* params() const { return params_.data(); }
   float* grads() { return grads_.data(); }
+  size_t buffer_count() const { return buffers_.size(); }
+  float* buffers() { return buffers_.data(); }
+  const float* buffers() const { return buffers_.data(); }
 
+  // Initialises the parameters from the seed and resets the buffers (running mean 0, variance 1).
   void init_params(uint64_t seed);
   // Runs the batch x (n samples of input_shape) and returns the logits [n, classes].
   const float* forward(const float* x, int n, const LayerContext& ctx);
@@ -40,7 +50,7 @@ class Network {
   void backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx);
 
   // Output of layer i from the last forward pass (valid until the next one).
-  Tensor output(size_t i) { return act(i, last_n_); }
+  Tensor output(size_t i) { return chain_.output(i, last_n_); }
 
   // Per-layer wall time of forward and backward passes, accumulated while profiling is on.
   void set_profiling(bool on);
@@ -50,20 +60,14 @@ class Network {
   std::string summary(const std::string& name = "") const;
 
  private:
-  void ensure_capacity(int n);
   void run_backward(const float* dlogits, const LayerContext& ctx, float* dx_input);
-  Tensor act(size_t i, int n) { return Tensor{acts_.data() + act_off_[i] * cap_, n, layers_[i]->output_shape()}; }
-  Tensor grad(size_t i, int n) { return Tensor{dacts_.data() + act_off_[i] * cap_, n, layers_[i]->output_shape()}; }
 
-  std::vector<std::unique_ptr<Layer>> layers_;
+  LayerChain chain_;
   Shape input_;
-  std::vector<size_t> offsets_;  // parameter offset of each layer
-  std::vector<float> params_, grads_;
-  std::vector<size_t> act_off_;  // per-sample activation offset of each layer's output
-  size_t act_per_sample_ = 0;
-  int cap_ = 0, last_n_ = 0;
+  std::vector<float> params_, grads_, buffers_;
+  int last_n_ = 0;
   const float* last_x_ = nullptr;
-  std::vector<float> acts_, dacts_, work_;
+  std::vector<float> work_;
   bool profiling_ = false;
   std::vector<double> fwd_s_, bwd_s_;
   long profiled_steps_ = 0;

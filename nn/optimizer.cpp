@@ -1,5 +1,7 @@
 #include "nn/optimizer.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 
 namespace nullmark {
@@ -10,6 +12,12 @@ OptimizerConfig OptimizerConfig::read(ConfigMap cfg, double default_lr) {
   if (default_lr <= 0) default_lr = o.type == "sgd" ? 0.01 : 0.001;
   const float lr = static_cast<float>(cfg.number("lr", default_lr, 1e-8, 10.0));
   const float wd = static_cast<float>(cfg.number("weight_decay", 0.0, 0.0, 1.0));
+  if (cfg.has("weight_decay_groups")) {
+    ConfigMap groups = cfg.section("weight_decay_groups");
+    for (const char* g : {"weight", "bias", "norm"})
+      if (groups.has(g)) o.group_decay[g] = static_cast<float>(groups.number(g, wd, 0.0, 1.0));
+    groups.finish();
+  }
   if (o.type == "sgd") {
     o.sgd.lr = lr, o.sgd.weight_decay = wd;
     o.sgd.momentum = static_cast<float>(cfg.number("momentum", 0.9, 0.0, 0.999));
@@ -24,21 +32,41 @@ OptimizerConfig OptimizerConfig::read(ConfigMap cfg, double default_lr) {
   return o;
 }
 
-Optimizer::Optimizer(OptimizerConfig cfg, size_t param_count)
-    : cfg_(std::move(cfg)), count_(param_count), state_(param_count * (cfg_.type == "sgd" ? 1 : 2), 0.0f) {}
+float OptimizerConfig::decay_of(const std::string& group) const {
+  const auto it = group_decay.find(group);
+  if (it != group_decay.end()) return it->second;
+  return type == "sgd" ? sgd.weight_decay : adam.weight_decay;
+}
+
+Optimizer::Optimizer(OptimizerConfig cfg, const std::vector<Layer::ParamSlice>& slices) : cfg_(std::move(cfg)) {
+  for (const Layer::ParamSlice& s : slices) {
+    NM_CHECK(s.offset == count_, "optimizer: parameter slices must cover the buffer in order (gap at ", count_, ")");
+    const float decay = cfg_.decay_of(s.group);
+    if (!runs_.empty() && runs_.back().decay == decay)
+      runs_.back().end += s.count;
+    else
+      runs_.push_back({count_, count_ + s.count, decay});
+    count_ += s.count;
+  }
+  state_.assign(count_ * (cfg_.type == "sgd" ? 1 : 2), 0.0f);
+}
 
 void Optimizer::step(float* params, const float* grads, float lr, size_t first) {
   NM_CHECK(first <= count_, "optimizer: first trainable parameter ", first, " is past the end (", count_, ")");
   ++steps_;
-  const size_t n = count_ - first;
-  if (cfg_.type == "sgd") {
-    SgdParams h = cfg_.sgd;
-    h.lr = lr;
-    cpu::sgd_step(n, h, params + first, grads + first, state_.data() + first);
-  } else {
-    AdamParams h = cfg_.adam;
-    h.lr = lr;
-    cpu::adam_step(n, h, steps_, params + first, grads + first, state_.data() + first, state_.data() + count_ + first);
+  for (const Run& r : runs_) {
+    const size_t b = std::max(r.begin, first);
+    if (b >= r.end) continue;
+    const size_t n = r.end - b;
+    if (cfg_.type == "sgd") {
+      SgdParams h = cfg_.sgd;
+      h.lr = lr, h.weight_decay = r.decay;
+      cpu::sgd_step(n, h, params + b, grads + b, state_.data() + b);
+    } else {
+      AdamParams h = cfg_.adam;
+      h.lr = lr, h.weight_decay = r.decay;
+      cpu::adam_step(n, h, steps_, params + b, grads + b, state_.data() + b, state_.data() + count_ + b);
+    }
   }
 }
 

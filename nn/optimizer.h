@@ -1,11 +1,15 @@
 // Optimizer over the network's flat parameter buffer. Its state (SGD velocity, or Adam's two
-// moments) is one contiguous buffer, saved and restored whole by checkpoints.
+// moments) is one contiguous buffer, saved and restored whole by checkpoints. L2 weight decay is set
+// per parameter group (weight / bias / norm, from Layer::ParamSlice); a step runs the fused kernel
+// once per stretch of parameters sharing a decay.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/strict_yaml.h"
 #include "kernels/optimizers.h"
+#include "nn/layer.h"
 
 namespace nullmark {
 
@@ -14,13 +18,18 @@ struct OptimizerConfig {
   SgdParams sgd;
   AdamParams adam;
   float lr() const { return type == "sgd" ? sgd.lr : adam.lr; }
+  // Weight decay of each parameter group (`weight_decay_groups:`); groups not named use
+  // `weight_decay`, which is also the decay the sgd/adam params above carry.
+  std::map<std::string, float> group_decay;
+  float decay_of(const std::string& group) const;
   // Reads the `optimizer:` section; default_lr <= 0 means 0.01 for SGD, 0.001 for Adam.
   static OptimizerConfig read(ConfigMap cfg, double default_lr = 0.0);
 };
 
 class Optimizer {
  public:
-  Optimizer(OptimizerConfig cfg, size_t param_count);
+  // `slices` cover the parameter buffer in order (Network::param_slices()).
+  Optimizer(OptimizerConfig cfg, const std::vector<Layer::ParamSlice>& slices);
   // One step with the learning rate `lr` (from the schedule) on parameters [first, end): layers
   // before `first` stay frozen (fine-tuning the last layers only).
   void step(float* params, const float* grads, float lr, size_t first = 0);
@@ -30,8 +39,13 @@ class Optimizer {
   void restore(long steps, std::vector<float> state);
 
  private:
+  struct Run {
+    size_t begin, end;
+    float decay;
+  };
   OptimizerConfig cfg_;
-  size_t count_;
+  size_t count_ = 0;
+  std::vector<Run> runs_;
   long steps_ = 0;
   std::vector<float> state_;
 };

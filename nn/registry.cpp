@@ -31,14 +31,16 @@ void register_builtin_layers(LayerRegistry& r) {
   r.add("flatten", layers::make_flatten);
   r.add("dropout", layers::make_dropout);
   r.add("global_avgpool", layers::make_global_avgpool);
+  r.add("batchnorm", layers::make_batchnorm);
+  // The registry must outlive the networks built from it (builtin_layers() is never destroyed early).
+  r.add("residual", [&r](ConfigMap& cfg) { return layers::make_residual(cfg, r); });
 }
 
 const LayerRegistry& builtin_layers() {
-  static const LayerRegistry reg = [] {
-    LayerRegistry r;
-    register_builtin_layers(r);
-    return r;
-  }();
+  // Filled in place: the residual factory refers back to the registry it belongs to.
+  static LayerRegistry reg;
+  static const bool filled = (register_builtin_layers(reg), true);
+  (void)filled;
   return reg;
 }
 

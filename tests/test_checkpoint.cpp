@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/sha256.h"
 #include "nn/checkpoint.h"
 #include "temp_dir.h"
 
@@ -21,6 +22,7 @@ Checkpoint sample() {
   c.optimizer_steps = 1407;
   c.params = {1.5f, -2.25f, 3.0f};
   c.optimizer_state = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f};
+  c.buffers = {0.25f, 4.0f};
   c.extra = {{"epochs", {{{"epoch", 1}}}}};
   return c;
 }
@@ -47,6 +49,7 @@ TEST_CASE("checkpoint round trip", "[checkpoint]") {
   CHECK(r.optimizer_type == "adam");
   CHECK(r.params == c.params);
   CHECK(r.optimizer_state == c.optimizer_state);
+  CHECK(r.buffers == c.buffers);
   CHECK(r.extra == c.extra);
   // No temp file is left behind.
   size_t files = 0;
@@ -81,4 +84,21 @@ TEST_CASE("a failed save leaves the previous checkpoint intact", "[checkpoint]")
   const std::string before = read_file(d.file("m.ckpt"));
   CHECK_THROWS_AS(save_checkpoint(d.file("missing-dir/m.ckpt"), sample()), Error);
   CHECK(read_file(d.file("m.ckpt")) == before);
+}
+
+TEST_CASE("version 1 checkpoints (before buffers) still load", "[checkpoint]") {
+  test::TempDir d;
+  Checkpoint c = sample();
+  c.buffers.clear();
+  save_checkpoint(d.file("v2.ckpt"), c);
+  // A version-1 file is the same bytes without the buffer section (an empty one is its u64 count).
+  std::string v1 = read_file(d.file("v2.ckpt"));
+  v1.resize(v1.size() - 32 - 8);
+  v1[8] = 1;
+  const Digest digest = sha256(v1);
+  v1.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  const Checkpoint r = load_checkpoint(d.write("v1.ckpt", v1));
+  CHECK(r.params == c.params);
+  CHECK(r.optimizer_state == c.optimizer_state);
+  CHECK(r.buffers.empty());
 }

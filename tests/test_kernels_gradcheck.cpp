@@ -1,5 +1,6 @@
 // Tier 1: gradient checks of every CPU op in double precision.
 #include "gradcheck.h"
+#include "kernels/batchnorm.h"
 #include "kernels/bias.h"
 #include "kernels/conv2d.h"
 #include "kernels/dense.h"
@@ -190,4 +191,76 @@ TEST_CASE("softmax cross-entropy gradients, with sample weights", "[gradcheck][s
   };
   cpu::softmax_xent(n, k, z.data(), labels, weights, scale, dz.data(), nullptr, 0.1f);
   check_gradient("smoothed softmax-xent dz", z, dz, smooth);
+}
+
+TEST_CASE("batch-norm gradients, training and evaluation statistics", "[gradcheck][batchnorm]") {
+  struct Case {
+    int n, c, plane;
+  };
+  // Images (plane 7x7 = 49), flat features (plane 1), N = 1 with a plane, three channels.
+  for (const Case& t : {Case{2, 3, 49}, Case{5, 4, 1}, Case{1, 3, 6}}) {
+    INFO("n" << t.n << " c" << t.c << " plane " << t.plane);
+    cpu::BatchNormShape s;
+    s.n = t.n, s.c = t.c, s.plane = t.plane, s.eps = 1e-3;
+    const size_t count = static_cast<size_t>(t.n) * t.c * t.plane;
+    auto x = random_vec(count, 1, -2.0, 3.0), gamma = random_vec(t.c, 2, 0.5, 1.5), beta = random_vec(t.c, 3);
+    auto r = random_vec(count, 4);
+    std::vector<double> y(count), mean(t.c), invstd(t.c), rmean(t.c, 0.0), rvar(t.c, 1.0);
+    auto train_loss = [&] {
+      cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data(),
+                                   rmean.data(), rvar.data());
+      return dot(y, r);
+    };
+    train_loss();
+    std::vector<double> dx(count), dgamma(t.c), dbeta(t.c);
+    cpu::batchnorm_backward_train(s, x.data(), gamma.data(), mean.data(), invstd.data(), r.data(), dx.data(),
+                                  dgamma.data(), dbeta.data(), GradMode::Overwrite);
+    check_gradient("bn train dx", x, dx, train_loss, 1e-6, 1e-5);
+    check_gradient("bn train dgamma", gamma, dgamma, train_loss);
+    check_gradient("bn train dbeta", beta, dbeta, train_loss);
+
+    auto stats_mean = random_vec(t.c, 5), stats_var = random_vec(t.c, 6, 0.5, 2.0);
+    auto eval_loss = [&] {
+      cpu::batchnorm_forward_eval(s, x.data(), gamma.data(), beta.data(), stats_mean.data(), stats_var.data(),
+                                  y.data());
+      return dot(y, r);
+    };
+    cpu::batchnorm_backward_eval(s, x.data(), gamma.data(), stats_mean.data(), stats_var.data(), r.data(), dx.data(),
+                                 dgamma.data(), dbeta.data(), GradMode::Overwrite);
+    check_gradient("bn eval dx", x, dx, eval_loss);
+    check_gradient("bn eval dgamma", gamma, dgamma, eval_loss);
+    check_gradient("bn eval dbeta", beta, dbeta, eval_loss);
+  }
+}
+
+TEST_CASE("batch-norm statistics: normalised output and PyTorch's running update", "[batchnorm]") {
+  cpu::BatchNormShape s;
+  s.n = 4, s.c = 2, s.plane = 3, s.eps = 0.0, s.momentum = 0.25;
+  std::vector<double> x(24);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>((i * 7) % 11);
+  const std::vector<double> gamma{1.0, 2.0}, beta{0.0, -1.0};
+  std::vector<double> y(24), mean(2), invstd(2), rmean{1.0, 1.0}, rvar{1.0, 1.0};
+  cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data(),
+                               rmean.data(), rvar.data());
+  for (int ch = 0; ch < 2; ++ch) {
+    double sum = 0, sq = 0, ysum = 0, ysq = 0;
+    for (int i = 0; i < 4; ++i)
+      for (int k = 0; k < 3; ++k) {
+        const size_t at = (static_cast<size_t>(i) * 2 + ch) * 3 + k;
+        sum += x[at];
+        ysum += y[at];
+      }
+    const double m = sum / 12;
+    for (int i = 0; i < 4; ++i)
+      for (int k = 0; k < 3; ++k) {
+        const size_t at = (static_cast<size_t>(i) * 2 + ch) * 3 + k;
+        sq += (x[at] - m) * (x[at] - m);
+        ysq += (y[at] - beta[ch]) * (y[at] - beta[ch]);
+      }
+    CHECK(mean[ch] == Approx(m));
+    CHECK(ysum / 12 == Approx(beta[ch]).margin(1e-12));                // shifted to beta
+    CHECK(ysq / 12 == Approx(gamma[ch] * gamma[ch]));                  // scaled to gamma^2
+    CHECK(rmean[ch] == Approx(0.75 * 1.0 + 0.25 * m));                 // running mean
+    CHECK(rvar[ch] == Approx(0.75 * 1.0 + 0.25 * sq / 11));            // unbiased variance
+  }
 }

@@ -32,7 +32,7 @@ TEST_CASE("Neural Cleanse flags a planted backdoor", "[neural-cleanse]") {
   TrainParams p;
   p.epochs = 3;
   p.batch_size = 64;
-  Optimizer opt(p.optimizer, net.param_count());
+  Optimizer opt(p.optimizer, net.param_slices());
   Trainer trainer(net, opt, p, 1);
   long step = 0;
   for (int e = 0; e < p.epochs; ++e) trainer.run_epoch(d, e, step, nullptr);

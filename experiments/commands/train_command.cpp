@@ -28,7 +28,7 @@ int train(const TrainArgs& a) {
   std::fprintf(stderr, "data: %zu train / %zu test samples of %s, %d classes; %d threads\n", s.train.size(),
                s.test.size(), s.train.shape.str().c_str(), s.train.classes, s.threads);
 
-  Optimizer opt(s.train_params.optimizer, net.param_count());
+  Optimizer opt(s.train_params.optimizer, net.param_slices());
   long start_epoch = 0, global_step = 0;
   nlohmann::json history = nlohmann::json::array();
   const std::string config_yaml = s.resolved_yaml();
@@ -39,8 +39,7 @@ int train(const TrainArgs& a) {
     if (c.optimizer_type != s.train_params.optimizer.type)
       throw fail(a.resume, ": checkpoint used optimizer ", c.optimizer_type, ", the config asks for ",
                  s.train_params.optimizer.type);
-    if (c.params.size() != net.param_count()) throw fail(a.resume, ": parameter count does not match the model");
-    std::copy(c.params.begin(), c.params.end(), net.params());
+    load_network(c, net, a.resume);
     opt.restore(c.optimizer_steps, c.optimizer_state);
     start_epoch = c.epoch;
     global_step = c.global_step;
@@ -94,7 +93,7 @@ int train(const TrainArgs& a) {
     c.global_step = global_step;
     c.optimizer_type = opt.config().type;
     c.optimizer_steps = opt.steps();
-    c.params.assign(net.params(), net.params() + net.param_count());
+    store_network(net, c);
     c.optimizer_state = opt.state();
     c.extra = {{"epochs", history}};
     save_checkpoint(s.output_dir + "/model.ckpt", c);

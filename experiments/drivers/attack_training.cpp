@@ -30,7 +30,7 @@ TrainParams params_of(const AttackTraining& a) {
 }  // namespace
 
 AttackTrainer::AttackTrainer(Network& net, const AttackTraining& a, uint64_t seed)
-    : optimizer(a.optimizer, net.param_count()), trainer(net, optimizer, params_of(a), seed) {}
+    : optimizer(a.optimizer, net.param_slices()), trainer(net, optimizer, params_of(a), seed) {}
 
 Dataset subset(const Dataset& data, double fraction, uint64_t seed) {
   const size_t n = std::max<size_t>(1, static_cast<size_t>(std::llround(fraction * data.size())));

@@ -59,8 +59,11 @@ Runner transfer_driver(ConfigMap& cfg) {
     for (const std::string& mode : modes) {
       Network net = Network::from_config(model.section("model"), test.shape, test.classes);
       const size_t last = net.layer_count() - 1;
+      // Everything but the head comes from the teacher: parameters and batch-norm statistics.
       std::copy(ctx.model.params.begin(), ctx.model.params.begin() + static_cast<long>(net.param_offset(last)),
                 net.params());
+      std::copy(ctx.model.buffers.begin(), ctx.model.buffers.begin() + static_cast<long>(net.buffer_offset(last)),
+                net.buffers());
       std::mt19937_64 rng(ctx.seed * 31 + 7);
       net.layer(last).init_params(rng);
       AttackTrainer session(net, a, ctx.seed);

@@ -5,6 +5,7 @@
 
 #include "common/strict_yaml.h"
 #include "nn/layer.h"
+#include "nn/registry.h"
 
 namespace nullmark::layers {
 std::unique_ptr<Layer> make_conv2d(ConfigMap& cfg);
@@ -14,4 +15,7 @@ std::unique_ptr<Layer> make_maxpool2d(ConfigMap& cfg);
 std::unique_ptr<Layer> make_flatten(ConfigMap& cfg);
 std::unique_ptr<Layer> make_dropout(ConfigMap& cfg);
 std::unique_ptr<Layer> make_global_avgpool(ConfigMap& cfg);
+std::unique_ptr<Layer> make_batchnorm(ConfigMap& cfg);
+// Children are created through `registry`, so a block can hold any registered layer (blocks included).
+std::unique_ptr<Layer> make_residual(ConfigMap& cfg, const LayerRegistry& registry);
 }  // namespace nullmark::layers

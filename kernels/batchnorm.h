@@ -1,0 +1,39 @@
+// Batch normalisation over [N, C, plane] (plane = H*W for images, 1 after dense layers):
+// y = gamma * (x - mean) * invstd + beta, per channel.
+//
+// Training mode normalises with the batch's own statistics, keeps mean and 1/sqrt(var + eps) for
+// the backward pass, and moves the running statistics towards the batch's (running = (1 - m) *
+// running + m * batch, with the unbiased variance, as PyTorch does, so models compare). Evaluation
+// mode normalises with the running statistics. Each channel is reduced serially in double, so the
+// results do not depend on the number of threads.
+#pragma once
+#include "kernels/grad_mode.h"
+
+namespace nullmark::cpu {
+
+struct BatchNormShape {
+  int n = 0, c = 0, plane = 1;
+  double eps = 1e-5;
+  double momentum = 0.1;  // weight of the batch in the running statistics
+};
+
+// save_mean / save_invstd: [C] outputs for batchnorm_backward. running_mean / running_var: [C],
+// updated in place.
+template <class T>
+void batchnorm_forward_train(const BatchNormShape& s, const T* x, const T* gamma, const T* beta, T* y, T* save_mean,
+                             T* save_invstd, T* running_mean, T* running_var);
+template <class T>
+void batchnorm_forward_eval(const BatchNormShape& s, const T* x, const T* gamma, const T* beta,
+                            const T* running_mean, const T* running_var, T* y);
+
+// Gradients of the training-mode forward (the batch statistics depend on x). dx may be null.
+template <class T>
+void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamma, const T* save_mean,
+                              const T* save_invstd, const T* dy, T* dx, T* dgamma, T* dbeta, GradMode mode);
+// Gradients of the evaluation-mode forward (fixed statistics: an affine map per channel), used when
+// an attack differentiates a model in evaluation mode. dgamma / dbeta may be null.
+template <class T>
+void batchnorm_backward_eval(const BatchNormShape& s, const T* x, const T* gamma, const T* running_mean,
+                             const T* running_var, const T* dy, T* dx, T* dgamma, T* dbeta, GradMode mode);
+
+}  // namespace nullmark::cpu

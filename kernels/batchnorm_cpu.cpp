@@ -1,0 +1,137 @@
+#include <cmath>
+#include <cstddef>
+
+#include "kernels/batchnorm.h"
+
+namespace nullmark::cpu {
+
+namespace {
+// Start of channel ch of sample i.
+template <class T>
+const T* plane_of(const BatchNormShape& s, const T* x, int i, int ch) {
+  return x + (static_cast<size_t>(i) * s.c + ch) * s.plane;
+}
+template <class T>
+T* plane_of(const BatchNormShape& s, T* x, int i, int ch) {
+  return x + (static_cast<size_t>(i) * s.c + ch) * s.plane;
+}
+
+template <class T>
+void write(T& out, double v, GradMode mode) {
+  out = static_cast<T>((mode == GradMode::Accumulate ? static_cast<double>(out) : 0.0) + v);
+}
+}  // namespace
+
+template <class T>
+void batchnorm_forward_train(const BatchNormShape& s, const T* x, const T* gamma, const T* beta, T* y, T* save_mean,
+                             T* save_invstd, T* running_mean, T* running_var) {
+  const double m = static_cast<double>(s.n) * s.plane;
+#pragma omp parallel for schedule(static)
+  for (int ch = 0; ch < s.c; ++ch) {
+    double sum = 0;
+    for (int i = 0; i < s.n; ++i) {
+      const T* p = plane_of(s, x, i, ch);
+      for (int k = 0; k < s.plane; ++k) sum += p[k];
+    }
+    const double mean = sum / m;
+    double sq = 0;  // two passes: the centred sum of squares does not cancel catastrophically
+    for (int i = 0; i < s.n; ++i) {
+      const T* p = plane_of(s, x, i, ch);
+      for (int k = 0; k < s.plane; ++k) sq += (p[k] - mean) * (p[k] - mean);
+    }
+    const double var = sq / m;
+    const double invstd = 1.0 / std::sqrt(var + s.eps);
+    save_mean[ch] = static_cast<T>(mean);
+    save_invstd[ch] = static_cast<T>(invstd);
+    const double unbiased = m > 1 ? sq / (m - 1) : var;
+    running_mean[ch] = static_cast<T>((1 - s.momentum) * running_mean[ch] + s.momentum * mean);
+    running_var[ch] = static_cast<T>((1 - s.momentum) * running_var[ch] + s.momentum * unbiased);
+    const T a = static_cast<T>(gamma[ch] * invstd), b = static_cast<T>(beta[ch] - gamma[ch] * invstd * mean);
+    for (int i = 0; i < s.n; ++i) {
+      const T* p = plane_of(s, x, i, ch);
+      T* q = plane_of(s, y, i, ch);
+      for (int k = 0; k < s.plane; ++k) q[k] = a * p[k] + b;
+    }
+  }
+}
+
+template <class T>
+void batchnorm_forward_eval(const BatchNormShape& s, const T* x, const T* gamma, const T* beta,
+                            const T* running_mean, const T* running_var, T* y) {
+#pragma omp parallel for schedule(static)
+  for (long ic = 0; ic < static_cast<long>(s.n) * s.c; ++ic) {
+    const int ch = static_cast<int>(ic % s.c);
+    const double invstd = 1.0 / std::sqrt(static_cast<double>(running_var[ch]) + s.eps);
+    const T a = static_cast<T>(gamma[ch] * invstd), b = static_cast<T>(beta[ch] - gamma[ch] * invstd * running_mean[ch]);
+    const T* p = x + static_cast<size_t>(ic) * s.plane;
+    T* q = y + static_cast<size_t>(ic) * s.plane;
+    for (int k = 0; k < s.plane; ++k) q[k] = a * p[k] + b;
+  }
+}
+
+template <class T>
+void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamma, const T* save_mean,
+                              const T* save_invstd, const T* dy, T* dx, T* dgamma, T* dbeta, GradMode mode) {
+  const double m = static_cast<double>(s.n) * s.plane;
+#pragma omp parallel for schedule(static)
+  for (int ch = 0; ch < s.c; ++ch) {
+    const double mean = save_mean[ch], invstd = save_invstd[ch];
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (int i = 0; i < s.n; ++i) {
+      const T* p = plane_of(s, x, i, ch);
+      const T* g = plane_of(s, dy, i, ch);
+      for (int k = 0; k < s.plane; ++k) {
+        sum_dy += g[k];
+        sum_dy_xhat += g[k] * (p[k] - mean) * invstd;
+      }
+    }
+    write(dbeta[ch], sum_dy, mode);
+    write(dgamma[ch], sum_dy_xhat, mode);
+    if (!dx) continue;
+    // dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat))
+    const double scale = gamma[ch] * invstd, mdy = sum_dy / m, mdyx = sum_dy_xhat / m;
+    for (int i = 0; i < s.n; ++i) {
+      const T* p = plane_of(s, x, i, ch);
+      const T* g = plane_of(s, dy, i, ch);
+      T* d = plane_of(s, dx, i, ch);
+      for (int k = 0; k < s.plane; ++k) write(d[k], scale * (g[k] - mdy - (p[k] - mean) * invstd * mdyx), mode);
+    }
+  }
+}
+
+template <class T>
+void batchnorm_backward_eval(const BatchNormShape& s, const T* x, const T* gamma, const T* running_mean,
+                             const T* running_var, const T* dy, T* dx, T* dgamma, T* dbeta, GradMode mode) {
+#pragma omp parallel for schedule(static)
+  for (int ch = 0; ch < s.c; ++ch) {
+    const double invstd = 1.0 / std::sqrt(static_cast<double>(running_var[ch]) + s.eps);
+    const double mean = running_mean[ch], scale = gamma[ch] * invstd;
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (int i = 0; i < s.n; ++i) {
+      const T* p = plane_of(s, x, i, ch);
+      const T* g = plane_of(s, dy, i, ch);
+      T* d = dx ? plane_of(s, dx, i, ch) : nullptr;
+      for (int k = 0; k < s.plane; ++k) {
+        sum_dy += g[k];
+        sum_dy_xhat += g[k] * (p[k] - mean) * invstd;
+        if (d) write(d[k], scale * g[k], mode);
+      }
+    }
+    if (dbeta) write(dbeta[ch], sum_dy, mode);
+    if (dgamma) write(dgamma[ch], sum_dy_xhat, mode);
+  }
+}
+
+#define NULLMARK_BATCHNORM(T)                                                                                        \
+  template void batchnorm_forward_train<T>(const BatchNormShape&, const T*, const T*, const T*, T*, T*, T*, T*, T*); \
+  template void batchnorm_forward_eval<T>(const BatchNormShape&, const T*, const T*, const T*, const T*, const T*,   \
+                                          T*);                                                                       \
+  template void batchnorm_backward_train<T>(const BatchNormShape&, const T*, const T*, const T*, const T*, const T*, \
+                                            T*, T*, T*, GradMode);                                                   \
+  template void batchnorm_backward_eval<T>(const BatchNormShape&, const T*, const T*, const T*, const T*, const T*,  \
+                                           T*, T*, T*, GradMode);
+NULLMARK_BATCHNORM(float)
+NULLMARK_BATCHNORM(double)
+#undef NULLMARK_BATCHNORM
+
+}  // namespace nullmark::cpu

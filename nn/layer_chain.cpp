@@ -1,0 +1,109 @@
+#include "nn/layer_chain.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/error.h"
+
+namespace nullmark {
+
+Shape LayerChain::build(const Shape& in) {
+  in_ = in;
+  Shape s = in;
+  param_off_.assign(1, 0);
+  buffer_off_.assign(1, 0);
+  act_off_.clear();
+  act_per_sample_ = 0;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    try {
+      s = layers_[i]->build(s);
+    } catch (const Error& e) {
+      throw fail("layer ", i, " (", layers_[i]->type(), "): ", e.what());
+    }
+    param_off_.push_back(param_off_.back() + layers_[i]->param_count());
+    buffer_off_.push_back(buffer_off_.back() + layers_[i]->buffer_count());
+    act_off_.push_back(act_per_sample_);
+    act_per_sample_ += s.numel();
+  }
+  cap_ = 0;
+  return s;
+}
+
+std::vector<Layer::ParamSlice> LayerChain::param_slices() const {
+  std::vector<Layer::ParamSlice> out;
+  for (size_t i = 0; i < layers_.size(); ++i)
+    for (Layer::ParamSlice p : layers_[i]->param_slices()) {
+      p.offset += param_off_[i];
+      out.push_back(p);
+    }
+  return out;
+}
+
+size_t LayerChain::workspace_floats(int batch) const {
+  size_t ws = 0;
+  for (const auto& l : layers_) ws = std::max(ws, l->workspace_floats(batch));
+  return ws;
+}
+
+double LayerChain::flops() const {
+  double f = 0;
+  for (const auto& l : layers_) f += l->flops();
+  return f;
+}
+
+void LayerChain::bind(float* params, float* grads, float* buffers) {
+  for (size_t i = 0; i < layers_.size(); ++i)
+    layers_[i]->bind(params ? params + param_off_[i] : nullptr, grads ? grads + param_off_[i] : nullptr,
+                     buffers ? buffers + buffer_off_[i] : nullptr);
+}
+
+void LayerChain::init_params(std::mt19937_64& rng) {
+  for (auto& l : layers_) l->init_params(rng);
+}
+
+void LayerChain::init_buffers() {
+  for (auto& l : layers_) l->init_buffers();
+}
+
+void LayerChain::ensure_capacity(int n) {
+  if (n <= cap_) return;
+  cap_ = n;
+  acts_.assign(act_per_sample_ * cap_, 0.0f);
+  dacts_.assign(act_per_sample_ * cap_, 0.0f);
+}
+
+namespace {
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+Tensor LayerChain::forward(const Tensor& x, const LayerContext& ctx, std::vector<double>* seconds) {
+  NM_CHECK(x.n > 0, "forward: empty batch");
+  ensure_capacity(x.n);
+  Tensor in = x;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    Tensor out = act(i, x.n);
+    const auto t0 = std::chrono::steady_clock::now();
+    layers_[i]->forward(in, out, ctx);
+    if (seconds) (*seconds)[i] += since(t0);
+    in = out;
+  }
+  return in;
+}
+
+void LayerChain::backward(const Tensor& x, const Tensor& dy, Tensor* dx, const LayerContext& ctx,
+                          std::vector<double>* seconds) {
+  const int n = x.n;
+  NM_CHECK(n <= cap_, "backward: batch of ", n, " was never run forward");
+  for (size_t i = layers_.size(); i-- > 0;) {
+    const Tensor in = i ? act(i - 1, n) : x;
+    const Tensor dout = i + 1 == layers_.size() ? dy : grad(i, n);
+    Tensor din = i ? grad(i - 1, n) : (dx ? *dx : Tensor{});
+    const auto t0 = std::chrono::steady_clock::now();
+    layers_[i]->backward(in, act(i, n), dout, (i || dx) ? &din : nullptr, GradMode::Overwrite, ctx);
+    if (seconds) (*seconds)[i] += since(t0);
+  }
+}
+
+}  // namespace nullmark

@@ -1,0 +1,85 @@
+#include <algorithm>
+#include <vector>
+
+#include "common/error.h"
+#include "kernels/batchnorm.h"
+#include "nn/layers/factories.h"
+
+namespace nullmark::layers {
+
+namespace {
+// Parameters: gamma[C] then beta[C] (group "norm"). Buffers: running mean[C] then running variance[C].
+class BatchNorm : public Layer {
+ public:
+  BatchNorm(double eps, double momentum) : eps_(eps), momentum_(momentum) {}
+  std::string type() const override { return "batchnorm"; }
+  std::string describe() const override { return std::to_string(channels()) + " channels"; }
+  size_t param_count() const override { return 2 * static_cast<size_t>(channels()); }
+  std::vector<ParamSlice> param_slices() const override { return {{0, param_count(), 0, "norm"}}; }
+  size_t buffer_count() const override { return 2 * static_cast<size_t>(channels()); }
+  void init_params(std::mt19937_64&) override {
+    std::fill(params_, params_ + channels(), 1.0f);
+    std::fill(params_ + channels(), params_ + 2 * channels(), 0.0f);
+  }
+  void init_buffers() override {
+    std::fill(buffers_, buffers_ + channels(), 0.0f);
+    std::fill(buffers_ + channels(), buffers_ + 2 * channels(), 1.0f);
+  }
+  double flops() const override { return 2.0 * in_.numel(); }
+
+ protected:
+  Shape infer(const Shape& in) override {
+    NM_CHECK(in.rank() == 3 || in.rank() == 1, "batchnorm needs a CxHxW or flat input, got ", in.str());
+    in_ = in;
+    mean_.assign(channels(), 0.0f);
+    invstd_.assign(channels(), 0.0f);
+    return in;
+  }
+  void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
+    const cpu::BatchNormShape s = shape(x.n);
+    trained_forward_ = ctx.training;
+    if (ctx.training)
+      cpu::batchnorm_forward_train(s, x.data, gamma(), beta(), y.data, mean_.data(), invstd_.data(), running_mean(),
+                                   running_var());
+    else
+      cpu::batchnorm_forward_eval(s, x.data, gamma(), beta(), running_mean(), running_var(), y.data);
+  }
+  void do_backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
+                   const LayerContext&) override {
+    // The gradient follows the statistics the last forward used, whatever the caller's context says.
+    const cpu::BatchNormShape s = shape(x.n);
+    float* dx_data = dx ? dx->data : nullptr;
+    if (trained_forward_)
+      cpu::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), dy.data, dx_data, grads_,
+                                    grads_ + channels(), mode);
+    else
+      cpu::batchnorm_backward_eval(s, x.data, gamma(), running_mean(), running_var(), dy.data, dx_data, grads_,
+                                   grads_ + channels(), mode);
+  }
+
+ private:
+  int channels() const { return in_.rank() ? in_[0] : 0; }
+  int plane() const { return in_.rank() == 3 ? in_[1] * in_[2] : 1; }
+  cpu::BatchNormShape shape(int n) const {
+    cpu::BatchNormShape s;
+    s.n = n, s.c = channels(), s.plane = plane(), s.eps = eps_, s.momentum = momentum_;
+    return s;
+  }
+  const float* gamma() const { return params_; }
+  const float* beta() const { return params_ + channels(); }
+  float* running_mean() { return buffers_; }
+  float* running_var() { return buffers_ + channels(); }
+
+  double eps_, momentum_;
+  bool trained_forward_ = false;
+  std::vector<float> mean_, invstd_;  // batch statistics of the last training forward
+};
+}  // namespace
+
+std::unique_ptr<Layer> make_batchnorm(ConfigMap& cfg) {
+  const double eps = cfg.number("eps", 1e-5, 1e-12, 1.0);
+  const double momentum = cfg.number("momentum", 0.1, 0.0, 1.0);
+  return std::make_unique<BatchNorm>(eps, momentum);
+}
+
+}  // namespace nullmark::layers

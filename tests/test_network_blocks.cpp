@@ -1,0 +1,190 @@
+// Residual blocks and batch normalisation inside networks: YAML expression and its errors, gradients
+// through the whole graph (float, finite differences), train/eval statistics, buffers in
+// checkpoints, and weight decay per parameter group.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+
+#include "common/strict_yaml.h"
+#include "error_of.h"
+#include "nn/checkpoint.h"
+#include "nn/network.h"
+#include "nn/optimizer.h"
+#include "temp_dir.h"
+
+using namespace nullmark;
+using nullmark::test::error_of;
+
+namespace {
+Network build(const std::string& text, const Shape& in = Shape{3, 6, 6}, int classes = 4) {
+  ConfigMap root = ConfigMap::load_string(text, "m.yaml");
+  return Network::from_config(root.section("model"), in, classes);
+}
+
+// Two residual blocks (identity and projection shortcut) with batch norm, then a dense head.
+const char* kResNet = R"(model:
+  layers:
+    - {type: conv2d, filters: 4, kernel: 3, padding: 1, bias: false}
+    - {type: batchnorm}
+    - {type: relu}
+    - type: residual
+      activation: none
+      body:
+        - {type: conv2d, filters: 4, kernel: 3, padding: 1, bias: false}
+        - {type: batchnorm}
+        - {type: relu}
+        - {type: conv2d, filters: 4, kernel: 3, padding: 1, bias: false}
+        - {type: batchnorm}
+    - type: residual
+      activation: none
+      body:
+        - {type: conv2d, filters: 5, kernel: 3, stride: 2, padding: 1, bias: false}
+        - {type: batchnorm}
+      shortcut:
+        - {type: conv2d, filters: 5, kernel: 1, stride: 2, bias: false}
+        - {type: batchnorm}
+    - {type: global_avgpool}
+    - {type: dense, units: 4}
+)";
+
+std::vector<float> random_floats(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = u(rng);
+  return v;
+}
+
+double dot(const float* a, const std::vector<float>& b) {
+  double s = 0;
+  for (size_t i = 0; i < b.size(); ++i) s += static_cast<double>(a[i]) * b[i];
+  return s;
+}
+}  // namespace
+
+TEST_CASE("residual blocks: YAML errors name the nested layer", "[network][residual]") {
+  CHECK_THAT(error_of([] { build("model: {layers: [{type: residual, body: [{type: conv2d, filters: 3, kernel: 1, strid: 2}]}]}"); }),
+             Catch::Contains("model.layers[0].body[0].strid: unknown key"));
+  CHECK_THAT(error_of([] { build("model: {layers: [{type: residual, body: []}]}"); }),
+             Catch::Contains("needs at least one layer in its body"));
+  CHECK_THAT(error_of([] { build("model: {layers: [{type: residual, body: [{type: conv2d, filters: 5, kernel: 1}]}]}"); }),
+             Catch::Contains("body outputs 5x6x6 but the shortcut 3x6x6") && Catch::Contains("add a shortcut"));
+  CHECK_THAT(error_of([] { build("model: {layers: [{type: residual, body: [{type: dense, units: 3}]}]}"); }),
+             Catch::Contains("layer 0 (residual+relu): body: layer 0 (dense)"));
+}
+
+TEST_CASE("an identity residual block adds its input to its body's output", "[network][residual]") {
+  Network net = build(
+      "model: {layers: [{type: residual, activation: relu, body: [{type: conv2d, filters: 3, kernel: 3, padding: 1}]},"
+      " {type: flatten}, {type: dense, units: 4}]}");
+  Network body = build("model: {layers: [{type: conv2d, filters: 3, kernel: 3, padding: 1}, {type: flatten},"
+                       " {type: dense, units: 4}]}");
+  net.init_params(5);
+  std::copy(net.params(), net.params() + net.param_count(), body.params());  // same parameter layout
+  const std::vector<float> x = random_floats(2 * 108, 1);
+  LayerContext ctx;
+  net.forward(x.data(), 2, ctx);
+  body.forward(x.data(), 2, ctx);
+  const Tensor sum = net.output(0), conv = body.output(0);
+  for (size_t i = 0; i < sum.numel(); ++i) CHECK(sum.data[i] == Approx(std::max(0.0f, conv.data[i] + x[i])));
+}
+
+TEST_CASE("gradients through residual blocks and batch norm match finite differences", "[network][residual][gradcheck]") {
+  Network net = build(kResNet);
+  net.init_params(11);
+  const int n = 3;
+  std::vector<float> x = random_floats(static_cast<size_t>(n) * 108, 2);
+  const std::vector<float> r = random_floats(static_cast<size_t>(n) * 4, 3);
+  LayerContext ctx;
+  ctx.training = true;  // batch statistics: the hard case, every sample's gradient depends on the others
+  auto loss = [&] { return dot(net.forward(x.data(), n, ctx), r); };
+  loss();
+  std::vector<float> dx(x.size());
+  net.backward_to_input(r.data(), ctx, dx.data());
+  const std::vector<float> grads(net.grads(), net.grads() + net.param_count());
+
+  // Float forward passes: a step wide enough for float round-off, narrow enough that few ReLU kinks
+  // are crossed (1e-2 crosses them for the stem's weights, which move whole channels).
+  const float eps = 1e-3f;
+  auto check = [&](const char* what, float* v, const float* analytic, size_t count, size_t stride) {
+    size_t bad = 0, checked = 0;
+    for (size_t i = 0; i < count; i += stride, ++checked) {
+      const float keep = v[i];
+      v[i] = keep + eps;
+      const double up = loss();
+      v[i] = keep - eps;
+      const double down = loss();
+      v[i] = keep;
+      const double numeric = (up - down) / (2.0 * eps);
+      if (std::fabs(numeric - analytic[i]) > 2e-2 * std::max(1.0, std::fabs(numeric)) && bad++ < 5)
+        FAIL_CHECK(what << "[" << i << "]: numeric " << numeric << " vs analytic " << analytic[i]);
+    }
+    CHECK(bad == 0);
+    CHECK(checked > 20);
+  };
+  check("dx", x.data(), dx.data(), x.size(), 7);
+  check("dparams", net.params(), grads.data(), net.param_count(), 3);
+}
+
+TEST_CASE("batch norm: training uses batch statistics, evaluation the running ones", "[network][batchnorm]") {
+  Network net = build("model: {layers: [{type: batchnorm, momentum: 1.0}, {type: flatten}, {type: dense, units: 4}]}");
+  net.init_params(1);
+  REQUIRE(net.buffer_count() == 6);
+  CHECK(net.buffers()[0] == 0.0f);  // running mean starts at 0, running variance at 1
+  CHECK(net.buffers()[3] == 1.0f);
+  const int n = 8;
+  std::vector<float> x = random_floats(static_cast<size_t>(n) * 108, 4);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 3.0f * x[i] + 2.0f;
+  LayerContext train;
+  train.training = true;
+  const std::vector<float> trained(net.forward(x.data(), n, train), net.forward(x.data(), n, train) + n * 4);
+  // momentum 1: the running statistics are the last batch's (mean near 2, variance near 3).
+  CHECK(net.buffers()[0] == Approx(2.0).margin(0.3));
+  CHECK(net.buffers()[3] == Approx(3.0).margin(0.6));
+  const float* evaluated = net.forward(x.data(), n, LayerContext{});
+  double worst = 0;  // the same statistics up to the unbiased variance's n/(n-1)
+  for (int i = 0; i < n * 4; ++i) worst = std::max(worst, std::fabs(static_cast<double>(evaluated[i] - trained[i])));
+  CHECK(worst < 0.05);
+  CHECK(worst > 0.0);
+
+  test::TempDir d;  // running statistics travel with the checkpoint
+  Checkpoint c;
+  c.config_yaml = "model: {}\n";
+  c.optimizer_type = "adam";
+  store_network(net, c);
+  save_checkpoint(d.file("bn.ckpt"), c);
+  Network other = build("model: {layers: [{type: batchnorm}, {type: flatten}, {type: dense, units: 4}]}");
+  load_network(load_checkpoint(d.file("bn.ckpt")), other, d.file("bn.ckpt"));
+  const float* again = other.forward(x.data(), n, LayerContext{});
+  for (int i = 0; i < n * 4; ++i) CHECK(again[i] == evaluated[i]);
+
+  c.buffers.pop_back();
+  CHECK_THAT(error_of([&] { load_network(c, other, "short.ckpt"); }),
+             Catch::Contains("short.ckpt: checkpoint holds 5 buffer values"));
+}
+
+TEST_CASE("weight decay per parameter group", "[optimizer]") {
+  Network net = build(kResNet);
+  net.init_params(3);
+  ConfigMap root = ConfigMap::load_string(
+      "optimizer: {type: sgd, lr: 1.0, momentum: 0, weight_decay: 0.5, weight_decay_groups: {norm: 0.0, bias: 0.25}}",
+      "o.yaml");
+  Optimizer opt(OptimizerConfig::read(root.section("optimizer")), net.param_slices());
+  const std::vector<float> before(net.params(), net.params() + net.param_count());
+  const std::vector<float> zero(net.param_count(), 0.0f);
+  opt.step(net.params(), zero.data(), 1.0f);
+  size_t seen[3] = {0, 0, 0};
+  for (const Layer::ParamSlice& s : net.param_slices()) {
+    const double factor = s.group == "weight" ? 0.5 : s.group == "bias" ? 0.75 : 1.0;
+    ++seen[s.group == "weight" ? 0 : s.group == "bias" ? 1 : 2];
+    for (size_t i = s.offset; i < s.offset + s.count; ++i) CHECK(net.params()[i] == Approx(before[i] * factor));
+  }
+  CHECK(seen[0] == 6);  // the stem, three body convolutions, the shortcut and the dense head
+  CHECK(seen[1] == 1);  // the head's bias (convolutions have none)
+  CHECK(seen[2] == 5);  // batch-norm layers
+  CHECK_THAT(error_of([] {
+               ConfigMap bad = ConfigMap::load_string("optimizer: {weight_decay_groups: {biases: 0}}", "o.yaml");
+               OptimizerConfig::read(bad.section("optimizer"));
+             }),
+             Catch::Contains("biases: unknown key"));
+}
