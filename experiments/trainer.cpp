@@ -39,6 +39,7 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
   ctx.seed = seed_;
   ctx.step = static_cast<uint64_t>(global_step);
   const int k = static_cast<int>(net_.output_shape().numel());
+  const auto input_t0 = std::chrono::steady_clock::now();
   if (params_.crop_padding > 0 || params_.flip) {
     // Augment the clean images first: stamping acts on the model's input after preprocessing.
     const Shape& in = net_.input_shape();
@@ -68,6 +69,7 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
     weights = weights_.data();
     scale = 1.0f;
   }
+  input_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - input_t0).count();
   dlogits_.resize(static_cast<size_t>(total) * k);
   pred_.resize(total);
   const float* logits = net_.forward(x, total, ctx);
@@ -97,8 +99,12 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
   EpochStats s;
   double loss_sum = 0.0;
   long correct = 0;
+  double gather_s = 0.0;
+  input_s_ = 0.0;
   for (long b = 0; b < per_epoch; ++b) {
+    const auto g0 = std::chrono::steady_clock::now();
     const int n = batches.gather(b, x_.data(), y_.data());
+    gather_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
     s.lr = params_.schedule.at(opt_.config().lr(), global_step, per_epoch, total);
     const StepResult r = step(x_.data(), y_.data(), n, global_step, static_cast<float>(s.lr));
     ++global_step;
@@ -112,6 +118,7 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
   s.loss = loss_sum / s.images;
   s.accuracy = static_cast<double>(correct) / s.images;
   s.images_per_s = s.images / s.wall_s;
+  s.input_s = gather_s + input_s_;
   return s;
 }
 

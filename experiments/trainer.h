@@ -33,6 +33,9 @@ struct StepResult {
 
 struct EpochStats {
   double loss = 0.0, accuracy = 0.0, lr = 0.0, wall_s = 0.0, images_per_s = 0.0;
+  // Batch assembly: gathering the shuffled samples, augmentation and watermark stamping. It runs on
+  // the training thread between steps, so its share of wall time is what a slow loader would cost.
+  double input_s = 0.0;
   long images = 0;
 };
 
@@ -59,6 +62,7 @@ class Trainer {
   std::vector<size_t> zeroed_;
   const Watermark* wm_ = nullptr;
   WatermarkTraining wm_training_;
+  double input_s_ = 0.0;  // batch-assembly time inside step(), summed over the epoch
   std::vector<float> x_, xa_, xw_, dlogits_, weights_;
   std::vector<int32_t> y_, yw_, pred_;
 };

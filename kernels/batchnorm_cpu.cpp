@@ -16,6 +16,30 @@ T* plane_of(const BatchNormShape& s, T* x, int i, int ch) {
   return x + (static_cast<size_t>(i) * s.c + ch) * s.plane;
 }
 
+// Sums of one plane: vectorised in T (a plane is at most a few thousand values), then added to the
+// channel's double total, so the order is fixed and the result independent of the thread count.
+template <class T>
+double plane_sum(const T* p, int len) {
+  T s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int k = 0; k < len; ++k) s += p[k];
+  return s;
+}
+template <class T>
+double plane_centred_squares(const T* p, int len, T mean) {
+  T s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int k = 0; k < len; ++k) s += (p[k] - mean) * (p[k] - mean);
+  return s;
+}
+template <class T>
+double plane_centred_dot(const T* g, const T* p, int len, T mean) {
+  T s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int k = 0; k < len; ++k) s += g[k] * (p[k] - mean);
+  return s;
+}
+
 template <class T>
 void write(T& out, double v, GradMode mode) {
   out = static_cast<T>((mode == GradMode::Accumulate ? static_cast<double>(out) : 0.0) + v);
@@ -29,16 +53,10 @@ void batchnorm_forward_train(const BatchNormShape& s, const T* x, const T* gamma
 #pragma omp parallel for schedule(static)
   for (int ch = 0; ch < s.c; ++ch) {
     double sum = 0;
-    for (int i = 0; i < s.n; ++i) {
-      const T* p = plane_of(s, x, i, ch);
-      for (int k = 0; k < s.plane; ++k) sum += p[k];
-    }
+    for (int i = 0; i < s.n; ++i) sum += plane_sum(plane_of(s, x, i, ch), s.plane);
     const double mean = sum / m;
     double sq = 0;  // two passes: the centred sum of squares does not cancel catastrophically
-    for (int i = 0; i < s.n; ++i) {
-      const T* p = plane_of(s, x, i, ch);
-      for (int k = 0; k < s.plane; ++k) sq += (p[k] - mean) * (p[k] - mean);
-    }
+    for (int i = 0; i < s.n; ++i) sq += plane_centred_squares(plane_of(s, x, i, ch), s.plane, static_cast<T>(mean));
     const double var = sq / m;
     const double invstd = 1.0 / std::sqrt(var + s.eps);
     save_mean[ch] = static_cast<T>(mean);
@@ -76,25 +94,27 @@ void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamm
 #pragma omp parallel for schedule(static)
   for (int ch = 0; ch < s.c; ++ch) {
     const double mean = save_mean[ch], invstd = save_invstd[ch];
-    double sum_dy = 0, sum_dy_xhat = 0;
+    double sum_dy = 0, sum_dy_xc = 0;
     for (int i = 0; i < s.n; ++i) {
-      const T* p = plane_of(s, x, i, ch);
-      const T* g = plane_of(s, dy, i, ch);
-      for (int k = 0; k < s.plane; ++k) {
-        sum_dy += g[k];
-        sum_dy_xhat += g[k] * (p[k] - mean) * invstd;
-      }
+      sum_dy += plane_sum(plane_of(s, dy, i, ch), s.plane);
+      sum_dy_xc += plane_centred_dot(plane_of(s, dy, i, ch), plane_of(s, x, i, ch), s.plane, save_mean[ch]);
     }
+    const double sum_dy_xhat = sum_dy_xc * invstd;
     write(dbeta[ch], sum_dy, mode);
     write(dgamma[ch], sum_dy_xhat, mode);
     if (!dx) continue;
     // dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat))
+    // Per channel dx = a * dy + b * x + c.
     const double scale = gamma[ch] * invstd, mdy = sum_dy / m, mdyx = sum_dy_xhat / m;
+    const T a = static_cast<T>(scale), b = static_cast<T>(-scale * invstd * mdyx),
+            c = static_cast<T>(scale * (mean * invstd * mdyx - mdy));
+    const bool acc = mode == GradMode::Accumulate;
     for (int i = 0; i < s.n; ++i) {
       const T* p = plane_of(s, x, i, ch);
       const T* g = plane_of(s, dy, i, ch);
       T* d = plane_of(s, dx, i, ch);
-      for (int k = 0; k < s.plane; ++k) write(d[k], scale * (g[k] - mdy - (p[k] - mean) * invstd * mdyx), mode);
+#pragma omp simd
+      for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + a * g[k] + b * p[k] + c;
     }
   }
 }
@@ -105,18 +125,19 @@ void batchnorm_backward_eval(const BatchNormShape& s, const T* x, const T* gamma
 #pragma omp parallel for schedule(static)
   for (int ch = 0; ch < s.c; ++ch) {
     const double invstd = 1.0 / std::sqrt(static_cast<double>(running_var[ch]) + s.eps);
-    const double mean = running_mean[ch], scale = gamma[ch] * invstd;
-    double sum_dy = 0, sum_dy_xhat = 0;
+    const T scale = static_cast<T>(gamma[ch] * invstd);
+    const bool acc = mode == GradMode::Accumulate;
+    double sum_dy = 0, sum_dy_xc = 0;
     for (int i = 0; i < s.n; ++i) {
-      const T* p = plane_of(s, x, i, ch);
       const T* g = plane_of(s, dy, i, ch);
-      T* d = dx ? plane_of(s, dx, i, ch) : nullptr;
-      for (int k = 0; k < s.plane; ++k) {
-        sum_dy += g[k];
-        sum_dy_xhat += g[k] * (p[k] - mean) * invstd;
-        if (d) write(d[k], scale * g[k], mode);
-      }
+      sum_dy += plane_sum(g, s.plane);
+      sum_dy_xc += plane_centred_dot(g, plane_of(s, x, i, ch), s.plane, running_mean[ch]);
+      if (!dx) continue;
+      T* d = plane_of(s, dx, i, ch);
+#pragma omp simd
+      for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + scale * g[k];
     }
+    const double sum_dy_xhat = sum_dy_xc * invstd;
     if (dbeta) write(dbeta[ch], sum_dy, mode);
     if (dgamma) write(dgamma[ch], sum_dy_xhat, mode);
   }

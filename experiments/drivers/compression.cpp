@@ -38,11 +38,9 @@ float kth(std::vector<float> v, size_t k) {  // k-th smallest (0-based)
 }  // namespace
 
 void prune_weights(Network& net, double rate, bool per_layer) {
-  std::vector<std::pair<float*, size_t>> ws;
-  for (size_t i = 0; i < net.layer_count(); ++i) {
-    const auto w = net.layer(i).weights();
-    if (w.count) ws.emplace_back(net.params() + net.param_offset(i), w.count);
-  }
+  std::vector<std::pair<float*, size_t>> ws;  // every weight matrix, those inside residual blocks included
+  for (const Layer::ParamSlice& s : net.param_slices())
+    if (s.group == "weight") ws.emplace_back(net.params() + s.offset, s.count);
   auto apply = [](const std::vector<std::pair<float*, size_t>>& group, double r) {
     std::vector<float> all;
     for (const auto& [p, n] : group) {
@@ -109,8 +107,14 @@ Runner fine_pruning_driver(ConfigMap& cfg) {
     for (double rate : rates) {
       auto net = load_network(ctx);
       size_t conv = net->layer_count();
-      for (size_t i = 0; i < net->layer_count(); ++i)
-        if (net->layer(i).type().rfind("conv2d", 0) == 0) conv = i;
+      for (size_t i = 0; i < net->layer_count(); ++i) {
+        const std::string type = net->layer(i).type();
+        if (type.rfind("conv2d", 0) == 0) conv = i;
+        // A residual sum has no single layer whose channels can be switched off by zeroing weights.
+        NM_CHECK(type.rfind("residual", 0) != 0,
+                 "fine-pruning removes channels of the last conv layer of a plain chain; this model has residual "
+                 "blocks (use the pruning experiment instead)");
+      }
       NM_CHECK(conv < net->layer_count(), "fine-pruning needs a conv2d layer");
       // Mean activation of each channel of the last conv layer (after its ReLU) on clean data.
       const Shape out = net->layer(conv).output_shape();
@@ -171,10 +175,9 @@ Runner quantize_driver(ConfigMap& cfg) {
     for (const std::string mode : {"float32", "int8", "fp16"}) {
       auto net = load_network(ctx);
       double max_err = 0;
-      for (size_t i = 0; i < net->layer_count(); ++i) {
-        const auto w = net->layer(i).weights();
-        if (!w.count) continue;
-        float* p = net->params() + net->param_offset(i);
+      for (const Layer::ParamSlice& w : net->param_slices()) {
+        if (w.group != "weight") continue;
+        float* p = net->params() + w.offset;
         const std::vector<float> orig(p, p + w.count);
         if (mode == "int8") {
           std::vector<int8_t> q(w.count);
