@@ -1,8 +1,9 @@
-// Training throughput of a model config on the CPU: images/s over timed optimizer steps at a fixed
-// batch size, after warm-up, on the config's real data. The PyTorch twin is bench/pytorch_digit.py.
+// Training throughput of a model config: images/s over timed optimizer steps at a fixed batch size,
+// after warm-up, on the config's real data, on the CPU or (--device cuda) the GPU. The PyTorch twin
+// is bench/pytorch_digit.py.
 //
 //   build/bench_train_digit [--config experiments/configs/digit-clean.yaml] [--batch 128]
-//                           [--steps 200] [--threads 0] [--profile] [--json OUT]
+//                           [--steps 200] [--threads 0] [--device cpu|cuda] [--profile] [--json OUT]
 // With --config experiments/configs/digit-watermark.yaml every step trains the clean batch plus its
 // null- and true-stamped copies; images/s then counts clean images (the epoch's progress), so the
 // ratio of the two figures is the cost of watermarking per epoch.
@@ -13,14 +14,17 @@
 
 #include "common/blas_core.h"
 #include "common/files.h"
+#include "experiments/device_feed.h"
 #include "experiments/run_setup.h"
+#include "kernels/cuda/device.h"
+#include "kernels/cuda/runtime.h"
 #include "experiments/trainer.h"
 
 int main(int argc, char** argv) {
   using namespace nullmark;
   ensure_blas_core(argv);
   CLI::App app{"nullmark CPU training throughput"};
-  std::string config = "experiments/configs/digit-clean.yaml", json_out;
+  std::string config = "experiments/configs/digit-clean.yaml", json_out, device = "cpu";
   int batch = 128, steps = 200, warmup = 20, threads = 0;
   bool profile = false;
   app.add_option("--config", config, "Training config whose model and data are measured");
@@ -28,27 +32,38 @@ int main(int argc, char** argv) {
   app.add_option("--steps", steps, "Timed steps");
   app.add_option("--warmup", warmup, "Untimed steps first");
   app.add_option("--threads", threads, "CPU threads (0 = all cores)");
-  app.add_flag("--profile", profile, "Print per-layer forward/backward times");
+  app.add_option("--device", device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  app.add_flag("--profile", profile, "Print per-layer forward/backward times (CPU)");
   app.add_option("--json", json_out, "Write the result as JSON");
   CLI11_PARSE(app, argc, argv);
   try {
     RunSetup s = load_run_setup(config, {"threads=" + std::to_string(threads), "data.test_limit=1",
-                                         "train.batch_size=" + std::to_string(batch)});
+                                         "train.batch_size=" + std::to_string(batch), "device=" + device});
     Network& net = *s.net;
-    net.init_params(s.seed);
     Optimizer opt(s.train_params.optimizer, net.param_slices());
+    place_on_device(s, opt);
+    net.init_params(s.seed);
+    const bool gpu = s.device == Device::CUDA;
     Trainer trainer(net, opt, s.train_params, s.seed);
     if (s.watermark) trainer.set_watermark(s.wm, *s.watermark);
     Batcher batches(s.train, batch, s.seed, true);
     batches.start_epoch(0);
     std::vector<float> x(static_cast<size_t>(batch) * s.train.shape.numel());
     std::vector<int32_t> y(batch);
+    std::unique_ptr<DeviceFeed> feed;
+    if (gpu) feed = std::make_unique<DeviceFeed>(s.train.shape.numel(), batch);
     auto run = [&](int count, long first) {
       for (int i = 0; i < count; ++i) {
         const long b = (first + i) % batches.batches();
-        const int n = batches.gather(b, x.data(), y.data());
-        trainer.step(x.data(), y.data(), n, first + i, opt.config().lr());
+        if (gpu) {
+          const int n = feed->next(batches, b);
+          trainer.step_on_device(feed->x(), feed->y(), n, first + i, opt.config().lr());
+        } else {
+          const int n = batches.gather(b, x.data(), y.data());
+          trainer.step(x.data(), y.data(), n, first + i, opt.config().lr());
+        }
       }
+      if (gpu) cuda::synchronize();
     };
     run(warmup, 0);
     net.set_profiling(profile);
@@ -56,13 +71,14 @@ int main(int argc, char** argv) {
     run(steps, warmup);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double ips = static_cast<double>(steps) * batch / secs;
-    std::printf("nullmark cpu (OpenBLAS %s)  model %s%s  batch %d  threads %d  steps %d  %.3f s  %.0f clean images/s\n",
-                blas_core_name(), s.model_name.c_str(), s.watermark ? " + watermark" : "", batch, s.threads, steps,
-                secs, ips);
+    const std::string where = gpu ? cuda::query_device().description : std::string("cpu (OpenBLAS ") + blas_core_name() + ")";
+    std::printf("nullmark %s  model %s%s  batch %d  threads %d  steps %d  %.3f s  %.0f clean images/s\n",
+                where.c_str(), s.model_name.c_str(), s.watermark ? " + watermark" : "", batch, s.threads, steps, secs,
+                ips);
     if (profile) std::printf("%s", net.profile_report().c_str());
     if (!json_out.empty()) {
       nlohmann::json j = {{"framework", "nullmark " NULLMARK_VERSION},
-                          {"device", "cpu"},
+                          {"device", gpu ? cuda::query_device().description : "cpu"},
                           {"threads", s.threads},
                           {"batch", batch},
                           {"steps", steps},

@@ -25,8 +25,11 @@ TrainParams TrainParams::read(ConfigMap cfg) {
   return p;
 }
 
-Trainer::Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed)
-    : net_(net), opt_(opt), params_(params), seed_(seed) {}
+void Trainer::batch_weights(int n, int n_null, int n_true, float scale) {
+  weights_.assign(n, static_cast<float>(scale * wm_training_.clean_weight / n));
+  weights_.resize(n + n_null, n_null ? static_cast<float>(scale * wm_training_.null_weight / n_null) : 0.0f);
+  weights_.resize(n + n_null + n_true, n_true ? static_cast<float>(scale * wm_training_.true_weight / n_true) : 0.0f);
+}
 
 void Trainer::set_watermark(const Watermark& wm, const WatermarkTraining& training) {
   wm_ = &wm;
@@ -34,6 +37,7 @@ void Trainer::set_watermark(const Watermark& wm, const WatermarkTraining& traini
 }
 
 StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_step, float lr) {
+  NM_CHECK(net_.device() == Device::CPU, "Trainer::step takes host batches; a CUDA network trains through run_epoch");
   LayerContext ctx;
   ctx.training = true;
   ctx.seed = seed_;
@@ -60,9 +64,7 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
     const size_t per = net_.input_shape().numel();
     xw_.resize(per * total);
     yw_.resize(total);
-    weights_.assign(n, static_cast<float>(wm_training_.clean_weight / n));
-    weights_.resize(n + n_null, n_null ? static_cast<float>(wm_training_.null_weight / n_null) : 0.0f);
-    weights_.resize(total, n_true ? static_cast<float>(wm_training_.true_weight / n_true) : 0.0f);
+    batch_weights(n, n_null, n_true, 1.0f);
     cpu::watermark_batch(wm_->shape, wm_->pattern(), n, n_null, n_true, x, y, xw_.data(), yw_.data());
     x = xw_.data();
     y = yw_.data();
@@ -88,6 +90,7 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
 }
 
 EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step, Progress* progress) {
+  if (net_.device() == Device::CUDA) return run_epoch_on_device(data, epoch, global_step, progress);
   Batcher batches(data, params_.batch_size, seed_, true);
   batches.start_epoch(epoch);
   const long per_epoch = batches.batches();

@@ -3,6 +3,7 @@
 // step: batch buffers are sized once.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "datasets/batcher.h"
@@ -39,17 +40,27 @@ struct EpochStats {
   long images = 0;
 };
 
+// Trains on the network's device. On CUDA the whole step (augmentation, watermark batch, forward,
+// loss, backward, optimizer) runs on the GPU from a batch already in device memory, and the loss
+// and accuracy are summed on the device and read only when progress is reported.
 class Trainer {
  public:
   Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed);
+  ~Trainer();
   // Trains clean + null-stamped + true-stamped samples from now on (null embedding).
   void set_watermark(const Watermark& wm, const WatermarkTraining& training);
   // Only parameters from this offset on are updated (Network::param_offset(i) freezes layers < i).
   void set_trainable_from(size_t param_offset) { trainable_from_ = param_offset; }
   // Parameters held at zero after every step (pruned channels stay pruned while fine-tuning).
   void set_zeroed(std::vector<size_t> indices) { zeroed_ = std::move(indices); }
-  // One optimizer step on (x, y); `global_step` seeds stochastic layers.
+  // One optimizer step on (x, y) in host memory (CPU networks); `global_step` seeds stochastic layers.
   StepResult step(const float* x, const int32_t* y, int n, long global_step, float lr);
+  // One step of a CUDA network on (x, y) in device memory; loss and correct count are added to the
+  // device totals (read_totals).
+  void step_on_device(const float* x, const int32_t* y, int n, long global_step, float lr);
+  // Summed loss (as StepResult::loss times n) and correct count since the last reset, copied to the host.
+  StepResult read_totals();
+  void reset_totals();
   // Epoch `epoch` (0-based) of `data`; global_step advances by the number of batches.
   EpochStats run_epoch(const Dataset& data, long epoch, long& global_step, Progress* progress);
 
@@ -62,6 +73,12 @@ class Trainer {
   std::vector<size_t> zeroed_;
   const Watermark* wm_ = nullptr;
   WatermarkTraining wm_training_;
+  EpochStats run_epoch_on_device(const Dataset& data, long epoch, long& global_step, Progress* progress);
+  // Weights of a watermark batch of n clean samples (clean, null, true groups); scale multiplies them.
+  void batch_weights(int n, int n_null, int n_true, float scale);
+
+  struct DeviceState;  // buffers of the CUDA step (experiments/trainer_device.cpp)
+  std::unique_ptr<DeviceState> device_;
   double input_s_ = 0.0;  // batch-assembly time inside step(), summed over the epoch
   std::vector<float> x_, xa_, xw_, dlogits_, weights_;
   std::vector<int32_t> y_, yw_, pred_;

@@ -5,18 +5,21 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/counter_hash.h"
 #include "kernels/watermark_batch.h"
 
 namespace nullmark::cpu {
 
-struct CropFlip {
-  int dy = 0, dx = 0;  // shift of the crop window, each in [-pad, pad]
-  bool flip = false;
-};
-CropFlip crop_flip_draw(uint64_t seed, uint64_t index, int pad, bool flip);
+using nullmark::CropFlip;  // kernels/counter_hash.h
+using nullmark::crop_flip_draw;
 
 // out must not alias in.
 void augment_crop_flip(const ImageShape& s, int n, int pad, bool flip, uint64_t seed, uint64_t first, const float* in,
                        float* out);
 
 }  // namespace nullmark::cpu
+
+namespace nullmark::cuda {  // CUDA twin: the same crops and flips
+void augment_crop_flip(const ImageShape& s, int n, int pad, bool flip, uint64_t seed, uint64_t first, const float* in,
+                       float* out);
+}  // namespace nullmark::cuda

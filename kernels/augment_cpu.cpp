@@ -5,16 +5,6 @@
 
 namespace nullmark::cpu {
 
-CropFlip crop_flip_draw(uint64_t seed, uint64_t index, int pad, bool flip) {
-  const uint64_t h = mix64(mix64(seed ^ 0xa06e0000ULL) + index);
-  CropFlip c;
-  const uint64_t span = static_cast<uint64_t>(2 * pad + 1);
-  c.dy = static_cast<int>((h & 0xffff) % span) - pad;
-  c.dx = static_cast<int>(((h >> 16) & 0xffff) % span) - pad;
-  c.flip = flip && ((h >> 32) & 1);
-  return c;
-}
-
 void augment_crop_flip(const ImageShape& s, int n, int pad, bool flip, uint64_t seed, uint64_t first, const float* in,
                        float* out) {
   const size_t per = static_cast<size_t>(s.size()), plane = static_cast<size_t>(s.h) * s.w;

@@ -9,13 +9,16 @@
 #pragma once
 #include "kernels/grad_mode.h"
 
-namespace nullmark::cpu {
-
+namespace nullmark {
 struct BatchNormShape {
   int n = 0, c = 0, plane = 1;
   double eps = 1e-5;
   double momentum = 0.1;  // weight of the batch in the running statistics
 };
+}  // namespace nullmark
+
+namespace nullmark::cpu {
+using nullmark::BatchNormShape;
 
 // save_mean / save_invstd: [C] outputs for batchnorm_backward. running_mean / running_var: [C],
 // updated in place.
@@ -37,3 +40,16 @@ void batchnorm_backward_eval(const BatchNormShape& s, const T* x, const T* gamma
                              const T* running_var, const T* dy, T* dx, T* dgamma, T* dbeta, GradMode mode);
 
 }  // namespace nullmark::cpu
+
+namespace nullmark::cuda {  // CUDA twins: one block per channel, fixed-order reductions
+void batchnorm_forward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+                             float* y, float* save_mean, float* save_invstd, float* running_mean, float* running_var);
+void batchnorm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+                            const float* running_mean, const float* running_var, float* y);
+void batchnorm_backward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
+                              const float* save_invstd, const float* dy, float* dx, float* dgamma, float* dbeta,
+                              GradMode mode);
+void batchnorm_backward_eval(const BatchNormShape& s, const float* x, const float* gamma,
+                             const float* running_mean, const float* running_var, const float* dy, float* dx,
+                             float* dgamma, float* dbeta, GradMode mode);
+}  // namespace nullmark::cuda

@@ -9,3 +9,8 @@ void bias_add_forward(int n, int c, int p, const T* b, T* y);  // in place
 template <class T>
 void bias_backward(int n, int c, int p, const T* dy, T* db, GradMode mode);
 }  // namespace nullmark::cpu
+
+namespace nullmark::cuda {  // CUDA twins: float, device pointers, the current stream
+void bias_add_forward(int n, int c, int p, const float* b, float* y);
+void bias_backward(int n, int c, int p, const float* dy, float* db, GradMode mode);
+}  // namespace nullmark::cuda

@@ -42,4 +42,16 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
                      GradMode mode, T* work);
 
 }  // namespace cpu
+
+// CUDA twins. Native: implicit GEMM through kernels/cuda/gemm_tile.cuh (forward, input gradient and
+// weight gradient, the last split over K with a fixed-order reduction of the slices). Cudnn: the
+// cuDNN library, as the baseline and alternative. `work` is device scratch of conv2d_workspace floats.
+enum class ConvImpl { Native, Cudnn };
+namespace cuda {
+size_t conv2d_workspace(const Conv2dShape& s, ConvImpl impl = ConvImpl::Native);
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
+                    ConvImpl impl = ConvImpl::Native);
+void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy, float* dx,
+                     float* dw, float* db, GradMode mode, float* work, ConvImpl impl = ConvImpl::Native);
+}  // namespace cuda
 }  // namespace nullmark

@@ -17,4 +17,13 @@ void dense_forward(const DenseShape& s, const T* x, const T* w, const T* b, T* y
 template <class T>
 void dense_backward(const DenseShape& s, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, GradMode mode);
 }  // namespace cpu
+
+// CUDA twins (float, device pointers, the current stream): the hand-written tiled GEMM, or cuBLAS.
+enum class GemmImpl { Native, Cublas };
+namespace cuda {
+void dense_forward(const DenseShape& s, const float* x, const float* w, const float* b, float* y,
+                   GemmImpl impl = GemmImpl::Native);
+void dense_backward(const DenseShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
+                    float* db, GradMode mode, GemmImpl impl = GemmImpl::Native);
+}  // namespace cuda
 }  // namespace nullmark

@@ -5,12 +5,18 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/counter_hash.h"
 #include "kernels/grad_mode.h"
 
 namespace nullmark::cpu {
-bool dropout_keep(uint64_t seed, uint64_t step, size_t i, float p);
+using nullmark::dropout_keep;  // kernels/counter_hash.h
 template <class T>
 void dropout_forward(size_t count, float p, uint64_t seed, uint64_t step, const T* x, T* y);
 template <class T>
 void dropout_backward(size_t count, float p, uint64_t seed, uint64_t step, const T* dy, T* dx, GradMode mode);
 }  // namespace nullmark::cpu
+
+namespace nullmark::cuda {  // CUDA twins (the same masks, from kernels/counter_hash.h)
+void dropout_forward(size_t count, float p, uint64_t seed, uint64_t step, const float* x, float* y);
+void dropout_backward(size_t count, float p, uint64_t seed, uint64_t step, const float* dy, float* dx, GradMode mode);
+}  // namespace nullmark::cuda

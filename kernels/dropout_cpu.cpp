@@ -3,12 +3,6 @@
 
 namespace nullmark::cpu {
 
-bool dropout_keep(uint64_t seed, uint64_t step, size_t i, float p) {
-  const uint64_t h = mix64(mix64(seed ^ mix64(step)) + i);
-  const double u = static_cast<double>(h >> 32) / 4294967296.0;
-  return u >= p;
-}
-
 template <class T>
 void dropout_forward(size_t count, float p, uint64_t seed, uint64_t step, const T* x, T* y) {
   const T scale = p < 1.0f ? T(1) / (T(1) - p) : T(0);

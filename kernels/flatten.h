@@ -11,3 +11,8 @@ void flatten_forward(size_t count, const T* x, T* y);
 template <class T>
 void flatten_backward(size_t count, const T* dy, T* dx, GradMode mode);
 }  // namespace nullmark::cpu
+
+namespace nullmark::cuda {  // CUDA twins: float, device pointers, the current stream
+void flatten_forward(size_t count, const float* x, float* y);
+void flatten_backward(size_t count, const float* dy, float* dx, GradMode mode);
+}  // namespace nullmark::cuda

@@ -9,3 +9,8 @@ void global_avgpool_forward(int n, int c, int plane, const T* x, T* y);
 template <class T>
 void global_avgpool_backward(int n, int c, int plane, const T* dy, T* dx, GradMode mode);
 }  // namespace nullmark::cpu
+
+namespace nullmark::cuda {  // CUDA twins: float, device pointers, the current stream
+void global_avgpool_forward(int n, int c, int plane, const float* x, float* y);
+void global_avgpool_backward(int n, int c, int plane, const float* dy, float* dx, GradMode mode);
+}  // namespace nullmark::cuda

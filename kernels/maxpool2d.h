@@ -20,4 +20,9 @@ void maxpool2d_forward(const MaxPool2dShape& s, const T* x, T* y, int32_t* argma
 template <class T>
 void maxpool2d_backward(const MaxPool2dShape& s, const int32_t* argmax, const T* dy, T* dx, GradMode mode);
 }  // namespace cpu
+
+namespace cuda {  // CUDA twins; the backward pass gathers per input (no atomics: deterministic)
+void maxpool2d_forward(const MaxPool2dShape& s, const float* x, float* y, int32_t* argmax);
+void maxpool2d_backward(const MaxPool2dShape& s, const int32_t* argmax, const float* dy, float* dx, GradMode mode);
+}  // namespace cuda
 }  // namespace nullmark

@@ -21,4 +21,9 @@ void sgd_step(size_t count, const SgdParams& h, float* params, const float* grad
 // step is 1-based (bias correction). m, v: first and second moments.
 void adam_step(size_t count, const AdamParams& h, long step, float* params, const float* grads, float* m, float* v);
 }  // namespace cpu
+
+namespace cuda {  // CUDA twins: one fused elementwise pass over the flat buffers
+void sgd_step(size_t count, const SgdParams& h, float* params, const float* grads, float* velocity);
+void adam_step(size_t count, const AdamParams& h, long step, float* params, const float* grads, float* m, float* v);
+}  // namespace cuda
 }  // namespace nullmark

@@ -11,3 +11,8 @@ void relu_forward(size_t count, const T* x, T* y);
 template <class T>
 void relu_backward(size_t count, const T* y, const T* dy, T* dx, GradMode mode);
 }  // namespace nullmark::cpu
+
+namespace nullmark::cuda {  // CUDA twins: float, device pointers, the current stream
+void relu_forward(size_t count, const float* x, float* y);
+void relu_backward(size_t count, const float* y, const float* dy, float* dx, GradMode mode);
+}  // namespace nullmark::cuda

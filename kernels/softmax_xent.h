@@ -19,4 +19,13 @@ template <class T>
 XentResult softmax_xent(int n, int k, const T* logits, const int32_t* labels, const float* weights, float scale,
                         T* dlogits, int32_t* predictions, float smoothing = 0.0f);
 }  // namespace cpu
+
+// CUDA twin: one thread per sample (K is small), then one block adds the batch's loss and the
+// number of correct predictions among the first `scored` samples (the clean ones of a watermark
+// batch), in a fixed order, to totals[0] and totals[1] on the device, so a training step needs no
+// copy back to the host; read the totals when reporting. totals may be null.
+namespace cuda {
+void softmax_xent(int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
+                  float* dlogits, int32_t* predictions, float smoothing, double* totals, int scored);
+}  // namespace cuda
 }  // namespace nullmark

@@ -28,4 +28,12 @@ void watermark_batch(const ImageShape& s, const WatermarkPattern& p, int b, int 
 // Stamps in place: null (invert = false) or true (invert = true) pattern on `count` images.
 void watermark_stamp(const ImageShape& s, const WatermarkPattern& p, bool invert, int count, float* images);
 }  // namespace cpu
+
+// CUDA twins: one thread per element of the clean batch reads it once and writes its clean, null
+// and true copies. `p.bits` must point to device memory here.
+namespace cuda {
+void watermark_batch(const ImageShape& s, const WatermarkPattern& p, int b, int n_null, int n_true, const float* clean,
+                     const int32_t* labels, float* out, int32_t* out_labels);
+void watermark_stamp(const ImageShape& s, const WatermarkPattern& p, bool invert, int count, float* images);
+}  // namespace cuda
 }  // namespace nullmark

@@ -120,8 +120,8 @@ Checkpoint load_checkpoint(const std::string& path) {
 }
 
 void store_network(const Network& net, Checkpoint& c) {
-  c.params.assign(net.params(), net.params() + net.param_count());
-  c.buffers.assign(net.buffers(), net.buffers() + net.buffer_count());
+  c.params = net.host_params();
+  c.buffers = net.host_buffers();
 }
 
 void load_network(const Checkpoint& c, Network& net, const std::string& path) {
@@ -130,8 +130,8 @@ void load_network(const Checkpoint& c, Network& net, const std::string& path) {
   if (c.buffers.size() != net.buffer_count())
     throw fail(path, ": checkpoint holds ", c.buffers.size(), " buffer values (batch-norm statistics) but its model needs ",
                net.buffer_count());
-  std::copy(c.params.begin(), c.params.end(), net.params());
-  std::copy(c.buffers.begin(), c.buffers.end(), net.buffers());
+  net.set_params(c.params);
+  net.set_buffers(c.buffers);
 }
 
 }  // namespace nullmark

@@ -21,8 +21,8 @@ std::vector<Layer::ParamSlice> Layer::param_slices() const {
 namespace {
 void check_tensor(const Layer& l, const char* what, const Tensor& t, const Shape& want, int n) {
   NM_CHECK(t.data != nullptr, l.type(), ": ", what, " has no data");
-  NM_CHECK(t.device == Device::CPU, l.type(), ": ", what, " is on ", device_name(t.device),
-           " but this layer runs on cpu");
+  NM_CHECK(t.device == l.device(), l.type(), ": ", what, " is on ", device_name(t.device), " but this layer runs on ",
+           device_name(l.device()));
   NM_CHECK(t.shape == want, l.type(), ": ", what, " has shape ", t.shape.str(), ", expected ", want.str());
   NM_CHECK(t.n == n, l.type(), ": ", what, " has batch ", t.n, ", expected ", n);
 }

@@ -66,6 +66,13 @@ class Layer {
   // Forward multiply-adds per sample, for the summary.
   virtual double flops() const { return 0.0; }
 
+  // The device the layer computes on: its tensors, parameters and internal state live there.
+  Device device() const { return device_; }
+  void set_device(Device d) {
+    device_ = d;
+    moved();
+  }
+
   void forward(const Tensor& x, Tensor& y, const LayerContext& ctx);
   // dx is null for the first layer (nobody needs the input gradient). `mode` applies to every
   // gradient written: dx and the layer's parameter gradients.
@@ -79,11 +86,15 @@ class Layer {
 
   // Called after bind(); composite layers hand slices on to their children here.
   virtual void bound() {}
+  // Called after set_device(); layers with internal state (or children) move it here.
+  virtual void moved() {}
+  bool on_gpu() const { return device_ == Device::CUDA; }
 
   Shape in_, out_;
   float* params_ = nullptr;
   float* grads_ = nullptr;
   float* buffers_ = nullptr;
+  Device device_ = Device::CPU;
 };
 
 }  // namespace nullmark

@@ -65,11 +65,19 @@ void LayerChain::init_buffers() {
   for (auto& l : layers_) l->init_buffers();
 }
 
+void LayerChain::to(Device d) {
+  device_ = d;
+  for (auto& l : layers_) l->set_device(d);
+  acts_ = DeviceArray<float>(d);
+  dacts_ = DeviceArray<float>(d);
+  cap_ = 0;
+}
+
 void LayerChain::ensure_capacity(int n) {
   if (n <= cap_) return;
   cap_ = n;
-  acts_.assign(act_per_sample_ * cap_, 0.0f);
-  dacts_.assign(act_per_sample_ * cap_, 0.0f);
+  acts_.resize(act_per_sample_ * cap_);
+  dacts_.resize(act_per_sample_ * cap_);
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "nn/device_array.h"
 #include "nn/layer.h"
 
 namespace nullmark {
@@ -35,6 +36,9 @@ class LayerChain {
   double flops() const;
 
   void bind(float* params, float* grads, float* buffers);
+  // Moves the layers' computation and the arenas to device d (parameters are bound separately).
+  void to(Device d);
+  Device device() const { return device_; }
   void init_params(std::mt19937_64& rng);
   void init_buffers();
 
@@ -50,8 +54,12 @@ class LayerChain {
 
  private:
   void ensure_capacity(int n);
-  Tensor act(size_t i, int n) { return Tensor{acts_.data() + act_off_[i] * cap_, n, layers_[i]->output_shape()}; }
-  Tensor grad(size_t i, int n) { return Tensor{dacts_.data() + act_off_[i] * cap_, n, layers_[i]->output_shape()}; }
+  Tensor act(size_t i, int n) {
+    return Tensor{acts_.data() + act_off_[i] * cap_, n, layers_[i]->output_shape(), device_};
+  }
+  Tensor grad(size_t i, int n) {
+    return Tensor{dacts_.data() + act_off_[i] * cap_, n, layers_[i]->output_shape(), device_};
+  }
 
   std::vector<std::unique_ptr<Layer>> layers_;
   Shape in_;
@@ -59,8 +67,9 @@ class LayerChain {
   std::vector<size_t> act_off_;                 // per-sample offset of each layer's output
   size_t act_per_sample_ = 0;
   int cap_ = 0;
+  Device device_ = Device::CPU;
   // Arenas laid out [layer][sample] with room for cap_ samples per layer.
-  std::vector<float> acts_, dacts_;
+  DeviceArray<float> acts_, dacts_;
 };
 
 }  // namespace nullmark

@@ -12,11 +12,33 @@ Network::Network(std::vector<std::unique_ptr<Layer>> layers, const Shape& input)
     : chain_(std::move(layers)), input_(input) {
   NM_CHECK(!chain_.empty(), "a network needs at least one layer");
   chain_.build(input);
-  params_.assign(chain_.param_count(), 0.0f);
-  grads_.assign(chain_.param_count(), 0.0f);
-  buffers_.assign(chain_.buffer_count(), 0.0f);
-  chain_.bind(params_.data(), grads_.data(), buffers_.data());
+  params_.resize(chain_.param_count());
+  grads_.resize(chain_.param_count());
+  buffers_.resize(chain_.buffer_count());
+  bind_all();
   chain_.init_buffers();
+}
+
+void Network::to(Device d) {
+  if (d == device()) return;
+  params_.to(d);
+  grads_.to(d);
+  buffers_.to(d);
+  work_ = DeviceArray<float>(d);
+  input_stage_ = DeviceArray<float>(d);
+  chain_.to(d);
+  bind_all();
+  last_x_ = nullptr;
+}
+
+void Network::set_params(const std::vector<float>& host) {
+  NM_CHECK(host.size() == params_.size(), "set_params: ", host.size(), " values for ", params_.size(), " parameters");
+  params_.upload(host.data(), host.size());
+}
+
+void Network::set_buffers(const std::vector<float>& host) {
+  NM_CHECK(host.size() == buffers_.size(), "set_buffers: ", host.size(), " values for ", buffers_.size(), " buffers");
+  buffers_.upload(host.data(), host.size());
 }
 
 Network Network::from_config(ConfigMap model, const Shape& input, int classes, const LayerRegistry& registry) {
@@ -33,31 +55,45 @@ Network Network::from_config(ConfigMap model, const Shape& input, int classes, c
 }
 
 void Network::init_params(uint64_t seed) {
+  const Device d = device();
+  to(Device::CPU);  // layers initialise through host pointers; one upload afterwards
   std::mt19937_64 rng(seed);
   chain_.init_params(rng);
   chain_.init_buffers();
+  to(d);
 }
 
-const float* Network::forward(const float* x, int n, const LayerContext& ctx_in) {
+const float* Network::forward_on_device(const float* x, int n, const LayerContext& ctx_in) {
   NM_CHECK(n > 0, "forward: empty batch");
-  const size_t ws = chain_.workspace_floats(n);
-  if (work_.size() < ws) work_.assign(ws, 0.0f);
+  work_.ensure(chain_.workspace_floats(n));
   LayerContext ctx = ctx_in;
   ctx.workspace = work_.data();
-  const Tensor out = chain_.forward(Tensor{const_cast<float*>(x), n, input_}, ctx, profiling_ ? &fwd_s_ : nullptr);
+  const Tensor in{const_cast<float*>(x), n, input_, device()};
+  const Tensor out = chain_.forward(in, ctx, profiling_ ? &fwd_s_ : nullptr);
   if (profiling_) ++profiled_steps_;
   last_n_ = n;
   last_x_ = x;
   return out.data;
 }
 
+const float* Network::forward(const float* x, int n, const LayerContext& ctx) {
+  if (device() == Device::CPU) return forward_on_device(x, n, ctx);
+  const size_t in = static_cast<size_t>(n) * input_.numel(), out = static_cast<size_t>(n) * output_shape().numel();
+  input_stage_.ensure(in);
+  input_stage_.upload(x, in);
+  const float* logits = forward_on_device(input_stage_.data(), n, ctx);
+  logits_host_.resize(out);
+  cuda::copy_to_host(logits_host_.data(), logits, out * sizeof(float));
+  return logits_host_.data();
+}
+
 void Network::run_backward(const float* dlogits, const LayerContext& ctx_in, float* dx_input) {
   NM_CHECK(last_x_ != nullptr, "backward called before forward");
   LayerContext ctx = ctx_in;
   ctx.workspace = work_.data();
-  const Tensor x{const_cast<float*>(last_x_), last_n_, input_};
-  const Tensor dy{const_cast<float*>(dlogits), last_n_, output_shape()};
-  Tensor dx{dx_input, last_n_, input_};
+  const Tensor x{const_cast<float*>(last_x_), last_n_, input_, device()};
+  const Tensor dy{const_cast<float*>(dlogits), last_n_, output_shape(), device()};
+  Tensor dx{dx_input, last_n_, input_, device()};
   chain_.backward(x, dy, dx_input ? &dx : nullptr, ctx, profiling_ ? &bwd_s_ : nullptr);
 }
 
@@ -79,17 +115,17 @@ std::string Network::profile_report() const {
   std::ostringstream s;
   char line[128];
   const double steps = profiled_steps_ ? static_cast<double>(profiled_steps_) : 1.0;
-  std::snprintf(line, sizeof line, "  %-3s %-10s %12s %12s   (ms per forward pass, %ld passes)\n", "#", "layer",
+  std::snprintf(line, sizeof line, "  %-3s %-13s %12s %12s   (ms per forward pass, %ld passes)\n", "#", "layer",
                 "forward", "backward", profiled_steps_);
   s << line;
   double f = 0, b = 0;
   for (size_t i = 0; i < chain_.size() && i < fwd_s_.size(); ++i) {
-    std::snprintf(line, sizeof line, "  %-3zu %-10s %12.3f %12.3f\n", i, chain_.layer(i).type().c_str(),
+    std::snprintf(line, sizeof line, "  %-3zu %-13s %12.3f %12.3f\n", i, chain_.layer(i).type().c_str(),
                   1e3 * fwd_s_[i] / steps, 1e3 * bwd_s_[i] / steps);
     s << line;
     f += fwd_s_[i], b += bwd_s_[i];
   }
-  std::snprintf(line, sizeof line, "  %-14s %12.3f %12.3f\n", "total", 1e3 * f / steps, 1e3 * b / steps);
+  std::snprintf(line, sizeof line, "  %-17s %12.3f %12.3f\n", "total", 1e3 * f / steps, 1e3 * b / steps);
   s << line;
   return s.str();
 }
@@ -98,16 +134,16 @@ std::string Network::summary(const std::string& name) const {
   std::ostringstream s;
   char line[160];
   if (!name.empty()) s << "model " << name << "\n";
-  std::snprintf(line, sizeof line, "  %-3s %-10s %-16s %-14s %12s %14s\n", "#", "layer", "settings", "output", "params",
+  std::snprintf(line, sizeof line, "  %-3s %-13s %-16s %-14s %12s %14s\n", "#", "layer", "settings", "output", "params",
                 "FLOPs/sample");
   s << line;
-  std::snprintf(line, sizeof line, "  %-3s %-10s %-16s %-14s %12s %14s\n", "", "input", "", input_.str().c_str(), "",
+  std::snprintf(line, sizeof line, "  %-3s %-13s %-16s %-14s %12s %14s\n", "", "input", "", input_.str().c_str(), "",
                 "");
   s << line;
   double flops = 0;
   for (size_t i = 0; i < chain_.size(); ++i) {
     const Layer& l = chain_.layer(i);
-    std::snprintf(line, sizeof line, "  %-3zu %-10s %-16s %-14s %12zu %14.0f\n", i, l.type().c_str(),
+    std::snprintf(line, sizeof line, "  %-3zu %-13s %-16s %-14s %12zu %14.0f\n", i, l.type().c_str(),
                   l.describe().c_str(), l.output_shape().str().c_str(), l.param_count(), l.flops());
     s << line;
     flops += l.flops();

@@ -31,6 +31,12 @@ class Network {
   // Every parameter run with its role (see Layer::ParamSlice), offsets into params().
   std::vector<Layer::ParamSlice> param_slices() const { return chain_.param_slices(); }
 
+  // The device the network computes on and keeps its arrays on (CPU unless moved).
+  Device device() const { return chain_.device(); }
+  // Moves parameters, gradients, buffers and activations to d (explicit copies, once).
+  void to(Device d);
+
+  // Pointers into the network's device memory: host pointers on the CPU, device pointers on CUDA.
   size_t param_count() const { return params_.size(); }
   float* params() { return params_.data(); }
   const float* params() const { return params_.data(); }
@@ -41,9 +47,20 @@ class Network {
 
   // Initialises the parameters from the seed and resets the buffers (running mean 0, variance 1).
   void init_params(uint64_t seed);
-  // Runs the batch x (n samples of input_shape) and returns the logits [n, classes].
+  // Host copies of the parameters and buffers (and uploads of new ones), whatever the device.
+  std::vector<float> host_params() const { return params_.download(); }
+  std::vector<float> host_buffers() const { return buffers_.download(); }
+  void set_params(const std::vector<float>& host);
+  void set_buffers(const std::vector<float>& host);
+
+  // Runs the batch x (n samples of input_shape, in host memory) and returns the logits [n, classes]
+  // in host memory. On CUDA this uploads x and downloads the logits: use it for evaluation.
   const float* forward(const float* x, int n, const LayerContext& ctx);
-  // Backpropagates dlogits from the last forward; parameter gradients are overwritten.
+  // The same with x and the returned logits in the network's device memory (no copies): the
+  // training step.
+  const float* forward_on_device(const float* x, int n, const LayerContext& ctx);
+  // Backpropagates dlogits (in the network's device memory) from the last forward; parameter
+  // gradients are overwritten.
   void backward(const float* dlogits, const LayerContext& ctx);
   // Gradient with respect to the input of the last forward (for input-space attacks); null unless
   // backward was asked for it.
@@ -62,12 +79,16 @@ class Network {
  private:
   void run_backward(const float* dlogits, const LayerContext& ctx, float* dx_input);
 
+  void bind_all() { chain_.bind(params_.data(), grads_.data(), buffers_.data()); }
+
   LayerChain chain_;
   Shape input_;
-  std::vector<float> params_, grads_, buffers_;
+  DeviceArray<float> params_, grads_, buffers_;
   int last_n_ = 0;
   const float* last_x_ = nullptr;
-  std::vector<float> work_;
+  DeviceArray<float> work_;
+  DeviceArray<float> input_stage_;  // CUDA: the uploaded batch of forward()
+  std::vector<float> logits_host_;  // CUDA: the downloaded logits of forward()
   bool profiling_ = false;
   std::vector<double> fwd_s_, bwd_s_;
   long profiled_steps_ = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "kernels/cuda/runtime.h"
 
 namespace nullmark {
 
@@ -48,12 +49,13 @@ Optimizer::Optimizer(OptimizerConfig cfg, const std::vector<Layer::ParamSlice>& 
       runs_.push_back({count_, count_ + s.count, decay});
     count_ += s.count;
   }
-  state_.assign(count_ * (cfg_.type == "sgd" ? 1 : 2), 0.0f);
+  state_.resize(count_ * (cfg_.type == "sgd" ? 1 : 2));
 }
 
 void Optimizer::step(float* params, const float* grads, float lr, size_t first) {
   NM_CHECK(first <= count_, "optimizer: first trainable parameter ", first, " is past the end (", count_, ")");
   ++steps_;
+  const bool gpu = state_.device() == Device::CUDA;
   for (const Run& r : runs_) {
     const size_t b = std::max(r.begin, first);
     if (b >= r.end) continue;
@@ -61,20 +63,28 @@ void Optimizer::step(float* params, const float* grads, float lr, size_t first) 
     if (cfg_.type == "sgd") {
       SgdParams h = cfg_.sgd;
       h.lr = lr, h.weight_decay = r.decay;
-      cpu::sgd_step(n, h, params + b, grads + b, state_.data() + b);
+      if (gpu)
+        NM_GPU(cuda::sgd_step(n, h, params + b, grads + b, state_.data() + b));
+      else
+        cpu::sgd_step(n, h, params + b, grads + b, state_.data() + b);
     } else {
       AdamParams h = cfg_.adam;
       h.lr = lr, h.weight_decay = r.decay;
-      cpu::adam_step(n, h, steps_, params + b, grads + b, state_.data() + b, state_.data() + count_ + b);
+      float* m = state_.data() + b;
+      float* v = state_.data() + count_ + b;
+      if (gpu)
+        NM_GPU(cuda::adam_step(n, h, steps_, params + b, grads + b, m, v));
+      else
+        cpu::adam_step(n, h, steps_, params + b, grads + b, m, v);
     }
   }
 }
 
-void Optimizer::restore(long steps, std::vector<float> state) {
+void Optimizer::restore(long steps, const std::vector<float>& state) {
   NM_CHECK(state.size() == state_.size(), "optimizer state has ", state.size(), " values, expected ", state_.size(),
            " for ", cfg_.type);
   steps_ = steps;
-  state_ = std::move(state);
+  state_.upload(state.data(), state.size());
 }
 
 }  // namespace nullmark

@@ -9,6 +9,7 @@
 
 #include "common/strict_yaml.h"
 #include "kernels/optimizers.h"
+#include "nn/device_array.h"
 #include "nn/layer.h"
 
 namespace nullmark {
@@ -35,8 +36,11 @@ class Optimizer {
   void step(float* params, const float* grads, float lr, size_t first = 0);
   const OptimizerConfig& config() const { return cfg_; }
   long steps() const { return steps_; }
-  std::vector<float>& state() { return state_; }
-  void restore(long steps, std::vector<float> state);
+  // A host copy of the state (for checkpoints), and its restoration.
+  std::vector<float> state() const { return state_.download(); }
+  void restore(long steps, const std::vector<float>& state);
+  // Keeps the state on device d; step() then takes parameter and gradient pointers on d.
+  void to(Device d) { state_.to(d); }
 
  private:
   struct Run {
@@ -47,7 +51,7 @@ class Optimizer {
   size_t count_ = 0;
   std::vector<Run> runs_;
   long steps_ = 0;
-  std::vector<float> state_;
+  DeviceArray<float> state_;
 };
 
 }  // namespace nullmark

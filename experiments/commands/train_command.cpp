@@ -29,6 +29,7 @@ int train(const TrainArgs& a) {
                s.test.size(), s.train.shape.str().c_str(), s.train.classes, s.threads);
 
   Optimizer opt(s.train_params.optimizer, net.param_slices());
+  place_on_device(s, opt);
   long start_epoch = 0, global_step = 0;
   nlohmann::json history = nlohmann::json::array();
   const std::string config_yaml = s.resolved_yaml();

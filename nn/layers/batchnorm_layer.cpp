@@ -3,6 +3,8 @@
 
 #include "common/error.h"
 #include "kernels/batchnorm.h"
+#include "kernels/cuda/runtime.h"
+#include "nn/device_array.h"
 #include "nn/layers/factories.h"
 
 namespace nullmark::layers {
@@ -31,37 +33,49 @@ class BatchNorm : public Layer {
   Shape infer(const Shape& in) override {
     NM_CHECK(in.rank() == 3 || in.rank() == 1, "batchnorm needs a CxHxW or flat input, got ", in.str());
     in_ = in;
-    mean_.assign(channels(), 0.0f);
-    invstd_.assign(channels(), 0.0f);
+    moved();
     return in;
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
-    const cpu::BatchNormShape s = shape(x.n);
+    const BatchNormShape s = shape(x.n);
     trained_forward_ = ctx.training;
-    if (ctx.training)
+    if (ctx.training && on_gpu())
+      NM_GPU(cuda::batchnorm_forward_train(s, x.data, gamma(), beta(), y.data, mean_.data(), invstd_.data(),
+                                           running_mean(), running_var()));
+    else if (ctx.training)
       cpu::batchnorm_forward_train(s, x.data, gamma(), beta(), y.data, mean_.data(), invstd_.data(), running_mean(),
                                    running_var());
+    else if (on_gpu())
+      NM_GPU(cuda::batchnorm_forward_eval(s, x.data, gamma(), beta(), running_mean(), running_var(), y.data));
     else
       cpu::batchnorm_forward_eval(s, x.data, gamma(), beta(), running_mean(), running_var(), y.data);
   }
   void do_backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext&) override {
     // The gradient follows the statistics the last forward used, whatever the caller's context says.
-    const cpu::BatchNormShape s = shape(x.n);
+    const BatchNormShape s = shape(x.n);
     float* dx_data = dx ? dx->data : nullptr;
-    if (trained_forward_)
-      cpu::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), dy.data, dx_data, grads_,
-                                    grads_ + channels(), mode);
+    float* dgamma = grads_;
+    float* dbeta = grads_ + channels();
+    if (trained_forward_ && on_gpu())
+      NM_GPU(cuda::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), dy.data, dx_data, dgamma,
+                                            dbeta, mode));
+    else if (trained_forward_)
+      cpu::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), dy.data, dx_data, dgamma, dbeta,
+                                    mode);
+    else if (on_gpu())
+      NM_GPU(cuda::batchnorm_backward_eval(s, x.data, gamma(), running_mean(), running_var(), dy.data, dx_data, dgamma,
+                                           dbeta, mode));
     else
-      cpu::batchnorm_backward_eval(s, x.data, gamma(), running_mean(), running_var(), dy.data, dx_data, grads_,
-                                   grads_ + channels(), mode);
+      cpu::batchnorm_backward_eval(s, x.data, gamma(), running_mean(), running_var(), dy.data, dx_data, dgamma, dbeta,
+                                   mode);
   }
 
  private:
   int channels() const { return in_.rank() ? in_[0] : 0; }
   int plane() const { return in_.rank() == 3 ? in_[1] * in_[2] : 1; }
-  cpu::BatchNormShape shape(int n) const {
-    cpu::BatchNormShape s;
+  BatchNormShape shape(int n) const {
+    BatchNormShape s;
     s.n = n, s.c = channels(), s.plane = plane(), s.eps = eps_, s.momentum = momentum_;
     return s;
   }
@@ -70,9 +84,14 @@ class BatchNorm : public Layer {
   float* running_mean() { return buffers_; }
   float* running_var() { return buffers_ + channels(); }
 
+  void moved() override {
+    mean_ = DeviceArray<float>(device_, channels());
+    invstd_ = DeviceArray<float>(device_, channels());
+  }
+
   double eps_, momentum_;
   bool trained_forward_ = false;
-  std::vector<float> mean_, invstd_;  // batch statistics of the last training forward
+  DeviceArray<float> mean_, invstd_;  // batch statistics of the last training forward
 };
 }  // namespace
 

@@ -1,8 +1,11 @@
+#include <algorithm>
 #include <vector>
 
 #include "common/error.h"
 #include "kernels/conv2d.h"
+#include "kernels/cuda/runtime.h"
 #include "nn/init.h"
+#include "nn/layers/impl_choice.h"
 #include "nn/layers/factories.h"
 
 namespace nullmark::layers {
@@ -10,12 +13,12 @@ namespace nullmark::layers {
 namespace {
 class Conv2d : public Layer {
  public:
-  Conv2d(int filters, int kernel, int stride, int pad, bool bias, bool relu)
-      : filters_(filters), kernel_(kernel), stride_(stride), pad_(pad), bias_(bias), relu_(relu) {}
+  Conv2d(int filters, int kernel, int stride, int pad, bool bias, bool relu, Impl impl)
+      : filters_(filters), kernel_(kernel), stride_(stride), pad_(pad), bias_(bias), relu_(relu), impl_(impl) {}
   std::string type() const override { return relu_ ? "conv2d+relu" : "conv2d"; }
   std::string describe() const override {
     return std::to_string(filters_) + "@" + std::to_string(kernel_) + "x" + std::to_string(kernel_) + " s" +
-           std::to_string(stride_) + " p" + std::to_string(pad_);
+           std::to_string(stride_) + " p" + std::to_string(pad_) + (on_gpu() ? " " + impl_name(impl_, "cudnn") : "");
   }
   size_t param_count() const override { return weight_count() + (bias_ ? filters_ : 0); }
   Weights weights() const override { return {weight_count(), filters_}; }
@@ -23,7 +26,15 @@ class Conv2d : public Layer {
     fan_in_uniform(params_, weight_count(), static_cast<size_t>(in_[0]) * kernel_ * kernel_, rng);
     if (bias_) fan_in_uniform(params_ + weight_count(), filters_, static_cast<size_t>(in_[0]) * kernel_ * kernel_, rng);
   }
-  size_t workspace_floats(int batch) const override { return cpu::conv2d_workspace(shape(batch)); }
+  size_t workspace_floats(int batch) const override {
+    if (!on_gpu()) return cpu::conv2d_workspace(shape(batch));
+    size_t ws = 0;
+#if NULLMARK_WITH_CUDA
+    if (impl_ != Impl::Library) ws = cuda::conv2d_workspace(shape(batch), ConvImpl::Native);
+    if (impl_ != Impl::Native) ws = std::max(ws, cuda::conv2d_workspace(shape(batch), ConvImpl::Cudnn));
+#endif
+    return ws;
+  }
   double flops() const override { return 2.0 * out_.numel() * in_[0] * kernel_ * kernel_; }
 
  protected:
@@ -36,12 +47,28 @@ class Conv2d : public Layer {
     return Shape{filters_, s.oh(), s.ow()};
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
-    cpu::conv2d_forward(shape(x.n), x.data, params_, bias_ ? params_ + weight_count() : nullptr, y.data, ctx.workspace);
+    const float* b = bias_ ? params_ + weight_count() : nullptr;
+    if (on_gpu()) {
+#if NULLMARK_WITH_CUDA
+      auto run = [&](bool library) {
+        cuda::conv2d_forward(shape(x.n), x.data, params_, b, y.data, ctx.workspace, conv_impl(library));
+      };
+      impl_ = choose_impl(impl_, run);
+      run(impl_ == Impl::Library);
+#endif
+      return;
+    }
+    cpu::conv2d_forward(shape(x.n), x.data, params_, b, y.data, ctx.workspace);
   }
   void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext& ctx) override {
-    cpu::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, grads_,
-                         bias_ ? grads_ + weight_count() : nullptr, mode, ctx.workspace);
+    float* db = bias_ ? grads_ + weight_count() : nullptr;
+    if (on_gpu())
+      NM_GPU(cuda::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, grads_, db,
+                                   mode, ctx.workspace, conv_impl(impl_ == Impl::Library)));
+    else
+      cpu::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, grads_, db, mode,
+                           ctx.workspace);
   }
 
  private:
@@ -52,8 +79,10 @@ class Conv2d : public Layer {
     s.f = filters_, s.kh = s.kw = kernel_, s.stride = stride_, s.pad = pad_, s.relu = relu_;
     return s;
   }
+  static ConvImpl conv_impl(bool library) { return library ? ConvImpl::Cudnn : ConvImpl::Native; }
   int filters_, kernel_, stride_, pad_;
   bool bias_, relu_;
+  Impl impl_;
 };
 }  // namespace
 
@@ -64,7 +93,7 @@ std::unique_ptr<Layer> make_conv2d(ConfigMap& cfg) {
   const int pad = static_cast<int>(cfg.integer("padding", 0, 0, 64));
   const bool bias = cfg.boolean("bias", true);
   const bool relu = cfg.choice("activation", "none", {"none", "relu"}) == "relu";
-  return std::make_unique<Conv2d>(filters, kernel, stride, pad, bias, relu);
+  return std::make_unique<Conv2d>(filters, kernel, stride, pad, bias, relu, read_impl(cfg, "cudnn"));
 }
 
 }  // namespace nullmark::layers

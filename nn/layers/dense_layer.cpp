@@ -1,9 +1,12 @@
 #include <vector>
 
 #include "common/error.h"
+#include "kernels/cuda/runtime.h"
 #include "kernels/dense.h"
 #include "kernels/relu.h"
+#include "nn/device_array.h"
 #include "nn/init.h"
+#include "nn/layers/impl_choice.h"
 #include "nn/layers/factories.h"
 
 namespace nullmark::layers {
@@ -11,9 +14,11 @@ namespace nullmark::layers {
 namespace {
 class Dense : public Layer {
  public:
-  Dense(int units, bool bias, bool relu) : units_(units), bias_(bias), relu_(relu) {}
+  Dense(int units, bool bias, bool relu, Impl impl) : units_(units), bias_(bias), relu_(relu), impl_(impl) {}
   std::string type() const override { return relu_ ? "dense+relu" : "dense"; }
-  std::string describe() const override { return std::to_string(units_) + " units"; }
+  std::string describe() const override {
+    return std::to_string(units_) + " units" + (on_gpu() ? " " + impl_name(impl_, "cublas") : "");
+  }
   size_t param_count() const override { return weight_count() + (bias_ ? units_ : 0); }
   Weights weights() const override { return {weight_count(), units_}; }
   void init_params(std::mt19937_64& rng) override {
@@ -28,27 +33,48 @@ class Dense : public Layer {
     return Shape{units_};
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
-    cpu::dense_forward(shape(x.n), x.data, params_, bias_ ? params_ + weight_count() : nullptr, y.data);
+    const float* b = bias_ ? params_ + weight_count() : nullptr;
+    if (on_gpu()) {
+#if NULLMARK_WITH_CUDA
+      auto run = [&](bool library) {
+        cuda::dense_forward(shape(x.n), x.data, params_, b, y.data, library ? GemmImpl::Cublas : GemmImpl::Native);
+      };
+      impl_ = choose_impl(impl_, run);
+      run(impl_ == Impl::Library);
+      if (relu_) cuda::relu_forward(y.numel(), y.data, y.data);
+#endif
+      return;
+    }
+    cpu::dense_forward(shape(x.n), x.data, params_, b, y.data);
     if (relu_) cpu::relu_forward(y.numel(), y.data, y.data);  // in place, while y is still in cache
   }
   void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext&) override {
     const float* g = dy.data;
+    float* db = bias_ ? grads_ + weight_count() : nullptr;
     if (relu_) {
-      masked_.resize(dy.numel());
-      cpu::relu_backward(y.numel(), y.data, dy.data, masked_.data(), GradMode::Overwrite);
+      masked_.ensure(dy.numel());
+      if (on_gpu())
+        NM_GPU(cuda::relu_backward(y.numel(), y.data, dy.data, masked_.data(), GradMode::Overwrite));
+      else
+        cpu::relu_backward(y.numel(), y.data, dy.data, masked_.data(), GradMode::Overwrite);
       g = masked_.data();
     }
-    cpu::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, grads_,
-                        bias_ ? grads_ + weight_count() : nullptr, mode);
+    if (on_gpu())
+      NM_GPU(cuda::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, grads_, db, mode,
+                                  impl_ == Impl::Library ? GemmImpl::Cublas : GemmImpl::Native));
+    else
+      cpu::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, grads_, db, mode);
   }
 
  private:
   size_t weight_count() const { return static_cast<size_t>(units_) * in_[0]; }
   DenseShape shape(int n) const { return DenseShape{n, in_[0], units_}; }
+  void moved() override { masked_ = DeviceArray<float>(device_); }
   int units_;
   bool bias_, relu_;
-  std::vector<float> masked_;  // dy with the ReLU mask applied
+  Impl impl_;
+  DeviceArray<float> masked_;  // dy with the ReLU mask applied
 };
 }  // namespace
 
@@ -56,7 +82,7 @@ std::unique_ptr<Layer> make_dense(ConfigMap& cfg) {
   const int units = static_cast<int>(cfg.integer("units", 1, 1 << 20));
   const bool bias = cfg.boolean("bias", true);
   const bool relu = cfg.choice("activation", "none", {"none", "relu"}) == "relu";
-  return std::make_unique<Dense>(units, bias, relu);
+  return std::make_unique<Dense>(units, bias, relu, read_impl(cfg, "cublas"));
 }
 
 }  // namespace nullmark::layers

@@ -1,3 +1,4 @@
+#include "kernels/cuda/runtime.h"
 #include "kernels/dropout.h"
 #include "kernels/flatten.h"
 #include "nn/layers/factories.h"
@@ -14,14 +15,25 @@ class Dropout : public Layer {
  protected:
   Shape infer(const Shape& in) override { return in; }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
-    if (ctx.training)
-      cpu::dropout_forward(x.numel(), p_, ctx.seed, ctx.step, x.data, y.data);
-    else
-      cpu::flatten_forward(x.numel(), x.data, y.data);  // identity copy at evaluation
+    const size_t n = x.numel();
+    if (ctx.training) {
+      if (on_gpu())
+        NM_GPU(cuda::dropout_forward(n, p_, ctx.seed, ctx.step, x.data, y.data));
+      else
+        cpu::dropout_forward(n, p_, ctx.seed, ctx.step, x.data, y.data);
+    } else if (on_gpu()) {  // identity copy at evaluation
+      NM_GPU(cuda::flatten_forward(n, x.data, y.data));
+    } else {
+      cpu::flatten_forward(n, x.data, y.data);
+    }
   }
   void do_backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext& ctx) override {
-    if (dx) cpu::dropout_backward(dy.numel(), p_, ctx.seed, ctx.step, dy.data, dx->data, mode);
+    if (!dx) return;
+    if (on_gpu())
+      NM_GPU(cuda::dropout_backward(dy.numel(), p_, ctx.seed, ctx.step, dy.data, dx->data, mode));
+    else
+      cpu::dropout_backward(dy.numel(), p_, ctx.seed, ctx.step, dy.data, dx->data, mode);
   }
 
  private:

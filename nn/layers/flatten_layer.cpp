@@ -1,3 +1,4 @@
+#include "kernels/cuda/runtime.h"
 #include "kernels/flatten.h"
 #include "nn/layers/factories.h"
 
@@ -11,11 +12,18 @@ class Flatten : public Layer {
  protected:
   Shape infer(const Shape& in) override { return Shape{static_cast<int>(in.numel())}; }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
-    cpu::flatten_forward(x.numel(), x.data, y.data);
+    if (on_gpu())
+      NM_GPU(cuda::flatten_forward(x.numel(), x.data, y.data));
+    else
+      cpu::flatten_forward(x.numel(), x.data, y.data);
   }
   void do_backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext&) override {
-    if (dx) cpu::flatten_backward(dy.numel(), dy.data, dx->data, mode);
+    if (!dx) return;
+    if (on_gpu())
+      NM_GPU(cuda::flatten_backward(dy.numel(), dy.data, dx->data, mode));
+    else
+      cpu::flatten_backward(dy.numel(), dy.data, dx->data, mode);
   }
 };
 }  // namespace

@@ -1,4 +1,5 @@
 #include "common/error.h"
+#include "kernels/cuda/runtime.h"
 #include "kernels/global_avgpool.h"
 #include "nn/layers/factories.h"
 
@@ -15,11 +16,18 @@ class GlobalAvgPool : public Layer {
     return Shape{in[0]};
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
-    cpu::global_avgpool_forward(x.n, in_[0], in_[1] * in_[2], x.data, y.data);
+    if (on_gpu())
+      NM_GPU(cuda::global_avgpool_forward(x.n, in_[0], in_[1] * in_[2], x.data, y.data));
+    else
+      cpu::global_avgpool_forward(x.n, in_[0], in_[1] * in_[2], x.data, y.data);
   }
   void do_backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext&) override {
-    if (dx) cpu::global_avgpool_backward(x.n, in_[0], in_[1] * in_[2], dy.data, dx->data, mode);
+    if (!dx) return;
+    if (on_gpu())
+      NM_GPU(cuda::global_avgpool_backward(x.n, in_[0], in_[1] * in_[2], dy.data, dx->data, mode));
+    else
+      cpu::global_avgpool_backward(x.n, in_[0], in_[1] * in_[2], dy.data, dx->data, mode);
   }
 };
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "kernels/maxpool2d.h"
+#include "nn/device_array.h"
 #include "nn/layers/factories.h"
 
 namespace nullmark::layers {
@@ -24,13 +25,21 @@ class MaxPool2d : public Layer {
     return Shape{in[0], s.oh(), s.ow()};
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
-    argmax_.resize(y.numel());  // the layer's only state: where each maximum came from
-    cpu::maxpool2d_forward(shape(x.n), x.data, y.data, argmax_.data());
+    argmax_.ensure(y.numel());  // the layer's only state: where each maximum came from
+    last_count_ = y.numel();
+    if (on_gpu())
+      NM_GPU(cuda::maxpool2d_forward(shape(x.n), x.data, y.data, argmax_.data()));
+    else
+      cpu::maxpool2d_forward(shape(x.n), x.data, y.data, argmax_.data());
   }
   void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext&) override {
-    NM_CHECK(argmax_.size() == y.numel(), "maxpool2d: backward without a matching forward");
-    if (dx) cpu::maxpool2d_backward(shape(x.n), argmax_.data(), dy.data, dx->data, mode);
+    NM_CHECK(last_count_ == y.numel(), "maxpool2d: backward without a matching forward");
+    if (!dx) return;
+    if (on_gpu())
+      NM_GPU(cuda::maxpool2d_backward(shape(x.n), argmax_.data(), dy.data, dx->data, mode));
+    else
+      cpu::maxpool2d_backward(shape(x.n), argmax_.data(), dy.data, dx->data, mode);
   }
 
  private:
@@ -39,8 +48,10 @@ class MaxPool2d : public Layer {
     s.n = n, s.c = in_[0], s.h = in_[1], s.w = in_[2], s.k = k_, s.stride = stride_;
     return s;
   }
+  void moved() override { argmax_ = DeviceArray<int32_t>(device_); }
   int k_, stride_;
-  std::vector<int32_t> argmax_;
+  DeviceArray<int32_t> argmax_;
+  size_t last_count_ = 0;
 };
 }  // namespace
 

@@ -1,3 +1,4 @@
+#include "kernels/cuda/runtime.h"
 #include "kernels/relu.h"
 #include "nn/layers/factories.h"
 
@@ -11,11 +12,18 @@ class Relu : public Layer {
  protected:
   Shape infer(const Shape& in) override { return in; }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
-    cpu::relu_forward(x.numel(), x.data, y.data);
+    if (on_gpu())
+      NM_GPU(cuda::relu_forward(x.numel(), x.data, y.data));
+    else
+      cpu::relu_forward(x.numel(), x.data, y.data);
   }
   void do_backward(const Tensor&, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext&) override {
-    if (dx) cpu::relu_backward(y.numel(), y.data, dy.data, dx->data, mode);
+    if (!dx) return;
+    if (on_gpu())
+      NM_GPU(cuda::relu_backward(y.numel(), y.data, dy.data, dx->data, mode));
+    else
+      cpu::relu_backward(y.numel(), y.data, dy.data, dx->data, mode);
   }
 };
 }  // namespace

@@ -2,6 +2,10 @@
 #include <vector>
 
 #include "common/error.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/elementwise.h"
+#include "kernels/relu.h"
+#include "nn/device_array.h"
 #include "nn/layer_chain.h"
 #include "nn/layers/factories.h"
 
@@ -68,24 +72,30 @@ class Residual : public Layer {
     const Tensor b = body_.forward(x, ctx);
     const Tensor s = shortcut_.empty() ? x : shortcut_.forward(x, ctx);
     const size_t n = y.numel();
-    if (relu_)
-      for (size_t i = 0; i < n; ++i) y.data[i] = std::max(0.0f, b.data[i] + s.data[i]);
-    else
-      for (size_t i = 0; i < n; ++i) y.data[i] = b.data[i] + s.data[i];
+    if (on_gpu()) {
+      NM_GPU(cuda::add(n, b.data, s.data, y.data));
+      if (relu_) NM_GPU(cuda::relu_forward(n, y.data, y.data));
+    } else {
+      cpu::add(n, b.data, s.data, y.data);
+      if (relu_) cpu::relu_forward(n, y.data, y.data);
+    }
   }
   void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext& ctx) override {
     NM_CHECK(mode == GradMode::Overwrite, "residual blocks only overwrite their gradients");
     Tensor g = dy;
     if (relu_) {  // gradient of the sum, through the final activation
-      sum_grad_.resize(dy.numel());
-      for (size_t i = 0; i < dy.numel(); ++i) sum_grad_[i] = y.data[i] > 0.0f ? dy.data[i] : 0.0f;
+      sum_grad_.ensure(dy.numel());
+      if (on_gpu())
+        NM_GPU(cuda::relu_backward(dy.numel(), y.data, dy.data, sum_grad_.data(), GradMode::Overwrite));
+      else
+        cpu::relu_backward(dy.numel(), y.data, dy.data, sum_grad_.data(), GradMode::Overwrite);
       g.data = sum_grad_.data();
     }
-    Tensor shortcut_dx{nullptr, x.n, in_};
+    Tensor shortcut_dx{nullptr, x.n, in_, device_};
     if (!shortcut_.empty()) {
       if (dx) {
-        shortcut_dx_.resize(dx->numel());
+        shortcut_dx_.ensure(dx->numel());
         shortcut_dx.data = shortcut_dx_.data();
       }
       shortcut_.backward(x, g, dx ? &shortcut_dx : nullptr, ctx);
@@ -93,13 +103,23 @@ class Residual : public Layer {
     body_.backward(x, g, dx, ctx);
     if (!dx) return;
     const float* add = shortcut_.empty() ? g.data : shortcut_dx.data;
-    for (size_t i = 0; i < dx->numel(); ++i) dx->data[i] += add[i];
+    if (on_gpu())
+      NM_GPU(cuda::accumulate(dx->numel(), add, dx->data));
+    else
+      cpu::accumulate(dx->numel(), add, dx->data);
   }
 
  private:
+  void moved() override {
+    body_.to(device_);
+    shortcut_.to(device_);
+    sum_grad_ = DeviceArray<float>(device_);
+    shortcut_dx_ = DeviceArray<float>(device_);
+  }
+
   LayerChain body_, shortcut_;
   bool relu_;
-  std::vector<float> sum_grad_, shortcut_dx_;
+  DeviceArray<float> sum_grad_, shortcut_dx_;
 };
 
 LayerChain chain_of(ConfigMap& cfg, const char* key, const LayerRegistry& registry) {

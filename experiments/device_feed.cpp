@@ -1,0 +1,36 @@
+#include "experiments/device_feed.h"
+
+namespace nullmark {
+
+DeviceFeed::DeviceFeed(size_t per_sample, int batch)
+    : per_(per_sample),
+      batch_(batch),
+      x_(Device::CUDA, per_sample * static_cast<size_t>(batch)),
+      y_(Device::CUDA, static_cast<size_t>(batch)) {
+  for (int s = 0; s < 2; ++s) {
+    host_x_[s] = static_cast<float*>(cuda::alloc_pinned(per_ * batch_ * sizeof(float)));
+    host_y_[s] = static_cast<int32_t*>(cuda::alloc_pinned(batch_ * sizeof(int32_t)));
+    uploaded_[s] = cuda::create_event();
+    cuda::record_event(uploaded_[s]);
+  }
+}
+
+DeviceFeed::~DeviceFeed() {
+  for (int s = 0; s < 2; ++s) {
+    cuda::destroy_event(uploaded_[s]);
+    cuda::free_pinned(host_x_[s]);
+    cuda::free_pinned(host_y_[s]);
+  }
+}
+
+int DeviceFeed::next(Batcher& batches, long b) {
+  slot_ ^= 1;
+  cuda::wait_event(uploaded_[slot_]);  // this buffer's previous upload must be done before it is refilled
+  const int n = batches.gather(b, host_x_[slot_], host_y_[slot_]);
+  cuda::copy_to_device_async(x_.data(), host_x_[slot_], per_ * n * sizeof(float));
+  cuda::copy_to_device_async(y_.data(), host_y_[slot_], n * sizeof(int32_t));
+  cuda::record_event(uploaded_[slot_]);
+  return n;
+}
+
+}  // namespace nullmark

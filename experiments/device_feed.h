@@ -1,0 +1,37 @@
+// Keeps the GPU fed: batches are gathered on the host into one of two page-locked buffers and
+// uploaded asynchronously on the run's stream, so the host assembles batch b+1 while the GPU still
+// trains on batch b (kernel launches return at once). A buffer is reused only after the event
+// recorded behind its upload has passed.
+#pragma once
+#include <cstdint>
+
+#include "datasets/batcher.h"
+#include "nn/device_array.h"
+
+namespace nullmark {
+
+class DeviceFeed {
+ public:
+  DeviceFeed(size_t per_sample, int batch);
+  ~DeviceFeed();
+  DeviceFeed(const DeviceFeed&) = delete;
+  DeviceFeed& operator=(const DeviceFeed&) = delete;
+
+  // Gathers batch b of `batches` and queues its upload; returns the sample count. x() and y() are
+  // valid for kernels issued afterwards on the same stream.
+  int next(Batcher& batches, long b);
+  const float* x() const { return x_.data(); }
+  const int32_t* y() const { return y_.data(); }
+
+ private:
+  size_t per_;
+  int batch_;
+  float* host_x_[2] = {nullptr, nullptr};
+  int32_t* host_y_[2] = {nullptr, nullptr};
+  void* uploaded_[2] = {nullptr, nullptr};  // events behind each buffer's last upload
+  int slot_ = 0;
+  DeviceArray<float> x_;
+  DeviceArray<int32_t> y_;
+};
+
+}  // namespace nullmark

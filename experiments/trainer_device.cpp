@@ -1,0 +1,137 @@
+// The training step of a CUDA network: every stage on the GPU, batch already in device memory, no
+// copy to or from the host inside the step (the loss is summed on the device; the learning rate and
+// seeds are kernel arguments).
+#include <chrono>
+#include <cmath>
+
+#include "common/error.h"
+#include "experiments/device_feed.h"
+#include "experiments/trainer.h"
+#include "kernels/augment.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/softmax_xent.h"
+#include "kernels/watermark_batch.h"
+
+namespace nullmark {
+
+struct Trainer::DeviceState {
+  DeviceArray<float> xa{Device::CUDA}, xw{Device::CUDA}, weights{Device::CUDA}, dlogits{Device::CUDA};
+  DeviceArray<int32_t> yw{Device::CUDA};
+  DeviceArray<uint8_t> bits{Device::CUDA};
+  DeviceArray<double> totals{Device::CUDA, 2};
+  int weights_for = -1;  // clean batch size the uploaded weights were made for
+};
+
+// Defined here, where DeviceState is complete.
+Trainer::Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed)
+    : net_(net), opt_(opt), params_(params), seed_(seed) {}
+Trainer::~Trainer() = default;
+
+void Trainer::reset_totals() {
+  if (device_) device_->totals.resize(2);
+}
+
+StepResult Trainer::read_totals() {
+  if (!device_) return {};
+  const std::vector<double> t = device_->totals.download();
+  return {t[0], static_cast<long>(std::llround(t[1]))};
+}
+
+void Trainer::step_on_device(const float* x, const int32_t* y, int n, long global_step, float lr) {
+#if NULLMARK_WITH_CUDA
+  NM_CHECK(net_.device() == Device::CUDA, "step_on_device needs a network on CUDA");
+  NM_CHECK(zeroed_.empty(), "held-at-zero parameters (fine-pruning) are not supported on CUDA");
+  if (!device_) device_ = std::make_unique<DeviceState>();
+  DeviceState& d = *device_;
+  LayerContext ctx;
+  ctx.training = true;
+  ctx.seed = seed_;
+  ctx.step = static_cast<uint64_t>(global_step);
+  const Shape& in = net_.input_shape();
+  const size_t per = in.numel();
+  const int k = static_cast<int>(net_.output_shape().numel());
+  if (params_.crop_padding > 0 || params_.flip) {
+    d.xa.ensure(per * n);
+    cuda::augment_crop_flip(ImageShape{in[0], in[1], in[2]}, n, params_.crop_padding, params_.flip, seed_,
+                            static_cast<uint64_t>(global_step) * params_.batch_size, x, d.xa.data());
+    x = d.xa.data();
+  }
+  // Losses are summed as n * (the step's objective): weights scaled by n, gradients by 1/n.
+  int total = n;
+  const float* weights = nullptr;
+  if (wm_) {
+    const int n_null = static_cast<int>(std::lround(wm_training_.null_fraction * n));
+    const int n_true = static_cast<int>(std::lround(wm_training_.true_fraction * n));
+    total = n + n_null + n_true;
+    if (d.bits.size() == 0) {
+      d.bits.resize(wm_->bits.size());
+      d.bits.upload(wm_->bits.data(), wm_->bits.size());
+    }
+    if (d.weights_for != n) {
+      batch_weights(n, n_null, n_true, static_cast<float>(n));
+      d.weights.ensure(weights_.size());
+      d.weights.upload(weights_.data(), weights_.size());
+      d.weights_for = n;
+    }
+    d.xw.ensure(per * total);
+    d.yw.ensure(total);
+    WatermarkPattern p = wm_->pattern();
+    p.bits = d.bits.data();
+    cuda::watermark_batch(wm_->shape, p, n, n_null, n_true, x, y, d.xw.data(), d.yw.data());
+    x = d.xw.data();
+    y = d.yw.data();
+    weights = d.weights.data();
+  }
+  d.dlogits.ensure(static_cast<size_t>(total) * k);
+  const float* logits = net_.forward_on_device(x, total, ctx);
+  cuda::softmax_xent(total, k, logits, y, weights, 1.0f / n, d.dlogits.data(), nullptr,
+                     static_cast<float>(params_.label_smoothing), d.totals.data(), n);
+  net_.backward(d.dlogits.data(), ctx);
+  opt_.step(net_.params(), net_.grads(), lr, trainable_from_);
+#else
+  (void)x, (void)y, (void)n, (void)global_step, (void)lr;
+  throw fail("this nullmark was built without the CUDA backend");
+#endif
+}
+
+EpochStats Trainer::run_epoch_on_device(const Dataset& data, long epoch, long& global_step, Progress* progress) {
+  Batcher batches(data, params_.batch_size, seed_, true);
+  batches.start_epoch(epoch);
+  const long per_epoch = batches.batches();
+  const long total = per_epoch * params_.epochs;
+  if (!device_) device_ = std::make_unique<DeviceState>();
+  reset_totals();
+  DeviceFeed feed(data.shape.numel(), params_.batch_size);
+  if (progress) progress->start("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(params_.epochs), per_epoch);
+  const auto t0 = std::chrono::steady_clock::now();
+  EpochStats s;
+  double input_s = 0.0;
+  StepResult sums;
+  for (long b = 0; b < per_epoch; ++b) {
+    const auto g0 = std::chrono::steady_clock::now();
+    const int n = feed.next(batches, b);
+    input_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
+    s.lr = params_.schedule.at(opt_.config().lr(), global_step, per_epoch, total);
+    step_on_device(feed.x(), feed.y(), n, global_step, static_cast<float>(s.lr));
+    ++global_step;
+    s.images += n;
+    // The totals come back (a synchronisation) only when progress is shown and at the end.
+    if (b + 1 == per_epoch || (progress && (b + 1) % 20 == 0)) {
+      sums = read_totals();
+      if (!std::isfinite(sums.loss))
+        throw fail("training diverged: the loss is ", sums.loss, " by step ", global_step,
+                   " (lower the learning rate or lambda, or check the input normalisation)");
+      if (progress) progress->update(b + 1, sums.loss / s.images, static_cast<double>(sums.correct) / s.images, s.images);
+    }
+  }
+  if (progress) progress->finish();
+  cuda::synchronize();
+  s.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  s.loss = sums.loss / s.images;
+  s.accuracy = static_cast<double>(sums.correct) / s.images;
+  s.images_per_s = s.images / s.wall_s;
+  s.input_s = input_s;
+  return s;
+}
+
+}  // namespace nullmark

@@ -1,0 +1,193 @@
+// Convolution on the GPU as three implicit GEMMs through kernels/cuda/gemm_tile.cuh; the lowered
+// input (im2col) is never materialised: the B operand computes its element from the image.
+//   forward          y[f, (i,p)]     = sum_k  W[f, k] * col[k, (i,p)]           M=F, N=N*OH*OW, K=C*KH*KW
+//   input gradient   dx[c, (i,q)]    = sum_(f,kh,kw) W[f, c, kh, kw] * g[...]   M=C, N=N*H*W,   K=F*KH*KW
+//   weight gradient  dW[f, k]        = sum_(i,p) g[f, (i,p)] * col[k, (i,p)]    M=F, N=C*KH*KW, K=N*OH*OW
+// g is dy masked by the fused ReLU (y > 0). The weight gradient's long K is split across blocks;
+// each slice writes its partial product to the workspace and one pass adds the slices in order, so
+// the result is deterministic.
+#include "common/error.h"
+#include "kernels/bias.h"
+#include "kernels/conv2d.h"
+#include "kernels/cuda/conv_cudnn.h"
+#include "kernels/cuda/gemm_tile.cuh"
+#include "kernels/cuda/launch.cuh"
+
+namespace nullmark::cuda {
+
+namespace {
+struct Geometry {
+  int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
+  explicit Geometry(const Conv2dShape& s)
+      : n(s.n), c(s.c), h(s.h), w(s.w), f(s.f), kh(s.kh), kw(s.kw), stride(s.stride), pad(s.pad), oh(s.oh()),
+        ow(s.ow()) {}
+};
+
+// col[k, (i,p)]: k = (c, kh, kw), p = (oh, ow); zero in the padding.
+struct Lowered {
+  const float* x;
+  Geometry g;
+  __device__ float at(int k, int col) const {
+    const int ksz = g.kh * g.kw, plane = g.oh * g.ow;
+    const int ch = k / ksz, r = k % ksz, ki = r / g.kw, kj = r % g.kw;
+    const int img = col / plane, p = col % plane, oy = p / g.ow, ox = p % g.ow;
+    const int iy = oy * g.stride - g.pad + ki, ix = ox * g.stride - g.pad + kj;
+    if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) return 0.0f;
+    return x[((size_t)(img * g.c + ch) * g.h + iy) * g.w + ix];
+  }
+};
+struct LoweredAsB {  // B(k, n) = col[k, n]
+  Lowered l;
+  __device__ float operator()(int k, int n) const { return l.at(k, n); }
+};
+struct LoweredTransposed {  // B(k, n) = col[n, k]: rows of B run over (i,p), columns over k
+  Lowered l;
+  __device__ float operator()(int k, int n) const { return l.at(n, k); }
+};
+// g[f, (i,p)] = dy masked by the ReLU.
+struct MaskedGrad {
+  const float* dy;
+  const float* y;  // null without a fused ReLU
+  Geometry g;
+  __device__ float at(int f, int col) const {
+    const int plane = g.oh * g.ow, img = col / plane, p = col % plane;
+    const size_t i = ((size_t)img * g.f + f) * plane + p;
+    return (y && y[i] <= 0.0f) ? 0.0f : dy[i];
+  }
+  __device__ float operator()(int f, int col) const { return at(f, col); }
+};
+// B(k = (f, kh, kw), n = (i, iy, ix)) for the input gradient: the output position that input pixel
+// met through kernel tap (kh, kw), if any.
+struct ScatteredGrad {
+  MaskedGrad m;
+  __device__ float operator()(int k, int n) const {
+    const Geometry& g = m.g;
+    const int ksz = g.kh * g.kw, f = k / ksz, r = k % ksz, ki = r / g.kw, kj = r % g.kw;
+    const int plane = g.h * g.w, img = n / plane, q = n % plane, iy = q / g.w, ix = q % g.w;
+    const int ty = iy + g.pad - ki, tx = ix + g.pad - kj;
+    if (ty < 0 || tx < 0 || ty % g.stride || tx % g.stride) return 0.0f;
+    const int oy = ty / g.stride, ox = tx / g.stride;
+    if (oy >= g.oh || ox >= g.ow) return 0.0f;
+    return m.at(f, img * g.oh * g.ow + oy * g.ow + ox);
+  }
+};
+// A(m = c, k = (f, kh, kw)) = W[f, c, kh, kw].
+struct WeightsByChannel {
+  const float* w;
+  Geometry g;
+  __device__ float operator()(int c, int k) const {
+    const int ksz = g.kh * g.kw, f = k / ksz, r = k % ksz;
+    return w[((size_t)f * g.c + c) * ksz + r];
+  }
+};
+
+struct StoreConv {  // y[i, f, p] = acc + b[f], optional ReLU
+  float* y;
+  const float* b;
+  bool relu;
+  int f, plane;
+  __device__ void operator()(int m, int col, float acc, int) const {
+    const int img = col / plane, p = col % plane;
+    float v = acc + (b ? b[m] : 0.0f);
+    y[((size_t)img * f + m) * plane + p] = relu ? fmaxf(v, 0.0f) : v;
+  }
+};
+struct StoreInputGrad {  // dx[i, c, q] (+)= acc
+  float* dx;
+  int c, plane;
+  bool accumulate;
+  __device__ void operator()(int m, int col, float acc, int) const {
+    const int img = col / plane, q = col % plane;
+    float& out = dx[((size_t)img * c + m) * plane + q];
+    out = (accumulate ? out : 0.0f) + acc;
+  }
+};
+struct StorePartial {  // work[slice][m][n] = acc
+  float* work;
+  int M, N;
+  __device__ void operator()(int m, int n, float acc, int slice) const { work[((size_t)slice * M + m) * N + n] = acc; }
+};
+
+__global__ void sum_slices(size_t count, int slices, const float* work, float* out, bool accumulate) {
+  NM_GRID_LOOP(i, count) {
+    float s = 0.0f;
+    for (int z = 0; z < slices; ++z) s += work[z * count + i];
+    out[i] = (accumulate ? out[i] : 0.0f) + s;
+  }
+}
+// db[f] = sum of the masked gradient over images and positions; one block per filter.
+__global__ void conv_bias_grad(MaskedGrad m, float* db, bool accumulate) {
+  __shared__ float part[256];
+  const int f = blockIdx.x, cols = m.g.n * m.g.oh * m.g.ow;
+  float s = 0.0f;
+  for (int col = threadIdx.x; col < cols; col += blockDim.x) s += m.at(f, col);
+  part[threadIdx.x] = s;
+  __syncthreads();
+  for (int w = blockDim.x / 2; w > 0; w /= 2) {
+    if (threadIdx.x < w) part[threadIdx.x] += part[threadIdx.x + w];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) db[f] = (accumulate ? db[f] : 0.0f) + part[0];
+}
+
+// Slices of the weight gradient's K: enough blocks to fill the card, each slice at least 256 long.
+int weight_grad_slices(const Conv2dShape& s) {
+  const long K = static_cast<long>(s.n) * s.oh() * s.ow();
+  const long tiles = ((s.f + kTileM - 1) / kTileM) * ((static_cast<long>(s.col_rows()) + kTileN - 1) / kTileN);
+  long slices = std::max(1L, 264 / std::max(1L, tiles));  // ~2 waves of 132 SMs
+  slices = std::min(slices, std::max(1L, K / 256));
+  return static_cast<int>(std::min(slices, 64L));
+}
+}  // namespace
+
+size_t conv2d_workspace(const Conv2dShape& s, ConvImpl impl) {
+  if (impl == ConvImpl::Cudnn) return cudnn_conv_workspace(s);
+  return static_cast<size_t>(weight_grad_slices(s)) * s.f * s.col_rows();
+}
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
+                    ConvImpl impl) {
+  if (impl == ConvImpl::Cudnn) {
+    cudnn_conv_forward(s, x, w, b, y, work);
+    return;
+  }
+  const Geometry g(s);
+  const int M = s.f, N = s.n * s.oh() * s.ow(), K = static_cast<int>(s.col_rows());
+  gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream()>>>(
+      M, N, K, K, RowMajor{w, K, false}, LoweredAsB{Lowered{x, g}}, StoreConv{y, b, s.relu, s.f, s.oh() * s.ow()});
+  NM_AFTER_LAUNCH("conv2d_forward");
+}
+
+void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy, float* dx,
+                     float* dw, float* db, GradMode mode, float* work, ConvImpl impl) {
+  if (impl == ConvImpl::Cudnn) {
+    cudnn_conv_backward(s, x, w, y, dy, dx, dw, db, mode, work);
+    return;
+  }
+  const Geometry g(s);
+  const bool acc = mode == GradMode::Accumulate;
+  const MaskedGrad grad{dy, s.relu ? y : nullptr, g};
+  if (dx) {
+    const int M = s.c, N = s.n * s.h * s.w, K = s.f * s.kh * s.kw;
+    gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream()>>>(M, N, K, K, WeightsByChannel{w, g},
+                                                                      ScatteredGrad{grad},
+                                                                      StoreInputGrad{dx, s.c, s.h * s.w, acc});
+    NM_AFTER_LAUNCH("conv2d_backward_data");
+  }
+  const int M = s.f, N = static_cast<int>(s.col_rows()), K = s.n * s.oh() * s.ow();
+  const int slices = weight_grad_slices(s);
+  const int per = ((K + slices - 1) / slices + kTileK - 1) / kTileK * kTileK;
+  gemm_tile_kernel<<<gemm_grid(M, N, slices), kTileThreads, 0, stream()>>>(M, N, K, per, grad,
+                                                                            LoweredTransposed{Lowered{x, g}},
+                                                                            StorePartial{work, M, N});
+  NM_AFTER_LAUNCH("conv2d_backward_weights");
+  const size_t count = static_cast<size_t>(M) * N;
+  sum_slices<<<blocks_for(count), 256, 0, stream()>>>(count, slices, work, dw, acc);
+  NM_AFTER_LAUNCH("conv2d_weight_slices");
+  if (db) {
+    conv_bias_grad<<<s.f, 256, 0, stream()>>>(grad, db, acc);
+    NM_AFTER_LAUNCH("conv2d_backward_bias");
+  }
+}
+
+}  // namespace nullmark::cuda

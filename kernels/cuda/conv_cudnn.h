@@ -1,0 +1,14 @@
+// cuDNN convolution: the baseline the hand-written kernels are measured against, and a selectable
+// implementation (`impl: cudnn`). Algorithms come from cuDNN's heuristics; math is FP32 FMA unless
+// TF32 is allowed (runtime.h). Bias and the fused ReLU are applied by nullmark's own kernels.
+#pragma once
+#include <cstddef>
+
+#include "kernels/conv2d.h"
+
+namespace nullmark::cuda {
+size_t cudnn_conv_workspace(const Conv2dShape& s);
+void cudnn_conv_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work);
+void cudnn_conv_backward(const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy,
+                         float* dx, float* dw, float* db, GradMode mode, float* work);
+}  // namespace nullmark::cuda

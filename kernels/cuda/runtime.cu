@@ -1,0 +1,118 @@
+#include <cuda_runtime.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "common/error.h"
+#include "kernels/cuda/runtime.h"
+
+namespace nullmark::cuda {
+
+namespace {
+cudaStream_t g_stream = nullptr;  // legacy default stream until a run sets its own
+bool g_debug_sync = [] {
+  const char* v = std::getenv("NULLMARK_CUDA_SYNC");
+  return v && std::strcmp(v, "0") != 0 && *v;
+}();
+bool g_tf32 = false;
+}  // namespace
+
+void check_status(int status, const char* what, const char* file, int line) {
+  if (status == 0) return;
+  const auto err = static_cast<cudaError_t>(status);
+  throw fail(file, ":", line, ": ", what, ": ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ")");
+}
+
+void* current_stream() { return g_stream; }
+void set_current_stream(void* s) { g_stream = static_cast<cudaStream_t>(s); }
+void* create_stream() {
+  cudaStream_t s = nullptr;
+  NM_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  return s;
+}
+void destroy_stream(void* s) {
+  if (s) cudaStreamDestroy(static_cast<cudaStream_t>(s));
+}
+void synchronize() { NM_CUDA_CHECK(cudaStreamSynchronize(g_stream)); }
+
+void set_debug_sync(bool on) { g_debug_sync = on; }
+bool debug_sync() { return g_debug_sync; }
+
+void after_launch(const char* kernel, const char* file, int line) {
+  check_status(static_cast<int>(cudaGetLastError()), kernel, file, line);
+  if (g_debug_sync) check_status(static_cast<int>(cudaStreamSynchronize(g_stream)), kernel, file, line);
+}
+
+void* alloc_bytes(size_t bytes) {
+  if (bytes == 0) return nullptr;
+  void* p = nullptr;
+  const cudaError_t err = cudaMalloc(&p, bytes);
+  if (err != cudaSuccess) {
+    size_t free_b = 0, total_b = 0;
+    cudaMemGetInfo(&free_b, &total_b);
+    cudaGetLastError();
+    throw fail("cannot allocate ", bytes >> 20, " MiB on the GPU (", free_b >> 20, " MiB of ", total_b >> 20,
+               " MiB free): ", cudaGetErrorString(err));
+  }
+  return p;
+}
+void free_bytes(void* p) {
+  if (p) cudaFree(p);
+}
+void* alloc_pinned(size_t bytes) {
+  if (bytes == 0) return nullptr;
+  void* p = nullptr;
+  NM_CUDA_CHECK(cudaMallocHost(&p, bytes));
+  return p;
+}
+void free_pinned(void* p) {
+  if (p) cudaFreeHost(p);
+}
+
+void copy_to_device(void* dst, const void* src, size_t bytes) {
+  if (!bytes) return;
+  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, g_stream));
+  NM_CUDA_CHECK(cudaStreamSynchronize(g_stream));
+}
+void copy_to_host(void* dst, const void* src, size_t bytes) {
+  if (!bytes) return;
+  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, g_stream));
+  NM_CUDA_CHECK(cudaStreamSynchronize(g_stream));
+}
+void copy_device(void* dst, const void* src, size_t bytes) {
+  if (!bytes) return;
+  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, g_stream));
+}
+void copy_to_device_async(void* dst, const void* src, size_t bytes) {
+  if (!bytes) return;
+  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, g_stream));
+}
+void zero(void* p, size_t bytes) {
+  if (!bytes) return;
+  NM_CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, g_stream));
+}
+
+void* create_event() {
+  cudaEvent_t e = nullptr;
+  NM_CUDA_CHECK(cudaEventCreate(&e));
+  return e;
+}
+void destroy_event(void* e) {
+  if (e) cudaEventDestroy(static_cast<cudaEvent_t>(e));
+}
+void record_event(void* e) { NM_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(e), g_stream)); }
+void wait_event(void* e) { NM_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(e))); }
+void stream_wait_event(void* s, void* e) {
+  NM_CUDA_CHECK(cudaStreamWaitEvent(static_cast<cudaStream_t>(s), static_cast<cudaEvent_t>(e), 0));
+}
+float elapsed_ms(void* start, void* stop) {
+  NM_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(stop)));
+  float ms = 0;
+  NM_CUDA_CHECK(cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(start), static_cast<cudaEvent_t>(stop)));
+  return ms;
+}
+
+void set_allow_tf32(bool on) { g_tf32 = on; }
+bool allow_tf32() { return g_tf32; }
+
+}  // namespace nullmark::cuda

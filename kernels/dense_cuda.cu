@@ -1,0 +1,63 @@
+// Dense layers on the GPU: three products per step through the tiled GEMM (or cuBLAS), plus the
+// bias gradient as a column reduction.
+#include <cublas_v2.h>
+
+#include "common/error.h"
+#include "kernels/bias.h"
+#include "kernels/cuda/blas_handle.h"
+#include "kernels/cuda/gemm_tile.cuh"
+#include "kernels/cuda/launch.cuh"
+#include "kernels/dense.h"
+
+namespace nullmark::cuda {
+
+namespace {
+// y[m, n] (+)= acc, plus bias[n] when given.
+struct StoreDense {
+  float* c;
+  int ldc;
+  const float* bias;
+  bool accumulate;
+  __device__ void operator()(int m, int n, float acc, int) const {
+    float& out = c[(size_t)m * ldc + n];
+    out = (accumulate ? out : 0.0f) + acc + (bias ? bias[n] : 0.0f);
+  }
+};
+
+template <class A, class B>
+void product(int M, int N, int K, A a, B b, StoreDense epi, const char* name) {
+  gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream()>>>(M, N, K, K, a, b, epi);
+  NM_AFTER_LAUNCH(name);
+}
+}  // namespace
+
+void dense_forward(const DenseShape& s, const float* x, const float* w, const float* b, float* y, GemmImpl impl) {
+  if (impl == GemmImpl::Cublas) {
+    // y[N, O] = x[N, I] W^T, W stored [O, I].
+    cublas_gemm_rowmajor(false, true, s.n, s.out, s.in, 1.0f, x, s.in, w, s.in, 0.0f, y, s.out);
+    if (b) bias_add_forward(s.n, s.out, 1, b, y);
+    return;
+  }
+  product(s.n, s.out, s.in, RowMajor{x, s.in, false}, RowMajor{w, s.in, true}, StoreDense{y, s.out, b, false},
+          "dense_forward");
+}
+
+void dense_backward(const DenseShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
+                    float* db, GradMode mode, GemmImpl impl) {
+  const bool acc = mode == GradMode::Accumulate;
+  if (impl == GemmImpl::Cublas) {
+    const float beta = acc ? 1.0f : 0.0f;
+    if (dx) cublas_gemm_rowmajor(false, false, s.n, s.in, s.out, 1.0f, dy, s.out, w, s.in, beta, dx, s.in);
+    cublas_gemm_rowmajor(true, false, s.out, s.in, s.n, 1.0f, dy, s.out, x, s.in, beta, dw, s.in);
+  } else {
+    // dx[N, I] = dy[N, O] W[O, I];  dW[O, I] = dy^T[O, N] x[N, I]
+    if (dx)
+      product(s.n, s.in, s.out, RowMajor{dy, s.out, false}, RowMajor{w, s.in, false}, StoreDense{dx, s.in, nullptr, acc},
+              "dense_backward_data");
+    product(s.out, s.in, s.n, RowMajor{dy, s.out, true}, RowMajor{x, s.in, false}, StoreDense{dw, s.in, nullptr, acc},
+            "dense_backward_weights");
+  }
+  if (db) bias_backward(s.n, s.out, 1, dy, db, mode);
+}
+
+}  // namespace nullmark::cuda

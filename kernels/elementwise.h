@@ -1,0 +1,14 @@
+// Elementwise sums, for residual blocks: y = a + b, and y += x (a shortcut's gradient joining the
+// body's).
+#pragma once
+#include <cstddef>
+
+namespace nullmark::cpu {
+void add(size_t count, const float* a, const float* b, float* y);
+void accumulate(size_t count, const float* x, float* y);
+}  // namespace nullmark::cpu
+
+namespace nullmark::cuda {  // CUDA twins: device pointers, the current stream
+void add(size_t count, const float* a, const float* b, float* y);
+void accumulate(size_t count, const float* x, float* y);
+}  // namespace nullmark::cuda

@@ -1,0 +1,80 @@
+// Fused softmax + cross-entropy + gradient on the GPU: a thread per sample does what the CPU loop
+// does for that sample (in double, so the two agree to float rounding), writing its loss and hit;
+// a single block then adds the batch's losses and hits in a fixed order into the device totals.
+#include "kernels/cuda/launch.cuh"
+#include "kernels/softmax_xent.h"
+
+namespace nullmark::cuda {
+
+namespace {
+__global__ void per_sample(int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
+                           float* dlogits, int32_t* predictions, float smoothing, double* loss, int* hit) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  const double off = static_cast<double>(smoothing) / k, on = 1.0 - smoothing + off;
+  const float* z = logits + static_cast<size_t>(i) * k;
+  int arg = 0;
+  float m = z[0];
+  for (int j = 1; j < k; ++j)
+    if (z[j] > m) m = z[j], arg = j;
+  double sum = 0.0, zsum = 0.0;
+  for (int j = 0; j < k; ++j) sum += exp(static_cast<double>(z[j] - m)), zsum += z[j];
+  const double lse = static_cast<double>(m) + log(sum);
+  const double w = weights ? weights[i] : 1.0;
+  const int y = labels[i];
+  const double target_dot_z = smoothing > 0 ? off * zsum + (on - off) * z[y] : static_cast<double>(z[y]);
+  loss[i] = w * (lse - target_dot_z);
+  hit[i] = arg == y;
+  if (predictions) predictions[i] = arg;
+  if (dlogits) {
+    float* d = dlogits + static_cast<size_t>(i) * k;
+    const double g = scale * w;
+    for (int j = 0; j < k; ++j) d[j] = static_cast<float>(g * (exp(static_cast<double>(z[j]) - lse) - (j == y ? on : off)));
+  }
+}
+
+__global__ void add_totals(int n, int scored, const double* loss, const int* hit, double* totals) {
+  __shared__ double l[256];
+  __shared__ double h[256];
+  double a = 0, b = 0;
+  for (int i = threadIdx.x; i < n; i += 256) a += loss[i], b += i < scored ? hit[i] : 0;
+  l[threadIdx.x] = a;
+  h[threadIdx.x] = b;
+  __syncthreads();
+  for (int w = 128; w > 0; w /= 2) {
+    if (threadIdx.x < w) l[threadIdx.x] += l[threadIdx.x + w], h[threadIdx.x] += h[threadIdx.x + w];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) totals[0] += l[0], totals[1] += h[0];
+}
+
+// Per-sample scratch, grown as needed (allocation happens at the first steps, never in steady state).
+struct Scratch {
+  double* loss = nullptr;
+  int* hit = nullptr;
+  int capacity = 0;
+  void ensure(int n) {
+    if (n <= capacity) return;
+    free_bytes(loss);
+    free_bytes(hit);
+    loss = static_cast<double*>(alloc_bytes(sizeof(double) * n));
+    hit = static_cast<int*>(alloc_bytes(sizeof(int) * n));
+    capacity = n;
+  }
+};
+}  // namespace
+
+void softmax_xent(int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
+                  float* dlogits, int32_t* predictions, float smoothing, double* totals, int scored) {
+  static Scratch scratch;
+  scratch.ensure(n);
+  per_sample<<<(n + 127) / 128, 128, 0, stream()>>>(n, k, logits, labels, weights, scale, dlogits, predictions,
+                                                    smoothing, scratch.loss, scratch.hit);
+  NM_AFTER_LAUNCH("softmax_xent");
+  if (totals) {
+    add_totals<<<1, 256, 0, stream()>>>(n, scored, scratch.loss, scratch.hit, totals);
+    NM_AFTER_LAUNCH("softmax_xent totals");
+  }
+}
+
+}  // namespace nullmark::cuda

@@ -1,0 +1,82 @@
+// The fused watermark batch on the GPU: a thread per element of the clean batch reads it once and
+// writes the clean copy and, for the first n_null / n_true images, the null- and true-stamped
+// copies (the stamped value where the element is a pattern cell). Bandwidth-bound by design: one
+// read, up to three writes. Plus the crop/flip augmentation, with the CPU's draws.
+#include "kernels/augment.h"
+#include "kernels/cuda/launch.cuh"
+#include "kernels/watermark_batch.h"
+
+namespace nullmark::cuda {
+
+namespace {
+// The stamped value of element (row, col) of a channel, or `v` when it is not a pattern cell.
+__device__ inline float stamped(const WatermarkPattern& p, int row, int col, bool invert, float v) {
+  const int i = row - p.row, j = col - p.col;
+  if (i < 0 || j < 0 || i >= p.n || j >= p.n) return v;
+  return (p.bits[i * p.n + j] != 0) != invert ? p.lambda : -p.lambda;
+}
+
+__global__ void batch_kernel(ImageShape s, WatermarkPattern p, int b, int n_null, int n_true, const float* clean,
+                             const int32_t* labels, float* out, int32_t* out_labels) {
+  const size_t per = static_cast<size_t>(s.c) * s.h * s.w, count = per * b;
+  float* null_out = out + per * b;
+  float* true_out = null_out + per * n_null;
+  NM_GRID_LOOP(e, count) {
+    const int img = static_cast<int>(e / per);
+    const int q = static_cast<int>(e % (static_cast<size_t>(s.h) * s.w)), row = q / s.w, col = q % s.w;
+    const float v = clean[e];
+    out[e] = v;
+    if (img < n_null) null_out[e] = stamped(p, row, col, false, v);
+    if (img < n_true) true_out[e] = stamped(p, row, col, true, v);
+    if (e % per == 0) {  // the image's first element also writes its labels
+      out_labels[img] = labels[img];
+      if (img < n_null) out_labels[b + img] = labels[img];
+      if (img < n_true) out_labels[b + n_null + img] = p.label;
+    }
+  }
+}
+
+__global__ void stamp_kernel(ImageShape s, WatermarkPattern p, bool invert, int count, float* images) {
+  const size_t cells = static_cast<size_t>(count) * s.c * p.n * p.n;
+  NM_GRID_LOOP(e, cells) {
+    const int j = static_cast<int>(e % p.n), i = static_cast<int>((e / p.n) % p.n);
+    const size_t plane = e / (static_cast<size_t>(p.n) * p.n);  // (image, channel)
+    images[(plane * s.h + p.row + i) * s.w + p.col + j] = (p.bits[i * p.n + j] != 0) != invert ? p.lambda : -p.lambda;
+  }
+}
+
+__global__ void crop_flip_kernel(ImageShape s, int n, int pad, bool flip, uint64_t seed, uint64_t first,
+                                 const float* in, float* out) {
+  const size_t per = static_cast<size_t>(s.c) * s.h * s.w, count = per * n;
+  NM_GRID_LOOP(e, count) {
+    const int img = static_cast<int>(e / per);
+    const size_t plane_start = e - e % (static_cast<size_t>(s.h) * s.w);
+    const int q = static_cast<int>(e % (static_cast<size_t>(s.h) * s.w)), y = q / s.w, x = q % s.w;
+    const CropFlip c = crop_flip_draw(seed, first + img, pad, flip);
+    const int sy = y + c.dy, sx = (c.flip ? s.w - 1 - x : x) + c.dx;
+    out[e] = (sy >= 0 && sy < s.h && sx >= 0 && sx < s.w) ? in[plane_start + sy * s.w + sx] : 0.0f;
+  }
+}
+}  // namespace
+
+void watermark_batch(const ImageShape& s, const WatermarkPattern& p, int b, int n_null, int n_true, const float* clean,
+                     const int32_t* labels, float* out, int32_t* out_labels) {
+  const size_t count = static_cast<size_t>(s.size()) * b;
+  batch_kernel<<<blocks_for(count), 256, 0, stream()>>>(s, p, b, n_null, n_true, clean, labels, out, out_labels);
+  NM_AFTER_LAUNCH("watermark_batch");
+}
+
+void watermark_stamp(const ImageShape& s, const WatermarkPattern& p, bool invert, int count, float* images) {
+  const size_t cells = static_cast<size_t>(count) * s.c * p.n * p.n;
+  stamp_kernel<<<blocks_for(cells), 256, 0, stream()>>>(s, p, invert, count, images);
+  NM_AFTER_LAUNCH("watermark_stamp");
+}
+
+void augment_crop_flip(const ImageShape& s, int n, int pad, bool flip, uint64_t seed, uint64_t first, const float* in,
+                       float* out) {
+  const size_t count = static_cast<size_t>(s.size()) * n;
+  crop_flip_kernel<<<blocks_for(count), 256, 0, stream()>>>(s, n, pad, flip, seed, first, in, out);
+  NM_AFTER_LAUNCH("augment_crop_flip");
+}
+
+}  // namespace nullmark::cuda

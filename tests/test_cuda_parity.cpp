@@ -1,0 +1,400 @@
+// Tier 2: every CUDA kernel against its CPU twin, on shapes that exercise every launch branch
+// (tails that are not multiples of the 64 x 64 x 16 GEMM tile, N = 1, C = 3, 7 x 7 images, strides,
+// padding, overlapping pools), with TF32 off. Tolerances: relative 1e-4 (floor 1e-4 absolute) for
+// sums of products, exact for data movement, masks, stamping and small-integer products. Plus
+// training on both devices and determinism on the GPU. Built only with the CUDA backend; run only
+// where a GPU is visible (CTest label "cuda").
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "common/sha256.h"
+#include "kernels/augment.h"
+#include "kernels/batchnorm.h"
+#include "kernels/bias.h"
+#include "kernels/conv2d.h"
+#include "kernels/cuda/device.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/dense.h"
+#include "kernels/dropout.h"
+#include "kernels/elementwise.h"
+#include "kernels/flatten.h"
+#include "kernels/global_avgpool.h"
+#include "kernels/maxpool2d.h"
+#include "kernels/optimizers.h"
+#include "kernels/relu.h"
+#include "kernels/softmax_xent.h"
+#include "kernels/watermark_batch.h"
+#include "nn/device_array.h"
+#include "watermark/derivation.h"
+#include "watermark/keys.h"
+#include "watermark_golden.h"
+
+using namespace nullmark;
+
+namespace {
+std::vector<float> random_floats(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = u(rng);
+  return v;
+}
+std::vector<float> small_ints(size_t n, uint64_t seed) {  // -3 .. 3: products and sums stay exact in float
+  std::mt19937_64 rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = static_cast<float>(static_cast<int>(rng() % 7) - 3);
+  return v;
+}
+template <class T>
+DeviceArray<T> up(const std::vector<T>& v) {
+  DeviceArray<T> d(Device::CUDA, v.size());
+  d.upload(v.data(), v.size());
+  return d;
+}
+template <class T>
+DeviceArray<T> zeros(size_t n) {
+  return DeviceArray<T>(Device::CUDA, n);
+}
+void close(const char* what, const std::vector<float>& cpu, const std::vector<float>& gpu, double rtol = 1e-4) {
+  REQUIRE(cpu.size() == gpu.size());
+  size_t bad = 0;
+  for (size_t i = 0; i < cpu.size(); ++i)
+    if (std::fabs(cpu[i] - gpu[i]) > rtol * std::max(1.0, static_cast<double>(std::fabs(cpu[i]))) && bad++ < 5)
+      FAIL_CHECK(what << "[" << i << "]: cpu " << cpu[i] << " gpu " << gpu[i]);
+  CHECK(bad == 0);
+}
+void same(const char* what, const std::vector<float>& cpu, const std::vector<float>& gpu) {
+  REQUIRE(cpu.size() == gpu.size());
+  size_t bad = 0;
+  for (size_t i = 0; i < cpu.size(); ++i)
+    if (cpu[i] != gpu[i] && bad++ < 5) FAIL_CHECK(what << "[" << i << "]: cpu " << cpu[i] << " gpu " << gpu[i]);
+  CHECK(bad == 0);
+}
+
+struct GpuCheck {  // every test needs a device; say so instead of crashing when there is none
+  GpuCheck() {
+    const cuda::DeviceInfo d = cuda::query_device();
+    if (!d.available) FAIL("no CUDA device: " << d.description << " (run with ctest -LE cuda on machines without a GPU)");
+    cuda::set_allow_tf32(false);
+  }
+};
+}  // namespace
+
+TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
+  GpuCheck gpu;
+  struct Case {
+    int n, c, h, w, f, k, stride, pad;
+  };
+  const Case cases[] = {{1, 3, 7, 7, 5, 3, 1, 1},    {2, 1, 28, 28, 6, 5, 1, 0},  {3, 3, 7, 7, 4, 3, 2, 1},
+                        {2, 16, 9, 11, 70, 3, 1, 1}, {1, 4, 8, 6, 3, 1, 1, 0},    {4, 8, 13, 13, 65, 3, 2, 0},
+                        {130, 3, 7, 7, 2, 3, 1, 0}};
+  for (int relu = 0; relu < 2; ++relu)
+    for (const Case& t : cases)
+      for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Cudnn}) {
+        Conv2dShape s;
+        s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
+        s.relu = relu;
+        INFO("impl " << (impl == ConvImpl::Native ? "native" : "cudnn") << " relu " << relu << " n" << t.n << " c"
+                     << t.c << " " << t.h << "x" << t.w << " f" << t.f << " k" << t.k << " s" << t.stride << " p"
+                     << t.pad);
+        const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
+        const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+        const auto x = random_floats(nx, 1), w = random_floats(nw, 2), b = random_floats(s.f, 3),
+                   dy = random_floats(ny, 4);
+        std::vector<float> y(ny), dx(nx), dw(nw), db(s.f), work(cpu::conv2d_workspace(s));
+        cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
+        cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
+                             GradMode::Overwrite, work.data());
+        auto gx = up(x), gw = up(w), gb = up(b), gdy = up(dy);
+        auto gy = zeros<float>(ny), gdx = zeros<float>(nx), gdw = zeros<float>(nw), gdb = zeros<float>(s.f),
+             gwork = zeros<float>(cuda::conv2d_workspace(s, impl));
+        cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), gwork.data(), impl);
+        cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
+                              GradMode::Overwrite, gwork.data(), impl);
+        close("y", y, gy.download());
+        close("dx", dx, gdx.download());
+        close("dw", dw, gdw.download());
+        close("db", db, gdb.download());
+        // Accumulate mode adds onto what is there.
+        cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
+                              GradMode::Accumulate, gwork.data(), impl);
+        std::vector<float> twice(dw);
+        for (float& v : twice) v *= 2;
+        close("dw accumulated", twice, gdw.download());
+      }
+}
+
+TEST_CASE("conv2d and dense: exact on small integers", "[cuda][conv2d][dense]") {
+  GpuCheck gpu;
+  Conv2dShape s;
+  s.n = 3, s.c = 3, s.h = 7, s.w = 9, s.f = 67, s.kh = s.kw = 3, s.pad = 1;
+  const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
+  const auto x = small_ints(nx, 1), w = small_ints(nw, 2);
+  std::vector<float> y(static_cast<size_t>(s.n) * s.f * s.oh() * s.ow()), work(cpu::conv2d_workspace(s));
+  cpu::conv2d_forward(s, x.data(), w.data(), static_cast<const float*>(nullptr), y.data(), work.data());
+  auto gx = up(x), gw = up(w);
+  auto gy = zeros<float>(y.size()), gwork = zeros<float>(cuda::conv2d_workspace(s));
+  cuda::conv2d_forward(s, gx.data(), gw.data(), nullptr, gy.data(), gwork.data());
+  same("conv y", y, gy.download());
+
+  const DenseShape d{5, 70, 33};
+  const auto dxv = small_ints(5 * 70, 3), dwv = small_ints(33 * 70, 4);
+  std::vector<float> dyv(5 * 33);
+  cpu::dense_forward(d, dxv.data(), dwv.data(), static_cast<const float*>(nullptr), dyv.data());
+  for (GemmImpl impl : {GemmImpl::Native, GemmImpl::Cublas}) {
+    auto a = up(dxv), b = up(dwv);
+    auto out = zeros<float>(dyv.size());
+    cuda::dense_forward(d, a.data(), b.data(), nullptr, out.data(), impl);
+    same("dense y", dyv, out.download());
+  }
+}
+
+TEST_CASE("dense: both CUDA implementations agree with the CPU", "[cuda][dense]") {
+  GpuCheck gpu;
+  for (const DenseShape& d : {DenseShape{1, 3, 10}, DenseShape{128, 784, 10}, DenseShape{67, 65, 129},
+                              DenseShape{130, 1024, 43}})
+    for (GemmImpl impl : {GemmImpl::Native, GemmImpl::Cublas}) {
+      INFO("n" << d.n << " in" << d.in << " out" << d.out << (impl == GemmImpl::Native ? " native" : " cublas"));
+      const auto x = random_floats(static_cast<size_t>(d.n) * d.in, 1), w = random_floats(static_cast<size_t>(d.out) * d.in, 2),
+                 b = random_floats(d.out, 3), dy = random_floats(static_cast<size_t>(d.n) * d.out, 4);
+      std::vector<float> y(dy.size()), dx(x.size()), dw(w.size()), db(d.out);
+      cpu::dense_forward(d, x.data(), w.data(), b.data(), y.data());
+      cpu::dense_backward(d, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite);
+      auto gx = up(x), gw = up(w), gb = up(b), gdy = up(dy);
+      auto gy = zeros<float>(y.size()), gdx = zeros<float>(dx.size()), gdw = zeros<float>(dw.size()),
+           gdb = zeros<float>(d.out);
+      cuda::dense_forward(d, gx.data(), gw.data(), gb.data(), gy.data(), impl);
+      cuda::dense_backward(d, gx.data(), gw.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(), GradMode::Overwrite,
+                           impl);
+      close("y", y, gy.download());
+      close("dx", dx, gdx.download());
+      close("dw", dw, gdw.download());
+      close("db", db, gdb.download());
+    }
+}
+
+TEST_CASE("elementwise kernels: bias, ReLU, flatten, dropout, sums, pooling", "[cuda][elementwise]") {
+  GpuCheck gpu;
+  const int n = 3, c = 5, p = 49;
+  const size_t count = static_cast<size_t>(n) * c * p;
+  const auto x = random_floats(count, 1), b = random_floats(c, 2), dy = random_floats(count, 3);
+  auto gx = up(x), gb = up(b), gdy = up(dy);
+  {  // bias
+    std::vector<float> y(x);
+    cpu::bias_add_forward(n, c, p, b.data(), y.data());
+    auto gy = up(x);
+    cuda::bias_add_forward(n, c, p, gb.data(), gy.data());
+    same("bias y", y, gy.download());
+    std::vector<float> db(c);
+    cpu::bias_backward(n, c, p, dy.data(), db.data(), GradMode::Overwrite);
+    auto gdb = zeros<float>(c);
+    cuda::bias_backward(n, c, p, gdy.data(), gdb.data(), GradMode::Overwrite);
+    close("db", db, gdb.download());
+  }
+  {  // ReLU, flatten, dropout, add, accumulate: exact
+    std::vector<float> y(count), dx(count);
+    auto gy = zeros<float>(count), gdx = zeros<float>(count);
+    cpu::relu_forward(count, x.data(), y.data());
+    cuda::relu_forward(count, gx.data(), gy.data());
+    same("relu y", y, gy.download());
+    cpu::relu_backward(count, y.data(), dy.data(), dx.data(), GradMode::Overwrite);
+    cuda::relu_backward(count, gy.data(), gdy.data(), gdx.data(), GradMode::Overwrite);
+    same("relu dx", dx, gdx.download());
+    cpu::dropout_forward(count, 0.3f, 11, 5, x.data(), y.data());
+    cuda::dropout_forward(count, 0.3f, 11, 5, gx.data(), gy.data());
+    same("dropout y (the same mask)", y, gy.download());
+    cpu::dropout_backward(count, 0.3f, 11, 5, dy.data(), dx.data(), GradMode::Overwrite);
+    cuda::dropout_backward(count, 0.3f, 11, 5, gdy.data(), gdx.data(), GradMode::Overwrite);
+    same("dropout dx", dx, gdx.download());
+    cpu::add(count, x.data(), dy.data(), y.data());
+    cuda::add(count, gx.data(), gdy.data(), gy.data());
+    same("add", y, gy.download());
+    cpu::accumulate(count, x.data(), y.data());
+    cuda::accumulate(count, gx.data(), gy.data());
+    same("accumulate", y, gy.download());
+    cpu::flatten_backward(count, dy.data(), y.data(), GradMode::Accumulate);
+    cuda::flatten_backward(count, gdy.data(), gy.data(), GradMode::Accumulate);
+    same("flatten accumulate", y, gy.download());
+  }
+  {  // global average pooling
+    std::vector<float> y(static_cast<size_t>(n) * c), dx(count);
+    auto gy = zeros<float>(y.size()), gdx = zeros<float>(count);
+    cpu::global_avgpool_forward(n, c, p, x.data(), y.data());
+    cuda::global_avgpool_forward(n, c, p, gx.data(), gy.data());
+    close("gap y", y, gy.download());
+    cpu::global_avgpool_backward(n, c, p, dy.data(), dx.data(), GradMode::Overwrite);
+    cuda::global_avgpool_backward(n, c, p, gdy.data(), gdx.data(), GradMode::Overwrite);
+    same("gap dx", dx, gdx.download());
+  }
+}
+
+TEST_CASE("max-pool: 2x2, overlapping and odd windows, same winners", "[cuda][maxpool]") {
+  GpuCheck gpu;
+  for (auto [k, stride, h, w] : {std::array<int, 4>{2, 2, 28, 28}, {3, 2, 7, 7}, {3, 1, 9, 6}, {2, 2, 7, 5}}) {
+    MaxPool2dShape s;
+    s.n = 2, s.c = 3, s.h = h, s.w = w, s.k = k, s.stride = stride;
+    INFO("k" << k << " s" << stride << " " << h << "x" << w);
+    const size_t nx = static_cast<size_t>(s.n) * s.c * h * w, ny = static_cast<size_t>(s.n) * s.c * s.oh() * s.ow();
+    auto x = small_ints(nx, 7);  // ties: the first maximum in scan order must win on both
+    const auto dy = random_floats(ny, 8);
+    std::vector<float> y(ny), dx(nx);
+    std::vector<int32_t> arg(ny);
+    cpu::maxpool2d_forward(s, x.data(), y.data(), arg.data());
+    cpu::maxpool2d_backward(s, arg.data(), dy.data(), dx.data(), GradMode::Overwrite);
+    auto gx = up(x), gdy = up(dy);
+    auto gy = zeros<float>(ny), gdx = zeros<float>(nx);
+    auto garg = zeros<int32_t>(ny);
+    cuda::maxpool2d_forward(s, gx.data(), gy.data(), garg.data());
+    cuda::maxpool2d_backward(s, garg.data(), gdy.data(), gdx.data(), GradMode::Overwrite);
+    same("y", y, gy.download());
+    CHECK(arg == garg.download());
+    close("dx", dx, gdx.download(), 1e-6);
+  }
+}
+
+TEST_CASE("batch norm: training and evaluation, forward and backward", "[cuda][batchnorm]") {
+  GpuCheck gpu;
+  for (auto [n, c, plane] : {std::array<int, 3>{2, 3, 49}, {130, 16, 64}, {5, 4, 1}, {1, 3, 6}}) {
+    INFO("n" << n << " c" << c << " plane " << plane);
+    BatchNormShape s;
+    s.n = n, s.c = c, s.plane = plane;
+    const size_t count = static_cast<size_t>(n) * c * plane;
+    const auto x = random_floats(count, 1, -2, 3), gamma = random_floats(c, 2, 0.5f, 1.5f), beta = random_floats(c, 3),
+               dy = random_floats(count, 4);
+    std::vector<float> y(count), mean(c), invstd(c), rm(c, 0.5f), rv(c, 2.0f), dx(count), dg(c), dbeta(c);
+    auto gx = up(x), gg = up(gamma), gbeta = up(beta), gdy = up(dy), grm = up(rm), grv = up(rv);
+    auto gy = zeros<float>(count), gmean = zeros<float>(c), ginv = zeros<float>(c), gdx = zeros<float>(count),
+         gdg = zeros<float>(c), gdbeta = zeros<float>(c);
+    cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data(), rm.data(),
+                                 rv.data());
+    cuda::batchnorm_forward_train(s, gx.data(), gg.data(), gbeta.data(), gy.data(), gmean.data(), ginv.data(),
+                                  grm.data(), grv.data());
+    close("train y", y, gy.download());
+    close("running mean", rm, grm.download());
+    close("running var", rv, grv.download());
+    cpu::batchnorm_backward_train(s, x.data(), gamma.data(), mean.data(), invstd.data(), dy.data(), dx.data(), dg.data(),
+                                  dbeta.data(), GradMode::Overwrite);
+    cuda::batchnorm_backward_train(s, gx.data(), gg.data(), gmean.data(), ginv.data(), gdy.data(), gdx.data(),
+                                   gdg.data(), gdbeta.data(), GradMode::Overwrite);
+    close("train dx", dx, gdx.download(), 1e-3);
+    close("train dgamma", dg, gdg.download());
+    close("train dbeta", dbeta, gdbeta.download());
+    cpu::batchnorm_forward_eval(s, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(), y.data());
+    cuda::batchnorm_forward_eval(s, gx.data(), gg.data(), gbeta.data(), grm.data(), grv.data(), gy.data());
+    close("eval y", y, gy.download());
+    cpu::batchnorm_backward_eval(s, x.data(), gamma.data(), rm.data(), rv.data(), dy.data(), dx.data(), dg.data(),
+                                 dbeta.data(), GradMode::Overwrite);
+    cuda::batchnorm_backward_eval(s, gx.data(), gg.data(), grm.data(), grv.data(), gdy.data(), gdx.data(), gdg.data(),
+                                  gdbeta.data(), GradMode::Overwrite);
+    close("eval dx", dx, gdx.download());
+    close("eval dgamma", dg, gdg.download());
+  }
+}
+
+TEST_CASE("softmax cross-entropy: loss totals, gradients, label smoothing", "[cuda][softmax]") {
+  GpuCheck gpu;
+  for (int n : {1, 128, 300})
+    for (float smoothing : {0.0f, 0.1f}) {
+      const int k = 43;
+      const auto z = random_floats(static_cast<size_t>(n) * k, 1, -5, 5), w = random_floats(n, 2, 0, 2);
+      std::vector<int32_t> y(n);
+      for (int i = 0; i < n; ++i) y[i] = (i * 7) % k;
+      std::vector<float> dz(z.size());
+      const XentResult r = cpu::softmax_xent(n, k, z.data(), y.data(), w.data(), 0.5f, dz.data(),
+                                             static_cast<int32_t*>(nullptr), smoothing);
+      auto gz = up(z), gw = up(w);
+      auto gy = up(y);
+      auto gdz = zeros<float>(z.size());
+      auto totals = zeros<double>(2);
+      cuda::softmax_xent(n, k, gz.data(), gy.data(), gw.data(), 0.5f, gdz.data(), nullptr, smoothing, totals.data(), n);
+      const std::vector<double> t = totals.download();
+      CHECK(t[0] == Approx(r.loss_sum).epsilon(1e-6));
+      CHECK(static_cast<long>(t[1]) == r.correct);
+      close("dz", dz, gdz.download(), 1e-5);
+    }
+}
+
+TEST_CASE("optimizers: SGD (momentum, Nesterov, decay) and Adam / AdamW over a flat buffer", "[cuda][optim]") {
+  GpuCheck gpu;
+  const size_t count = 1000;
+  const auto g = random_floats(count, 2);
+  SgdParams sgd;
+  sgd.lr = 0.1f, sgd.momentum = 0.9f, sgd.weight_decay = 1e-3f, sgd.nesterov = true;
+  std::vector<float> p = random_floats(count, 1), v(count, 0.0f);
+  auto gp = up(p), gg = up(g), gv = up(v);
+  for (int i = 0; i < 3; ++i) {
+    cpu::sgd_step(count, sgd, p.data(), g.data(), v.data());
+    cuda::sgd_step(count, sgd, gp.data(), gg.data(), gv.data());
+  }
+  close("sgd params", p, gp.download(), 1e-6);
+  for (bool decoupled : {false, true}) {
+    AdamParams adam;
+    adam.weight_decay = 0.01f, adam.decoupled = decoupled;
+    std::vector<float> q = random_floats(count, 3), m(count, 0.0f), s(count, 0.0f);
+    auto gq = up(q), gm = up(m), gs = up(s);
+    for (long step = 1; step <= 3; ++step) {
+      cpu::adam_step(count, adam, step, q.data(), g.data(), m.data(), s.data());
+      cuda::adam_step(count, adam, step, gq.data(), gg.data(), gm.data(), gs.data());
+    }
+    close("adam params", q, gq.download(), 1e-6);
+  }
+}
+
+TEST_CASE("watermark batch kernel: the spec's golden SHA-256 values, and the CPU's bytes", "[cuda][watermark]") {
+  GpuCheck gpu;
+  for (const test::Golden& gv : test::kGolden) {
+    INFO(gv.verifier);
+    const KeyPair key = keypair_from_seed(parse_hex<32>(gv.seed, "seed"));
+    const Watermark w = derive_watermark(sign_message(key, gv.verifier), gv.shape, gv.classes, gv.n, gv.lambda);
+    const size_t per = static_cast<size_t>(gv.shape.size());
+    auto bits = up(w.bits);
+    WatermarkPattern p = w.pattern();
+    p.bits = bits.data();
+    auto clean = zeros<float>(per);
+    auto out = zeros<float>(3 * per);
+    auto label = up(std::vector<int32_t>{7});
+    auto out_labels = zeros<int32_t>(3);
+    cuda::watermark_batch(gv.shape, p, 1, 1, 1, clean.data(), label.data(), out.data(), out_labels.data());
+    const std::vector<float> host = out.download();
+    CHECK(to_hex(sha256(host.data() + per, per * sizeof(float))) == gv.sha_null);
+    CHECK(to_hex(sha256(host.data() + 2 * per, per * sizeof(float))) == gv.sha_true);
+    CHECK(out_labels.download() == std::vector<int32_t>{7, 7, gv.label});
+    cuda::watermark_stamp(gv.shape, p, false, 1, clean.data());
+    const std::vector<float> stamped = clean.download();
+    CHECK(to_hex(sha256(stamped.data(), per * sizeof(float))) == gv.sha_null);
+  }
+  // A real batch: 5 images, 3 null and 2 true copies, against the CPU byte for byte.
+  const test::Golden& gv = test::kGolden[1];
+  const Watermark w = derive_watermark(sign_message(keypair_from_seed(parse_hex<32>(gv.seed, "seed")), gv.verifier),
+                                       gv.shape, gv.classes, gv.n, gv.lambda);
+  const size_t per = static_cast<size_t>(gv.shape.size());
+  const auto x = random_floats(5 * per, 9);
+  const std::vector<int32_t> labels{1, 2, 3, 4, 5};
+  std::vector<float> out(10 * per);
+  std::vector<int32_t> out_labels(10);
+  cpu::watermark_batch(gv.shape, w.pattern(), 5, 3, 2, x.data(), labels.data(), out.data(), out_labels.data());
+  auto bits = up(w.bits);
+  WatermarkPattern p = w.pattern();
+  p.bits = bits.data();
+  auto gx = up(x);
+  auto gl = up(labels);
+  auto gout = zeros<float>(out.size());
+  auto gol = zeros<int32_t>(10);
+  cuda::watermark_batch(gv.shape, p, 5, 3, 2, gx.data(), gl.data(), gout.data(), gol.data());
+  same("batch", out, gout.download());
+  CHECK(out_labels == gol.download());
+}
+
+TEST_CASE("augmentation: the same crops and flips", "[cuda][augment]") {
+  GpuCheck gpu;
+  const ImageShape s{3, 32, 32};
+  const auto x = random_floats(7 * s.size(), 1);
+  std::vector<float> y(x.size());
+  cpu::augment_crop_flip(s, 7, 4, true, 5, 1000, x.data(), y.data());
+  auto gx = up(x);
+  auto gy = zeros<float>(x.size());
+  cuda::augment_crop_flip(s, 7, 4, true, 5, 1000, gx.data(), gy.data());
+  same("augmented", y, gy.download());
+}
