@@ -1,63 +1,96 @@
 #!/usr/bin/env bash
-# Everything a session lent a GPU should run, in one call (see the device tool's README): build with
-# the CUDA backend, run the tests labelled "cuda", and measure the end-to-end baselines on the GPU.
-# Inputs come from the repository alone (the GPU machine has no network). Results go to
-# ${OUT:-bench-results}/gpu_session.{json,md}. Finishes in a few minutes on an H100.
-#
-# State of the CUDA backend: only the device query exists so far, so this script measures PyTorch's
-# GPU baselines (eager, torch.compile, watermark batches) and nullmark's CPU figure, and records that
-# no nullmark GPU kernel was measured. Extend it as CUDA kernels land (issue: CUDA backend).
+# Everything a session lent a GPU runs, in one call (see the device tool's README): build with the
+# CUDA backend (sm_90 only, to build fast on H100/H200), run the tests labelled "cuda", the kernel
+# benchmark (nullmark vs cuDNN/cuBLAS), the end-to-end training throughput of "digit" (clean and
+# watermarked, batch 128) for nullmark and for PyTorch eager and torch.compile on the same GPU, and
+# one watermarked training run for its accuracy. Inputs come from the repository alone (the GPU
+# machine has no network). Results: ${OUT:-bench-results}/gpu_session.{json,md} plus each step's
+# own JSON and log. Budget: well under 10 minutes on an H100.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-bench-results}
 mkdir -p "$out"
 log="$out/gpu_session.log"
 : > "$log"
-step() { echo "== $*" | tee -a "$log"; }
-
-step "build with CUDA (build-cuda/)"
+step() { echo "== $(date +%T) $*" | tee -a "$log"; }
 export PATH="/usr/local/cuda/bin:$PATH"
-cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DNULLMARK_BUILD_TESTS=ON >>"$log" 2>&1 &&
-  cmake --build build-cuda -j "$(nproc)" >>"$log" 2>&1
+
+step "build with CUDA (build-cuda/, sm_90)"
+cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
+  -DNULLMARK_BUILD_TESTS=ON >>"$log" 2>&1 && cmake --build build-cuda -j "$(nproc)" >>"$log" 2>&1
 build_rc=$?
 device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')
 step "device: ${device:-unknown} (build rc $build_rc)"
 
 step "tests labelled cuda"
-(cd build-cuda && ctest -L cuda --output-on-failure) >"$out/cuda_tests.log" 2>&1
+(cd build-cuda && timeout 240 ctest -L cuda --output-on-failure) >"$out/cuda_tests.log" 2>&1
 cuda_tests_rc=$?
-cuda_tests=$(grep -Eo "[0-9]+ tests? failed out of [0-9]+|No tests were found" "$out/cuda_tests.log" | head -1)
+cuda_tests=$(grep -Eo "[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+|No tests were found" "$out/cuda_tests.log" | head -1)
 step "cuda tests: ${cuda_tests:-see cuda_tests.log} (rc $cuda_tests_rc)"
 
-py=python3
-step "PyTorch baselines on the GPU (digit model, batch 128)"
+step "kernel benchmark"
+timeout 120 build-cuda/bench_kernels_cuda --json "$out/kernels.json" >"$out/kernels.log" 2>&1
+cat "$out/kernels.log" >>"$log"
+
+step "end to end: nullmark on the GPU"
+for cfg in digit-clean digit-watermark; do
+  timeout 120 build-cuda/bench_train_digit --device cuda --config "experiments/configs/$cfg.yaml" --steps 300 \
+    --json "$out/nullmark_cuda_$cfg.json" >>"$log" 2>&1 ||
+    echo "{\"error\": \"bench_train_digit --device cuda $cfg failed, see gpu_session.log\"}" >"$out/nullmark_cuda_$cfg.json"
+done
+
+step "end to end: PyTorch on the GPU (eager and torch.compile)"
 for mode in "" "--compile" "--watermark" "--watermark --compile"; do
   name=$(echo "pytorch${mode// /}" | tr -d '-')
-  timeout 300 $py bench/pytorch_digit.py --device cuda --steps 300 $mode --json "$out/$name.json" >>"$log" 2>&1 ||
-    echo "{\"error\": \"pytorch_digit.py $mode failed, see gpu_session.log\"}" > "$out/$name.json"
+  timeout 240 python3 bench/pytorch_digit.py --device cuda --steps 300 $mode --json "$out/$name.json" >>"$log" 2>&1 ||
+    echo "{\"error\": \"pytorch_digit.py $mode failed, see gpu_session.log\"}" >"$out/$name.json"
 done
-step "nullmark on this machine's CPU, for reference"
-build-cuda/bench_train_digit --steps 200 --json "$out/nullmark_cpu.json" >>"$log" 2>&1
 
-$py - "$out" "$device" "$build_rc" "${cuda_tests:-}" <<'PY'
+step "watermarked training of digit on the GPU (full MNIST, the shipped config)"
+timeout 240 build-cuda/nullmark train experiments/configs/digit-watermark.yaml --set device=cuda \
+  --output "$out/digit-watermark-cuda" --quiet >"$out/train_digit_watermark.log" 2>&1
+train_rc=$?
+tail -4 "$out/train_digit_watermark.log" >>"$log"
+
+python3 - "$out" "$device" "$build_rc" "${cuda_tests:-}" "$train_rc" <<'PY'
 import glob, json, os, sys, datetime
-out, device, build_rc, cuda_tests = sys.argv[1:5]
+out, device, build_rc, cuda_tests, train_rc = sys.argv[1:6]
 runs = {}
 for f in sorted(glob.glob(os.path.join(out, "*.json"))):
-    if f.endswith("gpu_session.json"):
+    name = os.path.basename(f)[:-5]
+    if name in ("gpu_session", "kernels"):
         continue
     try:
-        runs[os.path.basename(f)[:-5]] = json.load(open(f))
+        runs[name] = json.load(open(f))
     except Exception as e:  # a failed run leaves its reason
-        runs[os.path.basename(f)[:-5]] = {"error": str(e)}
-summary = {"date": str(datetime.date.today()), "device": device, "build_rc": int(build_rc),
-           "cuda_tests": cuda_tests, "nullmark_gpu": "not yet measured on a GPU: no CUDA kernels yet", "runs": runs}
+        runs[name] = {"error": str(e)}
+try:
+    kernels = json.load(open(os.path.join(out, "kernels.json")))
+except Exception as e:
+    kernels = {"error": str(e)}
+train_tail = open(os.path.join(out, "train_digit_watermark.log")).read().splitlines()[-3:] if os.path.exists(
+    os.path.join(out, "train_digit_watermark.log")) else []
+summary = {"date": str(datetime.date.today()), "device": device, "build_rc": int(build_rc), "cuda_tests": cuda_tests,
+           "train_rc": int(train_rc), "train_tail": train_tail, "runs": runs, "kernels": kernels}
 json.dump(summary, open(os.path.join(out, "gpu_session.json"), "w"), indent=2)
+ips = lambda k: runs.get(k, {}).get("images_per_s")
 with open(os.path.join(out, "gpu_session.md"), "w") as md:
     md.write(f"# GPU session {summary['date']} on {device}\n\nBuild rc {build_rc}; cuda tests: {cuda_tests}\n\n")
-    md.write("| run | framework | device | watermark | images/s |\n|---|---|---|---|---|\n")
+    md.write("## End to end (digit, batch 128, clean images/s)\n\n| run | framework | device | watermark | images/s |\n|---|---|---|---|---|\n")
     for k, r in runs.items():
         md.write(f"| {k} | {r.get('framework', '')} | {r.get('device', '')} | {r.get('watermark', '')} | "
                  f"{r.get('images_per_s', r.get('error', ''))} |\n")
+    for wm in ("clean", "watermark"):
+        ours = ips(f"nullmark_cuda_digit-{wm}")
+        eager = ips("pytorch" + ("watermark" if wm == "watermark" else ""))
+        comp = ips("pytorch" + ("watermark" if wm == "watermark" else "") + "compile")
+        if ours and eager:
+            md.write(f"\n{wm}: nullmark / PyTorch eager = {ours / eager:.2f}x" + (f", / torch.compile = {ours / comp:.2f}x" if comp else "") + "\n")
+    if isinstance(kernels, dict) and "results" in kernels:
+        md.write(f"\n## Kernels (TF32 off; nominal peak {kernels['nominal_tflops_fp32']} TFLOP/s, {kernels['nominal_tbps']} TB/s; "
+                 f"measured copy {kernels['measured_copy_gbps']:.0f} GB/s)\n\n| kernel | shape | impl | ms | GFLOP/s | GB/s | share of peak |\n|---|---|---|---|---|---|---|\n")
+        for r in kernels["results"]:
+            md.write(f"| {r['kernel']} | {r['shape']} | {r['impl']} | {r['ms']:.4f} | {r['gflops']:.0f} | {r['gbps']:.0f} | {100 * r['share_of_peak']:.1f}% |\n")
+    md.write("\n## Watermarked training on the GPU\n\n```\n" + "\n".join(train_tail) + "\n```\n")
 print(open(os.path.join(out, "gpu_session.md")).read())
 PY

@@ -79,7 +79,7 @@ Run train(Device device) {
 }
 }  // namespace
 
-TEST_CASE("20 training steps agree on CPU and GPU; the GPU is deterministic", "[cuda][training]") {
+TEST_CASE("20 training steps agree on CPU and GPU, and the GPU is deterministic", "[cuda][training]") {
   const cuda::DeviceInfo info = cuda::query_device();
   if (!info.available) FAIL("no CUDA device: " << info.description);
   cuda::set_allow_tf32(false);

@@ -1,0 +1,181 @@
+// Per-kernel GPU benchmark: nullmark's hand-written kernels against cuDNN / cuBLAS on the shapes the
+// "digit" and "object" models train, plus the watermark batch kernel's bandwidth. Prints one line
+// per measurement (time, GFLOP/s or GB/s, share of the card's peak) and writes them as JSON.
+//
+//   build/bench_kernels_cuda [--reps 20] [--json OUT]
+// Peaks: FP32 (non-tensor) FLOP/s and memory bandwidth are looked up by card name (H100, H200,
+// A100), and the bandwidth is also measured with a device-to-device copy; unknown cards report 0.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/files.h"
+#include "kernels/conv2d.h"
+#include "kernels/cuda/device.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/dense.h"
+#include "kernels/watermark_batch.h"
+#include "nn/device_array.h"
+
+using namespace nullmark;
+
+namespace {
+struct Peak {
+  double tflops = 0, tbps = 0;  // FP32 non-tensor TFLOP/s, memory TB/s
+};
+Peak nominal_peak(const std::string& name) {
+  if (name.find("H200") != std::string::npos) return {67.0, 4.8};
+  if (name.find("H100") != std::string::npos)
+    return name.find("PCIe") != std::string::npos ? Peak{51.0, 2.0} : Peak{67.0, 3.35};
+  if (name.find("A100") != std::string::npos) return {19.5, 2.0};
+  return {};
+}
+
+double time_ms(const std::function<void()>& f, int reps) {
+  f();  // warm-up (and cuDNN's first-call setup)
+  cuda::synchronize();
+  void* a = cuda::create_event();
+  void* b = cuda::create_event();
+  cuda::record_event(a);
+  for (int i = 0; i < reps; ++i) f();
+  cuda::record_event(b);
+  const double ms = cuda::elapsed_ms(a, b) / reps;
+  cuda::destroy_event(a);
+  cuda::destroy_event(b);
+  return ms;
+}
+
+DeviceArray<float> filled(size_t n) {
+  std::vector<float> host(n);
+  for (size_t i = 0; i < n; ++i) host[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
+  DeviceArray<float> d(Device::CUDA, n);
+  d.upload(host.data(), n);
+  return d;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"nullmark CUDA kernel benchmark"};
+  int reps = 20;
+  std::string json_out;
+  app.add_option("--reps", reps, "Timed repetitions per measurement");
+  app.add_option("--json", json_out, "Write the results as JSON");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    const cuda::DeviceInfo info = cuda::query_device();
+    if (!info.available) throw std::runtime_error("no CUDA device: " + info.description);
+    cuda::set_current_stream(cuda::create_stream());
+    cuda::set_allow_tf32(false);
+    const Peak peak = nominal_peak(info.description);
+    nlohmann::json rows = nlohmann::json::array();
+    auto report = [&](const std::string& kernel, const std::string& shape, const std::string& impl, double ms,
+                      double flops, double bytes) {
+      const double gflops = flops / ms / 1e6, gbps = bytes / ms / 1e6;
+      const double share = flops > 0 ? gflops / (peak.tflops * 1e3) : gbps / (peak.tbps * 1e3);
+      std::printf("%-26s %-30s %-7s %9.4f ms %9.1f GFLOP/s %8.1f GB/s %6.1f%% of peak\n", kernel.c_str(), shape.c_str(),
+                  impl.c_str(), ms, gflops, gbps, peak.tflops > 0 ? 100 * share : 0.0);
+      rows.push_back({{"kernel", kernel}, {"shape", shape}, {"impl", impl}, {"ms", ms}, {"gflops", gflops},
+                      {"gbps", gbps}, {"share_of_peak", peak.tflops > 0 ? share : 0.0}});
+    };
+
+    // Memory bandwidth as a device-to-device copy reaches it (read + write of 1 GiB).
+    const size_t big = size_t(1) << 28;
+    DeviceArray<float> src(Device::CUDA, big), dst(Device::CUDA, big);
+    const double copy_ms =
+        time_ms([&] { cuda::copy_device(dst.data(), src.data(), big * sizeof(float)); }, std::max(3, reps / 4));
+    const double copy_gbps = 2.0 * big * sizeof(float) / copy_ms / 1e6;
+    std::printf("device: %s; nominal peak %.1f TFLOP/s FP32, %.2f TB/s; measured copy %.0f GB/s\n",
+                info.description.c_str(), peak.tflops, peak.tbps, copy_gbps);
+
+    struct ConvCase {
+      const char* name;
+      Conv2dShape s;
+    };
+    auto conv = [](int n, int c, int h, int f, int k, int stride, int pad, bool relu) {
+      Conv2dShape s;
+      s.n = n, s.c = c, s.h = s.w = h, s.f = f, s.kh = s.kw = k, s.stride = stride, s.pad = pad, s.relu = relu;
+      return s;
+    };
+    const ConvCase convs[] = {{"digit conv1 (x3 watermark)", conv(384, 1, 28, 16, 5, 1, 0, true)},
+                              {"digit conv2 (x3 watermark)", conv(384, 16, 12, 32, 5, 1, 0, true)},
+                              {"object 16ch 32x32", conv(384, 16, 32, 16, 3, 1, 1, false)},
+                              {"object 32ch 16x16", conv(384, 32, 16, 32, 3, 1, 1, false)},
+                              {"object 64ch 8x8", conv(384, 64, 8, 64, 3, 1, 1, false)}};
+    for (const ConvCase& cc : convs) {
+      const Conv2dShape& s = cc.s;
+      const size_t nx = size_t(s.n) * s.c * s.h * s.w, nw = size_t(s.f) * s.col_rows(),
+                   ny = size_t(s.n) * s.f * s.oh() * s.ow();
+      auto x = filled(nx), w = filled(nw), b = filled(s.f), dy = filled(ny);
+      DeviceArray<float> y(Device::CUDA, ny), dx(Device::CUDA, nx), dw(Device::CUDA, nw), db(Device::CUDA, s.f);
+      const double flops = 2.0 * ny * s.col_rows();
+      char shape[64];
+      std::snprintf(shape, sizeof shape, "%dx%dx%dx%d f%d k%d", s.n, s.c, s.h, s.w, s.f, s.kh);
+      for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Cudnn}) {
+        DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(s, impl));
+        const char* name = impl == ConvImpl::Native ? "native" : "cudnn";
+        const double f = time_ms([&] { cuda::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data(), impl); }, reps);
+        report(std::string(cc.name) + " fwd", shape, name, f, flops, 0);
+        const double bw = time_ms(
+            [&] {
+              cuda::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
+                                    GradMode::Overwrite, work.data(), impl);
+            },
+            reps);
+        report(std::string(cc.name) + " bwd", shape, name, bw, 2 * flops, 0);
+      }
+    }
+
+    for (const DenseShape& d : {DenseShape{384, 512, 512}, DenseShape{384, 512, 10}, DenseShape{4096, 4096, 4096}}) {
+      auto x = filled(size_t(d.n) * d.in), w = filled(size_t(d.out) * d.in), b = filled(d.out),
+           dy = filled(size_t(d.n) * d.out);
+      DeviceArray<float> y(Device::CUDA, size_t(d.n) * d.out), dx(Device::CUDA, size_t(d.n) * d.in),
+          dw(Device::CUDA, size_t(d.out) * d.in), db(Device::CUDA, d.out);
+      char shape[64];
+      std::snprintf(shape, sizeof shape, "%d x %d -> %d", d.n, d.in, d.out);
+      const double flops = 2.0 * d.n * d.in * d.out;
+      for (GemmImpl impl : {GemmImpl::Native, GemmImpl::Cublas}) {
+        const char* name = impl == GemmImpl::Native ? "native" : "cublas";
+        report("dense fwd", shape, name, time_ms([&] { cuda::dense_forward(d, x.data(), w.data(), b.data(), y.data(), impl); }, reps),
+               flops, 0);
+        report("dense bwd", shape, name,
+               time_ms([&] {
+                 cuda::dense_backward(d, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(),
+                                      GradMode::Overwrite, impl);
+               }, reps),
+               2 * flops, 0);
+      }
+    }
+
+    // Watermark batch: reads B images once, writes 3B (clean, null, true) and the labels.
+    for (auto [b, c, h] : {std::array<int, 3>{128, 1, 28}, {128, 3, 32}, {4096, 3, 32}}) {
+      const ImageShape s{c, h, h};
+      const size_t per = s.size();
+      auto x = filled(per * b);
+      DeviceArray<float> out(Device::CUDA, 3 * per * b);
+      DeviceArray<int32_t> labels(Device::CUDA, b), out_labels(Device::CUDA, 3 * b);
+      DeviceArray<uint8_t> bits(Device::CUDA, 36);
+      WatermarkPattern p;
+      p.row = 3, p.col = 5, p.n = 6, p.bits = bits.data(), p.lambda = 10, p.label = 1;
+      const double ms = time_ms([&] { cuda::watermark_batch(s, p, b, b, b, x.data(), labels.data(), out.data(), out_labels.data()); }, reps);
+      const double bytes = 4.0 * per * b * sizeof(float) + 4.0 * b * sizeof(int32_t);
+      char shape[64];
+      std::snprintf(shape, sizeof shape, "%d x %dx%dx%d", b, c, h, h);
+      report("watermark batch", shape, "native", ms, 0, bytes);
+      std::printf("%-26s %-30s %-7s %38.1f%% of the measured copy bandwidth\n", "", "", "", 100 * bytes / ms / 1e6 / copy_gbps);
+      rows.back()["share_of_copy_bandwidth"] = bytes / ms / 1e6 / copy_gbps;
+    }
+    if (!json_out.empty()) {
+      const nlohmann::json j = {{"device", info.description},  {"nominal_tflops_fp32", peak.tflops},
+                                {"nominal_tbps", peak.tbps},     {"measured_copy_gbps", copy_gbps},
+                                {"tf32", false},                 {"results", rows}};
+      write_file_atomic(json_out, j.dump(2) + "\n");
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
