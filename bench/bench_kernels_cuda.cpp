@@ -17,6 +17,8 @@
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/dense.h"
+#include "kernels/leaky_relu.h"
+#include "kernels/relu.h"
 #include "kernels/watermark_batch.h"
 #include "nn/device_array.h"
 
@@ -147,6 +149,22 @@ int main(int argc, char** argv) {
                }, reps),
                2 * flops, 0);
       }
+    }
+
+    // Activations (bandwidth-bound: one read, one write each way; the backward also reads y).
+    {
+      const size_t count = size_t(384) * 16 * 32 * 32;
+      auto x = filled(count), dy = filled(count);
+      DeviceArray<float> y(Device::CUDA, count), dx(Device::CUDA, count);
+      const std::string shape = std::to_string(count) + " values";
+      report("relu fwd", shape, "native", time_ms([&] { cuda::relu_forward(count, x.data(), y.data()); }, reps), 0,
+             8.0 * count);
+      report("leaky_relu fwd", shape, "native",
+             time_ms([&] { cuda::leaky_relu_forward(count, 0.01f, x.data(), y.data()); }, reps), 0, 8.0 * count);
+      report("leaky_relu bwd", shape, "native",
+             time_ms([&] { cuda::leaky_relu_backward(count, 0.01f, y.data(), dy.data(), dx.data(), GradMode::Overwrite); },
+                     reps),
+             0, 12.0 * count);
     }
 
     // Watermark batch: reads B images once, writes 3B (clean, null, true) and the labels.

@@ -32,6 +32,7 @@ void register_builtin_layers(LayerRegistry& r) {
   r.add("dropout", layers::make_dropout);
   r.add("global_avgpool", layers::make_global_avgpool);
   r.add("batchnorm", layers::make_batchnorm);
+  r.add("leaky_relu", layers::make_leaky_relu);
   // The registry must outlive the networks built from it (builtin_layers() is never destroyed early).
   r.add("residual", [&r](ConfigMap& cfg) { return layers::make_residual(cfg, r); });
 }

@@ -48,7 +48,7 @@ TEST_CASE("model section: unknown layer types and keys, shape errors", "[config]
   };
   CHECK_THAT(error_of([&] { build("model: {layers: [{type: conv3d}]}"); }),
              Catch::Contains("unknown value \"conv3d\"") &&
-                 Catch::Contains("batchnorm, conv2d, dense, dropout, flatten, global_avgpool, maxpool2d, relu, residual"));
+                 Catch::Contains("batchnorm, conv2d, dense, dropout, flatten, global_avgpool, leaky_relu, maxpool2d, relu, residual"));
   CHECK_THAT(error_of([&] { build("model: {layers: [{type: conv2d, filters: 4, kernel: 3, strid: 2}]}"); }),
              Catch::Contains("model.layers[0].strid: unknown key"));
   CHECK_THAT(error_of([&] { build("model: {layers: [{type: dense, units: 10}]}"); }),

@@ -21,6 +21,7 @@
 #include "kernels/elementwise.h"
 #include "kernels/flatten.h"
 #include "kernels/global_avgpool.h"
+#include "kernels/leaky_relu.h"
 #include "kernels/maxpool2d.h"
 #include "kernels/optimizers.h"
 #include "kernels/relu.h"
@@ -208,6 +209,12 @@ TEST_CASE("elementwise kernels: bias, ReLU, flatten, dropout, sums, pooling", "[
     cpu::dropout_backward(count, 0.3f, 11, 5, dy.data(), dx.data(), GradMode::Overwrite);
     cuda::dropout_backward(count, 0.3f, 11, 5, gdy.data(), gdx.data(), GradMode::Overwrite);
     same("dropout dx", dx, gdx.download());
+    cpu::leaky_relu_forward(count, 0.1f, x.data(), y.data());
+    cuda::leaky_relu_forward(count, 0.1f, gx.data(), gy.data());
+    same("leaky relu y", y, gy.download());
+    cpu::leaky_relu_backward(count, 0.1f, y.data(), dy.data(), dx.data(), GradMode::Overwrite);
+    cuda::leaky_relu_backward(count, 0.1f, gy.data(), gdy.data(), gdx.data(), GradMode::Overwrite);
+    same("leaky relu dx", dx, gdx.download());
     cpu::add(count, x.data(), dy.data(), y.data());
     cuda::add(count, gx.data(), gdy.data(), gy.data());
     same("add", y, gy.download());

@@ -7,6 +7,7 @@
 #include "kernels/dropout.h"
 #include "kernels/flatten.h"
 #include "kernels/global_avgpool.h"
+#include "kernels/leaky_relu.h"
 #include "kernels/maxpool2d.h"
 #include "kernels/relu.h"
 #include "kernels/softmax_xent.h"
@@ -263,4 +264,19 @@ TEST_CASE("batch-norm statistics: normalised output and PyTorch's running update
     CHECK(rmean[ch] == Approx(0.75 * 1.0 + 0.25 * m));                 // running mean
     CHECK(rvar[ch] == Approx(0.75 * 1.0 + 0.25 * sq / 11));            // unbiased variance
   }
+}
+
+TEST_CASE("leaky ReLU gradients, and its slope on negative inputs", "[gradcheck][leaky_relu]") {
+  auto x = random_vec(200, 1), r = random_vec(200, 2);
+  for (double& v : x)
+    if (std::fabs(v) < 1e-3) v = 0.5;  // keep the finite differences away from the kink
+  std::vector<double> y(200), dx(200);
+  auto loss = [&] {
+    cpu::leaky_relu_forward(200, 0.1f, x.data(), y.data());
+    return dot(y, r);
+  };
+  loss();
+  for (size_t i = 0; i < x.size(); ++i) CHECK(y[i] == Approx(x[i] > 0 ? x[i] : 0.1 * x[i]));
+  cpu::leaky_relu_backward(200, 0.1f, y.data(), r.data(), dx.data(), GradMode::Overwrite);
+  check_gradient("leaky relu dx", x, dx, loss);
 }

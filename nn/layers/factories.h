@@ -16,6 +16,7 @@ std::unique_ptr<Layer> make_flatten(ConfigMap& cfg);
 std::unique_ptr<Layer> make_dropout(ConfigMap& cfg);
 std::unique_ptr<Layer> make_global_avgpool(ConfigMap& cfg);
 std::unique_ptr<Layer> make_batchnorm(ConfigMap& cfg);
+std::unique_ptr<Layer> make_leaky_relu(ConfigMap& cfg);
 // Children are created through `registry`, so a block can hold any registered layer (blocks included).
 std::unique_ptr<Layer> make_residual(ConfigMap& cfg, const LayerRegistry& registry);
 }  // namespace nullmark::layers
