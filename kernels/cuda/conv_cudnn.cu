@@ -1,6 +1,8 @@
 #include <cudnn.h>
 
 #include <algorithm>
+#include <array>
+#include <map>
 
 #include "common/error.h"
 #include "kernels/bias.h"
@@ -61,24 +63,45 @@ struct Algorithms {
   size_t workspace_bytes = 0;
 };
 
-// The heuristics' first choice whose workspace fits, for each direction.
-Algorithms choose(const Descriptors& d) {
+// The heuristics' best deterministic algorithm that runs, for each direction (nullmark promises
+// reproducible GPU runs, so algorithms that reduce with atomics are passed over), asked once per
+// shape and TF32 setting.
+template <class Perf>
+const Perf& pick(const Perf* perf, int got, const char* direction) {
+  for (int i = 0; i < got; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].determinism == CUDNN_DETERMINISTIC) return perf[i];
+  throw fail("cuDNN offers no deterministic ", direction, " algorithm for this convolution (use impl: native)");
+}
+
+Algorithms ask_heuristics(const Descriptors& d) {
   cudnnHandle_t h = handle();
   Algorithms a{};
+  constexpr int kAsk = 8;
   int got = 0;
-  cudnnConvolutionFwdAlgoPerf_t f[8];
-  NM_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, 8, &got, f));
-  a.fwd = f[0].algo;
-  a.workspace_bytes = std::max(a.workspace_bytes, f[0].memory);
-  cudnnConvolutionBwdDataAlgoPerf_t b[8];
-  NM_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, 8, &got, b));
-  a.data = b[0].algo;
-  a.workspace_bytes = std::max(a.workspace_bytes, b[0].memory);
-  cudnnConvolutionBwdFilterAlgoPerf_t w[8];
-  NM_CUDNN(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, 8, &got, w));
-  a.filter = w[0].algo;
-  a.workspace_bytes = std::max(a.workspace_bytes, w[0].memory);
+  cudnnConvolutionFwdAlgoPerf_t f[kAsk];
+  NM_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, kAsk, &got, f));
+  const auto& fp = pick(f, got, "forward");
+  a.fwd = fp.algo;
+  a.workspace_bytes = std::max(a.workspace_bytes, fp.memory);
+  cudnnConvolutionBwdDataAlgoPerf_t b[kAsk];
+  NM_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, kAsk, &got, b));
+  const auto& bp = pick(b, got, "input-gradient");
+  a.data = bp.algo;
+  a.workspace_bytes = std::max(a.workspace_bytes, bp.memory);
+  cudnnConvolutionBwdFilterAlgoPerf_t w[kAsk];
+  NM_CUDNN(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, kAsk, &got, w));
+  const auto& wp = pick(w, got, "weight-gradient");
+  a.filter = wp.algo;
+  a.workspace_bytes = std::max(a.workspace_bytes, wp.memory);
   return a;
+}
+
+Algorithms choose(const Conv2dShape& s, const Descriptors& d) {
+  static std::map<std::array<int, 9>, Algorithms> cache;
+  const std::array<int, 9> key{s.n, s.c, s.h, s.w, s.f, s.kh, s.stride, s.pad, allow_tf32() ? 1 : 0};
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, ask_heuristics(d)).first;
+  return it->second;
 }
 
 __global__ void relu_mask(size_t count, const float* y, const float* dy, float* g) {
@@ -89,12 +112,12 @@ __global__ void relu_mask(size_t count, const float* y, const float* dy, float* 
 size_t cudnn_conv_workspace(const Conv2dShape& s) {
   const Descriptors d(s);
   const size_t masked = s.relu ? static_cast<size_t>(s.n) * s.f * s.oh() * s.ow() : 0;  // dy masked by the ReLU
-  return (choose(d).workspace_bytes + sizeof(float) - 1) / sizeof(float) + masked;
+  return (choose(s, d).workspace_bytes + sizeof(float) - 1) / sizeof(float) + masked;
 }
 
 void cudnn_conv_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work) {
   const Descriptors d(s);
-  const Algorithms a = choose(d);
+  const Algorithms a = choose(s, d);
   const float one = 1.0f, zero = 0.0f;
   NM_CUDNN(cudnnConvolutionForward(handle(), &one, d.x, x, d.w, w, d.conv, a.fwd, work, a.workspace_bytes, &zero, d.y,
                                    y));
@@ -105,7 +128,7 @@ void cudnn_conv_forward(const Conv2dShape& s, const float* x, const float* w, co
 void cudnn_conv_backward(const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy,
                          float* dx, float* dw, float* db, GradMode mode, float* work) {
   const Descriptors d(s);
-  const Algorithms a = choose(d);
+  const Algorithms a = choose(s, d);
   const size_t ws_floats = (a.workspace_bytes + sizeof(float) - 1) / sizeof(float);
   const float* g = dy;
   if (s.relu) {

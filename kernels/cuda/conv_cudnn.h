@@ -1,5 +1,5 @@
 // cuDNN convolution: the baseline the hand-written kernels are measured against, and a selectable
-// implementation (`impl: cudnn`). Algorithms come from cuDNN's heuristics; math is FP32 FMA unless
+// implementation (`impl: cudnn`). Algorithms: the heuristics' best deterministic ones; math is FP32 FMA unless
 // TF32 is allowed (runtime.h). Bias and the fused ReLU are applied by nullmark's own kernels.
 #pragma once
 #include <cstddef>
