@@ -7,7 +7,6 @@
 // A100), and the bandwidth is also measured with a device-to-device copy; unknown cards report 0.
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
+#include "kernels/cuda/timing.h"
 #include "kernels/dense.h"
 #include "kernels/leaky_relu.h"
 #include "kernels/relu.h"
@@ -34,20 +34,6 @@ Peak nominal_peak(const std::string& name) {
     return name.find("PCIe") != std::string::npos ? Peak{51.0, 2.0} : Peak{67.0, 3.35};
   if (name.find("A100") != std::string::npos) return {19.5, 2.0};
   return {};
-}
-
-double time_ms(const std::function<void()>& f, int reps) {
-  f();  // warm-up (and cuDNN's first-call setup)
-  cuda::synchronize();
-  void* a = cuda::create_event();
-  void* b = cuda::create_event();
-  cuda::record_event(a);
-  for (int i = 0; i < reps; ++i) f();
-  cuda::record_event(b);
-  const double ms = cuda::elapsed_ms(a, b) / reps;
-  cuda::destroy_event(a);
-  cuda::destroy_event(b);
-  return ms;
 }
 
 DeviceArray<float> filled(size_t n) {
@@ -87,7 +73,7 @@ int main(int argc, char** argv) {
     const size_t big = size_t(1) << 28;
     DeviceArray<float> src(Device::CUDA, big), dst(Device::CUDA, big);
     const double copy_ms =
-        time_ms([&] { cuda::copy_device(dst.data(), src.data(), big * sizeof(float)); }, std::max(3, reps / 4));
+        cuda::time_ms([&] { cuda::copy_device(dst.data(), src.data(), big * sizeof(float)); }, std::max(3, reps / 4));
     const double copy_gbps = 2.0 * big * sizeof(float) / copy_ms / 1e6;
     std::printf("device: %s; nominal peak %.1f TFLOP/s FP32, %.2f TB/s; measured copy %.0f GB/s\n",
                 info.description.c_str(), peak.tflops, peak.tbps, copy_gbps);
@@ -118,9 +104,9 @@ int main(int argc, char** argv) {
       for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Cudnn}) {
         DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(s, impl));
         const char* name = impl == ConvImpl::Native ? "native" : "cudnn";
-        const double f = time_ms([&] { cuda::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data(), impl); }, reps);
+        const double f = cuda::time_ms([&] { cuda::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data(), impl); }, reps);
         report(std::string(cc.name) + " fwd", shape, name, f, flops, 0);
-        const double bw = time_ms(
+        const double bw = cuda::time_ms(
             [&] {
               cuda::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
                                     GradMode::Overwrite, work.data(), impl);
@@ -140,10 +126,10 @@ int main(int argc, char** argv) {
       const double flops = 2.0 * d.n * d.in * d.out;
       for (GemmImpl impl : {GemmImpl::Native, GemmImpl::Cublas}) {
         const char* name = impl == GemmImpl::Native ? "native" : "cublas";
-        report("dense fwd", shape, name, time_ms([&] { cuda::dense_forward(d, x.data(), w.data(), b.data(), y.data(), impl); }, reps),
+        report("dense fwd", shape, name, cuda::time_ms([&] { cuda::dense_forward(d, x.data(), w.data(), b.data(), y.data(), impl); }, reps),
                flops, 0);
         report("dense bwd", shape, name,
-               time_ms([&] {
+               cuda::time_ms([&] {
                  cuda::dense_backward(d, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(),
                                       GradMode::Overwrite, impl);
                }, reps),
@@ -157,12 +143,12 @@ int main(int argc, char** argv) {
       auto x = filled(count), dy = filled(count);
       DeviceArray<float> y(Device::CUDA, count), dx(Device::CUDA, count);
       const std::string shape = std::to_string(count) + " values";
-      report("relu fwd", shape, "native", time_ms([&] { cuda::relu_forward(count, x.data(), y.data()); }, reps), 0,
+      report("relu fwd", shape, "native", cuda::time_ms([&] { cuda::relu_forward(count, x.data(), y.data()); }, reps), 0,
              8.0 * count);
       report("leaky_relu fwd", shape, "native",
-             time_ms([&] { cuda::leaky_relu_forward(count, 0.01f, x.data(), y.data()); }, reps), 0, 8.0 * count);
+             cuda::time_ms([&] { cuda::leaky_relu_forward(count, 0.01f, x.data(), y.data()); }, reps), 0, 8.0 * count);
       report("leaky_relu bwd", shape, "native",
-             time_ms([&] { cuda::leaky_relu_backward(count, 0.01f, y.data(), dy.data(), dx.data(), GradMode::Overwrite); },
+             cuda::time_ms([&] { cuda::leaky_relu_backward(count, 0.01f, y.data(), dy.data(), dx.data(), GradMode::Overwrite); },
                      reps),
              0, 12.0 * count);
     }
@@ -177,7 +163,7 @@ int main(int argc, char** argv) {
       DeviceArray<uint8_t> bits(Device::CUDA, 36);
       WatermarkPattern p;
       p.row = 3, p.col = 5, p.n = 6, p.bits = bits.data(), p.lambda = 10, p.label = 1;
-      const double ms = time_ms([&] { cuda::watermark_batch(s, p, b, b, b, x.data(), labels.data(), out.data(), out_labels.data()); }, reps);
+      const double ms = cuda::time_ms([&] { cuda::watermark_batch(s, p, b, b, b, x.data(), labels.data(), out.data(), out_labels.data()); }, reps);
       const double bytes = 4.0 * per * b * sizeof(float) + 4.0 * b * sizeof(int32_t);
       char shape[64];
       std::snprintf(shape, sizeof shape, "%d x %dx%dx%d", b, c, h, h);

@@ -6,11 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define NM_HOST_DEVICE __host__ __device__
-#else
-#define NM_HOST_DEVICE
-#endif
+#include "kernels/host_device.h"
 
 namespace nullmark {
 

@@ -58,26 +58,12 @@ __global__ void gap_grad_kernel(size_t count, int plane, const float* dy, float*
   NM_GRID_LOOP(i, count) put(dx[i], dy[i / plane] / plane, acc);
 }
 __global__ void sgd_kernel(size_t count, SgdParams h, float* p, const float* g, float* v) {
-  NM_GRID_LOOP(i, count) {
-    const float grad = g[i] + h.weight_decay * p[i];
-    const float vel = h.momentum * v[i] + grad;
-    v[i] = vel;
-    p[i] -= h.lr * (h.nesterov ? grad + h.momentum * vel : vel);
-  }
+  NM_GRID_LOOP(i, count) sgd_update(h, p[i], g[i], v[i]);
 }
-// The same arithmetic as cpu::adam_step, bias corrections computed on the host alike.
+// The arithmetic is kernels/optimizers.h's, the CPU's; bias corrections are computed on the host alike.
 __global__ void adam_kernel(size_t count, AdamParams h, float step_size, float inv_sqrt_bc2, float* p, const float* g,
                             float* m, float* v) {
-  NM_GRID_LOOP(i, count) {
-    float grad = g[i];
-    if (h.decoupled)
-      p[i] -= h.lr * h.weight_decay * p[i];
-    else
-      grad += h.weight_decay * p[i];
-    m[i] = h.beta1 * m[i] + (1.0f - h.beta1) * grad;
-    v[i] = h.beta2 * v[i] + (1.0f - h.beta2) * grad * grad;
-    p[i] -= step_size * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + h.eps);
-  }
+  NM_GRID_LOOP(i, count) adam_update(h, step_size, inv_sqrt_bc2, p[i], g[i], m[i], v[i]);
 }
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "kernels/grad_mode.h"
+#include "kernels/host_device.h"
 
 namespace nullmark {
 
@@ -13,6 +14,19 @@ struct MaxPool2dShape {
   int oh() const { return (h - k) / stride + 1; }
   int ow() const { return (w - k) / stride + 1; }
 };
+
+// The window of output (oy, ox) in one plane: the flat in-plane index of its first maximum in scan
+// order. Shared by the CPU's generic path and the CUDA kernel.
+template <class T>
+NM_HOST_DEVICE inline int32_t window_argmax(const MaxPool2dShape& s, const T* plane, int oy, int ox) {
+  int32_t best = (oy * s.stride) * s.w + ox * s.stride;
+  for (int i = 0; i < s.k; ++i)
+    for (int j = 0; j < s.k; ++j) {
+      const int32_t idx = (oy * s.stride + i) * s.w + ox * s.stride + j;
+      if (plane[idx] > plane[best]) best = idx;
+    }
+  return best;
+}
 
 namespace cpu {
 template <class T>

@@ -40,14 +40,8 @@ void pool_generic(const MaxPool2dShape& s, const T* xp, T* yp, int32_t* ap) {
   const int oh = s.oh(), ow = s.ow();
   for (int oy = 0; oy < oh; ++oy)
     for (int ox = 0; ox < ow; ++ox) {
-      int best = (oy * s.stride) * s.w + ox * s.stride;
-      T m = xp[best];
-      for (int i = 0; i < s.k; ++i)
-        for (int j = 0; j < s.k; ++j) {
-          const int idx = (oy * s.stride + i) * s.w + ox * s.stride + j;
-          if (xp[idx] > m) m = xp[idx], best = idx;
-        }
-      yp[oy * ow + ox] = m;
+      const int32_t best = window_argmax(s, xp, oy, ox);
+      yp[oy * ow + ox] = xp[best];
       ap[oy * ow + ox] = best;
     }
 }

@@ -13,14 +13,8 @@ __global__ void pool_forward(MaxPool2dShape s, int oh, int ow, const float* x, f
     const size_t plane = i / (oh * ow);
     const int p = static_cast<int>(i % (oh * ow)), oy = p / ow, ox = p % ow;
     const float* xp = x + plane * s.h * s.w;
-    int best = (oy * s.stride) * s.w + ox * s.stride;
-    float m = xp[best];
-    for (int ky = 0; ky < s.k; ++ky)
-      for (int kx = 0; kx < s.k; ++kx) {
-        const int at = (oy * s.stride + ky) * s.w + ox * s.stride + kx;
-        if (xp[at] > m) m = xp[at], best = at;
-      }
-    y[i] = m;
+    const int32_t best = window_argmax(s, xp, oy, ox);
+    y[i] = xp[best];
     argmax[i] = best;
   }
 }

@@ -4,7 +4,10 @@
 // Per-sample weights let one call mix clean, null-stamped and true-stamped samples with their own
 // loss weights. The argmax comes for free and gives the running accuracy.
 #pragma once
+#include <cmath>
 #include <cstdint>
+
+#include "kernels/host_device.h"
 
 namespace nullmark {
 
@@ -12,6 +15,28 @@ struct XentResult {
   double loss_sum = 0.0;  // sum_i w_i * CE_i
   long correct = 0;       // samples whose argmax equals the label
 };
+
+// One sample, shared by the CPU loop and the CUDA kernel: returns w * CE (in double), writes the
+// argmax and, when d is not null, the gradient row scale * w * (softmax(z) - q).
+template <class T>
+NM_HOST_DEVICE inline double xent_sample(int k, const T* z, int32_t label, double w, double scale, float smoothing,
+                                         T* d, int32_t* argmax) {
+  const double off = static_cast<double>(smoothing) / k, on = 1.0 - smoothing + off;
+  int arg = 0;
+  T m = z[0];
+  for (int j = 1; j < k; ++j)
+    if (z[j] > m) m = z[j], arg = j;
+  double sum = 0.0, zsum = 0.0;
+  for (int j = 0; j < k; ++j) sum += exp(static_cast<double>(z[j] - m)), zsum += z[j];
+  const double lse = static_cast<double>(m) + log(sum);
+  const double target_dot_z = smoothing > 0 ? off * zsum + (on - off) * z[label] : static_cast<double>(z[label]);
+  *argmax = arg;
+  if (d) {
+    const double g = scale * w;
+    for (int j = 0; j < k; ++j) d[j] = static_cast<T>(g * (exp(static_cast<double>(z[j]) - lse) - (j == label ? on : off)));
+  }
+  return w * (lse - target_dot_z);
+}
 
 namespace cpu {
 // weights may be null (all 1); dlogits may be null (evaluation); predictions may be null.

@@ -1,5 +1,5 @@
-// Fused softmax + cross-entropy + gradient on the GPU: a thread per sample does what the CPU loop
-// does for that sample (in double, so the two agree to float rounding), writing its loss and hit;
+// Fused softmax + cross-entropy + gradient on the GPU: a thread per sample runs xent_sample, the
+// function the CPU loop runs (in double), writing its loss and hit;
 // a single block then adds the batch's losses and hits in a fixed order into the device totals.
 #include "kernels/cuda/launch.cuh"
 #include "kernels/softmax_xent.h"
@@ -11,26 +11,11 @@ __global__ void per_sample(int n, int k, const float* logits, const int32_t* lab
                            float* dlogits, int32_t* predictions, float smoothing, double* loss, int* hit) {
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
-  const double off = static_cast<double>(smoothing) / k, on = 1.0 - smoothing + off;
-  const float* z = logits + static_cast<size_t>(i) * k;
-  int arg = 0;
-  float m = z[0];
-  for (int j = 1; j < k; ++j)
-    if (z[j] > m) m = z[j], arg = j;
-  double sum = 0.0, zsum = 0.0;
-  for (int j = 0; j < k; ++j) sum += exp(static_cast<double>(z[j] - m)), zsum += z[j];
-  const double lse = static_cast<double>(m) + log(sum);
-  const double w = weights ? weights[i] : 1.0;
-  const int y = labels[i];
-  const double target_dot_z = smoothing > 0 ? off * zsum + (on - off) * z[y] : static_cast<double>(z[y]);
-  loss[i] = w * (lse - target_dot_z);
-  hit[i] = arg == y;
+  int32_t arg = 0;
+  loss[i] = xent_sample(k, logits + static_cast<size_t>(i) * k, labels[i], weights ? weights[i] : 1.0, scale, smoothing,
+                        dlogits ? dlogits + static_cast<size_t>(i) * k : nullptr, &arg);
+  hit[i] = arg == labels[i];
   if (predictions) predictions[i] = arg;
-  if (dlogits) {
-    float* d = dlogits + static_cast<size_t>(i) * k;
-    const double g = scale * w;
-    for (int j = 0; j < k; ++j) d[j] = static_cast<float>(g * (exp(static_cast<double>(z[j]) - lse) - (j == y ? on : off)));
-  }
 }
 
 __global__ void add_totals(int n, int scored, const double* loss, const int* hit, double* totals) {

@@ -23,25 +23,33 @@ inline double dot(const std::vector<double>& a, const std::vector<double>& b) {
   return s;
 }
 
-// `loss` recomputes the scalar objective from the current contents of `v`.
-template <class Loss>
-void check_gradient(const std::string& what, std::vector<double>& v, const std::vector<double>& analytic, Loss loss,
-                    double eps = 1e-6, double tol = 1e-6) {
-  REQUIRE(v.size() == analytic.size());
+// Central differences over v[0], v[stride], v[2 * stride], ... (`count` values, float or double)
+// against `analytic`; `loss` recomputes the scalar objective from the current contents of `v`.
+template <class T, class Loss>
+void check_gradient_at(const std::string& what, T* v, const T* analytic, size_t count, size_t stride, Loss loss,
+                       double eps, double tol) {
   size_t bad = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const double keep = v[i];
-    v[i] = keep + eps;
+  for (size_t i = 0; i < count; i += stride) {
+    const T keep = v[i];
+    v[i] = static_cast<T>(keep + eps);
     const double up = loss();
-    v[i] = keep - eps;
+    v[i] = static_cast<T>(keep - eps);
     const double down = loss();
     v[i] = keep;
     const double numeric = (up - down) / (2 * eps);
-    const double scale = std::max({1.0, std::fabs(numeric), std::fabs(analytic[i])});
+    const double scale = std::max({1.0, std::fabs(numeric), std::fabs(static_cast<double>(analytic[i]))});
     if (std::fabs(numeric - analytic[i]) > tol * scale && bad++ < 5)
       FAIL_CHECK(what << "[" << i << "]: numeric " << numeric << " vs analytic " << analytic[i]);
   }
   CHECK(bad == 0);
+}
+
+// Every value of v, in double precision.
+template <class Loss>
+void check_gradient(const std::string& what, std::vector<double>& v, const std::vector<double>& analytic, Loss loss,
+                    double eps = 1e-6, double tol = 1e-6) {
+  REQUIRE(v.size() == analytic.size());
+  check_gradient_at(what, v.data(), analytic.data(), v.size(), 1, loss, eps, tol);
 }
 
 }  // namespace nullmark::test

@@ -9,6 +9,7 @@
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
 #include "nn/network.h"
+#include "synthetic_data.h"
 #include "watermark/derivation.h"
 #include "watermark/keys.h"
 
@@ -33,20 +34,6 @@ const char* kModel = R"(model:
     - {type: dense, units: 5}
 )";
 
-Dataset synthetic(size_t n) {
-  Dataset d;
-  d.shape = Shape{1, 12, 12};
-  d.classes = 5;
-  std::mt19937_64 rng(42);
-  for (size_t i = 0; i < n; ++i) {
-    const int label = static_cast<int>(i % 5);
-    d.labels.push_back(label);
-    for (int p = 0; p < 144; ++p)
-      d.images.push_back((p / 12 == 2 * label ? 1.0f : 0.0f) + 0.1f * static_cast<float>(rng() % 100) / 100.0f);
-  }
-  return d;
-}
-
 struct Run {
   std::vector<double> losses;
   std::vector<float> params;
@@ -70,7 +57,7 @@ Run train(Device device) {
   const Watermark wm = derive_watermark(sig, ImageShape{1, 12, 12}, 5, 3, 10.0f);
   Trainer t(net, opt, p, 7);
   t.set_watermark(wm, WatermarkTraining{});
-  const Dataset d = synthetic(80);  // 5 steps an epoch, 20 in all
+  const Dataset d = test::synthetic_bands(80);  // 5 steps an epoch, 20 in all
   Run r;
   long step = 0;
   for (long e = 0; e < p.epochs; ++e) r.losses.push_back(t.run_epoch(d, e, step, nullptr).loss);

@@ -6,6 +6,7 @@
 #include "experiments/trainer.h"
 #include "nn/checkpoint.h"
 #include "nn/network.h"
+#include "synthetic_data.h"
 #include "temp_dir.h"
 
 using namespace nullmark;
@@ -19,20 +20,6 @@ const char* kModel =
 Network tiny() {
   ConfigMap root = ConfigMap::load_string(kModel, "tiny.yaml");
   return Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
-}
-
-Dataset synthetic(size_t n) {
-  Dataset d;
-  d.shape = Shape{1, 12, 12};
-  d.classes = 5;
-  std::mt19937_64 rng(42);
-  for (size_t i = 0; i < n; ++i) {
-    const int label = static_cast<int>(i % 5);
-    d.labels.push_back(label);
-    for (int p = 0; p < 144; ++p)  // class-dependent bright band plus noise
-      d.images.push_back((p / 12 == 2 * label ? 1.0f : 0.0f) + 0.1f * static_cast<float>(rng() % 100) / 100.0f);
-  }
-  return d;
 }
 
 TrainParams params(const std::string& opt) {
@@ -56,7 +43,7 @@ std::vector<double> losses(Network& net, Optimizer& opt, const Dataset& d, const
 }  // namespace
 
 TEST_CASE("training is bitwise deterministic for a seed and thread count", "[determinism]") {
-  const Dataset d = synthetic(100);
+  const Dataset d = test::synthetic_bands(100);
   for (const std::string opt : {"sgd", "adam"}) {
     INFO(opt);
     std::vector<std::vector<double>> runs;
@@ -76,7 +63,7 @@ TEST_CASE("training is bitwise deterministic for a seed and thread count", "[det
 }
 
 TEST_CASE("save, load and continue equals continue", "[determinism][checkpoint]") {
-  const Dataset d = synthetic(100);
+  const Dataset d = test::synthetic_bands(100);
   TrainParams p = params("adam");
   p.crop_padding = 2;  // augmentation and label smoothing must replay exactly after a resume
   p.flip = true;

@@ -7,6 +7,7 @@
 
 #include "common/strict_yaml.h"
 #include "error_of.h"
+#include "gradcheck.h"
 #include "nn/checkpoint.h"
 #include "nn/network.h"
 #include "nn/optimizer.h"
@@ -105,25 +106,9 @@ TEST_CASE("gradients through residual blocks and batch norm match finite differe
 
   // Float forward passes: a step wide enough for float round-off, narrow enough that few ReLU kinks
   // are crossed (1e-2 crosses them for the stem's weights, which move whole channels).
-  const float eps = 1e-3f;
-  auto check = [&](const char* what, float* v, const float* analytic, size_t count, size_t stride) {
-    size_t bad = 0, checked = 0;
-    for (size_t i = 0; i < count; i += stride, ++checked) {
-      const float keep = v[i];
-      v[i] = keep + eps;
-      const double up = loss();
-      v[i] = keep - eps;
-      const double down = loss();
-      v[i] = keep;
-      const double numeric = (up - down) / (2.0 * eps);
-      if (std::fabs(numeric - analytic[i]) > 2e-2 * std::max(1.0, std::fabs(numeric)) && bad++ < 5)
-        FAIL_CHECK(what << "[" << i << "]: numeric " << numeric << " vs analytic " << analytic[i]);
-    }
-    CHECK(bad == 0);
-    CHECK(checked > 20);
-  };
-  check("dx", x.data(), dx.data(), x.size(), 7);
-  check("dparams", net.params(), grads.data(), net.param_count(), 3);
+  REQUIRE(x.size() / 7 > 20);
+  test::check_gradient_at("dx", x.data(), dx.data(), x.size(), 7, loss, 1e-3, 2e-2);
+  test::check_gradient_at("dparams", net.params(), grads.data(), net.param_count(), 3, loss, 1e-3, 2e-2);
 }
 
 TEST_CASE("batch norm: training uses batch statistics, evaluation the running ones", "[network][batchnorm]") {

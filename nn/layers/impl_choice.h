@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/strict_yaml.h"
-#include "kernels/cuda/runtime.h"
+#include "kernels/cuda/timing.h"
 
 namespace nullmark::layers {
 
@@ -17,27 +17,12 @@ inline Impl read_impl(ConfigMap& cfg, const std::string& library) {
   return v == "auto" ? Impl::Auto : v == "native" ? Impl::Native : Impl::Library;
 }
 
-// Milliseconds per call of f() on the current stream, over `reps` calls after one warm-up.
-template <class F>
-float time_per_call_ms(F f, int reps = 3) {
-  f();
-  void* start = cuda::create_event();
-  void* stop = cuda::create_event();
-  cuda::record_event(start);
-  for (int i = 0; i < reps; ++i) f();
-  cuda::record_event(stop);
-  const float ms = cuda::elapsed_ms(start, stop) / reps;
-  cuda::destroy_event(start);
-  cuda::destroy_event(stop);
-  return ms;
-}
-
 // Resolves Auto by timing run(false) (native) against run(true) (library); returns the choice.
 template <class Run>
 Impl choose_impl(Impl impl, Run run) {
   if (impl != Impl::Auto) return impl;
-  const float native = time_per_call_ms([&] { run(false); });
-  const float library = time_per_call_ms([&] { run(true); });
+  const double native = cuda::time_ms([&] { run(false); }, 3);
+  const double library = cuda::time_ms([&] { run(true); }, 3);
   return library < native ? Impl::Library : Impl::Native;
 }
 
