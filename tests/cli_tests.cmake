@@ -20,6 +20,12 @@ add_test(NAME "cli: YAML syntax error" COMMAND ${EXPECT} "syntax.yaml:2:1: YAML 
 add_test(NAME "cli: missing data set"
          COMMAND ${EXPECT} "/nonexistent/train-images-idx3-ubyte: cannot open data file"
                  ${NM} train ${CFG} --set data.path=/nonexistent --output ${BROKEN}/run)
+add_test(NAME "cli: unknown device"
+         COMMAND ${EXPECT} "device: unknown value \"tpu\"; valid values: cpu, cuda" ${NM} train ${CFG} --set device=tpu)
+add_test(NAME "cli: residual block whose shapes do not add up"
+         COMMAND ${EXPECT} "layer 0 \\(residual\\+relu\\): .*the body outputs 8x24x24 but the shortcut 1x28x28"
+                 ${NM} train ${CFG} --set "model.layers=[{type: residual, body: [{type: conv2d, filters: 8, kernel: 5}]}]"
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: corrupt checkpoint" COMMAND ${EXPECT} "not-a-checkpoint.ckpt: .*(corrupt|version)"
          ${NM} eval ${BROKEN}/not-a-checkpoint.ckpt)
 add_test(NAME "cli: keygen, sign, watermarked training, verify, verify-cert"
