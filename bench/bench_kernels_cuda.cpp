@@ -13,6 +13,7 @@
 
 #include "common/files.h"
 #include "kernels/conv2d.h"
+#include "kernels/cuda/conv_cudnn.h"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/cuda/timing.h"
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
       char shape[64];
       std::snprintf(shape, sizeof shape, "%dx%dx%dx%d f%d k%d", s.n, s.c, s.h, s.w, s.f, s.kh);
       for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Cudnn}) {
+        if (impl == ConvImpl::Cudnn && !cuda::cudnn_available()) continue;  // built without cuDNN
         DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(s, impl));
         const char* name = impl == ConvImpl::Native ? "native" : "cudnn";
         const double f = cuda::time_ms([&] { cuda::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data(), impl); }, reps);

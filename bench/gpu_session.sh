@@ -16,8 +16,15 @@ step() { echo "== $(date +%T) $*" | tee -a "$log"; }
 export PATH="/usr/local/cuda/bin:$PATH"
 
 step "build with CUDA (build-cuda/, sm_90)"
+# cuDNN: the toolkit's own, else the copy PyTorch's wheels bring (nvidia-cudnn), else none.
+cudnn_root=""
+if [ ! -e /usr/local/cuda/include/cudnn.h ]; then
+  cudnn_root=$(python3 -c "import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__))" 2>/dev/null || true)
+fi
+step "cuDNN root: ${cudnn_root:-from the CUDA toolkit}"
 cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
-  -DNULLMARK_BUILD_TESTS=ON >>"$log" 2>&1 && cmake --build build-cuda -j "$(nproc)" >>"$log" 2>&1
+  -DNULLMARK_BUILD_TESTS=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} >>"$log" 2>&1 &&
+  cmake --build build-cuda -j "$(nproc)" >>"$log" 2>&1
 build_rc=$?
 device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')
 step "device: ${device:-unknown} (build rc $build_rc)"

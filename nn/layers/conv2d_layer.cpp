@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "kernels/conv2d.h"
+#include "kernels/cuda/conv_cudnn.h"
 #include "kernels/cuda/runtime.h"
 #include "nn/init.h"
 #include "nn/layers/impl_choice.h"
@@ -80,6 +81,11 @@ class Conv2d : public Layer {
     return s;
   }
   static ConvImpl conv_impl(bool library) { return library ? ConvImpl::Cudnn : ConvImpl::Native; }
+  void moved() override {
+#if NULLMARK_WITH_CUDA
+    if (on_gpu() && impl_ == Impl::Auto && !cuda::cudnn_available()) impl_ = Impl::Native;  // nothing to compare
+#endif
+  }
   int filters_, kernel_, stride_, pad_;
   bool bias_, relu_;
   Impl impl_;
