@@ -47,7 +47,14 @@ Network Network::from_config(ConfigMap model, const Shape& input, int classes, c
   for (ConfigMap& l : model.list("layers")) layers.push_back(registry.create(l));
   model.finish();
   if (layers.empty()) model.error("layers", "the model has no layers");
-  Network net(std::move(layers), input);
+  // Shape errors name the config file and line of the model's layer list.
+  std::unique_ptr<Network> built;
+  try {
+    built = std::make_unique<Network>(std::move(layers), input);
+  } catch (const Error& e) {
+    model.error("layers", e.what());
+  }
+  Network net = std::move(*built);
   if (net.output_shape() != Shape{classes})
     model.error("layers", "the last layer outputs " + net.output_shape().str() +
                               " values per sample but the data set has " + std::to_string(classes) + " classes");
