@@ -3,7 +3,7 @@
 // is bench/pytorch_digit.py.
 //
 //   build/bench_train_digit [--config experiments/configs/digit-clean.yaml] [--batch 128]
-//                           [--steps 200] [--threads 0] [--device cpu|cuda] [--profile] [--json OUT]
+//                           [--steps 200] [--threads 0] [--device cpu|cuda] [--cuda-graph] [--profile] [--json OUT]
 // With --config experiments/configs/digit-watermark.yaml every step trains the clean batch plus its
 // null- and true-stamped copies; images/s then counts clean images (the epoch's progress), so the
 // ratio of the two figures is the cost of watermarking per epoch.
@@ -14,7 +14,6 @@
 
 #include "common/blas_core.h"
 #include "common/files.h"
-#include "experiments/device_feed.h"
 #include "experiments/run_setup.h"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
@@ -33,12 +32,15 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup, "Untimed steps first");
   app.add_option("--threads", threads, "CPU threads (0 = all cores)");
   app.add_option("--device", device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  bool graph = false;
+  app.add_flag("--cuda-graph", graph, "Replay the training step as a CUDA graph");
   app.add_flag("--profile", profile, "Print per-layer forward/backward times (CPU)");
   app.add_option("--json", json_out, "Write the result as JSON");
   CLI11_PARSE(app, argc, argv);
   try {
     RunSetup s = load_run_setup(config, {"threads=" + std::to_string(threads), "data.test_limit=1",
-                                         "train.batch_size=" + std::to_string(batch), "device=" + device});
+                                         "train.batch_size=" + std::to_string(batch), "device=" + device,
+                                         std::string("cuda.graph=") + (graph ? "true" : "false")});
     Network& net = *s.net;
     Optimizer opt(s.train_params.optimizer, net.param_slices());
     place_on_device(s, opt);
@@ -50,14 +52,12 @@ int main(int argc, char** argv) {
     batches.start_epoch(0);
     std::vector<float> x(static_cast<size_t>(batch) * s.train.shape.numel());
     std::vector<int32_t> y(batch);
-    std::unique_ptr<DeviceFeed> feed;
-    if (gpu) feed = std::make_unique<DeviceFeed>(s.train.shape.numel(), batch);
+    trainer.set_cuda_graph(s.cuda_graph);
     auto run = [&](int count, long first) {
       for (int i = 0; i < count; ++i) {
         const long b = (first + i) % batches.batches();
         if (gpu) {
-          const int n = feed->next(batches, b);
-          trainer.step_on_device(feed->x(), feed->y(), n, first + i, opt.config().lr());
+          trainer.device_batch(batches, b, first + i, first + i, opt.config().lr());
         } else {
           const int n = batches.gather(b, x.data(), y.data());
           trainer.step(x.data(), y.data(), n, first + i, opt.config().lr());
@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
                           {"images_per_s", ips},
                           {"model", s.model_name},
                           {"blas_core", blas_core_name()},
-                          {"watermark", static_cast<bool>(s.watermark)}};
+                          {"watermark", static_cast<bool>(s.watermark)},
+                          {"cuda_graph", s.cuda_graph}};
       write_file_atomic(json_out, j.dump(2) + "\n");
     }
   } catch (const std::exception& e) {

@@ -41,9 +41,12 @@ cat "$out/kernels.log" >>"$log"
 
 step "end to end: nullmark on the GPU"
 for cfg in digit-clean digit-watermark; do
-  timeout 120 build-cuda/bench_train_digit --device cuda --config "experiments/configs/$cfg.yaml" --steps 300 \
-    --json "$out/nullmark_cuda_$cfg.json" >>"$log" 2>&1 ||
-    echo "{\"error\": \"bench_train_digit --device cuda $cfg failed, see gpu_session.log\"}" >"$out/nullmark_cuda_$cfg.json"
+  for graph in "" "--cuda-graph"; do
+    name="nullmark_cuda_$cfg${graph:+_graph}"
+    timeout 120 build-cuda/bench_train_digit --device cuda $graph --config "experiments/configs/$cfg.yaml" --steps 300 \
+      --json "$out/$name.json" >>"$log" 2>&1 ||
+      echo "{\"error\": \"bench_train_digit --device cuda $graph $cfg failed, see gpu_session.log\"}" >"$out/$name.json"
+  done
 done
 
 step "end to end: PyTorch on the GPU (eager and torch.compile)"
@@ -88,11 +91,13 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
         md.write(f"| {k} | {r.get('framework', '')} | {r.get('device', '')} | {r.get('watermark', '')} | "
                  f"{r.get('images_per_s', r.get('error', ''))} |\n")
     for wm in ("clean", "watermark"):
-        ours = ips(f"nullmark_cuda_digit-{wm}")
         eager = ips("pytorch" + ("watermark" if wm == "watermark" else ""))
         comp = ips("pytorch" + ("watermark" if wm == "watermark" else "") + "compile")
-        if ours and eager:
-            md.write(f"\n{wm}: nullmark / PyTorch eager = {ours / eager:.2f}x" + (f", / torch.compile = {ours / comp:.2f}x" if comp else "") + "\n")
+        for suffix in ("", "_graph"):
+            ours = ips(f"nullmark_cuda_digit-{wm}{suffix}")
+            if ours and eager:
+                md.write(f"\n{wm}{' (CUDA graph)' if suffix else ''}: nullmark / PyTorch eager = {ours / eager:.2f}x"
+                         + (f", / torch.compile = {ours / comp:.2f}x" if comp else "") + "\n")
     if isinstance(kernels, dict) and "results" in kernels:
         md.write(f"\n## Kernels (TF32 off; nominal peak {kernels['nominal_tflops_fp32']} TFLOP/s, {kernels['nominal_tbps']} TB/s; "
                  f"measured copy {kernels['measured_copy_gbps']:.0f} GB/s)\n\n| kernel | shape | impl | ms | GFLOP/s | GB/s | share of peak |\n|---|---|---|---|---|---|---|\n")

@@ -1,5 +1,7 @@
 #include "experiments/device_feed.h"
 
+#include <chrono>
+
 namespace nullmark {
 
 DeviceFeed::DeviceFeed(size_t per_sample, int batch)
@@ -24,12 +26,14 @@ DeviceFeed::~DeviceFeed() {
 }
 
 int DeviceFeed::next(Batcher& batches, long b) {
+  const auto t0 = std::chrono::steady_clock::now();
   slot_ ^= 1;
   cuda::wait_event(uploaded_[slot_]);  // this buffer's previous upload must be done before it is refilled
   const int n = batches.gather(b, host_x_[slot_], host_y_[slot_]);
   cuda::copy_to_device_async(x_.data(), host_x_[slot_], per_ * n * sizeof(float));
   cuda::copy_to_device_async(y_.data(), host_y_[slot_], n * sizeof(int32_t));
   cuda::record_event(uploaded_[slot_]);
+  host_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return n;
 }
 

@@ -21,6 +21,8 @@ class DeviceFeed {
   // valid for kernels issued afterwards on the same stream.
   int next(Batcher& batches, long b);
   const float* x() const { return x_.data(); }
+  // Host seconds spent in next() so far (gathering and queueing uploads): the input pipeline's cost.
+  double host_seconds() const { return host_s_; }
   const int32_t* y() const { return y_.data(); }
 
  private:
@@ -30,6 +32,7 @@ class DeviceFeed {
   int32_t* host_y_[2] = {nullptr, nullptr};
   void* uploaded_[2] = {nullptr, nullptr};  // events behind each buffer's last upload
   int slot_ = 0;
+  double host_s_ = 0.0;
   DeviceArray<float> x_;
   DeviceArray<int32_t> y_;
 };

@@ -27,6 +27,7 @@ RunSetup load_run_setup(const std::string& config_path, const std::vector<std::s
     ConfigMap c = root.section("cuda");
     s.cuda_debug_sync = c.boolean("debug_sync", false);
     s.cuda_allow_tf32 = c.boolean("allow_tf32", false);
+    s.cuda_graph = c.boolean("graph", false);
     c.finish();
   }
   s.output_dir =
@@ -66,8 +67,9 @@ void place_on_device(RunSetup& s, Optimizer& opt) {
   cuda::set_allow_tf32(s.cuda_allow_tf32);
   s.net->to(Device::CUDA);
   opt.to(Device::CUDA);
-  std::fprintf(stderr, "device: %s%s%s\n", info.description.c_str(), cuda::debug_sync() ? ", synchronising after every launch" : "",
-               s.cuda_allow_tf32 ? ", TF32 allowed" : "");
+  std::fprintf(stderr, "device: %s%s%s%s\n", info.description.c_str(),
+               cuda::debug_sync() ? ", synchronising after every launch" : "", s.cuda_allow_tf32 ? ", TF32 allowed" : "",
+               s.cuda_graph ? ", training step as a CUDA graph" : "");
 }
 
 namespace {

@@ -28,7 +28,7 @@ struct RunSetup {
   std::unique_ptr<WatermarkTraining> watermark;
   Claim claim;
   Watermark wm;
-  bool cuda_debug_sync = false, cuda_allow_tf32 = false;
+  bool cuda_debug_sync = false, cuda_allow_tf32 = false, cuda_graph = false;
   YAML::Node resolved;  // every value used, defaults included
   std::string resolved_yaml() const;
 };

@@ -58,6 +58,15 @@ class Trainer {
   // One step of a CUDA network on (x, y) in device memory; loss and correct count are added to the
   // device totals (read_totals).
   void step_on_device(const float* x, const int32_t* y, int n, long global_step, float lr);
+  // Batch b of `batches` on a CUDA network: uploads it (pinned, asynchronous) and trains one step,
+  // through a captured CUDA graph when graphs are on. `index` counts steps since the last
+  // invalidate_graph(); returns the batch's sample count.
+  int device_batch(Batcher& batches, long b, long index, long global_step, float lr);
+  // CUDA graphs for the training step (`cuda.graph`): captured at the third step of an epoch (the
+  // first two allocate and choose implementations), replayed for every full batch after it.
+  void set_cuda_graph(bool on) { cuda_graph_ = on; }
+  // Drops the captured graph: its buffers may move when the network runs other batch sizes.
+  void invalidate_graph();
   // Summed loss (as StepResult::loss times n) and correct count since the last reset, copied to the host.
   StepResult read_totals();
   void reset_totals();
@@ -78,6 +87,7 @@ class Trainer {
   void batch_weights(int n, int n_null, int n_true, float scale);
 
   struct DeviceState;  // buffers of the CUDA step (experiments/trainer_device.cpp)
+  bool cuda_graph_ = false;
   std::unique_ptr<DeviceState> device_;
   double input_s_ = 0.0;  // batch-assembly time inside step(), summed over the epoch
   std::vector<float> x_, xa_, xw_, dlogits_, weights_;

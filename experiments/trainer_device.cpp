@@ -20,7 +20,68 @@ struct Trainer::DeviceState {
   DeviceArray<uint8_t> bits{Device::CUDA};
   DeviceArray<double> totals{Device::CUDA, 2};
   int weights_for = -1;  // clean batch size the uploaded weights were made for
+  std::unique_ptr<DeviceFeed> feed;  // kept for the trainer's life: a graph holds its buffer addresses
+  // CUDA graph state: the step's scalars on the device, staged through two pinned slots.
+  DeviceArray<cuda::StepScalars> scalars{Device::CUDA, 1};
+  cuda::StepScalars* staged[2] = {nullptr, nullptr};
+  void* staged_done[2] = {nullptr, nullptr};
+  void* graph = nullptr;
+  int graph_n = 0;  // clean batch size the graph was captured with
+  ~DeviceState() {
+    cuda::destroy_graph(graph);
+    for (int s = 0; s < 2; ++s) {
+      cuda::free_pinned(staged[s]);
+      cuda::destroy_event(staged_done[s]);
+    }
+  }
 };
+
+void Trainer::invalidate_graph() {
+  if (!device_ || !device_->graph) return;
+  cuda::destroy_graph(device_->graph);
+  device_->graph = nullptr;
+}
+
+int Trainer::device_batch(Batcher& batches, long b, long index, long global_step, float lr) {
+  if (!device_) device_ = std::make_unique<DeviceState>();
+  DeviceState& d = *device_;
+  if (!d.feed) d.feed = std::make_unique<DeviceFeed>(net_.input_shape().numel(), params_.batch_size);
+  const int n = d.feed->next(batches, b);
+  if (!cuda_graph_) {
+    step_on_device(d.feed->x(), d.feed->y(), n, global_step, lr);
+    return n;
+  }
+  // The step's scalars go to the device ahead of the step (a pinned slot is reused only after its
+  // previous copy has run); the kernels read them from there, captured or not.
+  const int slot = static_cast<int>(global_step & 1);
+  if (!d.staged[slot]) {
+    d.staged[slot] = static_cast<cuda::StepScalars*>(cuda::alloc_pinned(sizeof(cuda::StepScalars)));
+    d.staged_done[slot] = cuda::create_event();
+  } else {
+    cuda::wait_event(d.staged_done[slot]);
+  }
+  cuda::StepScalars& s = *d.staged[slot];
+  s.step = static_cast<uint64_t>(global_step);
+  s.first = static_cast<uint64_t>(global_step) * params_.batch_size;
+  opt_.next_step_scalars(lr, s);
+  cuda::copy_to_device_async(d.scalars.data(), &s, sizeof s);
+  cuda::record_event(d.staged_done[slot]);
+  cuda::set_step_scalars(d.scalars.data());
+  if (d.graph && n == d.graph_n) {
+    cuda::launch_graph(d.graph);
+    opt_.count_replayed_step();
+  } else if (!d.graph && index >= 2 && n == params_.batch_size) {
+    cuda::begin_capture();
+    step_on_device(d.feed->x(), d.feed->y(), n, global_step, lr);  // recorded, not run
+    d.graph = cuda::end_capture();
+    d.graph_n = n;
+    cuda::launch_graph(d.graph);
+  } else {
+    step_on_device(d.feed->x(), d.feed->y(), n, global_step, lr);
+  }
+  cuda::set_step_scalars(nullptr);
+  return n;
+}
 
 // Defined here, where DeviceState is complete.
 Trainer::Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed)
@@ -101,18 +162,15 @@ EpochStats Trainer::run_epoch_on_device(const Dataset& data, long epoch, long& g
   const long total = per_epoch * params_.epochs;
   if (!device_) device_ = std::make_unique<DeviceState>();
   reset_totals();
-  DeviceFeed feed(data.shape.numel(), params_.batch_size);
+  invalidate_graph();  // evaluation between epochs may have moved the network's buffers
   if (progress) progress->start("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(params_.epochs), per_epoch);
   const auto t0 = std::chrono::steady_clock::now();
   EpochStats s;
-  double input_s = 0.0;
   StepResult sums;
+  const double input_before = device_->feed ? device_->feed->host_seconds() : 0.0;
   for (long b = 0; b < per_epoch; ++b) {
-    const auto g0 = std::chrono::steady_clock::now();
-    const int n = feed.next(batches, b);
-    input_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
     s.lr = params_.schedule.at(opt_.config().lr(), global_step, per_epoch, total);
-    step_on_device(feed.x(), feed.y(), n, global_step, static_cast<float>(s.lr));
+    const int n = device_batch(batches, b, b, global_step, static_cast<float>(s.lr));
     ++global_step;
     s.images += n;
     // The totals come back (a synchronisation) only when progress is shown and at the end.
@@ -130,7 +188,7 @@ EpochStats Trainer::run_epoch_on_device(const Dataset& data, long epoch, long& g
   s.loss = sums.loss / s.images;
   s.accuracy = static_cast<double>(sums.correct) / s.images;
   s.images_per_s = s.images / s.wall_s;
-  s.input_s = input_s;
+  s.input_s = device_->feed ? device_->feed->host_seconds() - input_before : 0.0;
   return s;
 }
 

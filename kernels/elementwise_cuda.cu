@@ -42,7 +42,9 @@ __global__ void relu_grad_kernel(size_t count, const float* y, const float* dy, 
 }
 __global__ void copy_kernel(size_t count, const float* x, float* y, bool acc) { NM_GRID_LOOP(i, count) put(y[i], x[i], acc); }
 __global__ void add_kernel(size_t count, const float* a, const float* b, float* y) { NM_GRID_LOOP(i, count) y[i] = a[i] + b[i]; }
-__global__ void dropout_kernel(size_t count, float p, uint64_t seed, uint64_t step, const float* x, float* y, bool acc) {
+__global__ void dropout_kernel(size_t count, float p, uint64_t seed, uint64_t step_arg, const StepScalars* scalars,
+                               const float* x, float* y, bool acc) {
+  const uint64_t step = scalars ? scalars->step : step_arg;
   const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   NM_GRID_LOOP(i, count) put(y[i], dropout_keep(seed, step, i, p) ? x[i] * scale : 0.0f, acc);
 }
@@ -57,12 +59,14 @@ __global__ void gap_kernel(size_t planes, int plane, const float* x, float* y) {
 __global__ void gap_grad_kernel(size_t count, int plane, const float* dy, float* dx, bool acc) {
   NM_GRID_LOOP(i, count) put(dx[i], dy[i / plane] / plane, acc);
 }
-__global__ void sgd_kernel(size_t count, SgdParams h, float* p, const float* g, float* v) {
+__global__ void sgd_kernel(size_t count, SgdParams h, const StepScalars* scalars, float* p, const float* g, float* v) {
+  if (scalars) h.lr = scalars->lr;
   NM_GRID_LOOP(i, count) sgd_update(h, p[i], g[i], v[i]);
 }
 // The arithmetic is kernels/optimizers.h's, the CPU's; bias corrections are computed on the host alike.
-__global__ void adam_kernel(size_t count, AdamParams h, float step_size, float inv_sqrt_bc2, float* p, const float* g,
-                            float* m, float* v) {
+__global__ void adam_kernel(size_t count, AdamParams h, float step_size, float inv_sqrt_bc2, const StepScalars* scalars,
+                            float* p, const float* g, float* m, float* v) {
+  if (scalars) h.lr = scalars->lr, step_size = scalars->step_size, inv_sqrt_bc2 = scalars->inv_sqrt_bc2;
   NM_GRID_LOOP(i, count) adam_update(h, step_size, inv_sqrt_bc2, p[i], g[i], m[i], v[i]);
 }
 }  // namespace
@@ -101,11 +105,12 @@ void accumulate(size_t count, const float* x, float* y) {
   NM_AFTER_LAUNCH("accumulate");
 }
 void dropout_forward(size_t count, float p, uint64_t seed, uint64_t step, const float* x, float* y) {
-  dropout_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, p, seed, step, x, y, false);
+  dropout_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, p, seed, step, step_scalars(), x, y, false);
   NM_AFTER_LAUNCH("dropout_forward");
 }
 void dropout_backward(size_t count, float p, uint64_t seed, uint64_t step, const float* dy, float* dx, GradMode mode) {
-  dropout_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, p, seed, step, dy, dx, mode == GradMode::Accumulate);
+  dropout_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, p, seed, step, step_scalars(), dy, dx,
+                                                          mode == GradMode::Accumulate);
   NM_AFTER_LAUNCH("dropout_backward");
 }
 void global_avgpool_forward(int n, int c, int plane, const float* x, float* y) {
@@ -119,13 +124,14 @@ void global_avgpool_backward(int n, int c, int plane, const float* dy, float* dx
   NM_AFTER_LAUNCH("global_avgpool_backward");
 }
 void sgd_step(size_t count, const SgdParams& h, float* params, const float* grads, float* velocity) {
-  sgd_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, h, params, grads, velocity);
+  sgd_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, h, step_scalars(), params, grads, velocity);
   NM_AFTER_LAUNCH("sgd_step");
 }
 void adam_step(size_t count, const AdamParams& h, long step, float* params, const float* grads, float* m, float* v) {
   const float bc1 = 1.0f - static_cast<float>(std::pow(h.beta1, step));
   const float bc2 = 1.0f - static_cast<float>(std::pow(h.beta2, step));
-  adam_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, h, h.lr / bc1, 1.0f / std::sqrt(bc2), params, grads, m, v);
+  adam_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, h, h.lr / bc1, 1.0f / std::sqrt(bc2), step_scalars(),
+                                                       params, grads, m, v);
   NM_AFTER_LAUNCH("adam_step");
 }
 

@@ -45,8 +45,9 @@ __global__ void stamp_kernel(ImageShape s, WatermarkPattern p, bool invert, int 
   }
 }
 
-__global__ void crop_flip_kernel(ImageShape s, int n, int pad, bool flip, uint64_t seed, uint64_t first,
-                                 const float* in, float* out) {
+__global__ void crop_flip_kernel(ImageShape s, int n, int pad, bool flip, uint64_t seed, uint64_t first_arg,
+                                 const StepScalars* scalars, const float* in, float* out) {
+  const uint64_t first = scalars ? scalars->first : first_arg;
   const size_t per = static_cast<size_t>(s.c) * s.h * s.w, count = per * n;
   NM_GRID_LOOP(e, count) {
     const int img = static_cast<int>(e / per);
@@ -75,7 +76,7 @@ void watermark_stamp(const ImageShape& s, const WatermarkPattern& p, bool invert
 void augment_crop_flip(const ImageShape& s, int n, int pad, bool flip, uint64_t seed, uint64_t first, const float* in,
                        float* out) {
   const size_t count = static_cast<size_t>(s.size()) * n;
-  crop_flip_kernel<<<blocks_for(count), 256, 0, stream()>>>(s, n, pad, flip, seed, first, in, out);
+  crop_flip_kernel<<<blocks_for(count), 256, 0, stream()>>>(s, n, pad, flip, seed, first, step_scalars(), in, out);
   NM_AFTER_LAUNCH("augment_crop_flip");
 }
 

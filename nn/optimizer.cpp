@@ -1,6 +1,7 @@
 #include "nn/optimizer.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/error.h"
 #include "kernels/cuda/runtime.h"
@@ -78,6 +79,16 @@ void Optimizer::step(float* params, const float* grads, float lr, size_t first) 
         cpu::adam_step(n, h, steps_, params + b, grads + b, m, v);
     }
   }
+}
+
+void Optimizer::next_step_scalars(float lr, cuda::StepScalars& s) const {
+  s.lr = lr;
+  if (cfg_.type == "sgd") return;
+  const long t = steps_ + 1;  // as adam_step computes them for step t
+  const float bc1 = 1.0f - static_cast<float>(std::pow(cfg_.adam.beta1, t));
+  const float bc2 = 1.0f - static_cast<float>(std::pow(cfg_.adam.beta2, t));
+  s.step_size = lr / bc1;
+  s.inv_sqrt_bc2 = 1.0f / std::sqrt(bc2);
 }
 
 void Optimizer::restore(long steps, const std::vector<float>& state) {

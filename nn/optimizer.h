@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/strict_yaml.h"
+#include "kernels/cuda/runtime.h"
 #include "kernels/optimizers.h"
 #include "nn/device_array.h"
 #include "nn/layer.h"
@@ -36,6 +37,10 @@ class Optimizer {
   void step(float* params, const float* grads, float lr, size_t first = 0);
   const OptimizerConfig& config() const { return cfg_; }
   long steps() const { return steps_; }
+  // For CUDA graphs: the learning-rate and Adam scalars of the next step, and the step count kept
+  // right when a captured step is replayed instead of calling step().
+  void next_step_scalars(float lr, cuda::StepScalars& s) const;
+  void count_replayed_step() { ++steps_; }
   // A host copy of the state (for checkpoints), and its restoration.
   std::vector<float> state() const { return state_.download(); }
   void restore(long steps, const std::vector<float>& state);

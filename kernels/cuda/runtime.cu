@@ -112,6 +112,27 @@ float elapsed_ms(void* start, void* stop) {
   return ms;
 }
 
+namespace {
+const StepScalars* g_scalars = nullptr;
+}
+void set_step_scalars(const StepScalars* device_copy) { g_scalars = device_copy; }
+const StepScalars* step_scalars() { return g_scalars; }
+
+void begin_capture() { NM_CUDA_CHECK(cudaStreamBeginCapture(g_stream, cudaStreamCaptureModeThreadLocal)); }
+void* end_capture() {
+  cudaGraph_t graph = nullptr;
+  NM_CUDA_CHECK(cudaStreamEndCapture(g_stream, &graph));
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t err = cudaGraphInstantiate(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  NM_CUDA_CHECK(err);
+  return exec;
+}
+void launch_graph(void* exec) { NM_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(exec), g_stream)); }
+void destroy_graph(void* exec) {
+  if (exec) cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(exec));
+}
+
 void set_allow_tf32(bool on) { g_tf32 = on; }
 bool allow_tf32() { return g_tf32; }
 

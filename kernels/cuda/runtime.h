@@ -48,6 +48,25 @@ void wait_event(void* event);              // blocks the host until the event ha
 void stream_wait_event(void* stream, void* event);
 float elapsed_ms(void* start, void* stop);  // synchronises on stop
 
+// The scalars that change from one training step to the next, for CUDA graphs: a captured kernel
+// keeps the arguments it was launched with, so while a device copy of this struct is registered,
+// the kernels that use these values (dropout, augmentation, optimizers) read them from it instead.
+struct StepScalars {
+  uint64_t step = 0;        // global step (dropout masks)
+  uint64_t first = 0;       // training position of the batch's first image (augmentation)
+  float lr = 0.0f;          // learning rate (optimizers)
+  float step_size = 0.0f;   // Adam: lr / (1 - beta1^t)
+  float inv_sqrt_bc2 = 0.0f;  // Adam: 1 / sqrt(1 - beta2^t)
+};
+void set_step_scalars(const StepScalars* device_copy);  // null: use the launch arguments
+const StepScalars* step_scalars();
+// Stream capture into a CUDA graph (thread-local mode: anything that would be unsafe to replay, such
+// as an allocation, fails the capture). end_capture returns an instantiated, launchable graph.
+void begin_capture();
+void* end_capture();
+void launch_graph(void* exec);  // on the current stream
+void destroy_graph(void* exec);
+
 // TF32 tensor-core math in cuBLAS/cuDNN: off by default so results compare with the CPU at float
 // tolerance; benchmarks may turn it on and say so.
 void set_allow_tf32(bool on);

@@ -42,6 +42,12 @@ void record_event(void*) { no_cuda(); }
 void wait_event(void*) { no_cuda(); }
 void stream_wait_event(void*, void*) { no_cuda(); }
 float elapsed_ms(void*, void*) { no_cuda(); }
+void set_step_scalars(const StepScalars*) { no_cuda(); }
+const StepScalars* step_scalars() { return nullptr; }
+void begin_capture() { no_cuda(); }
+void* end_capture() { no_cuda(); }
+void launch_graph(void*) { no_cuda(); }
+void destroy_graph(void*) {}
 void set_allow_tf32(bool) {}
 bool allow_tf32() { return false; }
 
