@@ -58,8 +58,7 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
   if (wm_) {
     // Batch = [n clean | n_null null-stamped | n_true true-stamped], built in one fused pass. Each
     // group's cross-entropy is a mean over the group, weighted: per-sample weights carry both.
-    const int n_null = static_cast<int>(std::lround(wm_training_.null_fraction * n));
-    const int n_true = static_cast<int>(std::lround(wm_training_.true_fraction * n));
+    const int n_null = null_copies(n), n_true = true_copies(n);
     total = n + n_null + n_true;
     const size_t per = net_.input_shape().numel();
     xw_.resize(per * total);

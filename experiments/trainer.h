@@ -2,6 +2,7 @@
 // forward, fused softmax-cross-entropy + gradient, backward, optimizer step. No allocation in the
 // step: batch buffers are sized once.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -83,6 +84,9 @@ class Trainer {
   const Watermark* wm_ = nullptr;
   WatermarkTraining wm_training_;
   EpochStats run_epoch_on_device(const Dataset& data, long epoch, long& global_step, Progress* progress);
+  // Null- and true-stamped copies that go with n clean samples (the watermark's fractions).
+  int null_copies(int n) const { return static_cast<int>(std::lround(wm_training_.null_fraction * n)); }
+  int true_copies(int n) const { return static_cast<int>(std::lround(wm_training_.true_fraction * n)); }
   // Weights of a watermark batch of n clean samples (clean, null, true groups); scale multiplies them.
   void batch_weights(int n, int n_null, int n_true, float scale);
 

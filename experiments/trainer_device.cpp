@@ -121,8 +121,7 @@ void Trainer::step_on_device(const float* x, const int32_t* y, int n, long globa
   int total = n;
   const float* weights = nullptr;
   if (wm_) {
-    const int n_null = static_cast<int>(std::lround(wm_training_.null_fraction * n));
-    const int n_true = static_cast<int>(std::lround(wm_training_.true_fraction * n));
+    const int n_null = null_copies(n), n_true = true_copies(n);
     total = n + n_null + n_true;
     if (d.bits.size() == 0) {
       d.bits.resize(wm_->bits.size());

@@ -25,6 +25,7 @@ void Network::to(Device d) {
   grads_.to(d);
   buffers_.to(d);
   work_ = DeviceArray<float>(d);
+  work_for_n_ = 0;
   input_stage_ = DeviceArray<float>(d);
   chain_.to(d);
   bind_all();
@@ -72,7 +73,10 @@ void Network::init_params(uint64_t seed) {
 
 const float* Network::forward_on_device(const float* x, int n, const LayerContext& ctx_in) {
   NM_CHECK(n > 0, "forward: empty batch");
-  work_.ensure(chain_.workspace_floats(n));
+  if (n != work_for_n_) {
+    work_.ensure(chain_.workspace_floats(n));
+    work_for_n_ = n;
+  }
   LayerContext ctx = ctx_in;
   ctx.workspace = work_.data();
   const Tensor in{const_cast<float*>(x), n, input_, device()};

@@ -87,6 +87,7 @@ class Network {
   int last_n_ = 0;
   const float* last_x_ = nullptr;
   DeviceArray<float> work_;
+  int work_for_n_ = 0;  // batch size work_ was sized for (sizing asks cuDNN, so not every pass)
   DeviceArray<float> input_stage_;  // CUDA: the uploaded batch of forward()
   std::vector<float> logits_host_;  // CUDA: the downloaded logits of forward()
   bool profiling_ = false;

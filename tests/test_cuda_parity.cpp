@@ -10,6 +10,7 @@
 #include <random>
 
 #include "common/sha256.h"
+#include "gradcheck.h"
 #include "kernels/augment.h"
 #include "kernels/batchnorm.h"
 #include "kernels/bias.h"
@@ -34,15 +35,9 @@
 #include "watermark_golden.h"
 
 using namespace nullmark;
+using nullmark::test::random_floats;
 
 namespace {
-std::vector<float> random_floats(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = u(rng);
-  return v;
-}
 std::vector<float> small_ints(size_t n, uint64_t seed) {  // -3 .. 3: products and sums stay exact in float
   std::mt19937_64 rng(seed);
   std::vector<float> v(n);

@@ -15,6 +15,7 @@
 
 using namespace nullmark;
 using nullmark::test::error_of;
+using nullmark::test::random_floats;
 
 namespace {
 Network build(const std::string& text, const Shape& in = Shape{3, 6, 6}, int classes = 4) {
@@ -47,14 +48,6 @@ const char* kResNet = R"(model:
     - {type: global_avgpool}
     - {type: dense, units: 4}
 )";
-
-std::vector<float> random_floats(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = u(rng);
-  return v;
-}
 
 double dot(const float* a, const std::vector<float>& b) {
   double s = 0;
