@@ -45,14 +45,14 @@ int main(int argc, char** argv) {
     Optimizer opt(s.train_params.optimizer, net.param_slices());
     place_on_device(s, opt);
     net.init_params(s.seed);
-    const bool gpu = s.device == Device::CUDA;
+    const bool gpu = s.compute.device == Device::CUDA;
     Trainer trainer(net, opt, s.train_params, s.seed);
     if (s.watermark) trainer.set_watermark(s.wm, *s.watermark);
     Batcher batches(s.train, batch, s.seed, true);
     batches.start_epoch(0);
     std::vector<float> x(static_cast<size_t>(batch) * s.train.shape.numel());
     std::vector<int32_t> y(batch);
-    trainer.set_cuda_graph(s.cuda_graph);
+    trainer.set_cuda_graph(s.compute.graph);
     auto run = [&](int count, long first) {
       for (int i = 0; i < count; ++i) {
         const long b = (first + i) % batches.batches();
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
                           {"model", s.model_name},
                           {"blas_core", blas_core_name()},
                           {"watermark", static_cast<bool>(s.watermark)},
-                          {"cuda_graph", s.cuda_graph}};
+                          {"cuda_graph", s.compute.graph}};
       write_file_atomic(json_out, j.dump(2) + "\n");
     }
   } catch (const std::exception& e) {

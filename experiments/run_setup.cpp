@@ -4,8 +4,6 @@
 
 #include "common/error.h"
 #include "common/threads.h"
-#include "kernels/cuda/device.h"
-#include "kernels/cuda/runtime.h"
 
 namespace nullmark {
 
@@ -22,14 +20,7 @@ RunSetup load_run_setup(const std::string& config_path, const std::vector<std::s
   s.config_path = config_path;
   s.seed = static_cast<uint64_t>(root.integer("seed", 1, 0, 1L << 62));
   s.threads = set_threads(static_cast<int>(root.integer("threads", 0, 0, 1024)));
-  s.device = root.choice("device", "cpu", {"cpu", "cuda"}) == "cuda" ? Device::CUDA : Device::CPU;
-  if (root.has("cuda")) {
-    ConfigMap c = root.section("cuda");
-    s.cuda_debug_sync = c.boolean("debug_sync", false);
-    s.cuda_allow_tf32 = c.boolean("allow_tf32", false);
-    s.cuda_graph = c.boolean("graph", false);
-    c.finish();
-  }
+  s.compute = ComputeOptions::read(root);
   s.output_dir =
       root.string("output_dir", "runs/" + std::string(config_path.substr(config_path.find_last_of('/') + 1)));
   if (s.output_dir.size() > 5 && s.output_dir.substr(s.output_dir.size() - 5) == ".yaml")
@@ -59,17 +50,10 @@ RunSetup load_run_setup(const std::string& config_path, const std::vector<std::s
 }
 
 void place_on_device(RunSetup& s, Optimizer& opt) {
-  if (s.device == Device::CPU) return;
-  const cuda::DeviceInfo info = cuda::query_device();
-  if (!info.available) throw fail(s.config_path, ": device: cuda, but ", info.description);
-  cuda::set_current_stream(cuda::create_stream());  // the run's stream, for its whole life
-  cuda::set_debug_sync(s.cuda_debug_sync || cuda::debug_sync());
-  cuda::set_allow_tf32(s.cuda_allow_tf32);
+  if (s.compute.device == Device::CPU) return;
+  s.compute.activate(s.config_path);
   s.net->to(Device::CUDA);
   opt.to(Device::CUDA);
-  std::fprintf(stderr, "device: %s%s%s%s\n", info.description.c_str(),
-               cuda::debug_sync() ? ", synchronising after every launch" : "", s.cuda_allow_tf32 ? ", TF32 allowed" : "",
-               s.cuda_graph ? ", training step as a CUDA graph" : "");
 }
 
 namespace {

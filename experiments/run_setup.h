@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "datasets/dataset.h"
+#include "experiments/compute_options.h"
 #include "experiments/trainer.h"
 #include "nn/checkpoint.h"
 #include "nn/network.h"
@@ -17,7 +18,7 @@ struct RunSetup {
   std::string config_path;
   uint64_t seed = 1;
   int threads = 0;
-  Device device = Device::CPU;  // `device:`; place the network with place_on_device()
+  ComputeOptions compute;  // `device:` and `cuda:`; place the network with place_on_device()
   std::string output_dir;
   DataConfig data;
   Dataset train, test;
@@ -28,13 +29,12 @@ struct RunSetup {
   std::unique_ptr<WatermarkTraining> watermark;
   Claim claim;
   Watermark wm;
-  bool cuda_debug_sync = false, cuda_allow_tf32 = false, cuda_graph = false;
   YAML::Node resolved;  // every value used, defaults included
   std::string resolved_yaml() const;
 };
 
-// Moves the network and optimizer to the run's device; on CUDA also creates the run's stream and
-// applies `cuda.debug_sync` / `cuda.allow_tf32`. Prints where the run computes.
+// Activates the run's compute options (ComputeOptions::activate) and moves the network and
+// optimizer to its device.
 void place_on_device(RunSetup& s, Optimizer& opt);
 
 // `overrides` are "key.path=value" assignments applied before reading.

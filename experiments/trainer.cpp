@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "kernels/augment.h"
+#include "kernels/optimizers.h"
 #include "kernels/softmax_xent.h"
 
 namespace nullmark {
@@ -84,7 +85,7 @@ StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_st
   for (int i = 0; i < n; ++i) clean_correct += pred_[i] == y[i];
   net_.backward(dlogits_.data(), ctx);
   opt_.step(net_.params(), net_.grads(), lr, trainable_from_);
-  for (size_t i : zeroed_) net_.params()[i] = 0.0f;
+  cpu::zero_entries(zeroed_.size(), zeroed_.data(), net_.params());
   return {loss, clean_correct};
 }
 

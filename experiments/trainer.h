@@ -48,12 +48,16 @@ class Trainer {
  public:
   Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed);
   ~Trainer();
+  Network& network() { return net_; }
   // Trains clean + null-stamped + true-stamped samples from now on (null embedding).
   void set_watermark(const Watermark& wm, const WatermarkTraining& training);
   // Only parameters from this offset on are updated (Network::param_offset(i) freezes layers < i).
   void set_trainable_from(size_t param_offset) { trainable_from_ = param_offset; }
   // Parameters held at zero after every step (pruned channels stay pruned while fine-tuning).
-  void set_zeroed(std::vector<size_t> indices) { zeroed_ = std::move(indices); }
+  void set_zeroed(const std::vector<size_t>& indices) {
+    zeroed_.assign(indices.begin(), indices.end());
+    zeroed_on_device_ = false;
+  }
   // One optimizer step on (x, y) in host memory (CPU networks); `global_step` seeds stochastic layers.
   StepResult step(const float* x, const int32_t* y, int n, long global_step, float lr);
   // One step of a CUDA network on (x, y) in device memory; loss and correct count are added to the
@@ -80,7 +84,8 @@ class Trainer {
   TrainParams params_;
   uint64_t seed_;
   size_t trainable_from_ = 0;
-  std::vector<size_t> zeroed_;
+  std::vector<uint64_t> zeroed_;
+  bool zeroed_on_device_ = false;  // CUDA: zeroed_ uploaded
   const Watermark* wm_ = nullptr;
   WatermarkTraining wm_training_;
   EpochStats run_epoch_on_device(const Dataset& data, long epoch, long& global_step, Progress* progress);

@@ -9,6 +9,7 @@
 #include "experiments/trainer.h"
 #include "kernels/augment.h"
 #include "kernels/cuda/runtime.h"
+#include "kernels/optimizers.h"
 #include "kernels/softmax_xent.h"
 #include "kernels/watermark_batch.h"
 
@@ -17,6 +18,7 @@ namespace nullmark {
 struct Trainer::DeviceState {
   DeviceArray<float> xa{Device::CUDA}, xw{Device::CUDA}, weights{Device::CUDA}, dlogits{Device::CUDA};
   DeviceArray<int32_t> yw{Device::CUDA};
+  DeviceArray<uint64_t> zeroed{Device::CUDA};  // indices of the parameters held at zero
   DeviceArray<uint8_t> bits{Device::CUDA};
   DeviceArray<double> totals{Device::CUDA, 2};
   int weights_for = -1;  // clean batch size the uploaded weights were made for
@@ -101,7 +103,6 @@ StepResult Trainer::read_totals() {
 void Trainer::step_on_device(const float* x, const int32_t* y, int n, long global_step, float lr) {
 #if NULLMARK_WITH_CUDA
   NM_CHECK(net_.device() == Device::CUDA, "step_on_device needs a network on CUDA");
-  NM_CHECK(zeroed_.empty(), "held-at-zero parameters (fine-pruning) are not supported on CUDA");
   if (!device_) device_ = std::make_unique<DeviceState>();
   DeviceState& d = *device_;
   LayerContext ctx;
@@ -148,6 +149,14 @@ void Trainer::step_on_device(const float* x, const int32_t* y, int n, long globa
                      static_cast<float>(params_.label_smoothing), d.totals.data(), n);
   net_.backward(d.dlogits.data(), ctx);
   opt_.step(net_.params(), net_.grads(), lr, trainable_from_);
+  if (!zeroed_.empty()) {
+    if (!zeroed_on_device_) {
+      d.zeroed.resize(zeroed_.size());
+      d.zeroed.upload(zeroed_.data(), zeroed_.size());
+      zeroed_on_device_ = true;
+    }
+    cuda::zero_entries(zeroed_.size(), d.zeroed.data(), net_.params());
+  }
 #else
   (void)x, (void)y, (void)n, (void)global_step, (void)lr;
   throw fail("this nullmark was built without the CUDA backend");

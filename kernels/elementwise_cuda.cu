@@ -48,6 +48,9 @@ __global__ void dropout_kernel(size_t count, float p, uint64_t seed, uint64_t st
   const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   NM_GRID_LOOP(i, count) put(y[i], dropout_keep(seed, step, i, p) ? x[i] * scale : 0.0f, acc);
 }
+__global__ void zero_entries_kernel(size_t count, const uint64_t* index, float* p) {
+  NM_GRID_LOOP(i, count) p[index[i]] = 0.0f;
+}
 __global__ void gap_kernel(size_t planes, int plane, const float* x, float* y) {
   NM_GRID_LOOP(i, planes) {
     const float* p = x + i * plane;
@@ -133,6 +136,11 @@ void adam_step(size_t count, const AdamParams& h, long step, float* params, cons
   adam_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, h, h.lr / bc1, 1.0f / std::sqrt(bc2), step_scalars(),
                                                        params, grads, m, v);
   NM_AFTER_LAUNCH("adam_step");
+}
+void zero_entries(size_t count, const uint64_t* index, float* params) {
+  if (count == 0) return;
+  zero_entries_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, index, params);
+  NM_AFTER_LAUNCH("zero_entries");
 }
 
 }  // namespace nullmark::cuda

@@ -3,6 +3,7 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/host_device.h"
 
@@ -43,10 +44,14 @@ namespace cpu {
 void sgd_step(size_t count, const SgdParams& h, float* params, const float* grads, float* velocity);
 // step is 1-based (bias correction). m, v: first and second moments.
 void adam_step(size_t count, const AdamParams& h, long step, float* params, const float* grads, float* m, float* v);
+// params[index[i]] = 0 for i < count: parameters held at zero after every step (pruned channels
+// while fine-tuning).
+void zero_entries(size_t count, const uint64_t* index, float* params);
 }  // namespace cpu
 
 namespace cuda {  // CUDA twins: one fused elementwise pass over the flat buffers
 void sgd_step(size_t count, const SgdParams& h, float* params, const float* grads, float* velocity);
 void adam_step(size_t count, const AdamParams& h, long step, float* params, const float* grads, float* m, float* v);
+void zero_entries(size_t count, const uint64_t* index, float* params);
 }  // namespace cuda
 }  // namespace nullmark

@@ -18,4 +18,8 @@ void adam_step(size_t count, const AdamParams& h, long step, float* params, cons
   for (size_t i = 0; i < count; ++i) adam_update(h, step_size, inv_sqrt_bc2, params[i], grads[i], m[i], v[i]);
 }
 
+void zero_entries(size_t count, const uint64_t* index, float* params) {
+  for (size_t i = 0; i < count; ++i) params[index[i]] = 0.0f;
+}
+
 }  // namespace nullmark::cpu

@@ -27,6 +27,8 @@ void Network::to(Device d) {
   work_ = DeviceArray<float>(d);
   work_for_n_ = 0;
   input_stage_ = DeviceArray<float>(d);
+  dlogits_stage_ = DeviceArray<float>(d);
+  dx_stage_ = DeviceArray<float>(d);
   chain_.to(d);
   bind_all();
   last_x_ = nullptr;
@@ -112,7 +114,13 @@ void Network::backward(const float* dlogits, const LayerContext& ctx) { run_back
 
 void Network::backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx) {
   NM_CHECK(dx != nullptr, "backward_to_input needs an output buffer");
-  run_backward(dlogits, ctx, dx);
+  if (device() == Device::CPU) return run_backward(dlogits, ctx, dx);
+  const size_t in = static_cast<size_t>(last_n_) * input_.numel(), out = static_cast<size_t>(last_n_) * output_shape().numel();
+  dlogits_stage_.ensure(out);
+  dlogits_stage_.upload(dlogits, out);
+  dx_stage_.ensure(in);
+  run_backward(dlogits_stage_.data(), ctx, dx_stage_.data());
+  cuda::copy_to_host(dx, dx_stage_.data(), in * sizeof(float));
 }
 
 void Network::set_profiling(bool on) {

@@ -62,8 +62,9 @@ class Network {
   // Backpropagates dlogits (in the network's device memory) from the last forward; parameter
   // gradients are overwritten.
   void backward(const float* dlogits, const LayerContext& ctx);
-  // Gradient with respect to the input of the last forward (for input-space attacks); null unless
-  // backward was asked for it.
+  // Gradient dx with respect to the input of the last forward(), for input-space attacks (Neural
+  // Cleanse): the partner of forward(), with dlogits and dx in host memory (uploaded and downloaded
+  // on CUDA). Parameter gradients are overwritten as by backward().
   void backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx);
 
   // Output of layer i from the last forward pass (valid until the next one).
@@ -89,6 +90,7 @@ class Network {
   DeviceArray<float> work_;
   int work_for_n_ = 0;  // batch size work_ was sized for (sizing asks cuDNN, so not every pass)
   DeviceArray<float> input_stage_;  // CUDA: the uploaded batch of forward()
+  DeviceArray<float> dlogits_stage_, dx_stage_;  // CUDA: backward_to_input()'s uploaded dlogits and its dx
   std::vector<float> logits_host_;  // CUDA: the downloaded logits of forward()
   bool profiling_ = false;
   std::vector<double> fwd_s_, bwd_s_;

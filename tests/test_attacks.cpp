@@ -1,10 +1,13 @@
-// The building blocks of the compression attacks: quantisation round trips and exact pruning counts.
+// The building blocks of the compression attacks: quantisation round trips, exact pruning counts,
+// and the trainer settings fine-tuning attacks use (parameters held at zero, frozen layers).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
 
 #include "experiments/drivers/experiment.h"
+#include "experiments/trainer.h"
 #include "kernels/quantize.h"
+#include "synthetic_data.h"
 
 using namespace nullmark;
 
@@ -67,4 +70,37 @@ TEST_CASE("magnitude pruning removes exactly the requested share of weights, bia
       }
       if (!per_layer) CHECK(zeros == static_cast<size_t>(std::llround(rate * weights)));
     }
+}
+
+TEST_CASE("fine-tuning holds the chosen parameters at zero and leaves frozen layers alone", "[pruning][training]") {
+  ConfigMap root = ConfigMap::load_string(
+      "model: {layers: [{type: conv2d, filters: 4, kernel: 3}, {type: flatten}, {type: dense, units: 5}]}", "f.yaml");
+  Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
+  net.init_params(2);
+  const std::vector<float> before = net.host_params();
+  TrainParams p;
+  p.epochs = 1;
+  p.batch_size = 16;
+  Optimizer opt(p.optimizer, net.param_slices());
+  Trainer t(net, opt, p, 3);
+  // The first conv channel's 9 weights and its bias, as fine-pruning removes a channel.
+  std::vector<size_t> zeroed = {0, 1, 2, 3, 4, 5, 6, 7, 8, 36};
+  t.set_zeroed(zeroed);
+  const size_t dense = net.param_offset(2);
+  long step = 0;
+  t.run_epoch(test::synthetic_bands(64), 0, step, nullptr);
+  std::vector<float> after = net.host_params();
+  for (size_t i : zeroed) CHECK(after[i] == 0.0f);
+  size_t changed = 0;
+  for (size_t i = 10; i < dense; ++i) changed += after[i] != before[i] && i != 36;
+  CHECK(changed > 20);  // the other channels trained
+
+  t.set_trainable_from(dense);  // fine-tune the last layer only: the conv layer stays as it is
+  const std::vector<float> conv_before(after.begin(), after.begin() + static_cast<long>(dense));
+  t.run_epoch(test::synthetic_bands(64), 1, step, nullptr);
+  after = net.host_params();
+  CHECK(std::equal(conv_before.begin(), conv_before.end(), after.begin()));
+  size_t head_changed = 0;
+  for (size_t i = dense; i < after.size(); ++i) head_changed += after[i] != before[i];
+  CHECK(head_changed > 100);
 }

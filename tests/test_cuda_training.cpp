@@ -1,7 +1,9 @@
 // Tier 2, end to end: 20 watermarked training steps of a small residual network with batch norm and
 // dropout on both devices, same seed: per-epoch losses agree within 1e-3 (relative) and the final
 // parameters within 1e-3; two GPU runs are bitwise identical (fixed-order reductions, no atomics),
-// and so is a run whose steps are replayed from a CUDA graph.
+// and so is a run whose steps are replayed from a CUDA graph. What the attack drivers add on the
+// GPU: parameters held at zero (fine-pruning) and the input gradient (Neural Cleanse).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
@@ -10,6 +12,7 @@
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
 #include "nn/network.h"
+#include "gradcheck.h"
 #include "synthetic_data.h"
 #include "watermark/derivation.h"
 #include "watermark/keys.h"
@@ -35,12 +38,20 @@ const char* kModel = R"(model:
     - {type: dense, units: 5}
 )";
 
+void require_close(const std::vector<float>& cpu, const std::vector<float>& gpu, double rtol) {
+  REQUIRE(cpu.size() == gpu.size());
+  size_t bad = 0;
+  for (size_t i = 0; i < cpu.size(); ++i)
+    if (std::fabs(cpu[i] - gpu[i]) > rtol * std::max(1.0f, std::fabs(cpu[i]))) ++bad;
+  CHECK(bad == 0);
+}
+
 struct Run {
   std::vector<double> losses;
   std::vector<float> params;
 };
 
-Run train(Device device, bool graph = false) {
+Run train(Device device, bool graph = false, const std::vector<size_t>& zeroed = {}) {
   ConfigMap root = ConfigMap::load_string(kModel, "cuda-training.yaml");
   Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
   TrainParams p;
@@ -59,6 +70,7 @@ Run train(Device device, bool graph = false) {
   Trainer t(net, opt, p, 7);
   t.set_cuda_graph(graph);
   t.set_watermark(wm, WatermarkTraining{});
+  t.set_zeroed(zeroed);
   const Dataset d = test::synthetic_bands(80);  // 5 steps an epoch, 20 in all
   Run r;
   long step = 0;
@@ -79,10 +91,7 @@ TEST_CASE("20 training steps agree on CPU and GPU, and the GPU is deterministic"
     INFO("epoch " << e);
     CHECK(gpu.losses[e] == Approx(cpu.losses[e]).epsilon(1e-3));
   }
-  size_t bad = 0;
-  for (size_t i = 0; i < cpu.params.size(); ++i)
-    if (std::fabs(cpu.params[i] - gpu.params[i]) > 1e-3 * std::max(1.0f, std::fabs(cpu.params[i]))) ++bad;
-  CHECK(bad == 0);
+  require_close(cpu.params, gpu.params, 1e-3);
   const Run again = train(Device::CUDA);
   CHECK(again.losses == gpu.losses);
   CHECK(again.params == gpu.params);
@@ -97,4 +106,52 @@ TEST_CASE("the training step replayed as a CUDA graph gives the same bits", "[cu
   const Run graph = train(Device::CUDA, true);
   CHECK(graph.losses == direct.losses);
   CHECK(graph.params == direct.params);
+}
+
+TEST_CASE("parameters held at zero stay zero on the GPU, and training agrees with the CPU", "[cuda][training]") {
+  const cuda::DeviceInfo info = cuda::query_device();
+  if (!info.available) FAIL("no CUDA device: " << info.description);
+  cuda::set_allow_tf32(false);
+  // Every third weight of the stem convolution, and 100 weights of the residual block's second one.
+  std::vector<size_t> zeroed;
+  for (size_t i = 0; i < 72; i += 3) zeroed.push_back(i);
+  const Run plain = train(Device::CPU);
+  REQUIRE(plain.params.size() > 2000);
+  for (size_t i = 1000; i < 1100; ++i) zeroed.push_back(i);
+  const Run cpu = train(Device::CPU, false, zeroed);
+  const Run gpu = train(Device::CUDA, false, zeroed);
+  for (size_t i : zeroed) {
+    INFO("parameter " << i);
+    CHECK(cpu.params[i] == 0.0f);
+    CHECK(gpu.params[i] == 0.0f);
+  }
+  CHECK(cpu.params != plain.params);  // the held-at-zero set changed the training
+  require_close(cpu.params, gpu.params, 1e-3);
+  const Run graph = train(Device::CUDA, true, zeroed);  // the zeroing is part of the captured step
+  CHECK(graph.params == gpu.params);
+}
+
+TEST_CASE("the input gradient (Neural Cleanse) agrees on CPU and GPU, host buffers on both", "[cuda][network]") {
+  const cuda::DeviceInfo info = cuda::query_device();
+  if (!info.available) FAIL("no CUDA device: " << info.description);
+  cuda::set_allow_tf32(false);
+  auto input_gradient = [](Device device) {
+    ConfigMap root = ConfigMap::load_string(kModel, "cuda-training.yaml");
+    Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
+    net.init_params(5);
+    net.to(device);
+    const int n = 7;
+    const std::vector<float> x = test::random_floats(static_cast<size_t>(n) * 144, 8);
+    const std::vector<float> r = test::random_floats(static_cast<size_t>(n) * 5, 9);
+    LayerContext ctx;  // evaluation mode, as the attack runs it
+    const float* logits = net.forward(x.data(), n, ctx);
+    std::vector<float> out(logits, logits + static_cast<size_t>(n) * 5);
+    std::vector<float> dx(x.size(), -7.0f);
+    net.backward_to_input(r.data(), ctx, dx.data());
+    out.insert(out.end(), dx.begin(), dx.end());
+    return out;
+  };
+  const std::vector<float> cpu = input_gradient(Device::CPU), gpu = input_gradient(Device::CUDA);
+  require_close(cpu, gpu, 1e-4);
+  CHECK(std::count(gpu.begin(), gpu.end(), -7.0f) == 0);  // every entry of dx written
 }

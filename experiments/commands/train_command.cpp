@@ -57,7 +57,7 @@ int train(const TrainArgs& a) {
   make_dirs(s.output_dir);
   write_file_atomic(s.output_dir + "/config.yaml", config_yaml);
   Trainer trainer(net, opt, s.train_params, s.seed);
-  trainer.set_cuda_graph(s.cuda_graph);
+  trainer.set_cuda_graph(s.compute.graph);
   if (s.watermark) {
     trainer.set_watermark(s.wm, *s.watermark);
     std::fprintf(stderr,

@@ -29,8 +29,11 @@ TrainParams params_of(const AttackTraining& a) {
 }
 }  // namespace
 
-AttackTrainer::AttackTrainer(Network& net, const AttackTraining& a, uint64_t seed)
-    : optimizer(a.optimizer, net.param_slices()), trainer(net, optimizer, params_of(a), seed) {}
+AttackTrainer::AttackTrainer(Network& net, const AttackTraining& a, const ExperimentContext& ctx)
+    : optimizer(a.optimizer, net.param_slices()), trainer(net, optimizer, params_of(a), ctx.seed) {
+  optimizer.to(net.device());
+  trainer.set_cuda_graph(ctx.compute.graph);
+}
 
 Dataset subset(const Dataset& data, double fraction, uint64_t seed) {
   const size_t n = std::max<size_t>(1, static_cast<size_t>(std::llround(fraction * data.size())));
@@ -53,19 +56,32 @@ Dataset subset(const Dataset& data, double fraction, uint64_t seed) {
 void train_with_measurements(Trainer& trainer, const Dataset& data, const AttackTraining& a, uint64_t seed,
                              const std::function<void(long step, double epoch)>& on_measure) {
   Batcher batches(data, a.batch_size, seed, true);
-  std::vector<float> x(static_cast<size_t>(a.batch_size) * data.shape.numel());
-  std::vector<int32_t> y(a.batch_size);
+  const bool gpu = trainer.network().device() == Device::CUDA;
+  std::vector<float> x(gpu ? 0 : static_cast<size_t>(a.batch_size) * data.shape.numel());  // host batches (CPU)
+  std::vector<int32_t> y(gpu ? 0 : a.batch_size);
   const long per_epoch = batches.batches();
   const long every = std::max<long>(1, per_epoch / a.measurements_per_epoch);
   long step = 0;
+  long since_measure = 0;  // steps since the last measurement (a CUDA graph is captured afresh after one)
   on_measure(0, 0.0);
   for (long e = 0; e < a.epochs; ++e) {
     batches.start_epoch(e);
     for (long b = 0; b < per_epoch; ++b) {
-      const int n = batches.gather(b, x.data(), y.data());
-      trainer.step(x.data(), y.data(), n, step, a.optimizer.lr());
+      if (gpu) {
+        trainer.device_batch(batches, b, since_measure, step, a.optimizer.lr());
+      } else {
+        const int n = batches.gather(b, x.data(), y.data());
+        trainer.step(x.data(), y.data(), n, step, a.optimizer.lr());
+      }
       ++step;
-      if ((b + 1) % every == 0 || b + 1 == per_epoch) on_measure(step, e + static_cast<double>(b + 1) / per_epoch);
+      ++since_measure;
+      if ((b + 1) % every == 0 || b + 1 == per_epoch) {
+        // Evaluation runs other batch sizes through the network, which may move the buffers a
+        // captured graph points at.
+        trainer.invalidate_graph();
+        since_measure = 0;
+        on_measure(step, e + static_cast<double>(b + 1) / per_epoch);
+      }
     }
   }
 }

@@ -19,10 +19,11 @@ struct AttackTraining {
   static AttackTraining read(ConfigMap& cfg, double default_lr);
 };
 
-// An optimizer and a trainer for `net` with an attack's settings (the optimizer outlives the trainer
-// that refers to it because it is declared first).
+// An optimizer and a trainer for `net` with an attack's settings, on the network's device, with the
+// run's seed and `cuda.graph` choice (the optimizer outlives the trainer that refers to it because
+// it is declared first).
 struct AttackTrainer {
-  AttackTrainer(Network& net, const AttackTraining& a, uint64_t seed);
+  AttackTrainer(Network& net, const AttackTraining& a, const ExperimentContext& ctx);
   Optimizer optimizer;
   Trainer trainer;
 };
@@ -31,7 +32,8 @@ struct AttackTrainer {
 Dataset subset(const Dataset& data, double fraction, uint64_t seed);
 
 // Trains `net` for a.epochs on `data` with `trainer`, calling on_measure(step, epoch_progress) at the
-// start and a.measurements_per_epoch times per epoch.
+// start and a.measurements_per_epoch times per epoch. A CUDA network trains from pinned,
+// double-buffered uploads with no host copies inside a step (Trainer::device_batch).
 void train_with_measurements(Trainer& trainer, const Dataset& data, const AttackTraining& a, uint64_t seed,
                              const std::function<void(long step, double epoch)>& on_measure);
 

@@ -38,6 +38,7 @@ float kth(std::vector<float> v, size_t k) {  // k-th smallest (0-based)
 }  // namespace
 
 void prune_weights(Network& net, double rate, bool per_layer) {
+  NM_CHECK(net.device() == Device::CPU, "prune_weights edits weights in host memory: prune before moving the network");
   std::vector<std::pair<float*, size_t>> ws;  // every weight matrix, those inside residual blocks included
   for (const Layer::ParamSlice& s : net.param_slices())
     if (s.group == "weight") ws.emplace_back(net.params() + s.offset, s.count);
@@ -79,6 +80,7 @@ Runner pruning_driver(ConfigMap& cfg) {
       for (double rate : rates) {
         auto net = load_network(ctx);
         prune_weights(*net, rate, s == "per_layer");
+        to_run_device(ctx, *net);
         const Measurement m = measure(*net, ctx, ctx.owner_wm);
         t.add({s, rate, m.acc.clean, m.acc.null, m.acc.true_});
         std::fprintf(stderr, "  %s rate %.2f: clean %.2f%%  null %.2f%%  true %.2f%%\n", s.c_str(), rate,
@@ -143,9 +145,10 @@ Runner fine_pruning_driver(ConfigMap& cfg) {
         if (net->layer(conv).param_count() > w.count) zeroed.push_back(off + w.count + c);  // bias
       }
       for (size_t i : zeroed) net->params()[i] = 0.0f;
+      to_run_device(ctx, *net);
       const Measurement pruned = measure(*net, ctx, ctx.owner_wm);
       t.add({"pruned", rate, pruned.acc.clean, pruned.acc.null, pruned.acc.true_});
-      AttackTrainer session(*net, a, ctx.seed);
+      AttackTrainer session(*net, a, ctx);
       Trainer& trainer = session.trainer;
       trainer.set_zeroed(zeroed);
       Measurement tuned;
@@ -191,6 +194,7 @@ Runner quantize_driver(ConfigMap& cfg) {
         }
         for (size_t k = 0; k < w.count; ++k) max_err = std::max(max_err, double(std::fabs(p[k] - orig[k])));
       }
+      to_run_device(ctx, *net);
       const Measurement m = measure(*net, ctx, ctx.owner_wm);
       t.add({mode, m.acc.clean, m.acc.null, m.acc.true_, m.accepted ? "accepted" : "rejected"});
       ctx.results.findings[mode] = {{"clean", m.acc.clean},

@@ -17,6 +17,8 @@ std::unique_ptr<Network> load_network(const Checkpoint& ckpt, const std::string&
 
 std::unique_ptr<Network> load_network(const ExperimentContext& ctx) { return load_network(ctx.model, ctx.model_path); }
 
+void to_run_device(const ExperimentContext& ctx, Network& net) { net.to(ctx.compute.device); }
+
 Measurement measure(Network& net, const ExperimentContext& ctx, const Watermark& wm) {
   Measurement m;
   m.acc = evaluate_watermark(net, ctx.test, wm, ctx.eval_limit);
@@ -48,6 +50,7 @@ nlohmann::json run_experiment(const std::string& config_path, const std::vector<
   ctx.experiment = root.choice("experiment", names);
   ctx.seed = static_cast<uint64_t>(root.integer("seed", 1, 0, 1L << 62));
   ctx.threads = set_threads(static_cast<int>(root.integer("threads", 0, 0, 1024)));
+  ctx.compute = ComputeOptions::read(root);
   ctx.output_dir = root.string("output_dir", "runs/" + ctx.experiment);
   ctx.model_path = root.string("model");
   const std::string claim_path = root.string("claim");
@@ -68,6 +71,7 @@ nlohmann::json run_experiment(const std::string& config_path, const std::vector<
   } catch (const Error& e) {
     root.error("claim", e.what());
   }
+  ctx.compute.activate(config_path);
   ctx.model = load_checkpoint(ctx.model_path);
   ctx.data = data_config_from_checkpoint(ctx.model, ctx.model_path);
   if (!data_path.empty()) ctx.data.path = data_path;

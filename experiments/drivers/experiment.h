@@ -10,6 +10,7 @@
 
 #include "common/strict_yaml.h"
 #include "datasets/dataset.h"
+#include "experiments/compute_options.h"
 #include "experiments/drivers/results.h"
 #include "nn/checkpoint.h"
 #include "nn/network.h"
@@ -24,6 +25,7 @@ struct ExperimentContext {
   std::string config_path, output_dir, experiment;
   uint64_t seed = 1;
   int threads = 0;
+  ComputeOptions compute;  // `device:` and `cuda:`: where the attacks train and the measurements run
   std::string model_path;
   Checkpoint model;
   DataConfig data;
@@ -35,9 +37,12 @@ struct ExperimentContext {
   Results results;
 };
 
-// The model of a checkpoint, ready to run.
+// The model of a checkpoint, ready to run, in host memory: drivers edit parameters there (pruning,
+// quantisation, channel removal, a new head), then move the network with to_run_device.
 std::unique_ptr<Network> load_network(const ExperimentContext& ctx);
 std::unique_ptr<Network> load_network(const Checkpoint& ckpt, const std::string& path);
+// Moves a network to the run's device (`device:`); nothing on the CPU.
+void to_run_device(const ExperimentContext& ctx, Network& net);
 
 // Clean / null / true accuracy of a watermark on the test set and the thresholds' decision.
 struct Measurement {

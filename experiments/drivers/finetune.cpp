@@ -30,7 +30,8 @@ Runner finetune_driver(ConfigMap& cfg) {
         std::mt19937_64 rng(ctx.seed * 7919 + 17);
         net->layer(last).init_params(rng);
       }
-      AttackTrainer session(*net, a, ctx.seed);
+      to_run_device(ctx, *net);
+      AttackTrainer session(*net, a, ctx);
       Trainer& trainer = session.trainer;
       if (mode.substr(2) == "LL") trainer.set_trainable_from(net->param_offset(last));
       Measurement m;

@@ -27,6 +27,7 @@ Runner neural_cleanse_driver(ConfigMap& cfg) {
     NcOptions opt = o;
     opt.seed = ctx.seed;
     auto net = load_network(ctx);
+    to_run_device(ctx, *net);
     std::vector<float> lo, hi;
     for (size_t c = 0; c < ctx.data.mean.size(); ++c) {
       lo.push_back(static_cast<float>((0.0 - ctx.data.mean[c]) / ctx.data.std[c]));
@@ -82,7 +83,7 @@ Runner neural_cleanse_driver(ConfigMap& cfg) {
     Dataset d = subset(ctx.train, a.data_fraction, ctx.seed);
     const size_t stamped = static_cast<size_t>(trigger_fraction * d.size());
     apply_trigger(*most, d.shape, stamped, d.images.data());
-    AttackTrainer session(*net, a, ctx.seed);
+    AttackTrainer session(*net, a, ctx);
     Trainer& trainer = session.trainer;
     Table& ut = ctx.results.table("unlearning", "Unlearning with the recovered trigger",
                                   {"stage", "epoch", "clean", "null", "true"});

@@ -65,9 +65,10 @@ Runner piracy_driver(ConfigMap& cfg) {
 
     auto attack = [&](const std::string& name, const Checkpoint& ckpt, const std::string& path) {
       auto net = load_network(ckpt, path);
+      to_run_device(ctx, *net);
       Run r;
       r.name = name;
-      AttackTrainer session(*net, a, ctx.seed);
+      AttackTrainer session(*net, a, ctx);
       Trainer& trainer = session.trainer;
       WatermarkTraining wt;
       wt.clean_weight = clean_samples ? 1.0 : 0.0;
@@ -115,6 +116,7 @@ Runner piracy_driver(ConfigMap& cfg) {
       control_text = buf;
     }
     auto net = load_network(ctx);
+    to_run_device(ctx, *net);
     const Measurement forged_m = measure(*net, ctx, forged_wm);
     f["forged_claim"] = {{"null", forged_m.acc.null}, {"true", forged_m.acc.true_}, {"decision", decision(forged_m)}};
 

@@ -66,7 +66,8 @@ Runner transfer_driver(ConfigMap& cfg) {
                 net.buffers());
       std::mt19937_64 rng(ctx.seed * 31 + 7);
       net.layer(last).init_params(rng);
-      AttackTrainer session(net, a, ctx.seed);
+      to_run_device(ctx, net);
+      AttackTrainer session(net, a, ctx);
       Trainer& trainer = session.trainer;
       if (mode == "head") trainer.set_trainable_from(net.param_offset(last));
       Measurement m;

@@ -1,0 +1,36 @@
+#include "experiments/compute_options.h"
+
+#include <cstdio>
+
+#include "common/error.h"
+#include "kernels/cuda/device.h"
+#include "kernels/cuda/runtime.h"
+
+namespace nullmark {
+
+ComputeOptions ComputeOptions::read(ConfigMap& root) {
+  ComputeOptions o;
+  o.device = root.choice("device", "cpu", {"cpu", "cuda"}) == "cuda" ? Device::CUDA : Device::CPU;
+  if (root.has("cuda")) {
+    ConfigMap c = root.section("cuda");
+    o.debug_sync = c.boolean("debug_sync", false);
+    o.allow_tf32 = c.boolean("allow_tf32", false);
+    o.graph = c.boolean("graph", false);
+    c.finish();
+  }
+  return o;
+}
+
+void ComputeOptions::activate(const std::string& config_path) const {
+  if (device == Device::CPU) return;
+  const cuda::DeviceInfo info = cuda::query_device();
+  if (!info.available) throw fail(config_path, ": device: cuda, but ", info.description);
+  cuda::set_current_stream(cuda::create_stream());  // the run's stream, for its whole life
+  cuda::set_debug_sync(debug_sync || cuda::debug_sync());
+  cuda::set_allow_tf32(allow_tf32);
+  std::fprintf(stderr, "device: %s%s%s%s\n", info.description.c_str(),
+               cuda::debug_sync() ? ", synchronising after every launch" : "", allow_tf32 ? ", TF32 allowed" : "",
+               graph ? ", training step as a CUDA graph" : "");
+}
+
+}  // namespace nullmark

@@ -1,0 +1,25 @@
+// Where a run computes: the `device:` key and the `cuda:` section, read the same way by training
+// configs (`nullmark train`) and experiment configs (`nullmark run`).
+#pragma once
+#include <string>
+
+#include "common/strict_yaml.h"
+#include "nn/tensor.h"
+
+namespace nullmark {
+
+struct ComputeOptions {
+  Device device = Device::CPU;
+  bool debug_sync = false;  // cuda.debug_sync: synchronise (and check) after every launch
+  bool allow_tf32 = false;  // cuda.allow_tf32: TF32 tensor cores in cuBLAS/cuDNN (off: float32 results)
+  bool graph = false;       // cuda.graph: replay the training step as a CUDA graph
+
+  // Reads `device` (cpu | cuda) and the optional `cuda` section of a config's top level.
+  static ComputeOptions read(ConfigMap& root);
+
+  // On CUDA: fails (naming config_path) when no device is visible, creates the run's stream and
+  // applies debug_sync / allow_tf32, and prints the device. Nothing on the CPU.
+  void activate(const std::string& config_path) const;
+};
+
+}  // namespace nullmark
