@@ -63,6 +63,12 @@ class Layer {
   virtual void init_params(std::mt19937_64& /*rng*/) {}
   virtual void init_buffers() {}
   virtual size_t workspace_floats(int /*batch*/) const { return 0; }
+  // Activation memory the layer keeps beyond its output, in floats per sample (a residual block:
+  // its chains' activations; a dense+relu layer: its masked gradient). It lives in the network's
+  // activation arenas, so all activations are one allocation per role; place_inner() hands the
+  // layer its part of each arena (room for `capacity` samples) before a forward pass.
+  virtual size_t inner_floats_per_sample() const { return 0; }
+  virtual void place_inner(float* /*acts*/, float* /*dacts*/, int /*capacity*/) {}
   // Forward multiply-adds per sample, for the summary.
   virtual double flops() const { return 0.0; }
 

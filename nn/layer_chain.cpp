@@ -13,7 +13,7 @@ Shape LayerChain::build(const Shape& in) {
   param_off_.assign(1, 0);
   buffer_off_.assign(1, 0);
   act_off_.clear();
-  act_per_sample_ = 0;
+  size_t outputs = 0;
   for (size_t i = 0; i < layers_.size(); ++i) {
     try {
       s = layers_[i]->build(s);
@@ -22,9 +22,16 @@ Shape LayerChain::build(const Shape& in) {
     }
     param_off_.push_back(param_off_.back() + layers_[i]->param_count());
     buffer_off_.push_back(buffer_off_.back() + layers_[i]->buffer_count());
-    act_off_.push_back(act_per_sample_);
-    act_per_sample_ += s.numel();
+    act_off_.push_back(outputs);
+    outputs += s.numel();
   }
+  inner_off_.clear();
+  arena_per_sample_ = outputs;
+  for (const auto& l : layers_) {
+    inner_off_.push_back(arena_per_sample_);
+    arena_per_sample_ += l->inner_floats_per_sample();
+  }
+  acts_ = dacts_ = nullptr;
   cap_ = 0;
   return s;
 }
@@ -68,16 +75,16 @@ void LayerChain::init_buffers() {
 void LayerChain::to(Device d) {
   device_ = d;
   for (auto& l : layers_) l->set_device(d);
-  acts_ = DeviceArray<float>(d);
-  dacts_ = DeviceArray<float>(d);
+  acts_ = dacts_ = nullptr;  // the arenas moved with the network: placed again before the next pass
   cap_ = 0;
 }
 
-void LayerChain::ensure_capacity(int n) {
-  if (n <= cap_) return;
-  cap_ = n;
-  acts_.resize(act_per_sample_ * cap_);
-  dacts_.resize(act_per_sample_ * cap_);
+void LayerChain::place(float* acts, float* dacts, int capacity) {
+  acts_ = acts, dacts_ = dacts, cap_ = capacity;
+  const size_t cap = static_cast<size_t>(capacity);
+  for (size_t i = 0; i < layers_.size(); ++i)
+    if (layers_[i]->inner_floats_per_sample() > 0)
+      layers_[i]->place_inner(acts + inner_off_[i] * cap, dacts + inner_off_[i] * cap, capacity);
 }
 
 namespace {
@@ -88,7 +95,7 @@ double since(std::chrono::steady_clock::time_point t0) {
 
 Tensor LayerChain::forward(const Tensor& x, const LayerContext& ctx, std::vector<double>* seconds) {
   NM_CHECK(x.n > 0, "forward: empty batch");
-  ensure_capacity(x.n);
+  NM_CHECK(x.n <= cap_ || layers_.empty(), "forward: a batch of ", x.n, " samples, but the activation arenas hold ", cap_);
   Tensor in = x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     Tensor out = act(i, x.n);

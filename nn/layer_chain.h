@@ -1,13 +1,12 @@
-// A chain of layers run one after another, with its own activation and activation-gradient arenas.
-// The Network is one chain; a residual block holds two (its body and its shortcut). Parameters,
-// gradients and buffers are not owned here: bind() points the layers into arrays owned by the
-// network, so the whole model stays one contiguous parameter buffer.
+// A chain of layers run one after another. The Network is one chain; a residual block holds two (its
+// body and its shortcut). Nothing is owned here: bind() points the layers into the network's
+// parameter, gradient and buffer arrays, and place() into its activation and activation-gradient
+// arenas, so the whole model keeps one allocation per role however deeply blocks nest.
 #pragma once
 #include <memory>
 #include <random>
 #include <vector>
 
-#include "nn/device_array.h"
 #include "nn/layer.h"
 
 namespace nullmark {
@@ -33,17 +32,23 @@ class LayerChain {
   size_t buffer_offset(size_t i) const { return buffer_off_[i]; }
   std::vector<Layer::ParamSlice> param_slices() const;  // offsets relative to the chain's first parameter
   size_t workspace_floats(int batch) const;
+  // Floats per sample the chain needs in each activation arena: every layer's output, laid out
+  // [layer][sample], then the layers' inner needs (Layer::inner_floats_per_sample).
+  size_t arena_floats_per_sample() const { return arena_per_sample_; }
+  // Points the chain (and, through place_inner, its layers' inner needs) at arenas of
+  // arena_floats_per_sample() * capacity floats each.
+  void place(float* acts, float* dacts, int capacity);
   double flops() const;
 
   void bind(float* params, float* grads, float* buffers);
-  // Moves the layers' computation and the arenas to device d (parameters are bound separately).
+  // Moves the layers' computation to device d (parameters and arenas are placed separately).
   void to(Device d);
   Device device() const { return device_; }
   void init_params(std::mt19937_64& rng);
   void init_buffers();
 
-  // Runs x through the chain; returns the output (x itself when the chain is empty). `seconds`, when
-  // given, accumulates each layer's wall time.
+  // Runs x (at most the placed capacity of samples) through the chain; returns the output (x itself
+  // when the chain is empty). `seconds`, when given, accumulates each layer's wall time.
   Tensor forward(const Tensor& x, const LayerContext& ctx, std::vector<double>* seconds = nullptr);
   // Backpropagates dy (the gradient of the last forward's output) down to dx (may be null);
   // parameter gradients are overwritten.
@@ -53,23 +58,20 @@ class LayerChain {
   Tensor output(size_t i, int n) { return act(i, n); }
 
  private:
-  void ensure_capacity(int n);
-  Tensor act(size_t i, int n) {
-    return Tensor{acts_.data() + act_off_[i] * cap_, n, layers_[i]->output_shape(), device_};
-  }
-  Tensor grad(size_t i, int n) {
-    return Tensor{dacts_.data() + act_off_[i] * cap_, n, layers_[i]->output_shape(), device_};
-  }
+  Tensor act(size_t i, int n) { return Tensor{acts_ + act_off_[i] * cap_, n, layers_[i]->output_shape(), device_}; }
+  Tensor grad(size_t i, int n) { return Tensor{dacts_ + act_off_[i] * cap_, n, layers_[i]->output_shape(), device_}; }
 
   std::vector<std::unique_ptr<Layer>> layers_;
   Shape in_;
   std::vector<size_t> param_off_, buffer_off_;  // prefix sums, one more entry than layers
   std::vector<size_t> act_off_;                 // per-sample offset of each layer's output
-  size_t act_per_sample_ = 0;
+  std::vector<size_t> inner_off_;               // per-sample offset of each layer's inner need
+  size_t arena_per_sample_ = 0;
   int cap_ = 0;
   Device device_ = Device::CPU;
-  // Arenas laid out [layer][sample] with room for cap_ samples per layer.
-  DeviceArray<float> acts_, dacts_;
+  // The placed arenas, with room for cap_ samples: outputs [layer][sample], then inner needs.
+  float* acts_ = nullptr;
+  float* dacts_ = nullptr;
 };
 
 }  // namespace nullmark

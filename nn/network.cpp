@@ -26,6 +26,9 @@ void Network::to(Device d) {
   buffers_.to(d);
   work_ = DeviceArray<float>(d);
   work_for_n_ = 0;
+  acts_ = DeviceArray<float>(d);
+  dacts_ = DeviceArray<float>(d);
+  acts_for_n_ = 0;
   input_stage_ = DeviceArray<float>(d);
   dlogits_stage_ = DeviceArray<float>(d);
   dx_stage_ = DeviceArray<float>(d);
@@ -78,6 +81,12 @@ const float* Network::forward_on_device(const float* x, int n, const LayerContex
   if (n != work_for_n_) {
     work_.ensure(chain_.workspace_floats(n));
     work_for_n_ = n;
+  }
+  if (n > acts_for_n_) {  // grows only: a step allocates nothing once the largest batch has run
+    acts_.resize(chain_.arena_floats_per_sample() * n);
+    dacts_.resize(chain_.arena_floats_per_sample() * n);
+    chain_.place(acts_.data(), dacts_.data(), n);
+    acts_for_n_ = n;
   }
   LayerContext ctx = ctx_in;
   ctx.workspace = work_.data();

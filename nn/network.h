@@ -1,8 +1,8 @@
 // A network: a chain of layers (residual blocks nest chains of their own). Parameters, their
-// gradients and the non-trainable buffers (batch-norm running statistics) each live in one
-// contiguous array that the layers point into; activations and their gradients live in the chain's
-// arenas, sized for the largest batch seen. The optimizer state is a further contiguous buffer,
-// owned by the Optimizer.
+// gradients, the non-trainable buffers (batch-norm running statistics), the activations and the
+// activation gradients each live in one contiguous array that the layers point into, nested blocks
+// included; the two activation arenas are sized for the largest batch seen. The optimizer state is
+// a further contiguous buffer, owned by the Optimizer.
 #pragma once
 #include <memory>
 #include <string>
@@ -10,6 +10,7 @@
 
 #include "common/strict_yaml.h"
 #include "nn/layer.h"
+#include "nn/device_array.h"
 #include "nn/layer_chain.h"
 #include "nn/registry.h"
 
@@ -67,6 +68,9 @@ class Network {
   // on CUDA). Parameter gradients are overwritten as by backward().
   void backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx);
 
+  // Floats per sample in each activation arena (every output, nested blocks' included).
+  size_t activation_floats_per_sample() const { return chain_.arena_floats_per_sample(); }
+
   // Output of layer i from the last forward pass (valid until the next one).
   Tensor output(size_t i) { return chain_.output(i, last_n_); }
 
@@ -85,6 +89,8 @@ class Network {
   LayerChain chain_;
   Shape input_;
   DeviceArray<float> params_, grads_, buffers_;
+  DeviceArray<float> acts_, dacts_;  // the activation arenas, room for acts_for_n_ samples
+  int acts_for_n_ = 0;
   int last_n_ = 0;
   const float* last_x_ = nullptr;
   DeviceArray<float> work_;

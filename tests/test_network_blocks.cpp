@@ -1,6 +1,6 @@
 // Residual blocks and batch normalisation inside networks: YAML expression and its errors, gradients
-// through the whole graph (float, finite differences), train/eval statistics, buffers in
-// checkpoints, and weight decay per parameter group.
+// through the whole graph (float, finite differences), activations of nested blocks in the network's
+// arenas, train/eval statistics, buffers in checkpoints, and weight decay per parameter group.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
@@ -165,4 +165,40 @@ TEST_CASE("weight decay per parameter group", "[optimizer]") {
                OptimizerConfig::read(bad.section("optimizer"));
              }),
              Catch::Contains("biases: unknown key"));
+}
+
+TEST_CASE("nested blocks keep their activations in the network's two arenas", "[network][residual]") {
+  Network net = build(R"(model:
+  layers:
+    - {type: conv2d, filters: 4, kernel: 3, padding: 1}
+    - type: residual
+      body: [{type: conv2d, filters: 4, kernel: 3, padding: 1}, {type: relu}]
+    - {type: flatten}
+    - {type: dense, units: 5, activation: relu}
+    - {type: dense, units: 3}
+)",
+                      Shape{1, 6, 6}, 3);
+  // Outputs: 144 (conv) + 144 (block) + 144 (flatten) + 5 + 3; the block's inner part: its body's
+  // two outputs (288) and one 144-float scratch slot; dense+relu: its 5 masked gradients.
+  CHECK(net.activation_floats_per_sample() == 440 + 432 + 5);
+
+  // Results do not depend on how large the arenas have grown or on what earlier batches left there.
+  net.init_params(4);
+  const std::vector<float> x = random_floats(5 * 36, 6), r = random_floats(5 * 3, 7);
+  LayerContext ctx;
+  ctx.training = true;
+  auto run = [&](Network& m, int n) {
+    const float* y = m.forward(x.data(), n, ctx);
+    std::vector<float> out(y, y + n * 3);
+    std::vector<float> dx(static_cast<size_t>(n) * 36);
+    m.backward_to_input(r.data(), ctx, dx.data());
+    out.insert(out.end(), dx.begin(), dx.end());
+    out.insert(out.end(), m.grads(), m.grads() + m.param_count());
+    return out;
+  };
+  const std::vector<float> first = run(net, 2);
+  run(net, 5);  // grows the arenas: every pointer is placed again
+  CHECK(run(net, 2) == first);
+  run(net, 1);
+  CHECK(run(net, 2) == first);
 }

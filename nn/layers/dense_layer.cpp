@@ -4,7 +4,6 @@
 #include "kernels/cuda/runtime.h"
 #include "kernels/dense.h"
 #include "kernels/relu.h"
-#include "nn/device_array.h"
 #include "nn/init.h"
 #include "nn/layers/impl_choice.h"
 #include "nn/layers/factories.h"
@@ -26,6 +25,9 @@ class Dense : public Layer {
     if (bias_) fan_in_uniform(params_ + weight_count(), units_, in_[0], rng);
   }
   double flops() const override { return 2.0 * in_[0] * units_; }
+  // dense+relu keeps dy with the ReLU mask applied in its inner part of the gradient arena.
+  size_t inner_floats_per_sample() const override { return relu_ ? static_cast<size_t>(units_) : 0; }
+  void place_inner(float*, float* dacts, int) override { masked_ = dacts; }
 
  protected:
   Shape infer(const Shape& in) override {
@@ -53,12 +55,11 @@ class Dense : public Layer {
     const float* g = dy.data;
     float* db = bias_ ? grads_ + weight_count() : nullptr;
     if (relu_) {
-      masked_.ensure(dy.numel());
       if (on_gpu())
-        NM_GPU(cuda::relu_backward(y.numel(), y.data, dy.data, masked_.data(), GradMode::Overwrite));
+        NM_GPU(cuda::relu_backward(y.numel(), y.data, dy.data, masked_, GradMode::Overwrite));
       else
-        cpu::relu_backward(y.numel(), y.data, dy.data, masked_.data(), GradMode::Overwrite);
-      g = masked_.data();
+        cpu::relu_backward(y.numel(), y.data, dy.data, masked_, GradMode::Overwrite);
+      g = masked_;
     }
     if (on_gpu())
       NM_GPU(cuda::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, grads_, db, mode,
@@ -70,11 +71,11 @@ class Dense : public Layer {
  private:
   size_t weight_count() const { return static_cast<size_t>(units_) * in_[0]; }
   DenseShape shape(int n) const { return DenseShape{n, in_[0], units_}; }
-  void moved() override { masked_ = DeviceArray<float>(device_); }
+  void moved() override { masked_ = nullptr; }
   int units_;
   bool bias_, relu_;
   Impl impl_;
-  DeviceArray<float> masked_;  // dy with the ReLU mask applied
+  float* masked_ = nullptr;  // dy with the ReLU mask applied (placed by place_inner)
 };
 }  // namespace
 

@@ -5,7 +5,6 @@
 #include "kernels/cuda/runtime.h"
 #include "kernels/elementwise.h"
 #include "kernels/relu.h"
-#include "nn/device_array.h"
 #include "nn/layer_chain.h"
 #include "nn/layers/factories.h"
 
@@ -13,7 +12,8 @@ namespace nullmark::layers {
 
 namespace {
 // y = act(body(x) + shortcut(x)), the shortcut being the identity when it has no layers. Parameters
-// are the body's then the shortcut's; both chains keep their own activations.
+// are the body's then the shortcut's; the chains' activations, the gradient of the sum and the
+// shortcut's input gradient are the block's inner part of the network's activation arenas.
 class Residual : public Layer {
  public:
   Residual(LayerChain body, LayerChain shortcut, bool relu)
@@ -44,6 +44,16 @@ class Residual : public Layer {
     return std::max(body_.workspace_floats(batch), shortcut_.workspace_floats(batch));
   }
   double flops() const override { return body_.flops() + shortcut_.flops() + static_cast<double>(out_.numel()); }
+  // Per sample, in each arena: the body's part, the shortcut's, then one scratch slot (the sum's
+  // gradient in the activation arena, the shortcut's dx in the gradient arena).
+  size_t inner_floats_per_sample() const override { return chains_floats() + std::max(out_.numel(), in_.numel()); }
+  void place_inner(float* acts, float* dacts, int capacity) override {
+    const size_t cap = static_cast<size_t>(capacity), body = body_.arena_floats_per_sample() * cap;
+    body_.place(acts, dacts, capacity);
+    shortcut_.place(acts + body, dacts + body, capacity);
+    sum_grad_ = acts + chains_floats() * cap;
+    shortcut_dx_ = dacts + chains_floats() * cap;
+  }
 
  protected:
   Shape infer(const Shape& in) override {
@@ -85,19 +95,15 @@ class Residual : public Layer {
     NM_CHECK(mode == GradMode::Overwrite, "residual blocks only overwrite their gradients");
     Tensor g = dy;
     if (relu_) {  // gradient of the sum, through the final activation
-      sum_grad_.ensure(dy.numel());
       if (on_gpu())
-        NM_GPU(cuda::relu_backward(dy.numel(), y.data, dy.data, sum_grad_.data(), GradMode::Overwrite));
+        NM_GPU(cuda::relu_backward(dy.numel(), y.data, dy.data, sum_grad_, GradMode::Overwrite));
       else
-        cpu::relu_backward(dy.numel(), y.data, dy.data, sum_grad_.data(), GradMode::Overwrite);
-      g.data = sum_grad_.data();
+        cpu::relu_backward(dy.numel(), y.data, dy.data, sum_grad_, GradMode::Overwrite);
+      g.data = sum_grad_;
     }
     Tensor shortcut_dx{nullptr, x.n, in_, device_};
     if (!shortcut_.empty()) {
-      if (dx) {
-        shortcut_dx_.ensure(dx->numel());
-        shortcut_dx.data = shortcut_dx_.data();
-      }
+      if (dx) shortcut_dx.data = shortcut_dx_;
       shortcut_.backward(x, g, dx ? &shortcut_dx : nullptr, ctx);
     }
     body_.backward(x, g, dx, ctx);
@@ -110,16 +116,17 @@ class Residual : public Layer {
   }
 
  private:
+  size_t chains_floats() const { return body_.arena_floats_per_sample() + shortcut_.arena_floats_per_sample(); }
   void moved() override {
     body_.to(device_);
     shortcut_.to(device_);
-    sum_grad_ = DeviceArray<float>(device_);
-    shortcut_dx_ = DeviceArray<float>(device_);
+    sum_grad_ = shortcut_dx_ = nullptr;
   }
 
   LayerChain body_, shortcut_;
   bool relu_;
-  DeviceArray<float> sum_grad_, shortcut_dx_;
+  float* sum_grad_ = nullptr;     // in the activation arena (placed by place_inner)
+  float* shortcut_dx_ = nullptr;  // in the activation-gradient arena
 };
 
 LayerChain chain_of(ConfigMap& cfg, const char* key, const LayerRegistry& registry) {
