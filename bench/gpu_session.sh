@@ -30,7 +30,7 @@ device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')
 step "device: ${device:-unknown} (build rc $build_rc)"
 
 step "tests labelled cuda"
-(cd build-cuda && timeout 240 ctest -L cuda --output-on-failure) >"$out/cuda_tests.log" 2>&1
+(cd build-cuda && timeout 300 ctest -L cuda --output-on-failure) >"$out/cuda_tests.log" 2>&1
 cuda_tests_rc=$?
 cuda_tests=$(grep -Eo "[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+|No tests were found" "$out/cuda_tests.log" | head -1)
 step "cuda tests: ${cuda_tests:-see cuda_tests.log} (rc $cuda_tests_rc)"
