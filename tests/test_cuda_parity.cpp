@@ -323,7 +323,7 @@ TEST_CASE("softmax cross-entropy: loss totals, gradients, label smoothing", "[cu
     }
 }
 
-TEST_CASE("optimizers: SGD (momentum, Nesterov, decay) and Adam / AdamW over a flat buffer", "[cuda][optim]") {
+TEST_CASE("optimizers: SGD (momentum, Nesterov, decay), Adam / AdamW and held-at-zero entries over a flat buffer", "[cuda][optim]") {
   GpuCheck gpu;
   const size_t count = 1000;
   const auto g = random_floats(count, 2);
@@ -347,6 +347,14 @@ TEST_CASE("optimizers: SGD (momentum, Nesterov, decay) and Adam / AdamW over a f
     }
     close("adam params", q, gq.download(), 1e-6);
   }
+  // Parameters held at zero: exactly the listed entries, the rest untouched.
+  const std::vector<uint64_t> index = {0, 7, 8, 500, 999};
+  auto gi = up(index);
+  cpu::zero_entries(index.size(), index.data(), p.data());
+  cuda::zero_entries(index.size(), gi.data(), gp.data());
+  const std::vector<float> zeroed = gp.download();
+  for (uint64_t i : index) CHECK(zeroed[i] == 0.0f);
+  close("zero_entries", p, zeroed, 1e-6);
 }
 
 TEST_CASE("watermark batch kernel: the spec's golden SHA-256 values, and the CPU's bytes", "[cuda][watermark]") {
