@@ -49,6 +49,12 @@ add_test(NAME "cli: unknown experiment"
 add_test(NAME "cli: experiment with a missing model file"
          COMMAND ${EXPECT} "model: model file /nonexistent.ckpt does not exist"
                  ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/pruning-digit.yaml --set model=/nonexistent.ckpt)
+add_test(NAME "cli: experiment config with an unknown device"
+         COMMAND ${EXPECT} "device: unknown value \"tpu\"; valid values: cpu, cuda"
+                 ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/pruning-digit.yaml --set device=tpu)
+add_test(NAME "cli: experiment config with a misspelt cuda key"
+         COMMAND ${EXPECT} "cuda.graphs: unknown key; valid keys in cuda: debug_sync, allow_tf32, graph"
+                 ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/pruning-digit.yaml --set cuda.graphs=true)
 add_test(NAME "cli: pruning rate outside [0, 1]"
          COMMAND ${EXPECT} "pruning.rates: every value must be in \\[0, 1\\], got 1.5"
                  ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/pruning-digit.yaml --set "pruning.rates=[0.5, 1.5]")
