@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   e->add_option("--data", eval.data_path, "Data directory (default: the one the model was trained on)");
   e->add_option("--split", eval.split, "train or test")->check(CLI::IsMember({"train", "test"}));
   e->add_option("--threads", eval.threads, "CPU threads (0 = all cores)");
+  e->add_option("--device", eval.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   e->add_option("--json", eval.json_out, "Also write the result as JSON");
 
   auto* i = app.add_subcommand("info", "Version, threads, CUDA device and layer types");
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   vf->add_option("--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")
       ->check(CLI::ExistingFile);
   vf->add_option("--threads", verify.threads, "CPU threads (0 = all cores)");
+  vf->add_option("--device", verify.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
 
   commands::VerifyCertArgs vcert;
   auto* vc = app.add_subcommand("verify-cert", "Check a certificate's integrity, signature and consistency");

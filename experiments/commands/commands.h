@@ -4,6 +4,10 @@
 #include <string>
 #include <vector>
 
+namespace nullmark {
+class Network;
+}
+
 namespace nullmark::commands {
 
 struct TrainArgs {
@@ -20,9 +24,14 @@ struct EvalArgs {
   std::string data_path;  // overrides the path recorded in the checkpoint
   std::string split = "test";
   int threads = 0;
+  std::string device = "cpu";  // cpu | cuda
   std::string json_out;
 };
 int eval(const EvalArgs& a);
+
+// Moves a checkpoint's network to `device` ("cpu" or "cuda"; on CUDA fails, naming `what`, when no
+// GPU is visible): evaluation and verification run where the user asks.
+void place_for_evaluation(Network& net, const std::string& device, const std::string& what);
 
 int info();
 
@@ -45,6 +54,7 @@ struct VerifyArgs {
   double min_true = 0.90, max_null_drop = 0.03;
   uint64_t seed = 1;
   int threads = 0;
+  std::string device = "cpu";  // cpu | cuda
 };
 // Exit code 0: claim accepted; 2: rejected; errors throw (exit 1).
 int verify(const VerifyArgs& a);

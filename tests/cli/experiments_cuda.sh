@@ -5,6 +5,8 @@
 # agree to within 3 of the 300 test samples; drivers that train (fine-tuning, fine-pruning, piracy,
 # transfer, Neural Cleanse's unlearning) within 3 points, since float sums in another order move
 # their short trajectories a little; Neural Cleanse's mask norms within 5 % (+0.5), anomaly indices within 20 % (+0.3).
+# `nullmark eval --device cuda` agrees within 10 of the 10000 test images, and `verify --device cuda`
+# accepts the claim as the CPU does.
 source "$(dirname "$0")/common.sh"
 "$nullmark" train experiments/configs/digit-watermark.yaml --set data.train_limit=3000 --set data.test_limit=500 \
   --set train.epochs=1 --quiet --output "$out/wm" >/dev/null
@@ -29,6 +31,13 @@ both nc neural-cleanse-digit.yaml --set neural-cleanse.steps=30 --set neural-cle
   --set neural-cleanse.unlearning.data_fraction=0.02
 both tr transfer-fashion-to-mnist.yaml --set transfer.data_fraction=0.02 --set transfer.epochs=1
 grep -q "^device: " "$out/q-cuda.log" || { echo "the cuda run did not report its device"; exit 1; }
+# Evaluation and verification of the same checkpoint on both devices.
+for device in cpu cuda; do
+  "$nullmark" eval "$out/wm/model.ckpt" --device "$device" --json "$out/eval-$device.json" >/dev/null
+  "$nullmark" verify --model "$out/wm/model.ckpt" --claim experiments/claims/demo-digit-lambda10.json --device "$device" \
+    --random-keys 5 --random-samples 200 --out "$out/cert-$device.json" >"$out/verify-$device.log" 2>&1 ||
+    { echo "verify on $device: exit $?"; tail -5 "$out/verify-$device.log"; exit 1; }
+done
 
 python3 - "$out" <<'PY'
 import json, sys
@@ -53,6 +62,9 @@ compare("q", 0.01)
 compare("p", 0.01)
 for name in ("f", "fp", "pir", "tr"):
     compare(name, 0.03)
+a, b = (json.load(open(f"{out}/eval-{d}.json")) for d in ("cpu", "cuda"))
+assert a["samples"] == b["samples"] and abs(a["accuracy"] - b["accuracy"]) <= 10 / a["samples"], (a, b)
+print("eval: cpu and cuda agree")
 compare("nc", 0.03, {"mask_l1": (0.05, 0.5), "anomaly_index": (0.2, 0.3), "attack_success": (0.0, 0.05)})
 PY
 echo "experiment drivers agree on CPU and GPU"
