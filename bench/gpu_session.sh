@@ -3,16 +3,35 @@
 # CUDA backend (sm_90 only, to build fast on H100/H200), run the tests labelled "cuda", the kernel
 # benchmark (nullmark vs cuDNN/cuBLAS), the end-to-end training throughput of "digit" (clean and
 # watermarked, batch 128) for nullmark and for PyTorch eager and torch.compile on the same GPU, and
-# one watermarked training run for its accuracy. Inputs come from the repository alone (the GPU
-# machine has no network). Results: ${OUT:-bench-results}/gpu_session.{json,md} plus each step's
-# own JSON and log. Budget: well under 10 minutes on an H100.
+# one watermarked training run for its accuracy, then the fine-tuning and pruning drivers on that
+# model. Inputs come from the repository alone (the GPU machine has no network). Results:
+# ${OUT:-bench-results}/gpu_session.{json,md} and the logs that explain a failure; a device call
+# returns at most 8 files from $OUT, so every step writes into a work folder and those six files are
+# copied out after each step. Steps after the build and tests are skipped once GPU_SESSION_BUDGET_S
+# (540 s) has passed, so one call stays inside the device's 10-minute limit.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-bench-results}
+work=$(mktemp -d /tmp/nullmark-gpu-session.XXXXXX)
 mkdir -p "$out"
-log="$out/gpu_session.log"
+log="$work/gpu_session.log"
 : > "$log"
-step() { echo "== $(date +%T) $*" | tee -a "$log"; }
+# The files that come back, copied out after every step, so a call cut off by its time limit still
+# returns what ran; later steps are skipped once the budget is spent.
+publish() {
+  for f in gpu_session.json gpu_session.md gpu_session.log cuda_tests.log kernels.json train_digit_watermark.log; do
+    [ -e "$work/$f" ] && cp "$work/$f" "$out/"
+  done
+}
+step() {
+  publish
+  echo "== $(date +%T) ($SECONDS s) $*" | tee -a "$log"
+}
+within_budget() {  # STEP: true while the session has time left for STEP
+  if [ "$SECONDS" -lt "${GPU_SESSION_BUDGET_S:-540}" ]; then return 0; fi
+  echo "skipped: $1 ($SECONDS s spent, budget ${GPU_SESSION_BUDGET_S:-540} s)" | tee -a "$log"
+  return 1
+}
 export PATH="/usr/local/cuda/bin:$PATH"
 
 step "build with CUDA (build-cuda/, sm_90)"
@@ -30,39 +49,49 @@ device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')
 step "device: ${device:-unknown} (build rc $build_rc)"
 
 step "tests labelled cuda"
-(cd build-cuda && timeout 300 ctest -L cuda --output-on-failure) >"$out/cuda_tests.log" 2>&1
+(cd build-cuda && timeout 300 ctest -L cuda --output-on-failure) >"$work/cuda_tests.log" 2>&1
 cuda_tests_rc=$?
-cuda_tests=$(grep -Eo "[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+|No tests were found" "$out/cuda_tests.log" | head -1)
+cuda_tests=$(grep -Eo "[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+|No tests were found" "$work/cuda_tests.log" | head -1)
 step "cuda tests: ${cuda_tests:-see cuda_tests.log} (rc $cuda_tests_rc)"
 
 step "kernel benchmark"
-timeout 120 build-cuda/bench_kernels_cuda --json "$out/kernels.json" >"$out/kernels.log" 2>&1
-cat "$out/kernels.log" >>"$log"
+timeout 120 build-cuda/bench_kernels_cuda --json "$work/kernels.json" >"$work/kernels.log" 2>&1
+cat "$work/kernels.log" >>"$log"
 
 step "end to end: nullmark on the GPU"
 for cfg in digit-clean digit-watermark; do
   for graph in "" "--cuda-graph"; do
     name="nullmark_cuda_$cfg${graph:+_graph}"
     timeout 120 build-cuda/bench_train_digit --device cuda $graph --config "experiments/configs/$cfg.yaml" --steps 300 \
-      --json "$out/$name.json" >>"$log" 2>&1 ||
-      echo "{\"error\": \"bench_train_digit --device cuda $graph $cfg failed, see gpu_session.log\"}" >"$out/$name.json"
+      --json "$work/$name.json" >>"$log" 2>&1 ||
+      echo "{\"error\": \"bench_train_digit --device cuda $graph $cfg failed, see gpu_session.log\"}" >"$work/$name.json"
   done
 done
 
 step "end to end: PyTorch on the GPU (eager and torch.compile)"
-for mode in "" "--compile" "--watermark" "--watermark --compile"; do
+for mode in "" "--watermark" "--compile" "--watermark --compile"; do  # eager first: the target compares with it
+  within_budget "PyTorch $mode" || break
   name=$(echo "pytorch${mode// /}" | tr -d '-')
-  timeout 240 python3 bench/pytorch_digit.py --device cuda --steps 300 $mode --json "$out/$name.json" >>"$log" 2>&1 ||
-    echo "{\"error\": \"pytorch_digit.py $mode failed, see gpu_session.log\"}" >"$out/$name.json"
+  timeout 150 python3 bench/pytorch_digit.py --device cuda --steps 300 $mode --json "$work/$name.json" >>"$log" 2>&1 ||
+    echo "{\"error\": \"pytorch_digit.py $mode failed, see gpu_session.log\"}" >"$work/$name.json"
 done
 
 step "watermarked training of digit on the GPU (full MNIST, the shipped config)"
-timeout 240 build-cuda/nullmark train experiments/configs/digit-watermark.yaml --set device=cuda \
-  --output "$out/digit-watermark-cuda" --quiet >"$out/train_digit_watermark.log" 2>&1
+within_budget "GPU training" && timeout 240 build-cuda/nullmark train experiments/configs/digit-watermark.yaml --set device=cuda \
+  --output "$work/digit-watermark-cuda" --quiet >"$work/train_digit_watermark.log" 2>&1
 train_rc=$?
-tail -4 "$out/train_digit_watermark.log" >>"$log"
+tail -4 "$work/train_digit_watermark.log" >>"$log"
 
-python3 - "$out" "$device" "$build_rc" "${cuda_tests:-}" "$train_rc" <<'PY'
+step "experiment drivers on the GPU (fine-tuning and pruning of the model just trained)"
+for exp in finetune pruning; do
+  within_budget "$exp on the GPU" || break
+  timeout 120 build-cuda/nullmark run "experiments/configs/$exp-digit.yaml" --set device=cuda \
+    --set "model=$work/digit-watermark-cuda/model.ckpt" --output "$work/$exp-digit-cuda" >"$work/drivers.log" 2>&1
+  rc=$?
+  echo "$exp-digit.yaml on the GPU: rc $rc; $(tail -1 "$work/drivers.log")" | tee -a "$log"
+done
+
+python3 - "$work" "$device" "$build_rc" "${cuda_tests:-}" "$train_rc" <<'PY'
 import glob, json, os, sys, datetime
 out, device, build_rc, cuda_tests, train_rc = sys.argv[1:6]
 runs = {}
@@ -104,5 +133,9 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
         for r in kernels["results"]:
             md.write(f"| {r['kernel']} | {r['shape']} | {r['impl']} | {r['ms']:.4f} | {r['gflops']:.0f} | {r['gbps']:.0f} | {100 * r['share_of_peak']:.1f}% |\n")
     md.write("\n## Watermarked training on the GPU\n\n```\n" + "\n".join(train_tail) + "\n```\n")
+    drivers = [l for l in open(os.path.join(out, "gpu_session.log")).read().splitlines() if " on the GPU: rc " in l]
+    md.write("\n## Experiment drivers on the GPU\n\n" + "\n".join(f"- {l}" for l in drivers) + "\n")
 print(open(os.path.join(out, "gpu_session.md")).read())
 PY
+publish
+echo "results in $out (work folder $work)"
