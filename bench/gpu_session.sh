@@ -34,6 +34,21 @@ within_budget() {  # STEP: true while the session has time left for STEP
 }
 export PATH="/usr/local/cuda/bin:$PATH"
 
+# The machine has no Debian libraries of ours: scripts/fetch_gpu_deps.sh downloads them into .deps/
+# here, the device call carries that folder, and they are unpacked (not installed) under /tmp.
+prefix_args=()
+if ls .deps/*.deb >/dev/null 2>&1; then
+  deps=/tmp/nullmark-deps
+  step "unpacking $(ls .deps/*.deb | wc -l) carried Debian packages into $deps"
+  mkdir -p "$deps"
+  for f in .deps/*.deb; do dpkg -x "$f" "$deps" || echo "could not unpack $f" | tee -a "$log"; done
+  prefix_args=(-DCMAKE_PREFIX_PATH="$deps/usr")
+  lib="$deps/usr/lib/x86_64-linux-gnu"
+  export LD_LIBRARY_PATH="$lib:$lib/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+else
+  step "no .deps/ carried: building against the machine's own libraries (scripts/fetch_gpu_deps.sh)"
+fi
+
 step "build with CUDA (build-cuda/, sm_90)"
 # cuDNN: the toolkit's own, else the copy PyTorch's wheels bring (nvidia-cudnn), else none.
 cudnn_root=""
@@ -42,7 +57,7 @@ if [ ! -e /usr/local/cuda/include/cudnn.h ]; then
 fi
 step "cuDNN root: ${cudnn_root:-from the CUDA toolkit}"
 cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
-  -DNULLMARK_BUILD_TESTS=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} >>"$log" 2>&1 &&
+  -DNULLMARK_BUILD_TESTS=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} "${prefix_args[@]}" >>"$log" 2>&1 &&
   cmake --build build-cuda -j "$(nproc)" >>"$log" 2>&1
 build_rc=$?
 device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')
