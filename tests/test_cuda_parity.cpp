@@ -10,6 +10,7 @@
 #include <random>
 
 #include "common/sha256.h"
+#include "cuda_check.h"
 #include "gradcheck.h"
 #include "kernels/augment.h"
 #include "kernels/batchnorm.h"
@@ -35,6 +36,8 @@
 #include "watermark_golden.h"
 
 using namespace nullmark;
+using nullmark::test::close;
+using nullmark::test::GpuCheck;
 using nullmark::test::random_floats;
 
 namespace {
@@ -54,14 +57,6 @@ template <class T>
 DeviceArray<T> zeros(size_t n) {
   return DeviceArray<T>(Device::CUDA, n);
 }
-void close(const char* what, const std::vector<float>& cpu, const std::vector<float>& gpu, double rtol = 1e-4) {
-  REQUIRE(cpu.size() == gpu.size());
-  size_t bad = 0;
-  for (size_t i = 0; i < cpu.size(); ++i)
-    if (std::fabs(cpu[i] - gpu[i]) > rtol * std::max(1.0, static_cast<double>(std::fabs(cpu[i]))) && bad++ < 5)
-      FAIL_CHECK(what << "[" << i << "]: cpu " << cpu[i] << " gpu " << gpu[i]);
-  CHECK(bad == 0);
-}
 void same(const char* what, const std::vector<float>& cpu, const std::vector<float>& gpu) {
   REQUIRE(cpu.size() == gpu.size());
   size_t bad = 0;
@@ -70,13 +65,6 @@ void same(const char* what, const std::vector<float>& cpu, const std::vector<flo
   CHECK(bad == 0);
 }
 
-struct GpuCheck {  // every test needs a device; say so instead of crashing when there is none
-  GpuCheck() {
-    const cuda::DeviceInfo d = cuda::query_device();
-    if (!d.available) FAIL("no CUDA device: " << d.description << " (run with ctest -LE cuda on machines without a GPU)");
-    cuda::set_allow_tf32(false);
-  }
-};
 }  // namespace
 
 TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {

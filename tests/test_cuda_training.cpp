@@ -12,6 +12,7 @@
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
 #include "nn/network.h"
+#include "cuda_check.h"
 #include "gradcheck.h"
 #include "synthetic_data.h"
 #include "watermark/derivation.h"
@@ -37,14 +38,6 @@ const char* kModel = R"(model:
     - {type: dense, units: 32, activation: relu}
     - {type: dense, units: 5}
 )";
-
-void require_close(const std::vector<float>& cpu, const std::vector<float>& gpu, double rtol) {
-  REQUIRE(cpu.size() == gpu.size());
-  size_t bad = 0;
-  for (size_t i = 0; i < cpu.size(); ++i)
-    if (std::fabs(cpu[i] - gpu[i]) > rtol * std::max(1.0f, std::fabs(cpu[i]))) ++bad;
-  CHECK(bad == 0);
-}
 
 struct Run {
   std::vector<double> losses;
@@ -81,9 +74,7 @@ Run train(Device device, bool graph = false, const std::vector<size_t>& zeroed =
 }  // namespace
 
 TEST_CASE("20 training steps agree on CPU and GPU, and the GPU is deterministic", "[cuda][training]") {
-  const cuda::DeviceInfo info = cuda::query_device();
-  if (!info.available) FAIL("no CUDA device: " << info.description);
-  cuda::set_allow_tf32(false);
+  test::GpuCheck gpu_present;
   const Run cpu = train(Device::CPU);
   const Run gpu = train(Device::CUDA);
   REQUIRE(cpu.losses.size() == gpu.losses.size());
@@ -91,16 +82,14 @@ TEST_CASE("20 training steps agree on CPU and GPU, and the GPU is deterministic"
     INFO("epoch " << e);
     CHECK(gpu.losses[e] == Approx(cpu.losses[e]).epsilon(1e-3));
   }
-  require_close(cpu.params, gpu.params, 1e-3);
+  test::close("parameters", cpu.params, gpu.params, 1e-3);
   const Run again = train(Device::CUDA);
   CHECK(again.losses == gpu.losses);
   CHECK(again.params == gpu.params);
 }
 
 TEST_CASE("the training step replayed as a CUDA graph gives the same bits", "[cuda][training][graph]") {
-  const cuda::DeviceInfo info = cuda::query_device();
-  if (!info.available) FAIL("no CUDA device: " << info.description);
-  cuda::set_allow_tf32(false);
+  test::GpuCheck gpu_present;
   // Per epoch: steps 0-1 run directly, step 2 is captured, steps 3-4 replay the graph.
   const Run direct = train(Device::CUDA, false);
   const Run graph = train(Device::CUDA, true);
@@ -109,9 +98,7 @@ TEST_CASE("the training step replayed as a CUDA graph gives the same bits", "[cu
 }
 
 TEST_CASE("parameters held at zero stay zero on the GPU, and training agrees with the CPU", "[cuda][training]") {
-  const cuda::DeviceInfo info = cuda::query_device();
-  if (!info.available) FAIL("no CUDA device: " << info.description);
-  cuda::set_allow_tf32(false);
+  test::GpuCheck gpu_present;
   // Every third weight of the stem convolution, and 100 weights of the residual block's second one.
   std::vector<size_t> zeroed;
   for (size_t i = 0; i < 72; i += 3) zeroed.push_back(i);
@@ -126,15 +113,13 @@ TEST_CASE("parameters held at zero stay zero on the GPU, and training agrees wit
     CHECK(gpu.params[i] == 0.0f);
   }
   CHECK(cpu.params != plain.params);  // the held-at-zero set changed the training
-  require_close(cpu.params, gpu.params, 1e-3);
+  test::close("parameters", cpu.params, gpu.params, 1e-3);
   const Run graph = train(Device::CUDA, true, zeroed);  // the zeroing is part of the captured step
   CHECK(graph.params == gpu.params);
 }
 
 TEST_CASE("the input gradient (Neural Cleanse) agrees on CPU and GPU, host buffers on both", "[cuda][network]") {
-  const cuda::DeviceInfo info = cuda::query_device();
-  if (!info.available) FAIL("no CUDA device: " << info.description);
-  cuda::set_allow_tf32(false);
+  test::GpuCheck gpu_present;
   auto input_gradient = [](Device device) {
     ConfigMap root = ConfigMap::load_string(kModel, "cuda-training.yaml");
     Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
@@ -152,6 +137,6 @@ TEST_CASE("the input gradient (Neural Cleanse) agrees on CPU and GPU, host buffe
     return out;
   };
   const std::vector<float> cpu = input_gradient(Device::CPU), gpu = input_gradient(Device::CUDA);
-  require_close(cpu, gpu, 1e-4);
+  test::close("logits and dx", cpu, gpu, 1e-4);
   CHECK(std::count(gpu.begin(), gpu.end(), -7.0f) == 0);  // every entry of dx written
 }
