@@ -21,6 +21,17 @@ ComputeOptions ComputeOptions::read(ConfigMap& root) {
   return o;
 }
 
+ComputeOptions ComputeOptions::of(const std::string& device) {
+  ComputeOptions o;
+  o.device = device == "cuda" ? Device::CUDA : Device::CPU;
+  return o;
+}
+
+void ComputeOptions::place(Network& net, const std::string& config_path) const {
+  activate(config_path);
+  net.to(device);
+}
+
 void ComputeOptions::activate(const std::string& config_path) const {
   if (device == Device::CPU) return;
   const cuda::DeviceInfo info = cuda::query_device();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/strict_yaml.h"
+#include "nn/network.h"
 #include "nn/tensor.h"
 
 namespace nullmark {
@@ -16,10 +17,14 @@ struct ComputeOptions {
 
   // Reads `device` (cpu | cuda) and the optional `cuda` section of a config's top level.
   static ComputeOptions read(ConfigMap& root);
+  // A command-line `--device cpu|cuda`, other options at their defaults.
+  static ComputeOptions of(const std::string& device);
 
   // On CUDA: fails (naming config_path) when no device is visible, creates the run's stream and
   // applies debug_sync / allow_tf32, and prints the device. Nothing on the CPU.
   void activate(const std::string& config_path) const;
+  // activate(), then moves `net` to the device (nothing on the CPU).
+  void place(Network& net, const std::string& config_path) const;
 };
 
 }  // namespace nullmark

@@ -50,10 +50,8 @@ RunSetup load_run_setup(const std::string& config_path, const std::vector<std::s
 }
 
 void place_on_device(RunSetup& s, Optimizer& opt) {
-  if (s.compute.device == Device::CPU) return;
-  s.compute.activate(s.config_path);
-  s.net->to(Device::CUDA);
-  opt.to(Device::CUDA);
+  s.compute.place(*s.net, s.config_path);
+  opt.to(s.compute.device);
 }
 
 namespace {

@@ -4,10 +4,6 @@
 #include <string>
 #include <vector>
 
-namespace nullmark {
-class Network;
-}
-
 namespace nullmark::commands {
 
 struct TrainArgs {
@@ -28,10 +24,6 @@ struct EvalArgs {
   std::string json_out;
 };
 int eval(const EvalArgs& a);
-
-// Moves a checkpoint's network to `device` ("cpu" or "cuda"; on CUDA fails, naming `what`, when no
-// GPU is visible): evaluation and verification run where the user asks.
-void place_for_evaluation(Network& net, const std::string& device, const std::string& what);
 
 int info();
 

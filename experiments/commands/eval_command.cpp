@@ -10,18 +10,11 @@
 
 namespace nullmark::commands {
 
-void place_for_evaluation(Network& net, const std::string& device, const std::string& what) {
-  ComputeOptions c;
-  c.device = device == "cuda" ? Device::CUDA : Device::CPU;
-  c.activate(what);
-  net.to(c.device);
-}
-
 int eval(const EvalArgs& a) {
   set_threads(a.threads);
   const Checkpoint ckpt = load_checkpoint(a.model);
   auto net = network_from_checkpoint(ckpt, a.model);
-  place_for_evaluation(*net, a.device, "--device");
+  ComputeOptions::of(a.device).place(*net, "--device");
   DataConfig data = data_config_from_checkpoint(ckpt, a.model);
   if (!a.data_path.empty()) data.path = a.data_path;
   data.train_limit = data.test_limit = 0;  // evaluation always uses the whole split

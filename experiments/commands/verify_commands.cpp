@@ -41,7 +41,7 @@ int verify(const VerifyArgs& a) {
   const std::string model_bytes = read_file(a.model);
   const Checkpoint ckpt = load_checkpoint(a.model);
   auto net = network_from_checkpoint(ckpt, a.model);
-  place_for_evaluation(*net, a.device, "--device");
+  ComputeOptions::of(a.device).place(*net, "--device");
   DataConfig data = data_config_from_checkpoint(ckpt, a.model);
   if (!a.data_path.empty()) data.path = a.data_path;
   data.train_limit = data.test_limit = 0;
