@@ -24,7 +24,9 @@ TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]"
                         {4, 1, 28, 28, 16, 5, 1, 0},
                         {3, 16, 12, 12, 32, 5, 1, 0},
                         {2, 3, 7, 7, 2, 7, 2, 3},
-                        {5, 2, 9, 6, 3, 2, 2, 0}};
+                        {5, 2, 9, 6, 3, 2, 2, 0},
+                        // CIFAR-10's 32x32 padded layer: one image per block.
+                        {3, 16, 32, 32, 16, 3, 1, 1}};
   for (auto& c : cfg) {
     Conv2dShape s;
     s.n = c[0], s.c = c[1], s.h = c[2], s.w = c[3], s.f = c[4], s.kh = s.kw = c[5], s.stride = c[6], s.pad = c[7];
@@ -70,6 +72,17 @@ TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]"
     CHECK(dx == ref_dx);
     CHECK(dw == ref_dw);
     CHECK(db == ref_db);
+
+    // Without a bias (the ResNet layers): the output lacks exactly b, the other gradients are unchanged.
+    std::vector<float> y_nb(y.size()), dx_nb(x.size()), dw_nb(w.size());
+    cpu::conv2d_forward<float>(s, x.data(), w.data(), nullptr, y_nb.data(), work.data());
+    size_t bias_mism = 0;
+    for (size_t i = 0; i < y.size(); ++i) bias_mism += y_nb[i] + b[(i / (oh * ow)) % s.f] != y[i];
+    CHECK(bias_mism == 0);
+    cpu::conv2d_backward<float>(s, x.data(), w.data(), y_nb.data(), dy.data(), dx_nb.data(), dw_nb.data(), nullptr,
+                                GradMode::Overwrite, work.data());
+    CHECK(dx_nb == ref_dx);
+    CHECK(dw_nb == ref_dw);
   }
 }
 
