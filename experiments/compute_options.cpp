@@ -36,7 +36,12 @@ void ComputeOptions::activate(const std::string& config_path) const {
   if (device == Device::CPU) return;
   const cuda::DeviceInfo info = cuda::query_device();
   if (!info.available) throw fail(config_path, ": device: cuda, but ", info.description);
-  cuda::set_current_stream(cuda::create_stream());  // the run's stream, for its whole life
+  // The run's stream, for its whole life. A sweep activates once per run, after the previous run's
+  // networks, trainers and graphs are gone: its stream is destroyed here (CUDA releases it once any
+  // work still queued on it has finished), so a long sweep holds one stream, not one per run.
+  void* previous = cuda::current_stream();
+  cuda::set_current_stream(cuda::create_stream());
+  cuda::destroy_stream(previous);
   cuda::set_debug_sync(debug_sync || cuda::debug_sync());
   cuda::set_allow_tf32(allow_tf32);
   std::fprintf(stderr, "device: %s%s%s%s\n", info.description.c_str(),
