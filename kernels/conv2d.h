@@ -35,7 +35,8 @@ size_t conv2d_workspace(const Conv2dShape& s);
 // lowered input between the passes was measured no faster at batch 128 and 10 % slower at 384.
 template <class T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, T* work);
-// Gradients for input (dx may be null when no one needs it), weights and bias (db may be null).
+// Gradients for input, weights and bias; each may be null when no one needs it (dx: the first
+// layer; dw and db: input gradients only, as Neural Cleanse asks; db: no bias).
 // y is the forward output, read only when s.relu is set (to mask dy).
 template <class T>
 void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T* dy, T* dx, T* dw, T* db,
@@ -46,6 +47,7 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
 // CUDA twins. Native: implicit GEMM through kernels/cuda/gemm_tile.cuh (forward, input gradient and
 // weight gradient, the last split over K with a fixed-order reduction of the slices). Cudnn: the
 // cuDNN library, as the baseline and alternative. `work` is device scratch of conv2d_workspace floats.
+// Null gradient pointers are skipped as on the CPU.
 enum class ConvImpl { Native, Cudnn };
 namespace cuda {
 size_t conv2d_workspace(const Conv2dShape& s, ConvImpl impl = ConvImpl::Native);

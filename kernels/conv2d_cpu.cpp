@@ -234,16 +234,18 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
           else
             std::memcpy(dst, dy + off, sizeof(T) * p);
         }
-      for (int f = 0; f < s.f; ++f) {
-        const T* r = sc.mat + static_cast<size_t>(f) * ncols;
-        T acc = 0;
-        for (int i = 0; i < ncols; ++i) acc += r[i];
-        sc.db[f] += acc;
+      if (db)
+        for (int f = 0; f < s.f; ++f) {
+          const T* r = sc.mat + static_cast<size_t>(f) * ncols;
+          T acc = 0;
+          for (int i = 0; i < ncols; ++i) acc += r[i];
+          sc.db[f] += acc;
+        }
+      if (dw) {
+        im2col(s, x, blk, sc.col);
+        // private dW += dy_blk[F, G*P] * col^T[G*P, K]
+        gemm(false, true, s.f, k, ncols, T(1), sc.mat, ncols, sc.col, ncols, T(1), sc.dw, k);
       }
-      const T* col = sc.col;
-      im2col(s, x, blk, sc.col);
-      // private dW += dy_blk[F, G*P] * col^T[G*P, K]
-      gemm(false, true, s.f, k, ncols, T(1), sc.mat, ncols, col, ncols, T(1), sc.dw, k);
       if (dx) {
         // dcol[K, G*P] = W^T[K, F] * dy_blk[F, G*P] in scratch, then scattered back.
         gemm(true, false, k, ncols, s.f, T(1), w, k, sc.mat, ncols, T(0), sc.col, ncols);
@@ -252,15 +254,17 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
     }
   }
   // Reduce the private gradients in thread order: the result depends only on the thread count.
+  // dw and db are adjacent in each thread's scratch; a null one covers no range.
   const size_t nw = static_cast<size_t>(s.f) * k;
+  const size_t first = dw ? 0 : nw, last = db ? nw + s.f : nw;
   const bool acc = mode == GradMode::Accumulate;
 #pragma omp parallel for schedule(static)
-  for (size_t i = 0; i < nw + s.f; ++i) {
+  for (size_t i = first; i < last; ++i) {
     T sum = 0;
-    for (int t = 0; t < threads; ++t) sum += scratch(s, work, t).dw[i];  // dw and db are adjacent
+    for (int t = 0; t < threads; ++t) sum += scratch(s, work, t).dw[i];
     if (i < nw)
       dw[i] = (acc ? dw[i] : T(0)) + sum;
-    else if (db)
+    else
       db[i - nw] = (acc ? db[i - nw] : T(0)) + sum;
   }
 }

@@ -174,16 +174,18 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
                                                                       StoreInputGrad{dx, s.c, s.h * s.w, acc});
     NM_AFTER_LAUNCH("conv2d_backward_data");
   }
-  const int M = s.f, N = static_cast<int>(s.col_rows()), K = s.n * s.oh() * s.ow();
-  const int slices = weight_grad_slices(s);
-  const int per = ((K + slices - 1) / slices + kTileK - 1) / kTileK * kTileK;
-  gemm_tile_kernel<<<gemm_grid(M, N, slices), kTileThreads, 0, stream()>>>(M, N, K, per, grad,
-                                                                            LoweredTransposed{Lowered{x, g}},
-                                                                            StorePartial{work, M, N});
-  NM_AFTER_LAUNCH("conv2d_backward_weights");
-  const size_t count = static_cast<size_t>(M) * N;
-  sum_slices<<<blocks_for(count), 256, 0, stream()>>>(count, slices, work, dw, acc);
-  NM_AFTER_LAUNCH("conv2d_weight_slices");
+  if (dw) {
+    const int M = s.f, N = static_cast<int>(s.col_rows()), K = s.n * s.oh() * s.ow();
+    const int slices = weight_grad_slices(s);
+    const int per = ((K + slices - 1) / slices + kTileK - 1) / kTileK * kTileK;
+    gemm_tile_kernel<<<gemm_grid(M, N, slices), kTileThreads, 0, stream()>>>(M, N, K, per, grad,
+                                                                              LoweredTransposed{Lowered{x, g}},
+                                                                              StorePartial{work, M, N});
+    NM_AFTER_LAUNCH("conv2d_backward_weights");
+    const size_t count = static_cast<size_t>(M) * N;
+    sum_slices<<<blocks_for(count), 256, 0, stream()>>>(count, slices, work, dw, acc);
+    NM_AFTER_LAUNCH("conv2d_weight_slices");
+  }
   if (db) {
     conv_bias_grad<<<s.f, 256, 0, stream()>>>(grad, db, acc);
     NM_AFTER_LAUNCH("conv2d_backward_bias");

@@ -13,7 +13,7 @@ namespace cpu {
 // Templates instantiated for float (runtime) and double (gradient checks).
 template <class T>
 void dense_forward(const DenseShape& s, const T* x, const T* w, const T* b, T* y);
-// dx may be null (first layer). db may be null (no bias).
+// dx may be null (first layer), db (no bias), dw and db (input gradients only); the CUDA twin alike.
 template <class T>
 void dense_backward(const DenseShape& s, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, GradMode mode);
 }  // namespace cpu

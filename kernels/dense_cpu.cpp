@@ -13,7 +13,7 @@ void dense_forward(const DenseShape& s, const T* x, const T* w, const T* b, T* y
 template <class T>
 void dense_backward(const DenseShape& s, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, GradMode mode) {
   const T beta = mode == GradMode::Accumulate ? T(1) : T(0);
-  gemm(true, false, s.out, s.in, s.n, T(1), dy, s.out, x, s.in, beta, dw, s.in);  // dW[O,I] (+)= dy^T x
+  if (dw) gemm(true, false, s.out, s.in, s.n, T(1), dy, s.out, x, s.in, beta, dw, s.in);  // dW[O,I] (+)= dy^T x
   if (db) bias_backward(s.n, s.out, 1, dy, db, mode);
   if (dx) gemm(false, false, s.n, s.in, s.out, T(1), dy, s.out, w, s.in, beta, dx, s.in);  // dx (+)= dy W
 }

@@ -48,14 +48,15 @@ void dense_backward(const DenseShape& s, const float* x, const float* w, const f
   if (impl == GemmImpl::Cublas) {
     const float beta = acc ? 1.0f : 0.0f;
     if (dx) cublas_gemm_rowmajor(false, false, s.n, s.in, s.out, 1.0f, dy, s.out, w, s.in, beta, dx, s.in);
-    cublas_gemm_rowmajor(true, false, s.out, s.in, s.n, 1.0f, dy, s.out, x, s.in, beta, dw, s.in);
+    if (dw) cublas_gemm_rowmajor(true, false, s.out, s.in, s.n, 1.0f, dy, s.out, x, s.in, beta, dw, s.in);
   } else {
     // dx[N, I] = dy[N, O] W[O, I];  dW[O, I] = dy^T[O, N] x[N, I]
     if (dx)
       product(s.n, s.in, s.out, RowMajor{dy, s.out, false}, RowMajor{w, s.in, false}, StoreDense{dx, s.in, nullptr, acc},
               "dense_backward_data");
-    product(s.out, s.in, s.n, RowMajor{dy, s.out, true}, RowMajor{x, s.in, false}, StoreDense{dw, s.in, nullptr, acc},
-            "dense_backward_weights");
+    if (dw)
+      product(s.out, s.in, s.n, RowMajor{dy, s.out, true}, RowMajor{x, s.in, false}, StoreDense{dw, s.in, nullptr, acc},
+              "dense_backward_weights");
   }
   if (db) bias_backward(s.n, s.out, 1, dy, db, mode);
 }

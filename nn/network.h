@@ -65,7 +65,7 @@ class Network {
   void backward(const float* dlogits, const LayerContext& ctx);
   // Gradient dx with respect to the input of the last forward(), for input-space attacks (Neural
   // Cleanse): the partner of forward(), with dlogits and dx in host memory (uploaded and downloaded
-  // on CUDA). Parameter gradients are overwritten as by backward().
+  // on CUDA). Parameter gradients are overwritten as by backward(), unless ctx.param_grads is false.
   void backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx);
 
   // Floats per sample in each activation arena (every output, nested blocks' included).

@@ -134,6 +134,12 @@ TEST_CASE("the input gradient (Neural Cleanse) agrees on CPU and GPU, host buffe
     std::vector<float> dx(x.size(), -7.0f);
     net.backward_to_input(r.data(), ctx, dx.data());
     out.insert(out.end(), dx.begin(), dx.end());
+    LayerContext input_only = ctx;  // as Neural Cleanse runs it: no weight gradients
+    input_only.param_grads = false;
+    net.forward(x.data(), n, input_only);
+    std::vector<float> dx_only(x.size(), -7.0f);
+    net.backward_to_input(r.data(), input_only, dx_only.data());
+    out.insert(out.end(), dx_only.begin(), dx_only.end());
     return out;
   };
   const std::vector<float> cpu = input_gradient(Device::CPU), gpu = input_gradient(Device::CUDA);

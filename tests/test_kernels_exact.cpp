@@ -83,6 +83,12 @@ TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]"
                                 GradMode::Overwrite, work.data());
     CHECK(dx_nb == ref_dx);
     CHECK(dw_nb == ref_dw);
+
+    // Input gradient only (Neural Cleanse): no weight or bias gradient, the same dx.
+    std::vector<float> dx_only(x.size());
+    cpu::conv2d_backward<float>(s, x.data(), w.data(), y.data(), dy.data(), dx_only.data(), nullptr, nullptr,
+                                GradMode::Overwrite, work.data());
+    CHECK(dx_only == ref_dx);
   }
 }
 
@@ -110,6 +116,9 @@ TEST_CASE("dense forward and backward are exact on integers", "[exact][dense]") 
       for (int o = 0; o < 7; ++o) acc += dy[n * 7 + o] * w[o * 13 + i];
       CHECK(dx[n * 13 + i] == acc);
     }
+  std::vector<float> dx_only(39);  // input gradient only: the same dx without dw or db
+  cpu::dense_backward<float>(s, x.data(), w.data(), dy.data(), dx_only.data(), nullptr, nullptr, GradMode::Overwrite);
+  CHECK(dx_only == dx);
 }
 
 TEST_CASE("max-pool picks the first maximum and routes gradients exactly", "[exact][maxpool]") {

@@ -41,6 +41,7 @@ std::vector<NcTrigger> neural_cleanse(Network& net, const Dataset& data, const s
   std::vector<float> x(per * B), xt(per * B), dx(per * B), dlogits(static_cast<size_t>(B) * k);
   std::vector<int32_t> y(B), pred(B);
   LayerContext ctx;
+  ctx.param_grads = false;  // the trigger's gradient needs dx only: no weight gradients
   for (int t = 0; t < k; ++t) {
     // Parameters: raw mask (hw) then raw pattern (C*hw), optimised with Adam in one flat buffer.
     std::vector<float> raw(hw + per, 0.0f), grad(hw + per), m1(hw + per, 0.0f), m2(hw + per, 0.0f);

@@ -144,8 +144,9 @@ void cudnn_conv_backward(const Conv2dShape& s, const float* x, const float* w, c
   if (dx)
     NM_CUDNN(cudnnConvolutionBackwardData(handle(), &one, d.w, w, d.y, g, d.conv, a.data, work, a.workspace_bytes, &beta,
                                           d.x, dx));
-  NM_CUDNN(cudnnConvolutionBackwardFilter(handle(), &one, d.x, x, d.y, g, d.conv, a.filter, work, a.workspace_bytes,
-                                          &beta, d.w, dw));
+  if (dw)
+    NM_CUDNN(cudnnConvolutionBackwardFilter(handle(), &one, d.x, x, d.y, g, d.conv, a.filter, work,
+                                            a.workspace_bytes, &beta, d.w, dw));
   if (db) bias_backward(s.n, s.f, s.oh() * s.ow(), g, db, mode);
 }
 

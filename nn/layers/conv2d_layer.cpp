@@ -63,12 +63,13 @@ class Conv2d : public Layer {
   }
   void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext& ctx) override {
-    float* db = bias_ ? grads_ + weight_count() : nullptr;
+    float* dw = ctx.param_grads ? grads_ : nullptr;
+    float* db = bias_ && ctx.param_grads ? grads_ + weight_count() : nullptr;
     if (on_gpu())
-      NM_GPU(cuda::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, grads_, db,
-                                   mode, ctx.workspace, conv_impl(impl_ == Impl::Library)));
+      NM_GPU(cuda::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, dw, db, mode,
+                                   ctx.workspace, conv_impl(impl_ == Impl::Library)));
     else
-      cpu::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, grads_, db, mode,
+      cpu::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, dw, db, mode,
                            ctx.workspace);
   }
 

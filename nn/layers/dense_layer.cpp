@@ -51,9 +51,10 @@ class Dense : public Layer {
     if (relu_) cpu::relu_forward(y.numel(), y.data, y.data);  // in place, while y is still in cache
   }
   void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
-                   const LayerContext&) override {
+                   const LayerContext& ctx) override {
     const float* g = dy.data;
-    float* db = bias_ ? grads_ + weight_count() : nullptr;
+    float* dw = ctx.param_grads ? grads_ : nullptr;
+    float* db = bias_ && ctx.param_grads ? grads_ + weight_count() : nullptr;
     if (relu_) {
       if (on_gpu())
         NM_GPU(cuda::relu_backward(y.numel(), y.data, dy.data, masked_, GradMode::Overwrite));
@@ -62,10 +63,10 @@ class Dense : public Layer {
       g = masked_;
     }
     if (on_gpu())
-      NM_GPU(cuda::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, grads_, db, mode,
+      NM_GPU(cuda::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, dw, db, mode,
                                   impl_ == Impl::Library ? GemmImpl::Cublas : GemmImpl::Native));
     else
-      cpu::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, grads_, db, mode);
+      cpu::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, dw, db, mode);
   }
 
  private:
