@@ -29,7 +29,8 @@ template <class T>
 void batchnorm_forward_eval(const BatchNormShape& s, const T* x, const T* gamma, const T* beta,
                             const T* running_mean, const T* running_var, T* y);
 
-// Gradients of the training-mode forward (the batch statistics depend on x). dx may be null.
+// Gradients of the training-mode forward (the batch statistics depend on x). dx, dgamma and dbeta
+// may be null.
 template <class T>
 void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamma, const T* save_mean,
                               const T* save_invstd, const T* dy, T* dx, T* dgamma, T* dbeta, GradMode mode);

@@ -100,8 +100,8 @@ void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamm
       sum_dy_xc += plane_centred_dot(plane_of(s, dy, i, ch), plane_of(s, x, i, ch), s.plane, save_mean[ch]);
     }
     const double sum_dy_xhat = sum_dy_xc * invstd;
-    write(dbeta[ch], sum_dy, mode);
-    write(dgamma[ch], sum_dy_xhat, mode);
+    if (dbeta) write(dbeta[ch], sum_dy, mode);
+    if (dgamma) write(dgamma[ch], sum_dy_xhat, mode);
     if (!dx) continue;
     // dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat))
     // Per channel dx = a * dy + b * x + c.

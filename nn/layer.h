@@ -18,8 +18,8 @@ struct LayerContext {
   uint64_t seed = 0;           // run seed, for stochastic layers (dropout)
   uint64_t step = 0;           // global training step, so masks differ per step but replay on resume
   float* workspace = nullptr;  // shared scratch, at least max workspace_floats() over layers
-  // false: the backward pass is wanted for its input gradient only (Neural Cleanse): convolution and
-  // dense layers skip their weight gradients, which are then left stale.
+  // false: the backward pass is wanted for its input gradient only (Neural Cleanse): layers skip
+  // their parameter gradients, which are then left stale.
   bool param_grads = true;
 };
 

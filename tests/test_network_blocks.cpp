@@ -104,8 +104,8 @@ TEST_CASE("gradients through residual blocks and batch norm match finite differe
   test::check_gradient_at("dx", x.data(), dx.data(), x.size(), 7, loss, 1e-3, 2e-2);
   test::check_gradient_at("dparams", net.params(), grads.data(), net.param_count(), 3, loss, 1e-3, 2e-2);
 
-  // Input gradient only (Neural Cleanse): the same dx, and the convolution and dense weight
-  // gradients are not computed (a marker written into them survives).
+  // Input gradient only (Neural Cleanse): the same dx, and no parameter gradient is computed (a
+  // marker written into them survives).
   loss();
   std::fill(net.grads(), net.grads() + net.param_count(), 7.0f);
   LayerContext input_only = ctx;
@@ -113,18 +113,7 @@ TEST_CASE("gradients through residual blocks and batch norm match finite differe
   std::vector<float> dx_only(x.size());
   net.backward_to_input(r.data(), input_only, dx_only.data());
   CHECK(dx_only == dx);
-  size_t untouched = 0, weights = 0, norm_written = 0;
-  for (const auto& sl : net.param_slices()) {
-    const float* g = net.grads() + sl.offset;
-    const size_t marked = static_cast<size_t>(std::count(g, g + sl.count, 7.0f));
-    if (sl.group == "norm")
-      norm_written += sl.count - marked;  // batch norm computes its gradients on the way to dx
-    else
-      untouched += marked, weights += sl.count;
-  }
-  CHECK(weights > 0);
-  CHECK(untouched == weights);
-  CHECK(norm_written > 0);
+  CHECK(static_cast<size_t>(std::count(net.grads(), net.grads() + net.param_count(), 7.0f)) == net.param_count());
 }
 
 TEST_CASE("batch norm: training uses batch statistics, evaluation the running ones", "[network][batchnorm]") {

@@ -51,12 +51,12 @@ class BatchNorm : public Layer {
       cpu::batchnorm_forward_eval(s, x.data, gamma(), beta(), running_mean(), running_var(), y.data);
   }
   void do_backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
-                   const LayerContext&) override {
+                   const LayerContext& ctx) override {
     // The gradient follows the statistics the last forward used, whatever the caller's context says.
     const BatchNormShape s = shape(x.n);
     float* dx_data = dx ? dx->data : nullptr;
-    float* dgamma = grads_;
-    float* dbeta = grads_ + channels();
+    float* dgamma = ctx.param_grads ? grads_ : nullptr;
+    float* dbeta = ctx.param_grads ? grads_ + channels() : nullptr;
     if (trained_forward_ && on_gpu())
       NM_GPU(cuda::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), dy.data, dx_data, dgamma,
                                             dbeta, mode));
