@@ -1,6 +1,7 @@
 // Tier 2, end to end: 20 watermarked training steps of a small residual network with batch norm and
 // dropout on both devices, same seed: per-epoch losses agree within 1e-3 (relative) and the final
-// parameters within 1e-3; two GPU runs are bitwise identical (fixed-order reductions, no atomics),
+// parameters within 1e-3, also when every layer picks its implementations by timing; two GPU runs
+// with the same implementations are bitwise identical (fixed-order reductions, no atomics),
 // and so is a run whose steps are replayed from a CUDA graph. What the attack drivers add on the
 // GPU: parameters held at zero (fine-pruning) and the input gradient (Neural Cleanse).
 #include <algorithm>
@@ -44,8 +45,21 @@ struct Run {
   std::vector<float> params;
 };
 
-Run train(Device device, bool graph = false, const std::vector<size_t>& zeroed = {}) {
-  ConfigMap root = ConfigMap::load_string(kModel, "cuda-training.yaml");
+// kModel with every conv2d and dense layer set to `impl` ("auto", the default, or "native").
+std::string model_with_impl(const std::string& impl) {
+  std::string yaml = kModel;
+  for (const std::string type : {"{type: conv2d,", "{type: dense,"})
+    for (size_t at = yaml.find(type); at != std::string::npos; at = yaml.find(type, at + 1))
+      yaml.insert(at + type.size(), " impl: " + impl + ",");
+  return yaml;
+}
+
+// `impl` auto lets each layer time both implementations of each pass (the timing repeats the pass,
+// which must not change its result); the bitwise comparisons between GPU runs fix the choice, since
+// two runs may time differently and pick differently.
+Run train(Device device, bool graph = false, const std::vector<size_t>& zeroed = {},
+          const std::string& impl = "native") {
+  ConfigMap root = ConfigMap::load_string(model_with_impl(impl), "cuda-training.yaml");
   Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
   TrainParams p;
   p.epochs = 4;
@@ -83,6 +97,12 @@ TEST_CASE("20 training steps agree on CPU and GPU, and the GPU is deterministic"
     CHECK(gpu.losses[e] == Approx(cpu.losses[e]).epsilon(1e-3));
   }
   test::close("parameters", cpu.params, gpu.params, 1e-3);
+  const Run timed = train(Device::CUDA, false, {}, "auto");  // each layer picks per pass by timing
+  for (size_t e = 0; e < cpu.losses.size(); ++e) {
+    INFO("impl auto, epoch " << e);
+    CHECK(timed.losses[e] == Approx(cpu.losses[e]).epsilon(1e-3));
+  }
+  test::close("parameters (impl auto)", cpu.params, timed.params, 1e-3);
   const Run again = train(Device::CUDA);
   CHECK(again.losses == gpu.losses);
   CHECK(again.params == gpu.params);

@@ -19,7 +19,7 @@ class Conv2d : public Layer {
   std::string type() const override { return relu_ ? "conv2d+relu" : "conv2d"; }
   std::string describe() const override {
     return std::to_string(filters_) + "@" + std::to_string(kernel_) + "x" + std::to_string(kernel_) + " s" +
-           std::to_string(stride_) + " p" + std::to_string(pad_) + (on_gpu() ? " " + impl_name(impl_, "cudnn") : "");
+           std::to_string(stride_) + " p" + std::to_string(pad_) + (on_gpu() ? " " + impl_.name("cudnn") : "");
   }
   size_t param_count() const override { return weight_count() + (bias_ ? filters_ : 0); }
   Weights weights() const override { return {weight_count(), filters_}; }
@@ -31,8 +31,8 @@ class Conv2d : public Layer {
     if (!on_gpu()) return cpu::conv2d_workspace(shape(batch));
     size_t ws = 0;
 #if NULLMARK_WITH_CUDA
-    if (impl_ != Impl::Library) ws = cuda::conv2d_workspace(shape(batch), ConvImpl::Native);
-    if (impl_ != Impl::Native) ws = std::max(ws, cuda::conv2d_workspace(shape(batch), ConvImpl::Cudnn));
+    if (impl_.may_use(Impl::Native)) ws = cuda::conv2d_workspace(shape(batch), ConvImpl::Native);
+    if (impl_.may_use(Impl::Library)) ws = std::max(ws, cuda::conv2d_workspace(shape(batch), ConvImpl::Cudnn));
 #endif
     return ws;
   }
@@ -54,8 +54,7 @@ class Conv2d : public Layer {
       auto run = [&](bool library) {
         cuda::conv2d_forward(shape(x.n), x.data, params_, b, y.data, ctx.workspace, conv_impl(library));
       };
-      impl_ = choose_impl(impl_, run);
-      run(impl_ == Impl::Library);
+      run(impl_.forward_library(run));
 #endif
       return;
     }
@@ -65,12 +64,18 @@ class Conv2d : public Layer {
                    const LayerContext& ctx) override {
     float* dw = ctx.param_grads ? grads_ : nullptr;
     float* db = bias_ && ctx.param_grads ? grads_ + weight_count() : nullptr;
-    if (on_gpu())
-      NM_GPU(cuda::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, dw, db, mode,
-                                   ctx.workspace, conv_impl(impl_ == Impl::Library)));
-    else
-      cpu::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, dw, db, mode,
-                           ctx.workspace);
+    if (on_gpu()) {
+#if NULLMARK_WITH_CUDA
+      auto run = [&](bool library) {
+        cuda::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, dw, db, mode,
+                              ctx.workspace, conv_impl(library));
+      };
+      run(impl_.backward_library(mode, run));
+#endif
+      return;
+    }
+    cpu::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, dw, db, mode,
+                         ctx.workspace);
   }
 
  private:
@@ -84,12 +89,12 @@ class Conv2d : public Layer {
   static ConvImpl conv_impl(bool library) { return library ? ConvImpl::Cudnn : ConvImpl::Native; }
   void moved() override {
 #if NULLMARK_WITH_CUDA
-    if (on_gpu() && impl_ == Impl::Auto && !cuda::cudnn_available()) impl_ = Impl::Native;  // nothing to compare
+    if (on_gpu() && !cuda::cudnn_available()) impl_.without_library();  // nothing to compare
 #endif
   }
   int filters_, kernel_, stride_, pad_;
   bool bias_, relu_;
-  Impl impl_;
+  ImplChoice impl_;
 };
 }  // namespace
 

@@ -16,7 +16,7 @@ class Dense : public Layer {
   Dense(int units, bool bias, bool relu, Impl impl) : units_(units), bias_(bias), relu_(relu), impl_(impl) {}
   std::string type() const override { return relu_ ? "dense+relu" : "dense"; }
   std::string describe() const override {
-    return std::to_string(units_) + " units" + (on_gpu() ? " " + impl_name(impl_, "cublas") : "");
+    return std::to_string(units_) + " units" + (on_gpu() ? " " + impl_.name("cublas") : "");
   }
   size_t param_count() const override { return weight_count() + (bias_ ? units_ : 0); }
   Weights weights() const override { return {weight_count(), units_}; }
@@ -41,8 +41,7 @@ class Dense : public Layer {
       auto run = [&](bool library) {
         cuda::dense_forward(shape(x.n), x.data, params_, b, y.data, library ? GemmImpl::Cublas : GemmImpl::Native);
       };
-      impl_ = choose_impl(impl_, run);
-      run(impl_ == Impl::Library);
+      run(impl_.forward_library(run));
       if (relu_) cuda::relu_forward(y.numel(), y.data, y.data);
 #endif
       return;
@@ -62,11 +61,17 @@ class Dense : public Layer {
         cpu::relu_backward(y.numel(), y.data, dy.data, masked_, GradMode::Overwrite);
       g = masked_;
     }
-    if (on_gpu())
-      NM_GPU(cuda::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, dw, db, mode,
-                                  impl_ == Impl::Library ? GemmImpl::Cublas : GemmImpl::Native));
-    else
-      cpu::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, dw, db, mode);
+    if (on_gpu()) {
+#if NULLMARK_WITH_CUDA
+      auto run = [&](bool library) {
+        cuda::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, dw, db, mode,
+                             library ? GemmImpl::Cublas : GemmImpl::Native);
+      };
+      run(impl_.backward_library(mode, run));
+#endif
+      return;
+    }
+    cpu::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, dw, db, mode);
   }
 
  private:
@@ -75,7 +80,7 @@ class Dense : public Layer {
   void moved() override { masked_ = nullptr; }
   int units_;
   bool bias_, relu_;
-  Impl impl_;
+  ImplChoice impl_;
   float* masked_ = nullptr;  // dy with the ReLU mask applied (placed by place_inner)
 };
 }  // namespace
