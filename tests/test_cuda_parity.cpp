@@ -112,6 +112,11 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
         std::vector<float> twice(dw);
         for (float& v : twice) v *= 2;
         close("dw accumulated", twice, gdw.download());
+        // Input gradient only (Neural Cleanse): the same dx without weight or bias gradients.
+        auto gdx_only = zeros<float>(nx);
+        cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx_only.data(), nullptr, nullptr,
+                              GradMode::Overwrite, gwork.data(), impl);
+        close("dx without dw", dx, gdx_only.download());
       }
 }
 
@@ -161,6 +166,10 @@ TEST_CASE("dense: both CUDA implementations agree with the CPU", "[cuda][dense]"
       close("dx", dx, gdx.download());
       close("dw", dw, gdw.download());
       close("db", db, gdb.download());
+      auto gdx_only = zeros<float>(dx.size());  // input gradient only
+      cuda::dense_backward(d, gx.data(), gw.data(), gdy.data(), gdx_only.data(), nullptr, nullptr, GradMode::Overwrite,
+                           impl);
+      close("dx without dw", dx, gdx_only.download());
     }
 }
 
