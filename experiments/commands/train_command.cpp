@@ -5,6 +5,7 @@
 #include "common/files.h"
 #include "experiments/commands/commands.h"
 #include "experiments/evaluate.h"
+#include "experiments/plot_script.h"
 #include "experiments/run_setup.h"
 #include "experiments/trainer.h"
 
@@ -109,7 +110,9 @@ int train(const TrainArgs& a) {
                               {"final_test_accuracy", test.accuracy}};
     write_file_atomic(s.output_dir + "/metrics.json", metrics.dump(2) + "\n");
   }
-  std::printf("run directory: %s (config.yaml, metrics.json, model.ckpt)\n", s.output_dir.c_str());
+  const bool plotted = run_plot_script("plot_training.py", {s.output_dir}, s.output_dir + "/plot.log");
+  std::printf("run directory: %s (config.yaml, metrics.json, model.ckpt%s)\n", s.output_dir.c_str(),
+              plotted ? ", training.png" : "");
   return 0;
 }
 

@@ -1,11 +1,11 @@
 #include "experiments/drivers/results.h"
 
 #include <cstdio>
-#include <cstdlib>
 #include <sstream>
 
 #include "common/error.h"
 #include "common/files.h"
+#include "experiments/plot_script.h"
 
 namespace nullmark {
 
@@ -62,21 +62,7 @@ void write_results(const std::string& dir, const std::string& experiment, const 
   }
   write_file_atomic(dir + "/results.json", j.dump(2) + "\n");
 
-  // Figures come from the results files through a small matplotlib script, so they can be
-  // re-made (or restyled) without re-running the experiment.
-  bool plotted = false;
-  if (!r.figures.empty()) {
-    // Debian's interpreter carries python3-matplotlib; a python3 earlier on PATH (a virtualenv,
-    // pyenv) may not. NULLMARK_PYTHON chooses another.
-    const char* env = std::getenv("NULLMARK_PYTHON");
-    const std::string python = env ? env : (file_exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
-    const std::string cmd = python + " \"" + std::string(NULLMARK_SOURCE_DIR) +
-                            "/experiments/plots/plot_results.py\" \"" + dir + "\" > \"" + dir + "/plot.log\" 2>&1";
-    plotted = std::system(cmd.c_str()) == 0;
-    if (!plotted)
-      std::fprintf(stderr, "note: figures not made (needs python3-matplotlib; see %s/plot.log); re-run: %s\n",
-                   dir.c_str(), cmd.c_str());
-  }
+  const bool plotted = !r.figures.empty() && run_plot_script("plot_results.py", {dir}, dir + "/plot.log");
   std::ostringstream md;
   md << "# " << experiment << "\n\nRun directory `" << dir << "`; wall time " << static_cast<long>(wall_s)
      << " s. Every number below was measured in this run.\n\n";

@@ -21,6 +21,7 @@ check_run "$out/q" quantize.csv
 "$nullmark" run experiments/configs/pruning-digit.yaml "${common[@]}" --set "pruning.rates=[0, 0.5, 1.0]" \
   --output "$out/p" >/dev/null 2>&1
 check_run "$out/p" pruning.csv
+is_png "$out/p/pruning.png"
 "$nullmark" run experiments/configs/finetune-digit.yaml "${common[@]}" --set finetune.data_fraction=0.01 \
   --set finetune.epochs=1 --set "finetune.modes=[FTLL, RTAL]" --output "$out/f" >/dev/null 2>&1
 check_run "$out/f" finetune_curves.csv finetune_summary.csv

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end through the command line on a slice of the embedded MNIST: train one epoch, check the
-# run directory, evaluate the checkpoint, resume for a second epoch, and make sure a failing run
-# leaves an existing checkpoint untouched.
+# run directory, evaluate the checkpoint, resume for a second epoch (and its training curves), and
+# make sure a failing run leaves an existing checkpoint untouched.
 source "$(dirname "$0")/common.sh"
 cfg=experiments/configs/digit-clean.yaml
 common=(--set data.train_limit=2000 --set data.test_limit=500 --set train.epochs=2 --quiet)
@@ -25,6 +25,7 @@ PY
 "$nullmark" train "$cfg" "${common[@]}" --output "$out/run" --resume "$out/run/model.ckpt" | tee "$out/resume.log"
 grep -q "epoch 2/2" "$out/resume.log"
 python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert len(m['epochs'])==2, m" "$out/run/metrics.json"
+is_png "$out/run/training.png"   # the training curves, drawn at the end of the run
 
 # A run that fails (bad data path) must not touch the existing checkpoint.
 before=$(sha256sum "$out/run/model.ckpt")
