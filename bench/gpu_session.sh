@@ -6,9 +6,10 @@
 # one watermarked training run for its accuracy, then the fine-tuning and pruning drivers on that
 # model. Inputs come from the repository alone (the GPU machine has no network). Results:
 # ${OUT:-bench-results}/gpu_session.{json,md} and the logs that explain a failure; a device call
-# returns at most 8 files from $OUT, so every step writes into a work folder and those six files are
-# copied out after each step. Steps after the build and tests are skipped once GPU_SESSION_BUDGET_S
-# (540 s) has passed, so one call stays inside the device's 10-minute limit.
+# returns at most 8 files from $OUT, so every step writes into a work folder and those files are
+# copied out after each step (eight files). Steps after the build and tests are skipped once GPU_SESSION_BUDGET_S
+# (570 s) would be overrun, so one call stays inside the device's 10-minute limit; gpu_session.{json,md}
+# are rewritten after every step, so a call cut off still returns what finished.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-bench-results}
@@ -16,97 +17,8 @@ work=$(mktemp -d /tmp/nullmark-gpu-session.XXXXXX)
 mkdir -p "$out"
 log="$work/gpu_session.log"
 : > "$log"
-# The files that come back, copied out after every step, so a call cut off by its time limit still
-# returns what ran; later steps are skipped once the budget is spent.
-publish() {
-  for f in gpu_session.json gpu_session.md gpu_session.log cuda_tests.log kernels.json train_digit_watermark.log; do
-    [ -e "$work/$f" ] && cp "$work/$f" "$out/"
-  done
-}
-step() {
-  publish
-  echo "== $(date +%T) ($SECONDS s) $*" | tee -a "$log"
-}
-within_budget() {  # STEP: true while the session has time left for STEP
-  if [ "$SECONDS" -lt "${GPU_SESSION_BUDGET_S:-540}" ]; then return 0; fi
-  echo "skipped: $1 ($SECONDS s spent, budget ${GPU_SESSION_BUDGET_S:-540} s)" | tee -a "$log"
-  return 1
-}
-export PATH="/usr/local/cuda/bin:$PATH"
-
-# The machine has no Debian libraries of ours: scripts/fetch_gpu_deps.sh downloads them into .deps/
-# here, the device call carries that folder, and they are unpacked (not installed) under /tmp.
-prefix_args=()
-if ls .deps/*.deb >/dev/null 2>&1; then
-  deps=/tmp/nullmark-deps
-  step "unpacking $(ls .deps/*.deb | wc -l) carried Debian packages into $deps"
-  mkdir -p "$deps"
-  for f in .deps/*.deb; do dpkg -x "$f" "$deps" || echo "could not unpack $f" | tee -a "$log"; done
-  prefix_args=(-DCMAKE_PREFIX_PATH="$deps/usr")
-  lib="$deps/usr/lib/x86_64-linux-gnu"
-  export LD_LIBRARY_PATH="$lib:$lib/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-else
-  step "no .deps/ carried: building against the machine's own libraries (scripts/fetch_gpu_deps.sh)"
-fi
-
-step "build with CUDA (build-cuda/, sm_90)"
-# cuDNN: the toolkit's own, else the copy PyTorch's wheels bring (nvidia-cudnn), else none.
-cudnn_root=""
-if [ ! -e /usr/local/cuda/include/cudnn.h ]; then
-  cudnn_root=$(python3 -c "import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__))" 2>/dev/null || true)
-fi
-step "cuDNN root: ${cudnn_root:-from the CUDA toolkit}"
-cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
-  -DNULLMARK_BUILD_TESTS=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} "${prefix_args[@]}" >>"$log" 2>&1 &&
-  cmake --build build-cuda -j "$(nproc)" >>"$log" 2>&1
-build_rc=$?
-device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')
-step "device: ${device:-unknown} (build rc $build_rc)"
-
-step "tests labelled cuda"
-(cd build-cuda && timeout 300 ctest -L cuda --output-on-failure) >"$work/cuda_tests.log" 2>&1
-cuda_tests_rc=$?
-cuda_tests=$(grep -Eo "[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+|No tests were found" "$work/cuda_tests.log" | head -1)
-step "cuda tests: ${cuda_tests:-see cuda_tests.log} (rc $cuda_tests_rc)"
-
-step "kernel benchmark"
-timeout 120 build-cuda/bench_kernels_cuda --json "$work/kernels.json" >"$work/kernels.log" 2>&1
-cat "$work/kernels.log" >>"$log"
-
-step "end to end: nullmark on the GPU"
-for cfg in digit-clean digit-watermark; do
-  for graph in "" "--cuda-graph"; do
-    name="nullmark_cuda_$cfg${graph:+_graph}"
-    timeout 120 build-cuda/bench_train_digit --device cuda $graph --config "experiments/configs/$cfg.yaml" --steps 300 \
-      --json "$work/$name.json" >>"$log" 2>&1 ||
-      echo "{\"error\": \"bench_train_digit --device cuda $graph $cfg failed, see gpu_session.log\"}" >"$work/$name.json"
-  done
-done
-
-step "end to end: PyTorch on the GPU (eager and torch.compile)"
-for mode in "" "--watermark" "--compile" "--watermark --compile"; do  # eager first: the target compares with it
-  within_budget "PyTorch $mode" || break
-  name=$(echo "pytorch${mode// /}" | tr -d '-')
-  timeout 150 python3 bench/pytorch_digit.py --device cuda --steps 300 $mode --json "$work/$name.json" >>"$log" 2>&1 ||
-    echo "{\"error\": \"pytorch_digit.py $mode failed, see gpu_session.log\"}" >"$work/$name.json"
-done
-
-step "watermarked training of digit on the GPU (full MNIST, the shipped config)"
-within_budget "GPU training" && timeout 240 build-cuda/nullmark train experiments/configs/digit-watermark.yaml --set device=cuda \
-  --output "$work/digit-watermark-cuda" --quiet >"$work/train_digit_watermark.log" 2>&1
-train_rc=$?
-tail -4 "$work/train_digit_watermark.log" >>"$log"
-
-step "experiment drivers on the GPU (fine-tuning and pruning of the model just trained)"
-for exp in finetune pruning; do
-  within_budget "$exp on the GPU" || break
-  timeout 120 build-cuda/nullmark run "experiments/configs/$exp-digit.yaml" --set device=cuda \
-    --set "model=$work/digit-watermark-cuda/model.ckpt" --output "$work/$exp-digit-cuda" >"$work/drivers.log" 2>&1
-  rc=$?
-  echo "$exp-digit.yaml on the GPU: rc $rc; $(tail -1 "$work/drivers.log")" | tee -a "$log"
-done
-
-python3 - "$work" "$device" "$build_rc" "${cuda_tests:-}" "$train_rc" <<'PY'
+summarize() {  # gpu_session.{json,md} from whatever steps have finished
+  python3 - "$work" "${device:-}" "${build_rc:-}" "${cuda_tests:-}" "${train_rc:-}" <<'PY' >"$work/summary.out" 2>&1
 import glob, json, os, sys, datetime
 out, device, build_rc, cuda_tests, train_rc = sys.argv[1:6]
 runs = {}
@@ -124,8 +36,8 @@ except Exception as e:
     kernels = {"error": str(e)}
 train_tail = open(os.path.join(out, "train_digit_watermark.log")).read().splitlines()[-3:] if os.path.exists(
     os.path.join(out, "train_digit_watermark.log")) else []
-summary = {"date": str(datetime.date.today()), "device": device, "build_rc": int(build_rc), "cuda_tests": cuda_tests,
-           "train_rc": int(train_rc), "train_tail": train_tail, "runs": runs, "kernels": kernels}
+summary = {"date": str(datetime.date.today()), "device": device, "build_rc": build_rc, "cuda_tests": cuda_tests,
+           "train_rc": train_rc, "train_tail": train_tail, "runs": runs, "kernels": kernels}
 json.dump(summary, open(os.path.join(out, "gpu_session.json"), "w"), indent=2)
 ips = lambda k: runs.get(k, {}).get("images_per_s")
 with open(os.path.join(out, "gpu_session.md"), "w") as md:
@@ -150,7 +62,122 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
     md.write("\n## Watermarked training on the GPU\n\n```\n" + "\n".join(train_tail) + "\n```\n")
     drivers = [l for l in open(os.path.join(out, "gpu_session.log")).read().splitlines() if " on the GPU: rc " in l]
     md.write("\n## Experiment drivers on the GPU\n\n" + "\n".join(f"- {l}" for l in drivers) + "\n")
-print(open(os.path.join(out, "gpu_session.md")).read())
 PY
+}
+# The files that come back, copied out after every step, so a call cut off by its time limit still
+# returns what ran; later steps are skipped once the budget is spent.
+publish() {
+  summarize
+  for f in gpu_session.json gpu_session.md gpu_session.log cuda_tests.log kernels.json kernels.log train_digit_watermark.log summary.out; do
+    [ -e "$work/$f" ] && cp "$work/$f" "$out/"
+  done
+}
+step() {
+  publish
+  echo "== $(date +%T) ($SECONDS s) $*" | tee -a "$log"
+}
+within_budget() {  # STEP SECONDS: true while the session has SECONDS left for STEP
+  if [ $((SECONDS + $2)) -le "${GPU_SESSION_BUDGET_S:-570}" ]; then return 0; fi
+  echo "skipped: $1 (needs up to $2 s; $SECONDS s spent of ${GPU_SESSION_BUDGET_S:-570} s)" | tee -a "$log"
+  return 1
+}
+export PATH="/usr/local/cuda/bin:$PATH"
+
+# The machine has no Debian libraries of ours: scripts/fetch_gpu_deps.sh downloads them into .deps/
+# here, the device call carries that folder, and they are unpacked (not installed) under /tmp.
+prefix_args=()
+if ls .deps/*.deb >/dev/null 2>&1; then
+  deps=/tmp/nullmark-deps
+  step "unpacking $(ls .deps/*.deb | wc -l) carried Debian packages into $deps"
+  mkdir -p "$deps"
+  for f in .deps/*.deb; do dpkg -x "$f" "$deps" || echo "could not unpack $f" | tee -a "$log"; done
+  # Some links point at absolute paths (Debian's libz.so at /lib/.../libz.so.1.2.13): aim them into
+  # $deps, or at the machine's own library of that soname when that version is not there.
+  find "$deps" -type l | while read -r l; do
+    t=$(readlink "$l")
+    case $t in /*) ;; *) continue ;; esac
+    if [ -e "$deps$t" ]; then ln -sf "$deps$t" "$l"
+    elif [ ! -e "$t" ]; then
+      sys=$(ldconfig -p | awk -v n="$(basename "$l").1" '$1 == n && /x86-64/ {print $NF; exit}')
+      if [ -n "$sys" ]; then ln -sf "$sys" "$l"; else echo "dangling link $l -> $t" | tee -a "$log"; fi
+    fi
+  done
+  prefix_args=(-DCMAKE_PREFIX_PATH="$deps/usr")
+  lib="$deps/usr/lib/x86_64-linux-gnu"
+  export LD_LIBRARY_PATH="$lib:$lib/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+else
+  step "no .deps/ carried: building against the machine's own libraries (scripts/fetch_gpu_deps.sh)"
+fi
+
+step "build with CUDA (build-cuda/, sm_90)"
+# cuDNN: the toolkit's own, else the copy PyTorch's wheels bring (nvidia-cudnn), else none.
+cudnn_root=""
+if [ ! -e /usr/local/cuda/include/cudnn.h ]; then
+  cudnn_root=$(python3 -c "import nvidia.cudnn as m; print(list(m.__path__)[0])" 2>/dev/null || true)
+fi
+step "cuDNN root: ${cudnn_root:-from the CUDA toolkit}"
+cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
+  -DNULLMARK_BUILD_TESTS=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} "${prefix_args[@]}" >>"$log" 2>&1 &&
+  cmake --build build-cuda -j "$(nproc)" --target nullmark nullmark_cuda_tests bench_kernels_cuda bench_train_digit \
+    >>"$log" 2>&1
+build_rc=$?
+device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')
+step "device: ${device:-unknown} (build rc $build_rc)"
+
+step "tests labelled cuda"
+(cd build-cuda && timeout 200 ctest -L cuda -j 4 --timeout 90 --output-on-failure) >"$work/cuda_tests.log" 2>&1
+cuda_tests_rc=$?
+cuda_tests=$(grep -Eo "[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+|No tests were found" "$work/cuda_tests.log" | head -1)
+step "cuda tests: ${cuda_tests:-see cuda_tests.log} (rc $cuda_tests_rc)"
+
+step "kernel benchmark"
+timeout 120 build-cuda/bench_kernels_cuda --json "$work/kernels.json" >"$work/kernels.log" 2>&1
+cat "$work/kernels.log" >>"$log"
+
+step "end to end: nullmark on the GPU"
+for cfg in digit-clean digit-watermark; do
+  for graph in "" "--cuda-graph"; do
+    name="nullmark_cuda_$cfg${graph:+_graph}"
+    timeout 120 build-cuda/bench_train_digit --device cuda $graph --config "experiments/configs/$cfg.yaml" --steps 300 \
+      --json "$work/$name.json" >>"$log" 2>&1 ||
+      echo "{\"error\": \"bench_train_digit --device cuda $graph $cfg failed, see gpu_session.log\"}" >"$work/$name.json"
+  done
+done
+
+# PyTorch eager first: the target compares with it; torch.compile (slow to compile) comes last.
+pytorch() {  # MODE...: one PyTorch run, its JSON named after the mode
+  local name
+  name=$(echo "pytorch$*" | tr -d ' -')
+  timeout 150 python3 bench/pytorch_digit.py --device cuda --steps 300 "$@" --json "$work/$name.json" >>"$log" 2>&1 ||
+    echo "{\"error\": \"pytorch_digit.py $* failed, see gpu_session.log\"}" >"$work/$name.json"
+}
+step "end to end: PyTorch eager on the GPU"
+pytorch
+pytorch --watermark
+
+step "watermarked training of digit on the GPU (full MNIST, the shipped config)"
+train_rc=skipped
+if within_budget "GPU training" 200; then
+  timeout 200 build-cuda/nullmark train experiments/configs/digit-watermark.yaml --set device=cuda \
+    --output "$work/digit-watermark-cuda" --quiet >"$work/train_digit_watermark.log" 2>&1
+  train_rc=$?
+  tail -4 "$work/train_digit_watermark.log" >>"$log"
+fi
+
+step "experiment drivers on the GPU (fine-tuning and pruning of the model just trained)"
+for exp in finetune pruning; do
+  [ -e "$work/digit-watermark-cuda/model.ckpt" ] || break
+  within_budget "$exp on the GPU" 90 || break
+  timeout 90 build-cuda/nullmark run "experiments/configs/$exp-digit.yaml" --set device=cuda \
+    --set "model=$work/digit-watermark-cuda/model.ckpt" --output "$work/$exp-digit-cuda" >"$work/drivers.log" 2>&1
+  rc=$?
+  echo "$exp-digit.yaml on the GPU: rc $rc; $(tail -1 "$work/drivers.log")" | tee -a "$log"
+done
+
+step "end to end: PyTorch torch.compile on the GPU"
+within_budget "torch.compile, clean" 120 && pytorch --compile
+within_budget "torch.compile, watermarked" 120 && pytorch --watermark --compile
+
 publish
+cat "$work/gpu_session.md"
 echo "results in $out (work folder $work)"
