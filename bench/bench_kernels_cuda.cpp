@@ -6,6 +6,7 @@
 // Peaks: FP32 (non-tensor) FLOP/s and memory bandwidth are looked up by card name (H100, H200,
 // A100), and the bandwidth is also measured with a device-to-device copy; unknown cards report 0.
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>

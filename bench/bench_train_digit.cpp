@@ -9,6 +9,7 @@
 // ratio of the two figures is the cost of watermarking per epoch.
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 

@@ -118,7 +118,7 @@ fi
 step "cuDNN root: ${cudnn_root:-from the CUDA toolkit}"
 cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
   -DNULLMARK_BUILD_TESTS=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} "${prefix_args[@]}" >>"$log" 2>&1 &&
-  cmake --build build-cuda -j "$(nproc)" --target nullmark nullmark_cuda_tests bench_kernels_cuda bench_train_digit \
+  cmake --build build-cuda -j "$(nproc)" --target nullmark nullmark_cuda_tests bench_kernels_cuda bench_train_digit -- -k \
     >>"$log" 2>&1
 build_rc=$?
 device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')

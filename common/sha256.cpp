@@ -1,5 +1,6 @@
 #include "common/sha256.h"
 
+#include <cstdint>
 #include <sodium.h>
 
 #include "common/error.h"

@@ -1,6 +1,7 @@
 #include "datasets/batcher.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <numeric>
 #include <random>

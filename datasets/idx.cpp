@@ -1,5 +1,6 @@
 #include "datasets/idx.h"
 
+#include <cstdint>
 #include <zlib.h>
 
 #include <cstdio>

@@ -1,5 +1,6 @@
 #include "datasets/records.h"
 
+#include <cstdint>
 #include <fstream>
 
 #include "common/error.h"

@@ -1,6 +1,7 @@
 #include "experiments/device_feed.h"
 
 #include <chrono>
+#include <cstdint>
 
 namespace nullmark {
 

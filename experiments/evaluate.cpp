@@ -2,6 +2,7 @@
 
 #include "datasets/batcher.h"
 #include "kernels/softmax_xent.h"
+#include <cstdint>
 
 namespace nullmark {
 

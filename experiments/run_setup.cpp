@@ -1,5 +1,6 @@
 #include "experiments/run_setup.h"
 
+#include <cstdint>
 #include <cstdio>
 
 #include "common/error.h"

@@ -1,6 +1,7 @@
 // Reads a training config strictly (top level: seed, threads, output_dir, data, model, train),
 // loads its data, builds its network, and keeps the fully resolved config for the run directory.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>

@@ -3,6 +3,7 @@
 // seeds are kernel arguments).
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 
 #include "common/error.h"
 #include "experiments/device_feed.h"

@@ -1,4 +1,5 @@
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/augment.h"
 #include "kernels/counter_hash.h"

@@ -1,5 +1,6 @@
 #include "kernels/counter_hash.h"
 #include "kernels/dropout.h"
+#include <cstdint>
 
 namespace nullmark::cpu {
 

@@ -2,6 +2,7 @@
 // pooling, optimizers. One thread per element in grid-stride loops; reductions (bias gradient,
 // pooling) give each output to one thread or block and sum in a fixed order.
 #include <cmath>
+#include <cstdint>
 
 #include "kernels/bias.h"
 #include "kernels/counter_hash.h"

@@ -3,6 +3,7 @@
 // windows need no atomics and the sum order is fixed.
 #include "kernels/cuda/launch.cuh"
 #include "kernels/maxpool2d.h"
+#include <cstdint>
 
 namespace nullmark::cuda {
 

@@ -3,6 +3,7 @@
 // a single block then adds the batch's losses and hits in a fixed order into the device totals.
 #include "kernels/cuda/launch.cuh"
 #include "kernels/softmax_xent.h"
+#include <cstdint>
 
 namespace nullmark::cuda {
 

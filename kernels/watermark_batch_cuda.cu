@@ -5,6 +5,7 @@
 #include "kernels/augment.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/watermark_batch.h"
+#include <cstdint>
 
 namespace nullmark::cuda {
 

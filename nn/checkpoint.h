@@ -12,6 +12,7 @@
 // anything else and names the problem (truncated, wrong magic, version, checksum, counts).
 // Version 1 files (no buffers section) still load, with no buffers.
 #pragma once
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>

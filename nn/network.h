@@ -4,6 +4,7 @@
 // included; the two activation arenas are sized for the largest batch seen. The optimizer state is
 // a further contiguous buffer, owned by the Optimizer.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>

@@ -2,6 +2,7 @@
 // and the trainer settings fine-tuning attacks use (parameters held at zero, frozen layers).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <random>
 
 #include "experiments/drivers/experiment.h"

@@ -6,6 +6,7 @@
 // where a GPU is visible (CTest label "cuda").
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <random>
 

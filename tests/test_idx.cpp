@@ -1,4 +1,5 @@
 // IDX reader on good and broken files: truncated, wrong magic, count mismatch, label out of range.
+#include <cstdint>
 #include <zlib.h>
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,7 @@
 // Tier 2: small integer-valued inputs, where every float sum is exact, against naive loops.
 // Catches indexing bugs that tolerances would hide.
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <random>
 #include <vector>
 

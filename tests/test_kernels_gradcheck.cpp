@@ -11,6 +11,7 @@
 #include "kernels/maxpool2d.h"
 #include "kernels/relu.h"
 #include "kernels/softmax_xent.h"
+#include <cstdint>
 
 using namespace nullmark;
 using namespace nullmark::test;

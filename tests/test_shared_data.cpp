@@ -1,6 +1,7 @@
 // The real data sets in ../shared/data, read through the same readers (this executable is
 // registered only when that folder exists, so a missing data set shows as a missing test).
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <map>
 
 #include "datasets/dataset.h"

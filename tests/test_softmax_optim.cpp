@@ -1,6 +1,7 @@
 // Softmax cross-entropy against a hand-computed case; optimizer steps against hand-computed values.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 
 #include "kernels/optimizers.h"
 #include "kernels/softmax_xent.h"

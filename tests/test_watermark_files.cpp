@@ -1,4 +1,5 @@
 // Keys, claims and certificates: malformed or tampered files are rejected with clear messages.
+#include <cstdint>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>

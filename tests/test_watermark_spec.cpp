@@ -1,6 +1,7 @@
 // Spec v1 golden vectors, bit for bit (keys, signature, derivation, SHA-256 of stamped zero
 // tensors), and the stamping kernel on edge cases.
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 

@@ -1,6 +1,7 @@
 #include "watermark/certificate.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include "common/error.h"
 #include "common/sha256.h"

@@ -1,6 +1,7 @@
 #include "watermark/derivation.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "common/error.h"

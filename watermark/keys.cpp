@@ -1,5 +1,6 @@
 #include "watermark/keys.h"
 
+#include <cstdint>
 #include <sodium.h>
 #include <sys/stat.h>
 

@@ -1,5 +1,6 @@
 #include "watermark/verification.h"
 
+#include <cstdint>
 #include <unistd.h>
 
 #include <algorithm>

@@ -6,6 +6,7 @@
 //      distribution (false-positive estimate);
 //   5. decide with documented thresholds.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 

@@ -1,6 +1,7 @@
 // The `nullmark` subcommands. Each returns the process exit code; errors are thrown as
 // nullmark::Error and reported by main().
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 

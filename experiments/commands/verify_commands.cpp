@@ -1,4 +1,5 @@
 // nullmark verify / verify-cert: ownership verification of a claim on a model, with a certificate.
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>

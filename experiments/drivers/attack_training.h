@@ -1,6 +1,7 @@
 // Training loops shared by the attack drivers (piracy, fine-tuning): a subset of the training data,
 // a measurement callback every few steps, and the trainer options the attacks need.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 

@@ -4,6 +4,7 @@
 // weights represent (biases and activations stay float32).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <numeric>
 

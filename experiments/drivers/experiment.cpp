@@ -1,6 +1,7 @@
 #include "experiments/drivers/experiment.h"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 

@@ -3,6 +3,7 @@
 // directory: the resolved config, results.json, results.csv, report.md and (through
 // experiments/plots/plot_results.py) figures. Every number in a report comes from that run.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>

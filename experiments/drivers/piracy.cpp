@@ -3,6 +3,7 @@
 // accuracy, the owner's and the pirate's null/true accuracy and verification decisions. Control:
 // the same pirate embedding on a never-watermarked model. Also: a forged claim (a pirate key never
 // embedded anywhere) verified on the owner's model.
+#include <cstdint>
 #include <cstdio>
 
 #include "common/error.h"
