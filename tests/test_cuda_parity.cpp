@@ -105,14 +105,17 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
                               GradMode::Overwrite, gwork.data(), impl);
         close("y", y, gy.download());
         close("dx", dx, gdx.download());
-        close("dw", dw, gdw.download());
+        // cuDNN's weight-gradient algorithms (split reductions, FFT, Winograd) round differently from
+        // a direct sum: 2e-4 relative at batch 130 on an H200; 1e-3 still catches a wrong term.
+        const double dw_tol = impl == ConvImpl::Cudnn ? 1e-3 : 1e-4;
+        close("dw", dw, gdw.download(), dw_tol);
         close("db", db, gdb.download());
         // Accumulate mode adds onto what is there.
         cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
                               GradMode::Accumulate, gwork.data(), impl);
         std::vector<float> twice(dw);
         for (float& v : twice) v *= 2;
-        close("dw accumulated", twice, gdw.download());
+        close("dw accumulated", twice, gdw.download(), dw_tol);
         // Input gradient only (Neural Cleanse): the same dx without weight or bias gradients.
         auto gdx_only = zeros<float>(nx);
         cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx_only.data(), nullptr, nullptr,

@@ -118,7 +118,15 @@ const StepScalars* g_scalars = nullptr;
 void set_step_scalars(const StepScalars* device_copy) { g_scalars = device_copy; }
 const StepScalars* step_scalars() { return g_scalars; }
 
-void begin_capture() { NM_CUDA_CHECK(cudaStreamBeginCapture(g_stream, cudaStreamCaptureModeThreadLocal)); }
+void begin_capture() {
+  // The legacy default stream cannot be captured: a caller that never made a stream of its own
+  // (ComputeOptions::activate does) gets one here, after the work queued so far has finished.
+  if (!g_stream) {
+    NM_CUDA_CHECK(cudaDeviceSynchronize());
+    g_stream = static_cast<cudaStream_t>(create_stream());
+  }
+  NM_CUDA_CHECK(cudaStreamBeginCapture(g_stream, cudaStreamCaptureModeThreadLocal));
+}
 void* end_capture() {
   cudaGraph_t graph = nullptr;
   NM_CUDA_CHECK(cudaStreamEndCapture(g_stream, &graph));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The experiment drivers with `device: cuda` against the same runs on the CPU (a GPU test: CTest
-# label "cuda"). One small watermarked model (one epoch on 3000 MNIST images, trained on the CPU);
+# label "cuda"). One small watermarked model and its clean control (one epoch on 3000 MNIST images each,
+# trained on the CPU);
 # every driver runs twice with the same seed. Evaluation-only drivers (pruning, quantisation) must
 # agree to within 3 of the 300 test samples; drivers that train (fine-tuning, fine-pruning, piracy,
 # transfer, Neural Cleanse's unlearning) within 3 points, since float sums in another order move
@@ -10,6 +11,8 @@
 source "$(dirname "$0")/common.sh"
 "$nullmark" train experiments/configs/digit-watermark.yaml --set data.train_limit=3000 --set data.test_limit=500 \
   --set train.epochs=1 --quiet --output "$out/wm" >/dev/null
+"$nullmark" train experiments/configs/digit-clean.yaml --set data.train_limit=3000 --set data.test_limit=500 \
+  --set train.epochs=1 --quiet --output "$out/clean" >/dev/null  # the piracy control
 common=(--set "model=$out/wm/model.ckpt" --set eval_samples=300)
 
 both() {  # NAME CONFIG ARGS...: the run on each device, into $out/NAME-cpu and $out/NAME-cuda
@@ -26,7 +29,7 @@ both p pruning-digit.yaml --set "pruning.rates=[0, 0.5, 0.9]"
 both f finetune-digit.yaml --set finetune.data_fraction=0.02 --set finetune.epochs=1 --set "finetune.modes=[FTAL, RTLL]"
 both fp fine-pruning-digit.yaml --set "fine-pruning.rates=[0, 0.5]" --set fine-pruning.data_fraction=0.02 \
   --set fine-pruning.activation_samples=200
-both pir piracy-digit.yaml --set piracy.data_fraction=0.02 --set piracy.measurements_per_epoch=2 --set cuda.graph=true
+both pir piracy-digit.yaml --set "piracy.control_model=$out/clean/model.ckpt" --set piracy.data_fraction=0.02 --set piracy.measurements_per_epoch=2 --set cuda.graph=true
 both nc neural-cleanse-digit.yaml --set neural-cleanse.steps=30 --set neural-cleanse.samples=200 \
   --set neural-cleanse.unlearning.data_fraction=0.02
 both tr transfer-fashion-to-mnist.yaml --set transfer.data_fraction=0.02 --set transfer.epochs=1
