@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   app.add_option("--device", device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   bool graph = false;
   app.add_flag("--cuda-graph", graph, "Replay the training step as a CUDA graph");
-  app.add_flag("--profile", profile, "Print per-layer forward/backward times (CPU)");
+  app.add_flag("--profile", profile, "Print per-layer forward/backward times (on the GPU each layer is waited for)");
   app.add_option("--json", json_out, "Write the result as JSON");
   CLI11_PARSE(app, argc, argv);
   try {

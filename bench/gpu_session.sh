@@ -59,6 +59,10 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
                  f"measured copy {kernels['measured_copy_gbps']:.0f} GB/s)\n\n| kernel | shape | impl | ms | GFLOP/s | GB/s | share of peak |\n|---|---|---|---|---|---|---|\n")
         for r in kernels["results"]:
             md.write(f"| {r['kernel']} | {r['shape']} | {r['impl']} | {r['ms']:.4f} | {r['gflops']:.0f} | {r['gbps']:.0f} | {100 * r['share_of_peak']:.1f}% |\n")
+    profile = os.path.join(out, "profile.txt")
+    if os.path.exists(profile):
+        md.write("\n## Per-layer times of the watermarked digit step (bench_train_digit --profile)\n\n```\n"
+                 + open(profile).read() + "```\n")
     md.write("\n## Watermarked training on the GPU\n\n```\n" + "\n".join(train_tail) + "\n```\n")
     drivers = [l for l in open(os.path.join(out, "gpu_session.log")).read().splitlines() if " on the GPU: rc " in l]
     md.write("\n## Experiment drivers on the GPU\n\n" + "\n".join(f"- {l}" for l in drivers) + "\n")
@@ -127,7 +131,7 @@ step "device: ${device:-unknown} (build rc $build_rc)"
 step "tests labelled cuda"
 (cd build-cuda && timeout 200 ctest -L cuda -j 4 --timeout 90 --output-on-failure) >"$work/cuda_tests.log" 2>&1
 cuda_tests_rc=$?
-cuda_tests=$(grep -Eo "[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+|No tests were found" "$work/cuda_tests.log" | head -1)
+cuda_tests=$(grep -Eo "[0-9]+% tests passed(, [0-9]+ tests? failed)? out of [0-9]+|No tests were found" "$work/cuda_tests.log" | head -1)
 step "cuda tests: ${cuda_tests:-see cuda_tests.log} (rc $cuda_tests_rc)"
 
 step "kernel benchmark"
@@ -151,6 +155,11 @@ pytorch() {  # MODE...: one PyTorch run, its JSON named after the mode
   timeout 150 python3 bench/pytorch_digit.py --device cuda --steps 300 "$@" --json "$work/$name.json" >>"$log" 2>&1 ||
     echo "{\"error\": \"pytorch_digit.py $* failed, see gpu_session.log\"}" >"$work/$name.json"
 }
+step "per-layer times of the watermarked step on the GPU (each layer waited for)"
+timeout 60 build-cuda/bench_train_digit --device cuda --config experiments/configs/digit-watermark.yaml --steps 100 \
+  --profile >"$work/profile.txt" 2>&1
+cat "$work/profile.txt" >>"$log"
+
 step "end to end: PyTorch eager on the GPU"
 pytorch
 pytorch --watermark

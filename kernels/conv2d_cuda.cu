@@ -10,17 +10,21 @@
 #include "kernels/bias.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_cudnn.h"
+#include "kernels/cuda/fast_div.h"
 #include "kernels/cuda/gemm_tile.cuh"
 #include "kernels/cuda/launch.cuh"
 
 namespace nullmark::cuda {
 
 namespace {
+// The shape, and a FastDiv for each divisor the operands split their indices by.
 struct Geometry {
   int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
+  FastDiv taps, tap_w, out_plane, out_w, in_plane, in_w, by_stride;  // kh*kw, kw, oh*ow, ow, h*w, w, stride
   explicit Geometry(const Conv2dShape& s)
       : n(s.n), c(s.c), h(s.h), w(s.w), f(s.f), kh(s.kh), kw(s.kw), stride(s.stride), pad(s.pad), oh(s.oh()),
-        ow(s.ow()) {}
+        ow(s.ow()), taps(s.kh * s.kw), tap_w(s.kw), out_plane(s.oh() * s.ow()), out_w(s.ow()), in_plane(s.h * s.w),
+        in_w(s.w), by_stride(s.stride) {}
 };
 
 // col[k, (i,p)]: k = (c, kh, kw), p = (oh, ow); zero in the padding.
@@ -28,9 +32,8 @@ struct Lowered {
   const float* x;
   Geometry g;
   __device__ float at(int k, int col) const {
-    const int ksz = g.kh * g.kw, plane = g.oh * g.ow;
-    const int ch = k / ksz, r = k % ksz, ki = r / g.kw, kj = r % g.kw;
-    const int img = col / plane, p = col % plane, oy = p / g.ow, ox = p % g.ow;
+    const int ch = g.taps.div(k), r = k - ch * g.kh * g.kw, ki = g.tap_w.div(r), kj = r - ki * g.kw;
+    const int img = g.out_plane.div(col), p = col - img * g.oh * g.ow, oy = g.out_w.div(p), ox = p - oy * g.ow;
     const int iy = oy * g.stride - g.pad + ki, ix = ox * g.stride - g.pad + kj;
     if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) return 0.0f;
     return x[((size_t)(img * g.c + ch) * g.h + iy) * g.w + ix];
@@ -50,7 +53,7 @@ struct MaskedGrad {
   const float* y;  // null without a fused ReLU
   Geometry g;
   __device__ float at(int f, int col) const {
-    const int plane = g.oh * g.ow, img = col / plane, p = col % plane;
+    const int plane = g.oh * g.ow, img = g.out_plane.div(col), p = col - img * plane;
     const size_t i = ((size_t)img * g.f + f) * plane + p;
     return (y && y[i] <= 0.0f) ? 0.0f : dy[i];
   }
@@ -62,11 +65,12 @@ struct ScatteredGrad {
   MaskedGrad m;
   __device__ float operator()(int k, int n) const {
     const Geometry& g = m.g;
-    const int ksz = g.kh * g.kw, f = k / ksz, r = k % ksz, ki = r / g.kw, kj = r % g.kw;
-    const int plane = g.h * g.w, img = n / plane, q = n % plane, iy = q / g.w, ix = q % g.w;
+    const int f = g.taps.div(k), r = k - f * g.kh * g.kw, ki = g.tap_w.div(r), kj = r - ki * g.kw;
+    const int img = g.in_plane.div(n), q = n - img * g.h * g.w, iy = g.in_w.div(q), ix = q - iy * g.w;
     const int ty = iy + g.pad - ki, tx = ix + g.pad - kj;
-    if (ty < 0 || tx < 0 || ty % g.stride || tx % g.stride) return 0.0f;
-    const int oy = ty / g.stride, ox = tx / g.stride;
+    if (ty < 0 || tx < 0) return 0.0f;
+    const int oy = g.by_stride.div(ty), ox = g.by_stride.div(tx);
+    if (oy * g.stride != ty || ox * g.stride != tx) return 0.0f;
     if (oy >= g.oh || ox >= g.ow) return 0.0f;
     return m.at(f, img * g.oh * g.ow + oy * g.ow + ox);
   }
@@ -76,7 +80,7 @@ struct WeightsByChannel {
   const float* w;
   Geometry g;
   __device__ float operator()(int c, int k) const {
-    const int ksz = g.kh * g.kw, f = k / ksz, r = k % ksz;
+    const int ksz = g.kh * g.kw, f = g.taps.div(k), r = k - f * ksz;
     return w[((size_t)f * g.c + c) * ksz + r];
   }
 };
@@ -85,20 +89,22 @@ struct StoreConv {  // y[i, f, p] = acc + b[f], optional ReLU
   float* y;
   const float* b;
   bool relu;
-  int f, plane;
+  int f;
+  FastDiv plane;
   __device__ void operator()(int m, int col, float acc, int) const {
-    const int img = col / plane, p = col % plane;
+    const int size = static_cast<int>(plane.d), img = plane.div(col), p = col - img * size;
     float v = acc + (b ? b[m] : 0.0f);
-    y[((size_t)img * f + m) * plane + p] = relu ? fmaxf(v, 0.0f) : v;
+    y[((size_t)img * f + m) * size + p] = relu ? fmaxf(v, 0.0f) : v;
   }
 };
 struct StoreInputGrad {  // dx[i, c, q] (+)= acc
   float* dx;
-  int c, plane;
+  int c;
+  FastDiv plane;
   bool accumulate;
   __device__ void operator()(int m, int col, float acc, int) const {
-    const int img = col / plane, q = col % plane;
-    float& out = dx[((size_t)img * c + m) * plane + q];
+    const int size = static_cast<int>(plane.d), img = plane.div(col), q = col - img * size;
+    float& out = dx[((size_t)img * c + m) * size + q];
     out = (accumulate ? out : 0.0f) + acc;
   }
 };
@@ -135,8 +141,7 @@ int weight_grad_slices(const Conv2dShape& s) {
   const long K = static_cast<long>(s.n) * s.oh() * s.ow();
   const long tiles = ((s.f + kTileM - 1) / kTileM) * ((static_cast<long>(s.col_rows()) + kTileN - 1) / kTileN);
   long slices = std::max(1L, 264 / std::max(1L, tiles));  // ~2 waves of 132 SMs
-  slices = std::min(slices, std::max(1L, K / 256));
-  return static_cast<int>(std::min(slices, 64L));
+  return static_cast<int>(std::min(slices, std::max(1L, K / 256)));
 }
 }  // namespace
 
@@ -154,7 +159,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   const Geometry g(s);
   const int M = s.f, N = s.n * s.oh() * s.ow(), K = static_cast<int>(s.col_rows());
   gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream()>>>(
-      M, N, K, K, RowMajor{w, K, false}, LoweredAsB{Lowered{x, g}}, StoreConv{y, b, s.relu, s.f, s.oh() * s.ow()});
+      M, N, K, K, RowMajor{w, K, false}, LoweredAsB{Lowered{x, g}}, StoreConv{y, b, s.relu, s.f, g.out_plane});
   NM_AFTER_LAUNCH("conv2d_forward");
 }
 
@@ -171,7 +176,7 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
     const int M = s.c, N = s.n * s.h * s.w, K = s.f * s.kh * s.kw;
     gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream()>>>(M, N, K, K, WeightsByChannel{w, g},
                                                                       ScatteredGrad{grad},
-                                                                      StoreInputGrad{dx, s.c, s.h * s.w, acc});
+                                                                      StoreInputGrad{dx, s.c, g.in_plane, acc});
     NM_AFTER_LAUNCH("conv2d_backward_data");
   }
   if (dw) {

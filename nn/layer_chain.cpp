@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/error.h"
+#include "kernels/cuda/runtime.h"
 
 namespace nullmark {
 
@@ -91,6 +92,11 @@ namespace {
 double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
+// Per-layer timing on the GPU waits for the queued kernels, so each layer is charged its own run
+// time rather than its launch time (profiling only: it stalls the pipeline).
+void settle(const std::vector<double>* seconds, const Tensor& t) {
+  if (seconds && t.device == Device::CUDA) cuda::synchronize();
+}
 }  // namespace
 
 Tensor LayerChain::forward(const Tensor& x, const LayerContext& ctx, std::vector<double>* seconds) {
@@ -99,8 +105,10 @@ Tensor LayerChain::forward(const Tensor& x, const LayerContext& ctx, std::vector
   Tensor in = x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     Tensor out = act(i, x.n);
+    settle(seconds, in);
     const auto t0 = std::chrono::steady_clock::now();
     layers_[i]->forward(in, out, ctx);
+    settle(seconds, in);
     if (seconds) (*seconds)[i] += since(t0);
     in = out;
   }
@@ -115,8 +123,10 @@ void LayerChain::backward(const Tensor& x, const Tensor& dy, Tensor* dx, const L
     const Tensor in = i ? act(i - 1, n) : x;
     const Tensor dout = i + 1 == layers_.size() ? dy : grad(i, n);
     Tensor din = i ? grad(i - 1, n) : (dx ? *dx : Tensor{});
+    settle(seconds, in);
     const auto t0 = std::chrono::steady_clock::now();
     layers_[i]->backward(in, act(i, n), dout, (i || dx) ? &din : nullptr, GradMode::Overwrite, ctx);
+    settle(seconds, in);
     if (seconds) (*seconds)[i] += since(t0);
   }
 }
