@@ -10,8 +10,16 @@
 # copied out after each step (eight files). Steps after the build and tests are skipped once GPU_SESSION_BUDGET_S
 # (570 s) would be overrun, so one call stays inside the device's 10-minute limit; gpu_session.{json,md}
 # are rewritten after every step, so a call cut off still returns what finished.
+#
+# `bench/gpu_session.sh object` runs the build and then bench/gpu_object_steps.sh instead: the
+# CIFAR-10 "object" trainings on the GPU, with the data carried in .gpu-data (docs/perf.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+mode=${1:-all}
+case $mode in
+  all | object) ;;
+  *) echo "usage: bench/gpu_session.sh [all|object]" >&2; exit 2 ;;
+esac
 out=${OUT:-bench-results}
 work=$(mktemp -d /tmp/nullmark-gpu-session.XXXXXX)
 mkdir -p "$out"
@@ -70,9 +78,14 @@ PY
 }
 # The files that come back, copied out after every step, so a call cut off by its time limit still
 # returns what ran; later steps are skipped once the budget is spent.
-publish() {
-  summarize
-  for f in gpu_session.json gpu_session.md gpu_session.log cuda_tests.log kernels.json kernels.log train_digit_watermark.log summary.out; do
+publish() {  # at most eight files come back from a device call
+  local files=(gpu_session.log object-{watermark,clean}{.log,-metrics.json,.ckpt})
+  if [ "$mode" = all ]; then
+    summarize
+    files=(gpu_session.json gpu_session.md gpu_session.log cuda_tests.log kernels.json kernels.log
+           train_digit_watermark.log summary.out)
+  fi
+  for f in "${files[@]}"; do
     [ -e "$work/$f" ] && cp "$work/$f" "$out/"
   done
 }
@@ -127,6 +140,13 @@ cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_C
 build_rc=$?
 device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')
 step "device: ${device:-unknown} (build rc $build_rc)"
+
+if [ "$mode" = object ]; then
+  source bench/gpu_object_steps.sh
+  object_steps
+  publish
+  exit
+fi
 
 step "tests labelled cuda"
 (cd build-cuda && timeout 200 ctest -L cuda -j 4 --timeout 90 --output-on-failure) >"$work/cuda_tests.log" 2>&1
