@@ -5,11 +5,10 @@
 # watermarked, batch 128) for nullmark and for PyTorch eager and torch.compile on the same GPU, and
 # one watermarked training run for its accuracy, then the fine-tuning and pruning drivers on that
 # model. Inputs come from the repository alone (the GPU machine has no network). Results:
-# ${OUT:-bench-results}/gpu_session.{json,md} and the logs that explain a failure; a device call
-# returns at most 8 files from $OUT, so every step writes into a work folder and those files are
-# copied out after each step (eight files). Steps after the build and tests are skipped once GPU_SESSION_BUDGET_S
-# (570 s) would be overrun, so one call stays inside the device's 10-minute limit; gpu_session.{json,md}
-# are rewritten after every step, so a call cut off still returns what finished.
+# ${OUT:-bench-results}/gpu_session.{json,md} and the logs that explain a failure. Every step writes
+# into a work folder, and publish() copies the (at most eight) files a device call returns after each
+# step, so a call cut off still returns what finished. A step after the build and tests is skipped
+# when it could overrun GPU_SESSION_BUDGET_S (570 s), so one call stays inside the 10-minute limit.
 #
 # `bench/gpu_session.sh object` runs the build and then bench/gpu_object_steps.sh instead: the
 # CIFAR-10 "object" trainings on the GPU, with the data carried in .gpu-data (docs/perf.md).
@@ -76,8 +75,6 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
     md.write("\n## Experiment drivers on the GPU\n\n" + "\n".join(f"- {l}" for l in drivers) + "\n")
 PY
 }
-# The files that come back, copied out after every step, so a call cut off by its time limit still
-# returns what ran; later steps are skipped once the budget is spent.
 publish() {  # at most eight files come back from a device call
   local files=(gpu_session.log object-{watermark,clean}{.log,-metrics.json,.ckpt})
   if [ "$mode" = all ]; then
