@@ -65,6 +65,10 @@ class Layer {
   }
   virtual void init_params(std::mt19937_64& /*rng*/) {}
   virtual void init_buffers() {}
+  // Held statistics: in training passes too, normalise with the running statistics and leave them
+  // unchanged (batch norm; composite layers pass it on). A fine-tuning attacker that freezes layers
+  // may hold them (Keras' non-trainable batch norm) or not (PyTorch's train mode).
+  virtual void hold_statistics(bool /*held*/) {}
   virtual size_t workspace_floats(int /*batch*/) const { return 0; }
   // Activation memory the layer keeps beyond its output, in floats per sample (a residual block:
   // its chains' activations; a dense+relu layer: its masked gradient). It lives in the network's

@@ -73,6 +73,10 @@ void LayerChain::init_buffers() {
   for (auto& l : layers_) l->init_buffers();
 }
 
+void LayerChain::hold_statistics(bool held) {
+  for (auto& l : layers_) l->hold_statistics(held);
+}
+
 void LayerChain::to(Device d) {
   device_ = d;
   for (auto& l : layers_) l->set_device(d);

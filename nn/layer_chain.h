@@ -46,6 +46,7 @@ class LayerChain {
   Device device() const { return device_; }
   void init_params(std::mt19937_64& rng);
   void init_buffers();
+  void hold_statistics(bool held);  // Layer::hold_statistics on every layer
 
   // Runs x (at most the placed capacity of samples) through the chain; returns the output (x itself
   // when the chain is empty). `seconds`, when given, accumulates each layer's wall time.

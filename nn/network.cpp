@@ -141,20 +141,23 @@ void Network::set_profiling(bool on) {
 }
 
 std::string Network::profile_report() const {
+  // The settings column carries conv and dense layers' implementation on the GPU (e.g. native/cudnn
+  // once `impl: auto` has chosen), so a profile says which kernels it timed.
   std::ostringstream s;
-  char line[128];
+  char line[192];
   const double steps = profiled_steps_ ? static_cast<double>(profiled_steps_) : 1.0;
-  std::snprintf(line, sizeof line, "  %-3s %-13s %12s %12s   (ms per forward pass, %ld passes)\n", "#", "layer",
-                "forward", "backward", profiled_steps_);
+  std::snprintf(line, sizeof line, "  %-3s %-13s %-22s %12s %12s   (ms per forward pass, %ld passes)\n", "#", "layer",
+                "settings", "forward", "backward", profiled_steps_);
   s << line;
   double f = 0, b = 0;
   for (size_t i = 0; i < chain_.size() && i < fwd_s_.size(); ++i) {
-    std::snprintf(line, sizeof line, "  %-3zu %-13s %12.3f %12.3f\n", i, chain_.layer(i).type().c_str(),
+    const Layer& l = chain_.layer(i);
+    std::snprintf(line, sizeof line, "  %-3zu %-13s %-22s %12.3f %12.3f\n", i, l.type().c_str(), l.describe().c_str(),
                   1e3 * fwd_s_[i] / steps, 1e3 * bwd_s_[i] / steps);
     s << line;
     f += fwd_s_[i], b += bwd_s_[i];
   }
-  std::snprintf(line, sizeof line, "  %-17s %12.3f %12.3f\n", "total", 1e3 * f / steps, 1e3 * b / steps);
+  std::snprintf(line, sizeof line, "  %-40s %12.3f %12.3f\n", "total", 1e3 * f / steps, 1e3 * b / steps);
   s << line;
   return s.str();
 }

@@ -1,6 +1,7 @@
 // Strict configs: unknown or misspelt keys, wrong types and out-of-range values are errors that name
 // the file, line and key and list the valid keys.
 #include <catch2/catch.hpp>
+#include <vector>
 
 #include "common/error.h"
 #include "common/strict_yaml.h"
@@ -64,6 +65,10 @@ TEST_CASE("model section: unknown layer types and keys, shape errors", "[config]
   CHECK(ok.param_count() == (2 * 9 + 2) + (2 * 14 * 14 * 10 + 10));
   CHECK_THAT(ok.summary("tiny"),
              Catch::Contains("2x28x28") && Catch::Contains("2x14x14") && Catch::Contains("total parameters: 3950"));
+  ok.set_profiling(true);  // the profile names each layer with its settings
+  const std::vector<float> x(2 * 28 * 28, 0.5f);
+  ok.forward(x.data(), 2, LayerContext{});
+  CHECK_THAT(ok.profile_report(), Catch::Contains("conv2d        2@3x3 s1 p1") && Catch::Contains("1 passes"));
 }
 
 TEST_CASE("command-line overrides keep YAML types", "[config]") {

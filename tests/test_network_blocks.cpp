@@ -1,6 +1,6 @@
 // Residual blocks and batch normalisation inside networks: YAML expression and its errors, gradients
 // through the whole graph (float, finite differences), activations of nested blocks in the network's
-// arenas, train/eval statistics, buffers in checkpoints, and weight decay per parameter group.
+// arenas, train/eval and held statistics, buffers in checkpoints, and weight decay per parameter group.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -151,6 +151,40 @@ TEST_CASE("batch norm: training uses batch statistics, evaluation the running on
   c.buffers.pop_back();
   CHECK_THAT(error_of([&] { load_network(c, other, "short.ckpt"); }),
              Catch::Contains("short.ckpt: checkpoint holds 5 buffer values"));
+}
+
+TEST_CASE("batch norm with held statistics trains like evaluation and keeps its running statistics",
+          "[network][batchnorm][residual]") {
+  Network net = build(kResNet);
+  net.init_params(4);
+  const int n = 5;
+  const std::vector<float> x = random_floats(static_cast<size_t>(n) * 108, 6);
+  const std::vector<float> r = random_floats(static_cast<size_t>(n) * 4, 7);
+  LayerContext train;
+  train.training = true;
+  net.forward(x.data(), n, train);  // running statistics away from their initial 0 / 1
+  const std::vector<float> stats = net.host_buffers();
+  REQUIRE(stats != std::vector<float>(stats.size(), 0.0f));
+
+  const std::vector<float> evaluated(net.forward(x.data(), n, LayerContext{}),
+                                     net.forward(x.data(), n, LayerContext{}) + n * 4);
+  std::vector<float> dx_eval(x.size());
+  net.backward_to_input(r.data(), LayerContext{}, dx_eval.data());
+  const std::vector<float> grads_eval(net.grads(), net.grads() + net.param_count());
+
+  // Held in every layer, the residual blocks' inner batch norms included.
+  for (size_t i = 0; i < net.layer_count(); ++i) net.layer(i).hold_statistics(true);
+  const float* held = net.forward(x.data(), n, train);
+  CHECK(std::equal(evaluated.begin(), evaluated.end(), held));
+  CHECK(net.host_buffers() == stats);
+  std::vector<float> dx_held(x.size());
+  net.backward_to_input(r.data(), train, dx_held.data());
+  CHECK(dx_held == dx_eval);
+  CHECK(std::equal(grads_eval.begin(), grads_eval.end(), net.grads()));
+
+  for (size_t i = 0; i < net.layer_count(); ++i) net.layer(i).hold_statistics(false);
+  net.forward(x.data(), n, train);
+  CHECK(net.host_buffers() != stats);
 }
 
 TEST_CASE("weight decay per parameter group", "[optimizer]") {

@@ -11,6 +11,10 @@ namespace nullmark {
 Runner finetune_driver(ConfigMap& cfg) {
   const std::vector<std::string> modes =
       cfg.choices("modes", {"FTLL", "FTAL", "RTLL", "RTAL"}, {"FTLL", "FTAL", "RTLL", "RTAL"});
+  // Batch norm in the layers an LL mode freezes: "train" normalises with each batch and re-estimates
+  // the running statistics on the attacker's data (PyTorch's train mode); "eval" keeps the model's
+  // running statistics (Keras' non-trainable layers), so only the head changes.
+  const std::string frozen_batchnorm = cfg.choice("frozen_batchnorm", "train", {"train", "eval"});
   const AttackTraining a = AttackTraining::read(cfg, 1e-4);
   cfg.finish();
   return [=](ExperimentContext& ctx) {
@@ -33,7 +37,11 @@ Runner finetune_driver(ConfigMap& cfg) {
       to_run_device(ctx, *net);
       AttackTrainer session(*net, a, ctx);
       Trainer& trainer = session.trainer;
-      if (mode.substr(2) == "LL") trainer.set_trainable_from(net->param_offset(last));
+      if (mode.substr(2) == "LL") {
+        trainer.set_trainable_from(net->param_offset(last));
+        if (frozen_batchnorm == "eval")
+          for (size_t i = 0; i < last; ++i) net->layer(i).hold_statistics(true);
+      }
       Measurement m;
       train_with_measurements(trainer, data, a, ctx.seed, [&](long, double epoch) {
         m = measure(*net, ctx, ctx.owner_wm);
@@ -47,12 +55,14 @@ Runner finetune_driver(ConfigMap& cfg) {
                                     {"true", m.acc.true_},
                                     {"decision", m.accepted ? "accepted" : "rejected"}};
     }
-    char buf[300];
+    char buf[400];
     std::snprintf(
         buf, sizeof buf,
         "Each mode starts from the owner's watermarked model and trains on %zu samples (%.0f%% of the training "
-        "set) for %d epochs with %s, learning rate %g. The owner's claim is verified after each mode.",
-        data.size(), 100 * a.data_fraction, a.epochs, a.optimizer.type.c_str(), a.optimizer.lr());
+        "set) for %d epochs with %s, learning rate %g; in FTLL/RTLL the frozen layers' batch norm runs in %s mode. "
+        "The owner's claim is verified after each mode.",
+        data.size(), 100 * a.data_fraction, a.epochs, a.optimizer.type.c_str(), a.optimizer.lr(),
+        frozen_batchnorm.c_str());
     ctx.results.report.push_back(buf);
   };
 }

@@ -28,6 +28,7 @@ class BatchNorm : public Layer {
     std::fill(buffers_ + channels(), buffers_ + 2 * channels(), 1.0f);
   }
   double flops() const override { return 2.0 * in_.numel(); }
+  void hold_statistics(bool held) override { held_ = held; }
 
  protected:
   Shape infer(const Shape& in) override {
@@ -38,11 +39,11 @@ class BatchNorm : public Layer {
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
     const BatchNormShape s = shape(x.n);
-    trained_forward_ = ctx.training;
-    if (ctx.training && on_gpu())
+    trained_forward_ = ctx.training && !held_;
+    if (trained_forward_ && on_gpu())
       NM_GPU(cuda::batchnorm_forward_train(s, x.data, gamma(), beta(), y.data, mean_.data(), invstd_.data(),
                                            running_mean(), running_var()));
-    else if (ctx.training)
+    else if (trained_forward_)
       cpu::batchnorm_forward_train(s, x.data, gamma(), beta(), y.data, mean_.data(), invstd_.data(), running_mean(),
                                    running_var());
     else if (on_gpu())
@@ -90,7 +91,8 @@ class BatchNorm : public Layer {
   }
 
   double eps_, momentum_;
-  bool trained_forward_ = false;
+  bool held_ = false;            // hold_statistics()
+  bool trained_forward_ = false;  // the last forward used (and updated) batch statistics
   DeviceArray<float> mean_, invstd_;  // batch statistics of the last training forward
 };
 }  // namespace

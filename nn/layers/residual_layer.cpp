@@ -40,6 +40,10 @@ class Residual : public Layer {
     body_.init_buffers();
     shortcut_.init_buffers();
   }
+  void hold_statistics(bool held) override {
+    body_.hold_statistics(held);
+    shortcut_.hold_statistics(held);
+  }
   size_t workspace_floats(int batch) const override {
     return std::max(body_.workspace_floats(batch), shortcut_.workspace_floats(batch));
   }

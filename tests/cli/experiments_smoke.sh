@@ -23,8 +23,10 @@ check_run "$out/q" quantize.csv
 check_run "$out/p" pruning.csv
 is_png "$out/p/pruning.png"
 "$nullmark" run experiments/configs/finetune-digit.yaml "${common[@]}" --set finetune.data_fraction=0.01 \
-  --set finetune.epochs=1 --set "finetune.modes=[FTLL, RTAL]" --output "$out/f" >/dev/null 2>&1
+  --set finetune.epochs=1 --set "finetune.modes=[FTLL, RTAL]" --set finetune.frozen_batchnorm=eval \
+  --output "$out/f" >/dev/null 2>&1
 check_run "$out/f" finetune_curves.csv finetune_summary.csv
+grep -q "frozen layers' batch norm runs in eval mode" "$out/f/report.md"
 "$nullmark" run experiments/configs/piracy-digit.yaml "${common[@]}" --set "piracy.control_model=$out/clean/model.ckpt" \
   --set piracy.data_fraction=0.01 --set piracy.measurements_per_epoch=2 --output "$out/pir" >/dev/null 2>&1
 check_run "$out/pir" piracy_curves.csv piracy_summary.csv
