@@ -3,7 +3,9 @@
 # GPU. The data travel as .gpu-data/cifar-10 (scripts/cifar_gpu_pack.py pack, 29 MiB) and are
 # rebuilt byte for byte under /tmp. Each run's log, metrics.json and checkpoint come back; a run cut
 # off by the time budget resumes in the next call from its checkpoint carried as
-# .gpu-data/object-KIND.ckpt.
+# .gpu-data/object-KIND.ckpt. OBJECT_EPOCHS (e.g. 160, the recipe's schedule; default the configs'
+# 30, sized for a CPU) sets the cosine schedule's length; a resumed run must keep the value it began with.
+# OBJECT_KINDS (default "watermark clean") chooses the runs.
 object_steps() {
   step "CIFAR-10 from the carried pack"
   if [ ! -d .gpu-data/cifar-10 ]; then
@@ -13,14 +15,15 @@ object_steps() {
   fi
   python3 scripts/cifar_gpu_pack.py unpack .gpu-data/cifar-10 /tmp/cifar-10 2>&1 | tee -a "$log"
   [ -f /tmp/cifar-10/data_batch_5.bin ] || return 1
-  for kind in watermark clean; do
+  for kind in ${OBJECT_KINDS:-watermark clean}; do
     within_budget "object-$kind training" 60 || break
     step "object-$kind on the GPU (full CIFAR-10, the shipped config)"
     local resume=()
     [ -f ".gpu-data/object-$kind.ckpt" ] && resume=(--resume ".gpu-data/object-$kind.ckpt")
     timeout $(( ${GPU_SESSION_BUDGET_S:-570} - SECONDS )) build-cuda/nullmark train \
       "experiments/configs/object-$kind.yaml" --set device=cuda --set data.path=/tmp/cifar-10 --quiet \
-      "${resume[@]}" --output "$work/object-$kind" >"$work/object-$kind.log" 2>&1
+      ${OBJECT_EPOCHS:+--set "train.epochs=$OBJECT_EPOCHS"} "${resume[@]}" --output "$work/object-$kind" \
+      >"$work/object-$kind.log" 2>&1
     echo "object-$kind: rc $?; $(grep -E '^epoch' "$work/object-$kind.log" | tail -1)" | tee -a "$log"
     tail -2 "$work/object-$kind.log" >>"$log"
     cp "$work/object-$kind/metrics.json" "$work/object-$kind-metrics.json" 2>/dev/null
