@@ -125,7 +125,8 @@ void Network::backward(const float* dlogits, const LayerContext& ctx) { run_back
 void Network::backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx) {
   NM_CHECK(dx != nullptr, "backward_to_input needs an output buffer");
   if (device() == Device::CPU) return run_backward(dlogits, ctx, dx);
-  const size_t in = static_cast<size_t>(last_n_) * input_.numel(), out = static_cast<size_t>(last_n_) * output_shape().numel();
+  const size_t in = static_cast<size_t>(last_n_) * input_.numel(),
+               out = static_cast<size_t>(last_n_) * output_shape().numel();
   dlogits_stage_.ensure(out);
   dlogits_stage_.upload(dlogits, out);
   dx_stage_.ensure(in);
