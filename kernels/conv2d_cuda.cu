@@ -5,7 +5,8 @@
 //   weight gradient  dW[f, k]        = sum_(i,p) g[f, (i,p)] * col[k, (i,p)]    M=F, N=C*KH*KW, K=N*OH*OW
 // g is dy masked by the fused ReLU (y > 0). The weight gradient's long K is split across blocks;
 // each slice writes its partial product to the workspace and one pass adds the slices in order, so
-// the result is deterministic.
+// the result is deterministic. The bias gradient rides along as one more column of that product
+// (B = 1 there): the same split, no pass of its own over dy.
 #include "common/error.h"
 #include "kernels/bias.h"
 #include "kernels/conv2d.h"
@@ -45,7 +46,8 @@ struct LoweredAsB {  // B(k, n) = col[k, n]
 };
 struct LoweredTransposed {  // B(k, n) = col[n, k]: rows of B run over (i,p), columns over k
   Lowered l;
-  __device__ float operator()(int k, int n) const { return l.at(n, k); }
+  int rows;  // C*KH*KW; column `rows`, when the product has it, is all ones: the bias gradient
+  __device__ float operator()(int k, int n) const { return n == rows ? 1.0f : l.at(n, k); }
 };
 // g[f, (i,p)] = dy masked by the ReLU.
 struct MaskedGrad {
@@ -114,14 +116,21 @@ struct StorePartial {  // work[slice][m][n] = acc
   __device__ void operator()(int m, int n, float acc, int slice) const { work[((size_t)slice * M + m) * N + n] = acc; }
 };
 
-__global__ void sum_slices(size_t count, int slices, const float* work, float* out, bool accumulate) {
+// dW[m, n] for n < N and, in column N when the product has cols = N + 1, db[m]: the slices' partial
+// products added in slice order.
+__global__ void sum_weight_slices(int M, int N, int cols, int slices, const float* work, float* dw, float* db,
+                                  bool accumulate) {
+  const size_t count = static_cast<size_t>(M) * cols;
   NM_GRID_LOOP(i, count) {
     float s = 0.0f;
     for (int z = 0; z < slices; ++z) s += work[z * count + i];
-    out[i] = (accumulate ? out[i] : 0.0f) + s;
+    const int m = static_cast<int>(i / cols), n = static_cast<int>(i % cols);
+    float& out = n < N ? dw[static_cast<size_t>(m) * N + n] : db[m];
+    out = (accumulate ? out : 0.0f) + s;
   }
 }
-// db[f] = sum of the masked gradient over images and positions; one block per filter.
+// db[f] = sum of the masked gradient over images and positions; one block per filter (only when no
+// weight gradient is asked for, which otherwise carries it).
 __global__ void conv_bias_grad(MaskedGrad m, float* db, bool accumulate) {
   __shared__ float part[256];
   const int f = blockIdx.x, cols = m.g.n * m.g.oh * m.g.ow;
@@ -137,9 +146,10 @@ __global__ void conv_bias_grad(MaskedGrad m, float* db, bool accumulate) {
 }
 
 // Slices of the weight gradient's K: enough blocks to fill the card, each slice at least 256 long.
+// The product has col_rows + 1 columns at most (the bias column).
 int weight_grad_slices(const Conv2dShape& s) {
   const long K = static_cast<long>(s.n) * s.oh() * s.ow();
-  const long tiles = ((s.f + kTileM - 1) / kTileM) * ((static_cast<long>(s.col_rows()) + kTileN - 1) / kTileN);
+  const long tiles = ((s.f + kTileM - 1) / kTileM) * ((static_cast<long>(s.col_rows()) + 1 + kTileN - 1) / kTileN);
   long slices = std::max(1L, 264 / std::max(1L, tiles));  // ~2 waves of 132 SMs
   return static_cast<int>(std::min(slices, std::max(1L, K / 256)));
 }
@@ -147,7 +157,7 @@ int weight_grad_slices(const Conv2dShape& s) {
 
 size_t conv2d_workspace(const Conv2dShape& s, ConvImpl impl) {
   if (impl == ConvImpl::Cudnn) return cudnn_conv_workspace(s);
-  return static_cast<size_t>(weight_grad_slices(s)) * s.f * s.col_rows();
+  return static_cast<size_t>(weight_grad_slices(s)) * s.f * (s.col_rows() + 1);
 }
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
@@ -180,18 +190,16 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
     NM_AFTER_LAUNCH("conv2d_backward_data");
   }
   if (dw) {
-    const int M = s.f, N = static_cast<int>(s.col_rows()), K = s.n * s.oh() * s.ow();
+    const int M = s.f, N = static_cast<int>(s.col_rows()), cols = N + (db ? 1 : 0), K = s.n * s.oh() * s.ow();
     const int slices = weight_grad_slices(s);
     const int per = ((K + slices - 1) / slices + kTileK - 1) / kTileK * kTileK;
-    gemm_tile_kernel<<<gemm_grid(M, N, slices), kTileThreads, 0, stream()>>>(M, N, K, per, grad,
-                                                                              LoweredTransposed{Lowered{x, g}},
-                                                                              StorePartial{work, M, N});
+    gemm_tile_kernel<<<gemm_grid(M, cols, slices), kTileThreads, 0, stream()>>>(
+        M, cols, K, per, grad, LoweredTransposed{Lowered{x, g}, N}, StorePartial{work, M, cols});
     NM_AFTER_LAUNCH("conv2d_backward_weights");
-    const size_t count = static_cast<size_t>(M) * N;
-    sum_slices<<<blocks_for(count), 256, 0, stream()>>>(count, slices, work, dw, acc);
+    const size_t count = static_cast<size_t>(M) * cols;
+    sum_weight_slices<<<blocks_for(count), 256, 0, stream()>>>(M, N, cols, slices, work, dw, db, acc);
     NM_AFTER_LAUNCH("conv2d_weight_slices");
-  }
-  if (db) {
+  } else if (db) {
     conv_bias_grad<<<s.f, 256, 0, stream()>>>(grad, db, acc);
     NM_AFTER_LAUNCH("conv2d_backward_bias");
   }
