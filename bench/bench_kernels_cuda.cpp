@@ -15,6 +15,7 @@
 #include "common/files.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_cudnn.h"
+#include "kernels/cuda/conv_direct.h"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/cuda/timing.h"
@@ -83,17 +84,18 @@ int main(int argc, char** argv) {
     struct ConvCase {
       const char* name;
       Conv2dShape s;
+      bool first;  // the network's first layer: training asks for no input gradient
     };
     auto conv = [](int n, int c, int h, int f, int k, int stride, int pad, bool relu) {
       Conv2dShape s;
       s.n = n, s.c = c, s.h = s.w = h, s.f = f, s.kh = s.kw = k, s.stride = stride, s.pad = pad, s.relu = relu;
       return s;
     };
-    const ConvCase convs[] = {{"digit conv1 (x3 watermark)", conv(384, 1, 28, 16, 5, 1, 0, true)},
-                              {"digit conv2 (x3 watermark)", conv(384, 16, 12, 32, 5, 1, 0, true)},
-                              {"object 16ch 32x32", conv(384, 16, 32, 16, 3, 1, 1, false)},
-                              {"object 32ch 16x16", conv(384, 32, 16, 32, 3, 1, 1, false)},
-                              {"object 64ch 8x8", conv(384, 64, 8, 64, 3, 1, 1, false)}};
+    const ConvCase convs[] = {{"digit conv1 (x3 watermark)", conv(384, 1, 28, 16, 5, 1, 0, true), true},
+                              {"digit conv2 (x3 watermark)", conv(384, 16, 12, 32, 5, 1, 0, true), false},
+                              {"object 16ch 32x32", conv(384, 16, 32, 16, 3, 1, 1, false), false},
+                              {"object 32ch 16x16", conv(384, 32, 16, 32, 3, 1, 1, false), false},
+                              {"object 64ch 8x8", conv(384, 64, 8, 64, 3, 1, 1, false), false}};
     for (const ConvCase& cc : convs) {
       const Conv2dShape& s = cc.s;
       const size_t nx = size_t(s.n) * s.c * s.h * s.w, nw = size_t(s.f) * s.col_rows(),
@@ -103,19 +105,28 @@ int main(int argc, char** argv) {
       const double flops = 2.0 * ny * s.col_rows();
       char shape[64];
       std::snprintf(shape, sizeof shape, "%dx%dx%dx%d f%d k%d", s.n, s.c, s.h, s.w, s.f, s.kh);
-      for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Cudnn}) {
+      // native = direct or gemm per product (see kernels/conv2d.h); both forms are timed on their own too.
+      for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Gemm, ConvImpl::Direct, ConvImpl::Cudnn}) {
         if (impl == ConvImpl::Cudnn && !cuda::cudnn_available()) continue;  // built without cuDNN
+        if (impl == ConvImpl::Direct && !(cuda::conv2d_direct_forward_fits(s, SIZE_MAX) &&
+                                          cuda::conv2d_direct_input_grad_fits(s, SIZE_MAX) &&
+                                          cuda::conv2d_direct_weight_grad_fits(s, SIZE_MAX)))
+          continue;  // more shared memory than this card has
         DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(s, impl));
-        const char* name = impl == ConvImpl::Native ? "native" : "cudnn";
-        const double f = cuda::time_ms([&] { cuda::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data(), impl); }, reps);
+        const char* name = conv_impl_name(impl);
+        const double f = cuda::time_ms(
+            [&] { cuda::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data(), impl); }, reps);
         report(std::string(cc.name) + " fwd", shape, name, f, flops, 0);
-        const double bw = cuda::time_ms(
-            [&] {
-              cuda::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
-                                    GradMode::Overwrite, work.data(), impl);
-            },
-            reps);
-        report(std::string(cc.name) + " bwd", shape, name, bw, 2 * flops, 0);
+        auto backward = [&](float* dx_or_null) {
+          return cuda::time_ms(
+              [&] {
+                cuda::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx_or_null, dw.data(), db.data(),
+                                      GradMode::Overwrite, work.data(), impl);
+              },
+              reps);
+        };
+        report(std::string(cc.name) + " bwd", shape, name, backward(dx.data()), 2 * flops, 0);
+        if (cc.first) report(std::string(cc.name) + " bwd, no dx", shape, name, backward(nullptr), flops, 0);
       }
     }
 

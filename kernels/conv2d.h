@@ -44,11 +44,24 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
 
 }  // namespace cpu
 
-// CUDA twins. Native: implicit GEMM through kernels/cuda/gemm_tile.cuh (forward, input gradient and
-// weight gradient, the last split over K with a fixed-order reduction of the slices). Cudnn: the
-// cuDNN library, as the baseline and alternative. `work` is device scratch of conv2d_workspace floats.
-// Null gradient pointers are skipped as on the CPU.
-enum class ConvImpl { Native, Cudnn };
+// CUDA twins, in two native forms: the implicit GEMM through kernels/cuda/gemm_tile.cuh (the input
+// gradient's and the weight gradient's too, the latter split over K with a fixed-order reduction of
+// the slices), and the direct kernels of kernels/cuda/conv_direct.h, which stage whole images in
+// shared memory (small images only).
+//   Native: per product, the direct kernel where its block fits in 80 KiB of shared memory, else the GEMM.
+//   Gemm, Direct: one form throughout (Direct fails, saying why, where the card lacks the memory).
+//   Cudnn: the cuDNN library, as the baseline and alternative.
+// `work` is device scratch of conv2d_workspace floats. Null gradient pointers are skipped as on the CPU.
+enum class ConvImpl { Native, Cudnn, Gemm, Direct };
+inline const char* conv_impl_name(ConvImpl impl) {
+  switch (impl) {
+    case ConvImpl::Native: return "native";
+    case ConvImpl::Cudnn: return "cudnn";
+    case ConvImpl::Gemm: return "gemm";
+    case ConvImpl::Direct: return "direct";
+  }
+  return "?";
+}
 namespace cuda {
 size_t conv2d_workspace(const Conv2dShape& s, ConvImpl impl = ConvImpl::Native);
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,

@@ -11,6 +11,7 @@
 #include "kernels/bias.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_cudnn.h"
+#include "kernels/cuda/conv_direct.h"
 #include "kernels/cuda/fast_div.h"
 #include "kernels/cuda/gemm_tile.cuh"
 #include "kernels/cuda/launch.cuh"
@@ -116,19 +117,6 @@ struct StorePartial {  // work[slice][m][n] = acc
   __device__ void operator()(int m, int n, float acc, int slice) const { work[((size_t)slice * M + m) * N + n] = acc; }
 };
 
-// dW[m, n] for n < N and, in column N when the product has cols = N + 1, db[m]: the slices' partial
-// products added in slice order.
-__global__ void sum_weight_slices(int M, int N, int cols, int slices, const float* work, float* dw, float* db,
-                                  bool accumulate) {
-  const size_t count = static_cast<size_t>(M) * cols;
-  NM_GRID_LOOP(i, count) {
-    float s = 0.0f;
-    for (int z = 0; z < slices; ++z) s += work[z * count + i];
-    const int m = static_cast<int>(i / cols), n = static_cast<int>(i % cols);
-    float& out = n < N ? dw[static_cast<size_t>(m) * N + n] : db[m];
-    out = (accumulate ? out : 0.0f) + s;
-  }
-}
 // db[f] = sum of the masked gradient over images and positions; one block per filter (only when no
 // weight gradient is asked for, which otherwise carries it).
 __global__ void conv_bias_grad(MaskedGrad m, float* db, bool accumulate) {
@@ -150,20 +138,37 @@ __global__ void conv_bias_grad(MaskedGrad m, float* db, bool accumulate) {
 int weight_grad_slices(const Conv2dShape& s) {
   const long K = static_cast<long>(s.n) * s.oh() * s.ow();
   const long tiles = ((s.f + kTileM - 1) / kTileM) * ((static_cast<long>(s.col_rows()) + 1 + kTileN - 1) / kTileN);
-  long slices = std::max(1L, 264 / std::max(1L, tiles));  // ~2 waves of 132 SMs
+  long slices = std::max(1L, kFillBlocks / std::max(1L, tiles));
   return static_cast<int>(std::min(slices, std::max(1L, K / 256)));
+}
+
+// Shared memory per block under which `native` takes the direct gradient kernels: two blocks still
+// fit an SM of an A100 (164 KiB) or an H100 / H200 (228 KiB). bench_kernels_cuda times both paths.
+constexpr size_t kNativeDirectBytes = 80 * 1024;
+
+size_t gemm_workspace(const Conv2dShape& s) {
+  return static_cast<size_t>(weight_grad_slices(s)) * s.f * (s.col_rows() + 1);
 }
 }  // namespace
 
 size_t conv2d_workspace(const Conv2dShape& s, ConvImpl impl) {
-  if (impl == ConvImpl::Cudnn) return cudnn_conv_workspace(s);
-  return static_cast<size_t>(weight_grad_slices(s)) * s.f * (s.col_rows() + 1);
+  switch (impl) {
+    case ConvImpl::Cudnn: return cudnn_conv_workspace(s);
+    case ConvImpl::Gemm: return gemm_workspace(s);
+    case ConvImpl::Direct: return conv2d_direct_workspace(s);
+    case ConvImpl::Native: break;
+  }
+  return std::max(gemm_workspace(s), conv2d_direct_workspace(s));
 }
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
                     ConvImpl impl) {
   if (impl == ConvImpl::Cudnn) {
     cudnn_conv_forward(s, x, w, b, y, work);
+    return;
+  }
+  if (impl == ConvImpl::Direct || (impl == ConvImpl::Native && conv2d_direct_forward_fits(s, kNativeDirectBytes))) {
+    conv2d_direct_forward(s, x, w, b, y);
     return;
   }
   const Geometry g(s);
@@ -179,26 +184,29 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
     cudnn_conv_backward(s, x, w, y, dy, dx, dw, db, mode, work);
     return;
   }
+  const bool native = impl == ConvImpl::Native, direct = impl == ConvImpl::Direct;
   const Geometry g(s);
   const bool acc = mode == GradMode::Accumulate;
   const MaskedGrad grad{dy, s.relu ? y : nullptr, g};
-  if (dx) {
+  if (dx && (direct || (native && conv2d_direct_input_grad_fits(s, kNativeDirectBytes)))) {
+    conv2d_direct_input_grad(s, w, y, dy, dx, mode);
+  } else if (dx) {
     const int M = s.c, N = s.n * s.h * s.w, K = s.f * s.kh * s.kw;
     gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream()>>>(M, N, K, K, WeightsByChannel{w, g},
                                                                       ScatteredGrad{grad},
                                                                       StoreInputGrad{dx, s.c, g.in_plane, acc});
     NM_AFTER_LAUNCH("conv2d_backward_data");
   }
-  if (dw) {
+  if ((dw || db) && (direct || (native && conv2d_direct_weight_grad_fits(s, kNativeDirectBytes)))) {
+    conv2d_direct_weight_grad(s, x, y, dy, dw, db, mode, work);
+  } else if (dw) {
     const int M = s.f, N = static_cast<int>(s.col_rows()), cols = N + (db ? 1 : 0), K = s.n * s.oh() * s.ow();
     const int slices = weight_grad_slices(s);
     const int per = ((K + slices - 1) / slices + kTileK - 1) / kTileK * kTileK;
     gemm_tile_kernel<<<gemm_grid(M, cols, slices), kTileThreads, 0, stream()>>>(
         M, cols, K, per, grad, LoweredTransposed{Lowered{x, g}, N}, StorePartial{work, M, cols});
     NM_AFTER_LAUNCH("conv2d_backward_weights");
-    const size_t count = static_cast<size_t>(M) * cols;
-    sum_weight_slices<<<blocks_for(count), 256, 0, stream()>>>(M, N, cols, slices, work, dw, db, acc);
-    NM_AFTER_LAUNCH("conv2d_weight_slices");
+    conv2d_sum_weight_partials(M, cols, N, slices, work, dw, db, mode);
   } else if (db) {
     conv_bias_grad<<<s.f, 256, 0, stream()>>>(grad, db, acc);
     NM_AFTER_LAUNCH("conv2d_backward_bias");

@@ -18,6 +18,7 @@
 #include "kernels/bias.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_cudnn.h"
+#include "kernels/cuda/conv_direct.h"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/dense.h"
@@ -78,7 +79,7 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
                         {130, 3, 7, 7, 2, 3, 1, 0}};
   for (int relu = 0; relu < 2; ++relu)
     for (const Case& t : cases)
-      for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Cudnn}) {
+      for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Gemm, ConvImpl::Direct, ConvImpl::Cudnn}) {
         if (impl == ConvImpl::Cudnn && !cuda::cudnn_available()) {
           WARN("built without cuDNN: only the native convolution is compared");
           continue;
@@ -86,7 +87,13 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
         Conv2dShape s;
         s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
         s.relu = relu;
-        INFO("impl " << (impl == ConvImpl::Native ? "native" : "cudnn") << " relu " << relu << " n" << t.n << " c"
+        // Every case fits the direct kernels' shared memory on an A100 or newer.
+        if (impl == ConvImpl::Direct) {
+          REQUIRE(cuda::conv2d_direct_forward_fits(s, SIZE_MAX));
+          REQUIRE(cuda::conv2d_direct_input_grad_fits(s, SIZE_MAX));
+          REQUIRE(cuda::conv2d_direct_weight_grad_fits(s, SIZE_MAX));
+        }
+        INFO("impl " << conv_impl_name(impl) << " relu " << relu << " n" << t.n << " c"
                      << t.c << " " << t.h << "x" << t.w << " f" << t.f << " k" << t.k << " s" << t.stride << " p"
                      << t.pad);
         const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
@@ -134,8 +141,27 @@ TEST_CASE("conv2d and dense: exact on small integers", "[cuda][conv2d][dense]") 
   cpu::conv2d_forward(s, x.data(), w.data(), static_cast<const float*>(nullptr), y.data(), work.data());
   auto gx = up(x), gw = up(w);
   auto gy = zeros<float>(y.size()), gwork = zeros<float>(cuda::conv2d_workspace(s));
-  cuda::conv2d_forward(s, gx.data(), gw.data(), nullptr, gy.data(), gwork.data());
-  same("conv y", y, gy.download());
+  for (ConvImpl impl : {ConvImpl::Gemm, ConvImpl::Direct}) {
+    INFO("impl " << conv_impl_name(impl));
+    cuda::conv2d_forward(s, gx.data(), gw.data(), nullptr, gy.data(), gwork.data(), impl);
+    same("conv y", y, gy.download());
+  }
+  // Gradients of small integers are exact too, in both native forms (every partial sum is an integer
+  // far below 2^24, so the order of the additions cannot matter).
+  const auto dy = small_ints(y.size(), 5);
+  std::vector<float> dx(nx), dw(nw), db(s.f);
+  cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite,
+                       work.data());
+  for (ConvImpl impl : {ConvImpl::Gemm, ConvImpl::Direct}) {
+    INFO("impl " << conv_impl_name(impl));
+    auto gdy = up(dy), gdx = zeros<float>(nx), gdw = zeros<float>(nw), gdb = zeros<float>(s.f),
+         gw2 = zeros<float>(cuda::conv2d_workspace(s, impl));
+    cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
+                          GradMode::Overwrite, gw2.data(), impl);
+    same("conv dx", dx, gdx.download());
+    same("conv dw", dw, gdw.download());
+    same("conv db", db, gdb.download());
+  }
 
   const DenseShape d{5, 70, 33};
   const auto dxv = small_ints(5 * 70, 3), dwv = small_ints(33 * 70, 4);

@@ -1,0 +1,146 @@
+// The direct convolution of kernels/cuda/conv_direct.h as CUDA kernels: each block program's phases
+// with a barrier between them, and the weight gradient's block partials added in block order by one
+// warp per output.
+#include <cuda_runtime.h>
+
+#include "common/error.h"
+#include "kernels/cuda/conv_direct.h"
+#include "kernels/cuda/launch.cuh"
+
+namespace nullmark::cuda {
+
+namespace {
+__global__ void __launch_bounds__(kDirectThreads) direct_wgrad_kernel(DirectWgrad d) {
+  extern __shared__ float4 smem4[];
+  float* sm = reinterpret_cast<float*>(smem4);
+  const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
+  d.clear(tid, sm);
+  __syncthreads();
+  float acc[kWgradFilters] = {};
+  for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
+    d.load(img, tid, sm);
+    __syncthreads();
+    d.accumulate(tid, by, sm, acc);
+    __syncthreads();
+  }
+  d.stash(tid, sm, acc);
+  __syncthreads();
+  d.write(tid, bx, by, sm, acc);
+}
+
+// out[o] (+)= sum over blocks (or K slices) b of partial[b][o], lanes taking every 32nd block and a fixed shuffle
+// tree adding the lanes: the same order on every run. Outputs o = (filter, column); the last column
+// is the bias when `cols` exceeds `taps`.
+__global__ void sum_weight_partials(int outputs, int cols, int taps, int blocks, const float* partial, float* dw,
+                                 float* db, bool accumulate) {
+  const int o = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
+  if (o >= outputs) return;  // whole warps leave together
+  float s = 0.0f;
+  for (int b = lane; b < blocks; b += 32) s += partial[static_cast<size_t>(b) * outputs + o];
+  for (int off = 16; off > 0; off /= 2) s += __shfl_down_sync(0xffffffffu, s, off);
+  if (lane != 0) return;
+  const int fi = o / cols, col = o - fi * cols;
+  float* out = col < taps ? (dw ? dw + static_cast<size_t>(fi) * taps + col : nullptr) : db + fi;
+  if (out) *out = (accumulate ? *out : 0.0f) + s;
+}
+
+__global__ void __launch_bounds__(kDirectThreads) direct_dgrad_kernel(DirectDgrad d) {
+  extern __shared__ float4 smem4[];
+  float* sm = reinterpret_cast<float*>(smem4);
+  const int tid = threadIdx.x, bx = blockIdx.x;
+  d.load_weights(tid, sm);
+  for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
+    d.load_grad(img, tid, sm);
+    __syncthreads();
+    d.compute(img, tid, sm);
+    __syncthreads();
+  }
+}
+
+__global__ void __launch_bounds__(kDirectThreads) direct_forward_kernel(DirectFwd d) {
+  extern __shared__ float4 smem4[];
+  float* sm = reinterpret_cast<float*>(smem4);
+  const int tid = threadIdx.x, bx = blockIdx.x;
+  d.load_weights(tid, sm);
+  for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
+    d.load_input(img, tid, sm);
+    __syncthreads();
+    d.compute(img, tid, sm);
+    __syncthreads();
+  }
+}
+
+// The most shared memory one block may ask for on this card, with the kernels allowed to use it
+// (above 48 KiB a kernel must opt in). Asked once: the direct kernels run on one device per process.
+size_t shared_memory_limit() {
+  static const size_t limit = [] {
+    int device = 0, bytes = 0;
+    NM_CUDA_CHECK(cudaGetDevice(&device));
+    NM_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_wgrad_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_dgrad_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    return static_cast<size_t>(bytes);
+  }();
+  return limit;
+}
+
+size_t wgrad_smem_bytes(const Conv2dShape& s) { return DirectWgrad::plan(s, true).smem_floats() * sizeof(float); }
+size_t dgrad_smem_bytes(const Conv2dShape& s) { return DirectDgrad::plan(s, false).smem_floats() * sizeof(float); }
+size_t forward_smem_bytes(const Conv2dShape& s) { return DirectFwd::plan(s).smem_floats() * sizeof(float); }
+void check_fits(const char* what, size_t bytes, const Conv2dShape& s) {
+  NM_CHECK(bytes <= shared_memory_limit(), "conv2d: the direct ", what, " kernel needs ", bytes,
+           " bytes of shared memory per block for ", s.c, "x", s.h, "x", s.w, " images and ", s.f,
+           " filters; this card allows ", shared_memory_limit(), " (impl: native or gemm work at any size)");
+}
+}  // namespace
+
+bool conv2d_direct_forward_fits(const Conv2dShape& s, size_t max_bytes) {
+  return forward_smem_bytes(s) <= std::min(max_bytes, shared_memory_limit());
+}
+bool conv2d_direct_input_grad_fits(const Conv2dShape& s, size_t max_bytes) {
+  return dgrad_smem_bytes(s) <= std::min(max_bytes, shared_memory_limit());
+}
+bool conv2d_direct_weight_grad_fits(const Conv2dShape& s, size_t max_bytes) {
+  return wgrad_smem_bytes(s) <= std::min(max_bytes, shared_memory_limit());
+}
+size_t conv2d_direct_workspace(const Conv2dShape& s) { return DirectWgrad::plan(s, true).partial_floats(); }
+
+void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
+  check_fits("forward", forward_smem_bytes(s), s);
+  DirectFwd d = DirectFwd::plan(s);
+  d.x = x, d.wt = w, d.b = b, d.y = y;
+  direct_forward_kernel<<<d.blocks, kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
+  NM_AFTER_LAUNCH("conv2d_direct_forward");
+}
+
+void conv2d_direct_input_grad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx,
+                              GradMode mode) {
+  check_fits("input-gradient", dgrad_smem_bytes(s), s);
+  DirectDgrad d = DirectDgrad::plan(s, mode == GradMode::Accumulate);
+  d.wt = w, d.dy = dy, d.y = s.relu ? y : nullptr, d.dx = dx;
+  direct_dgrad_kernel<<<d.blocks, kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
+  NM_AFTER_LAUNCH("conv2d_direct_input_grad");
+}
+
+void conv2d_direct_weight_grad(const Conv2dShape& s, const float* x, const float* y, const float* dy, float* dw,
+                               float* db, GradMode mode, float* work) {
+  check_fits("weight-gradient", wgrad_smem_bytes(s), s);
+  // A bias gradient without the weight gradient (no layer asks for one) computes the weight columns
+  // too and drops them.
+  DirectWgrad d = DirectWgrad::plan(s, db != nullptr);
+  d.x = x, d.dy = dy, d.y = s.relu ? y : nullptr, d.partial = work;
+  direct_wgrad_kernel<<<dim3(d.blocks_x, d.blocks_y), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
+  NM_AFTER_LAUNCH("conv2d_direct_weight_grad");
+  conv2d_sum_weight_partials(s.f, d.cols, d.taps, d.blocks_x, work, dw, db, mode);
+}
+
+void conv2d_sum_weight_partials(int f, int cols, int taps, int blocks, const float* work, float* dw, float* db,
+                                GradMode mode) {
+  const int outputs = f * cols;
+  sum_weight_partials<<<(outputs * 32 + 255) / 256, 256, 0, stream()>>>(outputs, cols, taps, blocks, work, dw, db,
+                                                                         mode == GradMode::Accumulate);
+  NM_AFTER_LAUNCH("conv2d_sum_weight_partials");
+}
+
+}  // namespace nullmark::cuda

@@ -1,0 +1,361 @@
+// Direct convolution for small images: a block stages whole images (the input, or the
+// ReLU-masked output gradient) in shared memory and every thread sums its share of products from
+// there. The implicit GEMM (gemm_tile.cuh) recomputes each operand's image coordinates for every
+// element it loads and fills its 64-row tiles only a quarter with the 16 filters of the digit
+// model's first layer; here coordinates are computed once per position and the filters of a thread
+// sit in registers.
+//
+//   weight gradient  dW[f, k] = sum over images and positions p of g[f, p] * x[k shifted by p]
+//                    db[f]    = sum of g[f, p] (the bias is one more column k with x = 1)
+//   input gradient   dx[c, q] = sum over (f, kh, kw) that reach pixel q of W[f, c, kh, kw] * g[f, o]
+//   forward          y[f, p]  = b[f] + sum over (c, kh, kw) of W[f, c, kh, kw] * x[c, p shifted by (kh, kw)]
+//
+// Each kernel is written as a block program: the phases between two __syncthreads() are member
+// functions of (thread index, shared memory), callable on the host too. conv2d_direct_cuda.cu runs
+// them as CUDA kernels; tests/test_conv_direct.cpp runs the same phases on the CPU, thread by thread
+// between barriers, against the CPU kernels, so the index arithmetic is checked on machines
+// without a GPU. The weight gradient is deterministic: each block writes its images' partial sums,
+// one pass adds them in block order.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+
+#include "kernels/conv2d.h"
+#include "kernels/cuda/fast_div.h"
+#include "kernels/grad_mode.h"
+#include "kernels/host_device.h"
+
+#if defined(__CUDA_ARCH__)
+#include <vector_types.h>
+#endif
+
+namespace nullmark::cuda {
+
+constexpr int kDirectThreads = 256;
+// Blocks a launch aims for: two per SM on the 132-SM H100 / H200 (the split-K GEMM uses it too).
+constexpr int kFillBlocks = 264;
+constexpr int kWgradFilters = 16;  // filters whose sums one weight-gradient thread keeps
+constexpr int kDgradChannels = 4;  // input channels whose sums one input-gradient thread keeps
+constexpr int kFwdFilters = 8;     // filters whose sums one forward thread keeps
+
+// n floats from shared memory, 16-byte aligned, as float4 loads on the GPU.
+template <int n>
+NM_HOST_DEVICE inline void load_aligned(const float* p, float* out) {
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+  for (int i = 0; i < n; i += 4) {
+    const float4 v = *reinterpret_cast<const float4*>(p + i);
+    out[i] = v.x, out[i + 1] = v.y, out[i + 2] = v.z, out[i + 3] = v.w;
+  }
+#else
+  for (int i = 0; i < n; ++i) out[i] = p[i];
+#endif
+}
+
+inline int round_up(int v, int to) { return (v + to - 1) / to * to; }
+
+// Weight (and bias) gradient. A task is one column k (an input channel and kernel tap, or the bias)
+// for a group of 16 filters; threads of a warp take neighbouring columns of the same group, so their
+// gradient reads are one broadcast. With fewer tasks than threads, `splits` threads share a task,
+// each taking every splits-th position, and add their sums in shared memory at the end.
+// Grid: x over blocks of images, y over chunks of tasks.
+struct DirectWgrad {
+  int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
+  int taps;      // c * kh * kw
+  int cols;      // taps, plus one for the bias
+  int groups;    // filter groups of kWgradFilters
+  int gstride;   // floats per position in the staged gradient: the groups' filters, padded
+  int xfloats;   // staged input, rounded to a float4
+  int tasks, chunk, splits;
+  int images_per_block, blocks_x, blocks_y;
+  FastDiv plane, out_w, tap_area, tap_w;
+  const float* x = nullptr;
+  const float* dy = nullptr;
+  const float* y = nullptr;  // forward output when the ReLU is fused, else null
+  float* partial = nullptr;  // [blocks_x][f][cols]
+
+  static DirectWgrad plan(const Conv2dShape& s, bool bias) {
+    DirectWgrad d{};
+    d.n = s.n, d.c = s.c, d.h = s.h, d.w = s.w, d.f = s.f, d.kh = s.kh, d.kw = s.kw, d.stride = s.stride;
+    d.pad = s.pad, d.oh = s.oh(), d.ow = s.ow();
+    d.taps = s.c * s.kh * s.kw;
+    d.cols = d.taps + (bias ? 1 : 0);
+    d.groups = (s.f + kWgradFilters - 1) / kWgradFilters;
+    d.gstride = d.groups * kWgradFilters + 4;  // + 4: transposed stores fall in more banks
+    d.xfloats = round_up(s.c * s.h * s.w, 4);
+    d.tasks = d.cols * d.groups;
+    d.chunk = std::min(d.tasks, kDirectThreads);
+    d.splits = kDirectThreads / d.chunk;
+    d.blocks_y = (d.tasks + d.chunk - 1) / d.chunk;
+    const int want_x = std::max(1, std::min(s.n, kFillBlocks / d.blocks_y));
+    d.images_per_block = (s.n + want_x - 1) / want_x;
+    d.blocks_x = (s.n + d.images_per_block - 1) / d.images_per_block;
+    d.plane = FastDiv(d.oh * d.ow), d.out_w = FastDiv(d.ow), d.tap_area = FastDiv(s.kh * s.kw), d.tap_w = FastDiv(s.kw);
+    return d;
+  }
+  size_t partial_floats() const { return static_cast<size_t>(blocks_x) * f * cols; }
+  size_t smem_floats() const {
+    const size_t staged = static_cast<size_t>(xfloats) + static_cast<size_t>(oh) * ow * gstride;
+    const size_t stash = splits > 1 ? static_cast<size_t>(kDirectThreads) * kWgradFilters : 0;
+    return std::max(staged, stash);
+  }
+  NM_HOST_DEVICE int first_image(int bx) const { return bx * images_per_block; }
+  NM_HOST_DEVICE int end_image(int bx) const { return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block; }
+
+  // Zeroes the staged gradient once: the padding filters of the last group stay zero.
+  NM_HOST_DEVICE void clear(int tid, float* sm) const {
+    const int total = oh * ow * gstride;
+    for (int i = tid; i < total; i += kDirectThreads) sm[xfloats + i] = 0.0f;
+  }
+  // Stages image `img`: the input as it is, the masked gradient transposed to [position][filter].
+  NM_HOST_DEVICE void load(int img, int tid, float* sm) const {
+    const int xn = c * h * w, P = oh * ow, gn = f * P;
+    const float* xi = x + static_cast<size_t>(img) * xn;
+    for (int i = tid; i < xn; i += kDirectThreads) sm[i] = xi[i];
+    const size_t base = static_cast<size_t>(img) * gn;
+    float* gs = sm + xfloats;
+    for (int i = tid; i < gn; i += kDirectThreads) {
+      const int fi = plane.div(i), p = i - fi * P;
+      float v = dy[base + i];
+      if (y && y[base + i] <= 0.0f) v = 0.0f;
+      gs[p * gstride + fi] = v;
+    }
+  }
+  NM_HOST_DEVICE bool active(int tid, int by) const { return tid < chunk * splits && by * chunk + tid % chunk < tasks; }
+  NM_HOST_DEVICE void accumulate(int tid, int by, const float* sm, float (&acc)[kWgradFilters]) const {
+    if (!active(tid, by)) return;
+    const int task = by * chunk + tid % chunk, part = tid / chunk;
+    const int group = task / cols, col = task - group * cols;
+    const bool bias = col == taps;
+    int ch = 0, ki = 0, kj = 0;
+    if (!bias) {
+      ch = tap_area.div(col);
+      const int r = col - ch * kh * kw;
+      ki = tap_w.div(r), kj = r - ki * kw;
+    }
+    const float* xs = sm + ch * h * w;
+    const float* gs = sm + xfloats + group * kWgradFilters;
+    const int P = oh * ow;
+    for (int p = part; p < P; p += splits) {
+      float xv = 1.0f;
+      if (!bias) {
+        const int oy = out_w.div(p), ox = p - oy * ow;
+        const int iy = oy * stride - pad + ki, ix = ox * stride - pad + kj;
+        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+        xv = xs[iy * w + ix];
+      }
+      float g[kWgradFilters];
+      load_aligned<kWgradFilters>(gs + p * gstride, g);
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+      for (int j = 0; j < kWgradFilters; ++j) acc[j] += g[j] * xv;
+    }
+  }
+  // After the last image: threads that split a task leave their sums in shared memory.
+  NM_HOST_DEVICE void stash(int tid, float* sm, const float (&acc)[kWgradFilters]) const {
+    if (splits == 1 || tid >= chunk * splits) return;
+    for (int j = 0; j < kWgradFilters; ++j) sm[tid * kWgradFilters + j] = acc[j];
+  }
+  // The block's partial sums for its tasks, split parts added in part order.
+  NM_HOST_DEVICE void write(int tid, int bx, int by, const float* sm, const float (&acc)[kWgradFilters]) const {
+    if (tid >= chunk || !active(tid, by)) return;
+    float sum[kWgradFilters];
+    for (int j = 0; j < kWgradFilters; ++j) sum[j] = splits == 1 ? acc[j] : 0.0f;
+    if (splits > 1)
+      for (int part = 0; part < splits; ++part)
+        for (int j = 0; j < kWgradFilters; ++j) sum[j] += sm[(part * chunk + tid) * kWgradFilters + j];
+    const int task = by * chunk + tid, group = task / cols, col = task - group * cols;
+    for (int j = 0; j < kWgradFilters; ++j) {
+      const int fi = group * kWgradFilters + j;
+      if (fi < f) partial[(static_cast<size_t>(bx) * f + fi) * cols + col] = sum[j];
+    }
+  }
+};
+
+// Input gradient. The filter bank, rearranged to [f][kh][kw][c] (channels padded to a multiple of
+// four), stays in shared memory for all of a block's images; each image's masked gradient is staged
+// in turn. A task is one input pixel for four channels; threads of a warp take neighbouring pixels
+// of the same channels, so their weight reads are one broadcast float4 and their gradient reads fall
+// in neighbouring banks. Grid: x over blocks of images.
+struct DirectDgrad {
+  int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
+  int cpad;      // channels padded to kDgradChannels
+  int wfloats;   // staged filter bank
+  int images_per_block, blocks;
+  bool accumulate;
+  FastDiv pixels, in_w, by_stride, chans;
+  const float* wt = nullptr;
+  const float* dy = nullptr;
+  const float* y = nullptr;  // forward output when the ReLU is fused, else null
+  float* dx = nullptr;
+
+  static DirectDgrad plan(const Conv2dShape& s, bool accumulate) {
+    DirectDgrad d{};
+    d.n = s.n, d.c = s.c, d.h = s.h, d.w = s.w, d.f = s.f, d.kh = s.kh, d.kw = s.kw, d.stride = s.stride;
+    d.pad = s.pad, d.oh = s.oh(), d.ow = s.ow();
+    d.cpad = round_up(s.c, kDgradChannels);
+    d.wfloats = s.f * s.kh * s.kw * d.cpad;
+    d.blocks = std::max(1, std::min(s.n, kFillBlocks));
+    d.images_per_block = (s.n + d.blocks - 1) / d.blocks;
+    d.blocks = (s.n + d.images_per_block - 1) / d.images_per_block;
+    d.accumulate = accumulate;
+    d.pixels = FastDiv(s.h * s.w), d.in_w = FastDiv(s.w), d.by_stride = FastDiv(s.stride), d.chans = FastDiv(d.cpad);
+    return d;
+  }
+  size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(f) * oh * ow; }
+  NM_HOST_DEVICE int first_image(int bx) const { return bx * images_per_block; }
+  NM_HOST_DEVICE int end_image(int bx) const { return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block; }
+
+  NM_HOST_DEVICE void load_weights(int tid, float* sm) const {
+    const int area = kh * kw;
+    for (int i = tid; i < wfloats; i += kDirectThreads) {
+      const int rest = chans.div(i), ci = i - rest * cpad;  // rest = fi * area + tap
+      const int fi = rest / area, tap = rest - fi * area;
+      sm[i] = ci < c ? wt[(static_cast<size_t>(fi) * c + ci) * area + tap] : 0.0f;
+    }
+  }
+  NM_HOST_DEVICE void load_grad(int img, int tid, float* sm) const {
+    const int gn = f * oh * ow;
+    const size_t base = static_cast<size_t>(img) * gn;
+    float* gs = sm + wfloats;
+    for (int i = tid; i < gn; i += kDirectThreads) {
+      float v = dy[base + i];
+      if (y && y[base + i] <= 0.0f) v = 0.0f;
+      gs[i] = v;
+    }
+  }
+  NM_HOST_DEVICE void compute(int img, int tid, const float* sm) const {
+    const int HW = h * w, P = oh * ow, wstep = kh * kw * cpad;
+    const int tasks = HW * (cpad / kDgradChannels);
+    const float* gs = sm + wfloats;
+    for (int t = tid; t < tasks; t += kDirectThreads) {
+      const int cg = pixels.div(t), q = t - cg * HW;
+      const int iy = in_w.div(q), ix = q - iy * w;
+      float acc[kDgradChannels] = {};
+      for (int ki = 0; ki < kh; ++ki) {
+        const int ty = iy + pad - ki;
+        if (ty < 0) break;  // ty only falls as ki grows
+        const int oy = by_stride.div(ty);
+        if (oy * stride != ty || oy >= oh) continue;
+        for (int kj = 0; kj < kw; ++kj) {
+          const int tx = ix + pad - kj;
+          if (tx < 0) break;
+          const int ox = by_stride.div(tx);
+          if (ox * stride != tx || ox >= ow) continue;
+          const float* gp = gs + oy * ow + ox;
+          const float* wp = sm + (ki * kw + kj) * cpad + cg * kDgradChannels;
+          for (int fi = 0; fi < f; ++fi) {
+            const float gv = gp[fi * P];
+            float wv[kDgradChannels];
+            load_aligned<kDgradChannels>(wp + fi * wstep, wv);
+            for (int j = 0; j < kDgradChannels; ++j) acc[j] += wv[j] * gv;
+          }
+        }
+      }
+      for (int j = 0; j < kDgradChannels; ++j) {
+        const int ch = cg * kDgradChannels + j;
+        if (ch >= c) break;
+        float& out = dx[(static_cast<size_t>(img) * c + ch) * HW + q];
+        out = (accumulate ? out : 0.0f) + acc[j];
+      }
+    }
+  }
+};
+
+// Forward pass (bias and ReLU fused). The filter bank, transposed to [c][kh][kw][f] (filters padded
+// to a multiple of eight), stays in shared memory for all of a block's images; each image's input is
+// staged in turn. A task is one output pixel for eight filters; threads of a warp take neighbouring
+// pixels of the same filters: broadcast weight reads, neighbouring input reads. Grid: x over blocks
+// of images.
+struct DirectFwd {
+  int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
+  int fpad;      // filters padded to kFwdFilters
+  int wfloats;   // staged filter bank
+  int images_per_block, blocks;
+  bool relu;
+  FastDiv outputs, out_w, filters;
+  const float* x = nullptr;
+  const float* wt = nullptr;
+  const float* b = nullptr;  // null: no bias
+  float* y = nullptr;
+
+  static DirectFwd plan(const Conv2dShape& s) {
+    DirectFwd d{};
+    d.n = s.n, d.c = s.c, d.h = s.h, d.w = s.w, d.f = s.f, d.kh = s.kh, d.kw = s.kw, d.stride = s.stride;
+    d.pad = s.pad, d.oh = s.oh(), d.ow = s.ow();
+    d.fpad = round_up(s.f, kFwdFilters);
+    d.wfloats = round_up(s.c * s.kh * s.kw * d.fpad, 4);
+    d.blocks = std::max(1, std::min(s.n, kFillBlocks));
+    d.images_per_block = (s.n + d.blocks - 1) / d.blocks;
+    d.blocks = (s.n + d.images_per_block - 1) / d.images_per_block;
+    d.relu = s.relu;
+    d.outputs = FastDiv(d.oh * d.ow), d.out_w = FastDiv(d.ow), d.filters = FastDiv(d.fpad);
+    return d;
+  }
+  size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(c) * h * w; }
+  NM_HOST_DEVICE int first_image(int bx) const { return bx * images_per_block; }
+  NM_HOST_DEVICE int end_image(int bx) const { return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block; }
+
+  NM_HOST_DEVICE void load_weights(int tid, float* sm) const {
+    const int taps = c * kh * kw, total = taps * fpad;
+    for (int i = tid; i < total; i += kDirectThreads) {
+      const int tap = filters.div(i), fi = i - tap * fpad;
+      sm[i] = fi < f ? wt[static_cast<size_t>(fi) * taps + tap] : 0.0f;
+    }
+  }
+  NM_HOST_DEVICE void load_input(int img, int tid, float* sm) const {
+    const int xn = c * h * w;
+    const float* xi = x + static_cast<size_t>(img) * xn;
+    for (int i = tid; i < xn; i += kDirectThreads) sm[wfloats + i] = xi[i];
+  }
+  NM_HOST_DEVICE void compute(int img, int tid, const float* sm) const {
+    const int P = oh * ow, tasks = P * (fpad / kFwdFilters);
+    const float* xs = sm + wfloats;
+    for (int t = tid; t < tasks; t += kDirectThreads) {
+      const int group = outputs.div(t), p = t - group * P;
+      const int oy = out_w.div(p), ox = p - oy * ow;
+      const int f0 = group * kFwdFilters;
+      float acc[kFwdFilters];
+      for (int j = 0; j < kFwdFilters; ++j) acc[j] = (b && f0 + j < f) ? b[f0 + j] : 0.0f;
+      for (int ch = 0; ch < c; ++ch)
+        for (int ki = 0; ki < kh; ++ki) {
+          const int iy = oy * stride - pad + ki;
+          if (iy < 0 || iy >= h) continue;
+          for (int kj = 0; kj < kw; ++kj) {
+            const int ix = ox * stride - pad + kj;
+            if (ix < 0 || ix >= w) continue;
+            const float xv = xs[(ch * h + iy) * w + ix];
+            float wv[kFwdFilters];
+            load_aligned<kFwdFilters>(sm + ((ch * kh + ki) * kw + kj) * fpad + f0, wv);
+            for (int j = 0; j < kFwdFilters; ++j) acc[j] += wv[j] * xv;
+          }
+        }
+      for (int j = 0; j < kFwdFilters; ++j) {
+        if (f0 + j >= f) break;
+        const float v = acc[j];
+        y[(static_cast<size_t>(img) * f + f0 + j) * P + p] = relu ? (v > 0.0f ? v : 0.0f) : v;
+      }
+    }
+  }
+};
+
+// Launchers (conv2d_direct_cuda.cu, CUDA builds only). The kernels check that the card has the
+// shared memory they need and say so when not; *_fits tells beforehand, under a caller's cap too.
+bool conv2d_direct_forward_fits(const Conv2dShape& s, size_t max_bytes);
+bool conv2d_direct_input_grad_fits(const Conv2dShape& s, size_t max_bytes);
+bool conv2d_direct_weight_grad_fits(const Conv2dShape& s, size_t max_bytes);
+size_t conv2d_direct_workspace(const Conv2dShape& s);  // floats of block partials
+void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y);
+void conv2d_direct_input_grad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx,
+                              GradMode mode);
+// dw or db may be null; `work` holds conv2d_direct_workspace(s) floats.
+void conv2d_direct_weight_grad(const Conv2dShape& s, const float* x, const float* y, const float* dy, float* dw,
+                               float* db, GradMode mode, float* work);
+// Adds partial weight gradients work[blocks][f][cols] in a fixed order into dw[f][taps] (columns below
+// `taps`) and db[f] (column `taps`, when cols > taps); either may be null. The split-K GEMM path's
+// slices share it.
+void conv2d_sum_weight_partials(int f, int cols, int taps, int blocks, const float* work, float* dw, float* db,
+                                GradMode mode);
+
+}  // namespace nullmark::cuda

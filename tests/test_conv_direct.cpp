@@ -1,0 +1,177 @@
+// The direct convolution's block programs (kernels/cuda/conv_direct.h), run on the CPU:
+// every block, and in it every thread, phase by phase with a barrier wherever the CUDA kernel has one
+// (conv2d_direct_cuda.cu), against cpu::conv2d_backward. Shared memory starts as NaN, so a read of
+// anything no phase wrote spoils the result; gradients start as NaN where they are to be overwritten.
+// This checks the kernels' index arithmetic, staging and partial sums on machines without a GPU; the
+// [cuda] parity tests check the same kernels on the card.
+#include <catch2/catch.hpp>
+#include <limits>
+#include <vector>
+
+#include "cuda_check.h"
+#include "gradcheck.h"
+#include "kernels/conv2d.h"
+#include "kernels/cuda/conv_direct.h"
+
+using namespace nullmark;
+using cuda::DirectDgrad;
+using cuda::DirectFwd;
+using cuda::DirectWgrad;
+using cuda::kDirectThreads;
+using cuda::kWgradFilters;
+using nullmark::test::close;
+using nullmark::test::random_floats;
+
+namespace {
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+struct Acc {
+  float v[kWgradFilters] = {};
+};
+
+// direct_wgrad_kernel, then the block partials added in block order.
+void emulate_wgrad(const Conv2dShape& s, const float* x, const float* y, const float* dy, float* dw, float* db,
+                   bool accumulate) {
+  DirectWgrad d = DirectWgrad::plan(s, db != nullptr);
+  std::vector<float> partial(d.partial_floats(), kNaN);
+  d.x = x, d.dy = dy, d.y = s.relu ? y : nullptr, d.partial = partial.data();
+  std::vector<float> sm(d.smem_floats());
+  for (int by = 0; by < d.blocks_y; ++by)
+    for (int bx = 0; bx < d.blocks_x; ++bx) {
+      std::fill(sm.begin(), sm.end(), kNaN);
+      for (int t = 0; t < kDirectThreads; ++t) d.clear(t, sm.data());
+      std::vector<Acc> acc(kDirectThreads);
+      for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
+        for (int t = 0; t < kDirectThreads; ++t) d.load(img, t, sm.data());
+        for (int t = 0; t < kDirectThreads; ++t) d.accumulate(t, by, sm.data(), acc[t].v);
+      }
+      for (int t = 0; t < kDirectThreads; ++t) d.stash(t, sm.data(), acc[t].v);
+      for (int t = 0; t < kDirectThreads; ++t) d.write(t, bx, by, sm.data(), acc[t].v);
+    }
+  for (int fi = 0; fi < s.f; ++fi)
+    for (int col = 0; col < d.cols; ++col) {
+      float sum = 0.0f;
+      for (int b = 0; b < d.blocks_x; ++b) sum += partial[(static_cast<size_t>(b) * s.f + fi) * d.cols + col];
+      float* out = col < d.taps ? (dw ? dw + static_cast<size_t>(fi) * d.taps + col : nullptr) : db + fi;
+      if (out) *out = (accumulate ? *out : 0.0f) + sum;
+    }
+}
+
+// direct_forward_kernel.
+void emulate_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
+  DirectFwd d = DirectFwd::plan(s);
+  d.x = x, d.wt = w, d.b = b, d.y = y;
+  std::vector<float> sm(d.smem_floats());
+  for (int bx = 0; bx < d.blocks; ++bx) {
+    std::fill(sm.begin(), sm.end(), kNaN);
+    for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, sm.data());
+    for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
+      for (int t = 0; t < kDirectThreads; ++t) d.load_input(img, t, sm.data());
+      for (int t = 0; t < kDirectThreads; ++t) d.compute(img, t, sm.data());
+    }
+  }
+}
+
+// direct_dgrad_kernel.
+void emulate_dgrad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx, bool accumulate) {
+  DirectDgrad d = DirectDgrad::plan(s, accumulate);
+  d.wt = w, d.dy = dy, d.y = s.relu ? y : nullptr, d.dx = dx;
+  std::vector<float> sm(d.smem_floats());
+  for (int bx = 0; bx < d.blocks; ++bx) {
+    std::fill(sm.begin(), sm.end(), kNaN);
+    for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, sm.data());
+    for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
+      for (int t = 0; t < kDirectThreads; ++t) d.load_grad(img, t, sm.data());
+      for (int t = 0; t < kDirectThreads; ++t) d.compute(img, t, sm.data());
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match the CPU kernels",
+          "[conv2d][cuda-emulated]") {
+  struct Case {
+    int n, c, h, w, f, k, stride, pad;
+    const char* why;
+  };
+  const Case cases[] = {
+      {3, 1, 28, 28, 16, 5, 1, 0, "digit conv1: few tasks, threads split the positions"},
+      {3, 16, 12, 12, 32, 5, 1, 0, "digit conv2: more tasks than threads, several block rows"},
+      {1, 3, 7, 7, 5, 3, 1, 1, "one image, three channels, padding"},
+      {3, 3, 7, 7, 4, 3, 2, 1, "stride 2 with padding"},
+      {2, 16, 9, 11, 70, 3, 1, 1, "70 filters: a part-filled filter group; not square"},
+      {4, 8, 13, 13, 65, 3, 2, 0, "stride 2, odd size"},
+      {5, 4, 8, 6, 3, 1, 1, 0, "1x1 kernel"},
+      {300, 2, 5, 5, 3, 3, 1, 1, "more images than blocks: several images per block"},
+  };
+  for (const Case& t : cases)
+    for (int relu = 0; relu < 2; ++relu) {
+      Conv2dShape s;
+      s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
+      s.relu = relu;
+      INFO(t.why << ", relu " << relu);
+      const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
+      const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+      const auto x = random_floats(nx, 1), w = random_floats(nw, 2), b = random_floats(s.f, 3),
+                 dy = random_floats(ny, 4);
+      std::vector<float> y(ny), dx(nx), dw(nw), db(s.f), work(cpu::conv2d_workspace(s));
+      cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
+      cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
+                           GradMode::Overwrite, work.data());
+
+      std::vector<float> ey(ny, kNaN), ey_nobias(ny, kNaN), y_nobias(ny);
+      emulate_forward(s, x.data(), w.data(), b.data(), ey.data());
+      close("y", y, ey);
+      cpu::conv2d_forward(s, x.data(), w.data(), static_cast<const float*>(nullptr), y_nobias.data(), work.data());
+      emulate_forward(s, x.data(), w.data(), nullptr, ey_nobias.data());
+      close("y without bias", y_nobias, ey_nobias);
+
+      std::vector<float> ex(nx, kNaN), ew(nw, kNaN), eb(s.f, kNaN);
+      emulate_dgrad(s, w.data(), y.data(), dy.data(), ex.data(), false);
+      emulate_wgrad(s, x.data(), y.data(), dy.data(), ew.data(), eb.data(), false);
+      close("dx", dx, ex);
+      close("dw", dw, ew);
+      close("db", db, eb);
+
+      // Accumulate mode adds onto what is there.
+      emulate_dgrad(s, w.data(), y.data(), dy.data(), ex.data(), true);
+      emulate_wgrad(s, x.data(), y.data(), dy.data(), ew.data(), eb.data(), true);
+      for (auto* v : {&dx, &dw, &db})
+        for (float& e : *v) e *= 2;
+      close("dx accumulated", dx, ex);
+      close("dw accumulated", dw, ew);
+      close("db accumulated", db, eb);
+
+      // Weight gradient without a bias: no bias column, the same weights.
+      std::vector<float> nobias(nw, kNaN);
+      emulate_wgrad(s, x.data(), y.data(), dy.data(), nobias.data(), nullptr, false);
+      for (float& e : dw) e /= 2;
+      close("dw without bias", dw, nobias);
+    }
+}
+
+TEST_CASE("conv2d direct kernels: launch plans cover every image and task once", "[conv2d][cuda-emulated]") {
+  Conv2dShape s;
+  s.n = 384, s.c = 16, s.h = s.w = 12, s.f = 32, s.kh = s.kw = 5;
+  const DirectWgrad wg = DirectWgrad::plan(s, true);
+  CHECK(wg.cols == 16 * 25 + 1);
+  CHECK(wg.tasks == wg.cols * 2);
+  CHECK(wg.blocks_y * wg.chunk >= wg.tasks);
+  CHECK(wg.blocks_x * wg.blocks_y <= cuda::kFillBlocks + wg.blocks_y);  // about two blocks per SM
+  CHECK(wg.end_image(wg.blocks_x - 1) == s.n);
+  CHECK(wg.first_image(wg.blocks_x - 1) < s.n);  // no block without an image
+  const DirectFwd fw = DirectFwd::plan(s);
+  CHECK(fw.fpad == 32);
+  CHECK(fw.end_image(fw.blocks - 1) == s.n);
+  CHECK(fw.first_image(fw.blocks - 1) < s.n);
+  const DirectDgrad dg = DirectDgrad::plan(s, false);
+  CHECK(dg.cpad == 16);
+  CHECK(dg.end_image(dg.blocks - 1) == s.n);
+  CHECK(dg.first_image(dg.blocks - 1) < s.n);
+  // digit conv1 at a watermarked batch: 26 tasks, nine threads on each.
+  s.c = 1, s.h = s.w = 28, s.f = 16;
+  const DirectWgrad first = DirectWgrad::plan(s, true);
+  CHECK(first.tasks == 26);
+  CHECK(first.splits == kDirectThreads / 26);
+  CHECK(first.blocks_y == 1);
+}
