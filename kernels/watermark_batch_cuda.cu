@@ -1,10 +1,12 @@
 // The fused watermark batch on the GPU: each element of the clean batch is read once and written as
 // the clean copy and, for the first n_null / n_true images, the null- and true-stamped copies (the
 // stamped value where the element is a pattern cell). Bandwidth-bound by design: one read, up to
-// three writes, so the common case moves four elements per thread as float4 with 32-bit index
-// arithmetic; a scalar kernel takes the rest. Plus the crop/flip augmentation, with the CPU's draws.
+// three writes, so the common case (image width a multiple of four) moves four elements per thread
+// as float4 with the index arithmetic of kernels/cuda/watermark_vec4.h; a scalar kernel takes the
+// rest. Plus the crop/flip augmentation, with the CPU's draws.
 #include "kernels/augment.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/watermark_vec4.h"
 #include "kernels/watermark_batch.h"
 #include <climits>
 #include <cstdint>
@@ -12,11 +14,12 @@
 namespace nullmark::cuda {
 
 namespace {
-// The stamped value of element (row, col) of a channel, or `v` when it is not a pattern cell.
-__device__ inline float stamped(const WatermarkPattern& p, int row, int col, bool invert, float v) {
-  const int i = row - p.row, j = col - p.col;
-  if (i < 0 || j < 0 || i >= p.n || j >= p.n) return v;
-  return (p.bits[i * p.n + j] != 0) != invert ? p.lambda : -p.lambda;
+// Labels of image `img`: clean and null copies keep theirs, true copies get y_W.
+__device__ inline void write_labels(const WatermarkPattern& p, int img, int b, int n_null, int n_true,
+                                    const int32_t* labels, int32_t* out_labels) {
+  out_labels[img] = labels[img];
+  if (img < n_null) out_labels[b + img] = labels[img];
+  if (img < n_true) out_labels[b + n_null + img] = p.label;
 }
 
 __global__ void batch_kernel(ImageShape s, WatermarkPattern p, int b, int n_null, int n_true, const float* clean,
@@ -31,42 +34,48 @@ __global__ void batch_kernel(ImageShape s, WatermarkPattern p, int b, int n_null
     out[e] = v;
     if (img < n_null) null_out[e] = stamped(p, row, col, false, v);
     if (img < n_true) true_out[e] = stamped(p, row, col, true, v);
-    if (e % per == 0) {  // the image's first element also writes its labels
-      out_labels[img] = labels[img];
-      if (img < n_null) out_labels[b + img] = labels[img];
-      if (img < n_true) out_labels[b + n_null + img] = p.label;
-    }
+    if (e % per == 0) write_labels(p, img, b, n_null, n_true, labels, out_labels);
   }
 }
 
-// Four elements per thread. Needs an image size that is a multiple of four (a vector never spans two
-// images), 16-byte aligned buffers and fewer than 2^31 vectors; watermark_batch checks.
-__global__ void batch_kernel4(ImageShape s, WatermarkPattern p, int b, int n_null, int n_true, const float4* clean,
-                              const int32_t* labels, float4* out, int32_t* out_labels) {
-  const int per4 = s.c * s.h * s.w / 4, plane = s.h * s.w, count4 = per4 * b;
-  float4* null_out = out + per4 * b;
-  float4* true_out = null_out + per4 * n_null;
-  for (int v = blockIdx.x * blockDim.x + threadIdx.x; v < count4; v += gridDim.x * blockDim.x) {
-    const int img = v / per4, first = (v - img * per4) * 4;  // the vector's first element in its image
-    const float4 x = clean[v];
+// The three copies of vector v (see kernels/cuda/watermark_vec4.h).
+struct Vec4Batch {
+  Vec4Layout layout;
+  WatermarkPattern p;
+  int b, n_null, n_true;
+  const int32_t* labels;
+  float4 *out, *null_out, *true_out;
+  int32_t* out_labels;
+  __device__ void write(int v, float4 x) const {
     out[v] = x;
-    if (img < n_null || img < n_true) {
-      const float in[4] = {x.x, x.y, x.z, x.w};
-      float nul[4], tru[4];
-#pragma unroll
-      for (int j = 0; j < 4; ++j) {
-        const int q = (first + j) % plane, row = q / s.w, col = q - row * s.w;
-        nul[j] = stamped(p, row, col, false, in[j]);
-        tru[j] = stamped(p, row, col, true, in[j]);
+    const Vec4Layout::Where at = layout.at(v);
+    if (at.img < n_null || at.img < n_true) {
+      float4 nul = x, tru = x;
+      if (touches_pattern(p, at.row, at.col)) {
+        const float in[4] = {x.x, x.y, x.z, x.w};
+        float a[4], t[4];
+        stamp4(p, at.row, at.col, false, in, a);
+        stamp4(p, at.row, at.col, true, in, t);
+        nul = make_float4(a[0], a[1], a[2], a[3]), tru = make_float4(t[0], t[1], t[2], t[3]);
       }
-      if (img < n_null) null_out[v] = make_float4(nul[0], nul[1], nul[2], nul[3]);
-      if (img < n_true) true_out[v] = make_float4(tru[0], tru[1], tru[2], tru[3]);
+      if (at.img < n_null) null_out[v] = nul;
+      if (at.img < n_true) true_out[v] = tru;
     }
-    if (first == 0) {
-      out_labels[img] = labels[img];
-      if (img < n_null) out_labels[b + img] = labels[img];
-      if (img < n_true) out_labels[b + n_null + img] = p.label;
-    }
+    if (at.first) write_labels(p, at.img, b, n_null, n_true, labels, out_labels);
+  }
+};
+
+// Four elements per thread, two vectors per loop iteration (both loads issued before the stores, so
+// twice the bytes are in flight). Needs an image width that is a multiple of four, 16-byte aligned
+// buffers and fewer than 2^31 vectors; watermark_batch checks.
+__global__ void batch_kernel4(Vec4Batch k, int count4, const float4* clean) {
+  const int stride = gridDim.x * blockDim.x;
+  for (int v = blockIdx.x * blockDim.x + threadIdx.x; v < count4; v += 2 * stride) {
+    const int v2 = v + stride;
+    const float4 x = clean[v];
+    const float4 x2 = v2 < count4 ? clean[v2] : x;
+    k.write(v, x);
+    if (v2 < count4) k.write(v2, x2);
   }
 }
 
@@ -99,10 +108,13 @@ __global__ void crop_flip_kernel(ImageShape s, int n, int pad, bool flip, uint64
 void watermark_batch(const ImageShape& s, const WatermarkPattern& p, int b, int n_null, int n_true, const float* clean,
                      const int32_t* labels, float* out, int32_t* out_labels) {
   const size_t count = static_cast<size_t>(s.size()) * b;
-  if (s.size() % 4 == 0 && aligned16(clean) && aligned16(out) && count / 4 < INT_MAX) {
-    batch_kernel4<<<blocks_for(count / 4), 256, 0, stream()>>>(s, p, b, n_null, n_true,
-                                                               reinterpret_cast<const float4*>(clean), labels,
-                                                               reinterpret_cast<float4*>(out), out_labels);
+  if (Vec4Layout::applies(s) && aligned16(clean) && aligned16(out) && count / 4 < INT_MAX) {
+    const size_t per4 = s.size() / 4;
+    float4* out4 = reinterpret_cast<float4*>(out);
+    const Vec4Batch k{Vec4Layout(s), p, b, n_null, n_true, labels, out4, out4 + per4 * b,
+                      out4 + per4 * (b + n_null), out_labels};
+    batch_kernel4<<<blocks_for((count / 4 + 1) / 2), 256, 0, stream()>>>(k, static_cast<int>(count / 4),
+                                                                          reinterpret_cast<const float4*>(clean));
   } else {
     batch_kernel<<<blocks_for(count), 256, 0, stream()>>>(s, p, b, n_null, n_true, clean, labels, out, out_labels);
   }

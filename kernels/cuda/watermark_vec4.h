@@ -1,0 +1,53 @@
+// The watermark batch kernel's float4 path, index arithmetic and stamping, shared by the CUDA kernel
+// (kernels/watermark_batch_cuda.cu) and a CPU test that walks the same vectors against
+// cpu::watermark_batch (tests/test_watermark_vec4.cpp).
+//
+// The kernel is bound by memory bandwidth only if each vector costs a few integer instructions: with
+// an image width that is a multiple of four a vector never spans two rows, so one row and column
+// locate all four elements, FastDiv splits the index without integer division, and most vectors lie
+// outside the pattern's rows or columns and are copied as they are.
+#pragma once
+#include "kernels/cuda/fast_div.h"
+#include "kernels/host_device.h"
+#include "kernels/watermark_batch.h"
+
+namespace nullmark::cuda {
+
+// The stamped value of element (row, col) of a channel, or `v` when it is not a pattern cell.
+NM_HOST_DEVICE inline float stamped(const WatermarkPattern& p, int row, int col, bool invert, float v) {
+  const int i = row - p.row, j = col - p.col;
+  if (i < 0 || j < 0 || i >= p.n || j >= p.n) return v;
+  return (p.bits[i * p.n + j] != 0) != invert ? p.lambda : -p.lambda;
+}
+
+struct Vec4Layout {
+  FastDiv per_image, per_plane, per_row;  // vectors per image, per channel plane, per image row
+
+  static bool applies(const ImageShape& s) { return s.w % 4 == 0; }
+  explicit Vec4Layout(const ImageShape& s)
+      : per_image(s.size() / 4), per_plane(s.h * s.w / 4), per_row(s.w / 4) {}
+
+  struct Where {
+    int img, row, col;  // image, and the row and first column of the vector in its channel plane
+    bool first;         // the image's first vector (it writes the labels)
+  };
+  NM_HOST_DEVICE Where at(int v) const {
+    const int img = per_image.div(v), in_image = v - img * static_cast<int>(per_image.d);
+    const int in_plane = in_image - per_plane.div(in_image) * static_cast<int>(per_plane.d);
+    const int row = per_row.div(in_plane), col = (in_plane - row * static_cast<int>(per_row.d)) * 4;
+    return {img, row, col, in_image == 0};
+  }
+};
+
+// Whether the vector at (row, col .. col + 3) holds a pattern cell.
+NM_HOST_DEVICE inline bool touches_pattern(const WatermarkPattern& p, int row, int col) {
+  return row >= p.row && row < p.row + p.n && col + 4 > p.col && col < p.col + p.n;
+}
+
+// The null (invert = false) or true stamping of four elements of one row.
+NM_HOST_DEVICE inline void stamp4(const WatermarkPattern& p, int row, int col, bool invert, const float (&in)[4],
+                                  float (&out)[4]) {
+  for (int j = 0; j < 4; ++j) out[j] = stamped(p, row, col + j, invert, in[j]);
+}
+
+}  // namespace nullmark::cuda
