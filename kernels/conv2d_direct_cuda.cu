@@ -60,12 +60,12 @@ __global__ void __launch_bounds__(kDirectThreads) direct_dgrad_kernel(DirectDgra
 __global__ void __launch_bounds__(kDirectThreads) direct_forward_kernel(DirectFwd d) {
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
-  const int tid = threadIdx.x, bx = blockIdx.x;
-  d.load_weights(tid, sm);
+  const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
+  d.load_weights(tid, by, sm);
   for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
     d.load_input(img, tid, sm);
     __syncthreads();
-    d.compute(img, tid, sm);
+    d.compute(img, tid, by, sm);
     __syncthreads();
   }
 }
@@ -110,7 +110,7 @@ void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w,
   check_fits("forward", forward_smem_bytes(s), s);
   DirectFwd d = DirectFwd::plan(s);
   d.x = x, d.wt = w, d.b = b, d.y = y;
-  direct_forward_kernel<<<d.blocks, kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
+  direct_forward_kernel<<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
   NM_AFTER_LAUNCH("conv2d_direct_forward");
 }
 

@@ -62,14 +62,15 @@ void emulate_forward(const Conv2dShape& s, const float* x, const float* w, const
   DirectFwd d = DirectFwd::plan(s);
   d.x = x, d.wt = w, d.b = b, d.y = y;
   std::vector<float> sm(d.smem_floats());
-  for (int bx = 0; bx < d.blocks; ++bx) {
-    std::fill(sm.begin(), sm.end(), kNaN);
-    for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, sm.data());
-    for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
-      for (int t = 0; t < kDirectThreads; ++t) d.load_input(img, t, sm.data());
-      for (int t = 0; t < kDirectThreads; ++t) d.compute(img, t, sm.data());
+  for (int by = 0; by < d.slices; ++by)
+    for (int bx = 0; bx < d.blocks; ++bx) {
+      std::fill(sm.begin(), sm.end(), kNaN);
+      for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, by, sm.data());
+      for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
+        for (int t = 0; t < kDirectThreads; ++t) d.load_input(img, t, sm.data());
+        for (int t = 0; t < kDirectThreads; ++t) d.compute(img, t, by, sm.data());
+      }
     }
-  }
 }
 
 // direct_dgrad_kernel.
@@ -103,6 +104,7 @@ TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match
       {4, 8, 13, 13, 65, 3, 2, 0, "stride 2, odd size"},
       {5, 4, 8, 6, 3, 1, 1, 0, "1x1 kernel"},
       {300, 2, 5, 5, 3, 3, 1, 1, "more images than blocks: several images per block"},
+      {2, 64, 6, 6, 70, 3, 1, 1, "a filter bank in forward slices"},
   };
   for (const Case& t : cases)
     for (int relu = 0; relu < 2; ++relu) {
@@ -161,13 +163,22 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(wg.end_image(wg.blocks_x - 1) == s.n);
   CHECK(wg.first_image(wg.blocks_x - 1) < s.n);  // no block without an image
   const DirectFwd fw = DirectFwd::plan(s);
-  CHECK(fw.fpad == 32);
+  CHECK(fw.fslice == 32);
+  CHECK(fw.slices == 1);
   CHECK(fw.end_image(fw.blocks - 1) == s.n);
   CHECK(fw.first_image(fw.blocks - 1) < s.n);
   const DirectDgrad dg = DirectDgrad::plan(s, false);
   CHECK(dg.cpad == 16);
   CHECK(dg.end_image(dg.blocks - 1) == s.n);
   CHECK(dg.first_image(dg.blocks - 1) < s.n);
+  // object's 64-channel layer: the bank (147 KiB) in slices of 16 filters, two blocks per SM again.
+  Conv2dShape wide = s;
+  wide.c = wide.f = 64, wide.h = wide.w = 8, wide.kh = wide.kw = 3, wide.pad = 1;
+  const DirectFwd sliced = DirectFwd::plan(wide);
+  CHECK(sliced.fslice == 16);
+  CHECK(sliced.slices == 4);
+  CHECK(sliced.smem_floats() * sizeof(float) <= 64 * 1024);
+  CHECK(sliced.blocks * sliced.slices <= cuda::kFillBlocks);
   // digit conv1 at a watermarked batch: 26 tasks, nine threads on each.
   s.c = 1, s.h = s.w = 28, s.f = 16;
   const DirectWgrad first = DirectWgrad::plan(s, true);

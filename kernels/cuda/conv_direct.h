@@ -263,15 +263,17 @@ struct DirectDgrad {
   }
 };
 
-// Forward pass (bias and ReLU fused). The filter bank, transposed to [c][kh][kw][f] (filters padded
-// to a multiple of eight), stays in shared memory for all of a block's images; each image's input is
-// staged in turn. A task is one output pixel for eight filters; threads of a warp take neighbouring
-// pixels of the same filters: broadcast weight reads, neighbouring input reads. Grid: x over blocks
-// of images.
+// Forward pass (bias and ReLU fused). A slice of the filter bank, transposed to [c][kh][kw][f]
+// (filters padded to a multiple of eight), stays in shared memory for all of a block's images; each
+// image's input is staged in turn. Banks too large for 64 KiB beside the image are cut into slices
+// of fewer filters, one per block row. A task is one output pixel for eight filters; threads of a
+// warp take neighbouring pixels of the same filters: broadcast weight reads, neighbouring input
+// reads. Grid: x over blocks of images, y over filter slices.
 struct DirectFwd {
   int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
-  int fpad;      // filters padded to kFwdFilters
-  int wfloats;   // staged filter bank
+  int fslice;    // filters per block row, a multiple of kFwdFilters
+  int slices;    // block rows
+  int wfloats;   // staged slice of the filter bank
   int images_per_block, blocks;
   bool relu;
   FastDiv outputs, out_w, filters;
@@ -284,23 +286,28 @@ struct DirectFwd {
     DirectFwd d{};
     d.n = s.n, d.c = s.c, d.h = s.h, d.w = s.w, d.f = s.f, d.kh = s.kh, d.kw = s.kw, d.stride = s.stride;
     d.pad = s.pad, d.oh = s.oh(), d.ow = s.ow();
-    d.fpad = round_up(s.f, kFwdFilters);
-    d.wfloats = round_up(s.c * s.kh * s.kw * d.fpad, 4);
-    d.blocks = std::max(1, std::min(s.n, kFillBlocks));
+    const int taps = s.c * s.kh * s.kw;
+    d.fslice = round_up(s.f, kFwdFilters);
+    auto bytes = [&](int slice) { return (static_cast<size_t>(round_up(taps * slice, 4)) + s.c * s.h * s.w) * 4; };
+    while (d.fslice > kFwdFilters && bytes(d.fslice) > 64 * 1024) d.fslice = round_up(d.fslice / 2, kFwdFilters);
+    d.slices = (s.f + d.fslice - 1) / d.fslice;
+    d.wfloats = round_up(taps * d.fslice, 4);
+    d.blocks = std::max(1, std::min(s.n, std::max(1, kFillBlocks / d.slices)));
     d.images_per_block = (s.n + d.blocks - 1) / d.blocks;
     d.blocks = (s.n + d.images_per_block - 1) / d.images_per_block;
     d.relu = s.relu;
-    d.outputs = FastDiv(d.oh * d.ow), d.out_w = FastDiv(d.ow), d.filters = FastDiv(d.fpad);
+    d.outputs = FastDiv(d.oh * d.ow), d.out_w = FastDiv(d.ow), d.filters = FastDiv(d.fslice);
     return d;
   }
   size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(c) * h * w; }
   NM_HOST_DEVICE int first_image(int bx) const { return bx * images_per_block; }
   NM_HOST_DEVICE int end_image(int bx) const { return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block; }
 
-  NM_HOST_DEVICE void load_weights(int tid, float* sm) const {
-    const int taps = c * kh * kw, total = taps * fpad;
+  // Filters [by * fslice, (by + 1) * fslice), zero past the last one.
+  NM_HOST_DEVICE void load_weights(int tid, int by, float* sm) const {
+    const int taps = c * kh * kw, total = taps * fslice;
     for (int i = tid; i < total; i += kDirectThreads) {
-      const int tap = filters.div(i), fi = i - tap * fpad;
+      const int tap = filters.div(i), fi = by * fslice + (i - tap * fslice);
       sm[i] = fi < f ? wt[static_cast<size_t>(fi) * taps + tap] : 0.0f;
     }
   }
@@ -309,13 +316,13 @@ struct DirectFwd {
     const float* xi = x + static_cast<size_t>(img) * xn;
     for (int i = tid; i < xn; i += kDirectThreads) sm[wfloats + i] = xi[i];
   }
-  NM_HOST_DEVICE void compute(int img, int tid, const float* sm) const {
-    const int P = oh * ow, tasks = P * (fpad / kFwdFilters);
+  NM_HOST_DEVICE void compute(int img, int tid, int by, const float* sm) const {
+    const int P = oh * ow, tasks = P * (fslice / kFwdFilters);
     const float* xs = sm + wfloats;
     for (int t = tid; t < tasks; t += kDirectThreads) {
       const int group = outputs.div(t), p = t - group * P;
       const int oy = out_w.div(p), ox = p - oy * ow;
-      const int f0 = group * kFwdFilters;
+      const int s0 = group * kFwdFilters, f0 = by * fslice + s0;  // in the slice; in the bank
       float acc[kFwdFilters];
       for (int j = 0; j < kFwdFilters; ++j) acc[j] = (b && f0 + j < f) ? b[f0 + j] : 0.0f;
       for (int ch = 0; ch < c; ++ch)
@@ -327,7 +334,7 @@ struct DirectFwd {
             if (ix < 0 || ix >= w) continue;
             const float xv = xs[(ch * h + iy) * w + ix];
             float wv[kFwdFilters];
-            load_aligned<kFwdFilters>(sm + ((ch * kh + ki) * kw + kj) * fpad + f0, wv);
+            load_aligned<kFwdFilters>(sm + ((ch * kh + ki) * kw + kj) * fslice + s0, wv);
             for (int j = 0; j < kFwdFilters; ++j) acc[j] += wv[j] * xv;
           }
         }
