@@ -27,9 +27,12 @@ DeviceFeed::~DeviceFeed() {
 }
 
 int DeviceFeed::next(Batcher& batches, long b) {
-  const auto t0 = std::chrono::steady_clock::now();
   slot_ ^= 1;
-  cuda::wait_event(uploaded_[slot_]);  // this buffer's previous upload must be done before it is refilled
+  // This buffer's previous upload must be done before it is refilled. That upload was queued behind
+  // the step before last, so while the GPU is the bottleneck the host waits here: the GPU's time,
+  // not the input pipeline's, and not counted in host_seconds().
+  cuda::wait_event(uploaded_[slot_]);
+  const auto t0 = std::chrono::steady_clock::now();
   const int n = batches.gather(b, host_x_[slot_], host_y_[slot_]);
   cuda::copy_to_device_async(x_.data(), host_x_[slot_], per_ * n * sizeof(float));
   cuda::copy_to_device_async(y_.data(), host_y_[slot_], n * sizeof(int32_t));

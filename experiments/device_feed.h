@@ -21,7 +21,8 @@ class DeviceFeed {
   // valid for kernels issued afterwards on the same stream.
   int next(Batcher& batches, long b);
   const float* x() const { return x_.data(); }
-  // Host seconds spent in next() so far (gathering and queueing uploads): the input pipeline's cost.
+  // Host seconds spent in next() so far gathering and queueing uploads: the input pipeline's cost.
+  // Waiting for a buffer the GPU still reads is not counted (it measures the GPU, not the input).
   double host_seconds() const { return host_s_; }
   const int32_t* y() const { return y_.data(); }
 
