@@ -17,8 +17,8 @@ __global__ void __launch_bounds__(kDirectThreads) direct_wgrad_kernel(DirectWgra
   d.clear(tid, sm);
   __syncthreads();
   float acc[kWgradFilters] = {};
-  for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
-    d.load(img, tid, sm);
+  for (int unit = d.first_unit(bx); unit < d.end_unit(bx); ++unit) {
+    d.load(unit, tid, sm);
     __syncthreads();
     d.accumulate(tid, by, sm, acc);
     __syncthreads();

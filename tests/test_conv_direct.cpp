@@ -41,8 +41,8 @@ void emulate_wgrad(const Conv2dShape& s, const float* x, const float* y, const f
       std::fill(sm.begin(), sm.end(), kNaN);
       for (int t = 0; t < kDirectThreads; ++t) d.clear(t, sm.data());
       std::vector<Acc> acc(kDirectThreads);
-      for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
-        for (int t = 0; t < kDirectThreads; ++t) d.load(img, t, sm.data());
+      for (int unit = d.first_unit(bx); unit < d.end_unit(bx); ++unit) {
+        for (int t = 0; t < kDirectThreads; ++t) d.load(unit, t, sm.data());
         for (int t = 0; t < kDirectThreads; ++t) d.accumulate(t, by, sm.data(), acc[t].v);
       }
       for (int t = 0; t < kDirectThreads; ++t) d.stash(t, sm.data(), acc[t].v);
@@ -105,6 +105,8 @@ TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match
       {5, 4, 8, 6, 3, 1, 1, 0, "1x1 kernel"},
       {300, 2, 5, 5, 3, 3, 1, 1, "more images than blocks: several images per block"},
       {2, 64, 6, 6, 70, 3, 1, 1, "a filter bank in forward slices"},
+      {2, 16, 32, 32, 16, 3, 1, 1, "object stage 1: weight gradient in bands of rows"},
+      {2, 16, 30, 32, 32, 3, 2, 1, "stride 2 in bands, the last band part full"},
   };
   for (const Case& t : cases)
     for (int relu = 0; relu < 2; ++relu) {
@@ -160,8 +162,9 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(wg.tasks == wg.cols * 2);
   CHECK(wg.blocks_y * wg.chunk >= wg.tasks);
   CHECK(wg.blocks_x * wg.blocks_y <= cuda::kFillBlocks + wg.blocks_y);  // about two blocks per SM
-  CHECK(wg.end_image(wg.blocks_x - 1) == s.n);
-  CHECK(wg.first_image(wg.blocks_x - 1) < s.n);  // no block without an image
+  CHECK(wg.bands == 1);  // digit conv2 is staged whole
+  CHECK(wg.end_unit(wg.blocks_x - 1) == s.n);
+  CHECK(wg.first_unit(wg.blocks_x - 1) < s.n);  // no block without an image
   const DirectFwd fw = DirectFwd::plan(s);
   CHECK(fw.fslice == 32);
   CHECK(fw.slices == 1);
@@ -171,6 +174,15 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(dg.cpad == 16);
   CHECK(dg.end_image(dg.blocks - 1) == s.n);
   CHECK(dg.first_image(dg.blocks - 1) < s.n);
+  // object's first stage (16 channels of 32x32): the weight gradient in bands of 8 output rows.
+  Conv2dShape big = s;
+  big.c = big.f = 16, big.h = big.w = 32, big.kh = big.kw = 3, big.pad = 1;
+  const DirectWgrad banded = DirectWgrad::plan(big, true);
+  CHECK(banded.rows == 8);
+  CHECK(banded.bands == 4);
+  CHECK(banded.xrows == 10);
+  CHECK(banded.smem_floats() * sizeof(float) <= 64 * 1024);
+  CHECK(banded.end_unit(banded.blocks_x - 1) == big.n * banded.bands);
   // object's 64-channel layer: the bank (147 KiB) in slices of 16 filters, two blocks per SM again.
   Conv2dShape wide = s;
   wide.c = wide.f = 64, wide.h = wide.w = 8, wide.kh = wide.kw = 3, wide.pad = 1;

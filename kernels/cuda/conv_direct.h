@@ -58,17 +58,22 @@ inline int round_up(int v, int to) { return (v + to - 1) / to * to; }
 // for a group of 16 filters; threads of a warp take neighbouring columns of the same group, so their
 // gradient reads are one broadcast. With fewer tasks than threads, `splits` threads share a task,
 // each taking every splits-th position, and add their sums in shared memory at the end.
-// Grid: x over blocks of images, y over chunks of tasks.
+// Images too large for 64 KiB of shared memory are staged in bands of output rows (with the input
+// rows those read, zero outside the image); a block's work is a run of (image, band) units.
+// Grid: x over blocks of units, y over chunks of tasks.
 struct DirectWgrad {
   int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
   int taps;      // c * kh * kw
   int cols;      // taps, plus one for the bias
   int groups;    // filter groups of kWgradFilters
   int gstride;   // floats per position in the staged gradient: the groups' filters, padded
+  int rows;      // output rows per band
+  int bands;     // bands per image
+  int xrows;     // input rows a band reads
   int xfloats;   // staged input, rounded to a float4
   int tasks, chunk, splits;
-  int images_per_block, blocks_x, blocks_y;
-  FastDiv plane, out_w, tap_area, tap_w;
+  int units_per_block, blocks_x, blocks_y;
+  FastDiv band_of, band_plane, xplane, in_w, out_w, tap_area, tap_w;
   const float* x = nullptr;
   const float* dy = nullptr;
   const float* y = nullptr;  // forward output when the ReLU is fused, else null
@@ -82,42 +87,64 @@ struct DirectWgrad {
     d.cols = d.taps + (bias ? 1 : 0);
     d.groups = (s.f + kWgradFilters - 1) / kWgradFilters;
     d.gstride = d.groups * kWgradFilters + 4;  // + 4: transposed stores fall in more banks
-    d.xfloats = round_up(s.c * s.h * s.w, 4);
+    auto staged = [&](int rows) {
+      const int xrows = (rows - 1) * s.stride + s.kh;
+      return static_cast<size_t>(round_up(s.c * xrows * s.w, 4)) + static_cast<size_t>(rows) * d.ow * d.gstride;
+    };
+    d.rows = d.oh;
+    while (d.rows > 1 && staged(d.rows) * sizeof(float) > 64 * 1024) d.rows = (d.rows + 1) / 2;
+    d.bands = (d.oh + d.rows - 1) / d.rows;
+    d.xrows = (d.rows - 1) * s.stride + s.kh;
+    d.xfloats = round_up(s.c * d.xrows * s.w, 4);
     d.tasks = d.cols * d.groups;
     d.chunk = std::min(d.tasks, kDirectThreads);
     d.splits = kDirectThreads / d.chunk;
     d.blocks_y = (d.tasks + d.chunk - 1) / d.chunk;
-    const int want_x = std::max(1, std::min(s.n, kFillBlocks / d.blocks_y));
-    d.images_per_block = (s.n + want_x - 1) / want_x;
-    d.blocks_x = (s.n + d.images_per_block - 1) / d.images_per_block;
-    d.plane = FastDiv(d.oh * d.ow), d.out_w = FastDiv(d.ow), d.tap_area = FastDiv(s.kh * s.kw), d.tap_w = FastDiv(s.kw);
+    const int units = s.n * d.bands;
+    const int want_x = std::max(1, std::min(units, kFillBlocks / d.blocks_y));
+    d.units_per_block = (units + want_x - 1) / want_x;
+    d.blocks_x = (units + d.units_per_block - 1) / d.units_per_block;
+    d.band_of = FastDiv(d.bands), d.band_plane = FastDiv(d.rows * d.ow), d.xplane = FastDiv(d.xrows * s.w);
+    d.in_w = FastDiv(s.w), d.out_w = FastDiv(d.ow), d.tap_area = FastDiv(s.kh * s.kw), d.tap_w = FastDiv(s.kw);
     return d;
   }
   size_t partial_floats() const { return static_cast<size_t>(blocks_x) * f * cols; }
   size_t smem_floats() const {
-    const size_t staged = static_cast<size_t>(xfloats) + static_cast<size_t>(oh) * ow * gstride;
+    const size_t staged = static_cast<size_t>(xfloats) + static_cast<size_t>(rows) * ow * gstride;
     const size_t stash = splits > 1 ? static_cast<size_t>(kDirectThreads) * kWgradFilters : 0;
     return std::max(staged, stash);
   }
-  NM_HOST_DEVICE int first_image(int bx) const { return bx * images_per_block; }
-  NM_HOST_DEVICE int end_image(int bx) const { return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block; }
+  NM_HOST_DEVICE int first_unit(int bx) const { return bx * units_per_block; }
+  NM_HOST_DEVICE int end_unit(int bx) const {
+    const int units = n * bands;
+    return units < (bx + 1) * units_per_block ? units : (bx + 1) * units_per_block;
+  }
 
   // Zeroes the staged gradient once: the padding filters of the last group stay zero.
   NM_HOST_DEVICE void clear(int tid, float* sm) const {
-    const int total = oh * ow * gstride;
+    const int total = rows * ow * gstride;
     for (int i = tid; i < total; i += kDirectThreads) sm[xfloats + i] = 0.0f;
   }
-  // Stages image `img`: the input as it is, the masked gradient transposed to [position][filter].
-  NM_HOST_DEVICE void load(int img, int tid, float* sm) const {
-    const int xn = c * h * w, P = oh * ow, gn = f * P;
-    const float* xi = x + static_cast<size_t>(img) * xn;
-    for (int i = tid; i < xn; i += kDirectThreads) sm[i] = xi[i];
-    const size_t base = static_cast<size_t>(img) * gn;
+  // Stages a unit: the input rows its band reads (zero outside the image), and the masked gradient
+  // of its output rows transposed to [position][filter] (zero past the last row).
+  NM_HOST_DEVICE void load(int unit, int tid, float* sm) const {
+    const int img = band_of.div(unit), band = unit - img * bands, oy0 = band * rows, iy0 = oy0 * stride - pad;
+    const int xn = c * xrows * w;
+    for (int i = tid; i < xn; i += kDirectThreads) {
+      const int ch = xplane.div(i), rem = i - ch * xrows * w, r = in_w.div(rem), col = rem - r * w, iy = iy0 + r;
+      sm[i] = iy >= 0 && iy < h ? x[(static_cast<size_t>(img * c + ch) * h + iy) * w + col] : 0.0f;
+    }
+    const int P = rows * ow, gn = f * P, plane = oh * ow;
+    const size_t base = static_cast<size_t>(img) * f * plane + static_cast<size_t>(oy0) * ow;
     float* gs = sm + xfloats;
     for (int i = tid; i < gn; i += kDirectThreads) {
-      const int fi = plane.div(i), p = i - fi * P;
-      float v = dy[base + i];
-      if (y && y[base + i] <= 0.0f) v = 0.0f;
+      const int fi = band_plane.div(i), p = i - fi * P;
+      float v = 0.0f;
+      if (oy0 * ow + p < plane) {
+        const size_t at = base + static_cast<size_t>(fi) * plane + p;
+        v = dy[at];
+        if (y && y[at] <= 0.0f) v = 0.0f;
+      }
       gs[p * gstride + fi] = v;
     }
   }
@@ -133,16 +160,16 @@ struct DirectWgrad {
       const int r = col - ch * kh * kw;
       ki = tap_w.div(r), kj = r - ki * kw;
     }
-    const float* xs = sm + ch * h * w;
+    const float* xs = sm + ch * xrows * w;
     const float* gs = sm + xfloats + group * kWgradFilters;
-    const int P = oh * ow;
+    const int P = rows * ow;
     for (int p = part; p < P; p += splits) {
       float xv = 1.0f;
       if (!bias) {
-        const int oy = out_w.div(p), ox = p - oy * ow;
-        const int iy = oy * stride - pad + ki, ix = ox * stride - pad + kj;
-        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-        xv = xs[iy * w + ix];
+        const int oy = out_w.div(p), ox = p - oy * ow;  // oy within the band: the staged rows cover it
+        const int ix = ox * stride - pad + kj;
+        if (ix < 0 || ix >= w) continue;
+        xv = xs[(oy * stride + ki) * w + ix];
       }
       float g[kWgradFilters];
       load_aligned<kWgradFilters>(gs + p * gstride, g);
@@ -152,7 +179,7 @@ struct DirectWgrad {
       for (int j = 0; j < kWgradFilters; ++j) acc[j] += g[j] * xv;
     }
   }
-  // After the last image: threads that split a task leave their sums in shared memory.
+  // After the last unit: threads that split a task leave their sums in shared memory.
   NM_HOST_DEVICE void stash(int tid, float* sm, const float (&acc)[kWgradFilters]) const {
     if (splits == 1 || tid >= chunk * splits) return;
     for (int j = 0; j < kWgradFilters; ++j) sm[tid * kWgradFilters + j] = acc[j];
