@@ -47,12 +47,12 @@ __global__ void sum_weight_partials(int outputs, int cols, int taps, int blocks,
 __global__ void __launch_bounds__(kDirectThreads) direct_dgrad_kernel(DirectDgrad d) {
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
-  const int tid = threadIdx.x, bx = blockIdx.x;
-  d.load_weights(tid, sm);
+  const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
+  d.load_weights(tid, by, sm);
   for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
     d.load_grad(img, tid, sm);
     __syncthreads();
-    d.compute(img, tid, sm);
+    d.compute(img, tid, by, sm);
     __syncthreads();
   }
 }
@@ -119,7 +119,7 @@ void conv2d_direct_input_grad(const Conv2dShape& s, const float* w, const float*
   check_fits("input-gradient", dgrad_smem_bytes(s), s);
   DirectDgrad d = DirectDgrad::plan(s, mode == GradMode::Accumulate);
   d.wt = w, d.dy = dy, d.y = s.relu ? y : nullptr, d.dx = dx;
-  direct_dgrad_kernel<<<d.blocks, kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
+  direct_dgrad_kernel<<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
   NM_AFTER_LAUNCH("conv2d_direct_input_grad");
 }
 

@@ -78,14 +78,15 @@ void emulate_dgrad(const Conv2dShape& s, const float* w, const float* y, const f
   DirectDgrad d = DirectDgrad::plan(s, accumulate);
   d.wt = w, d.dy = dy, d.y = s.relu ? y : nullptr, d.dx = dx;
   std::vector<float> sm(d.smem_floats());
-  for (int bx = 0; bx < d.blocks; ++bx) {
-    std::fill(sm.begin(), sm.end(), kNaN);
-    for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, sm.data());
-    for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
-      for (int t = 0; t < kDirectThreads; ++t) d.load_grad(img, t, sm.data());
-      for (int t = 0; t < kDirectThreads; ++t) d.compute(img, t, sm.data());
+  for (int by = 0; by < d.slices; ++by)
+    for (int bx = 0; bx < d.blocks; ++bx) {
+      std::fill(sm.begin(), sm.end(), kNaN);
+      for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, by, sm.data());
+      for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
+        for (int t = 0; t < kDirectThreads; ++t) d.load_grad(img, t, sm.data());
+        for (int t = 0; t < kDirectThreads; ++t) d.compute(img, t, by, sm.data());
+      }
     }
-  }
 }
 }  // namespace
 
@@ -105,6 +106,7 @@ TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match
       {5, 4, 8, 6, 3, 1, 1, 0, "1x1 kernel"},
       {300, 2, 5, 5, 3, 3, 1, 1, "more images than blocks: several images per block"},
       {2, 64, 6, 6, 70, 3, 1, 1, "a filter bank in forward slices"},
+      {2, 70, 6, 6, 64, 3, 1, 1, "a filter bank in input-gradient slices, the last part full"},
       {2, 16, 32, 32, 16, 3, 1, 1, "object stage 1: weight gradient in bands of rows"},
       {2, 16, 30, 32, 32, 3, 2, 1, "stride 2 in bands, the last band part full"},
   };
@@ -171,7 +173,8 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(fw.end_image(fw.blocks - 1) == s.n);
   CHECK(fw.first_image(fw.blocks - 1) < s.n);
   const DirectDgrad dg = DirectDgrad::plan(s, false);
-  CHECK(dg.cpad == 16);
+  CHECK(dg.cslice == 16);
+  CHECK(dg.slices == 1);
   CHECK(dg.end_image(dg.blocks - 1) == s.n);
   CHECK(dg.first_image(dg.blocks - 1) < s.n);
   // object's first stage (16 channels of 32x32): the weight gradient in bands of 8 output rows.
@@ -191,6 +194,10 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(sliced.slices == 4);
   CHECK(sliced.smem_floats() * sizeof(float) <= 64 * 1024);
   CHECK(sliced.blocks * sliced.slices <= cuda::kFillBlocks);
+  const DirectDgrad sliced_dx = DirectDgrad::plan(wide, false);
+  CHECK(sliced_dx.cslice == 16);
+  CHECK(sliced_dx.slices == 4);
+  CHECK(sliced_dx.smem_floats() * sizeof(float) <= 64 * 1024);
   // digit conv1 at a watermarked batch: 26 tasks, nine threads on each.
   s.c = 1, s.h = s.w = 28, s.f = 16;
   const DirectWgrad first = DirectWgrad::plan(s, true);

@@ -1,6 +1,6 @@
-// Direct convolution for small images: a block stages whole images (the input, or the
-// ReLU-masked output gradient) in shared memory and every thread sums its share of products from
-// there. The implicit GEMM (gemm_tile.cuh) recomputes each operand's image coordinates for every
+// Direct convolution: a block stages images (the input, or the ReLU-masked output gradient; whole,
+// or in bands of rows) and the filter bank in shared memory and every thread sums its share of
+// products from there. The implicit GEMM (gemm_tile.cuh) recomputes each operand's image coordinates for every
 // element it loads and fills its 64-row tiles only a quarter with the 16 filters of the digit
 // model's first layer; here coordinates are computed once per position and the filters of a thread
 // sit in registers.
@@ -202,13 +202,15 @@ struct DirectWgrad {
 
 // Input gradient. The filter bank, rearranged to [f][kh][kw][c] (channels padded to a multiple of
 // four), stays in shared memory for all of a block's images; each image's masked gradient is staged
-// in turn. A task is one input pixel for four channels; threads of a warp take neighbouring pixels
-// of the same channels, so their weight reads are one broadcast float4 and their gradient reads fall
-// in neighbouring banks. Grid: x over blocks of images.
+// in turn. Banks too large for 64 KiB beside the gradient, and larger than it, are cut into slices
+// of fewer input channels, one per block row. A task is one input pixel for four channels; threads of a warp take
+// neighbouring pixels of the same channels, so their weight reads are one broadcast float4 and their
+// gradient reads fall in neighbouring banks. Grid: x over blocks of images, y over channel slices.
 struct DirectDgrad {
   int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
-  int cpad;      // channels padded to kDgradChannels
-  int wfloats;   // staged filter bank
+  int cslice;    // channels per block row, a multiple of kDgradChannels
+  int slices;    // block rows
+  int wfloats;   // staged slice of the filter bank
   int images_per_block, blocks;
   bool accumulate;
   FastDiv pixels, in_w, by_stride, chans;
@@ -221,23 +223,31 @@ struct DirectDgrad {
     DirectDgrad d{};
     d.n = s.n, d.c = s.c, d.h = s.h, d.w = s.w, d.f = s.f, d.kh = s.kh, d.kw = s.kw, d.stride = s.stride;
     d.pad = s.pad, d.oh = s.oh(), d.ow = s.ow();
-    d.cpad = round_up(s.c, kDgradChannels);
-    d.wfloats = s.f * s.kh * s.kw * d.cpad;
-    d.blocks = std::max(1, std::min(s.n, kFillBlocks));
+    const size_t grad = static_cast<size_t>(s.f) * d.oh * d.ow;
+    auto bytes = [&](int slice) { return (static_cast<size_t>(s.f) * s.kh * s.kw * slice + grad) * sizeof(float); };
+    d.cslice = round_up(s.c, kDgradChannels);
+    // Slicing re-stages the gradient once per slice: worth it only while the bank is the larger part.
+    while (d.cslice > kDgradChannels && bytes(d.cslice) > 64 * 1024 &&
+           static_cast<size_t>(s.f) * s.kh * s.kw * d.cslice > grad)
+      d.cslice = round_up(d.cslice / 2, kDgradChannels);
+    d.slices = (s.c + d.cslice - 1) / d.cslice;
+    d.wfloats = s.f * s.kh * s.kw * d.cslice;
+    d.blocks = std::max(1, std::min(s.n, std::max(1, kFillBlocks / d.slices)));
     d.images_per_block = (s.n + d.blocks - 1) / d.blocks;
     d.blocks = (s.n + d.images_per_block - 1) / d.images_per_block;
     d.accumulate = accumulate;
-    d.pixels = FastDiv(s.h * s.w), d.in_w = FastDiv(s.w), d.by_stride = FastDiv(s.stride), d.chans = FastDiv(d.cpad);
+    d.pixels = FastDiv(s.h * s.w), d.in_w = FastDiv(s.w), d.by_stride = FastDiv(s.stride), d.chans = FastDiv(d.cslice);
     return d;
   }
   size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(f) * oh * ow; }
   NM_HOST_DEVICE int first_image(int bx) const { return bx * images_per_block; }
   NM_HOST_DEVICE int end_image(int bx) const { return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block; }
 
-  NM_HOST_DEVICE void load_weights(int tid, float* sm) const {
+  // Channels [by * cslice, (by + 1) * cslice), zero past the last one.
+  NM_HOST_DEVICE void load_weights(int tid, int by, float* sm) const {
     const int area = kh * kw;
     for (int i = tid; i < wfloats; i += kDirectThreads) {
-      const int rest = chans.div(i), ci = i - rest * cpad;  // rest = fi * area + tap
+      const int rest = chans.div(i), ci = by * cslice + (i - rest * cslice);  // rest = fi * area + tap
       const int fi = rest / area, tap = rest - fi * area;
       sm[i] = ci < c ? wt[(static_cast<size_t>(fi) * c + ci) * area + tap] : 0.0f;
     }
@@ -252,9 +262,9 @@ struct DirectDgrad {
       gs[i] = v;
     }
   }
-  NM_HOST_DEVICE void compute(int img, int tid, const float* sm) const {
-    const int HW = h * w, P = oh * ow, wstep = kh * kw * cpad;
-    const int tasks = HW * (cpad / kDgradChannels);
+  NM_HOST_DEVICE void compute(int img, int tid, int by, const float* sm) const {
+    const int HW = h * w, P = oh * ow, wstep = kh * kw * cslice;
+    const int tasks = HW * (cslice / kDgradChannels);
     const float* gs = sm + wfloats;
     for (int t = tid; t < tasks; t += kDirectThreads) {
       const int cg = pixels.div(t), q = t - cg * HW;
@@ -271,7 +281,7 @@ struct DirectDgrad {
           const int ox = by_stride.div(tx);
           if (ox * stride != tx || ox >= ow) continue;
           const float* gp = gs + oy * ow + ox;
-          const float* wp = sm + (ki * kw + kj) * cpad + cg * kDgradChannels;
+          const float* wp = sm + (ki * kw + kj) * cslice + cg * kDgradChannels;
           for (int fi = 0; fi < f; ++fi) {
             const float gv = gp[fi * P];
             float wv[kDgradChannels];
@@ -281,7 +291,7 @@ struct DirectDgrad {
         }
       }
       for (int j = 0; j < kDgradChannels; ++j) {
-        const int ch = cg * kDgradChannels + j;
+        const int ch = by * cslice + cg * kDgradChannels + j;
         if (ch >= c) break;
         float& out = dx[(static_cast<size_t>(img) * c + ch) * HW + q];
         out = (accumulate ? out : 0.0f) + acc[j];
@@ -292,8 +302,8 @@ struct DirectDgrad {
 
 // Forward pass (bias and ReLU fused). A slice of the filter bank, transposed to [c][kh][kw][f]
 // (filters padded to a multiple of eight), stays in shared memory for all of a block's images; each
-// image's input is staged in turn. Banks too large for 64 KiB beside the image are cut into slices
-// of fewer filters, one per block row. A task is one output pixel for eight filters; threads of a
+// image's input is staged in turn. Banks too large for 64 KiB beside the image, and larger than it,
+// are cut into slices of fewer filters, one per block row. A task is one output pixel for eight filters; threads of a
 // warp take neighbouring pixels of the same filters: broadcast weight reads, neighbouring input
 // reads. Grid: x over blocks of images, y over filter slices.
 struct DirectFwd {
@@ -315,8 +325,11 @@ struct DirectFwd {
     d.pad = s.pad, d.oh = s.oh(), d.ow = s.ow();
     const int taps = s.c * s.kh * s.kw;
     d.fslice = round_up(s.f, kFwdFilters);
-    auto bytes = [&](int slice) { return (static_cast<size_t>(round_up(taps * slice, 4)) + s.c * s.h * s.w) * 4; };
-    while (d.fslice > kFwdFilters && bytes(d.fslice) > 64 * 1024) d.fslice = round_up(d.fslice / 2, kFwdFilters);
+    const size_t image = static_cast<size_t>(s.c) * s.h * s.w;
+    auto bytes = [&](int slice) { return (static_cast<size_t>(round_up(taps * slice, 4)) + image) * sizeof(float); };
+    // Slicing re-stages the image once per slice: worth it only while the bank is the larger part.
+    while (d.fslice > kFwdFilters && bytes(d.fslice) > 64 * 1024 && static_cast<size_t>(taps) * d.fslice > image)
+      d.fslice = round_up(d.fslice / 2, kFwdFilters);
     d.slices = (s.f + d.fslice - 1) / d.fslice;
     d.wfloats = round_up(taps * d.fslice, 4);
     d.blocks = std::max(1, std::min(s.n, std::max(1, kFillBlocks / d.slices)));
