@@ -57,6 +57,7 @@ __global__ void __launch_bounds__(kDirectThreads) direct_dgrad_kernel(DirectDgra
   }
 }
 
+template <int FB>
 __global__ void __launch_bounds__(kDirectThreads) direct_forward_kernel(DirectFwd d) {
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
@@ -65,7 +66,7 @@ __global__ void __launch_bounds__(kDirectThreads) direct_forward_kernel(DirectFw
   for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
     d.load_input(img, tid, sm);
     __syncthreads();
-    d.compute(img, tid, by, sm);
+    d.template compute<FB>(img, tid, by, sm);
     __syncthreads();
   }
 }
@@ -79,7 +80,10 @@ size_t shared_memory_limit() {
     NM_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
     NM_CUDA_CHECK(cudaFuncSetAttribute(direct_wgrad_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     NM_CUDA_CHECK(cudaFuncSetAttribute(direct_dgrad_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_forward_kernel<kFwdFilters>,
+                                       cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_forward_kernel<kFwdFilters / 2>,
+                                       cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     return static_cast<size_t>(bytes);
   }();
   return limit;
@@ -110,7 +114,12 @@ void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w,
   check_fits("forward", forward_smem_bytes(s), s);
   DirectFwd d = DirectFwd::plan(s);
   d.x = x, d.wt = w, d.b = b, d.y = y;
-  direct_forward_kernel<<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
+  const dim3 grid(d.blocks, d.slices);
+  const size_t bytes = d.smem_floats() * sizeof(float);
+  if (d.per_thread == kFwdFilters)
+    direct_forward_kernel<kFwdFilters><<<grid, kDirectThreads, bytes, stream()>>>(d);
+  else
+    direct_forward_kernel<kFwdFilters / 2><<<grid, kDirectThreads, bytes, stream()>>>(d);
   NM_AFTER_LAUNCH("conv2d_direct_forward");
 }
 

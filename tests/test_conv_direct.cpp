@@ -68,7 +68,12 @@ void emulate_forward(const Conv2dShape& s, const float* x, const float* w, const
       for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, by, sm.data());
       for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
         for (int t = 0; t < kDirectThreads; ++t) d.load_input(img, t, sm.data());
-        for (int t = 0; t < kDirectThreads; ++t) d.compute(img, t, by, sm.data());
+        for (int t = 0; t < kDirectThreads; ++t) {
+          if (d.per_thread == cuda::kFwdFilters)
+            d.compute<cuda::kFwdFilters>(img, t, by, sm.data());
+          else
+            d.compute<cuda::kFwdFilters / 2>(img, t, by, sm.data());
+        }
       }
     }
 }
@@ -169,6 +174,7 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(wg.first_unit(wg.blocks_x - 1) < s.n);  // no block without an image
   const DirectFwd fw = DirectFwd::plan(s);
   CHECK(fw.fslice == 32);
+  CHECK(fw.per_thread == 8);
   CHECK(fw.slices == 1);
   CHECK(fw.end_image(fw.blocks - 1) == s.n);
   CHECK(fw.first_image(fw.blocks - 1) < s.n);
@@ -194,6 +200,7 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(sliced.slices == 4);
   CHECK(sliced.smem_floats() * sizeof(float) <= 64 * 1024);
   CHECK(sliced.blocks * sliced.slices <= cuda::kFillBlocks);
+  CHECK(sliced.per_thread == 4);  // 64 pixels x 4 groups of 4 filters: every thread busy
   const DirectDgrad sliced_dx = DirectDgrad::plan(wide, false);
   CHECK(sliced_dx.cslice == 16);
   CHECK(sliced_dx.slices == 4);

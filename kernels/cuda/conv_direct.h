@@ -312,6 +312,7 @@ struct DirectFwd {
   int slices;    // block rows
   int wfloats;   // staged slice of the filter bank
   int images_per_block, blocks;
+  int per_thread;  // filters a thread sums: kFwdFilters, or half where the image has few pixels
   bool relu;
   FastDiv outputs, out_w, filters;
   const float* x = nullptr;
@@ -336,6 +337,7 @@ struct DirectFwd {
     d.images_per_block = (s.n + d.blocks - 1) / d.blocks;
     d.blocks = (s.n + d.images_per_block - 1) / d.images_per_block;
     d.relu = s.relu;
+    d.per_thread = d.oh * d.ow * (d.fslice / kFwdFilters) < kDirectThreads ? kFwdFilters / 2 : kFwdFilters;
     d.outputs = FastDiv(d.oh * d.ow), d.out_w = FastDiv(d.ow), d.filters = FastDiv(d.fslice);
     return d;
   }
@@ -356,15 +358,18 @@ struct DirectFwd {
     const float* xi = x + static_cast<size_t>(img) * xn;
     for (int i = tid; i < xn; i += kDirectThreads) sm[wfloats + i] = xi[i];
   }
+  // FB filters a thread: kFwdFilters, or half that where a block would otherwise leave threads idle
+  // (per_thread says which; the kernel is instantiated for both).
+  template <int FB>
   NM_HOST_DEVICE void compute(int img, int tid, int by, const float* sm) const {
-    const int P = oh * ow, tasks = P * (fslice / kFwdFilters);
+    const int P = oh * ow, tasks = P * (fslice / FB);
     const float* xs = sm + wfloats;
     for (int t = tid; t < tasks; t += kDirectThreads) {
       const int group = outputs.div(t), p = t - group * P;
       const int oy = out_w.div(p), ox = p - oy * ow;
-      const int s0 = group * kFwdFilters, f0 = by * fslice + s0;  // in the slice; in the bank
-      float acc[kFwdFilters];
-      for (int j = 0; j < kFwdFilters; ++j) acc[j] = (b && f0 + j < f) ? b[f0 + j] : 0.0f;
+      const int s0 = group * FB, f0 = by * fslice + s0;  // in the slice; in the bank
+      float acc[FB];
+      for (int j = 0; j < FB; ++j) acc[j] = (b && f0 + j < f) ? b[f0 + j] : 0.0f;
       for (int ch = 0; ch < c; ++ch)
         for (int ki = 0; ki < kh; ++ki) {
           const int iy = oy * stride - pad + ki;
@@ -373,12 +378,12 @@ struct DirectFwd {
             const int ix = ox * stride - pad + kj;
             if (ix < 0 || ix >= w) continue;
             const float xv = xs[(ch * h + iy) * w + ix];
-            float wv[kFwdFilters];
-            load_aligned<kFwdFilters>(sm + ((ch * kh + ki) * kw + kj) * fslice + s0, wv);
-            for (int j = 0; j < kFwdFilters; ++j) acc[j] += wv[j] * xv;
+            float wv[FB];
+            load_aligned<FB>(sm + ((ch * kh + ki) * kw + kj) * fslice + s0, wv);
+            for (int j = 0; j < FB; ++j) acc[j] += wv[j] * xv;
           }
         }
-      for (int j = 0; j < kFwdFilters; ++j) {
+      for (int j = 0; j < FB; ++j) {
         if (f0 + j >= f) break;
         const float v = acc[j];
         y[(static_cast<size_t>(img) * f + f0 + j) * P + p] = relu ? (v > 0.0f ? v : 0.0f) : v;
