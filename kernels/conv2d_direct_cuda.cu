@@ -28,11 +28,11 @@ __global__ void __launch_bounds__(kDirectThreads) direct_wgrad_kernel(DirectWgra
   d.write(tid, bx, by, sm, acc);
 }
 
-// out[o] (+)= sum over blocks (or K slices) b of partial[b][o], lanes taking every 32nd block and a fixed shuffle
-// tree adding the lanes: the same order on every run. Outputs o = (filter, column); the last column
+// out[o] (+)= sum over blocks (or K slices) b of partial[b][o], lanes taking every 32nd block and a
+// fixed shuffle tree adding the lanes: the same order on every run. Outputs o = (filter, column); the last column
 // is the bias when `cols` exceeds `taps`.
 __global__ void sum_weight_partials(int outputs, int cols, int taps, int blocks, const float* partial, float* dw,
-                                 float* db, bool accumulate) {
+                                    float* db, bool accumulate) {
   const int o = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
   if (o >= outputs) return;  // whole warps leave together
   float s = 0.0f;
@@ -44,31 +44,26 @@ __global__ void sum_weight_partials(int outputs, int cols, int taps, int blocks,
   if (out) *out = (accumulate ? *out : 0.0f) + s;
 }
 
-__global__ void __launch_bounds__(kDirectThreads) direct_dgrad_kernel(DirectDgrad d) {
+// The forward pass and the input gradient: a filter bank (slice) staged once, then image by image.
+template <class Program>
+__global__ void __launch_bounds__(kDirectThreads) bank_then_images_kernel(Program d) {
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
   const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
   d.load_weights(tid, by, sm);
   for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
-    d.load_grad(img, tid, sm);
+    d.load_image(img, tid, sm);
     __syncthreads();
     d.compute(img, tid, by, sm);
     __syncthreads();
   }
 }
 
-template <int FB>
-__global__ void __launch_bounds__(kDirectThreads) direct_forward_kernel(DirectFwd d) {
-  extern __shared__ float4 smem4[];
-  float* sm = reinterpret_cast<float*>(smem4);
-  const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
-  d.load_weights(tid, by, sm);
-  for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
-    d.load_input(img, tid, sm);
-    __syncthreads();
-    d.template compute<FB>(img, tid, by, sm);
-    __syncthreads();
-  }
+template <class Program>
+void launch_bank_then_images(const Program& d, const char* name) {
+  bank_then_images_kernel<Program>
+      <<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
+  NM_AFTER_LAUNCH(name);
 }
 
 // The most shared memory one block may ask for on this card, with the kernels allowed to use it
@@ -79,10 +74,11 @@ size_t shared_memory_limit() {
     NM_CUDA_CHECK(cudaGetDevice(&device));
     NM_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
     NM_CUDA_CHECK(cudaFuncSetAttribute(direct_wgrad_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_dgrad_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_forward_kernel<kFwdFilters>,
+    NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_images_kernel<DirectDgrad>,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_forward_kernel<kFwdFilters / 2>,
+    NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_images_kernel<DirectFwdBy<kFwdFilters>>,
+                                       cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_images_kernel<DirectFwdBy<kFwdFilters / 2>>,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     return static_cast<size_t>(bytes);
   }();
@@ -114,13 +110,10 @@ void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w,
   check_fits("forward", forward_smem_bytes(s), s);
   DirectFwd d = DirectFwd::plan(s);
   d.x = x, d.wt = w, d.b = b, d.y = y;
-  const dim3 grid(d.blocks, d.slices);
-  const size_t bytes = d.smem_floats() * sizeof(float);
   if (d.per_thread == kFwdFilters)
-    direct_forward_kernel<kFwdFilters><<<grid, kDirectThreads, bytes, stream()>>>(d);
+    launch_bank_then_images(DirectFwdBy<kFwdFilters>{d}, "conv2d_direct_forward");
   else
-    direct_forward_kernel<kFwdFilters / 2><<<grid, kDirectThreads, bytes, stream()>>>(d);
-  NM_AFTER_LAUNCH("conv2d_direct_forward");
+    launch_bank_then_images(DirectFwdBy<kFwdFilters / 2>{d}, "conv2d_direct_forward");
 }
 
 void conv2d_direct_input_grad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx,
@@ -128,8 +121,7 @@ void conv2d_direct_input_grad(const Conv2dShape& s, const float* w, const float*
   check_fits("input-gradient", dgrad_smem_bytes(s), s);
   DirectDgrad d = DirectDgrad::plan(s, mode == GradMode::Accumulate);
   d.wt = w, d.dy = dy, d.y = s.relu ? y : nullptr, d.dx = dx;
-  direct_dgrad_kernel<<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
-  NM_AFTER_LAUNCH("conv2d_direct_input_grad");
+  launch_bank_then_images(d, "conv2d_direct_input_grad");
 }
 
 void conv2d_direct_weight_grad(const Conv2dShape& s, const float* x, const float* y, const float* dy, float* dw,

@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "conv_reference.h"
 #include "cuda_check.h"
 #include "gradcheck.h"
 #include "kernels/conv2d.h"
@@ -20,7 +21,6 @@ using cuda::DirectWgrad;
 using cuda::kDirectThreads;
 using cuda::kWgradFilters;
 using nullmark::test::close;
-using nullmark::test::random_floats;
 
 namespace {
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -57,41 +57,34 @@ void emulate_wgrad(const Conv2dShape& s, const float* x, const float* y, const f
     }
 }
 
-// direct_forward_kernel.
-void emulate_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
-  DirectFwd d = DirectFwd::plan(s);
-  d.x = x, d.wt = w, d.b = b, d.y = y;
+// bank_then_images_kernel: the forward pass and the input gradient.
+template <class Program>
+void emulate_bank_then_images(const Program& d) {
   std::vector<float> sm(d.smem_floats());
   for (int by = 0; by < d.slices; ++by)
     for (int bx = 0; bx < d.blocks; ++bx) {
       std::fill(sm.begin(), sm.end(), kNaN);
       for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, by, sm.data());
       for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
-        for (int t = 0; t < kDirectThreads; ++t) d.load_input(img, t, sm.data());
-        for (int t = 0; t < kDirectThreads; ++t) {
-          if (d.per_thread == cuda::kFwdFilters)
-            d.compute<cuda::kFwdFilters>(img, t, by, sm.data());
-          else
-            d.compute<cuda::kFwdFilters / 2>(img, t, by, sm.data());
-        }
+        for (int t = 0; t < kDirectThreads; ++t) d.load_image(img, t, sm.data());
+        for (int t = 0; t < kDirectThreads; ++t) d.compute(img, t, by, sm.data());
       }
     }
 }
 
-// direct_dgrad_kernel.
+void emulate_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
+  DirectFwd d = DirectFwd::plan(s);
+  d.x = x, d.wt = w, d.b = b, d.y = y;
+  if (d.per_thread == cuda::kFwdFilters)
+    emulate_bank_then_images(cuda::DirectFwdBy<cuda::kFwdFilters>{d});
+  else
+    emulate_bank_then_images(cuda::DirectFwdBy<cuda::kFwdFilters / 2>{d});
+}
+
 void emulate_dgrad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx, bool accumulate) {
   DirectDgrad d = DirectDgrad::plan(s, accumulate);
   d.wt = w, d.dy = dy, d.y = s.relu ? y : nullptr, d.dx = dx;
-  std::vector<float> sm(d.smem_floats());
-  for (int by = 0; by < d.slices; ++by)
-    for (int bx = 0; bx < d.blocks; ++bx) {
-      std::fill(sm.begin(), sm.end(), kNaN);
-      for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, by, sm.data());
-      for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
-        for (int t = 0; t < kDirectThreads; ++t) d.load_grad(img, t, sm.data());
-        for (int t = 0; t < kDirectThreads; ++t) d.compute(img, t, by, sm.data());
-      }
-    }
+  emulate_bank_then_images(d);
 }
 }  // namespace
 
@@ -121,14 +114,11 @@ TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match
       s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
       s.relu = relu;
       INFO(t.why << ", relu " << relu);
-      const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
-      const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
-      const auto x = random_floats(nx, 1), w = random_floats(nw, 2), b = random_floats(s.f, 3),
-                 dy = random_floats(ny, 4);
-      std::vector<float> y(ny), dx(nx), dw(nw), db(s.f), work(cpu::conv2d_workspace(s));
-      cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
-      cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
-                           GradMode::Overwrite, work.data());
+      test::ConvReference ref(s);
+      const std::vector<float>&x = ref.x, &w = ref.w, &b = ref.b, &dy = ref.dy, &y = ref.y;
+      std::vector<float>&dx = ref.dx, &dw = ref.dw, &db = ref.db;
+      const size_t nx = x.size(), nw = w.size(), ny = y.size();
+      std::vector<float> work(cpu::conv2d_workspace(s));
 
       std::vector<float> ey(ny, kNaN), ey_nobias(ny, kNaN), y_nobias(ny);
       emulate_forward(s, x.data(), w.data(), b.data(), ey.data());

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "common/sha256.h"
+#include "conv_reference.h"
 #include "cuda_check.h"
 #include "gradcheck.h"
 #include "kernels/augment.h"
@@ -96,14 +97,10 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
         INFO("impl " << conv_impl_name(impl) << " relu " << relu << " n" << t.n << " c"
                      << t.c << " " << t.h << "x" << t.w << " f" << t.f << " k" << t.k << " s" << t.stride << " p"
                      << t.pad);
-        const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
-        const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
-        const auto x = random_floats(nx, 1), w = random_floats(nw, 2), b = random_floats(s.f, 3),
-                   dy = random_floats(ny, 4);
-        std::vector<float> y(ny), dx(nx), dw(nw), db(s.f), work(cpu::conv2d_workspace(s));
-        cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
-        cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
-                             GradMode::Overwrite, work.data());
+        const test::ConvReference ref(s);
+        const std::vector<float>&x = ref.x, &w = ref.w, &b = ref.b, &dy = ref.dy, &y = ref.y, &dx = ref.dx,
+                                 &dw = ref.dw, &db = ref.db;
+        const size_t nx = x.size(), nw = w.size(), ny = y.size();
         auto gx = up(x), gw = up(w), gb = up(b), gdy = up(dy);
         auto gy = zeros<float>(ny), gdx = zeros<float>(nx), gdw = zeros<float>(nw), gdb = zeros<float>(s.f),
              gwork = zeros<float>(cuda::conv2d_workspace(s, impl));

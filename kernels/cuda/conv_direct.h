@@ -11,7 +11,9 @@
 //   forward          y[f, p]  = b[f] + sum over (c, kh, kw) of W[f, c, kh, kw] * x[c, p shifted by (kh, kw)]
 //
 // Each kernel is written as a block program: the phases between two __syncthreads() are member
-// functions of (thread index, shared memory), callable on the host too. conv2d_direct_cuda.cu runs
+// functions of (thread index, shared memory), callable on the host too. The forward pass and the
+// input gradient share one shape of program: stage a filter bank (slice) once, then per image stage
+// the image and compute (load_weights, load_image, compute). conv2d_direct_cuda.cu runs
 // them as CUDA kernels; tests/test_conv_direct.cpp runs the same phases on the CPU, thread by thread
 // between barriers, against the CPU kernels, so the index arithmetic is checked on machines
 // without a GPU. The weight gradient is deterministic: each block writes its images' partial sums,
@@ -54,6 +56,15 @@ NM_HOST_DEVICE inline void load_aligned(const float* p, float* out) {
 
 inline int round_up(int v, int to) { return (v + to - 1) / to * to; }
 
+// The convolution's sizes, as every block program reads them.
+struct ConvDims {
+  int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
+  void set(const Conv2dShape& s) {
+    n = s.n, c = s.c, h = s.h, w = s.w, f = s.f, kh = s.kh, kw = s.kw, stride = s.stride, pad = s.pad;
+    oh = s.oh(), ow = s.ow();
+  }
+};
+
 // Weight (and bias) gradient. A task is one column k (an input channel and kernel tap, or the bias)
 // for a group of 16 filters; threads of a warp take neighbouring columns of the same group, so their
 // gradient reads are one broadcast. With fewer tasks than threads, `splits` threads share a task,
@@ -61,8 +72,7 @@ inline int round_up(int v, int to) { return (v + to - 1) / to * to; }
 // Images too large for 64 KiB of shared memory are staged in bands of output rows (with the input
 // rows those read, zero outside the image); a block's work is a run of (image, band) units.
 // Grid: x over blocks of units, y over chunks of tasks.
-struct DirectWgrad {
-  int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
+struct DirectWgrad : ConvDims {
   int taps;      // c * kh * kw
   int cols;      // taps, plus one for the bias
   int groups;    // filter groups of kWgradFilters
@@ -81,8 +91,7 @@ struct DirectWgrad {
 
   static DirectWgrad plan(const Conv2dShape& s, bool bias) {
     DirectWgrad d{};
-    d.n = s.n, d.c = s.c, d.h = s.h, d.w = s.w, d.f = s.f, d.kh = s.kh, d.kw = s.kw, d.stride = s.stride;
-    d.pad = s.pad, d.oh = s.oh(), d.ow = s.ow();
+    d.set(s);
     d.taps = s.c * s.kh * s.kw;
     d.cols = d.taps + (bias ? 1 : 0);
     d.groups = (s.f + kWgradFilters - 1) / kWgradFilters;
@@ -206,8 +215,7 @@ struct DirectWgrad {
 // of fewer input channels, one per block row. A task is one input pixel for four channels; threads of a warp take
 // neighbouring pixels of the same channels, so their weight reads are one broadcast float4 and their
 // gradient reads fall in neighbouring banks. Grid: x over blocks of images, y over channel slices.
-struct DirectDgrad {
-  int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
+struct DirectDgrad : ConvDims {
   int cslice;    // channels per block row, a multiple of kDgradChannels
   int slices;    // block rows
   int wfloats;   // staged slice of the filter bank
@@ -221,8 +229,7 @@ struct DirectDgrad {
 
   static DirectDgrad plan(const Conv2dShape& s, bool accumulate) {
     DirectDgrad d{};
-    d.n = s.n, d.c = s.c, d.h = s.h, d.w = s.w, d.f = s.f, d.kh = s.kh, d.kw = s.kw, d.stride = s.stride;
-    d.pad = s.pad, d.oh = s.oh(), d.ow = s.ow();
+    d.set(s);
     const size_t grad = static_cast<size_t>(s.f) * d.oh * d.ow;
     auto bytes = [&](int slice) { return (static_cast<size_t>(s.f) * s.kh * s.kw * slice + grad) * sizeof(float); };
     d.cslice = round_up(s.c, kDgradChannels);
@@ -252,7 +259,7 @@ struct DirectDgrad {
       sm[i] = ci < c ? wt[(static_cast<size_t>(fi) * c + ci) * area + tap] : 0.0f;
     }
   }
-  NM_HOST_DEVICE void load_grad(int img, int tid, float* sm) const {
+  NM_HOST_DEVICE void load_image(int img, int tid, float* sm) const {  // the masked gradient
     const int gn = f * oh * ow;
     const size_t base = static_cast<size_t>(img) * gn;
     float* gs = sm + wfloats;
@@ -306,8 +313,7 @@ struct DirectDgrad {
 // are cut into slices of fewer filters, one per block row. A task is one output pixel for eight filters; threads of a
 // warp take neighbouring pixels of the same filters: broadcast weight reads, neighbouring input
 // reads. Grid: x over blocks of images, y over filter slices.
-struct DirectFwd {
-  int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
+struct DirectFwd : ConvDims {
   int fslice;    // filters per block row, a multiple of kFwdFilters
   int slices;    // block rows
   int wfloats;   // staged slice of the filter bank
@@ -322,8 +328,7 @@ struct DirectFwd {
 
   static DirectFwd plan(const Conv2dShape& s) {
     DirectFwd d{};
-    d.n = s.n, d.c = s.c, d.h = s.h, d.w = s.w, d.f = s.f, d.kh = s.kh, d.kw = s.kw, d.stride = s.stride;
-    d.pad = s.pad, d.oh = s.oh(), d.ow = s.ow();
+    d.set(s);
     const int taps = s.c * s.kh * s.kw;
     d.fslice = round_up(s.f, kFwdFilters);
     const size_t image = static_cast<size_t>(s.c) * s.h * s.w;
@@ -353,7 +358,7 @@ struct DirectFwd {
       sm[i] = fi < f ? wt[static_cast<size_t>(fi) * taps + tap] : 0.0f;
     }
   }
-  NM_HOST_DEVICE void load_input(int img, int tid, float* sm) const {
+  NM_HOST_DEVICE void load_image(int img, int tid, float* sm) const {  // the input
     const int xn = c * h * w;
     const float* xi = x + static_cast<size_t>(img) * xn;
     for (int i = tid; i < xn; i += kDirectThreads) sm[wfloats + i] = xi[i];
@@ -389,6 +394,14 @@ struct DirectFwd {
         y[(static_cast<size_t>(img) * f + f0 + j) * P + p] = relu ? (v > 0.0f ? v : 0.0f) : v;
       }
     }
+  }
+};
+
+// DirectFwd with its threads' filter count fixed, as the kernels and their CPU runs call it.
+template <int FB>
+struct DirectFwdBy : DirectFwd {
+  NM_HOST_DEVICE void compute(int img, int tid, int by, const float* sm) const {
+    DirectFwd::template compute<FB>(img, tid, by, sm);
   }
 };
 
