@@ -77,7 +77,12 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
   };
   const Case cases[] = {{1, 3, 7, 7, 5, 3, 1, 1},    {2, 1, 28, 28, 6, 5, 1, 0},  {3, 3, 7, 7, 4, 3, 2, 1},
                         {2, 16, 9, 11, 70, 3, 1, 1}, {1, 4, 8, 6, 3, 1, 1, 0},    {4, 8, 13, 13, 65, 3, 2, 0},
-                        {130, 3, 7, 7, 2, 3, 1, 0}};
+                        {130, 3, 7, 7, 2, 3, 1, 0},
+                        // The direct kernels' other launch shapes: the weight gradient in bands of rows
+                        // (stride 1 and 2), the forward pass in filter slices, the input gradient in
+                        // channel slices (kernels/cuda/conv_direct.h).
+                        {2, 16, 32, 32, 16, 3, 1, 1},  {2, 16, 30, 32, 32, 3, 2, 1}, {2, 64, 6, 6, 70, 3, 1, 1},
+                        {2, 70, 6, 6, 64, 3, 1, 1}};
   for (int relu = 0; relu < 2; ++relu)
     for (const Case& t : cases)
       for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Gemm, ConvImpl::Direct, ConvImpl::Cudnn}) {
