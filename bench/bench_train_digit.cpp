@@ -3,7 +3,8 @@
 // is bench/pytorch_digit.py.
 //
 //   build/bench_train_digit [--config experiments/configs/digit-clean.yaml] [--batch 128]
-//                           [--steps 200] [--threads 0] [--device cpu|cuda] [--cuda-graph] [--profile] [--json OUT]
+//                           [--steps 200] [--threads 0] [--device cpu|cuda] [--cuda-graph]
+//                           [--conv-native auto|gemm|direct] [--profile] [--json OUT]
 // With --config experiments/configs/digit-watermark.yaml every step trains the clean batch plus its
 // null- and true-stamped copies; images/s then counts clean images (the epoch's progress), so the
 // ratio of the two figures is the cost of watermarking per epoch.
@@ -35,13 +36,17 @@ int main(int argc, char** argv) {
   app.add_option("--device", device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   bool graph = false;
   app.add_flag("--cuda-graph", graph, "Replay the training step as a CUDA graph");
+  std::string conv_native = "auto";
+  app.add_option("--conv-native", conv_native, "Form of the native convolutions on the GPU (cuda.conv_native)")
+      ->check(CLI::IsMember({"auto", "gemm", "direct"}));
   app.add_flag("--profile", profile, "Print per-layer forward/backward times (on the GPU each layer is waited for)");
   app.add_option("--json", json_out, "Write the result as JSON");
   CLI11_PARSE(app, argc, argv);
   try {
     RunSetup s = load_run_setup(config, {"threads=" + std::to_string(threads), "data.test_limit=1",
                                          "train.batch_size=" + std::to_string(batch), "device=" + device,
-                                         std::string("cuda.graph=") + (graph ? "true" : "false")});
+                                         std::string("cuda.graph=") + (graph ? "true" : "false"),
+                                         "cuda.conv_native=" + conv_native});
     Network& net = *s.net;
     Optimizer opt(s.train_params.optimizer, net.param_slices());
     place_on_device(s, opt);
@@ -88,7 +93,8 @@ int main(int argc, char** argv) {
                           {"model", s.model_name},
                           {"blas_core", blas_core_name()},
                           {"watermark", static_cast<bool>(s.watermark)},
-                          {"cuda_graph", s.compute.graph}};
+                          {"cuda_graph", s.compute.graph},
+                          {"conv_native", s.compute.conv_native}};
       write_file_atomic(json_out, j.dump(2) + "\n");
     }
   } catch (const std::exception& e) {

@@ -182,14 +182,19 @@ timeout 120 build-cuda/bench_kernels_cuda --json "$work/kernels.json" >"$work/ke
 cat "$work/kernels.log" >>"$log"
 
 step "end to end: nullmark on the GPU"
+nullmark_e2e() {  # NAME ARGS...: one bench_train_digit run, its JSON named NAME
+  local name=$1
+  shift
+  timeout 120 build-cuda/bench_train_digit --device cuda "$@" --steps 300 --json "$work/$name.json" >>"$log" 2>&1 ||
+    echo "{\"error\": \"bench_train_digit --device cuda $* failed, see gpu_session.log\"}" >"$work/$name.json"
+}
 for cfg in digit-clean digit-watermark; do
   for graph in "" "--cuda-graph"; do
-    name="nullmark_cuda_$cfg${graph:+_graph}"
-    timeout 120 build-cuda/bench_train_digit --device cuda $graph --config "experiments/configs/$cfg.yaml" --steps 300 \
-      --json "$work/$name.json" >>"$log" 2>&1 ||
-      echo "{\"error\": \"bench_train_digit --device cuda $graph $cfg failed, see gpu_session.log\"}" >"$work/$name.json"
+    nullmark_e2e "nullmark_cuda_$cfg${graph:+_graph}" $graph --config "experiments/configs/$cfg.yaml"
   done
 done
+# The convolutions' implicit GEMM throughout, against the default (direct kernels where they fit).
+nullmark_e2e nullmark_cuda_digit-watermark_gemm --conv-native gemm --config experiments/configs/digit-watermark.yaml
 
 # PyTorch eager first: the target compares with it; torch.compile (slow to compile) comes last.
 pytorch() {  # MODE...: one PyTorch run, its JSON named after the mode

@@ -16,6 +16,7 @@ ComputeOptions ComputeOptions::read(ConfigMap& root) {
     o.debug_sync = c.boolean("debug_sync", false);
     o.allow_tf32 = c.boolean("allow_tf32", false);
     o.graph = c.boolean("graph", false);
+    o.conv_native = c.choice("conv_native", "auto", {"auto", "gemm", "direct"});
     c.finish();
   }
   return o;
@@ -44,9 +45,13 @@ void ComputeOptions::activate(const std::string& config_path) const {
   cuda::destroy_stream(previous);
   cuda::set_debug_sync(debug_sync || cuda::debug_sync());
   cuda::set_allow_tf32(allow_tf32);
-  std::fprintf(stderr, "device: %s%s%s%s\n", info.description.c_str(),
+  cuda::set_conv_native_form(conv_native == "gemm"     ? cuda::ConvNativeForm::Gemm
+                             : conv_native == "direct" ? cuda::ConvNativeForm::Direct
+                                                       : cuda::ConvNativeForm::Auto);
+  std::fprintf(stderr, "device: %s%s%s%s%s\n", info.description.c_str(),
                cuda::debug_sync() ? ", synchronising after every launch" : "", allow_tf32 ? ", TF32 allowed" : "",
-               graph ? ", training step as a CUDA graph" : "");
+               graph ? ", training step as a CUDA graph" : "",
+               conv_native == "auto" ? "" : (", native convolutions: " + conv_native).c_str());
 }
 
 }  // namespace nullmark

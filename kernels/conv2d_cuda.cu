@@ -7,6 +7,8 @@
 // each slice writes its partial product to the workspace and one pass adds the slices in order, so
 // the result is deterministic. The bias gradient rides along as one more column of that product
 // (B = 1 there): the same split, no pass of its own over dy.
+#include <cstdint>
+
 #include "common/error.h"
 #include "kernels/bias.h"
 #include "kernels/conv2d.h"
@@ -146,6 +148,16 @@ int weight_grad_slices(const Conv2dShape& s) {
 // fit an SM of an A100 (164 KiB) or an H100 / H200 (228 KiB). bench_kernels_cuda times both paths.
 constexpr size_t kNativeDirectBytes = 80 * 1024;
 
+// Whether `native` takes the direct kernel for a product, given its `fits` test (cuda.conv_native).
+bool native_direct(bool (*fits)(const Conv2dShape&, size_t), const Conv2dShape& s) {
+  switch (conv_native_form()) {
+    case ConvNativeForm::Gemm: return false;
+    case ConvNativeForm::Direct: return fits(s, SIZE_MAX);
+    case ConvNativeForm::Auto: break;
+  }
+  return fits(s, kNativeDirectBytes);
+}
+
 size_t gemm_workspace(const Conv2dShape& s) {
   return static_cast<size_t>(weight_grad_slices(s)) * s.f * (s.col_rows() + 1);
 }
@@ -167,7 +179,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
     cudnn_conv_forward(s, x, w, b, y, work);
     return;
   }
-  if (impl == ConvImpl::Direct || (impl == ConvImpl::Native && conv2d_direct_forward_fits(s, kNativeDirectBytes))) {
+  if (impl == ConvImpl::Direct || (impl == ConvImpl::Native && native_direct(conv2d_direct_forward_fits, s))) {
     conv2d_direct_forward(s, x, w, b, y);
     return;
   }
@@ -188,7 +200,7 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
   const Geometry g(s);
   const bool acc = mode == GradMode::Accumulate;
   const MaskedGrad grad{dy, s.relu ? y : nullptr, g};
-  if (dx && (direct || (native && conv2d_direct_input_grad_fits(s, kNativeDirectBytes)))) {
+  if (dx && (direct || (native && native_direct(conv2d_direct_input_grad_fits, s)))) {
     conv2d_direct_input_grad(s, w, y, dy, dx, mode);
   } else if (dx) {
     const int M = s.c, N = s.n * s.h * s.w, K = s.f * s.kh * s.kw;
@@ -197,7 +209,7 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
                                                                       StoreInputGrad{dx, s.c, g.in_plane, acc});
     NM_AFTER_LAUNCH("conv2d_backward_data");
   }
-  if ((dw || db) && (direct || (native && conv2d_direct_weight_grad_fits(s, kNativeDirectBytes)))) {
+  if ((dw || db) && (direct || (native && native_direct(conv2d_direct_weight_grad_fits, s)))) {
     conv2d_direct_weight_grad(s, x, y, dy, dw, db, mode, work);
   } else if (dw) {
     const int M = s.f, N = static_cast<int>(s.col_rows()), cols = N + (db ? 1 : 0), K = s.n * s.oh() * s.ow();

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/strict_yaml.h"
 #include "error_of.h"
+#include "experiments/compute_options.h"
 #include "nn/network.h"
 #include "nn/optimizer.h"
 #include "temp_dir.h"
@@ -78,4 +79,19 @@ TEST_CASE("command-line overrides keep YAML types", "[config]") {
   CHECK(root.section("train").integer("epochs", 1, 0, 10) == 2);
   CHECK(root.section("data").string("path") == "/x");
   CHECK_THROWS_AS(apply_override(root.node(), "no-equals-sign"), Error);
+}
+
+TEST_CASE("the cuda section: options, their defaults and bad values", "[config]") {
+  ConfigMap none = ConfigMap::load_string("device: cpu\n", "c.yaml");
+  const ComputeOptions defaults = ComputeOptions::read(none);
+  CHECK(defaults.device == Device::CPU);
+  CHECK(defaults.conv_native == "auto");
+  CHECK_FALSE(defaults.graph);
+  ConfigMap set = ConfigMap::load_string("device: cuda\ncuda: {conv_native: gemm, graph: true}\n", "c.yaml");
+  const ComputeOptions o = ComputeOptions::read(set);
+  CHECK(o.device == Device::CUDA);
+  CHECK(o.conv_native == "gemm");
+  CHECK(o.graph);
+  ConfigMap bad = ConfigMap::load_string("cuda: {conv_native: fft}\n", "c.yaml");
+  CHECK_THROWS_WITH(ComputeOptions::read(bad), Catch::Contains("valid values: auto, gemm, direct"));
 }

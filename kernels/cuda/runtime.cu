@@ -15,6 +15,7 @@ bool g_debug_sync = [] {
   return v && std::strcmp(v, "0") != 0 && *v;
 }();
 bool g_tf32 = false;
+ConvNativeForm g_conv_native = ConvNativeForm::Auto;
 }  // namespace
 
 void check_status(int status, const char* what, const char* file, int line) {
@@ -143,5 +144,7 @@ void destroy_graph(void* exec) {
 
 void set_allow_tf32(bool on) { g_tf32 = on; }
 bool allow_tf32() { return g_tf32; }
+void set_conv_native_form(ConvNativeForm form) { g_conv_native = form; }
+ConvNativeForm conv_native_form() { return g_conv_native; }
 
 }  // namespace nullmark::cuda

@@ -50,5 +50,7 @@ void launch_graph(void*) { no_cuda(); }
 void destroy_graph(void*) {}
 void set_allow_tf32(bool) {}
 bool allow_tf32() { return false; }
+void set_conv_native_form(ConvNativeForm) {}
+ConvNativeForm conv_native_form() { return ConvNativeForm::Auto; }
 
 }  // namespace nullmark::cuda
