@@ -74,8 +74,8 @@ size_t shared_memory_limit() {
     NM_CUDA_CHECK(cudaGetDevice(&device));
     NM_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
     NM_CUDA_CHECK(cudaFuncSetAttribute(direct_wgrad_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_images_kernel<DirectDgrad>,
-                                       cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    NM_CUDA_CHECK(
+        cudaFuncSetAttribute(bank_then_images_kernel<DirectDgrad>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_images_kernel<DirectFwdBy<kFwdFilters>>,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_images_kernel<DirectFwdBy<kFwdFilters / 2>>,
@@ -140,7 +140,7 @@ void conv2d_sum_weight_partials(int f, int cols, int taps, int blocks, const flo
                                 GradMode mode) {
   const int outputs = f * cols;
   sum_weight_partials<<<(outputs * 32 + 255) / 256, 256, 0, stream()>>>(outputs, cols, taps, blocks, work, dw, db,
-                                                                         mode == GradMode::Accumulate);
+                                                                        mode == GradMode::Accumulate);
   NM_AFTER_LAUNCH("conv2d_sum_weight_partials");
 }
 

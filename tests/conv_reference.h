@@ -9,7 +9,7 @@
 namespace nullmark::test {
 
 struct ConvReference {
-  std::vector<float> x, w, b, dy;  // inputs, seeds 1-4
+  std::vector<float> x, w, b, dy;    // inputs, seeds 1-4
   std::vector<float> y, dx, dw, db;  // cpu::conv2d_forward / conv2d_backward (overwriting)
   explicit ConvReference(const Conv2dShape& s)
       : x(random_floats(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1)),

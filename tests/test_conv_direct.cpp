@@ -159,7 +159,7 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(wg.tasks == wg.cols * 2);
   CHECK(wg.blocks_y * wg.chunk >= wg.tasks);
   CHECK(wg.blocks_x * wg.blocks_y <= cuda::kFillBlocks + wg.blocks_y);  // about two blocks per SM
-  CHECK(wg.bands == 1);  // digit conv2 is staged whole
+  CHECK(wg.bands == 1);                                                 // digit conv2 is staged whole
   CHECK(wg.end_unit(wg.blocks_x - 1) == s.n);
   CHECK(wg.first_unit(wg.blocks_x - 1) < s.n);  // no block without an image
   const DirectFwd fw = DirectFwd::plan(s);

@@ -1,9 +1,9 @@
 // Direct convolution: a block stages images (the input, or the ReLU-masked output gradient; whole,
 // or in bands of rows) and the filter bank in shared memory and every thread sums its share of
-// products from there. The implicit GEMM (gemm_tile.cuh) recomputes each operand's image coordinates for every
-// element it loads and fills its 64-row tiles only a quarter with the 16 filters of the digit
-// model's first layer; here coordinates are computed once per position and the filters of a thread
-// sit in registers.
+// products from there. The implicit GEMM (gemm_tile.cuh) recomputes each operand's image
+// coordinates for every element it loads and fills its 64-row tiles only a quarter with the 16
+// filters of the digit model's first layer; here coordinates are computed once per position and
+// the filters of a thread sit in registers.
 //
 //   weight gradient  dW[f, k] = sum over images and positions p of g[f, p] * x[k shifted by p]
 //                    db[f]    = sum of g[f, p] (the bias is one more column k with x = 1)
@@ -13,11 +13,11 @@
 // Each kernel is written as a block program: the phases between two __syncthreads() are member
 // functions of (thread index, shared memory), callable on the host too. The forward pass and the
 // input gradient share one shape of program: stage a filter bank (slice) once, then per image stage
-// the image and compute (load_weights, load_image, compute). conv2d_direct_cuda.cu runs
-// them as CUDA kernels; tests/test_conv_direct.cpp runs the same phases on the CPU, thread by thread
-// between barriers, against the CPU kernels, so the index arithmetic is checked on machines
-// without a GPU. The weight gradient is deterministic: each block writes its images' partial sums,
-// one pass adds them in block order.
+// the image and compute (load_weights, load_image, compute). conv2d_direct_cuda.cu runs them as
+// CUDA kernels; tests/test_conv_direct.cpp runs the same phases on the CPU, thread by thread between
+// barriers, against the CPU kernels, so the index arithmetic is checked on machines without a GPU.
+// The weight gradient is deterministic: each block writes its partial sums, one pass adds them in
+// block order.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -73,14 +73,14 @@ struct ConvDims {
 // rows those read, zero outside the image); a block's work is a run of (image, band) units.
 // Grid: x over blocks of units, y over chunks of tasks.
 struct DirectWgrad : ConvDims {
-  int taps;      // c * kh * kw
-  int cols;      // taps, plus one for the bias
-  int groups;    // filter groups of kWgradFilters
-  int gstride;   // floats per position in the staged gradient: the groups' filters, padded
-  int rows;      // output rows per band
-  int bands;     // bands per image
-  int xrows;     // input rows a band reads
-  int xfloats;   // staged input, rounded to a float4
+  int taps;     // c * kh * kw
+  int cols;     // taps, plus one for the bias
+  int groups;   // filter groups of kWgradFilters
+  int gstride;  // floats per position in the staged gradient: the groups' filters, padded
+  int rows;     // output rows per band
+  int bands;    // bands per image
+  int xrows;    // input rows a band reads
+  int xfloats;  // staged input, rounded to a float4
   int tasks, chunk, splits;
   int units_per_block, blocks_x, blocks_y;
   FastDiv band_of, band_plane, xplane, in_w, out_w, tap_area, tap_w;
@@ -216,9 +216,9 @@ struct DirectWgrad : ConvDims {
 // neighbouring pixels of the same channels, so their weight reads are one broadcast float4 and their
 // gradient reads fall in neighbouring banks. Grid: x over blocks of images, y over channel slices.
 struct DirectDgrad : ConvDims {
-  int cslice;    // channels per block row, a multiple of kDgradChannels
-  int slices;    // block rows
-  int wfloats;   // staged slice of the filter bank
+  int cslice;   // channels per block row, a multiple of kDgradChannels
+  int slices;   // block rows
+  int wfloats;  // staged slice of the filter bank
   int images_per_block, blocks;
   bool accumulate;
   FastDiv pixels, in_w, by_stride, chans;
@@ -248,7 +248,9 @@ struct DirectDgrad : ConvDims {
   }
   size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(f) * oh * ow; }
   NM_HOST_DEVICE int first_image(int bx) const { return bx * images_per_block; }
-  NM_HOST_DEVICE int end_image(int bx) const { return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block; }
+  NM_HOST_DEVICE int end_image(int bx) const {
+    return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block;
+  }
 
   // Channels [by * cslice, (by + 1) * cslice), zero past the last one.
   NM_HOST_DEVICE void load_weights(int tid, int by, float* sm) const {
@@ -314,9 +316,9 @@ struct DirectDgrad : ConvDims {
 // warp take neighbouring pixels of the same filters: broadcast weight reads, neighbouring input
 // reads. Grid: x over blocks of images, y over filter slices.
 struct DirectFwd : ConvDims {
-  int fslice;    // filters per block row, a multiple of kFwdFilters
-  int slices;    // block rows
-  int wfloats;   // staged slice of the filter bank
+  int fslice;   // filters per block row, a multiple of kFwdFilters
+  int slices;   // block rows
+  int wfloats;  // staged slice of the filter bank
   int images_per_block, blocks;
   int per_thread;  // filters a thread sums: kFwdFilters, or half where the image has few pixels
   bool relu;
@@ -348,7 +350,9 @@ struct DirectFwd : ConvDims {
   }
   size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(c) * h * w; }
   NM_HOST_DEVICE int first_image(int bx) const { return bx * images_per_block; }
-  NM_HOST_DEVICE int end_image(int bx) const { return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block; }
+  NM_HOST_DEVICE int end_image(int bx) const {
+    return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block;
+  }
 
   // Filters [by * fslice, (by + 1) * fslice), zero past the last one.
   NM_HOST_DEVICE void load_weights(int tid, int by, float* sm) const {

@@ -24,8 +24,7 @@ struct Vec4Layout {
   FastDiv per_image, per_plane, per_row;  // vectors per image, per channel plane, per image row
 
   static bool applies(const ImageShape& s) { return s.w % 4 == 0; }
-  explicit Vec4Layout(const ImageShape& s)
-      : per_image(s.size() / 4), per_plane(s.h * s.w / 4), per_row(s.w / 4) {}
+  explicit Vec4Layout(const ImageShape& s) : per_image(s.size() / 4), per_plane(s.h * s.w / 4), per_row(s.w / 4) {}
 
   struct Where {
     int img, row, col;  // image, and the row and first column of the vector in its channel plane
