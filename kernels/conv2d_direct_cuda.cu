@@ -44,24 +44,24 @@ __global__ void sum_weight_partials(int outputs, int cols, int taps, int blocks,
   if (out) *out = (accumulate ? *out : 0.0f) + s;
 }
 
-// The forward pass and the input gradient: a filter bank (slice) staged once, then image by image.
+// The forward pass and the input gradient: a filter bank (slice) staged once, then unit by unit.
 template <class Program>
-__global__ void __launch_bounds__(kDirectThreads) bank_then_images_kernel(Program d) {
+__global__ void __launch_bounds__(kDirectThreads) bank_then_units_kernel(Program d) {
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
   const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
   d.load_weights(tid, by, sm);
-  for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
-    d.load_image(img, tid, sm);
+  for (int unit = d.first_unit(bx); unit < d.end_unit(bx); ++unit) {
+    d.load_unit(unit, tid, sm);
     __syncthreads();
-    d.compute(img, tid, by, sm);
+    d.compute(unit, tid, by, sm);
     __syncthreads();
   }
 }
 
 template <class Program>
-void launch_bank_then_images(const Program& d, const char* name) {
-  bank_then_images_kernel<Program>
+void launch_bank_then_units(const Program& d, const char* name) {
+  bank_then_units_kernel<Program>
       <<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
   NM_AFTER_LAUNCH(name);
 }
@@ -75,10 +75,10 @@ size_t shared_memory_limit() {
     NM_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
     NM_CUDA_CHECK(cudaFuncSetAttribute(direct_wgrad_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     NM_CUDA_CHECK(
-        cudaFuncSetAttribute(bank_then_images_kernel<DirectDgrad>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_images_kernel<DirectFwdBy<kFwdFilters>>,
+        cudaFuncSetAttribute(bank_then_units_kernel<DirectDgrad>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_units_kernel<DirectFwdBy<kFwdFilters>>,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_images_kernel<DirectFwdBy<kFwdFilters / 2>>,
+    NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_units_kernel<DirectFwdBy<kFwdFilters / 2>>,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     return static_cast<size_t>(bytes);
   }();
@@ -111,9 +111,9 @@ void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w,
   DirectFwd d = DirectFwd::plan(s);
   d.x = x, d.wt = w, d.b = b, d.y = y;
   if (d.per_thread == kFwdFilters)
-    launch_bank_then_images(DirectFwdBy<kFwdFilters>{d}, "conv2d_direct_forward");
+    launch_bank_then_units(DirectFwdBy<kFwdFilters>{d}, "conv2d_direct_forward");
   else
-    launch_bank_then_images(DirectFwdBy<kFwdFilters / 2>{d}, "conv2d_direct_forward");
+    launch_bank_then_units(DirectFwdBy<kFwdFilters / 2>{d}, "conv2d_direct_forward");
 }
 
 void conv2d_direct_input_grad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx,
@@ -121,7 +121,7 @@ void conv2d_direct_input_grad(const Conv2dShape& s, const float* w, const float*
   check_fits("input-gradient", dgrad_smem_bytes(s), s);
   DirectDgrad d = DirectDgrad::plan(s, mode == GradMode::Accumulate);
   d.wt = w, d.dy = dy, d.y = s.relu ? y : nullptr, d.dx = dx;
-  launch_bank_then_images(d, "conv2d_direct_input_grad");
+  launch_bank_then_units(d, "conv2d_direct_input_grad");
 }
 
 void conv2d_direct_weight_grad(const Conv2dShape& s, const float* x, const float* y, const float* dy, float* dw,

@@ -57,17 +57,17 @@ void emulate_wgrad(const Conv2dShape& s, const float* x, const float* y, const f
     }
 }
 
-// bank_then_images_kernel: the forward pass and the input gradient.
+// bank_then_units_kernel: the forward pass and the input gradient.
 template <class Program>
-void emulate_bank_then_images(const Program& d) {
+void emulate_bank_then_units(const Program& d) {
   std::vector<float> sm(d.smem_floats());
   for (int by = 0; by < d.slices; ++by)
     for (int bx = 0; bx < d.blocks; ++bx) {
       std::fill(sm.begin(), sm.end(), kNaN);
       for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, by, sm.data());
-      for (int img = d.first_image(bx); img < d.end_image(bx); ++img) {
-        for (int t = 0; t < kDirectThreads; ++t) d.load_image(img, t, sm.data());
-        for (int t = 0; t < kDirectThreads; ++t) d.compute(img, t, by, sm.data());
+      for (int unit = d.first_unit(bx); unit < d.end_unit(bx); ++unit) {
+        for (int t = 0; t < kDirectThreads; ++t) d.load_unit(unit, t, sm.data());
+        for (int t = 0; t < kDirectThreads; ++t) d.compute(unit, t, by, sm.data());
       }
     }
 }
@@ -76,15 +76,15 @@ void emulate_forward(const Conv2dShape& s, const float* x, const float* w, const
   DirectFwd d = DirectFwd::plan(s);
   d.x = x, d.wt = w, d.b = b, d.y = y;
   if (d.per_thread == cuda::kFwdFilters)
-    emulate_bank_then_images(cuda::DirectFwdBy<cuda::kFwdFilters>{d});
+    emulate_bank_then_units(cuda::DirectFwdBy<cuda::kFwdFilters>{d});
   else
-    emulate_bank_then_images(cuda::DirectFwdBy<cuda::kFwdFilters / 2>{d});
+    emulate_bank_then_units(cuda::DirectFwdBy<cuda::kFwdFilters / 2>{d});
 }
 
 void emulate_dgrad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx, bool accumulate) {
   DirectDgrad d = DirectDgrad::plan(s, accumulate);
   d.wt = w, d.dy = dy, d.y = s.relu ? y : nullptr, d.dx = dx;
-  emulate_bank_then_images(d);
+  emulate_bank_then_units(d);
 }
 }  // namespace
 
@@ -105,7 +105,7 @@ TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match
       {300, 2, 5, 5, 3, 3, 1, 1, "more images than blocks: several images per block"},
       {2, 64, 6, 6, 70, 3, 1, 1, "a filter bank in forward slices"},
       {2, 70, 6, 6, 64, 3, 1, 1, "a filter bank in input-gradient slices, the last part full"},
-      {2, 16, 32, 32, 16, 3, 1, 1, "object stage 1: weight gradient in bands of rows"},
+      {2, 16, 32, 32, 16, 3, 1, 1, "object stage 1: forward and weight gradient in bands of rows"},
       {2, 16, 30, 32, 32, 3, 2, 1, "stride 2 in bands, the last band part full"},
   };
   for (const Case& t : cases)
@@ -166,13 +166,14 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(fw.fslice == 32);
   CHECK(fw.per_thread == 8);
   CHECK(fw.slices == 1);
-  CHECK(fw.end_image(fw.blocks - 1) == s.n);
-  CHECK(fw.first_image(fw.blocks - 1) < s.n);
+  CHECK(fw.bands == 1);
+  CHECK(fw.end_unit(fw.blocks - 1) == s.n);
+  CHECK(fw.first_unit(fw.blocks - 1) < s.n);
   const DirectDgrad dg = DirectDgrad::plan(s, false);
   CHECK(dg.cslice == 16);
   CHECK(dg.slices == 1);
-  CHECK(dg.end_image(dg.blocks - 1) == s.n);
-  CHECK(dg.first_image(dg.blocks - 1) < s.n);
+  CHECK(dg.end_unit(dg.blocks - 1) == s.n);
+  CHECK(dg.first_unit(dg.blocks - 1) < s.n);
   // object's first stage (16 channels of 32x32): the weight gradient in bands of 8 output rows.
   Conv2dShape big = s;
   big.c = big.f = 16, big.h = big.w = 32, big.kh = big.kw = 3, big.pad = 1;
@@ -182,6 +183,12 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(banded.xrows == 10);
   CHECK(banded.smem_floats() * sizeof(float) <= 64 * 1024);
   CHECK(banded.end_unit(banded.blocks_x - 1) == big.n * banded.bands);
+  // ... and its forward pass in two bands of 16 rows (34x18 padded input rows of 16 channels).
+  const DirectFwd banded_fw = DirectFwd::plan(big);
+  CHECK(banded_fw.slices == 1);
+  CHECK(banded_fw.bands == 2);
+  CHECK(banded_fw.xcols == 34);
+  CHECK(banded_fw.smem_floats() * sizeof(float) <= 64 * 1024);
   // object's 64-channel layer: the bank (147 KiB) in slices of 16 filters, two blocks per SM again.
   Conv2dShape wide = s;
   wide.c = wide.f = 64, wide.h = wide.w = 8, wide.kh = wide.kw = 3, wide.pad = 1;

@@ -12,9 +12,9 @@
 //
 // Each kernel is written as a block program: the phases between two __syncthreads() are member
 // functions of (thread index, shared memory), callable on the host too. The forward pass and the
-// input gradient share one shape of program: stage a filter bank (slice) once, then per image stage
-// the image and compute (load_weights, load_image, compute). conv2d_direct_cuda.cu runs them as
-// CUDA kernels; tests/test_conv_direct.cpp runs the same phases on the CPU, thread by thread between
+// input gradient share one shape of program: stage a filter bank (slice) once, then unit by unit
+// (an image, or a band of one) stage the unit and compute (load_weights, load_unit, compute). conv2d_direct_cuda.cu
+// runs them as CUDA kernels; tests/test_conv_direct.cpp runs the same phases on the CPU, thread by thread between
 // barriers, against the CPU kernels, so the index arithmetic is checked on machines without a GPU.
 // The weight gradient is deterministic: each block writes its partial sums, one pass adds them in
 // block order.
@@ -247,8 +247,8 @@ struct DirectDgrad : ConvDims {
     return d;
   }
   size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(f) * oh * ow; }
-  NM_HOST_DEVICE int first_image(int bx) const { return bx * images_per_block; }
-  NM_HOST_DEVICE int end_image(int bx) const {
+  NM_HOST_DEVICE int first_unit(int bx) const { return bx * images_per_block; }
+  NM_HOST_DEVICE int end_unit(int bx) const {
     return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block;
   }
 
@@ -261,7 +261,7 @@ struct DirectDgrad : ConvDims {
       sm[i] = ci < c ? wt[(static_cast<size_t>(fi) * c + ci) * area + tap] : 0.0f;
     }
   }
-  NM_HOST_DEVICE void load_image(int img, int tid, float* sm) const {  // the masked gradient
+  NM_HOST_DEVICE void load_unit(int img, int tid, float* sm) const {  // a unit is an image: its masked gradient
     const int gn = f * oh * ow;
     const size_t base = static_cast<size_t>(img) * gn;
     float* gs = sm + wfloats;
@@ -310,19 +310,25 @@ struct DirectDgrad : ConvDims {
 };
 
 // Forward pass (bias and ReLU fused). A slice of the filter bank, transposed to [c][kh][kw][f]
-// (filters padded to a multiple of eight), stays in shared memory for all of a block's images; each
-// image's input is staged in turn. Banks too large for 64 KiB beside the image, and larger than it,
-// are cut into slices of fewer filters, one per block row. A task is one output pixel for eight filters; threads of a
-// warp take neighbouring pixels of the same filters: broadcast weight reads, neighbouring input
-// reads. Grid: x over blocks of images, y over filter slices.
+// (filters padded to a multiple of eight), stays in shared memory for all of a block's work; the
+// input is staged unit by unit, a unit being an image or a band of its output rows, with the rows
+// and columns it reads zero-padded so that the inner loop checks no bounds. Within 64 KiB the bank
+// is cut into slices of filters (one per block row) while it is the larger part, the image into
+// bands otherwise. A task is one output pixel for eight (or four) filters; threads of a warp take
+// neighbouring pixels of the same filters: broadcast weight reads, neighbouring input reads.
+// Grid: x over blocks of units, y over filter slices.
 struct DirectFwd : ConvDims {
   int fslice;   // filters per block row, a multiple of kFwdFilters
   int slices;   // block rows
   int wfloats;  // staged slice of the filter bank
-  int images_per_block, blocks;
-  int per_thread;  // filters a thread sums: kFwdFilters, or half where the image has few pixels
+  int rows;     // output rows per band
+  int bands;    // bands per image
+  int xrows;    // staged input rows of a band
+  int xcols;    // staged input columns (the padded width the kernel reads)
+  int units_per_block, blocks;
+  int per_thread;  // filters a thread sums: kFwdFilters, or half where a band has few pixels
   bool relu;
-  FastDiv outputs, out_w, filters;
+  FastDiv band_pixels, out_w, filters, band_of, xplane, x_w;
   const float* x = nullptr;
   const float* wt = nullptr;
   const float* b = nullptr;  // null: no bias
@@ -332,26 +338,38 @@ struct DirectFwd : ConvDims {
     DirectFwd d{};
     d.set(s);
     const int taps = s.c * s.kh * s.kw;
+    d.xcols = (d.ow - 1) * s.stride + s.kw;
+    auto image = [&](int rows) { return static_cast<size_t>(s.c) * ((rows - 1) * s.stride + s.kh) * d.xcols; };
+    auto bank = [&](int slice) { return static_cast<size_t>(round_up(taps * slice, 4)); };
     d.fslice = round_up(s.f, kFwdFilters);
-    const size_t image = static_cast<size_t>(s.c) * s.h * s.w;
-    auto bytes = [&](int slice) { return (static_cast<size_t>(round_up(taps * slice, 4)) + image) * sizeof(float); };
-    // Slicing re-stages the image once per slice: worth it only while the bank is the larger part.
-    while (d.fslice > kFwdFilters && bytes(d.fslice) > 64 * 1024 && static_cast<size_t>(taps) * d.fslice > image)
-      d.fslice = round_up(d.fslice / 2, kFwdFilters);
+    d.rows = d.oh;
+    while ((bank(d.fslice) + image(d.rows)) * sizeof(float) > 64 * 1024) {
+      if (d.fslice > kFwdFilters && bank(d.fslice) > image(d.rows))
+        d.fslice = round_up(d.fslice / 2, kFwdFilters);  // each slice re-stages the image
+      else if (d.rows > 1)
+        d.rows = (d.rows + 1) / 2;  // bands re-read the rows they share
+      else
+        break;
+    }
     d.slices = (s.f + d.fslice - 1) / d.fslice;
-    d.wfloats = round_up(taps * d.fslice, 4);
-    d.blocks = std::max(1, std::min(s.n, std::max(1, kFillBlocks / d.slices)));
-    d.images_per_block = (s.n + d.blocks - 1) / d.blocks;
-    d.blocks = (s.n + d.images_per_block - 1) / d.images_per_block;
+    d.wfloats = static_cast<int>(bank(d.fslice));
+    d.bands = (d.oh + d.rows - 1) / d.rows;
+    d.xrows = (d.rows - 1) * s.stride + s.kh;
+    const int units = s.n * d.bands;
+    d.blocks = std::max(1, std::min(units, std::max(1, kFillBlocks / d.slices)));
+    d.units_per_block = (units + d.blocks - 1) / d.blocks;
+    d.blocks = (units + d.units_per_block - 1) / d.units_per_block;
     d.relu = s.relu;
-    d.per_thread = d.oh * d.ow * (d.fslice / kFwdFilters) < kDirectThreads ? kFwdFilters / 2 : kFwdFilters;
-    d.outputs = FastDiv(d.oh * d.ow), d.out_w = FastDiv(d.ow), d.filters = FastDiv(d.fslice);
+    d.per_thread = d.rows * d.ow * (d.fslice / kFwdFilters) < kDirectThreads ? kFwdFilters / 2 : kFwdFilters;
+    d.band_pixels = FastDiv(d.rows * d.ow), d.out_w = FastDiv(d.ow), d.filters = FastDiv(d.fslice);
+    d.band_of = FastDiv(d.bands), d.xplane = FastDiv(d.xrows * d.xcols), d.x_w = FastDiv(d.xcols);
     return d;
   }
-  size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(c) * h * w; }
-  NM_HOST_DEVICE int first_image(int bx) const { return bx * images_per_block; }
-  NM_HOST_DEVICE int end_image(int bx) const {
-    return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block;
+  size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(c) * xrows * xcols; }
+  NM_HOST_DEVICE int first_unit(int bx) const { return bx * units_per_block; }
+  NM_HOST_DEVICE int end_unit(int bx) const {
+    const int units = n * bands;
+    return units < (bx + 1) * units_per_block ? units : (bx + 1) * units_per_block;
   }
 
   // Filters [by * fslice, (by + 1) * fslice), zero past the last one.
@@ -362,40 +380,47 @@ struct DirectFwd : ConvDims {
       sm[i] = fi < f ? wt[static_cast<size_t>(fi) * taps + tap] : 0.0f;
     }
   }
-  NM_HOST_DEVICE void load_image(int img, int tid, float* sm) const {  // the input
-    const int xn = c * h * w;
-    const float* xi = x + static_cast<size_t>(img) * xn;
-    for (int i = tid; i < xn; i += kDirectThreads) sm[wfloats + i] = xi[i];
+  // The input rows and columns a unit reads, zero outside the image.
+  NM_HOST_DEVICE void load_unit(int unit, int tid, float* sm) const {
+    const int img = band_of.div(unit), band = unit - img * bands, iy0 = band * rows * stride - pad;
+    const int xn = c * xrows * xcols;
+    for (int i = tid; i < xn; i += kDirectThreads) {
+      const int ch = xplane.div(i), rem = i - ch * xrows * xcols, r = x_w.div(rem), col = rem - r * xcols;
+      const int iy = iy0 + r, ix = col - pad;
+      sm[wfloats + i] =
+          iy >= 0 && iy < h && ix >= 0 && ix < w ? x[(static_cast<size_t>(img * c + ch) * h + iy) * w + ix] : 0.0f;
+    }
   }
   // FB filters a thread: kFwdFilters, or half that where a block would otherwise leave threads idle
   // (per_thread says which; the kernel is instantiated for both).
   template <int FB>
-  NM_HOST_DEVICE void compute(int img, int tid, int by, const float* sm) const {
-    const int P = oh * ow, tasks = P * (fslice / FB);
+  NM_HOST_DEVICE void compute(int unit, int tid, int by, const float* sm) const {
+    const int img = band_of.div(unit), oy0 = (unit - img * bands) * rows;
+    const int P = rows * ow, tasks = P * (fslice / FB);
     const float* xs = sm + wfloats;
     for (int t = tid; t < tasks; t += kDirectThreads) {
-      const int group = outputs.div(t), p = t - group * P;
-      const int oy = out_w.div(p), ox = p - oy * ow;
+      const int group = band_pixels.div(t), p = t - group * P;
+      const int oy = out_w.div(p), ox = p - oy * ow;     // oy within the band
+      if (oy0 + oy >= oh) continue;                      // past the last row, in the last band
       const int s0 = group * FB, f0 = by * fslice + s0;  // in the slice; in the bank
       float acc[FB];
       for (int j = 0; j < FB; ++j) acc[j] = (b && f0 + j < f) ? b[f0 + j] : 0.0f;
       for (int ch = 0; ch < c; ++ch)
         for (int ki = 0; ki < kh; ++ki) {
-          const int iy = oy * stride - pad + ki;
-          if (iy < 0 || iy >= h) continue;
+          const float* xrow = xs + (ch * xrows + oy * stride + ki) * xcols + ox * stride;
+          const float* wrow = sm + (ch * kh + ki) * kw * fslice + s0;
           for (int kj = 0; kj < kw; ++kj) {
-            const int ix = ox * stride - pad + kj;
-            if (ix < 0 || ix >= w) continue;
-            const float xv = xs[(ch * h + iy) * w + ix];
             float wv[FB];
-            load_aligned<FB>(sm + ((ch * kh + ki) * kw + kj) * fslice + s0, wv);
+            load_aligned<FB>(wrow + kj * fslice, wv);
+            const float xv = xrow[kj];
             for (int j = 0; j < FB; ++j) acc[j] += wv[j] * xv;
           }
         }
+      const size_t plane = static_cast<size_t>(oh) * ow, at = static_cast<size_t>(oy0 + oy) * ow + ox;
       for (int j = 0; j < FB; ++j) {
         if (f0 + j >= f) break;
         const float v = acc[j];
-        y[(static_cast<size_t>(img) * f + f0 + j) * P + p] = relu ? (v > 0.0f ? v : 0.0f) : v;
+        y[(static_cast<size_t>(img) * f + f0 + j) * plane + at] = relu ? (v > 0.0f ? v : 0.0f) : v;
       }
     }
   }
@@ -404,8 +429,8 @@ struct DirectFwd : ConvDims {
 // DirectFwd with its threads' filter count fixed, as the kernels and their CPU runs call it.
 template <int FB>
 struct DirectFwdBy : DirectFwd {
-  NM_HOST_DEVICE void compute(int img, int tid, int by, const float* sm) const {
-    DirectFwd::template compute<FB>(img, tid, by, sm);
+  NM_HOST_DEVICE void compute(int unit, int tid, int by, const float* sm) const {
+    DirectFwd::template compute<FB>(unit, tid, by, sm);
   }
 };
 
