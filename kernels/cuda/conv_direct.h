@@ -80,10 +80,11 @@ struct DirectWgrad : ConvDims {
   int rows;     // output rows per band
   int bands;    // bands per image
   int xrows;    // input rows a band reads
+  int xcols;    // input columns the kernel reads (the padded width)
   int xfloats;  // staged input, rounded to a float4
   int tasks, chunk, splits;
   int units_per_block, blocks_x, blocks_y;
-  FastDiv band_of, band_plane, xplane, in_w, out_w, tap_area, tap_w;
+  FastDiv band_of, band_plane, xplane, x_w, out_w, tap_area, tap_w;
   const float* x = nullptr;
   const float* dy = nullptr;
   const float* y = nullptr;  // forward output when the ReLU is fused, else null
@@ -96,15 +97,16 @@ struct DirectWgrad : ConvDims {
     d.cols = d.taps + (bias ? 1 : 0);
     d.groups = (s.f + kWgradFilters - 1) / kWgradFilters;
     d.gstride = d.groups * kWgradFilters + 4;  // + 4: transposed stores fall in more banks
+    d.xcols = (d.ow - 1) * s.stride + s.kw;
     auto staged = [&](int rows) {
       const int xrows = (rows - 1) * s.stride + s.kh;
-      return static_cast<size_t>(round_up(s.c * xrows * s.w, 4)) + static_cast<size_t>(rows) * d.ow * d.gstride;
+      return static_cast<size_t>(round_up(s.c * xrows * d.xcols, 4)) + static_cast<size_t>(rows) * d.ow * d.gstride;
     };
     d.rows = d.oh;
     while (d.rows > 1 && staged(d.rows) * sizeof(float) > 64 * 1024) d.rows = (d.rows + 1) / 2;
     d.bands = (d.oh + d.rows - 1) / d.rows;
     d.xrows = (d.rows - 1) * s.stride + s.kh;
-    d.xfloats = round_up(s.c * d.xrows * s.w, 4);
+    d.xfloats = round_up(s.c * d.xrows * d.xcols, 4);
     d.tasks = d.cols * d.groups;
     d.chunk = std::min(d.tasks, kDirectThreads);
     d.splits = kDirectThreads / d.chunk;
@@ -113,8 +115,8 @@ struct DirectWgrad : ConvDims {
     const int want_x = std::max(1, std::min(units, kFillBlocks / d.blocks_y));
     d.units_per_block = (units + want_x - 1) / want_x;
     d.blocks_x = (units + d.units_per_block - 1) / d.units_per_block;
-    d.band_of = FastDiv(d.bands), d.band_plane = FastDiv(d.rows * d.ow), d.xplane = FastDiv(d.xrows * s.w);
-    d.in_w = FastDiv(s.w), d.out_w = FastDiv(d.ow), d.tap_area = FastDiv(s.kh * s.kw), d.tap_w = FastDiv(s.kw);
+    d.band_of = FastDiv(d.bands), d.band_plane = FastDiv(d.rows * d.ow), d.xplane = FastDiv(d.xrows * d.xcols);
+    d.x_w = FastDiv(d.xcols), d.out_w = FastDiv(d.ow), d.tap_area = FastDiv(s.kh * s.kw), d.tap_w = FastDiv(s.kw);
     return d;
   }
   size_t partial_floats() const { return static_cast<size_t>(blocks_x) * f * cols; }
@@ -134,14 +136,16 @@ struct DirectWgrad : ConvDims {
     const int total = rows * ow * gstride;
     for (int i = tid; i < total; i += kDirectThreads) sm[xfloats + i] = 0.0f;
   }
-  // Stages a unit: the input rows its band reads (zero outside the image), and the masked gradient
-  // of its output rows transposed to [position][filter] (zero past the last row).
+  // Stages a unit: the input rows and columns its band reads (zero outside the image, so the sums
+  // check no bounds), and the masked gradient of its output rows transposed to [position][filter]
+  // (zero past the last row).
   NM_HOST_DEVICE void load(int unit, int tid, float* sm) const {
     const int img = band_of.div(unit), band = unit - img * bands, oy0 = band * rows, iy0 = oy0 * stride - pad;
-    const int xn = c * xrows * w;
+    const int xn = c * xrows * xcols;
     for (int i = tid; i < xn; i += kDirectThreads) {
-      const int ch = xplane.div(i), rem = i - ch * xrows * w, r = in_w.div(rem), col = rem - r * w, iy = iy0 + r;
-      sm[i] = iy >= 0 && iy < h ? x[(static_cast<size_t>(img * c + ch) * h + iy) * w + col] : 0.0f;
+      const int ch = xplane.div(i), rem = i - ch * xrows * xcols, r = x_w.div(rem), col = rem - r * xcols;
+      const int iy = iy0 + r, ix = col - pad;
+      sm[i] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[(static_cast<size_t>(img * c + ch) * h + iy) * w + ix] : 0.0f;
     }
     const int P = rows * ow, gn = f * P, plane = oh * ow;
     const size_t base = static_cast<size_t>(img) * f * plane + static_cast<size_t>(oy0) * ow;
@@ -169,16 +173,14 @@ struct DirectWgrad : ConvDims {
       const int r = col - ch * kh * kw;
       ki = tap_w.div(r), kj = r - ki * kw;
     }
-    const float* xs = sm + ch * xrows * w;
+    const float* xs = sm + (ch * xrows + ki) * xcols + kj;  // this task's tap, at output position 0
     const float* gs = sm + xfloats + group * kWgradFilters;
     const int P = rows * ow;
     for (int p = part; p < P; p += splits) {
       float xv = 1.0f;
       if (!bias) {
-        const int oy = out_w.div(p), ox = p - oy * ow;  // oy within the band: the staged rows cover it
-        const int ix = ox * stride - pad + kj;
-        if (ix < 0 || ix >= w) continue;
-        xv = xs[(oy * stride + ki) * w + ix];
+        const int oy = out_w.div(p), ox = p - oy * ow;  // oy within the band
+        xv = xs[oy * stride * xcols + ox * stride];
       }
       float g[kWgradFilters];
       load_aligned<kWgradFilters>(gs + p * gstride, g);
