@@ -148,14 +148,15 @@ int weight_grad_slices(const Conv2dShape& s) {
 // fit an SM of an A100 (164 KiB) or an H100 / H200 (228 KiB). bench_kernels_cuda times both paths.
 constexpr size_t kNativeDirectBytes = 80 * 1024;
 
-// Whether `native` takes the direct kernel for a product, given its `fits` test (cuda.conv_native).
-bool native_direct(bool (*fits)(const Conv2dShape&, size_t), const Conv2dShape& s) {
+// Whether `native` takes the direct kernel for a product, given its `fits` test and whether its plan
+// keeps a block's threads busy (cuda.conv_native).
+bool native_direct(bool (*fits)(const Conv2dShape&, size_t), const Conv2dShape& s, bool busy) {
   switch (conv_native_form()) {
     case ConvNativeForm::Gemm: return false;
     case ConvNativeForm::Direct: return fits(s, SIZE_MAX);
     case ConvNativeForm::Auto: break;
   }
-  return fits(s, kNativeDirectBytes);
+  return busy && fits(s, kNativeDirectBytes);
 }
 
 size_t gemm_workspace(const Conv2dShape& s) {
@@ -179,7 +180,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
     cudnn_conv_forward(s, x, w, b, y, work);
     return;
   }
-  if (impl == ConvImpl::Direct || (impl == ConvImpl::Native && native_direct(conv2d_direct_forward_fits, s))) {
+  if (impl == ConvImpl::Direct || (impl == ConvImpl::Native && native_direct(conv2d_direct_forward_fits, s, DirectFwd::plan(s).busy()))) {
     conv2d_direct_forward(s, x, w, b, y);
     return;
   }
@@ -200,7 +201,7 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
   const Geometry g(s);
   const bool acc = mode == GradMode::Accumulate;
   const MaskedGrad grad{dy, s.relu ? y : nullptr, g};
-  if (dx && (direct || (native && native_direct(conv2d_direct_input_grad_fits, s)))) {
+  if (dx && (direct || (native && native_direct(conv2d_direct_input_grad_fits, s, DirectDgrad::plan(s, false).busy())))) {
     conv2d_direct_input_grad(s, w, y, dy, dx, mode);
   } else if (dx) {
     const int M = s.c, N = s.n * s.h * s.w, K = s.f * s.kh * s.kw;
@@ -209,7 +210,7 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
                                                                       StoreInputGrad{dx, s.c, g.in_plane, acc});
     NM_AFTER_LAUNCH("conv2d_backward_data");
   }
-  if ((dw || db) && (direct || (native && native_direct(conv2d_direct_weight_grad_fits, s)))) {
+  if ((dw || db) && (direct || (native && native_direct(conv2d_direct_weight_grad_fits, s, DirectWgrad::plan(s, db != nullptr).busy())))) {
     conv2d_direct_weight_grad(s, x, y, dy, dw, db, mode, work);
   } else if (dw) {
     const int M = s.f, N = static_cast<int>(s.col_rows()), cols = N + (db ? 1 : 0), K = s.n * s.oh() * s.ow();

@@ -202,6 +202,16 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(sliced_dx.cslice == 16);
   CHECK(sliced_dx.slices == 4);
   CHECK(sliced_dx.smem_floats() * sizeof(float) <= 64 * 1024);
+  // Which plans keep a block busy: the digit and object layers do; the input gradient of a 128-channel
+  // 8x8 layer (GTSRB's last) would cut its bank into 4-channel slices, 64 tasks for 256 threads.
+  CHECK(fw.busy());
+  CHECK(dg.busy());
+  CHECK(wg.busy());
+  CHECK(sliced.busy());
+  CHECK(sliced_dx.busy());
+  Conv2dShape deep = wide;
+  deep.c = deep.f = 128;
+  CHECK_FALSE(DirectDgrad::plan(deep, false).busy());
   // digit conv1 at a watermarked batch: 26 tasks, nine threads on each.
   s.c = 1, s.h = s.w = 28, s.f = 16;
   const DirectWgrad first = DirectWgrad::plan(s, true);

@@ -120,6 +120,8 @@ struct DirectWgrad : ConvDims {
     return d;
   }
   size_t partial_floats() const { return static_cast<size_t>(blocks_x) * f * cols; }
+  // At least half of a block's threads have a task (true by construction: see busy() of the others).
+  bool busy() const { return chunk * splits >= kDirectThreads / 2; }
   size_t smem_floats() const {
     const size_t staged = static_cast<size_t>(xfloats) + static_cast<size_t>(rows) * ow * gstride;
     const size_t stash = splits > 1 ? static_cast<size_t>(kDirectThreads) * kWgradFilters : 0;
@@ -249,6 +251,9 @@ struct DirectDgrad : ConvDims {
     return d;
   }
   size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(f) * oh * ow; }
+  // At least half of a block's threads have a task: small images with narrow channel slices (a bank
+  // much larger than the gradient) leave most of them idle, and the GEMM does better there.
+  bool busy() const { return h * w * (cslice / kDgradChannels) >= kDirectThreads / 2; }
   NM_HOST_DEVICE int first_unit(int bx) const { return bx * images_per_block; }
   NM_HOST_DEVICE int end_unit(int bx) const {
     return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block;
@@ -368,6 +373,8 @@ struct DirectFwd : ConvDims {
     return d;
   }
   size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(c) * xrows * xcols; }
+  // At least half of a block's threads have a task (see DirectDgrad::busy).
+  bool busy() const { return rows * ow * (fslice / per_thread) >= kDirectThreads / 2; }
   NM_HOST_DEVICE int first_unit(int bx) const { return bx * units_per_block; }
   NM_HOST_DEVICE int end_unit(int bx) const {
     const int units = n * bands;

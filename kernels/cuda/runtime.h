@@ -73,9 +73,9 @@ void set_allow_tf32(bool on);
 bool allow_tf32();
 
 // Which form `impl: native` takes for a convolution's products (kernels/conv2d.h): Auto, the direct
-// kernel wherever its block fits in 80 KiB of shared memory, else the implicit GEMM; Gemm, the GEMM
-// throughout; Direct, the direct kernel wherever the card has the memory. For comparing the forms
-// end to end (`cuda.conv_native`).
+// kernel wherever its block fits in 80 KiB of shared memory and keeps half its threads busy, else
+// the implicit GEMM; Gemm, the GEMM throughout; Direct, the direct kernel wherever the card has the
+// memory. For comparing the forms end to end (`cuda.conv_native`).
 enum class ConvNativeForm { Auto, Gemm, Direct };
 void set_conv_native_form(ConvNativeForm form);
 ConvNativeForm conv_native_form();
