@@ -56,6 +56,17 @@ NM_HOST_DEVICE inline void load_aligned(const float* p, float* out) {
 
 inline int round_up(int v, int to) { return (v + to - 1) / to * to; }
 
+// `units` of work (images, or bands of them) shared out among about kFillBlocks / rows blocks per
+// row of the grid, every block getting at least one: the units each block takes, and the blocks.
+struct UnitSplit {
+  int per_block, blocks;
+};
+inline UnitSplit split_units(int units, int rows) {
+  const int want = std::max(1, std::min(units, kFillBlocks / rows));
+  const int per_block = (units + want - 1) / want;
+  return {per_block, (units + per_block - 1) / per_block};
+}
+
 // The convolution's sizes, as every block program reads them.
 struct ConvDims {
   int n, c, h, w, f, kh, kw, stride, pad, oh, ow;
@@ -112,9 +123,8 @@ struct DirectWgrad : ConvDims {
     d.splits = kDirectThreads / d.chunk;
     d.blocks_y = (d.tasks + d.chunk - 1) / d.chunk;
     const int units = s.n * d.bands;
-    const int want_x = std::max(1, std::min(units, kFillBlocks / d.blocks_y));
-    d.units_per_block = (units + want_x - 1) / want_x;
-    d.blocks_x = (units + d.units_per_block - 1) / d.units_per_block;
+    const UnitSplit split = split_units(units, d.blocks_y);
+    d.units_per_block = split.per_block, d.blocks_x = split.blocks;
     d.band_of = FastDiv(d.bands), d.band_plane = FastDiv(d.rows * d.ow), d.xplane = FastDiv(d.xrows * d.xcols);
     d.x_w = FastDiv(d.xcols), d.out_w = FastDiv(d.ow), d.tap_area = FastDiv(s.kh * s.kw), d.tap_w = FastDiv(s.kw);
     return d;
@@ -243,9 +253,8 @@ struct DirectDgrad : ConvDims {
       d.cslice = round_up(d.cslice / 2, kDgradChannels);
     d.slices = (s.c + d.cslice - 1) / d.cslice;
     d.wfloats = s.f * s.kh * s.kw * d.cslice;
-    d.blocks = std::max(1, std::min(s.n, std::max(1, kFillBlocks / d.slices)));
-    d.images_per_block = (s.n + d.blocks - 1) / d.blocks;
-    d.blocks = (s.n + d.images_per_block - 1) / d.images_per_block;
+    const UnitSplit split = split_units(s.n, d.slices);
+    d.images_per_block = split.per_block, d.blocks = split.blocks;
     d.accumulate = accumulate;
     d.pixels = FastDiv(s.h * s.w), d.in_w = FastDiv(s.w), d.by_stride = FastDiv(s.stride), d.chans = FastDiv(d.cslice);
     return d;
@@ -363,9 +372,8 @@ struct DirectFwd : ConvDims {
     d.bands = (d.oh + d.rows - 1) / d.rows;
     d.xrows = (d.rows - 1) * s.stride + s.kh;
     const int units = s.n * d.bands;
-    d.blocks = std::max(1, std::min(units, std::max(1, kFillBlocks / d.slices)));
-    d.units_per_block = (units + d.blocks - 1) / d.blocks;
-    d.blocks = (units + d.units_per_block - 1) / d.units_per_block;
+    const UnitSplit split = split_units(units, d.slices);
+    d.units_per_block = split.per_block, d.blocks = split.blocks;
     d.relu = s.relu;
     d.per_thread = d.rows * d.ow * (d.fslice / kFwdFilters) < kDirectThreads ? kFwdFilters / 2 : kFwdFilters;
     d.band_pixels = FastDiv(d.rows * d.ow), d.out_w = FastDiv(d.ow), d.filters = FastDiv(d.fslice);
