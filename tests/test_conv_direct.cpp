@@ -105,7 +105,8 @@ TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match
       {300, 2, 5, 5, 3, 3, 1, 1, "more images than blocks: several images per block"},
       {2, 64, 6, 6, 70, 3, 1, 1, "a filter bank in forward slices"},
       {2, 70, 6, 6, 64, 3, 1, 1, "a filter bank in input-gradient slices, the last part full"},
-      {2, 16, 32, 32, 16, 3, 1, 1, "object stage 1: forward and weight gradient in bands of rows"},
+      {2, 16, 32, 32, 16, 3, 1, 1, "object stage 1: every product in bands of rows"},
+      {2, 8, 63, 20, 64, 3, 2, 1, "input gradient in bands at stride 2, the last band part full"},
       {2, 16, 30, 32, 32, 3, 2, 1, "stride 2 in bands, the last band part full"},
   };
   for (const Case& t : cases)
@@ -184,6 +185,9 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(banded.smem_floats() * sizeof(float) <= 64 * 1024);
   CHECK(banded.end_unit(banded.blocks_x - 1) == big.n * banded.bands);
   // ... and its forward pass in two bands of 16 rows (34x18 padded input rows of 16 channels).
+  const DirectDgrad banded_dx = DirectDgrad::plan(big, false);
+  CHECK(banded_dx.bands == 2);
+  CHECK(banded_dx.grows == 18);  // 16 input rows read 16 + 3 - 1 gradient rows
   const DirectFwd banded_fw = DirectFwd::plan(big);
   CHECK(banded_fw.slices == 1);
   CHECK(banded_fw.bands == 2);

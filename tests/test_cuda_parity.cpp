@@ -75,14 +75,21 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
   struct Case {
     int n, c, h, w, f, k, stride, pad;
   };
-  const Case cases[] = {{1, 3, 7, 7, 5, 3, 1, 1},    {2, 1, 28, 28, 6, 5, 1, 0},  {3, 3, 7, 7, 4, 3, 2, 1},
-                        {2, 16, 9, 11, 70, 3, 1, 1}, {1, 4, 8, 6, 3, 1, 1, 0},    {4, 8, 13, 13, 65, 3, 2, 0},
+  const Case cases[] = {{1, 3, 7, 7, 5, 3, 1, 1},
+                        {2, 1, 28, 28, 6, 5, 1, 0},
+                        {3, 3, 7, 7, 4, 3, 2, 1},
+                        {2, 16, 9, 11, 70, 3, 1, 1},
+                        {1, 4, 8, 6, 3, 1, 1, 0},
+                        {4, 8, 13, 13, 65, 3, 2, 0},
                         {130, 3, 7, 7, 2, 3, 1, 0},
-                        // The direct kernels' other launch shapes: the weight gradient in bands of rows
-                        // (stride 1 and 2), the forward pass in filter slices, the input gradient in
-                        // channel slices (kernels/cuda/conv_direct.h).
-                        {2, 16, 32, 32, 16, 3, 1, 1},  {2, 16, 30, 32, 32, 3, 2, 1}, {2, 64, 6, 6, 70, 3, 1, 1},
-                        {2, 70, 6, 6, 64, 3, 1, 1}};
+                        // The direct kernels' other launch shapes: bands of rows (stride 1 and 2), the
+                        // forward pass in filter slices, the input gradient in channel slices and in
+                        // bands at stride 2 (kernels/cuda/conv_direct.h).
+                        {2, 16, 32, 32, 16, 3, 1, 1},
+                        {2, 16, 30, 32, 32, 3, 2, 1},
+                        {2, 64, 6, 6, 70, 3, 1, 1},
+                        {2, 70, 6, 6, 64, 3, 1, 1},
+                        {2, 8, 63, 20, 64, 3, 2, 1}};
   for (int relu = 0; relu < 2; ++relu)
     for (const Case& t : cases)
       for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Gemm, ConvImpl::Direct, ConvImpl::Cudnn}) {
@@ -99,12 +106,11 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
           REQUIRE(cuda::conv2d_direct_input_grad_fits(s, SIZE_MAX));
           REQUIRE(cuda::conv2d_direct_weight_grad_fits(s, SIZE_MAX));
         }
-        INFO("impl " << conv_impl_name(impl) << " relu " << relu << " n" << t.n << " c"
-                     << t.c << " " << t.h << "x" << t.w << " f" << t.f << " k" << t.k << " s" << t.stride << " p"
-                     << t.pad);
+        INFO("impl " << conv_impl_name(impl) << " relu " << relu << " n" << t.n << " c" << t.c << " " << t.h << "x"
+                     << t.w << " f" << t.f << " k" << t.k << " s" << t.stride << " p" << t.pad);
         const test::ConvReference ref(s);
         const std::vector<float>&x = ref.x, &w = ref.w, &b = ref.b, &dy = ref.dy, &y = ref.y, &dx = ref.dx,
-                                 &dw = ref.dw, &db = ref.db;
+              &dw = ref.dw, &db = ref.db;
         const size_t nx = x.size(), nw = w.size(), ny = y.size();
         auto gx = up(x), gw = up(w), gb = up(b), gdy = up(dy);
         auto gy = zeros<float>(ny), gdx = zeros<float>(nx), gdw = zeros<float>(nw), gdb = zeros<float>(s.f),
@@ -179,12 +185,13 @@ TEST_CASE("conv2d and dense: exact on small integers", "[cuda][conv2d][dense]") 
 
 TEST_CASE("dense: both CUDA implementations agree with the CPU", "[cuda][dense]") {
   GpuCheck gpu;
-  for (const DenseShape& d : {DenseShape{1, 3, 10}, DenseShape{128, 784, 10}, DenseShape{67, 65, 129},
-                              DenseShape{130, 1024, 43}})
+  for (const DenseShape& d :
+       {DenseShape{1, 3, 10}, DenseShape{128, 784, 10}, DenseShape{67, 65, 129}, DenseShape{130, 1024, 43}})
     for (GemmImpl impl : {GemmImpl::Native, GemmImpl::Cublas}) {
       INFO("n" << d.n << " in" << d.in << " out" << d.out << (impl == GemmImpl::Native ? " native" : " cublas"));
-      const auto x = random_floats(static_cast<size_t>(d.n) * d.in, 1), w = random_floats(static_cast<size_t>(d.out) * d.in, 2),
-                 b = random_floats(d.out, 3), dy = random_floats(static_cast<size_t>(d.n) * d.out, 4);
+      const auto x = random_floats(static_cast<size_t>(d.n) * d.in, 1),
+                 w = random_floats(static_cast<size_t>(d.out) * d.in, 2), b = random_floats(d.out, 3),
+                 dy = random_floats(static_cast<size_t>(d.n) * d.out, 4);
       std::vector<float> y(dy.size()), dx(x.size()), dw(w.size()), db(d.out);
       cpu::dense_forward(d, x.data(), w.data(), b.data(), y.data());
       cpu::dense_backward(d, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite);
@@ -303,15 +310,15 @@ TEST_CASE("batch norm: training and evaluation, forward and backward", "[cuda][b
     auto gx = up(x), gg = up(gamma), gbeta = up(beta), gdy = up(dy), grm = up(rm), grv = up(rv);
     auto gy = zeros<float>(count), gmean = zeros<float>(c), ginv = zeros<float>(c), gdx = zeros<float>(count),
          gdg = zeros<float>(c), gdbeta = zeros<float>(c);
-    cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data(), rm.data(),
-                                 rv.data());
+    cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data(),
+                                 rm.data(), rv.data());
     cuda::batchnorm_forward_train(s, gx.data(), gg.data(), gbeta.data(), gy.data(), gmean.data(), ginv.data(),
                                   grm.data(), grv.data());
     close("train y", y, gy.download());
     close("running mean", rm, grm.download());
     close("running var", rv, grv.download());
-    cpu::batchnorm_backward_train(s, x.data(), gamma.data(), mean.data(), invstd.data(), dy.data(), dx.data(), dg.data(),
-                                  dbeta.data(), GradMode::Overwrite);
+    cpu::batchnorm_backward_train(s, x.data(), gamma.data(), mean.data(), invstd.data(), dy.data(), dx.data(),
+                                  dg.data(), dbeta.data(), GradMode::Overwrite);
     cuda::batchnorm_backward_train(s, gx.data(), gg.data(), gmean.data(), ginv.data(), gdy.data(), gdx.data(),
                                    gdg.data(), gdbeta.data(), GradMode::Overwrite);
     close("train dx", dx, gdx.download(), 1e-3);
@@ -352,7 +359,8 @@ TEST_CASE("softmax cross-entropy: loss totals, gradients, label smoothing", "[cu
     }
 }
 
-TEST_CASE("optimizers: SGD (momentum, Nesterov, decay), Adam / AdamW and held-at-zero entries over a flat buffer", "[cuda][optim]") {
+TEST_CASE("optimizers: SGD (momentum, Nesterov, decay), Adam / AdamW and held-at-zero entries over a flat buffer",
+          "[cuda][optim]") {
   GpuCheck gpu;
   const size_t count = 1000;
   const auto g = random_floats(count, 2);
@@ -434,8 +442,8 @@ TEST_CASE("watermark batch kernel: the spec's golden SHA-256 values, and the CPU
   for (const ImageShape shape : {ImageShape{3, 7, 7}, gv.shape})
     for (size_t offset : {size_t{0}, size_t{1}}) {
       INFO(shape.c << "x" << shape.h << "x" << shape.w << ", offset " << offset);
-      const Watermark wo = derive_watermark(sign_message(keypair_from_seed(parse_hex<32>(gv.seed, "seed")), gv.verifier),
-                                            shape, 10, 3, 10.0f);
+      const Watermark wo = derive_watermark(
+          sign_message(keypair_from_seed(parse_hex<32>(gv.seed, "seed")), gv.verifier), shape, 10, 3, 10.0f);
       const size_t po = static_cast<size_t>(shape.size());
       const auto xo = random_floats(4 * po + offset, 11);
       std::vector<float> co(12 * po + offset);

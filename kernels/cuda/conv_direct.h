@@ -224,48 +224,72 @@ struct DirectWgrad : ConvDims {
 };
 
 // Input gradient. The filter bank, rearranged to [f][kh][kw][c] (channels padded to a multiple of
-// four), stays in shared memory for all of a block's images; each image's masked gradient is staged
-// in turn. Banks too large for 64 KiB beside the gradient, and larger than it, are cut into slices
-// of fewer input channels, one per block row. A task is one input pixel for four channels; threads of a warp take
-// neighbouring pixels of the same channels, so their weight reads are one broadcast float4 and their
-// gradient reads fall in neighbouring banks. Grid: x over blocks of images, y over channel slices.
+// four), stays in shared memory for all of a block's work; the masked output gradient is staged
+// unit by unit, a unit being an image or a band of its input rows (with the gradient rows that band
+// reads). Within 64 KiB the bank is cut into slices of fewer input channels
+// (one per block row) while it is the larger part, the image into bands otherwise. A task is one
+// input pixel for four channels; threads of a warp take neighbouring pixels of the same channels, so
+// their weight reads are one broadcast float4 and their gradient reads fall in neighbouring banks.
+// Grid: x over blocks of units, y over channel slices.
 struct DirectDgrad : ConvDims {
   int cslice;   // channels per block row, a multiple of kDgradChannels
   int slices;   // block rows
   int wfloats;  // staged slice of the filter bank
-  int images_per_block, blocks;
+  int rows;     // input rows per band
+  int bands;    // bands per image
+  int grows;    // gradient rows a band reads, at most
+  int units_per_block, blocks;
   bool accumulate;
-  FastDiv pixels, in_w, by_stride, chans;
+  FastDiv band_pixels, in_w, by_stride, chans, band_of, grad_plane;
   const float* wt = nullptr;
   const float* dy = nullptr;
   const float* y = nullptr;  // forward output when the ReLU is fused, else null
   float* dx = nullptr;
 
+  // The gradient rows input rows [iy0, iy0 + rows) read start at the first oy >= 0 with
+  // oy * stride >= iy0 + pad - kh + 1.
+  NM_HOST_DEVICE int first_grad_row(int iy0) const {
+    const int a = iy0 + pad - kh + 1;
+    return a > 0 ? (a + stride - 1) / stride : 0;
+  }
+
   static DirectDgrad plan(const Conv2dShape& s, bool accumulate) {
     DirectDgrad d{};
     d.set(s);
-    const size_t grad = static_cast<size_t>(s.f) * d.oh * d.ow;
-    auto bytes = [&](int slice) { return (static_cast<size_t>(s.f) * s.kh * s.kw * slice + grad) * sizeof(float); };
+    // Rows of the gradient a band of input rows reads: a window of rows + kh - 1 positions, at most
+    // one in `stride` of them, and never more than the gradient has.
+    auto grad_rows = [&](int rows) { return std::min((rows + s.kh - 2) / s.stride + 1, d.oh); };
+    auto grad = [&](int rows) { return static_cast<size_t>(s.f) * grad_rows(rows) * d.ow; };
+    auto bank = [&](int slice) { return static_cast<size_t>(s.f) * s.kh * s.kw * slice; };
     d.cslice = round_up(s.c, kDgradChannels);
-    // Slicing re-stages the gradient once per slice: worth it only while the bank is the larger part.
-    while (d.cslice > kDgradChannels && bytes(d.cslice) > 64 * 1024 &&
-           static_cast<size_t>(s.f) * s.kh * s.kw * d.cslice > grad)
-      d.cslice = round_up(d.cslice / 2, kDgradChannels);
+    d.rows = s.h;
+    while ((bank(d.cslice) + grad(d.rows)) * sizeof(float) > 64 * 1024) {
+      if (d.cslice > kDgradChannels && bank(d.cslice) > grad(d.rows))
+        d.cslice = round_up(d.cslice / 2, kDgradChannels);  // each slice re-stages the gradient
+      else if (d.rows > 1)
+        d.rows = (d.rows + 1) / 2;  // bands re-read the gradient rows they share
+      else
+        break;
+    }
     d.slices = (s.c + d.cslice - 1) / d.cslice;
-    d.wfloats = s.f * s.kh * s.kw * d.cslice;
-    const UnitSplit split = split_units(s.n, d.slices);
-    d.images_per_block = split.per_block, d.blocks = split.blocks;
+    d.wfloats = static_cast<int>(bank(d.cslice));
+    d.bands = (s.h + d.rows - 1) / d.rows;
+    d.grows = grad_rows(d.rows);
+    const UnitSplit split = split_units(s.n * d.bands, d.slices);
+    d.units_per_block = split.per_block, d.blocks = split.blocks;
     d.accumulate = accumulate;
-    d.pixels = FastDiv(s.h * s.w), d.in_w = FastDiv(s.w), d.by_stride = FastDiv(s.stride), d.chans = FastDiv(d.cslice);
+    d.band_pixels = FastDiv(d.rows * s.w), d.in_w = FastDiv(s.w), d.by_stride = FastDiv(s.stride);
+    d.chans = FastDiv(d.cslice), d.band_of = FastDiv(d.bands), d.grad_plane = FastDiv(d.grows * d.ow);
     return d;
   }
-  size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(f) * oh * ow; }
+  size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(f) * grows * ow; }
   // At least half of a block's threads have a task: small images with narrow channel slices (a bank
   // much larger than the gradient) leave most of them idle, and the GEMM does better there.
-  bool busy() const { return h * w * (cslice / kDgradChannels) >= kDirectThreads / 2; }
-  NM_HOST_DEVICE int first_unit(int bx) const { return bx * images_per_block; }
+  bool busy() const { return rows * w * (cslice / kDgradChannels) >= kDirectThreads / 2; }
+  NM_HOST_DEVICE int first_unit(int bx) const { return bx * units_per_block; }
   NM_HOST_DEVICE int end_unit(int bx) const {
-    return n < (bx + 1) * images_per_block ? n : (bx + 1) * images_per_block;
+    const int units = n * bands;
+    return units < (bx + 1) * units_per_block ? units : (bx + 1) * units_per_block;
   }
 
   // Channels [by * cslice, (by + 1) * cslice), zero past the last one.
@@ -277,23 +301,32 @@ struct DirectDgrad : ConvDims {
       sm[i] = ci < c ? wt[(static_cast<size_t>(fi) * c + ci) * area + tap] : 0.0f;
     }
   }
-  NM_HOST_DEVICE void load_unit(int img, int tid, float* sm) const {  // a unit is an image: its masked gradient
-    const int gn = f * oh * ow;
-    const size_t base = static_cast<size_t>(img) * gn;
+  // The masked gradient rows a unit's band reads (zero past the last).
+  NM_HOST_DEVICE void load_unit(int unit, int tid, float* sm) const {
+    const int img = band_of.div(unit), gy0 = first_grad_row((unit - img * bands) * rows);
+    const int gn = f * grows * ow, plane = oh * ow;
+    const size_t base = static_cast<size_t>(img) * f * plane;
     float* gs = sm + wfloats;
     for (int i = tid; i < gn; i += kDirectThreads) {
-      float v = dy[base + i];
-      if (y && y[base + i] <= 0.0f) v = 0.0f;
+      const int fi = grad_plane.div(i), rem = i - fi * grows * ow, r = rem / ow, oy = gy0 + r;
+      float v = 0.0f;
+      if (oy >= 0 && oy < oh) {
+        const size_t at = base + static_cast<size_t>(fi) * plane + static_cast<size_t>(oy) * ow + (rem - r * ow);
+        v = dy[at];
+        if (y && y[at] <= 0.0f) v = 0.0f;
+      }
       gs[i] = v;
     }
   }
-  NM_HOST_DEVICE void compute(int img, int tid, int by, const float* sm) const {
-    const int HW = h * w, P = oh * ow, wstep = kh * kw * cslice;
-    const int tasks = HW * (cslice / kDgradChannels);
+  NM_HOST_DEVICE void compute(int unit, int tid, int by, const float* sm) const {
+    const int img = band_of.div(unit), iy0 = (unit - img * bands) * rows, gy0 = first_grad_row(iy0);
+    const int HW = h * w, BP = rows * w, GP = grows * ow, wstep = kh * kw * cslice;
+    const int tasks = BP * (cslice / kDgradChannels);
     const float* gs = sm + wfloats;
     for (int t = tid; t < tasks; t += kDirectThreads) {
-      const int cg = pixels.div(t), q = t - cg * HW;
-      const int iy = in_w.div(q), ix = q - iy * w;
+      const int cg = band_pixels.div(t), q = t - cg * BP;
+      const int ly = in_w.div(q), ix = q - ly * w, iy = iy0 + ly;
+      if (iy >= h) continue;  // past the last row, in the last band
       float acc[kDgradChannels] = {};
       for (int ki = 0; ki < kh; ++ki) {
         const int ty = iy + pad - ki;
@@ -305,10 +338,10 @@ struct DirectDgrad : ConvDims {
           if (tx < 0) break;
           const int ox = by_stride.div(tx);
           if (ox * stride != tx || ox >= ow) continue;
-          const float* gp = gs + oy * ow + ox;
+          const float* gp = gs + (oy - gy0) * ow + ox;
           const float* wp = sm + (ki * kw + kj) * cslice + cg * kDgradChannels;
           for (int fi = 0; fi < f; ++fi) {
-            const float gv = gp[fi * P];
+            const float gv = gp[fi * GP];
             float wv[kDgradChannels];
             load_aligned<kDgradChannels>(wp + fi * wstep, wv);
             for (int j = 0; j < kDgradChannels; ++j) acc[j] += wv[j] * gv;
@@ -318,7 +351,7 @@ struct DirectDgrad : ConvDims {
       for (int j = 0; j < kDgradChannels; ++j) {
         const int ch = by * cslice + cg * kDgradChannels + j;
         if (ch >= c) break;
-        float& out = dx[(static_cast<size_t>(img) * c + ch) * HW + q];
+        float& out = dx[(static_cast<size_t>(img) * c + ch) * HW + static_cast<size_t>(iy) * w + ix];
         out = (accumulate ? out : 0.0f) + acc[j];
       }
     }
