@@ -80,8 +80,9 @@ struct ConvDims {
 // for a group of 16 filters; threads of a warp take neighbouring columns of the same group, so their
 // gradient reads are one broadcast. With fewer tasks than threads, `splits` threads share a task,
 // each taking every splits-th position, and add their sums in shared memory at the end.
-// Images too large for 64 KiB of shared memory are staged in bands of output rows (with the input
-// rows those read, zero outside the image); a block's work is a run of (image, band) units.
+// The input is staged with the rows and columns the sums read, zero outside the image, so they check
+// no bounds; images too large for 64 KiB of shared memory are staged in bands of output rows. A
+// block's work is a run of (image, band) units.
 // Grid: x over blocks of units, y over chunks of tasks.
 struct DirectWgrad : ConvDims {
   int taps;     // c * kh * kw
@@ -130,7 +131,8 @@ struct DirectWgrad : ConvDims {
     return d;
   }
   size_t partial_floats() const { return static_cast<size_t>(blocks_x) * f * cols; }
-  // At least half of a block's threads have a task (true by construction: see busy() of the others).
+  // At least half of a block's threads have a task: always, as `splits` fills the block with copies
+  // of the task chunk (see the other plans' busy()).
   bool busy() const { return chunk * splits >= kDirectThreads / 2; }
   size_t smem_floats() const {
     const size_t staged = static_cast<size_t>(xfloats) + static_cast<size_t>(rows) * ow * gstride;
