@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "kernels/blas.h"
 #include "kernels/conv2d.h"
@@ -83,6 +84,17 @@ bool with_fixed_width(int ow, F&& f) {
   }
 }
 
+// Output columns [ox0, ox1) whose input column ox * stride + j - pad lies inside the image, for
+// kernel column j. The last one rounds down: when tap j lies right of the image for every output
+// column (a kernel wider than the image and its left padding), w - 1 + pad - j is negative, and
+// C++'s division, which rounds toward zero, would let ox = 0 read past the row.
+std::pair<int, int> inside_columns(const Conv2dShape& s, int j) {
+  const int ow = s.ow(), last = s.w - 1 + s.pad - j;
+  const int ox0 = std::min(ow, std::max(0, (s.pad - j + s.stride - 1) / s.stride));
+  const int ox1 = last < 0 ? ox0 : std::max(ox0, std::min(ow, last / s.stride + 1));
+  return {ox0, ox1};
+}
+
 template <class T>
 void im2col(const Conv2dShape& s, const T* __restrict x, Block b, T* __restrict col) {
   if (s.stride == 1 && s.pad == 0 &&
@@ -94,9 +106,7 @@ void im2col(const Conv2dShape& s, const T* __restrict x, Block b, T* __restrict 
     for (int i = 0; i < s.kh; ++i)
       for (int j = 0; j < s.kw; ++j) {
         T* row = col + ((static_cast<size_t>(c) * s.kh + i) * s.kw + j) * ncols;
-        // Output columns whose input column ox*S+j-pad lies inside the image: [ox0, ox1).
-        const int ox0 = std::min(ow, std::max(0, (s.pad - j + s.stride - 1) / s.stride));
-        const int ox1 = std::max(ox0, std::min(ow, (s.w - 1 + s.pad - j) / s.stride + 1));
+        const auto [ox0, ox1] = inside_columns(s, j);
         for (int g = 0; g < b.count; ++g) {
           const T* xc = x + (static_cast<size_t>(b.first + g) * s.c + c) * s.h * s.w;
           for (int oy = 0; oy < oh; ++oy) {
@@ -136,8 +146,7 @@ void col2im(const Conv2dShape& s, const T* col, Block b, T* dx, GradMode mode) {
     for (int i = 0; i < s.kh; ++i)
       for (int j = 0; j < s.kw; ++j) {
         const T* row = col + ((static_cast<size_t>(c) * s.kh + i) * s.kw + j) * ncols;
-        const int ox0 = std::min(ow, std::max(0, (s.pad - j + s.stride - 1) / s.stride));
-        const int ox1 = std::max(ox0, std::min(ow, (s.w - 1 + s.pad - j) / s.stride + 1));
+        const auto [ox0, ox1] = inside_columns(s, j);
         for (int g = 0; g < b.count; ++g) {
           T* dxc = dx + (static_cast<size_t>(b.first + g) * s.c + c) * s.h * s.w;
           for (int oy = 0; oy < oh; ++oy) {

@@ -6,6 +6,7 @@
 // [cuda] parity tests check the same kernels on the card.
 #include <catch2/catch.hpp>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "conv_reference.h"
@@ -88,6 +89,45 @@ void emulate_dgrad(const Conv2dShape& s, const float* w, const float* y, const f
 }
 }  // namespace
 
+// Every direct program on shape s against the CPU kernels: forward with and without bias, input
+// and weight gradients overwriting and accumulating, the weight gradient without a bias.
+void check_against_cpu(const Conv2dShape& s) {
+  test::ConvReference ref(s);
+  const std::vector<float>&x = ref.x, &w = ref.w, &b = ref.b, &dy = ref.dy, &y = ref.y;
+  std::vector<float>&dx = ref.dx, &dw = ref.dw, &db = ref.db;
+  const size_t nx = x.size(), nw = w.size(), ny = y.size();
+  std::vector<float> work(cpu::conv2d_workspace(s));
+
+  std::vector<float> ey(ny, kNaN), ey_nobias(ny, kNaN), y_nobias(ny);
+  emulate_forward(s, x.data(), w.data(), b.data(), ey.data());
+  close("y", y, ey);
+  cpu::conv2d_forward(s, x.data(), w.data(), static_cast<const float*>(nullptr), y_nobias.data(), work.data());
+  emulate_forward(s, x.data(), w.data(), nullptr, ey_nobias.data());
+  close("y without bias", y_nobias, ey_nobias);
+
+  std::vector<float> ex(nx, kNaN), ew(nw, kNaN), eb(s.f, kNaN);
+  emulate_dgrad(s, w.data(), y.data(), dy.data(), ex.data(), false);
+  emulate_wgrad(s, x.data(), y.data(), dy.data(), ew.data(), eb.data(), false);
+  close("dx", dx, ex);
+  close("dw", dw, ew);
+  close("db", db, eb);
+
+  // Accumulate mode adds onto what is there.
+  emulate_dgrad(s, w.data(), y.data(), dy.data(), ex.data(), true);
+  emulate_wgrad(s, x.data(), y.data(), dy.data(), ew.data(), eb.data(), true);
+  for (auto* v : {&dx, &dw, &db})
+    for (float& e : *v) e *= 2;
+  close("dx accumulated", dx, ex);
+  close("dw accumulated", dw, ew);
+  close("db accumulated", db, eb);
+
+  // Weight gradient without a bias: no bias column, the same weights.
+  std::vector<float> nobias(nw, kNaN);
+  emulate_wgrad(s, x.data(), y.data(), dy.data(), nobias.data(), nullptr, false);
+  for (float& e : dw) e /= 2;
+  close("dw without bias", dw, nobias);
+}
+
 TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match the CPU kernels",
           "[conv2d][cuda-emulated]") {
   struct Case {
@@ -115,41 +155,24 @@ TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match
       s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
       s.relu = relu;
       INFO(t.why << ", relu " << relu);
-      test::ConvReference ref(s);
-      const std::vector<float>&x = ref.x, &w = ref.w, &b = ref.b, &dy = ref.dy, &y = ref.y;
-      std::vector<float>&dx = ref.dx, &dw = ref.dw, &db = ref.db;
-      const size_t nx = x.size(), nw = w.size(), ny = y.size();
-      std::vector<float> work(cpu::conv2d_workspace(s));
-
-      std::vector<float> ey(ny, kNaN), ey_nobias(ny, kNaN), y_nobias(ny);
-      emulate_forward(s, x.data(), w.data(), b.data(), ey.data());
-      close("y", y, ey);
-      cpu::conv2d_forward(s, x.data(), w.data(), static_cast<const float*>(nullptr), y_nobias.data(), work.data());
-      emulate_forward(s, x.data(), w.data(), nullptr, ey_nobias.data());
-      close("y without bias", y_nobias, ey_nobias);
-
-      std::vector<float> ex(nx, kNaN), ew(nw, kNaN), eb(s.f, kNaN);
-      emulate_dgrad(s, w.data(), y.data(), dy.data(), ex.data(), false);
-      emulate_wgrad(s, x.data(), y.data(), dy.data(), ew.data(), eb.data(), false);
-      close("dx", dx, ex);
-      close("dw", dw, ew);
-      close("db", db, eb);
-
-      // Accumulate mode adds onto what is there.
-      emulate_dgrad(s, w.data(), y.data(), dy.data(), ex.data(), true);
-      emulate_wgrad(s, x.data(), y.data(), dy.data(), ew.data(), eb.data(), true);
-      for (auto* v : {&dx, &dw, &db})
-        for (float& e : *v) e *= 2;
-      close("dx accumulated", dx, ex);
-      close("dw accumulated", dw, ew);
-      close("db accumulated", db, eb);
-
-      // Weight gradient without a bias: no bias column, the same weights.
-      std::vector<float> nobias(nw, kNaN);
-      emulate_wgrad(s, x.data(), y.data(), dy.data(), nobias.data(), nullptr, false);
-      for (float& e : dw) e /= 2;
-      close("dw without bias", dw, nobias);
+      check_against_cpu(s);
     }
+}
+
+TEST_CASE("conv2d direct kernels: random shapes, run on the CPU, match the CPU kernels", "[conv2d][cuda-emulated]") {
+  // Sizes the table above does not pick: strides up to 3, kernels as wide as the padded image,
+  // single rows and columns, odd channel and filter counts.
+  std::mt19937 rng(20261126);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int i = 0; i < 40; ++i) {
+    Conv2dShape s;
+    s.n = pick(1, 4), s.c = pick(1, 9), s.f = pick(1, 37), s.kh = s.kw = pick(1, 5), s.stride = pick(1, 3);
+    s.pad = pick(0, std::min(2, s.kh - 1)), s.relu = pick(0, 1) == 1;
+    s.h = pick(std::max(1, s.kh - 2 * s.pad), 19), s.w = pick(std::max(1, s.kw - 2 * s.pad), 19);
+    INFO("n" << s.n << " c" << s.c << " " << s.h << "x" << s.w << " f" << s.f << " k" << s.kh << " s" << s.stride
+             << " p" << s.pad << " relu " << s.relu);
+    check_against_cpu(s);
+  }
 }
 
 TEST_CASE("conv2d direct kernels: launch plans cover every image and task once", "[conv2d][cuda-emulated]") {

@@ -27,7 +27,11 @@ TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]"
                         {2, 3, 7, 7, 2, 7, 2, 3},
                         {5, 2, 9, 6, 3, 2, 2, 0},
                         // CIFAR-10's 32x32 padded layer: one image per block.
-                        {3, 16, 32, 32, 16, 3, 1, 1}};
+                        {3, 16, 32, 32, 16, 3, 1, 1},
+                        // Kernels wider than the image and its left padding, at strides 2 and 3:
+                        // some taps lie right of the image for every output column.
+                        {1, 2, 10, 3, 5, 5, 2, 1},
+                        {2, 2, 3, 2, 3, 5, 3, 2}};
   for (auto& c : cfg) {
     Conv2dShape s;
     s.n = c[0], s.c = c[1], s.h = c[2], s.w = c[3], s.f = c[4], s.kh = s.kw = c[5], s.stride = c[6], s.pad = c[7];
