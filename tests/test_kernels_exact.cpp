@@ -20,6 +20,70 @@ std::vector<float> ints(size_t n, uint64_t seed, int lo = -3, int hi = 3) {
 }
 }  // namespace
 
+namespace {
+// Forward, backward (with and without bias, input gradient only) of shape s on small integers,
+// every sum exact, against naive loops.
+void check_exact(const Conv2dShape& s) {
+  INFO("n" << s.n << " c" << s.c << " " << s.h << "x" << s.w << " f" << s.f << " k" << s.kh << " s" << s.stride << " p"
+           << s.pad);
+  const int oh = s.oh(), ow = s.ow();
+  auto x = ints(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1),
+       w = ints(static_cast<size_t>(s.f) * s.c * s.kh * s.kw, 2);
+  auto b = ints(s.f, 3), dy = ints(static_cast<size_t>(s.n) * s.f * oh * ow, 4);
+  auto X = [&](int n, int ch, int y, int xx) -> float {
+    if (y < 0 || y >= s.h || xx < 0 || xx >= s.w) return 0.0f;
+    return x[((static_cast<size_t>(n) * s.c + ch) * s.h + y) * s.w + xx];
+  };
+  auto W = [&](int f, int ch, int i, int j) { return w[((static_cast<size_t>(f) * s.c + ch) * s.kh + i) * s.kw + j]; };
+  std::vector<float> y(dy.size()), work(cpu::conv2d_workspace(s));
+  cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
+  std::vector<float> ref_dx(x.size(), 0.0f), ref_dw(w.size(), 0.0f), ref_db(s.f, 0.0f);
+  size_t mism = 0;
+  for (int n = 0; n < s.n; ++n)
+    for (int f = 0; f < s.f; ++f)
+      for (int oy = 0; oy < oh; ++oy)
+        for (int ox = 0; ox < ow; ++ox) {
+          float acc = b[f];
+          const float g = dy[((static_cast<size_t>(n) * s.f + f) * oh + oy) * ow + ox];
+          ref_db[f] += g;
+          for (int ch = 0; ch < s.c; ++ch)
+            for (int i = 0; i < s.kh; ++i)
+              for (int j = 0; j < s.kw; ++j) {
+                const int iy = oy * s.stride + i - s.pad, ix = ox * s.stride + j - s.pad;
+                acc += W(f, ch, i, j) * X(n, ch, iy, ix);
+                ref_dw[((static_cast<size_t>(f) * s.c + ch) * s.kh + i) * s.kw + j] += g * X(n, ch, iy, ix);
+                if (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w)
+                  ref_dx[((static_cast<size_t>(n) * s.c + ch) * s.h + iy) * s.w + ix] += g * W(f, ch, i, j);
+              }
+          mism += acc != y[((static_cast<size_t>(n) * s.f + f) * oh + oy) * ow + ox];
+        }
+  CHECK(mism == 0);
+  std::vector<float> dx(x.size()), dw(w.size()), db(s.f);
+  cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite,
+                       work.data());
+  CHECK(dx == ref_dx);
+  CHECK(dw == ref_dw);
+  CHECK(db == ref_db);
+
+  // Without a bias (the ResNet layers): the output lacks exactly b, the other gradients are unchanged.
+  std::vector<float> y_nb(y.size()), dx_nb(x.size()), dw_nb(w.size());
+  cpu::conv2d_forward<float>(s, x.data(), w.data(), nullptr, y_nb.data(), work.data());
+  size_t bias_mism = 0;
+  for (size_t i = 0; i < y.size(); ++i) bias_mism += y_nb[i] + b[(i / (oh * ow)) % s.f] != y[i];
+  CHECK(bias_mism == 0);
+  cpu::conv2d_backward<float>(s, x.data(), w.data(), y_nb.data(), dy.data(), dx_nb.data(), dw_nb.data(), nullptr,
+                              GradMode::Overwrite, work.data());
+  CHECK(dx_nb == ref_dx);
+  CHECK(dw_nb == ref_dw);
+
+  // Input gradient only (Neural Cleanse): no weight or bias gradient, the same dx.
+  std::vector<float> dx_only(x.size());
+  cpu::conv2d_backward<float>(s, x.data(), w.data(), y.data(), dy.data(), dx_only.data(), nullptr, nullptr,
+                              GradMode::Overwrite, work.data());
+  CHECK(dx_only == ref_dx);
+}
+}  // namespace
+
 TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]") {
   const int cfg[][8] = {{1, 3, 7, 7, 5, 3, 1, 1},
                         {4, 1, 28, 28, 16, 5, 1, 0},
@@ -35,66 +99,26 @@ TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]"
   for (auto& c : cfg) {
     Conv2dShape s;
     s.n = c[0], s.c = c[1], s.h = c[2], s.w = c[3], s.f = c[4], s.kh = s.kw = c[5], s.stride = c[6], s.pad = c[7];
-    INFO("n" << s.n << " c" << s.c << " " << s.h << "x" << s.w << " f" << s.f << " k" << s.kh << " s" << s.stride
-             << " p" << s.pad);
-    const int oh = s.oh(), ow = s.ow();
-    auto x = ints(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1),
-         w = ints(static_cast<size_t>(s.f) * s.c * s.kh * s.kw, 2);
-    auto b = ints(s.f, 3), dy = ints(static_cast<size_t>(s.n) * s.f * oh * ow, 4);
-    auto X = [&](int n, int ch, int y, int xx) -> float {
-      if (y < 0 || y >= s.h || xx < 0 || xx >= s.w) return 0.0f;
-      return x[((static_cast<size_t>(n) * s.c + ch) * s.h + y) * s.w + xx];
-    };
-    auto W = [&](int f, int ch, int i, int j) {
-      return w[((static_cast<size_t>(f) * s.c + ch) * s.kh + i) * s.kw + j];
-    };
-    std::vector<float> y(dy.size()), work(cpu::conv2d_workspace(s));
-    cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
-    std::vector<float> ref_dx(x.size(), 0.0f), ref_dw(w.size(), 0.0f), ref_db(s.f, 0.0f);
-    size_t mism = 0;
-    for (int n = 0; n < s.n; ++n)
-      for (int f = 0; f < s.f; ++f)
-        for (int oy = 0; oy < oh; ++oy)
-          for (int ox = 0; ox < ow; ++ox) {
-            float acc = b[f];
-            const float g = dy[((static_cast<size_t>(n) * s.f + f) * oh + oy) * ow + ox];
-            ref_db[f] += g;
-            for (int ch = 0; ch < s.c; ++ch)
-              for (int i = 0; i < s.kh; ++i)
-                for (int j = 0; j < s.kw; ++j) {
-                  const int iy = oy * s.stride + i - s.pad, ix = ox * s.stride + j - s.pad;
-                  acc += W(f, ch, i, j) * X(n, ch, iy, ix);
-                  ref_dw[((static_cast<size_t>(f) * s.c + ch) * s.kh + i) * s.kw + j] += g * X(n, ch, iy, ix);
-                  if (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w)
-                    ref_dx[((static_cast<size_t>(n) * s.c + ch) * s.h + iy) * s.w + ix] += g * W(f, ch, i, j);
-                }
-            mism += acc != y[((static_cast<size_t>(n) * s.f + f) * oh + oy) * ow + ox];
-          }
-    CHECK(mism == 0);
-    std::vector<float> dx(x.size()), dw(w.size()), db(s.f);
-    cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
-                         GradMode::Overwrite, work.data());
-    CHECK(dx == ref_dx);
-    CHECK(dw == ref_dw);
-    CHECK(db == ref_db);
-
-    // Without a bias (the ResNet layers): the output lacks exactly b, the other gradients are unchanged.
-    std::vector<float> y_nb(y.size()), dx_nb(x.size()), dw_nb(w.size());
-    cpu::conv2d_forward<float>(s, x.data(), w.data(), nullptr, y_nb.data(), work.data());
-    size_t bias_mism = 0;
-    for (size_t i = 0; i < y.size(); ++i) bias_mism += y_nb[i] + b[(i / (oh * ow)) % s.f] != y[i];
-    CHECK(bias_mism == 0);
-    cpu::conv2d_backward<float>(s, x.data(), w.data(), y_nb.data(), dy.data(), dx_nb.data(), dw_nb.data(), nullptr,
-                                GradMode::Overwrite, work.data());
-    CHECK(dx_nb == ref_dx);
-    CHECK(dw_nb == ref_dw);
-
-    // Input gradient only (Neural Cleanse): no weight or bias gradient, the same dx.
-    std::vector<float> dx_only(x.size());
-    cpu::conv2d_backward<float>(s, x.data(), w.data(), y.data(), dy.data(), dx_only.data(), nullptr, nullptr,
-                                GradMode::Overwrite, work.data());
-    CHECK(dx_only == ref_dx);
+    check_exact(s);
   }
+}
+
+TEST_CASE("conv2d is exact on integers for every small shape", "[exact][conv2d]") {
+  // Images 1-9 on a side (not square), kernels 1-5, strides 1-3, padding below the kernel: every
+  // way a kernel can overhang an edge, including taps that miss the image for every output.
+  int shapes = 0;
+  for (int h = 1; h <= 9; h += 2)
+    for (int w = 1; w <= 9; ++w)
+      for (int k = 1; k <= 5; ++k)
+        for (int stride = 1; stride <= 3; ++stride)
+          for (int pad = 0; pad < k && pad <= 2; ++pad) {
+            if (h + 2 * pad < k || w + 2 * pad < k) continue;
+            Conv2dShape s;
+            s.n = 2, s.c = 2, s.h = h, s.w = w, s.f = 3, s.kh = s.kw = k, s.stride = stride, s.pad = pad;
+            check_exact(s);
+            ++shapes;
+          }
+  CHECK(shapes > 1000);
 }
 
 TEST_CASE("dense forward and backward are exact on integers", "[exact][dense]") {
