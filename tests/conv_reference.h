@@ -27,4 +27,25 @@ struct ConvReference {
   }
 };
 
+// Calls f(shape) for every small convolution shape: images 1-9 high (odd heights) and 1-9 wide,
+// kernels 1-5, strides 1-3, padding 0-2 below the kernel size; two images of two channels, three
+// filters. Every way a kernel can overhang an edge, taps that miss the image for every output
+// included. Returns the number of shapes.
+template <class F>
+int for_each_small_conv_shape(F&& f) {
+  int shapes = 0;
+  for (int h = 1; h <= 9; h += 2)
+    for (int w = 1; w <= 9; ++w)
+      for (int k = 1; k <= 5; ++k)
+        for (int stride = 1; stride <= 3; ++stride)
+          for (int pad = 0; pad < k && pad <= 2; ++pad) {
+            if (h + 2 * pad < k || w + 2 * pad < k) continue;
+            Conv2dShape s;
+            s.n = 2, s.c = 2, s.h = h, s.w = w, s.f = 3, s.kh = s.kw = k, s.stride = stride, s.pad = pad;
+            f(s);
+            ++shapes;
+          }
+  return shapes;
+}
+
 }  // namespace nullmark::test

@@ -175,6 +175,14 @@ TEST_CASE("conv2d direct kernels: random shapes, run on the CPU, match the CPU k
   }
 }
 
+TEST_CASE("conv2d direct kernels: every small shape, run on the CPU, matches the CPU kernels",
+          "[conv2d][cuda-emulated]") {
+  CHECK(test::for_each_small_conv_shape([](Conv2dShape s) {
+          INFO("n2 c2 " << s.h << "x" << s.w << " f3 k" << s.kh << " s" << s.stride << " p" << s.pad);
+          check_against_cpu(s);
+        }) > 1000);
+}
+
 TEST_CASE("conv2d direct kernels: launch plans cover every image and task once", "[conv2d][cuda-emulated]") {
   Conv2dShape s;
   s.n = 384, s.c = 16, s.h = s.w = 12, s.f = 32, s.kh = s.kw = 5;

@@ -184,42 +184,33 @@ TEST_CASE("conv2d and dense: exact on small integers", "[cuda][conv2d][dense]") 
 }
 
 TEST_CASE("conv2d: both native forms exact on integers for every small shape", "[cuda][conv2d]") {
-  // The sweep of tests/test_kernels_exact.cpp (images 1-9, kernels 1-5, strides 1-3, padding 0-2):
-  // every way a kernel overhangs an edge, on the GPU, against the CPU bit for bit.
+  // The sweep of tests/test_kernels_exact.cpp (tests/conv_reference.h): every way a kernel overhangs
+  // an edge, on the GPU, against the CPU bit for bit.
   GpuCheck gpu;
-  int shapes = 0;
-  for (int h = 1; h <= 9; h += 2)
-    for (int w = 1; w <= 9; ++w)
-      for (int k = 1; k <= 5; ++k)
-        for (int stride = 1; stride <= 3; ++stride)
-          for (int pad = 0; pad < k && pad <= 2; ++pad) {
-            if (h + 2 * pad < k || w + 2 * pad < k) continue;
-            Conv2dShape s;
-            s.n = 2, s.c = 2, s.h = h, s.w = w, s.f = 3, s.kh = s.kw = k, s.stride = stride, s.pad = pad;
-            s.relu = (h + w) % 2 == 0;
-            INFO("n2 c2 " << h << "x" << w << " f3 k" << k << " s" << stride << " p" << pad << " relu " << s.relu);
-            const size_t nx = static_cast<size_t>(s.n) * s.c * h * w, nw = static_cast<size_t>(s.f) * s.col_rows();
-            const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
-            const auto x = small_ints(nx, 1), wt = small_ints(nw, 2), b = small_ints(s.f, 3), dy = small_ints(ny, 4);
-            std::vector<float> y(ny), dx(nx), dw(nw), db(s.f), work(cpu::conv2d_workspace(s));
-            cpu::conv2d_forward(s, x.data(), wt.data(), b.data(), y.data(), work.data());
-            cpu::conv2d_backward(s, x.data(), wt.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
-                                 GradMode::Overwrite, work.data());
-            auto gx = up(x), gw = up(wt), gb = up(b), gdy = up(dy);
-            for (ConvImpl impl : {ConvImpl::Gemm, ConvImpl::Direct}) {
-              INFO("impl " << conv_impl_name(impl));
-              auto gy = zeros<float>(ny), gdx = zeros<float>(nx), gdw = zeros<float>(nw), gdb = zeros<float>(s.f),
-                   gwork = zeros<float>(cuda::conv2d_workspace(s, impl));
-              cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), gwork.data(), impl);
-              same("y", y, gy.download());
-              cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
-                                    GradMode::Overwrite, gwork.data(), impl);
-              same("dx", dx, gdx.download());
-              same("dw", dw, gdw.download());
-              same("db", db, gdb.download());
-            }
-            ++shapes;
-          }
+  const int shapes = test::for_each_small_conv_shape([&](Conv2dShape s) {
+    s.relu = (s.h + s.w) % 2 == 0;
+    INFO("n2 c2 " << s.h << "x" << s.w << " f3 k" << s.kh << " s" << s.stride << " p" << s.pad << " relu " << s.relu);
+    const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
+    const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+    const auto x = small_ints(nx, 1), wt = small_ints(nw, 2), b = small_ints(s.f, 3), dy = small_ints(ny, 4);
+    std::vector<float> y(ny), dx(nx), dw(nw), db(s.f), work(cpu::conv2d_workspace(s));
+    cpu::conv2d_forward(s, x.data(), wt.data(), b.data(), y.data(), work.data());
+    cpu::conv2d_backward(s, x.data(), wt.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
+                         GradMode::Overwrite, work.data());
+    auto gx = up(x), gw = up(wt), gb = up(b), gdy = up(dy);
+    for (ConvImpl impl : {ConvImpl::Gemm, ConvImpl::Direct}) {
+      INFO("impl " << conv_impl_name(impl));
+      auto gy = zeros<float>(ny), gdx = zeros<float>(nx), gdw = zeros<float>(nw), gdb = zeros<float>(s.f),
+           gwork = zeros<float>(cuda::conv2d_workspace(s, impl));
+      cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), gwork.data(), impl);
+      same("y", y, gy.download());
+      cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
+                            GradMode::Overwrite, gwork.data(), impl);
+      same("dx", dx, gdx.download());
+      same("dw", dw, gdw.download());
+      same("db", db, gdb.download());
+    }
+  });
   CHECK(shapes > 1000);
 }
 

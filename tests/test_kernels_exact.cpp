@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "conv_reference.h"
 #include "kernels/conv2d.h"
 #include "kernels/dense.h"
 #include "kernels/maxpool2d.h"
@@ -104,21 +105,7 @@ TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]"
 }
 
 TEST_CASE("conv2d is exact on integers for every small shape", "[exact][conv2d]") {
-  // Images 1-9 on a side (not square), kernels 1-5, strides 1-3, padding below the kernel: every
-  // way a kernel can overhang an edge, including taps that miss the image for every output.
-  int shapes = 0;
-  for (int h = 1; h <= 9; h += 2)
-    for (int w = 1; w <= 9; ++w)
-      for (int k = 1; k <= 5; ++k)
-        for (int stride = 1; stride <= 3; ++stride)
-          for (int pad = 0; pad < k && pad <= 2; ++pad) {
-            if (h + 2 * pad < k || w + 2 * pad < k) continue;
-            Conv2dShape s;
-            s.n = 2, s.c = 2, s.h = h, s.w = w, s.f = 3, s.kh = s.kw = k, s.stride = stride, s.pad = pad;
-            check_exact(s);
-            ++shapes;
-          }
-  CHECK(shapes > 1000);
+  CHECK(test::for_each_small_conv_shape(check_exact) > 1000);
 }
 
 TEST_CASE("dense forward and backward are exact on integers", "[exact][dense]") {
