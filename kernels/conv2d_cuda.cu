@@ -148,15 +148,15 @@ int weight_grad_slices(const Conv2dShape& s) {
 // fit an SM of an A100 (164 KiB) or an H100 / H200 (228 KiB). bench_kernels_cuda times both paths.
 constexpr size_t kNativeDirectBytes = 80 * 1024;
 
-// Whether `native` takes the direct kernel for a product, given its `fits` test and whether its plan
-// keeps a block's threads busy (cuda.conv_native).
-bool native_direct(bool (*fits)(const Conv2dShape&, size_t), const Conv2dShape& s, bool busy) {
+// Whether `native` takes the direct kernel for a product, from its plan: the block's shared memory and
+// whether it keeps the block's threads busy (cuda.conv_native can pin either form).
+bool native_direct(size_t smem_floats, bool busy) {
   switch (conv_native_form()) {
     case ConvNativeForm::Gemm: return false;
-    case ConvNativeForm::Direct: return fits(s, SIZE_MAX);
+    case ConvNativeForm::Direct: return conv2d_direct_fits(smem_floats, SIZE_MAX);
     case ConvNativeForm::Auto: break;
   }
-  return busy && fits(s, kNativeDirectBytes);
+  return busy && conv2d_direct_fits(smem_floats, kNativeDirectBytes);
 }
 
 size_t gemm_workspace(const Conv2dShape& s) {
@@ -180,9 +180,13 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
     cudnn_conv_forward(s, x, w, b, y, work);
     return;
   }
-  if (impl == ConvImpl::Direct || (impl == ConvImpl::Native && native_direct(conv2d_direct_forward_fits, s, DirectFwd::plan(s).busy()))) {
-    conv2d_direct_forward(s, x, w, b, y);
-    return;
+  if (impl != ConvImpl::Gemm) {  // Native or Direct: one plan decides and launches
+    DirectFwd d = DirectFwd::plan(s);
+    if (impl == ConvImpl::Direct || native_direct(d.smem_floats(), d.busy())) {
+      d.x = x, d.wt = w, d.b = b, d.y = y;
+      conv2d_direct_forward(d);
+      return;
+    }
   }
   const Geometry g(s);
   const int M = s.f, N = s.n * s.oh() * s.ow(), K = static_cast<int>(s.col_rows());
@@ -201,8 +205,10 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
   const Geometry g(s);
   const bool acc = mode == GradMode::Accumulate;
   const MaskedGrad grad{dy, s.relu ? y : nullptr, g};
-  if (dx && (direct || (native && native_direct(conv2d_direct_input_grad_fits, s, DirectDgrad::plan(s, false).busy())))) {
-    conv2d_direct_input_grad(s, w, y, dy, dx, mode);
+  DirectDgrad dd = dx && (direct || native) ? DirectDgrad::plan(s, acc) : DirectDgrad{};
+  if (dx && (direct || (native && native_direct(dd.smem_floats(), dd.busy())))) {
+    dd.wt = w, dd.dy = dy, dd.y = s.relu ? y : nullptr, dd.dx = dx;
+    conv2d_direct_input_grad(dd);
   } else if (dx) {
     const int M = s.c, N = s.n * s.h * s.w, K = s.f * s.kh * s.kw;
     gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream()>>>(M, N, K, K, WeightsByChannel{w, g},
@@ -210,8 +216,12 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
                                                                       StoreInputGrad{dx, s.c, g.in_plane, acc});
     NM_AFTER_LAUNCH("conv2d_backward_data");
   }
-  if ((dw || db) && (direct || (native && native_direct(conv2d_direct_weight_grad_fits, s, DirectWgrad::plan(s, db != nullptr).busy())))) {
-    conv2d_direct_weight_grad(s, x, y, dy, dw, db, mode, work);
+  // A bias gradient without the weight gradient (no layer asks for one) goes the same way: the weight
+  // columns are computed along and dropped.
+  DirectWgrad wg = (dw || db) && (direct || native) ? DirectWgrad::plan(s, db != nullptr) : DirectWgrad{};
+  if ((dw || db) && (direct || (native && native_direct(wg.smem_floats(), wg.busy())))) {
+    wg.x = x, wg.dy = dy, wg.y = s.relu ? y : nullptr, wg.partial = work;
+    conv2d_direct_weight_grad(wg, dw, db, mode);
   } else if (dw) {
     const int M = s.f, N = static_cast<int>(s.col_rows()), cols = N + (db ? 1 : 0), K = s.n * s.oh() * s.ow();
     const int slices = weight_grad_slices(s);

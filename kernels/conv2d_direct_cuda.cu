@@ -40,7 +40,7 @@ __global__ void sum_weight_partials(int outputs, int cols, int taps, int blocks,
   for (int off = 16; off > 0; off /= 2) s += __shfl_down_sync(0xffffffffu, s, off);
   if (lane != 0) return;
   const int fi = o / cols, col = o - fi * cols;
-  float* out = col < taps ? (dw ? dw + static_cast<size_t>(fi) * taps + col : nullptr) : db + fi;
+  float* out = col < taps ? (dw ? dw + static_cast<size_t>(fi) * taps + col : nullptr) : (db ? db + fi : nullptr);
   if (out) *out = (accumulate ? *out : 0.0f) + s;
 }
 
@@ -85,55 +85,46 @@ size_t shared_memory_limit() {
   return limit;
 }
 
-size_t wgrad_smem_bytes(const Conv2dShape& s) { return DirectWgrad::plan(s, true).smem_floats() * sizeof(float); }
-size_t dgrad_smem_bytes(const Conv2dShape& s) { return DirectDgrad::plan(s, false).smem_floats() * sizeof(float); }
-size_t forward_smem_bytes(const Conv2dShape& s) { return DirectFwd::plan(s).smem_floats() * sizeof(float); }
-void check_fits(const char* what, size_t bytes, const Conv2dShape& s) {
+void check_fits(const char* what, const ConvDims& d, size_t floats) {
+  const size_t bytes = floats * sizeof(float);
   NM_CHECK(bytes <= shared_memory_limit(), "conv2d: the direct ", what, " kernel needs ", bytes,
-           " bytes of shared memory per block for ", s.c, "x", s.h, "x", s.w, " images and ", s.f,
+           " bytes of shared memory per block for ", d.c, "x", d.h, "x", d.w, " images and ", d.f,
            " filters; this card allows ", shared_memory_limit(), " (impl: native or gemm work at any size)");
 }
 }  // namespace
 
+bool conv2d_direct_fits(size_t smem_floats, size_t max_bytes) {
+  return smem_floats * sizeof(float) <= std::min(max_bytes, shared_memory_limit());
+}
 bool conv2d_direct_forward_fits(const Conv2dShape& s, size_t max_bytes) {
-  return forward_smem_bytes(s) <= std::min(max_bytes, shared_memory_limit());
+  return conv2d_direct_fits(DirectFwd::plan(s).smem_floats(), max_bytes);
 }
 bool conv2d_direct_input_grad_fits(const Conv2dShape& s, size_t max_bytes) {
-  return dgrad_smem_bytes(s) <= std::min(max_bytes, shared_memory_limit());
+  return conv2d_direct_fits(DirectDgrad::plan(s, false).smem_floats(), max_bytes);
 }
 bool conv2d_direct_weight_grad_fits(const Conv2dShape& s, size_t max_bytes) {
-  return wgrad_smem_bytes(s) <= std::min(max_bytes, shared_memory_limit());
+  return conv2d_direct_fits(DirectWgrad::plan(s, true).smem_floats(), max_bytes);
 }
 size_t conv2d_direct_workspace(const Conv2dShape& s) { return DirectWgrad::plan(s, true).partial_floats(); }
 
-void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
-  check_fits("forward", forward_smem_bytes(s), s);
-  DirectFwd d = DirectFwd::plan(s);
-  d.x = x, d.wt = w, d.b = b, d.y = y;
+void conv2d_direct_forward(const DirectFwd& d) {
+  check_fits("forward", d, d.smem_floats());
   if (d.per_thread == kFwdFilters)
     launch_bank_then_units(DirectFwdBy<kFwdFilters>{d}, "conv2d_direct_forward");
   else
     launch_bank_then_units(DirectFwdBy<kFwdFilters / 2>{d}, "conv2d_direct_forward");
 }
 
-void conv2d_direct_input_grad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx,
-                              GradMode mode) {
-  check_fits("input-gradient", dgrad_smem_bytes(s), s);
-  DirectDgrad d = DirectDgrad::plan(s, mode == GradMode::Accumulate);
-  d.wt = w, d.dy = dy, d.y = s.relu ? y : nullptr, d.dx = dx;
+void conv2d_direct_input_grad(const DirectDgrad& d) {
+  check_fits("input-gradient", d, d.smem_floats());
   launch_bank_then_units(d, "conv2d_direct_input_grad");
 }
 
-void conv2d_direct_weight_grad(const Conv2dShape& s, const float* x, const float* y, const float* dy, float* dw,
-                               float* db, GradMode mode, float* work) {
-  check_fits("weight-gradient", wgrad_smem_bytes(s), s);
-  // A bias gradient without the weight gradient (no layer asks for one) computes the weight columns
-  // too and drops them.
-  DirectWgrad d = DirectWgrad::plan(s, db != nullptr);
-  d.x = x, d.dy = dy, d.y = s.relu ? y : nullptr, d.partial = work;
+void conv2d_direct_weight_grad(const DirectWgrad& d, float* dw, float* db, GradMode mode) {
+  check_fits("weight-gradient", d, d.smem_floats());
   direct_wgrad_kernel<<<dim3(d.blocks_x, d.blocks_y), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
   NM_AFTER_LAUNCH("conv2d_direct_weight_grad");
-  conv2d_sum_weight_partials(s.f, d.cols, d.taps, d.blocks_x, work, dw, db, mode);
+  conv2d_sum_weight_partials(d.f, d.cols, d.taps, d.blocks_x, d.partial, dw, db, mode);
 }
 
 void conv2d_sum_weight_partials(int f, int cols, int taps, int blocks, const float* work, float* dw, float* db,

@@ -486,18 +486,20 @@ struct DirectFwdBy : DirectFwd {
   }
 };
 
-// Launchers (conv2d_direct_cuda.cu, CUDA builds only). The kernels check that the card has the
-// shared memory they need and say so when not; *_fits tells beforehand, under a caller's cap too.
+// Launchers (conv2d_direct_cuda.cu, CUDA builds only). A caller makes one plan per product, decides
+// with it (conv2d_direct_fits, busy()) and launches it with its pointers set; the launchers check that
+// the card has the shared memory and say so when not.
+// Whether a block of `smem_floats` floats fits under max_bytes and what this card allows.
+bool conv2d_direct_fits(size_t smem_floats, size_t max_bytes);
+// The same for the plans of shape s (for tests and benchmarks).
 bool conv2d_direct_forward_fits(const Conv2dShape& s, size_t max_bytes);
 bool conv2d_direct_input_grad_fits(const Conv2dShape& s, size_t max_bytes);
 bool conv2d_direct_weight_grad_fits(const Conv2dShape& s, size_t max_bytes);
-size_t conv2d_direct_workspace(const Conv2dShape& s);  // floats of block partials
-void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y);
-void conv2d_direct_input_grad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx,
-                              GradMode mode);
-// dw or db may be null; `work` holds conv2d_direct_workspace(s) floats.
-void conv2d_direct_weight_grad(const Conv2dShape& s, const float* x, const float* y, const float* dy, float* dw,
-                               float* db, GradMode mode, float* work);
+size_t conv2d_direct_workspace(const Conv2dShape& s);  // floats of block partials, with or without bias
+void conv2d_direct_forward(const DirectFwd& d);
+void conv2d_direct_input_grad(const DirectDgrad& d);
+// d.partial holds d.partial_floats() floats; dw or db may be null (a column nobody asked for is dropped).
+void conv2d_direct_weight_grad(const DirectWgrad& d, float* dw, float* db, GradMode mode);
 // Adds partial weight gradients work[blocks][f][cols] in a fixed order into dw[f][taps] (columns below
 // `taps`) and db[f] (column `taps`, when cols > taps); either may be null. The split-K GEMM path's
 // slices share it.
