@@ -14,14 +14,6 @@
 namespace nullmark::cuda {
 
 namespace {
-// Labels of image `img`: clean and null copies keep theirs, true copies get y_W.
-__device__ inline void write_labels(const WatermarkPattern& p, int img, int b, int n_null, int n_true,
-                                    const int32_t* labels, int32_t* out_labels) {
-  out_labels[img] = labels[img];
-  if (img < n_null) out_labels[b + img] = labels[img];
-  if (img < n_true) out_labels[b + n_null + img] = p.label;
-}
-
 __global__ void batch_kernel(ImageShape s, WatermarkPattern p, int b, int n_null, int n_true, const float* clean,
                              const int32_t* labels, float* out, int32_t* out_labels) {
   const size_t per = static_cast<size_t>(s.c) * s.h * s.w, count = per * b;
@@ -50,16 +42,11 @@ struct Vec4Batch {
     out[v] = x;
     const Vec4Layout::Where at = layout.at(v);
     if (at.img < n_null || at.img < n_true) {
-      float4 nul = x, tru = x;
-      if (touches_pattern(p, at.row, at.col)) {
-        const float in[4] = {x.x, x.y, x.z, x.w};
-        float a[4], t[4];
-        stamp4(p, at.row, at.col, false, in, a);
-        stamp4(p, at.row, at.col, true, in, t);
-        nul = make_float4(a[0], a[1], a[2], a[3]), tru = make_float4(t[0], t[1], t[2], t[3]);
-      }
-      if (at.img < n_null) null_out[v] = nul;
-      if (at.img < n_true) true_out[v] = tru;
+      const float in[4] = {x.x, x.y, x.z, x.w};
+      float a[4], t[4];
+      stamp_vector(p, at, in, a, t);
+      if (at.img < n_null) null_out[v] = make_float4(a[0], a[1], a[2], a[3]);
+      if (at.img < n_true) true_out[v] = make_float4(t[0], t[1], t[2], t[3]);
     }
     if (at.first) write_labels(p, at.img, b, n_null, n_true, labels, out_labels);
   }

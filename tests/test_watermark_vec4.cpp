@@ -23,21 +23,14 @@ void emulate_vec4(const ImageShape& s, const WatermarkPattern& p, int b, int n_n
   for (int v = 0; v < static_cast<int>(per * b / 4); ++v) {
     const Vec4Layout::Where at = layout.at(v);
     const float in[4] = {clean[4 * v], clean[4 * v + 1], clean[4 * v + 2], clean[4 * v + 3]};
-    float nul[4] = {in[0], in[1], in[2], in[3]}, tru[4] = {in[0], in[1], in[2], in[3]};
-    if (cuda::touches_pattern(p, at.row, at.col)) {
-      cuda::stamp4(p, at.row, at.col, false, in, nul);
-      cuda::stamp4(p, at.row, at.col, true, in, tru);
-    }
+    float nul[4], tru[4];
+    cuda::stamp_vector(p, at, in, nul, tru);
     for (int j = 0; j < 4; ++j) {
       out[4 * v + j] = in[j];
       if (at.img < n_null) null_out[4 * v + j] = nul[j];
       if (at.img < n_true) true_out[4 * v + j] = tru[j];
     }
-    if (at.first) {
-      out_labels[at.img] = labels[at.img];
-      if (at.img < n_null) out_labels[b + at.img] = labels[at.img];
-      if (at.img < n_true) out_labels[b + n_null + at.img] = p.label;
-    }
+    if (at.first) cuda::write_labels(p, at.img, b, n_null, n_true, labels, out_labels);
   }
 }
 }  // namespace

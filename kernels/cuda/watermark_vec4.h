@@ -7,6 +7,8 @@
 // locate all four elements, FastDiv splits the index without integer division, and most vectors lie
 // outside the pattern's rows or columns and are copied as they are.
 #pragma once
+#include <cstdint>
+
 #include "kernels/cuda/fast_div.h"
 #include "kernels/host_device.h"
 #include "kernels/watermark_batch.h"
@@ -47,6 +49,23 @@ NM_HOST_DEVICE inline bool touches_pattern(const WatermarkPattern& p, int row, i
 NM_HOST_DEVICE inline void stamp4(const WatermarkPattern& p, int row, int col, bool invert, const float (&in)[4],
                                   float (&out)[4]) {
   for (int j = 0; j < 4; ++j) out[j] = stamped(p, row, col + j, invert, in[j]);
+}
+
+// The null and true copies of the vector at `at`: the input where the vector holds no pattern cell.
+NM_HOST_DEVICE inline void stamp_vector(const WatermarkPattern& p, const Vec4Layout::Where& at, const float (&in)[4],
+                                        float (&nul)[4], float (&tru)[4]) {
+  for (int j = 0; j < 4; ++j) nul[j] = tru[j] = in[j];
+  if (!touches_pattern(p, at.row, at.col)) return;
+  stamp4(p, at.row, at.col, false, in, nul);
+  stamp4(p, at.row, at.col, true, in, tru);
+}
+
+// Labels of image `img`: clean and null copies keep theirs, true copies get y_W.
+NM_HOST_DEVICE inline void write_labels(const WatermarkPattern& p, int img, int b, int n_null, int n_true,
+                                        const int32_t* labels, int32_t* out_labels) {
+  out_labels[img] = labels[img];
+  if (img < n_null) out_labels[b + img] = labels[img];
+  if (img < n_true) out_labels[b + n_null + img] = p.label;
 }
 
 }  // namespace nullmark::cuda
