@@ -2,7 +2,9 @@
 // "digit" and "object" models train, plus the watermark batch kernel's bandwidth. Prints one line
 // per measurement (time, GFLOP/s or GB/s, share of the card's peak) and writes them as JSON.
 //
-//   build/bench_kernels_cuda [--reps 20] [--json OUT]
+//   build/bench_kernels_cuda [--reps 20] [--json OUT] [--no-direct]
+// --no-direct pins `native` to the implicit GEMM and leaves out the direct kernels' rows: what
+// bench/gpu_session.sh reruns when the direct kernels fail on a card, so the other rows still come back.
 // Peaks: FP32 (non-tensor) FLOP/s and memory bandwidth are looked up by card name (H100, H200,
 // A100), and the bandwidth is also measured with a device-to-device copy; unknown cards report 0.
 #include <CLI/CLI.hpp>
@@ -54,12 +56,15 @@ int main(int argc, char** argv) {
   std::string json_out;
   app.add_option("--reps", reps, "Timed repetitions per measurement");
   app.add_option("--json", json_out, "Write the results as JSON");
+  bool no_direct = false;
+  app.add_flag("--no-direct", no_direct, "Leave out the direct convolution kernels (native = implicit GEMM)");
   CLI11_PARSE(app, argc, argv);
   try {
     const cuda::DeviceInfo info = cuda::query_device();
     if (!info.available) throw std::runtime_error("no CUDA device: " + info.description);
     cuda::set_current_stream(cuda::create_stream());
     cuda::set_allow_tf32(false);
+    if (no_direct) cuda::set_conv_native_form(cuda::ConvNativeForm::Gemm);
     const Peak peak = nominal_peak(info.description);
     nlohmann::json rows = nlohmann::json::array();
     auto report = [&](const std::string& kernel, const std::string& shape, const std::string& impl, double ms,
@@ -108,10 +113,10 @@ int main(int argc, char** argv) {
       // native = direct or gemm per product (see kernels/conv2d.h); both forms are timed on their own too.
       for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Gemm, ConvImpl::Direct, ConvImpl::Cudnn}) {
         if (impl == ConvImpl::Cudnn && !cuda::cudnn_available()) continue;  // built without cuDNN
-        if (impl == ConvImpl::Direct && !(cuda::conv2d_direct_forward_fits(s, SIZE_MAX) &&
+        if (impl == ConvImpl::Direct && (no_direct || !(cuda::conv2d_direct_forward_fits(s, SIZE_MAX) &&
                                           cuda::conv2d_direct_input_grad_fits(s, SIZE_MAX) &&
-                                          cuda::conv2d_direct_weight_grad_fits(s, SIZE_MAX)))
-          continue;  // more shared memory than this card has
+                                          cuda::conv2d_direct_weight_grad_fits(s, SIZE_MAX))))
+          continue;  // left out, or more shared memory than this card has
         DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(s, impl));
         const char* name = conv_impl_name(impl);
         const double f = cuda::time_ms(
@@ -188,7 +193,8 @@ int main(int argc, char** argv) {
     if (!json_out.empty()) {
       const nlohmann::json j = {{"device", info.description},  {"nominal_tflops_fp32", peak.tflops},
                                 {"nominal_tbps", peak.tbps},     {"measured_copy_gbps", copy_gbps},
-                                {"tf32", false},                 {"results", rows}};
+                                {"tf32", false},                 {"direct_left_out", no_direct},
+                                {"results", rows}};
       write_file_atomic(json_out, j.dump(2) + "\n");
     }
   } catch (const std::exception& e) {
