@@ -45,7 +45,7 @@ struct Reader {
     const uint64_t n = get<uint64_t>(what);
     if (n > (end - pos) / sizeof(float)) throw fail(path, ": checkpoint truncated while reading ", what);
     std::vector<float> v(n);
-    std::memcpy(v.data(), bytes.data() + pos, n * sizeof(float));
+    if (n > 0) std::memcpy(v.data(), bytes.data() + pos, n * sizeof(float));  // an empty vector's data() may be null
     pos += n * sizeof(float);
     return v;
   }

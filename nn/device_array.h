@@ -64,6 +64,7 @@ class DeviceArray {
   }
   void upload(const T* src, size_t n) {
     NM_CHECK(n <= size_, "upload of ", n, " values into an array of ", size_);
+    if (n == 0) return;  // src and an empty array's storage may both be null
     if (device_ == Device::CPU)
       std::memcpy(host_.data(), src, n * sizeof(T));
     else

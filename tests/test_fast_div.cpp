@@ -19,7 +19,7 @@ TEST_CASE("FastDiv: quotient and remainder equal / and % for n < 2^31", "[fast_d
   long misses = 0;
   for (int d : divisors) {
     const FastDiv f(d);
-    std::vector<int> ns{0, 1, d - 1, d, d + 1, 2 * (d / 2) + 1, INT32_MAX, INT32_MAX - 1, INT32_MAX - d + 1};
+    std::vector<int> ns{0, 1, d - 1, d, d < INT32_MAX ? d + 1 : d, 2 * (d / 2) + 1, INT32_MAX, INT32_MAX - 1, INT32_MAX - d + 1};
     for (int i = 0; i < 200; ++i) ns.push_back(any(rng));
     for (int m = 1; m < 64; ++m)  // exact multiples and their neighbours, where rounding would show
       if (static_cast<int64_t>(d) * m < INT32_MAX) ns.insert(ns.end(), {d * m - 1, d * m});
