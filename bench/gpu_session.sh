@@ -4,7 +4,7 @@
 # benchmark (nullmark vs cuDNN/cuBLAS), the end-to-end training throughput of "digit" (clean and
 # watermarked, batch 128) for nullmark and for PyTorch eager and torch.compile on the same GPU, and
 # one watermarked training run for its accuracy, then the fine-tuning and pruning drivers on that
-# model. Inputs come from the repository alone (the GPU machine has no network). Results:
+# model, and compute-sanitizer on the kernels new to a GPU. Inputs come from the repository alone (the GPU machine has no network). Results:
 # ${OUT:-bench-results}/gpu_session.{json,md} and the logs that explain a failure. Every step writes
 # into a work folder, and publish() copies the (at most eight) files a device call returns after each
 # step, so a call cut off still returns what finished. A step after the build and tests is skipped
@@ -98,7 +98,11 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
         md.write("\n## Per-layer times of the watermarked digit step (bench_train_digit --profile)\n\n```\n"
                  + open(profile).read() + "```\n")
     md.write("\n## Watermarked training on the GPU\n\n```\n" + "\n".join(train_tail) + "\n```\n")
-    drivers = [l for l in open(os.path.join(out, "gpu_session.log")).read().splitlines() if " on the GPU: rc " in l]
+    session_log = open(os.path.join(out, "gpu_session.log")).read().splitlines()
+    sanitizer = [l for l in session_log if l.startswith("compute-sanitizer")]
+    if sanitizer:
+        md.write("\n## compute-sanitizer\n\n" + "\n".join(f"- {l}" for l in sanitizer) + "\n")
+    drivers = [l for l in session_log if " on the GPU: rc " in l]
     md.write("\n## Experiment drivers on the GPU\n\n" + "\n".join(f"- {l}" for l in drivers) + "\n")
 PY
 }
@@ -157,7 +161,7 @@ if [ ! -e /usr/local/cuda/include/cudnn.h ]; then
   cudnn_root=$(python3 -c "import nvidia.cudnn as m; print(list(m.__path__)[0])" 2>/dev/null || true)
 fi
 step "cuDNN root: ${cudnn_root:-from the CUDA toolkit}"
-cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
+cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_CUDA_FLAGS=-lineinfo \
   -DNULLMARK_BUILD_TESTS=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} "${prefix_args[@]}" >>"$log" 2>&1 &&
   cmake --build build-cuda -j "$(nproc)" --target nullmark nullmark_cuda_tests bench_kernels_cuda bench_train_digit -- -k \
     >>"$log" 2>&1
@@ -244,6 +248,36 @@ for exp in finetune pruning; do
   rc=$?
   echo "$exp-digit.yaml on the GPU: rc $rc; $(tail -1 "$work/drivers.log")" | tee -a "$log"
 done
+
+# compute-sanitizer on the kernels that run on a GPU for the first time (the tests above compare their
+# results; these see what results cannot show): memcheck and racecheck on the direct convolution
+# kernels (names starting "direct_") over the conv2d parity shapes, memcheck on every kernel of the
+# watermark test (the float4 path). Reports in sanitizer.log; each tool's summary line in the log and summary.
+sanitizer=$(command -v compute-sanitizer || true)
+tests_bin=build-cuda/tests/nullmark_cuda_tests
+if [ -z "$sanitizer" ]; then
+  step "compute-sanitizer: not found on this machine, skipped"
+elif [ -x "$tests_bin" ]; then
+  step "compute-sanitizer on the new kernels"
+  sanitize() {  # LABEL SECONDS SANITIZER-ARGS... -- TEST-ARGS...
+    local label=$1 secs=$2 args=()
+    shift 2
+    while [ "$1" != "--" ]; do args+=("$1"); shift; done
+    shift
+    within_budget "compute-sanitizer $label" "$secs" || return 0
+    echo "== $label" >>"$work/sanitizer.log"
+    timeout "$secs" "$sanitizer" --error-exitcode 3 "${args[@]}" "$tests_bin" "$@" >>"$work/sanitizer.log" 2>&1
+    local rc=$?
+    echo "compute-sanitizer $label: rc $rc; $(grep -E '(ERROR|RACECHECK) SUMMARY' "$work/sanitizer.log" | tail -1)" |
+      tee -a "$log"
+  }
+  sanitize "memcheck, direct conv kernels" 90 --tool memcheck --kernel-name kns=direct_ -- \
+    "conv2d: CPU and both CUDA implementations agree"
+  sanitize "racecheck, direct conv kernels" 120 --tool racecheck --kernel-name kns=direct_ -- \
+    "conv2d: CPU and both CUDA implementations agree"
+  sanitize "memcheck, watermark kernels" 60 --tool memcheck -- "[watermark]"
+  grep -E "^=+ " "$work/sanitizer.log" | grep -v "COMPUTE-SANITIZER" | head -60 >>"$log"  # the first reports
+fi
 
 step "end to end: PyTorch torch.compile on the GPU"
 within_budget "torch.compile, clean" 120 && pytorch --compile

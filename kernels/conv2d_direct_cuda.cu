@@ -44,9 +44,10 @@ __global__ void sum_weight_partials(int outputs, int cols, int taps, int blocks,
   if (out) *out = (accumulate ? *out : 0.0f) + s;
 }
 
-// The forward pass and the input gradient: a filter bank (slice) staged once, then unit by unit.
+// The forward pass and the input gradient: a filter bank (slice) staged once, then unit by unit. (The
+// direct kernels' names start with "direct_": bench/gpu_session.sh has compute-sanitizer check them by that.)
 template <class Program>
-__global__ void __launch_bounds__(kDirectThreads) bank_then_units_kernel(Program d) {
+__global__ void __launch_bounds__(kDirectThreads) direct_bank_kernel(Program d) {
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
   const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
@@ -61,7 +62,7 @@ __global__ void __launch_bounds__(kDirectThreads) bank_then_units_kernel(Program
 
 template <class Program>
 void launch_bank_then_units(const Program& d, const char* name) {
-  bank_then_units_kernel<Program>
+  direct_bank_kernel<Program>
       <<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
   NM_AFTER_LAUNCH(name);
 }
@@ -75,10 +76,10 @@ size_t shared_memory_limit() {
     NM_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
     NM_CUDA_CHECK(cudaFuncSetAttribute(direct_wgrad_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     NM_CUDA_CHECK(
-        cudaFuncSetAttribute(bank_then_units_kernel<DirectDgrad>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_units_kernel<DirectFwdBy<kFwdFilters>>,
+        cudaFuncSetAttribute(direct_bank_kernel<DirectDgrad>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_bank_kernel<DirectFwdBy<kFwdFilters>>,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    NM_CUDA_CHECK(cudaFuncSetAttribute(bank_then_units_kernel<DirectFwdBy<kFwdFilters / 2>>,
+    NM_CUDA_CHECK(cudaFuncSetAttribute(direct_bank_kernel<DirectFwdBy<kFwdFilters / 2>>,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     return static_cast<size_t>(bytes);
   }();

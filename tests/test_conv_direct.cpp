@@ -58,7 +58,7 @@ void emulate_wgrad(const Conv2dShape& s, const float* x, const float* y, const f
     }
 }
 
-// bank_then_units_kernel: the forward pass and the input gradient.
+// direct_bank_kernel: the forward pass and the input gradient.
 template <class Program>
 void emulate_bank_then_units(const Program& d) {
   std::vector<float> sm(d.smem_floats());
