@@ -1,0 +1,42 @@
+// See fanout_copy.h. The loop is batch_kernel4's (kernels/watermark_batch_cuda.cu): two vectors per
+// iteration, both loads issued before the stores.
+#include "bench/fanout_copy.h"
+#include "kernels/cuda/launch.cuh"
+
+namespace nullmark::bench {
+
+namespace {
+template <bool kStreaming>
+__device__ void put(float4* at, float4 x) {
+  if constexpr (kStreaming)
+    __stcs(at, x);
+  else
+    *at = x;
+}
+
+template <bool kStreaming>
+__global__ void fanout_kernel(int count4, const float4* src, float4* a, float4* b, float4* c) {
+  const int stride = gridDim.x * blockDim.x;
+  for (int v = blockIdx.x * blockDim.x + threadIdx.x; v < count4; v += 2 * stride) {
+    const int v2 = v + stride;
+    const float4 x = src[v];
+    const float4 x2 = v2 < count4 ? src[v2] : x;
+    put<kStreaming>(a + v, x), put<kStreaming>(b + v, x), put<kStreaming>(c + v, x);
+    if (v2 < count4) put<kStreaming>(a + v2, x2), put<kStreaming>(b + v2, x2), put<kStreaming>(c + v2, x2);
+  }
+}
+}  // namespace
+
+void fanout_copy(const float* src, float* dst, size_t count, bool streaming) {
+  const int count4 = static_cast<int>(count / 4);
+  const float4* in = reinterpret_cast<const float4*>(src);
+  float4* out = reinterpret_cast<float4*>(dst);
+  const unsigned blocks = cuda::blocks_for((count4 + 1) / 2);
+  if (streaming)
+    fanout_kernel<true><<<blocks, 256, 0, cuda::stream()>>>(count4, in, out, out + count4, out + 2 * size_t(count4));
+  else
+    fanout_kernel<false><<<blocks, 256, 0, cuda::stream()>>>(count4, in, out, out + count4, out + 2 * size_t(count4));
+  NM_AFTER_LAUNCH("fanout_copy");
+}
+
+}  // namespace nullmark::bench
