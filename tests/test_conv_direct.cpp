@@ -2,9 +2,12 @@
 // every block, and in it every thread, phase by phase with a barrier wherever the CUDA kernel has one
 // (conv2d_direct_cuda.cu), against cpu::conv2d_backward. Shared memory starts as NaN, so a read of
 // anything no phase wrote spoils the result; gradients start as NaN where they are to be overwritten.
-// This checks the kernels' index arithmetic, staging and partial sums on machines without a GPU; the
-// [cuda] parity tests check the same kernels on the card.
+// Each case runs a second time with the threads of every phase in the opposite order and must give
+// the same bits: a phase in which two threads touch the same shared memory (a race on the GPU)
+// would not. This checks the kernels' index arithmetic, staging, partial sums and barrier placement
+// on machines without a GPU; the [cuda] parity tests check the same kernels on the card.
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -30,9 +33,18 @@ struct Acc {
   float v[kWgradFilters] = {};
 };
 
+// The order in which the emulation runs the threads of a phase. The kernels' __syncthreads() make
+// every order equivalent, so results that change with the order mean that threads of one phase
+// touch the same shared memory: a race on the GPU, which the tests find by running both orders.
+enum class Order { Up, Down };
+template <class F>
+void each_thread(Order order, F&& f) {
+  for (int i = 0; i < kDirectThreads; ++i) f(order == Order::Up ? i : kDirectThreads - 1 - i);
+}
+
 // direct_wgrad_kernel, then the block partials added in block order.
 void emulate_wgrad(const Conv2dShape& s, const float* x, const float* y, const float* dy, float* dw, float* db,
-                   bool accumulate) {
+                   bool accumulate, Order order = Order::Up) {
   DirectWgrad d = DirectWgrad::plan(s, db != nullptr);
   std::vector<float> partial(d.partial_floats(), kNaN);
   d.x = x, d.dy = dy, d.y = s.relu ? y : nullptr, d.partial = partial.data();
@@ -40,14 +52,14 @@ void emulate_wgrad(const Conv2dShape& s, const float* x, const float* y, const f
   for (int by = 0; by < d.blocks_y; ++by)
     for (int bx = 0; bx < d.blocks_x; ++bx) {
       std::fill(sm.begin(), sm.end(), kNaN);
-      for (int t = 0; t < kDirectThreads; ++t) d.clear(t, sm.data());
+      each_thread(order, [&](int t) { d.clear(t, sm.data()); });
       std::vector<Acc> acc(kDirectThreads);
       for (int unit = d.first_unit(bx); unit < d.end_unit(bx); ++unit) {
-        for (int t = 0; t < kDirectThreads; ++t) d.load(unit, t, sm.data());
-        for (int t = 0; t < kDirectThreads; ++t) d.accumulate(t, by, sm.data(), acc[t].v);
+        each_thread(order, [&](int t) { d.load(unit, t, sm.data()); });
+        each_thread(order, [&](int t) { d.accumulate(t, by, sm.data(), acc[t].v); });
       }
-      for (int t = 0; t < kDirectThreads; ++t) d.stash(t, sm.data(), acc[t].v);
-      for (int t = 0; t < kDirectThreads; ++t) d.write(t, bx, by, sm.data(), acc[t].v);
+      each_thread(order, [&](int t) { d.stash(t, sm.data(), acc[t].v); });
+      each_thread(order, [&](int t) { d.write(t, bx, by, sm.data(), acc[t].v); });
     }
   for (int fi = 0; fi < s.f; ++fi)
     for (int col = 0; col < d.cols; ++col) {
@@ -58,36 +70,49 @@ void emulate_wgrad(const Conv2dShape& s, const float* x, const float* y, const f
     }
 }
 
-// direct_bank_kernel: the forward pass and the input gradient.
+// direct_bank_kernel: the forward pass and the input gradient. The bank and the first unit are
+// staged in one phase, as in the kernel (no barrier between them).
 template <class Program>
-void emulate_bank_then_units(const Program& d) {
+void emulate_bank_then_units(const Program& d, Order order) {
   std::vector<float> sm(d.smem_floats());
   for (int by = 0; by < d.slices; ++by)
     for (int bx = 0; bx < d.blocks; ++bx) {
       std::fill(sm.begin(), sm.end(), kNaN);
-      for (int t = 0; t < kDirectThreads; ++t) d.load_weights(t, by, sm.data());
       for (int unit = d.first_unit(bx); unit < d.end_unit(bx); ++unit) {
-        for (int t = 0; t < kDirectThreads; ++t) d.load_unit(unit, t, sm.data());
-        for (int t = 0; t < kDirectThreads; ++t) d.compute(unit, t, by, sm.data());
+        each_thread(order, [&](int t) {
+          if (unit == d.first_unit(bx)) d.load_weights(t, by, sm.data());
+          d.load_unit(unit, t, sm.data());
+        });
+        each_thread(order, [&](int t) { d.compute(unit, t, by, sm.data()); });
       }
     }
 }
 
-void emulate_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
+void emulate_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                     Order order = Order::Up) {
   DirectFwd d = DirectFwd::plan(s);
   d.x = x, d.wt = w, d.b = b, d.y = y;
   if (d.per_thread == cuda::kFwdFilters)
-    emulate_bank_then_units(cuda::DirectFwdBy<cuda::kFwdFilters>{d});
+    emulate_bank_then_units(cuda::DirectFwdBy<cuda::kFwdFilters>{d}, order);
   else
-    emulate_bank_then_units(cuda::DirectFwdBy<cuda::kFwdFilters / 2>{d});
+    emulate_bank_then_units(cuda::DirectFwdBy<cuda::kFwdFilters / 2>{d}, order);
 }
 
-void emulate_dgrad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx, bool accumulate) {
+void emulate_dgrad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx, bool accumulate,
+                   Order order = Order::Up) {
   DirectDgrad d = DirectDgrad::plan(s, accumulate);
   d.wt = w, d.dy = dy, d.y = s.relu ? y : nullptr, d.dx = dx;
-  emulate_bank_then_units(d);
+  emulate_bank_then_units(d, order);
 }
 }  // namespace
+
+void same_bits(const char* what, const std::vector<float>& a, const std::vector<float>& b) {
+  REQUIRE(a.size() == b.size());
+  size_t i = 0;
+  while (i < a.size() && std::memcmp(&a[i], &b[i], sizeof(float)) == 0) ++i;
+  INFO(what << ": first difference at " << i << " of " << a.size());
+  CHECK(i == a.size());
+}
 
 // Every direct program on shape s against the CPU kernels: forward with and without bias, input
 // and weight gradients overwriting and accumulating, the weight gradient without a bias.
@@ -111,6 +136,16 @@ void check_against_cpu(const Conv2dShape& s) {
   close("dx", dx, ex);
   close("dw", dw, ew);
   close("db", db, eb);
+
+  // The threads of each phase in the other order: the same bits, or two threads of a phase share memory.
+  std::vector<float> y_down(ny, kNaN), dx_down(nx, kNaN), dw_down(nw, kNaN), db_down(s.f, kNaN);
+  emulate_forward(s, x.data(), w.data(), b.data(), y_down.data(), Order::Down);
+  emulate_dgrad(s, w.data(), y.data(), dy.data(), dx_down.data(), false, Order::Down);
+  emulate_wgrad(s, x.data(), y.data(), dy.data(), dw_down.data(), db_down.data(), false, Order::Down);
+  same_bits("y, threads in the other order", ey, y_down);
+  same_bits("dx, threads in the other order", ex, dx_down);
+  same_bits("dw, threads in the other order", ew, dw_down);
+  same_bits("db, threads in the other order", eb, db_down);
 
   // Accumulate mode adds onto what is there.
   emulate_dgrad(s, w.data(), y.data(), dy.data(), ex.data(), true);
@@ -181,6 +216,25 @@ TEST_CASE("conv2d direct kernels: every small shape, run on the CPU, matches the
           INFO("n2 c2 " << s.h << "x" << s.w << " f3 k" << s.kh << " s" << s.stride << " p" << s.pad);
           check_against_cpu(s);
         }) > 1000);
+}
+
+TEST_CASE("the thread-order check finds threads of one phase sharing memory", "[cuda-emulated]") {
+  // Each thread writes its slot and reads its neighbour's: with a barrier between, any order gives the
+  // same; in one phase (a race on the GPU), the two orders differ.
+  auto run = [](Order order, bool barrier) {
+    std::vector<float> sm(kDirectThreads, 0.0f), out(kDirectThreads);
+    auto write = [&](int t) { sm[t] = static_cast<float>(t + 1); };
+    auto read = [&](int t) { out[t] = sm[(t + 1) % kDirectThreads]; };
+    if (barrier) {
+      each_thread(order, write);
+      each_thread(order, read);
+    } else {
+      each_thread(order, [&](int t) { write(t), read(t); });
+    }
+    return out;
+  };
+  CHECK(run(Order::Up, true) == run(Order::Down, true));
+  CHECK(run(Order::Up, false) != run(Order::Down, false));
 }
 
 TEST_CASE("conv2d direct kernels: launch plans cover every image and task once", "[conv2d][cuda-emulated]") {
