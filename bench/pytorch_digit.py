@@ -104,7 +104,8 @@ def main():
     clean = a.steps * a.batch
     res = {"framework": f"pytorch {torch.__version__}" + (" compile" if a.compile else " eager"),
            "device": a.device, "threads": a.threads, "batch": a.batch, "watermark": a.watermark,
-           "steps": a.steps, "tf32": a.tf32, "cudnn_benchmark": True, "seconds": secs, "images_per_s": clean / secs,
+           "steps": a.steps, "tf32": a.tf32 if dev.type == "cuda" else None,
+           "cudnn_benchmark": True if dev.type == "cuda" else None, "seconds": secs, "images_per_s": clean / secs,
            "trained_images_per_s": clean * (3 if a.watermark else 1) / secs}
     print(json.dumps(res))
     if a.json:
