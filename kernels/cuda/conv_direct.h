@@ -95,6 +95,7 @@ struct DirectWgrad : ConvDims {
   int xcols;    // input columns the kernel reads (the padded width)
   int xfloats;  // staged input, rounded to a float4
   int tasks, chunk, splits;
+  int step_rows, step_cols;  // `splits` positions as whole output rows and the columns left over
   int units_per_block, blocks_x, blocks_y;
   FastDiv band_of, band_plane, xplane, x_w, out_w, tap_area, tap_w;
   const float* x = nullptr;
@@ -122,6 +123,7 @@ struct DirectWgrad : ConvDims {
     d.tasks = d.cols * d.groups;
     d.chunk = std::min(d.tasks, kDirectThreads);
     d.splits = kDirectThreads / d.chunk;
+    d.step_rows = d.splits / d.ow, d.step_cols = d.splits % d.ow;
     d.blocks_y = (d.tasks + d.chunk - 1) / d.chunk;
     const int units = s.n * d.bands;
     const UnitSplit split = split_units(units, d.blocks_y);
@@ -180,28 +182,33 @@ struct DirectWgrad : ConvDims {
     if (!active(tid, by)) return;
     const int task = by * chunk + tid % chunk, part = tid / chunk;
     const int group = task / cols, col = task - group * cols;
-    const bool bias = col == taps;
-    int ch = 0, ki = 0, kj = 0;
-    if (!bias) {
-      ch = tap_area.div(col);
-      const int r = col - ch * kh * kw;
-      ki = tap_w.div(r), kj = r - ki * kw;
-    }
-    const float* xs = sm + (ch * xrows + ki) * xcols + kj;  // this task's tap, at output position 0
     const float* gs = sm + xfloats + group * kWgradFilters;
     const int P = rows * ow;
-    for (int p = part; p < P; p += splits) {
-      float xv = 1.0f;
-      if (!bias) {
-        const int oy = out_w.div(p), ox = p - oy * ow;  // oy within the band
-        xv = xs[oy * stride * xcols + ox * stride];
+    float g[kWgradFilters];
+    if (col == taps) {  // the bias: x = 1
+      for (int p = part; p < P; p += splits) {
+        load_aligned<kWgradFilters>(gs + p * gstride, g);
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+        for (int j = 0; j < kWgradFilters; ++j) acc[j] += g[j];
       }
-      float g[kWgradFilters];
+      return;
+    }
+    const int ch = tap_area.div(col), r = col - ch * kh * kw, ki = tap_w.div(r), kj = r - ki * kw;
+    const float* xs = sm + (ch * xrows + ki) * xcols + kj;  // this task's tap, at output position 0
+    // Position p = oy * ow + ox (oy within the band) steps by `splits`: a whole number of rows and
+    // columns, so no division per position.
+    int oy = out_w.div(part), ox = part - oy * ow;
+    for (int p = part; p < P; p += splits) {
+      const float xv = xs[(oy * xcols + ox) * stride];
       load_aligned<kWgradFilters>(gs + p * gstride, g);
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
       for (int j = 0; j < kWgradFilters; ++j) acc[j] += g[j] * xv;
+      oy += step_rows, ox += step_cols;
+      if (ox >= ow) ox -= ow, ++oy;
     }
   }
   // After the last unit: threads that split a task leave their sums in shared memory.
