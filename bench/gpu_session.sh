@@ -5,7 +5,7 @@
 # watermarked, batch 128) for nullmark and for PyTorch eager and torch.compile on the same GPU, and
 # one watermarked training run for its accuracy, then the fine-tuning and pruning drivers on that
 # model, and compute-sanitizer on the kernels new to a GPU. Inputs come from the repository alone (the GPU machine has no network). Results:
-# ${OUT:-bench-results}/gpu_session.{json,md} and the logs that explain a failure. Every step writes
+# ${OUT:-bench-results}/gpu_session.{json,md} (bench/gpu_session_summary.py) and the logs that explain a failure. Every step writes
 # into a work folder, and publish() copies the (at most eight) files a device call returns after each
 # step, so a call cut off still returns what finished. A step after the build and tests is skipped
 # when it could overrun GPU_SESSION_BUDGET_S (570 s), so one call stays inside the 10-minute limit.
@@ -25,87 +25,8 @@ mkdir -p "$out"
 log="$work/gpu_session.log"
 : > "$log"
 summarize() {  # gpu_session.{json,md} from whatever steps have finished
-  python3 - "$work" "${device:-}" "${build_rc:-}" "${cuda_tests:-}" "${train_rc:-}" "${conv_form:-auto}" <<'PY' >"$work/summary.out" 2>&1
-import glob, json, os, sys, datetime
-out, device, build_rc, cuda_tests, train_rc, conv_form = sys.argv[1:7]
-runs = {}
-for f in sorted(glob.glob(os.path.join(out, "*.json"))):
-    name = os.path.basename(f)[:-5]
-    if name in ("gpu_session", "kernels"):
-        continue
-    try:
-        runs[name] = json.load(open(f))
-    except Exception as e:  # a failed run leaves its reason
-        runs[name] = {"error": str(e)}
-try:
-    kernels = json.load(open(os.path.join(out, "kernels.json")))
-except Exception as e:
-    kernels = {"error": str(e)}
-train_tail = open(os.path.join(out, "train_digit_watermark.log")).read().splitlines()[-3:] if os.path.exists(
-    os.path.join(out, "train_digit_watermark.log")) else []
-summary = {"date": str(datetime.date.today()), "device": device, "build_rc": build_rc, "cuda_tests": cuda_tests,
-           "train_rc": train_rc, "conv_native_for_training": conv_form, "train_tail": train_tail, "runs": runs, "kernels": kernels}
-json.dump(summary, open(os.path.join(out, "gpu_session.json"), "w"), indent=2)
-ips = lambda k: runs.get(k, {}).get("images_per_s")
-with open(os.path.join(out, "gpu_session.md"), "w") as md:
-    md.write(f"# GPU session {summary['date']} on {device}\n\nBuild rc {build_rc}; cuda tests: {cuda_tests}; "
-             f"native convolutions of the profile and training run: {conv_form}\n\n")
-    md.write("## End to end (digit, batch 128, clean images/s)\n\n| run | framework | device | watermark | images/s |\n|---|---|---|---|---|\n")
-    for k, r in runs.items():
-        md.write(f"| {k} | {r.get('framework', '')} | {r.get('device', '')} | {r.get('watermark', '')} | "
-                 f"{r.get('images_per_s', r.get('error', ''))} |\n")
-    for wm in ("clean", "watermark"):
-        eager = ips("pytorch" + ("watermark" if wm == "watermark" else ""))
-        comp = ips("pytorch" + ("watermark" if wm == "watermark" else "") + "compile")
-        for suffix in ("", "_graph"):
-            ours = ips(f"nullmark_cuda_digit-{wm}{suffix}")
-            if ours and eager:
-                md.write(f"\n{wm}{' (CUDA graph)' if suffix else ''}: nullmark / PyTorch eager = {ours / eager:.2f}x"
-                         + (f", / torch.compile = {ours / comp:.2f}x" if comp else "") + "\n")
-    # The issue's three targets, computed from the rows above, so a session's summary states them.
-    targets = []
-    wm = ips("nullmark_cuda_digit-watermark"), ips("nullmark_cuda_digit-watermark_graph"), ips("pytorchwatermark")
-    if (wm[0] or wm[1]) and wm[2]:
-        best = max(x for x in wm[:2] if x)
-        targets.append(f"end to end >= 2x PyTorch eager (watermarked digit): {best / wm[2]:.2f}x "
-                       f"({'met' if best >= 2 * wm[2] else 'not met'})")
-    if isinstance(kernels, dict) and "results" in kernels:
-        rows = kernels["results"]
-        for r in rows:
-            if r["kernel"] == "watermark batch" and r["shape"].startswith("4096"):
-                share = r["share_of_peak"]
-                targets.append(f"watermark batch kernel >= 80% of nominal bandwidth: {100 * share:.1f}% "
-                               f"({'met' if share >= 0.8 else 'not met'}; "
-                               f"{100 * r.get('share_of_copy_bandwidth', 0):.1f}% of the measured copy, "
-                               f"{100 * r.get('share_of_plain_copies', 0):.1f}% of the same traffic without stamping)")
-        ms = {(r["kernel"], r["impl"]): r["ms"] for r in rows}
-        passes = sorted({k for k, i in ms if k.startswith(("digit conv", "object")) and (k, "cudnn") in ms})
-        within = [k for k in passes if (k, "native") in ms and ms[(k, "native")] <= 1.5 * ms[(k, "cudnn")]]
-        if passes:
-            targets.append(f"convolution within 1.5x of cuDNN: {len(within)} of {len(passes)} passes "
-                           f"({'met' if len(within) == len(passes) else 'not met'})")
-            targets += [f"  {k}: native / cuDNN = {ms[(k, 'native')] / ms[(k, 'cudnn')]:.2f}" for k in passes
-                        if (k, "native") in ms]
-    if targets:
-        md.write("\n## Targets\n\n" + "\n".join(f"  - {t.strip()}" if t.startswith("  ") else f"- {t}"
-                                                   for t in targets) + "\n")
-    if isinstance(kernels, dict) and "results" in kernels:
-        md.write(f"\n## Kernels (TF32 off; nominal peak {kernels['nominal_tflops_fp32']} TFLOP/s, {kernels['nominal_tbps']} TB/s; "
-                 f"measured copy {kernels['measured_copy_gbps']:.0f} GB/s)\n\n| kernel | shape | impl | ms | GFLOP/s | GB/s | share of peak |\n|---|---|---|---|---|---|---|\n")
-        for r in kernels["results"]:
-            md.write(f"| {r['kernel']} | {r['shape']} | {r['impl']} | {r['ms']:.4f} | {r['gflops']:.0f} | {r['gbps']:.0f} | {100 * r['share_of_peak']:.1f}% |\n")
-    profile = os.path.join(out, "profile.txt")
-    if os.path.exists(profile):
-        md.write("\n## Per-layer times of the watermarked digit step (bench_train_digit --profile)\n\n```\n"
-                 + open(profile).read() + "```\n")
-    md.write("\n## Watermarked training on the GPU\n\n```\n" + "\n".join(train_tail) + "\n```\n")
-    session_log = open(os.path.join(out, "gpu_session.log")).read().splitlines()
-    sanitizer = [l for l in session_log if l.startswith("compute-sanitizer")]
-    if sanitizer:
-        md.write("\n## compute-sanitizer\n\n" + "\n".join(f"- {l}" for l in sanitizer) + "\n")
-    drivers = [l for l in session_log if " on the GPU: rc " in l]
-    md.write("\n## Experiment drivers on the GPU\n\n" + "\n".join(f"- {l}" for l in drivers) + "\n")
-PY
+  python3 bench/gpu_session_summary.py "$work" "${device:-}" "${build_rc:-}" "${cuda_tests:-}" "${train_rc:-}" \
+    "${conv_form:-auto}" >"$work/summary.out" 2>&1
 }
 publish() {  # at most eight files come back from a device call
   local files=(gpu_session.log object-{watermark,clean}{.log,-metrics.json,.ckpt})

@@ -58,6 +58,9 @@ add_test(NAME "cli: experiment config with a misspelt cuda key"
 add_test(NAME "cli: pruning rate outside [0, 1]"
          COMMAND ${EXPECT} "pruning.rates: every value must be in \\[0, 1\\], got 1.5"
                  ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/pruning-digit.yaml --set "pruning.rates=[0.5, 1.5]")
+# The GPU session's summary (bench/gpu_session_summary.py) on a fixture: a GPU call must not find it broken.
+add_test(NAME "cli: GPU session summary states the targets from a session's figures"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/gpu_session_summary.sh ${PROJECT_SOURCE_DIR})
 
 # Every test above is a command-line test: label them all at once, so a new one cannot miss the label.
 get_property(NULLMARK_CLI_TESTS DIRECTORY PROPERTY TESTS)
