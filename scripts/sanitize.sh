@@ -12,8 +12,8 @@
 # image's edge is a heap-buffer-overflow report: the part of a GPU memory check a CPU can make.
 #
 #   scripts/sanitize.sh [ctest arguments, e.g. -R conv2d]
-# About 15 minutes on 2 cores (build 10, tests 5). Not part of CI (scripts/test.sh), which it would
-# take past its time.
+# 9 minutes on 2 cores from an empty build-sanitize/ (tests 2-3 of them; 2026-11-26). Not part of CI
+# (scripts/test.sh), whose time it would more than double.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
