@@ -1,7 +1,7 @@
-// See fanout_copy.h. The loop is batch_kernel4's (kernels/watermark_batch_cuda.cu): two vectors per
-// iteration, both loads issued before the stores.
+// See fanout_copy.h. The loop is the watermark batch kernel's (kernels/cuda/vector_pairs.cuh).
 #include "bench/fanout_copy.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/vector_pairs.cuh"
 
 namespace nullmark::bench {
 
@@ -16,14 +16,9 @@ __device__ void put(float4* at, float4 x) {
 
 template <bool kStreaming>
 __global__ void fanout_kernel(int count4, const float4* src, float4* a, float4* b, float4* c) {
-  const int stride = gridDim.x * blockDim.x;
-  for (int v = blockIdx.x * blockDim.x + threadIdx.x; v < count4; v += 2 * stride) {
-    const int v2 = v + stride;
-    const float4 x = src[v];
-    const float4 x2 = v2 < count4 ? src[v2] : x;
+  cuda::for_vector_pairs(count4, src, [&](int v, float4 x) {
     put<kStreaming>(a + v, x), put<kStreaming>(b + v, x), put<kStreaming>(c + v, x);
-    if (v2 < count4) put<kStreaming>(a + v2, x2), put<kStreaming>(b + v2, x2), put<kStreaming>(c + v2, x2);
-  }
+  });
 }
 }  // namespace
 

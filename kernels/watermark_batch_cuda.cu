@@ -6,6 +6,7 @@
 // rest. Plus the crop/flip augmentation, with the CPU's draws.
 #include "kernels/augment.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/vector_pairs.cuh"
 #include "kernels/cuda/watermark_vec4.h"
 #include "kernels/watermark_batch.h"
 #include <climits>
@@ -52,18 +53,11 @@ struct Vec4Batch {
   }
 };
 
-// Four elements per thread, two vectors per loop iteration (both loads issued before the stores, so
-// twice the bytes are in flight). Needs an image width that is a multiple of four, 16-byte aligned
-// buffers and fewer than 2^31 vectors; watermark_batch checks.
+// Four elements per thread, two vectors per loop iteration (kernels/cuda/vector_pairs.cuh). Needs an
+// image width that is a multiple of four, 16-byte aligned buffers and fewer than 2^31 vectors;
+// watermark_batch checks.
 __global__ void batch_kernel4(Vec4Batch k, int count4, const float4* clean) {
-  const int stride = gridDim.x * blockDim.x;
-  for (int v = blockIdx.x * blockDim.x + threadIdx.x; v < count4; v += 2 * stride) {
-    const int v2 = v + stride;
-    const float4 x = clean[v];
-    const float4 x2 = v2 < count4 ? clean[v2] : x;
-    k.write(v, x);
-    if (v2 < count4) k.write(v2, x2);
-  }
+  for_vector_pairs(count4, clean, [&](int v, float4 x) { k.write(v, x); });
 }
 
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
