@@ -20,6 +20,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_cudnn.h"
 #include "kernels/cuda/conv_direct.h"
+#include "kernels/cuda/conv_direct_chunked.h"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/cuda/timing.h"
@@ -135,6 +136,18 @@ int main(int argc, char** argv) {
         report(std::string(cc.name) + " bwd", shape, name, backward(dx.data()), 2 * flops, 0);
         if (cc.first) report(std::string(cc.name) + " bwd, no dx", shape, name, backward(nullptr), flops, 0);
       }
+      // The two direct forward programs on their own (`direct` above is the one conv2d_forward picks).
+      if (no_direct) continue;
+      cuda::DirectFwd bank = cuda::DirectFwd::plan(s);
+      bank.x = x.data(), bank.wt = w.data(), bank.b = b.data(), bank.y = y.data();
+      if (cuda::conv2d_direct_fits(bank.smem_floats(), SIZE_MAX))
+        report(std::string(cc.name) + " fwd", shape, "direct-bank",
+               cuda::time_ms([&] { cuda::conv2d_direct_forward(bank); }, reps), flops, 0);
+      cuda::DirectFwdChunked chunked = cuda::DirectFwdChunked::plan(s);
+      chunked.x = x.data(), chunked.wt = w.data(), chunked.b = b.data(), chunked.y = y.data();
+      if (chunked.fits_threads())
+        report(std::string(cc.name) + " fwd", shape, "direct-chunked",
+               cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(chunked); }, reps), flops, 0);
     }
 
     for (const DenseShape& d : {DenseShape{384, 512, 512}, DenseShape{384, 512, 10}, DenseShape{4096, 4096, 4096}}) {

@@ -47,7 +47,8 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
 // CUDA twins, in two native forms: the implicit GEMM through kernels/cuda/gemm_tile.cuh (the input
 // gradient's and the weight gradient's too, the latter split over K with a fixed-order reduction of
 // the slices), and the direct kernels of kernels/cuda/conv_direct.h, which stage images (or bands of
-// their rows) and the filter bank (or slices of it) in shared memory.
+// their rows) and the filter bank (or slices of it) in shared memory; where the forward pass would
+// need the bank in slices, it walks the input channels in chunks instead (conv_direct_chunked.h).
 //   Native: per product, the direct kernel where its block fits in 80 KiB of shared memory and keeps
 //   at least half its threads busy, else the GEMM (cuda::ConvNativeForm can pin either).
 //   Gemm, Direct: one form throughout (Direct fails, saying why, where the card lacks the memory).

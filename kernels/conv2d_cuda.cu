@@ -14,6 +14,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_cudnn.h"
 #include "kernels/cuda/conv_direct.h"
+#include "kernels/cuda/conv_direct_chunked.h"
 #include "kernels/cuda/fast_div.h"
 #include "kernels/cuda/gemm_tile.cuh"
 #include "kernels/cuda/launch.cuh"
@@ -180,8 +181,16 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
     cudnn_conv_forward(s, x, w, b, y, work);
     return;
   }
-  if (impl != ConvImpl::Gemm) {  // Native or Direct: one plan decides and launches
+  if (impl != ConvImpl::Gemm) {  // Native or Direct: the plans decide and launch
     DirectFwd d = DirectFwd::plan(s);
+    // Where the bank-resident form would cut the filter bank into slices (and stage each image once
+    // per slice), the channel-chunked form keeps the whole tile of filters and more sums per thread.
+    DirectFwdChunked chunked = DirectFwdChunked::plan(s);
+    if (d.slices > 1 && chunked.busy() && (impl == ConvImpl::Direct || native_direct(chunked.smem_floats(), true))) {
+      chunked.x = x, chunked.wt = w, chunked.b = b, chunked.y = y;
+      conv2d_direct_forward_chunked(chunked);
+      return;
+    }
     if (impl == ConvImpl::Direct || native_direct(d.smem_floats(), d.busy())) {
       d.x = x, d.wt = w, d.b = b, d.y = y;
       conv2d_direct_forward(d);

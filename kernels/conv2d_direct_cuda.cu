@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "kernels/cuda/conv_direct.h"
+#include "kernels/cuda/conv_direct_chunked.h"
 #include "kernels/cuda/launch.cuh"
 
 namespace nullmark::cuda {
@@ -60,6 +61,22 @@ __global__ void __launch_bounds__(kDirectThreads) direct_bank_kernel(Program d) 
   }
 }
 
+// The forward pass by channel chunks (conv_direct_chunked.h): its accumulators stay in registers
+// from the first chunk to the write.
+__global__ void __launch_bounds__(kDirectThreads) direct_chunked_forward_kernel(DirectFwdChunked d) {
+  extern __shared__ float4 smem4[];
+  float* sm = reinterpret_cast<float*>(smem4);
+  const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
+  float acc[kChunkAcc] = {};
+  for (int chunk = 0; chunk < d.chunks; ++chunk) {
+    d.load(chunk, tid, bx, by, sm);
+    __syncthreads();
+    d.compute(chunk, tid, sm, acc);
+    __syncthreads();
+  }
+  d.write(tid, bx, by, acc);
+}
+
 template <class Program>
 void launch_bank_then_units(const Program& d, const char* name) {
   direct_bank_kernel<Program>
@@ -81,6 +98,8 @@ size_t shared_memory_limit() {
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     NM_CUDA_CHECK(cudaFuncSetAttribute(direct_bank_kernel<DirectFwdBy<kFwdFilters / 2>>,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    NM_CUDA_CHECK(
+        cudaFuncSetAttribute(direct_chunked_forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     return static_cast<size_t>(bytes);
   }();
   return limit;
@@ -114,6 +133,13 @@ void conv2d_direct_forward(const DirectFwd& d) {
     launch_bank_then_units(DirectFwdBy<kFwdFilters>{d}, "conv2d_direct_forward");
   else
     launch_bank_then_units(DirectFwdBy<kFwdFilters / 2>{d}, "conv2d_direct_forward");
+}
+
+void conv2d_direct_forward_chunked(const DirectFwdChunked& d) {
+  check_fits("chunked forward", d, d.smem_floats());
+  direct_chunked_forward_kernel<<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float),
+                                  stream()>>>(d);
+  NM_AFTER_LAUNCH("conv2d_direct_forward_chunked");
 }
 
 void conv2d_direct_input_grad(const DirectDgrad& d) {

@@ -17,10 +17,12 @@
 #include "gradcheck.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_direct.h"
+#include "kernels/cuda/conv_direct_chunked.h"
 
 using namespace nullmark;
 using cuda::DirectDgrad;
 using cuda::DirectFwd;
+using cuda::DirectFwdChunked;
 using cuda::DirectWgrad;
 using cuda::kDirectThreads;
 using cuda::kWgradFilters;
@@ -98,6 +100,28 @@ void emulate_forward(const Conv2dShape& s, const float* x, const float* w, const
     emulate_bank_then_units(cuda::DirectFwdBy<cuda::kFwdFilters / 2>{d}, order);
 }
 
+// direct_chunked_forward_kernel: chunk by chunk, each thread's sums kept between the phases.
+void emulate_forward_chunked(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                             Order order = Order::Up) {
+  DirectFwdChunked d = DirectFwdChunked::plan(s);
+  REQUIRE(d.fits_threads());
+  d.x = x, d.wt = w, d.b = b, d.y = y;
+  std::vector<float> sm(d.smem_floats());
+  struct Sums {
+    float v[cuda::kChunkAcc] = {};
+  };
+  for (int by = 0; by < d.slices; ++by)
+    for (int bx = 0; bx < d.blocks; ++bx) {
+      std::fill(sm.begin(), sm.end(), kNaN);
+      std::vector<Sums> acc(kDirectThreads);
+      for (int chunk = 0; chunk < d.chunks; ++chunk) {
+        each_thread(order, [&](int t) { d.load(chunk, t, bx, by, sm.data()); });
+        each_thread(order, [&](int t) { d.compute(chunk, t, sm.data(), acc[t].v); });
+      }
+      each_thread(order, [&](int t) { d.write(t, bx, by, acc[t].v); });
+    }
+}
+
 void emulate_dgrad(const Conv2dShape& s, const float* w, const float* y, const float* dy, float* dx, bool accumulate,
                    Order order = Order::Up) {
   DirectDgrad d = DirectDgrad::plan(s, accumulate);
@@ -129,6 +153,16 @@ void check_against_cpu(const Conv2dShape& s) {
   cpu::conv2d_forward(s, x.data(), w.data(), static_cast<const float*>(nullptr), y_nobias.data(), work.data());
   emulate_forward(s, x.data(), w.data(), nullptr, ey_nobias.data());
   close("y without bias", y_nobias, ey_nobias);
+  // The forward pass by channel chunks, wherever its tasks fit a block's threads.
+  if (DirectFwdChunked::plan(s).fits_threads()) {
+    std::vector<float> cy(ny, kNaN), cy_down(ny, kNaN), cy_nobias(ny, kNaN);
+    emulate_forward_chunked(s, x.data(), w.data(), b.data(), cy.data());
+    close("y by channel chunks", y, cy);
+    emulate_forward_chunked(s, x.data(), w.data(), nullptr, cy_nobias.data());
+    close("y by channel chunks without bias", y_nobias, cy_nobias);
+    emulate_forward_chunked(s, x.data(), w.data(), b.data(), cy_down.data(), Order::Down);
+    same_bits("y by channel chunks, threads in the other order", cy, cy_down);
+  }
 
   std::vector<float> ex(nx, kNaN), ew(nw, kNaN), eb(s.f, kNaN);
   emulate_dgrad(s, w.data(), y.data(), dy.data(), ex.data(), false);
@@ -183,6 +217,8 @@ TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match
       {2, 16, 32, 32, 16, 3, 1, 1, "object stage 1: every product in bands of rows"},
       {2, 8, 63, 20, 64, 3, 2, 1, "input gradient in bands at stride 2, the last band part full"},
       {2, 16, 30, 32, 32, 3, 2, 1, "stride 2 in bands, the last band part full"},
+      {3, 64, 8, 8, 64, 3, 1, 1, "object stage 3: the forward pass by channel chunks, two images a block"},
+      {2, 67, 5, 5, 20, 3, 2, 1, "67 channels: the last chunk part full; filters past the last"},
   };
   for (const Case& t : cases)
     for (int relu = 0; relu < 2; ++relu) {
@@ -287,6 +323,24 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(sliced.smem_floats() * sizeof(float) <= 64 * 1024);
   CHECK(sliced.blocks * sliced.slices <= cuda::kFillBlocks);
   CHECK(sliced.per_thread == 4);  // 64 pixels x 4 groups of 4 filters: every thread busy
+  // ... which the forward pass walks by channel chunks instead: all 64 filters in a block, 8 groups of
+  // 8 filters x 16 groups of 4 pixels for two images, 8 channels a chunk in 32 KiB.
+  const DirectFwdChunked chunked = DirectFwdChunked::plan(wide);
+  CHECK(chunked.slices == 1);
+  CHECK(chunked.tile_f == 64);
+  CHECK(chunked.imgs == 2);
+  CHECK(chunked.tasks == kDirectThreads);
+  CHECK(chunked.cc == 8);
+  CHECK(chunked.chunks == 8);
+  CHECK(chunked.wstride % 32 == 8);
+  CHECK(chunked.istride % 32 == 16);
+  CHECK(chunked.blocks == s.n / 2);
+  CHECK(chunked.smem_floats() <= cuda::kChunkSmemFloats);
+  CHECK(chunked.busy());
+  // Images of more than 1024 output pixels have more pixel groups than a block has threads.
+  Conv2dShape large = wide;
+  large.h = large.w = 34;
+  CHECK_FALSE(DirectFwdChunked::plan(large).fits_threads());
   const DirectDgrad sliced_dx = DirectDgrad::plan(wide, false);
   CHECK(sliced_dx.cslice == 16);
   CHECK(sliced_dx.slices == 4);

@@ -13,6 +13,7 @@
 #include "common/sha256.h"
 #include "conv_reference.h"
 #include "cuda_check.h"
+#include "cuda_test_data.h"
 #include "gradcheck.h"
 #include "kernels/augment.h"
 #include "kernels/batchnorm.h"
@@ -42,33 +43,11 @@ using namespace nullmark;
 using nullmark::test::close;
 using nullmark::test::GpuCheck;
 using nullmark::test::random_floats;
+using nullmark::test::same;
+using nullmark::test::small_ints;
+using nullmark::test::up;
+using nullmark::test::zeros;
 
-namespace {
-std::vector<float> small_ints(size_t n, uint64_t seed) {  // -3 .. 3: products and sums stay exact in float
-  std::mt19937_64 rng(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = static_cast<float>(static_cast<int>(rng() % 7) - 3);
-  return v;
-}
-template <class T>
-DeviceArray<T> up(const std::vector<T>& v) {
-  DeviceArray<T> d(Device::CUDA, v.size());
-  d.upload(v.data(), v.size());
-  return d;
-}
-template <class T>
-DeviceArray<T> zeros(size_t n) {
-  return DeviceArray<T>(Device::CUDA, n);
-}
-void same(const char* what, const std::vector<float>& cpu, const std::vector<float>& gpu) {
-  REQUIRE(cpu.size() == gpu.size());
-  size_t bad = 0;
-  for (size_t i = 0; i < cpu.size(); ++i)
-    if (cpu[i] != gpu[i] && bad++ < 5) FAIL_CHECK(what << "[" << i << "]: cpu " << cpu[i] << " gpu " << gpu[i]);
-  CHECK(bad == 0);
-}
-
-}  // namespace
 
 TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
   GpuCheck gpu;
@@ -83,8 +62,9 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
                         {4, 8, 13, 13, 65, 3, 2, 0},
                         {130, 3, 7, 7, 2, 3, 1, 0},
                         // The direct kernels' other launch shapes: bands of rows (stride 1 and 2), the
-                        // forward pass in filter slices, the input gradient in channel slices and in
-                        // bands at stride 2 (kernels/cuda/conv_direct.h).
+                        // forward pass by channel chunks (where its bank would need slices), the input
+                        // gradient in channel slices and in bands at stride 2 (kernels/cuda/conv_direct.h,
+                        // conv_direct_chunked.h; test_cuda_conv_direct.cpp runs each forward form alone).
                         {2, 16, 32, 32, 16, 3, 1, 1},
                         {2, 16, 30, 32, 32, 3, 2, 1},
                         {2, 64, 6, 6, 70, 3, 1, 1},

@@ -1,0 +1,194 @@
+// Direct forward convolution by channel chunks, for layers with many channels and small images
+// (ResNet-20's 64-channel 8x8 stage). There the bank-resident forward program (DirectFwd in
+// conv_direct.h) cannot keep the filter bank in shared memory: it cuts the bank into slices of 16
+// filters, stages every image once per slice, and gives each thread one pixel of four filters, two
+// shared-memory loads for every four multiply-adds. Measured on an H100 (docs/perf.md), that form
+// took 3.5 times cuDNN's time on the 64-channel layer, and the implicit GEMM 1.75 times.
+//
+// Here a block owns a tile of filters for a few whole images and walks the input channels in
+// chunks, like a GEMM's K loop: per chunk it stages the tile's weights for those channels,
+// [channel][kh][kw][filter], and the images' zero-padded rows of those channels, then every thread
+// adds the chunk's products into 4 pixels x 8 filters of accumulators held in registers. Per kernel
+// tap a thread loads two float4 of weights (the same for the whole warp: one broadcast) and four
+// input values, for 32 multiply-adds. After the last chunk each thread writes its outputs with the
+// bias and the fused ReLU. The sums run in a fixed order: the result is deterministic.
+//
+// Written as a block program like those of conv_direct.h: load(chunk) and compute(chunk) between
+// barriers, then write; conv2d_direct_cuda.cu runs it as a kernel and tests/test_conv_direct.cpp
+// runs the same phases on the CPU.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+
+#include "kernels/cuda/conv_direct.h"
+
+namespace nullmark::cuda {
+
+constexpr int kChunkPixels = 4;             // output pixels a thread sums
+constexpr int kChunkFilters = kFwdFilters;  // filters a thread sums
+constexpr int kChunkAcc = kChunkPixels * kChunkFilters;
+constexpr size_t kChunkSmemFloats = 8 * 1024;  // 32 KiB a block: several blocks share an SM
+
+// Grid: x over groups of `imgs` images, y over filter tiles of `tile_f` filters.
+struct DirectFwdChunked : ConvDims {
+  int plane;    // output pixels of an image
+  int groups;   // pixel groups of an image: thread j of an image takes pixels j, j + groups, ...
+  int fgroups;  // groups of kChunkFilters filters in a tile
+  int tile_f;   // filters in a tile
+  int wstride;  // floats per staged tap: tile_f rounded up to 8 modulo 32, so that the staging
+                // stores of 4 taps x 8 filters fall in 32 different banks
+  int imgs;     // images per block
+  int cc;       // input channels per chunk
+  int chunks;
+  int xrows, xcols, xplane;  // staged input rows, columns (zero-padded), floats per channel
+  int istride;               // floats per staged image: cc * xplane, padded to 16 modulo 32 (two images of a
+                             // warp then read different banks)
+  int wtaps;                 // taps staged per chunk (cc * kh * kw), rounded up to 4 for the staging loop
+  int wfloats;               // staged weights
+  int tasks;                 // imgs * groups * fgroups, at most one per thread
+  int blocks, slices;
+  bool relu;
+  FastDiv per_fgroup, per_group, out_w, chunk_taps, tile_groups, x_img, x_plane, x_w;
+  const float* x = nullptr;
+  const float* wt = nullptr;
+  const float* b = nullptr;  // null: no bias
+  float* y = nullptr;
+
+  static DirectFwdChunked plan(const Conv2dShape& s) {
+    DirectFwdChunked d{};
+    d.set(s);
+    d.plane = d.oh * d.ow;
+    d.groups = (d.plane + kChunkPixels - 1) / kChunkPixels;
+    const int fg_total = (s.f + kChunkFilters - 1) / kChunkFilters;
+    d.fgroups = std::max(1, std::min(fg_total, kDirectThreads / std::max(1, d.groups)));
+    d.slices = (fg_total + d.fgroups - 1) / d.fgroups;
+    d.fgroups = (fg_total + d.slices - 1) / d.slices;  // tiles of equal size
+    d.tile_f = d.fgroups * kChunkFilters;
+    d.wstride = d.tile_f + ((8 - d.tile_f % 32) + 32) % 32;
+    d.imgs = std::max(1, std::min(s.n, kDirectThreads / std::max(1, d.groups * d.fgroups)));
+    d.tasks = d.imgs * d.groups * d.fgroups;
+    d.xrows = (d.oh - 1) * s.stride + s.kh;
+    d.xcols = (d.ow - 1) * s.stride + s.kw;
+    d.xplane = d.xrows * d.xcols;
+    const int area = s.kh * s.kw;
+    // The most channels per chunk within kChunkSmemFloats; a divisor of c when one is at least half
+    // that, so that no chunk is part empty.
+    const size_t per_channel = static_cast<size_t>(area) * d.wstride + static_cast<size_t>(d.imgs) * d.xplane;
+    d.cc = static_cast<int>(std::max<size_t>(1, std::min<size_t>(s.c, kChunkSmemFloats / per_channel)));
+    for (int c = d.cc; 2 * c >= d.cc; --c)
+      if (s.c % c == 0) {
+        d.cc = c;
+        break;
+      }
+    d.chunks = (s.c + d.cc - 1) / d.cc;
+    d.istride = d.cc * d.xplane;
+    if (d.imgs > 1) d.istride += ((16 - d.istride % 32) + 32) % 32;
+    d.wtaps = round_up(d.cc * area, 4);
+    d.wfloats = d.cc * area * d.wstride;
+    d.blocks = (s.n + d.imgs - 1) / d.imgs;
+    d.relu = s.relu;
+    d.per_fgroup = FastDiv(d.imgs * d.groups), d.per_group = FastDiv(d.groups), d.out_w = FastDiv(d.ow);
+    d.chunk_taps = FastDiv(d.cc * area), d.tile_groups = FastDiv(d.fgroups), d.x_img = FastDiv(d.cc * d.xplane);
+    d.x_plane = FastDiv(d.xplane), d.x_w = FastDiv(d.xcols);
+    return d;
+  }
+  size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(imgs) * istride; }
+  // Every task has a thread (images of more than 1024 output pixels do not fit this form).
+  bool fits_threads() const { return tasks <= kDirectThreads; }
+  // ... and at least half the threads have a task.
+  bool busy() const { return fits_threads() && tasks >= kDirectThreads / 2; }
+
+  // Chunk `chunk` of the tile's weights and of the block's images, zero past the last channel,
+  // filter and image and in the padding.
+  NM_HOST_DEVICE void load(int chunk, int tid, int bx, int by, float* sm) const {
+    const int area = kh * kw, taps = c * area, ctaps = cc * area, ch0 = chunk * cc, f0 = by * tile_f;
+    // Weights: a warp takes 4 consecutive taps (16 bytes of a filter in memory) of 8 filters.
+    const int wn = wtaps * tile_f;
+    for (int i = tid; i < wn; i += kDirectThreads) {
+      const int lo = i & 3, fl_lo = (i >> 2) & 7, rest = i >> 5;
+      const int rem_hi = tile_groups.div(rest), fl = (rest - rem_hi * fgroups) * 8 + fl_lo, tap = rem_hi * 4 + lo;
+      if (tap >= ctaps) continue;
+      const int fi = f0 + fl, at = ch0 * area + tap;
+      sm[tap * wstride + fl] = fi < f && at < taps ? wt[static_cast<size_t>(fi) * taps + at] : 0.0f;
+    }
+    // Images: [image][channel][row][column], rows and columns as the kernel reads them.
+    float* xs = sm + wfloats;
+    const int xn = imgs * cc * xplane;
+    for (int i = tid; i < xn; i += kDirectThreads) {
+      const int il = x_img.div(i), r1 = i - il * cc * xplane, chl = x_plane.div(r1), r2 = r1 - chl * xplane;
+      const int r = x_w.div(r2), col = r2 - r * xcols;
+      const int img = bx * imgs + il, ch = ch0 + chl, iy = r - pad, ix = col - pad;
+      xs[il * istride + r1] = img < n && ch < c && iy >= 0 && iy < h && ix >= 0 && ix < w
+                                  ? x[(static_cast<size_t>(img * c + ch) * h + iy) * w + ix]
+                                  : 0.0f;
+    }
+  }
+
+  // This thread's task: its filter group in the tile, image in the block and pixel group.
+  struct Task {
+    int fg, il, group;
+  };
+  NM_HOST_DEVICE Task task(int tid) const {
+    const int fg = per_fgroup.div(tid), r = tid - fg * imgs * groups, il = per_group.div(r);
+    return {fg, il, r - il * groups};
+  }
+  // Pixel j of a task: group + j * groups (the group itself where that is past the last pixel, whose
+  // sums are then not written).
+  NM_HOST_DEVICE int pixel(const Task& t, int j) const {
+    const int p = t.group + j * groups;
+    return p < plane ? p : t.group;
+  }
+
+  NM_HOST_DEVICE void compute(int chunk, int tid, const float* sm, float (&acc)[kChunkAcc]) const {
+    if (tid >= tasks) return;
+    const Task t = task(tid);
+    int off[kChunkPixels];  // each pixel's staged input at tap (0, 0) of the chunk's first channel
+    for (int j = 0; j < kChunkPixels; ++j) {
+      const int p = pixel(t, j), oy = out_w.div(p), ox = p - oy * ow;
+      off[j] = t.il * istride + oy * stride * xcols + ox * stride;
+    }
+    const int chn = c - chunk * cc < cc ? c - chunk * cc : cc;
+    const float* ws = sm + t.fg * kChunkFilters;
+    const float* xs = sm + wfloats;
+    for (int chl = 0; chl < chn; ++chl)
+      for (int ki = 0; ki < kh; ++ki)
+        for (int kj = 0; kj < kw; ++kj) {
+          float wv[kChunkFilters];
+          load_aligned<kChunkFilters>(ws + ((chl * kh + ki) * kw + kj) * wstride, wv);
+          const float* xp = xs + chl * xplane + ki * xcols + kj;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+          for (int j = 0; j < kChunkPixels; ++j) {
+            const float xv = xp[off[j]];
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+            for (int q = 0; q < kChunkFilters; ++q) acc[j * kChunkFilters + q] += wv[q] * xv;
+          }
+        }
+  }
+
+  // After the last chunk: the outputs with the bias and the fused ReLU.
+  NM_HOST_DEVICE void write(int tid, int bx, int by, const float (&acc)[kChunkAcc]) const {
+    if (tid >= tasks) return;
+    const Task t = task(tid);
+    const int img = bx * imgs + t.il;
+    if (img >= n) return;
+    for (int j = 0; j < kChunkPixels; ++j) {
+      const int p = t.group + j * groups;
+      if (p >= plane) break;
+      for (int q = 0; q < kChunkFilters; ++q) {
+        const int fi = by * tile_f + t.fg * kChunkFilters + q;
+        if (fi >= f) break;
+        const float v = acc[j * kChunkFilters + q] + (b ? b[fi] : 0.0f);
+        y[(static_cast<size_t>(img) * f + fi) * plane + p] = relu ? (v > 0.0f ? v : 0.0f) : v;
+      }
+    }
+  }
+};
+
+// Launcher (conv2d_direct_cuda.cu, CUDA builds only), with its pointers set.
+void conv2d_direct_forward_chunked(const DirectFwdChunked& d);
+
+}  // namespace nullmark::cuda

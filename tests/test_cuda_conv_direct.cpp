@@ -1,0 +1,91 @@
+// The direct forward programs launched one by one on the card (conv2d_forward picks one of them per
+// shape, so the parity tests of test_cuda_parity.cpp reach each only on the shapes that select it):
+// the bank-resident form (kernels/cuda/conv_direct.h) and the channel-chunked form
+// (kernels/cuda/conv_direct_chunked.h) against the CPU, on the shapes of the object model's layers
+// and on every small shape bit for bit with integer data.
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "conv_reference.h"
+#include "cuda_check.h"
+#include "cuda_test_data.h"
+#include "gradcheck.h"
+#include "kernels/conv2d.h"
+#include "kernels/cuda/conv_direct.h"
+#include "kernels/cuda/conv_direct_chunked.h"
+#include "kernels/cuda/runtime.h"
+
+using namespace nullmark;
+using nullmark::test::close;
+using nullmark::test::GpuCheck;
+using nullmark::test::same;
+using nullmark::test::small_ints;
+using nullmark::test::up;
+using nullmark::test::zeros;
+
+namespace {
+// y from each direct forward program that takes shape s (the chunked one where its tasks fit a block).
+template <class Check>
+void each_direct_forward(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w,
+                         const std::vector<float>& b, Check&& check) {
+  const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+  auto gx = up(x), gw = up(w), gb = up(b);
+  {
+    cuda::DirectFwd d = cuda::DirectFwd::plan(s);
+    auto gy = zeros<float>(ny);
+    d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
+    cuda::conv2d_direct_forward(d);
+    check("bank-resident", gy.download());
+  }
+  cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s);
+  if (!d.fits_threads()) return;
+  auto gy = zeros<float>(ny);
+  d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
+  cuda::conv2d_direct_forward_chunked(d);
+  check("chunked", gy.download());
+}
+}  // namespace
+
+TEST_CASE("conv2d: both direct forward programs match the CPU on the card", "[cuda][conv2d]") {
+  GpuCheck gpu;
+  struct Case {
+    int n, c, h, w, f, k, stride, pad;
+  };
+  const Case cases[] = {{3, 64, 8, 8, 64, 3, 1, 1},       // object stage 3: two images a chunked block
+                        {3, 32, 16, 16, 32, 3, 1, 1},     // object stage 2
+                        {2, 16, 32, 32, 16, 3, 1, 1},     // object stage 1: 1024 pixels, two filter tiles
+                        {2, 32, 16, 16, 64, 3, 2, 1},     // object's stride-2 entry into stage 3
+                        {2, 67, 5, 5, 20, 3, 2, 1},       // the last chunk part full, filters past the last
+                        {5, 64, 6, 6, 70, 3, 1, 1},       // a bank in slices; a filter tile part full
+                        {130, 16, 12, 12, 32, 5, 1, 0}};  // digit conv2 at more images than blocks
+  for (int relu = 0; relu < 2; ++relu)
+    for (const Case& t : cases) {
+      Conv2dShape s;
+      s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
+      s.relu = relu;
+      INFO("relu " << relu << " n" << t.n << " c" << t.c << " " << t.h << "x" << t.w << " f" << t.f << " k" << t.k
+                   << " s" << t.stride << " p" << t.pad);
+      const test::ConvReference ref(s);
+      each_direct_forward(s, ref.x, ref.w, ref.b, [&](const char* form, const std::vector<float>& gy) {
+        INFO(form);
+        close("y", ref.y, gy);
+      });
+    }
+}
+
+TEST_CASE("conv2d: both direct forward programs exact on integers for every small shape", "[cuda][conv2d]") {
+  GpuCheck gpu;
+  const int shapes = test::for_each_small_conv_shape([&](Conv2dShape s) {
+    s.relu = (s.h + s.w) % 2 == 1;
+    INFO("n2 c2 " << s.h << "x" << s.w << " f3 k" << s.kh << " s" << s.stride << " p" << s.pad << " relu " << s.relu);
+    const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
+    const auto x = small_ints(nx, 11), w = small_ints(nw, 12), b = small_ints(s.f, 13);
+    std::vector<float> y(static_cast<size_t>(s.n) * s.f * s.oh() * s.ow()), work(cpu::conv2d_workspace(s));
+    cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
+    each_direct_forward(s, x, w, b, [&](const char* form, const std::vector<float>& gy) {
+      INFO(form);
+      same("y", y, gy);
+    });
+  });
+  CHECK(shapes > 1000);
+}
