@@ -183,10 +183,11 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   }
   if (impl != ConvImpl::Gemm) {  // Native or Direct: the plans decide and launch
     DirectFwd d = DirectFwd::plan(s);
-    // Where the bank-resident form would cut the filter bank into slices (and stage each image once
-    // per slice), the channel-chunked form keeps the whole tile of filters and more sums per thread.
+    // The channel-chunked form wherever it keeps a block busy: on an H100 it took 0.55-0.82 of the
+    // bank-resident form's time on every layer of the digit and object models (docs/perf.md); the
+    // bank-resident form stays for images of more than 1024 output pixels.
     DirectFwdChunked chunked = DirectFwdChunked::plan(s);
-    if (d.slices > 1 && chunked.busy() && (impl == ConvImpl::Direct || native_direct(chunked.smem_floats(), true))) {
+    if (chunked.busy() && (impl == ConvImpl::Direct || native_direct(chunked.smem_floats(), true))) {
       chunked.x = x, chunked.wt = w, chunked.b = b, chunked.y = y;
       conv2d_direct_forward_chunked(chunked);
       return;

@@ -137,8 +137,7 @@ void conv2d_direct_forward(const DirectFwd& d) {
 
 void conv2d_direct_forward_chunked(const DirectFwdChunked& d) {
   check_fits("chunked forward", d, d.smem_floats());
-  direct_chunked_forward_kernel<<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float),
-                                  stream()>>>(d);
+  direct_chunked_forward_kernel<<<dim3(d.blocks, d.slices), d.threads, d.smem_floats() * sizeof(float), stream()>>>(d);
   NM_AFTER_LAUNCH("conv2d_direct_forward_chunked");
 }
 

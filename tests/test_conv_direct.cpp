@@ -40,8 +40,8 @@ struct Acc {
 // touch the same shared memory: a race on the GPU, which the tests find by running both orders.
 enum class Order { Up, Down };
 template <class F>
-void each_thread(Order order, F&& f) {
-  for (int i = 0; i < kDirectThreads; ++i) f(order == Order::Up ? i : kDirectThreads - 1 - i);
+void each_thread(Order order, F&& f, int threads = kDirectThreads) {
+  for (int i = 0; i < threads; ++i) f(order == Order::Up ? i : threads - 1 - i);
 }
 
 // direct_wgrad_kernel, then the block partials added in block order.
@@ -113,12 +113,12 @@ void emulate_forward_chunked(const Conv2dShape& s, const float* x, const float* 
   for (int by = 0; by < d.slices; ++by)
     for (int bx = 0; bx < d.blocks; ++bx) {
       std::fill(sm.begin(), sm.end(), kNaN);
-      std::vector<Sums> acc(kDirectThreads);
+      std::vector<Sums> acc(d.threads);
       for (int chunk = 0; chunk < d.chunks; ++chunk) {
-        each_thread(order, [&](int t) { d.load(chunk, t, bx, by, sm.data()); });
-        each_thread(order, [&](int t) { d.compute(chunk, t, sm.data(), acc[t].v); });
+        each_thread(order, [&](int t) { d.load(chunk, t, bx, by, sm.data()); }, d.threads);
+        each_thread(order, [&](int t) { d.compute(chunk, t, sm.data(), acc[t].v); }, d.threads);
       }
-      each_thread(order, [&](int t) { d.write(t, bx, by, acc[t].v); });
+      each_thread(order, [&](int t) { d.write(t, bx, by, acc[t].v); }, d.threads);
     }
 }
 
@@ -324,19 +324,31 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(sliced.blocks * sliced.slices <= cuda::kFillBlocks);
   CHECK(sliced.per_thread == 4);  // 64 pixels x 4 groups of 4 filters: every thread busy
   // ... which the forward pass walks by channel chunks instead: all 64 filters in a block, 8 groups of
-  // 8 filters x 16 groups of 4 pixels for two images, 8 channels a chunk in 32 KiB.
+  // 8 filters x 16 groups of 4 pixels, 8 channels a chunk in 32 KiB; one image a block of 128
+  // threads, as two would leave the card 192 blocks.
   const DirectFwdChunked chunked = DirectFwdChunked::plan(wide);
   CHECK(chunked.slices == 1);
   CHECK(chunked.tile_f == 64);
-  CHECK(chunked.imgs == 2);
-  CHECK(chunked.tasks == kDirectThreads);
+  CHECK(chunked.imgs == 1);
+  CHECK(chunked.tasks == 128);
+  CHECK(chunked.threads == 128);
   CHECK(chunked.cc == 8);
   CHECK(chunked.chunks == 8);
   CHECK(chunked.wstride % 32 == 8);
-  CHECK(chunked.istride % 32 == 16);
-  CHECK(chunked.blocks == s.n / 2);
+  CHECK(chunked.blocks == s.n);
   CHECK(chunked.smem_floats() <= cuda::kChunkSmemFloats);
   CHECK(chunked.busy());
+  // digit conv2 (8x8 outputs of 32 filters): two images a block, 192 blocks rather than 96.
+  const DirectFwdChunked pairs = DirectFwdChunked::plan(s);
+  CHECK(pairs.imgs == 2);
+  CHECK(pairs.tasks == 128);
+  CHECK(pairs.blocks == s.n / 2);
+  CHECK(pairs.istride % 32 == 16);
+  // However few the blocks, a block keeps at least 128 tasks: two images, not one.
+  Conv2dShape few = s;
+  few.n = 8;
+  CHECK(DirectFwdChunked::plan(few).imgs == 2);
+  CHECK(DirectFwdChunked::plan(few).busy());
   // Images of more than 1024 output pixels have more pixel groups than a block has threads.
   Conv2dShape large = wide;
   large.h = large.w = 34;

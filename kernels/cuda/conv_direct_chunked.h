@@ -29,23 +29,26 @@ constexpr int kChunkFilters = kFwdFilters;  // filters a thread sums
 constexpr int kChunkAcc = kChunkPixels * kChunkFilters;
 constexpr size_t kChunkSmemFloats = 8 * 1024;  // 32 KiB a block: several blocks share an SM
 
-// Grid: x over groups of `imgs` images, y over filter tiles of `tile_f` filters.
+// Grid: x over groups of `imgs` images, y over filter tiles of `tile_f` filters; `threads` a block.
 struct DirectFwdChunked : ConvDims {
   int plane;    // output pixels of an image
   int groups;   // pixel groups of an image: thread j of an image takes pixels j, j + groups, ...
   int fgroups;  // groups of kChunkFilters filters in a tile
   int tile_f;   // filters in a tile
-  int wstride;  // floats per staged tap: tile_f rounded up to 8 modulo 32, so that the staging
-                // stores of 4 taps x 8 filters fall in 32 different banks
-  int imgs;     // images per block
-  int cc;       // input channels per chunk
-  int chunks;
+  // Floats per staged tap: tile_f rounded up to 8 modulo 32, so that the staging stores of 4 taps x
+  // 8 filters fall in 32 different banks.
+  int wstride;
+  int imgs;                  // images per block
+  int cc;                    // input channels per chunk
+  int chunks;                // of cc channels, the last part full where cc does not divide c
   int xrows, xcols, xplane;  // staged input rows, columns (zero-padded), floats per channel
-  int istride;               // floats per staged image: cc * xplane, padded to 16 modulo 32 (two images of a
-                             // warp then read different banks)
-  int wtaps;                 // taps staged per chunk (cc * kh * kw), rounded up to 4 for the staging loop
-  int wfloats;               // staged weights
-  int tasks;                 // imgs * groups * fgroups, at most one per thread
+  // Floats per staged image: cc * xplane, padded to 16 modulo 32 where a block has two images or
+  // more (two images of a warp then read different banks).
+  int istride;
+  int wtaps;    // taps staged per chunk (cc * kh * kw), rounded up to 4 for the staging loop
+  int wfloats;  // staged weights
+  int tasks;    // imgs * groups * fgroups, at most one per thread
+  int threads;  // the block: the tasks rounded up to whole warps
   int blocks, slices;
   bool relu;
   FastDiv per_fgroup, per_group, out_w, chunk_taps, tile_groups, x_img, x_plane, x_w;
@@ -65,8 +68,17 @@ struct DirectFwdChunked : ConvDims {
     d.fgroups = (fg_total + d.slices - 1) / d.slices;  // tiles of equal size
     d.tile_f = d.fgroups * kChunkFilters;
     d.wstride = d.tile_f + ((8 - d.tile_f % 32) + 32) % 32;
-    d.imgs = std::max(1, std::min(s.n, kDirectThreads / std::max(1, d.groups * d.fgroups)));
-    d.tasks = d.imgs * d.groups * d.fgroups;
+    // As many images as fill 256 threads, fewer while that leaves the card short of blocks and a
+    // block keeps 128 tasks: on an H100 the 64-channel layer in 192 blocks of two images (1.45 per
+    // SM, some SMs one, some two) ran 1.4 times slower per multiply-add than the 32-channel layer
+    // in 384 blocks of the same size.
+    const int per_image = d.groups * d.fgroups;
+    d.imgs = std::max(1, std::min(s.n, kDirectThreads / std::max(1, per_image)));
+    while (d.imgs > 1 && (s.n + d.imgs - 1) / d.imgs * d.slices < kFillBlocks &&
+           (d.imgs + 1) / 2 * per_image >= kDirectThreads / 2)
+      d.imgs = (d.imgs + 1) / 2;
+    d.tasks = d.imgs * per_image;
+    d.threads = std::min(kDirectThreads, round_up(d.tasks, 32));
     d.xrows = (d.oh - 1) * s.stride + s.kh;
     d.xcols = (d.ow - 1) * s.stride + s.kw;
     d.xplane = d.xrows * d.xcols;
@@ -104,7 +116,7 @@ struct DirectFwdChunked : ConvDims {
     const int area = kh * kw, taps = c * area, ctaps = cc * area, ch0 = chunk * cc, f0 = by * tile_f;
     // Weights: a warp takes 4 consecutive taps (16 bytes of a filter in memory) of 8 filters.
     const int wn = wtaps * tile_f;
-    for (int i = tid; i < wn; i += kDirectThreads) {
+    for (int i = tid; i < wn; i += threads) {
       const int lo = i & 3, fl_lo = (i >> 2) & 7, rest = i >> 5;
       const int rem_hi = tile_groups.div(rest), fl = (rest - rem_hi * fgroups) * 8 + fl_lo, tap = rem_hi * 4 + lo;
       if (tap >= ctaps) continue;
@@ -114,7 +126,7 @@ struct DirectFwdChunked : ConvDims {
     // Images: [image][channel][row][column], rows and columns as the kernel reads them.
     float* xs = sm + wfloats;
     const int xn = imgs * cc * xplane;
-    for (int i = tid; i < xn; i += kDirectThreads) {
+    for (int i = tid; i < xn; i += threads) {
       const int il = x_img.div(i), r1 = i - il * cc * xplane, chl = x_plane.div(r1), r2 = r1 - chl * xplane;
       const int r = x_w.div(r2), col = r2 - r * xcols;
       const int img = bx * imgs + il, ch = ch0 + chl, iy = r - pad, ix = col - pad;
