@@ -63,7 +63,8 @@ __global__ void __launch_bounds__(kDirectThreads) direct_bank_kernel(Program d) 
 
 // The forward pass by channel chunks (conv_direct_chunked.h): its accumulators stay in registers
 // from the first chunk to the write.
-__global__ void __launch_bounds__(kDirectThreads) direct_chunked_forward_kernel(DirectFwdChunked d) {
+template <class Program>
+__global__ void __launch_bounds__(kDirectThreads) direct_chunked_forward_kernel(Program d) {
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
   const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
@@ -98,8 +99,11 @@ size_t shared_memory_limit() {
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     NM_CUDA_CHECK(cudaFuncSetAttribute(direct_bank_kernel<DirectFwdBy<kFwdFilters / 2>>,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    NM_CUDA_CHECK(
-        cudaFuncSetAttribute(direct_chunked_forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    // A chunk stays within 32 KiB unless one channel of the staged images is larger than that.
+    for (const void* kernel : {reinterpret_cast<const void*>(direct_chunked_forward_kernel<DirectFwdChunkedBy<0>>),
+                               reinterpret_cast<const void*>(direct_chunked_forward_kernel<DirectFwdChunkedBy<3>>),
+                               reinterpret_cast<const void*>(direct_chunked_forward_kernel<DirectFwdChunkedBy<5>>)})
+      NM_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     return static_cast<size_t>(bytes);
   }();
   return limit;
@@ -135,10 +139,26 @@ void conv2d_direct_forward(const DirectFwd& d) {
     launch_bank_then_units(DirectFwdBy<kFwdFilters / 2>{d}, "conv2d_direct_forward");
 }
 
+template <int KW>
+void launch_chunked(const DirectFwdChunked& d) {
+  direct_chunked_forward_kernel<DirectFwdChunkedBy<KW>>
+      <<<dim3(d.blocks, d.slices), d.threads, d.smem_floats() * sizeof(float), stream()>>>(DirectFwdChunkedBy<KW>{d});
+  NM_AFTER_LAUNCH("conv2d_direct_forward_chunked");
+}
+
 void conv2d_direct_forward_chunked(const DirectFwdChunked& d) {
   check_fits("chunked forward", d, d.smem_floats());
-  direct_chunked_forward_kernel<<<dim3(d.blocks, d.slices), d.threads, d.smem_floats() * sizeof(float), stream()>>>(d);
-  NM_AFTER_LAUNCH("conv2d_direct_forward_chunked");
+  switch (d.unrolled_width()) {
+    case 3:
+      launch_chunked<3>(d);
+      break;
+    case 5:
+      launch_chunked<5>(d);
+      break;
+    default:
+      launch_chunked<0>(d);
+      break;
+  }
 }
 
 void conv2d_direct_input_grad(const DirectDgrad& d) {

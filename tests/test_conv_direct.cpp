@@ -115,10 +115,27 @@ void emulate_forward_chunked(const Conv2dShape& s, const float* x, const float* 
       std::fill(sm.begin(), sm.end(), kNaN);
       std::vector<Sums> acc(d.threads);
       for (int chunk = 0; chunk < d.chunks; ++chunk) {
-        each_thread(order, [&](int t) { d.load(chunk, t, bx, by, sm.data()); }, d.threads);
-        each_thread(order, [&](int t) { d.compute(chunk, t, sm.data(), acc[t].v); }, d.threads);
+        each_thread(
+            order, [&](int t) { d.load(chunk, t, bx, by, sm.data()); }, d.threads);
+        each_thread(
+            order,
+            [&](int t) {
+              switch (d.unrolled_width()) {  // as conv2d_direct_forward_chunked launches it
+                case 3:
+                  d.compute<3>(chunk, t, sm.data(), acc[t].v);
+                  break;
+                case 5:
+                  d.compute<5>(chunk, t, sm.data(), acc[t].v);
+                  break;
+                default:
+                  d.compute<0>(chunk, t, sm.data(), acc[t].v);
+                  break;
+              }
+            },
+            d.threads);
       }
-      each_thread(order, [&](int t) { d.write(t, bx, by, acc[t].v); }, d.threads);
+      each_thread(
+          order, [&](int t) { d.write(t, bx, by, acc[t].v); }, d.threads);
     }
 }
 

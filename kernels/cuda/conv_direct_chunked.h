@@ -50,6 +50,12 @@ struct DirectFwdChunked : ConvDims {
   int tasks;    // imgs * groups * fgroups, at most one per thread
   int threads;  // the block: the tasks rounded up to whole warps
   int blocks, slices;
+  // The staging loops' step of `threads` elements: in (tap / 4, filter group) for the weights, in
+  // (image, channel, row, column) for the images.
+  int wstep_taps, wstep_groups;
+  struct {
+    int image, channel, row, col;
+  } xstep;
   bool relu;
   FastDiv per_fgroup, per_group, out_w, chunk_taps, tile_groups, x_img, x_plane, x_w;
   const float* x = nullptr;
@@ -98,6 +104,13 @@ struct DirectFwdChunked : ConvDims {
     d.wtaps = round_up(d.cc * area, 4);
     d.wfloats = d.cc * area * d.wstride;
     d.blocks = (s.n + d.imgs - 1) / d.imgs;
+    const int warps = d.threads / 32;
+    d.wstep_taps = warps / d.fgroups, d.wstep_groups = warps % d.fgroups;
+    d.xstep.col = d.threads % d.xcols;
+    const int rows = d.threads / d.xcols;
+    d.xstep.row = rows % d.xrows;
+    const int channels = rows / d.xrows;
+    d.xstep.channel = channels % d.cc, d.xstep.image = channels / d.cc;
     d.relu = s.relu;
     d.per_fgroup = FastDiv(d.imgs * d.groups), d.per_group = FastDiv(d.groups), d.out_w = FastDiv(d.ow);
     d.chunk_taps = FastDiv(d.cc * area), d.tile_groups = FastDiv(d.fgroups), d.x_img = FastDiv(d.cc * d.xplane);
@@ -112,27 +125,61 @@ struct DirectFwdChunked : ConvDims {
 
   // Chunk `chunk` of the tile's weights and of the block's images, zero past the last channel,
   // filter and image and in the padding.
+  // Both staging loops take kStageBatch elements at a time: all their global loads first, then their
+  // stores to shared memory, so that a thread waits for one round trip to memory per batch instead of
+  // one per element (the compiler does not batch them itself where a store may be skipped).
+  static constexpr int kStageBatch = 4;
+
   NM_HOST_DEVICE void load(int chunk, int tid, int bx, int by, float* sm) const {
     const int area = kh * kw, taps = c * area, ctaps = cc * area, ch0 = chunk * cc, f0 = by * tile_f;
-    // Weights: a warp takes 4 consecutive taps (16 bytes of a filter in memory) of 8 filters.
-    const int wn = wtaps * tile_f;
-    for (int i = tid; i < wn; i += threads) {
-      const int lo = i & 3, fl_lo = (i >> 2) & 7, rest = i >> 5;
-      const int rem_hi = tile_groups.div(rest), fl = (rest - rem_hi * fgroups) * 8 + fl_lo, tap = rem_hi * 4 + lo;
-      if (tap >= ctaps) continue;
-      const int fi = f0 + fl, at = ch0 * area + tap;
-      sm[tap * wstride + fl] = fi < f && at < taps ? wt[static_cast<size_t>(fi) * taps + at] : 0.0f;
+    // Weights: a warp takes 4 consecutive taps (16 bytes of a filter in memory) of 8 filters. Element
+    // i = (rest, 8 filters, 4 taps) with rest = (tap / 4, filter group); a thread's lane fixes the
+    // low parts, and rest advances by a whole number of groups and taps, so no division per element.
+    {
+      const int lane = tid & 31, lo = lane & 3, fl_lo = lane >> 2, rests = wtaps / 4 * fgroups;
+      int rest = tid >> 5, hi = tile_groups.div(rest), fg = rest - hi * fgroups;
+      while (rest < rests) {
+        float v[kStageBatch];
+        int to[kStageBatch];
+        for (int k = 0; k < kStageBatch; ++k) {
+          const int tap = hi * 4 + lo, fl = fg * kChunkFilters + fl_lo, fi = f0 + fl, at = ch0 * area + tap;
+          const bool staged = rest < rests && tap < ctaps;
+          v[k] = staged && fi < f && at < taps ? wt[static_cast<size_t>(fi) * taps + at] : 0.0f;
+          to[k] = staged ? tap * wstride + fl : -1;
+          rest += threads >> 5, hi += wstep_taps, fg += wstep_groups;
+          if (fg >= fgroups) fg -= fgroups, ++hi;
+        }
+        for (int k = 0; k < kStageBatch; ++k)
+          if (to[k] >= 0) sm[to[k]] = v[k];
+      }
     }
-    // Images: [image][channel][row][column], rows and columns as the kernel reads them.
+    // Images: [image][channel][row][column], rows and columns as the kernel reads them. Element i =
+    // (image, channel, row, column) advances by `threads` = xstep in the same mixed radix, carrying
+    // at most one into each next place.
     float* xs = sm + wfloats;
     const int xn = imgs * cc * xplane;
-    for (int i = tid; i < xn; i += threads) {
-      const int il = x_img.div(i), r1 = i - il * cc * xplane, chl = x_plane.div(r1), r2 = r1 - chl * xplane;
-      const int r = x_w.div(r2), col = r2 - r * xcols;
-      const int img = bx * imgs + il, ch = ch0 + chl, iy = r - pad, ix = col - pad;
-      xs[il * istride + r1] = img < n && ch < c && iy >= 0 && iy < h && ix >= 0 && ix < w
-                                  ? x[(static_cast<size_t>(img * c + ch) * h + iy) * w + ix]
-                                  : 0.0f;
+    int il = x_img.div(tid), rem = tid - il * cc * xplane, chl = x_plane.div(rem);
+    rem -= chl * xplane;
+    int r = x_w.div(rem), col = rem - r * xcols;
+    for (int i = tid; i < xn;) {
+      float v[kStageBatch];
+      int to[kStageBatch];
+      for (int k = 0; k < kStageBatch; ++k, i += threads) {
+        const int img = bx * imgs + il, ch = ch0 + chl, iy = r - pad, ix = col - pad;
+        v[k] = i < xn && img < n && ch < c && iy >= 0 && iy < h && ix >= 0 && ix < w
+                   ? x[(static_cast<size_t>(img * c + ch) * h + iy) * w + ix]
+                   : 0.0f;
+        to[k] = i < xn ? il * istride + (chl * xrows + r) * xcols + col : -1;
+        col += xstep.col;
+        if (col >= xcols) col -= xcols, ++r;
+        r += xstep.row;
+        if (r >= xrows) r -= xrows, ++chl;
+        chl += xstep.channel;
+        if (chl >= cc) chl -= cc, ++il;
+        il += xstep.image;
+      }
+      for (int k = 0; k < kStageBatch; ++k)
+        if (to[k] >= 0) xs[to[k]] = v[k];
     }
   }
 
@@ -151,8 +198,14 @@ struct DirectFwdChunked : ConvDims {
     return p < plane ? p : t.group;
   }
 
+  // KW: the kernel width as a compile-time constant (3 or 5), or 0 to read it from the plan. With it
+  // known, a row of taps unrolls: each input read is a pixel's row pointer plus a constant, and a
+  // tap costs its 32 multiply-adds, six shared-memory loads and one add (59 instructions a tap
+  // with the width read at run time, in the sm_90 code of the first version).
+  template <int KW>
   NM_HOST_DEVICE void compute(int chunk, int tid, const float* sm, float (&acc)[kChunkAcc]) const {
     if (tid >= tasks) return;
+    const int kwn = KW > 0 ? KW : kw;
     const Task t = task(tid);
     int off[kChunkPixels];  // each pixel's staged input at tap (0, 0) of the chunk's first channel
     for (int j = 0; j < kChunkPixels; ++j) {
@@ -163,23 +216,34 @@ struct DirectFwdChunked : ConvDims {
     const float* ws = sm + t.fg * kChunkFilters;
     const float* xs = sm + wfloats;
     for (int chl = 0; chl < chn; ++chl)
-      for (int ki = 0; ki < kh; ++ki)
-        for (int kj = 0; kj < kw; ++kj) {
-          float wv[kChunkFilters];
-          load_aligned<kChunkFilters>(ws + ((chl * kh + ki) * kw + kj) * wstride, wv);
-          const float* xp = xs + chl * xplane + ki * xcols + kj;
+#if defined(__CUDA_ARCH__)
+#pragma unroll 1
+#endif
+      for (int ki = 0; ki < kh; ++ki) {
+        const float* xrow = xs + chl * xplane + ki * xcols;
+        const float* wrow = ws + (chl * kh + ki) * kwn * wstride;
+        const float* xp[kChunkPixels];
+        for (int j = 0; j < kChunkPixels; ++j) xp[j] = xrow + off[j];
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
-          for (int j = 0; j < kChunkPixels; ++j) {
-            const float xv = xp[off[j]];
+        for (int kj = 0; kj < kwn; ++kj) {
+          float wv[kChunkFilters], xv[kChunkPixels];
+          load_aligned<kChunkFilters>(wrow + kj * wstride, wv);
+          for (int j = 0; j < kChunkPixels; ++j) xv[j] = xp[j][kj];
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
-            for (int q = 0; q < kChunkFilters; ++q) acc[j * kChunkFilters + q] += wv[q] * xv;
-          }
+          for (int j = 0; j < kChunkPixels; ++j)
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+            for (int q = 0; q < kChunkFilters; ++q) acc[j * kChunkFilters + q] += wv[q] * xv[j];
         }
+      }
   }
+  // The kernel width the kernels are compiled for (3 and 5: the digit and object models), else 0.
+  int unrolled_width() const { return kw == 3 || kw == 5 ? kw : 0; }
 
   // After the last chunk: the outputs with the bias and the fused ReLU.
   NM_HOST_DEVICE void write(int tid, int bx, int by, const float (&acc)[kChunkAcc]) const {
@@ -197,6 +261,15 @@ struct DirectFwdChunked : ConvDims {
         y[(static_cast<size_t>(img) * f + fi) * plane + p] = relu ? (v > 0.0f ? v : 0.0f) : v;
       }
     }
+  }
+};
+
+// DirectFwdChunked with the kernel width fixed at compile time (0: read from the plan), as the
+// kernels and their CPU runs call it.
+template <int KW>
+struct DirectFwdChunkedBy : DirectFwdChunked {
+  NM_HOST_DEVICE void compute(int chunk, int tid, const float* sm, float (&acc)[kChunkAcc]) const {
+    DirectFwdChunked::template compute<KW>(chunk, tid, sm, acc);
   }
 };
 
