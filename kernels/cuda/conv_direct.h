@@ -76,6 +76,14 @@ struct ConvDims {
   }
 };
 
+// What a forward program reads and writes (set by the caller after planning).
+struct ForwardOperands {
+  const float* x = nullptr;
+  const float* wt = nullptr;
+  const float* b = nullptr;  // null: no bias
+  float* y = nullptr;
+};
+
 // Weight (and bias) gradient. A task is one column k (an input channel and kernel tap, or the bias)
 // for a group of 16 filters; threads of a warp take neighbouring columns of the same group, so their
 // gradient reads are one broadcast. With fewer tasks than threads, `splits` threads share a task,
@@ -375,7 +383,7 @@ struct DirectDgrad : ConvDims {
 // bands otherwise. A task is one output pixel for eight (or four) filters; threads of a warp take
 // neighbouring pixels of the same filters: broadcast weight reads, neighbouring input reads.
 // Grid: x over blocks of units, y over filter slices.
-struct DirectFwd : ConvDims {
+struct DirectFwd : ConvDims, ForwardOperands {
   int fslice;   // filters per block row, a multiple of kFwdFilters
   int slices;   // block rows
   int wfloats;  // staged slice of the filter bank
@@ -387,10 +395,6 @@ struct DirectFwd : ConvDims {
   int per_thread;  // filters a thread sums: kFwdFilters, or half where a band has few pixels
   bool relu;
   FastDiv band_pixels, out_w, filters, band_of, xplane, x_w;
-  const float* x = nullptr;
-  const float* wt = nullptr;
-  const float* b = nullptr;  // null: no bias
-  float* y = nullptr;
 
   static DirectFwd plan(const Conv2dShape& s) {
     DirectFwd d{};

@@ -30,7 +30,7 @@ constexpr int kChunkAcc = kChunkPixels * kChunkFilters;
 constexpr size_t kChunkSmemFloats = 8 * 1024;  // 32 KiB a block: several blocks share an SM
 
 // Grid: x over groups of `imgs` images, y over filter tiles of `tile_f` filters; `threads` a block.
-struct DirectFwdChunked : ConvDims {
+struct DirectFwdChunked : ConvDims, ForwardOperands {
   int plane;    // output pixels of an image
   int groups;   // pixel groups of an image: thread j of an image takes pixels j, j + groups, ...
   int fgroups;  // groups of kChunkFilters filters in a tile
@@ -57,11 +57,7 @@ struct DirectFwdChunked : ConvDims {
     int image, channel, row, col;
   } xstep;
   bool relu;
-  FastDiv per_fgroup, per_group, out_w, chunk_taps, tile_groups, x_img, x_plane, x_w;
-  const float* x = nullptr;
-  const float* wt = nullptr;
-  const float* b = nullptr;  // null: no bias
-  float* y = nullptr;
+  FastDiv per_fgroup, per_group, out_w, tile_groups, x_img, x_plane, x_w;
 
   static DirectFwdChunked plan(const Conv2dShape& s) {
     DirectFwdChunked d{};
@@ -113,7 +109,7 @@ struct DirectFwdChunked : ConvDims {
     d.xstep.channel = channels % d.cc, d.xstep.image = channels / d.cc;
     d.relu = s.relu;
     d.per_fgroup = FastDiv(d.imgs * d.groups), d.per_group = FastDiv(d.groups), d.out_w = FastDiv(d.ow);
-    d.chunk_taps = FastDiv(d.cc * area), d.tile_groups = FastDiv(d.fgroups), d.x_img = FastDiv(d.cc * d.xplane);
+    d.tile_groups = FastDiv(d.fgroups), d.x_img = FastDiv(d.cc * d.xplane);
     d.x_plane = FastDiv(d.xplane), d.x_w = FastDiv(d.xcols);
     return d;
   }
