@@ -183,7 +183,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   }
   if (impl != ConvImpl::Gemm) {  // Native or Direct: the plans decide and launch
     DirectFwd d = DirectFwd::plan(s);
-    // The channel-chunked form wherever it keeps a block busy: on an H100 it took 0.55-0.82 of the
+    // The channel-chunked form wherever it keeps a block busy: on an H100 it took 0.45-0.82 of the
     // bank-resident form's time on every layer of the digit and object models (docs/perf.md); the
     // bank-resident form stays for images of more than 1024 output pixels.
     DirectFwdChunked chunked = DirectFwdChunked::plan(s);
