@@ -143,11 +143,14 @@ int main(int argc, char** argv) {
       if (cuda::conv2d_direct_fits(bank.smem_floats(), SIZE_MAX))
         report(std::string(cc.name) + " fwd", shape, "direct-bank",
                cuda::time_ms([&] { cuda::conv2d_direct_forward(bank); }, reps), flops, 0);
-      cuda::DirectFwdChunked chunked = cuda::DirectFwdChunked::plan(s);
-      chunked.x = x.data(), chunked.wt = w.data(), chunked.b = b.data(), chunked.y = y.data();
-      if (chunked.fits_threads())
-        report(std::string(cc.name) + " fwd", shape, "direct-chunked",
+      // The chunked program as planned, and with full blocks where the plan spreads the images thinner.
+      for (bool spread : {true, false}) {
+        cuda::DirectFwdChunked chunked = cuda::DirectFwdChunked::plan(s, spread);
+        if (!chunked.fits_threads() || (!spread && chunked.imgs == cuda::DirectFwdChunked::plan(s).imgs)) continue;
+        chunked.x = x.data(), chunked.wt = w.data(), chunked.b = b.data(), chunked.y = y.data();
+        report(std::string(cc.name) + " fwd", shape, spread ? "direct-chunked" : "direct-chunked, full blocks",
                cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(chunked); }, reps), flops, 0);
+      }
     }
 
     for (const DenseShape& d : {DenseShape{384, 512, 512}, DenseShape{384, 512, 10}, DenseShape{4096, 4096, 4096}}) {

@@ -355,6 +355,10 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(chunked.blocks == s.n);
   CHECK(chunked.smem_floats() <= cuda::kChunkSmemFloats);
   CHECK(chunked.busy());
+  const DirectFwdChunked full = DirectFwdChunked::plan(wide, false);  // as first measured
+  CHECK(full.imgs == 2);
+  CHECK(full.threads == kDirectThreads);
+  CHECK(full.blocks == s.n / 2);
   // digit conv2 (8x8 outputs of 32 filters): two images a block, 192 blocks rather than 96.
   const DirectFwdChunked pairs = DirectFwdChunked::plan(s);
   CHECK(pairs.imgs == 2);

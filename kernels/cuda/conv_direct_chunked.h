@@ -59,7 +59,9 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   bool relu;
   FastDiv per_fgroup, per_group, out_w, tile_groups, x_img, x_plane, x_w;
 
-  static DirectFwdChunked plan(const Conv2dShape& s) {
+  // spread: fewer images a block where that gives the card more blocks (below); false fills every
+  // block's 256 threads, the first measured form (bench_kernels_cuda times both).
+  static DirectFwdChunked plan(const Conv2dShape& s, bool spread = true) {
     DirectFwdChunked d{};
     d.set(s);
     d.plane = d.oh * d.ow;
@@ -76,7 +78,7 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     // in 384 blocks of the same size.
     const int per_image = d.groups * d.fgroups;
     d.imgs = std::max(1, std::min(s.n, kDirectThreads / std::max(1, per_image)));
-    while (d.imgs > 1 && (s.n + d.imgs - 1) / d.imgs * d.slices < kFillBlocks &&
+    while (spread && d.imgs > 1 && (s.n + d.imgs - 1) / d.imgs * d.slices < kFillBlocks &&
            (d.imgs + 1) / 2 * per_image >= kDirectThreads / 2)
       d.imgs = (d.imgs + 1) / 2;
     d.tasks = d.imgs * per_image;
