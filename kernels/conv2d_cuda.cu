@@ -182,7 +182,6 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
     return;
   }
   if (impl != ConvImpl::Gemm) {  // Native or Direct: the plans decide and launch
-    DirectFwd d = DirectFwd::plan(s);
     // The channel-chunked form wherever it keeps a block busy: on an H100 it took 0.45-0.82 of the
     // bank-resident form's time on every layer of the digit and object models (docs/perf.md); the
     // bank-resident form stays for images of more than 1024 output pixels.
@@ -192,6 +191,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
       conv2d_direct_forward_chunked(chunked);
       return;
     }
+    DirectFwd d = DirectFwd::plan(s);
     if (impl == ConvImpl::Direct || native_direct(d.smem_floats(), d.busy())) {
       d.x = x, d.wt = w, d.b = b, d.y = y;
       conv2d_direct_forward(d);
