@@ -9,6 +9,7 @@
 // Peaks: FP32 (non-tensor) FLOP/s and memory bandwidth are looked up by card name (H100, H200,
 // A100), and the bandwidth is also measured with a device-to-device copy; unknown cards report 0.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -143,12 +144,33 @@ int main(int argc, char** argv) {
       if (cuda::conv2d_direct_fits(bank.smem_floats(), SIZE_MAX))
         report(std::string(cc.name) + " fwd", shape, "direct-bank",
                cuda::time_ms([&] { cuda::conv2d_direct_forward(bank); }, reps), flops, 0);
-      // The chunked program as planned, and with full blocks where the plan spreads the images thinner.
-      for (bool spread : {true, false}) {
-        cuda::DirectFwdChunked chunked = cuda::DirectFwdChunked::plan(s, spread);
-        if (!chunked.fits_threads() || (!spread && chunked.imgs == cuda::DirectFwdChunked::plan(s).imgs)) continue;
+      // The chunked program as planned; with one buffer where the plan pipelines its staging; with
+      // full blocks where it spreads the images thinner; and as first measured (full blocks, one
+      // buffer) where that differs from all three.
+      using cuda::ChunkImages;
+      using cuda::ChunkStaging;
+      const cuda::DirectFwdChunked planned = cuda::DirectFwdChunked::plan(s);
+      if (!planned.fits_threads()) continue;
+      struct Variant {
+        const char* name;
+        ChunkImages images;
+        ChunkStaging staging;
+      };
+      const Variant variants[] = {
+          {"direct-chunked", ChunkImages::Spread, ChunkStaging::Pipelined},
+          {"direct-chunked, one buffer", ChunkImages::Spread, ChunkStaging::Blocking},
+          {"direct-chunked, full blocks", ChunkImages::Fill, ChunkStaging::Pipelined},
+          {"direct-chunked, full blocks, one buffer", ChunkImages::Fill, ChunkStaging::Blocking}};
+      std::vector<cuda::DirectFwdChunked> timed;
+      for (const Variant& v : variants) {
+        cuda::DirectFwdChunked chunked = cuda::DirectFwdChunked::plan(s, v.images, v.staging);
+        const bool seen = std::any_of(timed.begin(), timed.end(), [&](const cuda::DirectFwdChunked& t) {
+          return t.imgs == chunked.imgs && t.buffers == chunked.buffers;
+        });
+        if (seen) continue;  // the same plan as a row above
+        timed.push_back(chunked);
         chunked.x = x.data(), chunked.wt = w.data(), chunked.b = b.data(), chunked.y = y.data();
-        report(std::string(cc.name) + " fwd", shape, spread ? "direct-chunked" : "direct-chunked, full blocks",
+        report(std::string(cc.name) + " fwd", shape, v.name,
                cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(chunked); }, reps), flops, 0);
       }
     }

@@ -1,6 +1,7 @@
 // The direct convolution of kernels/cuda/conv_direct.h as CUDA kernels: each block program's phases
 // with a barrier between them, and the weight gradient's block partials added in block order by one
 // warp per output.
+#include <cuda_pipeline.h>
 #include <cuda_runtime.h>
 
 #include "common/error.h"
@@ -61,21 +62,60 @@ __global__ void __launch_bounds__(kDirectThreads) direct_bank_kernel(Program d) 
   }
 }
 
+// A staging batch copied into shared memory asynchronously (cp.async on sm_80 and later; the CUDA
+// pipeline primitives copy synchronously on older cards): no register holds the values, and the
+// thread goes on while they travel. A zero is a copy of no bytes with the rest filled, whose source
+// must still be a valid global address: `any`.
+struct AsyncCopy {
+  const float* any;
+  __device__ void take(float* buf, int, int to, const float* from) const {
+    if (to >= 0) __pipeline_memcpy_async(buf + to, from ? from : any, sizeof(float), from ? 0 : sizeof(float));
+  }
+  __device__ void store(float*) const {}
+};
+
 // The forward pass by channel chunks (conv_direct_chunked.h): its accumulators stay in registers
-// from the first chunk to the write.
-template <class Program>
+// from the first chunk to the write. With two buffers, chunk k + 1's copies are issued before chunk
+// k is summed; a thread waits for its own copies of chunk k (all but the latest group), and the
+// barrier after that makes every thread's copies visible. The barrier after the sums keeps the next
+// round's copies out of the buffer until every thread has read it.
+template <class Program, int Buffers>
 __global__ void __launch_bounds__(kDirectThreads) direct_chunked_forward_kernel(Program d) {
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
   const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
   float acc[kChunkAcc] = {};
-  for (int chunk = 0; chunk < d.chunks; ++chunk) {
-    d.load(chunk, tid, bx, by, sm);
-    __syncthreads();
-    d.compute(chunk, tid, sm, acc);
-    __syncthreads();
+  if (Buffers == 1) {
+    for (int chunk = 0; chunk < d.chunks; ++chunk) {
+      d.load(chunk, tid, bx, by, sm, LoadThenStore<Program::kStageBatch>{});
+      __syncthreads();
+      d.compute(chunk, tid, sm, acc);
+      __syncthreads();
+    }
+  } else {
+    const AsyncCopy copy{d.x};
+    d.load(0, tid, bx, by, d.buffer(sm, 0), copy);
+    __pipeline_commit();
+    for (int chunk = 0; chunk < d.chunks; ++chunk) {
+      if (chunk + 1 < d.chunks) {
+        d.load(chunk + 1, tid, bx, by, d.buffer(sm, chunk + 1), copy);
+        __pipeline_commit();
+        __pipeline_wait_prior(1);
+      } else {
+        __pipeline_wait_prior(0);
+      }
+      __syncthreads();
+      d.compute(chunk, tid, d.buffer(sm, chunk), acc);
+      __syncthreads();
+    }
   }
   d.write(tid, bx, by, acc);
+}
+
+// The chunked forward kernel for kernel width KW (0: any) and Buffers buffers.
+template <int KW, int Buffers>
+const void* chunked_kernel() {
+  return reinterpret_cast<const void*>(direct_chunked_forward_kernel<DirectFwdChunkedBy<KW>, Buffers>);
 }
 
 template <class Program>
@@ -99,10 +139,9 @@ size_t shared_memory_limit() {
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     NM_CUDA_CHECK(cudaFuncSetAttribute(direct_bank_kernel<DirectFwdBy<kFwdFilters / 2>>,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    // A chunk stays within 32 KiB unless one channel of the staged images is larger than that.
-    for (const void* kernel : {reinterpret_cast<const void*>(direct_chunked_forward_kernel<DirectFwdChunkedBy<0>>),
-                               reinterpret_cast<const void*>(direct_chunked_forward_kernel<DirectFwdChunkedBy<3>>),
-                               reinterpret_cast<const void*>(direct_chunked_forward_kernel<DirectFwdChunkedBy<5>>)})
+    // A block stays within 32 KiB unless one channel of the staged images is larger than that.
+    for (const void* kernel : {chunked_kernel<0, 1>(), chunked_kernel<3, 1>(), chunked_kernel<5, 1>(),
+                               chunked_kernel<0, 2>(), chunked_kernel<3, 2>(), chunked_kernel<5, 2>()})
       NM_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     return static_cast<size_t>(bytes);
   }();
@@ -141,8 +180,12 @@ void conv2d_direct_forward(const DirectFwd& d) {
 
 template <int KW>
 void launch_chunked(const DirectFwdChunked& d) {
-  direct_chunked_forward_kernel<DirectFwdChunkedBy<KW>>
-      <<<dim3(d.blocks, d.slices), d.threads, d.smem_floats() * sizeof(float), stream()>>>(DirectFwdChunkedBy<KW>{d});
+  const dim3 grid(d.blocks, d.slices);
+  const size_t bytes = d.smem_floats() * sizeof(float);
+  if (d.buffers == 2)
+    direct_chunked_forward_kernel<DirectFwdChunkedBy<KW>, 2><<<grid, d.threads, bytes, stream()>>>({d});
+  else
+    direct_chunked_forward_kernel<DirectFwdChunkedBy<KW>, 1><<<grid, d.threads, bytes, stream()>>>({d});
   NM_AFTER_LAUNCH("conv2d_direct_forward_chunked");
 }
 

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "conv_reference.h"
@@ -100,42 +102,88 @@ void emulate_forward(const Conv2dShape& s, const float* x, const float* w, const
     emulate_bank_then_units(cuda::DirectFwdBy<cuda::kFwdFilters / 2>{d}, order);
 }
 
-// direct_chunked_forward_kernel: chunk by chunk, each thread's sums kept between the phases.
+// When the chunked kernel's asynchronous copies land in shared memory: as they are issued, or only
+// when the kernel waits for their group. A copy may land anywhere between the two on the GPU, so a
+// kernel correct at both extremes is correct between: Early finds a copy into the buffer being
+// summed (a missing barrier or a wrong buffer), Late finds sums of a chunk not yet waited for.
+enum class Landing { Early, Late };
+
+// AsyncCopy (conv2d_direct_cuda.cu) on the CPU: each copy lands at once, or is kept in `pending`.
+struct EmulatedCopy {
+  struct Copy {
+    float* to;
+    const float* from;
+  };
+  std::vector<Copy>* pending;  // null: Landing::Early
+  void take(float* buf, int, int to, const float* from) const {
+    if (to < 0) return;
+    if (pending)
+      pending->push_back({buf + to, from});
+    else
+      buf[to] = from ? *from : 0.0f;
+  }
+  void store(float*) const {}
+};
+
+struct ChunkedRun {
+  cuda::ChunkImages images = cuda::ChunkImages::Spread;
+  cuda::ChunkStaging staging = cuda::ChunkStaging::Pipelined;
+  Order order = Order::Up;
+  Landing landing = Landing::Late;
+};
+
+// direct_chunked_forward_kernel: chunk by chunk, each thread's sums kept between the phases. With
+// two buffers, the phase before the sums of chunk k copies chunk k + 1 (and, at k = 0, chunk 0),
+// and chunk k's copies have all landed when it ends (every thread's wait, then the barrier).
 void emulate_forward_chunked(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                             Order order = Order::Up) {
-  DirectFwdChunked d = DirectFwdChunked::plan(s);
+                             const ChunkedRun& run = {}) {
+  DirectFwdChunked d = DirectFwdChunked::plan(s, run.images, run.staging);
   REQUIRE(d.fits_threads());
   d.x = x, d.wt = w, d.b = b, d.y = y;
   std::vector<float> sm(d.smem_floats());
   struct Sums {
     float v[cuda::kChunkAcc] = {};
   };
+  auto compute = [&](int chunk, int t, const float* buf, Sums& acc) {
+    switch (d.unrolled_width()) {  // as conv2d_direct_forward_chunked launches it
+      case 3:
+        d.compute<3>(chunk, t, buf, acc.v);
+        break;
+      case 5:
+        d.compute<5>(chunk, t, buf, acc.v);
+        break;
+      default:
+        d.compute<0>(chunk, t, buf, acc.v);
+        break;
+    }
+  };
   for (int by = 0; by < d.slices; ++by)
     for (int bx = 0; bx < d.blocks; ++bx) {
       std::fill(sm.begin(), sm.end(), kNaN);
       std::vector<Sums> acc(d.threads);
+      std::vector<std::vector<EmulatedCopy::Copy>> groups(d.chunks);
       for (int chunk = 0; chunk < d.chunks; ++chunk) {
+        if (d.buffers == 1) {
+          each_thread(
+              run.order,
+              [&](int t) { d.load(chunk, t, bx, by, sm.data(), cuda::LoadThenStore<DirectFwdChunked::kStageBatch>{}); },
+              d.threads);
+        } else {
+          auto copies = [&](int k) { return EmulatedCopy{run.landing == Landing::Late ? &groups[k] : nullptr}; };
+          each_thread(
+              run.order,
+              [&](int t) {
+                if (chunk == 0) d.load(0, t, bx, by, d.buffer(sm.data(), 0), copies(0));
+                if (chunk + 1 < d.chunks) d.load(chunk + 1, t, bx, by, d.buffer(sm.data(), chunk + 1), copies(chunk + 1));
+              },
+              d.threads);
+          for (const EmulatedCopy::Copy& c : groups[chunk]) *c.to = c.from ? *c.from : 0.0f;
+        }
         each_thread(
-            order, [&](int t) { d.load(chunk, t, bx, by, sm.data()); }, d.threads);
-        each_thread(
-            order,
-            [&](int t) {
-              switch (d.unrolled_width()) {  // as conv2d_direct_forward_chunked launches it
-                case 3:
-                  d.compute<3>(chunk, t, sm.data(), acc[t].v);
-                  break;
-                case 5:
-                  d.compute<5>(chunk, t, sm.data(), acc[t].v);
-                  break;
-                default:
-                  d.compute<0>(chunk, t, sm.data(), acc[t].v);
-                  break;
-              }
-            },
-            d.threads);
+            run.order, [&](int t) { compute(chunk, t, d.buffer(sm.data(), chunk), acc[t]); }, d.threads);
       }
       each_thread(
-          order, [&](int t) { d.write(t, bx, by, acc[t].v); }, d.threads);
+          run.order, [&](int t) { d.write(t, bx, by, acc[t].v); }, d.threads);
     }
 }
 
@@ -171,14 +219,28 @@ void check_against_cpu(const Conv2dShape& s) {
   emulate_forward(s, x.data(), w.data(), nullptr, ey_nobias.data());
   close("y without bias", y_nobias, ey_nobias);
   // The forward pass by channel chunks, wherever its tasks fit a block's threads.
+  // Every plan adds each sum's products in the same order (channel by channel), so all give the same bits.
   if (DirectFwdChunked::plan(s).fits_threads()) {
-    std::vector<float> cy(ny, kNaN), cy_down(ny, kNaN), cy_nobias(ny, kNaN);
+    std::vector<float> cy(ny, kNaN), cy_nobias(ny, kNaN);
     emulate_forward_chunked(s, x.data(), w.data(), b.data(), cy.data());
     close("y by channel chunks", y, cy);
     emulate_forward_chunked(s, x.data(), w.data(), nullptr, cy_nobias.data());
     close("y by channel chunks without bias", y_nobias, cy_nobias);
-    emulate_forward_chunked(s, x.data(), w.data(), b.data(), cy_down.data(), Order::Down);
-    same_bits("y by channel chunks, threads in the other order", cy, cy_down);
+    using cuda::ChunkImages;
+    using cuda::ChunkStaging;
+    const std::pair<const char*, ChunkedRun> others[] = {
+        {"copies landing early, threads in the other order",
+         {ChunkImages::Spread, ChunkStaging::Pipelined, Order::Down, Landing::Early}},
+        {"one buffer", {ChunkImages::Spread, ChunkStaging::Blocking, Order::Up, Landing::Late}},
+        {"one buffer, threads in the other order",
+         {ChunkImages::Spread, ChunkStaging::Blocking, Order::Down, Landing::Late}},
+        {"full blocks", {ChunkImages::Fill, ChunkStaging::Pipelined, Order::Up, Landing::Late}},
+    };
+    for (const auto& [what, run] : others) {
+      std::vector<float> other(ny, kNaN);
+      emulate_forward_chunked(s, x.data(), w.data(), b.data(), other.data(), run);
+      same_bits((std::string("y by channel chunks, ") + what).c_str(), cy, other);
+    }
   }
 
   std::vector<float> ex(nx, kNaN), ew(nw, kNaN), eb(s.f, kNaN);
@@ -341,24 +403,37 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(sliced.blocks * sliced.slices <= cuda::kFillBlocks);
   CHECK(sliced.per_thread == 4);  // 64 pixels x 4 groups of 4 filters: every thread busy
   // ... which the forward pass walks by channel chunks instead: all 64 filters in a block, 8 groups of
-  // 8 filters x 16 groups of 4 pixels, 8 channels a chunk in 32 KiB; one image a block of 128
-  // threads, as two would leave the card 192 blocks.
+  // 8 filters x 16 groups of 4 pixels; one image a block of 128 threads, as two would leave the card
+  // 192 blocks; two buffers of 4 channels in 32 KiB.
   const DirectFwdChunked chunked = DirectFwdChunked::plan(wide);
   CHECK(chunked.slices == 1);
   CHECK(chunked.tile_f == 64);
   CHECK(chunked.imgs == 1);
   CHECK(chunked.tasks == 128);
   CHECK(chunked.threads == 128);
-  CHECK(chunked.cc == 8);
-  CHECK(chunked.chunks == 8);
+  CHECK(chunked.buffers == 2);
+  CHECK(chunked.cc == 4);
+  CHECK(chunked.chunks == 16);
+  CHECK(chunked.buffer_floats % 4 == 0);  // the second buffer's weights are float4-aligned too
   CHECK(chunked.wstride % 32 == 8);
   CHECK(chunked.blocks == s.n);
   CHECK(chunked.smem_floats() <= cuda::kChunkSmemFloats);
   CHECK(chunked.busy());
-  const DirectFwdChunked full = DirectFwdChunked::plan(wide, false);  // as first measured
+  // One buffer: chunks of 8 channels in the same 32 KiB.
+  const DirectFwdChunked blocking = DirectFwdChunked::plan(wide, cuda::ChunkImages::Spread, cuda::ChunkStaging::Blocking);
+  CHECK(blocking.buffers == 1);
+  CHECK(blocking.cc == 8);
+  CHECK(blocking.chunks == 8);
+  CHECK(blocking.smem_floats() <= cuda::kChunkSmemFloats);
+  const DirectFwdChunked full = DirectFwdChunked::plan(wide, cuda::ChunkImages::Fill);  // 256 threads a block
   CHECK(full.imgs == 2);
   CHECK(full.threads == kDirectThreads);
   CHECK(full.blocks == s.n / 2);
+  // Where all channels fit one chunk there is nothing to overlap: one buffer (digit conv1).
+  Conv2dShape one = s;
+  one.c = 1;
+  CHECK(DirectFwdChunked::plan(one).buffers == 1);
+  CHECK(DirectFwdChunked::plan(one).chunks == 1);
   // digit conv2 (8x8 outputs of 32 filters): two images a block, 192 blocks rather than 96.
   const DirectFwdChunked pairs = DirectFwdChunked::plan(s);
   CHECK(pairs.imgs == 2);

@@ -4,6 +4,7 @@
 // (kernels/cuda/conv_direct_chunked.h) against the CPU, on the shapes of the object model's layers
 // and on every small shape bit for bit with integer data.
 #include <catch2/catch.hpp>
+#include <utility>
 #include <vector>
 
 #include "conv_reference.h"
@@ -37,12 +38,20 @@ void each_direct_forward(const Conv2dShape& s, const std::vector<float>& x, cons
     cuda::conv2d_direct_forward(d);
     check("bank-resident", gy.download());
   }
-  cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s);
-  if (!d.fits_threads()) return;
-  auto gy = zeros<float>(ny);
-  d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
-  cuda::conv2d_direct_forward_chunked(d);
-  check("chunked", gy.download());
+  // The chunked program as conv2d_forward plans it, with one buffer, and with full blocks.
+  using cuda::ChunkImages;
+  using cuda::ChunkStaging;
+  const std::pair<const char*, cuda::DirectFwdChunked> plans[] = {
+      {"chunked", cuda::DirectFwdChunked::plan(s)},
+      {"chunked, one buffer", cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Blocking)},
+      {"chunked, full blocks", cuda::DirectFwdChunked::plan(s, ChunkImages::Fill)}};
+  for (auto [form, d] : plans) {
+    if (!d.fits_threads()) continue;
+    auto gy = zeros<float>(ny);
+    d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
+    cuda::conv2d_direct_forward_chunked(d);
+    check(form, gy.download());
+  }
 }
 }  // namespace
 

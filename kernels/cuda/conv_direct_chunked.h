@@ -13,9 +13,17 @@
 // input values, for 32 multiply-adds. After the last chunk each thread writes its outputs with the
 // bias and the fused ReLU. The sums run in a fixed order: the result is deterministic.
 //
+// Staging is pipelined where there are several chunks: two buffers, and while the block sums chunk k
+// from one, the copies of chunk k + 1 into the other are in flight (cp.async on sm_80 and later),
+// so a block does not wait for memory at every chunk. With about three blocks of four warps an SM
+// (the 64-channel layer), little else hides that wait. The two buffers share the budget one buffer
+// had, so the occupancy is the same and chunks hold half the channels. Staging::Blocking keeps the
+// first measured form (one buffer, loads then a barrier) for comparison.
+//
 // Written as a block program like those of conv_direct.h: load(chunk) and compute(chunk) between
 // barriers, then write; conv2d_direct_cuda.cu runs it as a kernel and tests/test_conv_direct.cpp
-// runs the same phases on the CPU.
+// runs the same phases on the CPU, with the pipelined copies landing at the earliest and at the
+// latest moment the kernel allows.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -28,6 +36,28 @@ constexpr int kChunkPixels = 4;             // output pixels a thread sums
 constexpr int kChunkFilters = kFwdFilters;  // filters a thread sums
 constexpr int kChunkAcc = kChunkPixels * kChunkFilters;
 constexpr size_t kChunkSmemFloats = 8 * 1024;  // 32 KiB a block: several blocks share an SM
+
+// How a block fills its threads: Spread gives it fewer images while the card would otherwise be
+// short of blocks (below); Fill takes as many images as fill 256 threads, the first measured form.
+enum class ChunkImages { Spread, Fill };
+// How chunks reach shared memory: Pipelined copies chunk k + 1 into a second buffer while chunk k is
+// summed (one buffer where there is one chunk); Blocking loads each chunk into one buffer and waits.
+enum class ChunkStaging { Pipelined, Blocking };
+
+// Staging by plain loads and stores, kStageBatch elements at a time: every load of a batch first,
+// then its stores, so that a thread waits for one round trip to memory per batch instead of one per
+// element (the compiler does not batch them itself where a store may be skipped). take(k, ...) one
+// element (from null: a zero; to < 0: nothing to store), then store() the batch.
+template <int K>
+struct LoadThenStore {
+  float v[K];
+  int at[K];
+  NM_HOST_DEVICE void take(float*, int k, int to, const float* from) { v[k] = from ? *from : 0.0f, at[k] = to; }
+  NM_HOST_DEVICE void store(float* buf) const {
+    for (int k = 0; k < K; ++k)
+      if (at[k] >= 0) buf[at[k]] = v[k];
+  }
+};
 
 // Grid: x over groups of `imgs` images, y over filter tiles of `tile_f` filters; `threads` a block.
 struct DirectFwdChunked : ConvDims, ForwardOperands {
@@ -47,6 +77,8 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   int istride;
   int wtaps;    // taps staged per chunk (cc * kh * kw), rounded up to 4 for the staging loop
   int wfloats;  // staged weights
+  int buffers;  // 2 where staging is pipelined, else 1
+  int buffer_floats;  // one buffer: the weights, then the images; a whole number of float4
   int tasks;    // imgs * groups * fgroups, at most one per thread
   int threads;  // the block: the tasks rounded up to whole warps
   int blocks, slices;
@@ -59,9 +91,9 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   bool relu;
   FastDiv per_fgroup, per_group, out_w, tile_groups, x_img, x_plane, x_w;
 
-  // spread: fewer images a block where that gives the card more blocks (below); false fills every
-  // block's 256 threads, the first measured form (bench_kernels_cuda times both).
-  static DirectFwdChunked plan(const Conv2dShape& s, bool spread = true) {
+  // bench_kernels_cuda times the plan as conv2d_forward takes it and the earlier forms beside it.
+  static DirectFwdChunked plan(const Conv2dShape& s, ChunkImages images = ChunkImages::Spread,
+                               ChunkStaging staging = ChunkStaging::Pipelined) {
     DirectFwdChunked d{};
     d.set(s);
     d.plane = d.oh * d.ow;
@@ -78,7 +110,7 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     // in 384 blocks of the same size.
     const int per_image = d.groups * d.fgroups;
     d.imgs = std::max(1, std::min(s.n, kDirectThreads / std::max(1, per_image)));
-    while (spread && d.imgs > 1 && (s.n + d.imgs - 1) / d.imgs * d.slices < kFillBlocks &&
+    while (images == ChunkImages::Spread && d.imgs > 1 && (s.n + d.imgs - 1) / d.imgs * d.slices < kFillBlocks &&
            (d.imgs + 1) / 2 * per_image >= kDirectThreads / 2)
       d.imgs = (d.imgs + 1) / 2;
     d.tasks = d.imgs * per_image;
@@ -87,20 +119,24 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     d.xcols = (d.ow - 1) * s.stride + s.kw;
     d.xplane = d.xrows * d.xcols;
     const int area = s.kh * s.kw;
-    // The most channels per chunk within kChunkSmemFloats; a divisor of c when one is at least half
-    // that, so that no chunk is part empty.
+    // The most channels per chunk within a buffer's share of kChunkSmemFloats; a divisor of c when
+    // one is at least half that, so that no chunk is part empty.
     const size_t per_channel = static_cast<size_t>(area) * d.wstride + static_cast<size_t>(d.imgs) * d.xplane;
-    d.cc = static_cast<int>(std::max<size_t>(1, std::min<size_t>(s.c, kChunkSmemFloats / per_channel)));
-    for (int c = d.cc; 2 * c >= d.cc; --c)
-      if (s.c % c == 0) {
-        d.cc = c;
-        break;
-      }
+    auto chunk_channels = [&](size_t budget) {
+      int cc = static_cast<int>(std::max<size_t>(1, std::min<size_t>(s.c, budget / per_channel)));
+      for (int c = cc; 2 * c >= cc; --c)
+        if (s.c % c == 0) return c;
+      return cc;
+    };
+    d.cc = chunk_channels(kChunkSmemFloats);
+    d.buffers = staging == ChunkStaging::Pipelined && d.cc < s.c ? 2 : 1;
+    if (d.buffers == 2) d.cc = chunk_channels(kChunkSmemFloats / 2);
     d.chunks = (s.c + d.cc - 1) / d.cc;
     d.istride = d.cc * d.xplane;
     if (d.imgs > 1) d.istride += ((16 - d.istride % 32) + 32) % 32;
     d.wtaps = round_up(d.cc * area, 4);
     d.wfloats = d.cc * area * d.wstride;
+    d.buffer_floats = round_up(d.wfloats + d.imgs * d.istride, 4);
     d.blocks = (s.n + d.imgs - 1) / d.imgs;
     const int warps = d.threads / 32;
     d.wstep_taps = warps / d.fgroups, d.wstep_groups = warps % d.fgroups;
@@ -115,20 +151,21 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     d.x_plane = FastDiv(d.xplane), d.x_w = FastDiv(d.xcols);
     return d;
   }
-  size_t smem_floats() const { return static_cast<size_t>(wfloats) + static_cast<size_t>(imgs) * istride; }
+  size_t smem_floats() const { return static_cast<size_t>(buffers) * buffer_floats; }
+  // The buffer that holds chunk `chunk`.
+  NM_HOST_DEVICE float* buffer(float* sm, int chunk) const { return sm + (chunk & (buffers - 1)) * buffer_floats; }
   // Every task has a thread (images of more than 1024 output pixels do not fit this form).
   bool fits_threads() const { return tasks <= kDirectThreads; }
   // ... and at least half the threads have a task.
   bool busy() const { return fits_threads() && tasks >= kDirectThreads / 2; }
 
-  // Chunk `chunk` of the tile's weights and of the block's images, zero past the last channel,
-  // filter and image and in the padding.
-  // Both staging loops take kStageBatch elements at a time: all their global loads first, then their
-  // stores to shared memory, so that a thread waits for one round trip to memory per batch instead of
-  // one per element (the compiler does not batch them itself where a store may be skipped).
+  // Chunk `chunk` of the tile's weights and of the block's images into buffer `buf`, zero past the
+  // last channel, filter and image and in the padding. Both staging loops hand `put` kStageBatch
+  // elements at a time: LoadThenStore<kStageBatch>, or the kernel's asynchronous copies.
   static constexpr int kStageBatch = 4;
 
-  NM_HOST_DEVICE void load(int chunk, int tid, int bx, int by, float* sm) const {
+  template <class Put>
+  NM_HOST_DEVICE void load(int chunk, int tid, int bx, int by, float* buf, Put put) const {
     const int area = kh * kw, taps = c * area, ctaps = cc * area, ch0 = chunk * cc, f0 = by * tile_f;
     // Weights: a warp takes 4 consecutive taps (16 bytes of a filter in memory) of 8 filters. Element
     // i = (rest, 8 filters, 4 taps) with rest = (tap / 4, filter group); a thread's lane fixes the
@@ -137,37 +174,31 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
       const int lane = tid & 31, lo = lane & 3, fl_lo = lane >> 2, rests = wtaps / 4 * fgroups;
       int rest = tid >> 5, hi = tile_groups.div(rest), fg = rest - hi * fgroups;
       while (rest < rests) {
-        float v[kStageBatch];
-        int to[kStageBatch];
         for (int k = 0; k < kStageBatch; ++k) {
           const int tap = hi * 4 + lo, fl = fg * kChunkFilters + fl_lo, fi = f0 + fl, at = ch0 * area + tap;
           const bool staged = rest < rests && tap < ctaps;
-          v[k] = staged && fi < f && at < taps ? wt[static_cast<size_t>(fi) * taps + at] : 0.0f;
-          to[k] = staged ? tap * wstride + fl : -1;
+          put.take(buf, k, staged ? tap * wstride + fl : -1,
+                   staged && fi < f && at < taps ? wt + static_cast<size_t>(fi) * taps + at : nullptr);
           rest += threads >> 5, hi += wstep_taps, fg += wstep_groups;
           if (fg >= fgroups) fg -= fgroups, ++hi;
         }
-        for (int k = 0; k < kStageBatch; ++k)
-          if (to[k] >= 0) sm[to[k]] = v[k];
+        put.store(buf);
       }
     }
     // Images: [image][channel][row][column], rows and columns as the kernel reads them. Element i =
     // (image, channel, row, column) advances by `threads` = xstep in the same mixed radix, carrying
     // at most one into each next place.
-    float* xs = sm + wfloats;
     const int xn = imgs * cc * xplane;
     int il = x_img.div(tid), rem = tid - il * cc * xplane, chl = x_plane.div(rem);
     rem -= chl * xplane;
     int r = x_w.div(rem), col = rem - r * xcols;
     for (int i = tid; i < xn;) {
-      float v[kStageBatch];
-      int to[kStageBatch];
       for (int k = 0; k < kStageBatch; ++k, i += threads) {
         const int img = bx * imgs + il, ch = ch0 + chl, iy = r - pad, ix = col - pad;
-        v[k] = i < xn && img < n && ch < c && iy >= 0 && iy < h && ix >= 0 && ix < w
-                   ? x[(static_cast<size_t>(img * c + ch) * h + iy) * w + ix]
-                   : 0.0f;
-        to[k] = i < xn ? il * istride + (chl * xrows + r) * xcols + col : -1;
+        put.take(buf, k, i < xn ? wfloats + il * istride + (chl * xrows + r) * xcols + col : -1,
+                 i < xn && img < n && ch < c && iy >= 0 && iy < h && ix >= 0 && ix < w
+                     ? x + (static_cast<size_t>(img * c + ch) * h + iy) * w + ix
+                     : nullptr);
         col += xstep.col;
         if (col >= xcols) col -= xcols, ++r;
         r += xstep.row;
@@ -176,8 +207,7 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
         if (chl >= cc) chl -= cc, ++il;
         il += xstep.image;
       }
-      for (int k = 0; k < kStageBatch; ++k)
-        if (to[k] >= 0) xs[to[k]] = v[k];
+      put.store(buf);
     }
   }
 
@@ -201,7 +231,7 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   // the sm_90 code a row of 3 taps is 130 instructions (96 multiply-adds, 18 shared-memory loads)
   // and a row of 5 is 209, 42-44 a tap, against 59 with the width read at run time (first version).
   template <int KW>
-  NM_HOST_DEVICE void compute(int chunk, int tid, const float* sm, float (&acc)[kChunkAcc]) const {
+  NM_HOST_DEVICE void compute(int chunk, int tid, const float* buf, float (&acc)[kChunkAcc]) const {
     if (tid >= tasks) return;
     const int kwn = KW > 0 ? KW : kw;
     const Task t = task(tid);
@@ -211,8 +241,8 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
       off[j] = t.il * istride + oy * stride * xcols + ox * stride;
     }
     const int chn = c - chunk * cc < cc ? c - chunk * cc : cc;
-    const float* ws = sm + t.fg * kChunkFilters;
-    const float* xs = sm + wfloats;
+    const float* ws = buf + t.fg * kChunkFilters;
+    const float* xs = buf + wfloats;
     for (int chl = 0; chl < chn; ++chl)
 #if defined(__CUDA_ARCH__)
 #pragma unroll 1
@@ -266,8 +296,8 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
 // kernels and their CPU runs call it.
 template <int KW>
 struct DirectFwdChunkedBy : DirectFwdChunked {
-  NM_HOST_DEVICE void compute(int chunk, int tid, const float* sm, float (&acc)[kChunkAcc]) const {
-    DirectFwdChunked::template compute<KW>(chunk, tid, sm, acc);
+  NM_HOST_DEVICE void compute(int chunk, int tid, const float* buf, float (&acc)[kChunkAcc]) const {
+    DirectFwdChunked::template compute<KW>(chunk, tid, buf, acc);
   }
 };
 
