@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     cuda::set_allow_tf32(false);
     if (no_direct) cuda::set_conv_native_form(cuda::ConvNativeForm::Gemm);
     const Peak peak = nominal_peak(info.description);
-    nlohmann::json rows = nlohmann::json::array();
+    nlohmann::json rows = nlohmann::json::array(), tilings = nlohmann::json::array();
     auto report = [&](const std::string& kernel, const std::string& shape, const std::string& impl, double ms,
                       double flops, double bytes) {
       const double gflops = flops / ms / 1e6, gbps = bytes / ms / 1e6;
@@ -173,6 +173,22 @@ int main(int argc, char** argv) {
         report(std::string(cc.name) + " fwd", shape, v.name,
                cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(chunked); }, reps), flops, 0);
       }
+      // Every tiling that keeps a block busy, with pipelined staging, beside the model's estimate:
+      // the data to check DirectFwdChunked::model_cost by (the plan takes the tiling it rates fastest).
+      for (const cuda::DirectFwdChunked::Tiling& t : cuda::DirectFwdChunked::busy_tilings(s)) {
+        cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined);
+        d.x = x.data(), d.wt = w.data(), d.b = b.data(), d.y = y.data();
+        const double ms = cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(d); }, reps);
+        const bool is_planned = d.tile_f == planned.tile_f && d.imgs == planned.imgs;
+        std::printf("%-26s %-30s tiling %3d filters x %2d images: %4d blocks of %3d threads, model %.3g%s %9.4f ms\n",
+                    cc.name, shape, d.tile_f, d.imgs, d.blocks * d.slices, d.threads,
+                    cuda::DirectFwdChunked::model_cost(s, t), is_planned ? " (planned)" : "", ms);
+        tilings.push_back({{"kernel", std::string(cc.name) + " fwd"}, {"shape", shape}, {"tile_filters", d.tile_f},
+                           {"slices", d.slices}, {"images", d.imgs}, {"threads", d.threads},
+                           {"blocks", d.blocks * d.slices}, {"chunks", d.chunks},
+                           {"model_cost", cuda::DirectFwdChunked::model_cost(s, t)}, {"planned", is_planned},
+                           {"ms", ms}, {"gflops", flops / ms / 1e6}});
+      }
     }
 
     for (const DenseShape& d : {DenseShape{384, 512, 512}, DenseShape{384, 512, 10}, DenseShape{4096, 4096, 4096}}) {
@@ -245,7 +261,7 @@ int main(int argc, char** argv) {
       const nlohmann::json j = {{"device", info.description},  {"nominal_tflops_fp32", peak.tflops},
                                 {"nominal_tbps", peak.tbps},     {"measured_copy_gbps", copy_gbps},
                                 {"tf32", false},                 {"direct_left_out", no_direct},
-                                {"results", rows}};
+                                {"results", rows},               {"chunked_tilings", tilings}};
       write_file_atomic(json_out, j.dump(2) + "\n");
     }
   } catch (const std::exception& e) {

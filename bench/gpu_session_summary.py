@@ -74,6 +74,26 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
                  f"measured copy {kernels['measured_copy_gbps']:.0f} GB/s)\n\n| kernel | shape | impl | ms | GFLOP/s | GB/s | share of peak |\n|---|---|---|---|---|---|---|\n")
         for r in kernels["results"]:
             md.write(f"| {r['kernel']} | {r['shape']} | {r['impl']} | {r['ms']:.4f} | {r['gflops']:.0f} | {r['gbps']:.0f} | {100 * r['share_of_peak']:.1f}% |\n")
+    tilings = kernels.get("chunked_tilings") if isinstance(kernels, dict) else None
+    if tilings:
+        # Per layer: the planned tiling (the model's choice) against the fastest measured one, then
+        # every tiling by time, with the model's estimate relative to the planned tiling's.
+        md.write("\n## Chunked forward: every busy tiling (pipelined staging)\n")
+        for layer in dict.fromkeys(t["kernel"] for t in tilings):
+            rows = sorted((t for t in tilings if t["kernel"] == layer), key=lambda t: t["ms"])
+            planned = next((t for t in rows if t["planned"]), None)
+            best = rows[0]
+            md.write(f"\n{layer}: fastest {best['tile_filters']} filters x {best['images']} images, {best['ms']:.4f} ms")
+            if planned:
+                rank = rows.index(planned) + 1
+                md.write(f"; planned {planned['tile_filters']} x {planned['images']}, {planned['ms']:.4f} ms "
+                         f"({planned['ms'] / best['ms']:.2f}x the fastest, {rank} of {len(rows)})")
+            md.write("\n\n| filters a tile | images a block | blocks | threads | chunks | ms | GFLOP/s | model / planned's |\n"
+                     "|---|---|---|---|---|---|---|---|\n")
+            for t in rows:
+                ratio = t["model_cost"] / planned["model_cost"] if planned else float("nan")
+                md.write(f"| {t['tile_filters']}{' (planned)' if t['planned'] else ''} | {t['images']} | {t['blocks']} | "
+                         f"{t['threads']} | {t['chunks']} | {t['ms']:.4f} | {t['gflops']:.0f} | {ratio:.2f} |\n")
     profile = os.path.join(out, "profile.txt")
     if os.path.exists(profile):
         md.write("\n## Per-layer times of the watermarked digit step (bench_train_digit --profile)\n\n```\n"

@@ -62,14 +62,29 @@ __global__ void __launch_bounds__(kDirectThreads) direct_bank_kernel(Program d) 
   }
 }
 
-// A staging batch copied into shared memory asynchronously (cp.async on sm_80 and later; the CUDA
-// pipeline primitives copy synchronously on older cards): no register holds the values, and the
-// thread goes on while they travel. A zero is a copy of no bytes with the rest filled, whose source
-// must still be a valid global address: `any`.
+// A staging element copied into shared memory asynchronously (cp.async, sm_80 and later): no
+// register holds the value, and the thread goes on while it travels. One PTX instruction, guarded
+// by a predicate rather than a branch, its shared address an offset from the buffer's address taken
+// once; a zero is a copy of no bytes that fills the rest (its source, never read, stays a valid
+// address). The CUDA pipeline primitive (__pipeline_memcpy_async) compiled to a branch around each
+// copy and recomputed the shared window's base for it: 9 more sm_90 instructions an element.
+// Commits and waits are the primitives' own (__pipeline_commit, __pipeline_wait_prior).
 struct AsyncCopy {
-  const float* any;
-  __device__ void take(float* buf, int, int to, const float* from) const {
-    if (to >= 0) __pipeline_memcpy_async(buf + to, from ? from : any, sizeof(float), from ? 0 : sizeof(float));
+  unsigned base;  // the buffer's shared-memory address
+  __device__ explicit AsyncCopy(const float* buf) : base(static_cast<unsigned>(__cvta_generic_to_shared(buf))) {}
+  __device__ void take([[maybe_unused]] float* buf, int, int to, const float* from, bool read) const {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    asm volatile(
+        "{\n"
+        "  .reg .pred staged;\n"
+        "  setp.ge.s32 staged, %0, 0;\n"
+        "  @staged cp.async.ca.shared.global [%1], [%2], 4, %3;\n"
+        "}\n" ::"r"(to),
+        "r"(base + 4u * static_cast<unsigned>(to)), "l"(from), "r"(read ? 4 : 0)
+        : "memory");
+#else  // no cp.async before sm_80: a plain copy, and the waits have nothing to wait for
+    if (to >= 0) buf[to] = read ? *from : 0.0f;
+#endif
   }
   __device__ void store(float*) const {}
 };
@@ -93,12 +108,12 @@ __global__ void __launch_bounds__(kDirectThreads) direct_chunked_forward_kernel(
       __syncthreads();
     }
   } else {
-    const AsyncCopy copy{d.x};
-    d.load(0, tid, bx, by, d.buffer(sm, 0), copy);
+    d.load(0, tid, bx, by, d.buffer(sm, 0), AsyncCopy(d.buffer(sm, 0)));
     __pipeline_commit();
     for (int chunk = 0; chunk < d.chunks; ++chunk) {
       if (chunk + 1 < d.chunks) {
-        d.load(chunk + 1, tid, bx, by, d.buffer(sm, chunk + 1), copy);
+        float* next = d.buffer(sm, chunk + 1);
+        d.load(chunk + 1, tid, bx, by, next, AsyncCopy(next));
         __pipeline_commit();
         __pipeline_wait_prior(1);
       } else {

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -115,12 +116,12 @@ struct EmulatedCopy {
     const float* from;
   };
   std::vector<Copy>* pending;  // null: Landing::Early
-  void take(float* buf, int, int to, const float* from) const {
+  void take(float* buf, int, int to, const float* from, bool read) const {
     if (to < 0) return;
     if (pending)
-      pending->push_back({buf + to, from});
+      pending->push_back({buf + to, read ? from : nullptr});
     else
-      buf[to] = from ? *from : 0.0f;
+      buf[to] = read ? *from : 0.0f;
   }
   void store(float*) const {}
 };
@@ -130,6 +131,7 @@ struct ChunkedRun {
   cuda::ChunkStaging staging = cuda::ChunkStaging::Pipelined;
   Order order = Order::Up;
   Landing landing = Landing::Late;
+  std::optional<DirectFwdChunked::Tiling> tiling = std::nullopt;  // in place of `images`
 };
 
 // direct_chunked_forward_kernel: chunk by chunk, each thread's sums kept between the phases. With
@@ -137,7 +139,8 @@ struct ChunkedRun {
 // and chunk k's copies have all landed when it ends (every thread's wait, then the barrier).
 void emulate_forward_chunked(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
                              const ChunkedRun& run = {}) {
-  DirectFwdChunked d = DirectFwdChunked::plan(s, run.images, run.staging);
+  DirectFwdChunked d =
+      run.tiling ? DirectFwdChunked::plan(s, *run.tiling, run.staging) : DirectFwdChunked::plan(s, run.images, run.staging);
   REQUIRE(d.fits_threads());
   d.x = x, d.wt = w, d.b = b, d.y = y;
   std::vector<float> sm(d.smem_floats());
@@ -309,6 +312,33 @@ TEST_CASE("conv2d direct kernels: the CUDA block programs, run on the CPU, match
     }
 }
 
+TEST_CASE("conv2d direct kernels: every busy tiling of the chunked forward gives the same bits", "[conv2d][cuda-emulated]") {
+  // bench_kernels_cuda times each of them on the card; a tiling that summed wrongly would time a wrong kernel.
+  struct Case {
+    int n, c, h, f, k, stride, pad;
+  };
+  for (const Case& t : {Case{7, 12, 8, 64, 3, 1, 1}, Case{9, 5, 12, 40, 5, 1, 0}, Case{20, 6, 9, 20, 3, 2, 1}}) {
+    Conv2dShape s;
+    s.n = t.n, s.c = t.c, s.h = s.w = t.h, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad, s.relu = true;
+    INFO("n" << s.n << " c" << s.c << " " << s.h << "x" << s.w << " f" << s.f << " k" << s.kh << " s" << s.stride);
+    test::ConvReference ref(s);
+    const size_t ny = ref.y.size();
+    std::vector<float> planned(ny, kNaN);
+    emulate_forward_chunked(s, ref.x.data(), ref.w.data(), ref.b.data(), planned.data());
+    close("y by channel chunks", ref.y, planned);
+    const std::vector<DirectFwdChunked::Tiling> all = DirectFwdChunked::busy_tilings(s);
+    CHECK(all.size() >= 3);
+    for (const DirectFwdChunked::Tiling& tiling : all) {
+      INFO(tiling.fgroups << " filter groups a tile, " << tiling.slices << " tiles, " << tiling.imgs << " images a block");
+      ChunkedRun run;
+      run.tiling = tiling;
+      std::vector<float> y(ny, kNaN);
+      emulate_forward_chunked(s, ref.x.data(), ref.w.data(), ref.b.data(), y.data(), run);
+      same_bits("y, this tiling", planned, y);
+    }
+  }
+}
+
 TEST_CASE("conv2d direct kernels: random shapes, run on the CPU, match the CPU kernels", "[conv2d][cuda-emulated]") {
   // Sizes the table above does not pick: strides up to 3, kernels as wide as the padded image,
   // single rows and columns, odd channel and filter counts.
@@ -402,23 +432,43 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(sliced.smem_floats() * sizeof(float) <= 64 * 1024);
   CHECK(sliced.blocks * sliced.slices <= cuda::kFillBlocks);
   CHECK(sliced.per_thread == 4);  // 64 pixels x 4 groups of 4 filters: every thread busy
-  // ... which the forward pass walks by channel chunks instead: all 64 filters in a block, 8 groups of
-  // 8 filters x 16 groups of 4 pixels; one image a block of 128 threads, as two would leave the card
-  // 192 blocks; two buffers of 4 channels in 32 KiB.
+  // ... which the forward pass walks by channel chunks instead. Its model (spread_tiling) takes
+  // three images and 32 filters a block: 2 x 128 blocks of 192 threads, two an SM, staging 196
+  // floats a task, where one image and all 64 filters (3 blocks an SM of 128 threads) would stage
+  // 338, and the Fill tiling (two images, 64 filters) deals 192 blocks of 256 threads unevenly.
+  using Tiling = DirectFwdChunked::Tiling;
   const DirectFwdChunked chunked = DirectFwdChunked::plan(wide);
-  CHECK(chunked.slices == 1);
-  CHECK(chunked.tile_f == 64);
-  CHECK(chunked.imgs == 1);
-  CHECK(chunked.tasks == 128);
-  CHECK(chunked.threads == 128);
-  CHECK(chunked.buffers == 2);
+  CHECK(chunked.tile_f == 32);
+  CHECK(chunked.slices == 2);
+  CHECK(chunked.imgs == 3);
+  CHECK(chunked.tasks == 192);
+  CHECK(chunked.threads == 192);
+  CHECK(chunked.blocks == s.n / 3);
+  CHECK(chunked.buffers == 2);  // two buffers of 4 channels in 32 KiB
   CHECK(chunked.cc == 4);
   CHECK(chunked.chunks == 16);
   CHECK(chunked.buffer_floats % 4 == 0);  // the second buffer's weights are float4-aligned too
   CHECK(chunked.wstride % 32 == 8);
-  CHECK(chunked.blocks == s.n);
   CHECK(chunked.smem_floats() <= cuda::kChunkSmemFloats);
   CHECK(chunked.busy());
+  const double chosen = DirectFwdChunked::model_cost(wide, {4, 2, 3});
+  CHECK(chosen < DirectFwdChunked::model_cost(wide, {8, 1, 1}));
+  CHECK(chosen < DirectFwdChunked::model_cost(wide, {4, 2, 2}));  // the same rounds, more staged
+  CHECK(chosen < DirectFwdChunked::model_cost(wide, DirectFwdChunked::fill_tiling(wide)));
+  // The candidates: every tile width once, every block with 128 to 256 tasks, and the plan among them.
+  const std::vector<Tiling> all = DirectFwdChunked::busy_tilings(wide);
+  CHECK(all.size() > 10);
+  bool seen = false;
+  for (const Tiling& t : all) {
+    const int tasks = t.imgs * DirectFwdChunked::pixel_groups(wide) * t.fgroups;
+    CHECK(tasks >= kDirectThreads / 2);
+    CHECK(tasks <= kDirectThreads);
+    CHECK(t.fgroups * t.slices >= DirectFwdChunked::filter_groups(wide));
+    CHECK((t.fgroups - 1) * t.slices < DirectFwdChunked::filter_groups(wide));  // no narrower tile would do
+    CHECK(DirectFwdChunked::model_cost(wide, t) >= chosen);
+    seen = seen || (t.fgroups == 4 && t.slices == 2 && t.imgs == 3);
+  }
+  CHECK(seen);
   // One buffer: chunks of 8 channels in the same 32 KiB.
   const DirectFwdChunked blocking = DirectFwdChunked::plan(wide, cuda::ChunkImages::Spread, cuda::ChunkStaging::Blocking);
   CHECK(blocking.buffers == 1);
@@ -427,6 +477,7 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(blocking.smem_floats() <= cuda::kChunkSmemFloats);
   const DirectFwdChunked full = DirectFwdChunked::plan(wide, cuda::ChunkImages::Fill);  // 256 threads a block
   CHECK(full.imgs == 2);
+  CHECK(full.tile_f == 64);
   CHECK(full.threads == kDirectThreads);
   CHECK(full.blocks == s.n / 2);
   // Where all channels fit one chunk there is nothing to overlap: one buffer (digit conv1).
@@ -434,17 +485,24 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   one.c = 1;
   CHECK(DirectFwdChunked::plan(one).buffers == 1);
   CHECK(DirectFwdChunked::plan(one).chunks == 1);
-  // digit conv2 (8x8 outputs of 32 filters): two images a block, 192 blocks rather than 96.
-  const DirectFwdChunked pairs = DirectFwdChunked::plan(s);
-  CHECK(pairs.imgs == 2);
-  CHECK(pairs.tasks == 128);
-  CHECK(pairs.blocks == s.n / 2);
-  CHECK(pairs.istride % 32 == 16);
-  // However few the blocks, a block keeps at least 128 tasks: two images, not one.
+  // digit conv2 (8x8 outputs of 32 filters): 128 blocks of three images, one an SM, rather than 96
+  // blocks of four (36 SMs idle) or 192 of two (some SMs two blocks).
+  const DirectFwdChunked digit = DirectFwdChunked::plan(s);
+  CHECK(digit.imgs == 3);
+  CHECK(digit.tile_f == 32);
+  CHECK(digit.tasks == 192);
+  CHECK(digit.blocks == s.n / 3);
+  CHECK(digit.istride % 32 == 16);  // two images of a warp read different banks
+  // However few the images, a block keeps at least 128 tasks.
   Conv2dShape few = s;
   few.n = 8;
-  CHECK(DirectFwdChunked::plan(few).imgs == 2);
+  CHECK(DirectFwdChunked::plan(few).tasks >= kDirectThreads / 2);
   CHECK(DirectFwdChunked::plan(few).busy());
+  // Where no tiling keeps 128 tasks (one image of 8x8 outputs: 64), the Fill tiling.
+  few.n = 1;
+  CHECK(DirectFwdChunked::busy_tilings(few).empty());
+  CHECK(DirectFwdChunked::plan(few).tile_f == 32);
+  CHECK(DirectFwdChunked::plan(few).tasks == 64);
   // Images of more than 1024 output pixels have more pixel groups than a block has threads.
   Conv2dShape large = wide;
   large.h = large.w = 34;

@@ -4,6 +4,7 @@
 // (kernels/cuda/conv_direct_chunked.h) against the CPU, on the shapes of the object model's layers
 // and on every small shape bit for bit with integer data.
 #include <catch2/catch.hpp>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -45,13 +46,19 @@ void each_direct_forward(const Conv2dShape& s, const std::vector<float>& x, cons
       {"chunked", cuda::DirectFwdChunked::plan(s)},
       {"chunked, one buffer", cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Blocking)},
       {"chunked, full blocks", cuda::DirectFwdChunked::plan(s, ChunkImages::Fill)}};
-  for (auto [form, d] : plans) {
-    if (!d.fits_threads()) continue;
+  auto run = [&](const std::string& form, cuda::DirectFwdChunked d) {
+    if (!d.fits_threads()) return;
     auto gy = zeros<float>(ny);
     d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
     cuda::conv2d_direct_forward_chunked(d);
-    check(form, gy.download());
-  }
+    check(form.c_str(), gy.download());
+  };
+  for (const auto& [form, d] : plans) run(form, d);
+  // ... and in every tiling that keeps a block busy, as bench_kernels_cuda times them.
+  for (const cuda::DirectFwdChunked::Tiling& t : cuda::DirectFwdChunked::busy_tilings(s))
+    run("chunked, " + std::to_string(t.fgroups * cuda::kChunkFilters) + " filters x " + std::to_string(t.imgs) +
+            " images a block",
+        cuda::DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined));
 }
 }  // namespace
 

@@ -15,10 +15,11 @@
 //
 // Staging is pipelined where there are several chunks: two buffers, and while the block sums chunk k
 // from one, the copies of chunk k + 1 into the other are in flight (cp.async on sm_80 and later),
-// so a block does not wait for memory at every chunk. With about three blocks of four warps an SM
-// (the 64-channel layer), little else hides that wait. The two buffers share the budget one buffer
-// had, so the occupancy is the same and chunks hold half the channels. Staging::Blocking keeps the
-// first measured form (one buffer, loads then a barrier) for comparison.
+// so a block does not wait for memory at every chunk. With two or three blocks of four to six warps
+// an SM (the 64-channel layer), little else hides that wait. The two buffers share the budget one
+// buffer had, so the occupancy is the same and chunks hold half the channels. ChunkStaging::Blocking
+// keeps the first measured form (one buffer, loads then a barrier) for comparison. How many filters
+// a block takes and for how many images is the tiling (spread_tiling below).
 //
 // Written as a block program like those of conv_direct.h: load(chunk) and compute(chunk) between
 // barriers, then write; conv2d_direct_cuda.cu runs it as a kernel and tests/test_conv_direct.cpp
@@ -27,6 +28,7 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <vector>
 
 #include "kernels/cuda/conv_direct.h"
 
@@ -47,12 +49,14 @@ enum class ChunkStaging { Pipelined, Blocking };
 // Staging by plain loads and stores, kStageBatch elements at a time: every load of a batch first,
 // then its stores, so that a thread waits for one round trip to memory per batch instead of one per
 // element (the compiler does not batch them itself where a store may be skipped). take(k, ...) one
-// element (from null: a zero; to < 0: nothing to store), then store() the batch.
+// element (read false: a zero; to < 0: nothing to store), then store() the batch.
 template <int K>
 struct LoadThenStore {
   float v[K];
   int at[K];
-  NM_HOST_DEVICE void take(float*, int k, int to, const float* from) { v[k] = from ? *from : 0.0f, at[k] = to; }
+  NM_HOST_DEVICE void take(float*, int k, int to, const float* from, bool read) {
+    v[k] = read ? *from : 0.0f, at[k] = to;
+  }
   NM_HOST_DEVICE void store(float* buf) const {
     for (int k = 0; k < K; ++k)
       if (at[k] >= 0) buf[at[k]] = v[k];
@@ -91,28 +95,79 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   bool relu;
   FastDiv per_fgroup, per_group, out_w, tile_groups, x_img, x_plane, x_w;
 
+  // How a layer's work is cut into blocks: filter groups a tile, filter tiles, images a block.
+  struct Tiling {
+    int fgroups, slices, imgs;
+  };
+  // Pixel groups of an image (4 output pixels a group).
+  static int pixel_groups(const Conv2dShape& s) { return (s.oh() * s.ow() + kChunkPixels - 1) / kChunkPixels; }
+  static int filter_groups(const Conv2dShape& s) { return (s.f + kChunkFilters - 1) / kChunkFilters; }
+  // Tiles of equal size, as few as hold `fgroups` filter groups each.
+  static Tiling equal_tiles(const Conv2dShape& s, int fgroups, int imgs) {
+    const int total = filter_groups(s), slices = (total + fgroups - 1) / fgroups;
+    return {(total + slices - 1) / slices, slices, imgs};
+  }
+  // Fill: the widest filter tile within 256 threads, then as many images as fill them (the first
+  // measured form).
+  static Tiling fill_tiling(const Conv2dShape& s) {
+    const int groups = pixel_groups(s);
+    Tiling t = equal_tiles(s, std::max(1, std::min(filter_groups(s), kDirectThreads / std::max(1, groups))), 1);
+    t.imgs = std::max(1, std::min(s.n, kDirectThreads / std::max(1, groups * t.fgroups)));
+    return t;
+  }
+  // Every tiling whose blocks keep 128 to 256 tasks (each tile width once).
+  static std::vector<Tiling> busy_tilings(const Conv2dShape& s) {
+    const int groups = pixel_groups(s);
+    std::vector<Tiling> out;
+    for (int fg = 1; fg <= filter_groups(s) && groups * fg <= kDirectThreads; ++fg) {
+      if (equal_tiles(s, fg, 1).fgroups != fg) continue;  // the same tiles as a narrower fg
+      for (int imgs = 1; imgs <= s.n && imgs * groups * fg <= kDirectThreads; ++imgs)
+        if (imgs * groups * fg >= kDirectThreads / 2) out.push_back(equal_tiles(s, fg, imgs));
+    }
+    return out;
+  }
+  // Spread's model of a tiling's time: the work on the busiest SM, counting kFillBlocks / 2 SMs (132:
+  // H100 and H200) and the blocks as dealt out evenly,
+  //   ceil(blocks / SMs) x threads a block x (instructions of a task's taps + of its share of staging),
+  // where a block stages its tile's weights and its images once. The costs are sm_90 instructions as
+  // compiled with pipelined staging: a tap 43 (32 multiply-adds and their loads), a staged weight 35
+  // and a staged image float 62 in the chunk loop. It counts both things the H100 measurements
+  // showed: blocks dealt unevenly (the 64-channel layer in 192 blocks, 1.45 an SM, ran 1.4 times
+  // slower per multiply-add than the 32-channel layer in 384), and staging (the same layer with one
+  // image and 64 filters a block stages 288 weights and 50 image floats a task). It leaves out
+  // latency: bench_kernels_cuda times every busy tiling of each layer, the data to check it against.
+  static constexpr double kTapCost = 43, kWeightCost = 35, kImageCost = 62;
+  static double model_cost(const Conv2dShape& s, const Tiling& t) {
+    const int tasks = t.imgs * pixel_groups(s) * t.fgroups;
+    const double taps = static_cast<double>(s.c) * s.kh * s.kw;
+    const double image = static_cast<double>(s.c) * ((s.oh() - 1) * s.stride + s.kh) * ((s.ow() - 1) * s.stride + s.kw);
+    const double staging = (kWeightCost * t.fgroups * kChunkFilters * taps + kImageCost * t.imgs * image) / tasks;
+    const long sms = kFillBlocks / 2, blocks = static_cast<long>((s.n + t.imgs - 1) / t.imgs) * t.slices;
+    return static_cast<double>((blocks + sms - 1) / sms) * round_up(tasks, 32) * (kTapCost * taps + staging);
+  }
+  // Spread: the busy tiling the model rates fastest (Fill where none keeps 128 tasks).
+  static Tiling spread_tiling(const Conv2dShape& s) {
+    const std::vector<Tiling> all = busy_tilings(s);
+    if (all.empty()) return fill_tiling(s);
+    return *std::min_element(all.begin(), all.end(), [&](const Tiling& a, const Tiling& b) {
+      return model_cost(s, a) < model_cost(s, b);
+    });
+  }
+
   // bench_kernels_cuda times the plan as conv2d_forward takes it and the earlier forms beside it.
   static DirectFwdChunked plan(const Conv2dShape& s, ChunkImages images = ChunkImages::Spread,
                                ChunkStaging staging = ChunkStaging::Pipelined) {
+    return plan(s, images == ChunkImages::Spread ? spread_tiling(s) : fill_tiling(s), staging);
+  }
+  static DirectFwdChunked plan(const Conv2dShape& s, const Tiling& t, ChunkStaging staging) {
     DirectFwdChunked d{};
     d.set(s);
     d.plane = d.oh * d.ow;
-    d.groups = (d.plane + kChunkPixels - 1) / kChunkPixels;
-    const int fg_total = (s.f + kChunkFilters - 1) / kChunkFilters;
-    d.fgroups = std::max(1, std::min(fg_total, kDirectThreads / std::max(1, d.groups)));
-    d.slices = (fg_total + d.fgroups - 1) / d.fgroups;
-    d.fgroups = (fg_total + d.slices - 1) / d.slices;  // tiles of equal size
+    d.groups = pixel_groups(s);
+    d.fgroups = t.fgroups, d.slices = t.slices, d.imgs = t.imgs;
     d.tile_f = d.fgroups * kChunkFilters;
     d.wstride = d.tile_f + ((8 - d.tile_f % 32) + 32) % 32;
-    // As many images as fill 256 threads, fewer while that leaves the card short of blocks and a
-    // block keeps 128 tasks: on an H100 the 64-channel layer in 192 blocks of two images (1.45 per
-    // SM, some SMs one, some two) ran 1.4 times slower per multiply-add than the 32-channel layer
-    // in 384 blocks of the same size.
     const int per_image = d.groups * d.fgroups;
-    d.imgs = std::max(1, std::min(s.n, kDirectThreads / std::max(1, per_image)));
-    while (images == ChunkImages::Spread && d.imgs > 1 && (s.n + d.imgs - 1) / d.imgs * d.slices < kFillBlocks &&
-           (d.imgs + 1) / 2 * per_image >= kDirectThreads / 2)
-      d.imgs = (d.imgs + 1) / 2;
     d.tasks = d.imgs * per_image;
     d.threads = std::min(kDirectThreads, round_up(d.tasks, 32));
     d.xrows = (d.oh - 1) * s.stride + s.kh;
@@ -161,26 +216,40 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
 
   // Chunk `chunk` of the tile's weights and of the block's images into buffer `buf`, zero past the
   // last channel, filter and image and in the padding. Both staging loops hand `put` kStageBatch
-  // elements at a time: LoadThenStore<kStageBatch>, or the kernel's asynchronous copies.
+  // elements at a time: LoadThenStore<kStageBatch>, or the kernel's asynchronous copies. Each takes
+  // its first element apart by division and then steps through the others adding constants: the
+  // source and destination indices move with the element's coordinates, and the bounds are limits
+  // on those coordinates, fixed per thread. (Computing each element's addresses and bounds from its
+  // coordinates cost 38-80 sm_90 instructions an element; staging the weights of the 64-channel
+  // layer was then about a third of that layer's instructions.)
   static constexpr int kStageBatch = 4;
 
   template <class Put>
   NM_HOST_DEVICE void load(int chunk, int tid, int bx, int by, float* buf, Put put) const {
     const int area = kh * kw, taps = c * area, ctaps = cc * area, ch0 = chunk * cc, f0 = by * tile_f;
     // Weights: a warp takes 4 consecutive taps (16 bytes of a filter in memory) of 8 filters. Element
-    // i = (rest, 8 filters, 4 taps) with rest = (tap / 4, filter group); a thread's lane fixes the
-    // low parts, and rest advances by a whole number of groups and taps, so no division per element.
+    // (rest, 8 filters, 4 taps) with rest = (tap / 4, filter group); a thread's lane fixes the low
+    // parts, and rest advances by whole filter groups and taps, carrying at most one group.
     {
       const int lane = tid & 31, lo = lane & 3, fl_lo = lane >> 2, rests = wtaps / 4 * fgroups;
+      const float* wb = wt + static_cast<size_t>(f0) * taps;  // the tile's first filter
       int rest = tid >> 5, hi = tile_groups.div(rest), fg = rest - hi * fgroups;
+      // Staged while tap = 4 hi + lo < ctaps; read from memory while also ch0 * area + tap < taps
+      // (a channel of the layer) and f0 + 8 fg + fl_lo < f (a filter of the layer).
+      const int hi_staged = (ctaps - lo + 3) / 4, hi_layer = (taps - ch0 * area - lo + 3) / 4;
+      const int hi_read = hi_layer < hi_staged ? hi_layer : hi_staged;
+      const int fg_read = (f - f0 - fl_lo + kChunkFilters - 1) / kChunkFilters;
+      unsigned from = (fg * kChunkFilters + fl_lo) * taps + ch0 * area + hi * 4 + lo;
+      int to = (hi * 4 + lo) * wstride + fg * kChunkFilters + fl_lo;
+      const int step = threads >> 5, from_step = wstep_taps * 4 + wstep_groups * kChunkFilters * taps,
+                to_step = wstep_taps * 4 * wstride + wstep_groups * kChunkFilters;
+      const int from_carry = 4 - fgroups * kChunkFilters * taps, to_carry = 4 * wstride - fgroups * kChunkFilters;
       while (rest < rests) {
         for (int k = 0; k < kStageBatch; ++k) {
-          const int tap = hi * 4 + lo, fl = fg * kChunkFilters + fl_lo, fi = f0 + fl, at = ch0 * area + tap;
-          const bool staged = rest < rests && tap < ctaps;
-          put.take(buf, k, staged ? tap * wstride + fl : -1,
-                   staged && fi < f && at < taps ? wt + static_cast<size_t>(fi) * taps + at : nullptr);
-          rest += threads >> 5, hi += wstep_taps, fg += wstep_groups;
-          if (fg >= fgroups) fg -= fgroups, ++hi;
+          const bool staged = rest < rests && hi < hi_staged, read = staged && hi < hi_read && fg < fg_read;
+          put.take(buf, k, staged ? to : -1, wb + (read ? from : 0u), read);
+          rest += step, hi += wstep_taps, fg += wstep_groups, from += from_step, to += to_step;
+          if (fg >= fgroups) fg -= fgroups, ++hi, from += from_carry, to += to_carry;
         }
         put.store(buf);
       }
@@ -188,23 +257,32 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     // Images: [image][channel][row][column], rows and columns as the kernel reads them. Element i =
     // (image, channel, row, column) advances by `threads` = xstep in the same mixed radix, carrying
     // at most one into each next place.
-    const int xn = imgs * cc * xplane;
+    const int xn = imgs * cc * xplane, hw = h * w;
+    const float* xb = x + static_cast<size_t>(bx) * imgs * c * hw;  // the block's first image
     int il = x_img.div(tid), rem = tid - il * cc * xplane, chl = x_plane.div(rem);
     rem -= chl * xplane;
     int r = x_w.div(rem), col = rem - r * xcols;
+    // Read from memory where the image is one of the layer's, the channel too, and the staged row
+    // and column fall inside the image rather than in its zero padding.
+    const int il_read = n - bx * imgs, chl_read = c - ch0;
+    unsigned from = ((il * c + ch0 + chl) * h + r - pad) * w + col - pad;
+    int to = wfloats + il * istride + chl * xplane + r * xcols + col;
+    const int from_step = ((xstep.image * c + xstep.channel) * h + xstep.row) * w + xstep.col,
+              to_step = xstep.image * istride + xstep.channel * xplane + xstep.row * xcols + xstep.col;
+    // Carries: a column into a row, a row into a channel, a channel into an image.
+    const int from_col = w - xcols, from_row = (h - xrows) * w, from_chl = (c - cc) * hw;
+    const int to_chl = istride - cc * xplane;
     for (int i = tid; i < xn;) {
       for (int k = 0; k < kStageBatch; ++k, i += threads) {
-        const int img = bx * imgs + il, ch = ch0 + chl, iy = r - pad, ix = col - pad;
-        put.take(buf, k, i < xn ? wfloats + il * istride + (chl * xrows + r) * xcols + col : -1,
-                 i < xn && img < n && ch < c && iy >= 0 && iy < h && ix >= 0 && ix < w
-                     ? x + (static_cast<size_t>(img * c + ch) * h + iy) * w + ix
-                     : nullptr);
-        col += xstep.col;
-        if (col >= xcols) col -= xcols, ++r;
+        const bool staged = i < xn, read = staged && il < il_read && chl < chl_read && r >= pad && r < h + pad &&
+                                           col >= pad && col < w + pad;
+        put.take(buf, k, staged ? to : -1, xb + (read ? from : 0u), read);
+        col += xstep.col, from += from_step, to += to_step;
+        if (col >= xcols) col -= xcols, ++r, from += from_col;
         r += xstep.row;
-        if (r >= xrows) r -= xrows, ++chl;
+        if (r >= xrows) r -= xrows, ++chl, from += from_row;
         chl += xstep.channel;
-        if (chl >= cc) chl -= cc, ++il;
+        if (chl >= cc) chl -= cc, ++il, from += from_chl, to += to_chl;
         il += xstep.image;
       }
       put.store(buf);
