@@ -86,14 +86,16 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   int tasks;    // imgs * groups * fgroups, at most one per thread
   int threads;  // the block: the tasks rounded up to whole warps
   int blocks, slices;
-  // The staging loops' step of `threads` elements: in (tap / 4, filter group) for the weights, in
-  // (image, channel, row, column) for the images.
+  // The weights' staging loop steps by `threads` elements in (tap / 4, filter group); the images'
+  // gives each thread a segment of kStageBatch columns of a row (xsegs segments a row) and steps by
+  // xrows_step rows (threads / xsegs) in (image, channel, row).
   int wstep_taps, wstep_groups;
+  int xsegs, xrows_step;
   struct {
-    int image, channel, row, col;
+    int image, channel, row;
   } xstep;
   bool relu;
-  FastDiv per_fgroup, per_group, out_w, tile_groups, x_img, x_plane, x_w;
+  FastDiv per_fgroup, per_group, out_w, tile_groups, x_seg, x_chan_rows, x_rows;
 
   // How a layer's work is cut into blocks: filter groups a tile, filter tiles, images a block.
   struct Tiling {
@@ -130,13 +132,13 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   // H100 and H200) and the blocks as dealt out evenly,
   //   ceil(blocks / SMs) x threads a block x (instructions of a task's taps + of its share of staging),
   // where a block stages its tile's weights and its images once. The costs are sm_90 instructions as
-  // compiled with pipelined staging: a tap 43 (32 multiply-adds and their loads), a staged weight 35
-  // and a staged image float 62 in the chunk loop. It counts both things the H100 measurements
+  // compiled with pipelined staging: a tap 43 (32 multiply-adds and their loads), a staged weight 31
+  // and a staged image float 22 in the chunk loop. It counts both things the H100 measurements
   // showed: blocks dealt unevenly (the 64-channel layer in 192 blocks, 1.45 an SM, ran 1.4 times
   // slower per multiply-add than the 32-channel layer in 384), and staging (the same layer with one
   // image and 64 filters a block stages 288 weights and 50 image floats a task). It leaves out
   // latency: bench_kernels_cuda times every busy tiling of each layer, the data to check it against.
-  static constexpr double kTapCost = 43, kWeightCost = 35, kImageCost = 62;
+  static constexpr double kTapCost = 43, kWeightCost = 31, kImageCost = 22;
   static double model_cost(const Conv2dShape& s, const Tiling& t) {
     const int tasks = t.imgs * pixel_groups(s) * t.fgroups;
     const double taps = static_cast<double>(s.c) * s.kh * s.kw;
@@ -195,22 +197,23 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     d.blocks = (s.n + d.imgs - 1) / d.imgs;
     const int warps = d.threads / 32;
     d.wstep_taps = warps / d.fgroups, d.wstep_groups = warps % d.fgroups;
-    d.xstep.col = d.threads % d.xcols;
-    const int rows = d.threads / d.xcols;
-    d.xstep.row = rows % d.xrows;
-    const int channels = rows / d.xrows;
+    d.xsegs = (d.xcols + kStageBatch - 1) / kStageBatch;
+    d.xrows_step = d.threads / d.xsegs;
+    d.xstep.row = d.xrows_step % d.xrows;
+    const int channels = d.xrows_step / d.xrows;
     d.xstep.channel = channels % d.cc, d.xstep.image = channels / d.cc;
     d.relu = s.relu;
     d.per_fgroup = FastDiv(d.imgs * d.groups), d.per_group = FastDiv(d.groups), d.out_w = FastDiv(d.ow);
-    d.tile_groups = FastDiv(d.fgroups), d.x_img = FastDiv(d.cc * d.xplane);
-    d.x_plane = FastDiv(d.xplane), d.x_w = FastDiv(d.xcols);
+    d.tile_groups = FastDiv(d.fgroups), d.x_seg = FastDiv(d.xsegs);
+    d.x_chan_rows = FastDiv(d.cc * d.xrows), d.x_rows = FastDiv(d.xrows);
     return d;
   }
   size_t smem_floats() const { return static_cast<size_t>(buffers) * buffer_floats; }
   // The buffer that holds chunk `chunk`.
   NM_HOST_DEVICE float* buffer(float* sm, int chunk) const { return sm + (chunk & (buffers - 1)) * buffer_floats; }
-  // Every task has a thread (images of more than 1024 output pixels do not fit this form).
-  bool fits_threads() const { return tasks <= kDirectThreads; }
+  // Every task has a thread (images of more than 1024 output pixels do not fit this form), and a
+  // staged row's segments have threads too (rows of at most 4 x 256 columns).
+  bool fits_threads() const { return tasks <= kDirectThreads && xsegs <= threads; }
   // ... and at least half the threads have a task.
   bool busy() const { return fits_threads() && tasks >= kDirectThreads / 2; }
 
@@ -254,38 +257,41 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
         put.store(buf);
       }
     }
-    // Images: [image][channel][row][column], rows and columns as the kernel reads them. Element i =
-    // (image, channel, row, column) advances by `threads` = xstep in the same mixed radix, carrying
-    // at most one into each next place.
-    const int xn = imgs * cc * xplane, hw = h * w;
+    // Images: [image][channel][row][column], rows and columns as the kernel reads them. A thread takes
+    // the kStageBatch columns of its segment in every xrows_step-th row, in the mixed radix (image,
+    // channel, row), carrying at most one into each next place; which of its columns are staged and
+    // which read from memory (rather than the zero padding) is fixed per thread.
+    const int q = x_seg.div(tid), seg = tid - q * xsegs, col0 = seg * kStageBatch, hw = h * w;
+    if (q >= xrows_step) return;  // threads past the last whole set of segments stage no image
     const float* xb = x + static_cast<size_t>(bx) * imgs * c * hw;  // the block's first image
-    int il = x_img.div(tid), rem = tid - il * cc * xplane, chl = x_plane.div(rem);
-    rem -= chl * xplane;
-    int r = x_w.div(rem), col = rem - r * xcols;
-    // Read from memory where the image is one of the layer's, the channel too, and the staged row
-    // and column fall inside the image rather than in its zero padding.
+    int il = x_chan_rows.div(q), rem = q - il * cc * xrows, chl = x_rows.div(rem), r = rem - chl * xrows;
+    unsigned staged_cols = 0, read_cols = 0;
+    for (int k = 0; k < kStageBatch; ++k) {
+      const int col = col0 + k;
+      staged_cols |= (col < xcols ? 1u : 0u) << k;
+      read_cols |= (col >= pad && col < w + pad ? 1u : 0u) << k;
+    }
+    // Read from memory where the image is one of the layer's, the channel too, and the row falls
+    // inside the image.
     const int il_read = n - bx * imgs, chl_read = c - ch0;
-    unsigned from = ((il * c + ch0 + chl) * h + r - pad) * w + col - pad;
-    int to = wfloats + il * istride + chl * xplane + r * xcols + col;
-    const int from_step = ((xstep.image * c + xstep.channel) * h + xstep.row) * w + xstep.col,
-              to_step = xstep.image * istride + xstep.channel * xplane + xstep.row * xcols + xstep.col;
-    // Carries: a column into a row, a row into a channel, a channel into an image.
-    const int from_col = w - xcols, from_row = (h - xrows) * w, from_chl = (c - cc) * hw;
-    const int to_chl = istride - cc * xplane;
-    for (int i = tid; i < xn;) {
-      for (int k = 0; k < kStageBatch; ++k, i += threads) {
-        const bool staged = i < xn, read = staged && il < il_read && chl < chl_read && r >= pad && r < h + pad &&
-                                           col >= pad && col < w + pad;
-        put.take(buf, k, staged ? to : -1, xb + (read ? from : 0u), read);
-        col += xstep.col, from += from_step, to += to_step;
-        if (col >= xcols) col -= xcols, ++r, from += from_col;
-        r += xstep.row;
-        if (r >= xrows) r -= xrows, ++chl, from += from_row;
-        chl += xstep.channel;
-        if (chl >= cc) chl -= cc, ++il, from += from_chl, to += to_chl;
-        il += xstep.image;
+    unsigned from = ((il * c + ch0 + chl) * h + r - pad) * w + col0 - pad;
+    int to = wfloats + il * istride + chl * xplane + r * xcols + col0;
+    const int from_step = ((xstep.image * c + xstep.channel) * h + xstep.row) * w,
+              to_step = xstep.image * istride + xstep.channel * xplane + xstep.row * xcols;
+    // Carries: a row into a channel, a channel into an image.
+    const int from_row = (h - xrows) * w, from_chl = (c - cc) * hw, to_chl = istride - cc * xplane;
+    while (il < imgs) {
+      const bool row_read = il < il_read && chl < chl_read && r >= pad && r < h + pad;
+      for (int k = 0; k < kStageBatch; ++k) {
+        const bool read = row_read && (read_cols >> k & 1u);
+        put.take(buf, k, staged_cols >> k & 1u ? to + k : -1, xb + (read ? from + k : 0u), read);
       }
       put.store(buf);
+      r += xstep.row, from += from_step, to += to_step;
+      if (r >= xrows) r -= xrows, ++chl, from += from_row;
+      chl += xstep.channel;
+      if (chl >= cc) chl -= cc, ++il, from += from_chl, to += to_chl;
+      il += xstep.image;
     }
   }
 
