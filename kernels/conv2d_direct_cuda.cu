@@ -100,7 +100,7 @@ __global__ void __launch_bounds__(kDirectThreads) direct_chunked_forward_kernel(
   float* sm = reinterpret_cast<float*>(smem4);
   const int tid = threadIdx.x, bx = blockIdx.x, by = blockIdx.y;
   float acc[kChunkAcc] = {};
-  if (Buffers == 1) {
+  if constexpr (Buffers == 1) {
     for (int chunk = 0; chunk < d.chunks; ++chunk) {
       d.load(chunk, tid, bx, by, sm, LoadThenStore<Program::kStageBatch>{});
       __syncthreads();

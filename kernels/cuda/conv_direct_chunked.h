@@ -39,8 +39,8 @@ constexpr int kChunkFilters = kFwdFilters;  // filters a thread sums
 constexpr int kChunkAcc = kChunkPixels * kChunkFilters;
 constexpr size_t kChunkSmemFloats = 8 * 1024;  // 32 KiB a block: several blocks share an SM
 
-// How a block fills its threads: Spread gives it fewer images while the card would otherwise be
-// short of blocks (below); Fill takes as many images as fill 256 threads, the first measured form.
+// How a layer's work is cut into blocks: Spread, the tiling spread_tiling's model rates fastest;
+// Fill, the widest filter tile and as many images as fill 256 threads (the first measured form).
 enum class ChunkImages { Spread, Fill };
 // How chunks reach shared memory: Pipelined copies chunk k + 1 into a second buffer while chunk k is
 // summed (one buffer where there is one chunk); Blocking loads each chunk into one buffer and waits.
@@ -222,9 +222,8 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   // elements at a time: LoadThenStore<kStageBatch>, or the kernel's asynchronous copies. Each takes
   // its first element apart by division and then steps through the others adding constants: the
   // source and destination indices move with the element's coordinates, and the bounds are limits
-  // on those coordinates, fixed per thread. (Computing each element's addresses and bounds from its
-  // coordinates cost 38-80 sm_90 instructions an element; staging the weights of the 64-channel
-  // layer was then about a third of that layer's instructions.)
+  // on those coordinates, fixed per thread. (The form measured on the H100 worked out each element's
+  // addresses and bounds from its coordinates: 38 sm_90 instructions a weight, 68 an image float.)
   static constexpr int kStageBatch = 4;
 
   template <class Put>
