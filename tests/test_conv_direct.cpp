@@ -485,12 +485,11 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   one.c = 1;
   CHECK(DirectFwdChunked::plan(one).buffers == 1);
   CHECK(DirectFwdChunked::plan(one).chunks == 1);
-  // digit conv2 (8x8 outputs of 32 filters): 2 x 64 blocks of six images and 16 filters, one an
-  // SM, rather than 96 blocks of four images and 32 filters (36 SMs idle) or 192 of two (some SMs
-  // two blocks).
+  // digit conv2 (8x8 outputs of 32 filters): 128 blocks of three images, one an SM, rather than 96
+  // blocks of four images (36 SMs idle) or 192 of two (some SMs two blocks).
   const DirectFwdChunked digit = DirectFwdChunked::plan(s);
-  CHECK(digit.imgs == 6);
-  CHECK(digit.tile_f == 16);
+  CHECK(digit.imgs == 3);
+  CHECK(digit.tile_f == 32);
   CHECK(digit.tasks == 192);
   CHECK(digit.blocks * digit.slices == 128);
   CHECK(digit.istride % 32 == 16);  // two images of a warp read different banks

@@ -86,16 +86,17 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   int tasks;    // imgs * groups * fgroups, at most one per thread
   int threads;  // the block: the tasks rounded up to whole warps
   int blocks, slices;
-  // The weights' staging loop steps by `threads` elements in (tap / 4, filter group); the images'
-  // gives each thread a segment of kStageBatch columns of a row (xsegs segments a row) and steps by
-  // xrows_step rows (threads / xsegs) in (image, channel, row).
-  int wstep_taps, wstep_groups;
+  // The weights' staging loop gives a warp 4 taps of 8 filters in each of kStageBatch filter groups
+  // (wblocks such blocks of groups a tile) and steps by `threads` / 32 of these in (tap / 4, block);
+  // the images' gives each thread a segment of kStageBatch columns of a row (xsegs segments a row)
+  // and steps by xrows_step rows (threads / xsegs) in (image, channel, row).
+  int wblocks, wstep_taps, wstep_blocks;
   int xsegs, xrows_step;
   struct {
     int image, channel, row;
   } xstep;
   bool relu;
-  FastDiv per_fgroup, per_group, out_w, tile_groups, x_seg, x_chan_rows, x_rows;
+  FastDiv per_fgroup, per_group, out_w, tile_blocks, x_seg, x_chan_rows, x_rows;
 
   // How a layer's work is cut into blocks: filter groups a tile, filter tiles, images a block.
   struct Tiling {
@@ -132,13 +133,13 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   // H100 and H200) and the blocks as dealt out evenly,
   //   ceil(blocks / SMs) x threads a block x (instructions of a task's taps + of its share of staging),
   // where a block stages its tile's weights and its images once. The costs are sm_90 instructions as
-  // compiled with pipelined staging: a tap 43 (32 multiply-adds and their loads), a staged weight 31
-  // and a staged image float 22 in the chunk loop. It counts both things the H100 measurements
+  // compiled with pipelined staging: a tap 43 (32 multiply-adds and their loads), a staged weight 21
+  // and a staged image float 21 in the chunk loop. It counts both things the H100 measurements
   // showed: blocks dealt unevenly (the 64-channel layer in 192 blocks, 1.45 an SM, ran 1.4 times
   // slower per multiply-add than the 32-channel layer in 384), and staging (the same layer with one
   // image and 64 filters a block stages 288 weights and 50 image floats a task). It leaves out
   // latency: bench_kernels_cuda times every busy tiling of each layer, the data to check it against.
-  static constexpr double kTapCost = 43, kWeightCost = 31, kImageCost = 22;
+  static constexpr double kTapCost = 43, kWeightCost = 21, kImageCost = 21;
   static double model_cost(const Conv2dShape& s, const Tiling& t) {
     const int tasks = t.imgs * pixel_groups(s) * t.fgroups;
     const double taps = static_cast<double>(s.c) * s.kh * s.kw;
@@ -196,7 +197,8 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     d.buffer_floats = round_up(d.wfloats + d.imgs * d.istride, 4);
     d.blocks = (s.n + d.imgs - 1) / d.imgs;
     const int warps = d.threads / 32;
-    d.wstep_taps = warps / d.fgroups, d.wstep_groups = warps % d.fgroups;
+    d.wblocks = (d.fgroups + kStageBatch - 1) / kStageBatch;
+    d.wstep_taps = warps / d.wblocks, d.wstep_blocks = warps % d.wblocks;
     d.xsegs = (d.xcols + kStageBatch - 1) / kStageBatch;
     d.xrows_step = d.threads / d.xsegs;
     d.xstep.row = d.xrows_step % d.xrows;
@@ -204,7 +206,7 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     d.xstep.channel = channels % d.cc, d.xstep.image = channels / d.cc;
     d.relu = s.relu;
     d.per_fgroup = FastDiv(d.imgs * d.groups), d.per_group = FastDiv(d.groups), d.out_w = FastDiv(d.ow);
-    d.tile_groups = FastDiv(d.fgroups), d.x_seg = FastDiv(d.xsegs);
+    d.tile_blocks = FastDiv(d.wblocks), d.x_seg = FastDiv(d.xsegs);
     d.x_chan_rows = FastDiv(d.cc * d.xrows), d.x_rows = FastDiv(d.xrows);
     return d;
   }
@@ -229,31 +231,38 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   template <class Put>
   NM_HOST_DEVICE void load(int chunk, int tid, int bx, int by, float* buf, Put put) const {
     const int area = kh * kw, taps = c * area, ctaps = cc * area, ch0 = chunk * cc, f0 = by * tile_f;
-    // Weights: a warp takes 4 consecutive taps (16 bytes of a filter in memory) of 8 filters. Element
-    // (rest, 8 filters, 4 taps) with rest = (tap / 4, filter group); a thread's lane fixes the low
-    // parts, and rest advances by whole filter groups and taps, carrying at most one group.
+    // Weights: a warp takes 4 consecutive taps (16 bytes of a filter in memory) of 8 filters in each
+    // of kStageBatch filter groups, a block of groups: lane = (filter in its group, tap), and the
+    // batch's elements are the block's groups, 8 filters apart in shared memory and 8 x taps in
+    // global memory. A warp steps in rest = (tap / 4, block) by whole blocks and taps.
     {
-      const int lane = tid & 31, lo = lane & 3, fl_lo = lane >> 2, rests = wtaps / 4 * fgroups;
+      const int lane = tid & 31, lo = lane & 3, fl_lo = lane >> 2, rests = wtaps / 4 * wblocks;
       const float* wb = wt + static_cast<size_t>(f0) * taps;  // the tile's first filter
-      int rest = tid >> 5, hi = tile_groups.div(rest), fg = rest - hi * fgroups;
-      // Staged while tap = 4 hi + lo < ctaps; read from memory while also ch0 * area + tap < taps
-      // (a channel of the layer) and f0 + 8 fg + fl_lo < f (a filter of the layer).
+      int rest = tid >> 5, hi = tile_blocks.div(rest), gb = rest - hi * wblocks;
+      // Staged while tap = 4 hi + lo < ctaps and filter group g < fgroups (the tile); read from
+      // memory while also ch0 * area + tap < taps (a channel of the layer) and f0 + 8 g + fl_lo < f
+      // (a filter of the layer).
       const int hi_staged = (ctaps - lo + 3) / 4, hi_layer = (taps - ch0 * area - lo + 3) / 4;
       const int hi_read = hi_layer < hi_staged ? hi_layer : hi_staged;
-      const int fg_read = (f - f0 - fl_lo + kChunkFilters - 1) / kChunkFilters;
-      unsigned from = (fg * kChunkFilters + fl_lo) * taps + ch0 * area + hi * 4 + lo;
-      int to = (hi * 4 + lo) * wstride + fg * kChunkFilters + fl_lo;
-      const int step = threads >> 5, from_step = wstep_taps * 4 + wstep_groups * kChunkFilters * taps,
-                to_step = wstep_taps * 4 * wstride + wstep_groups * kChunkFilters;
-      const int from_carry = 4 - fgroups * kChunkFilters * taps, to_carry = 4 * wstride - fgroups * kChunkFilters;
-      while (rest < rests) {
+      const int g_layer = (f - f0 - fl_lo + kChunkFilters - 1) / kChunkFilters;
+      const int g_read = g_layer < fgroups ? g_layer : fgroups;
+      constexpr int kBlock = kStageBatch * kChunkFilters;  // filters in a block of groups
+      const unsigned group_from = kChunkFilters * taps;   // from one group to the next in memory
+      unsigned from = (gb * kBlock + fl_lo) * taps + ch0 * area + hi * 4 + lo;
+      int to = (hi * 4 + lo) * wstride + gb * kBlock + fl_lo;
+      const int step = threads >> 5, from_step = wstep_taps * 4 + wstep_blocks * kBlock * taps,
+                to_step = wstep_taps * 4 * wstride + wstep_blocks * kBlock;
+      const int from_carry = 4 - wblocks * kBlock * taps, to_carry = 4 * wstride - wblocks * kBlock;
+      for (; rest < rests; rest += step) {
+        const bool tap_staged = hi < hi_staged, tap_read = hi < hi_read;
         for (int k = 0; k < kStageBatch; ++k) {
-          const bool staged = rest < rests && hi < hi_staged, read = staged && hi < hi_read && fg < fg_read;
-          put.take(buf, k, staged ? to : -1, wb + (read ? from : 0u), read);
-          rest += step, hi += wstep_taps, fg += wstep_groups, from += from_step, to += to_step;
-          if (fg >= fgroups) fg -= fgroups, ++hi, from += from_carry, to += to_carry;
+          const int g = gb * kStageBatch + k;
+          const bool staged = tap_staged && g < fgroups, read = tap_read && g < g_read;
+          put.take(buf, k, staged ? to + k * kChunkFilters : -1, wb + (read ? from + k * group_from : 0u), read);
         }
         put.store(buf);
+        hi += wstep_taps, gb += wstep_blocks, from += from_step, to += to_step;
+        if (gb >= wblocks) gb -= wblocks, ++hi, from += from_carry, to += to_carry;
       }
     }
     // Images: [image][channel][row][column], rows and columns as the kernel reads them. A thread takes
