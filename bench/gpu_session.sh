@@ -173,7 +173,8 @@ done
 
 # compute-sanitizer on the kernels that run on a GPU for the first time (the tests above compare their
 # results; these see what results cannot show): memcheck and racecheck on the direct convolution
-# kernels (names starting "direct_") over the conv2d parity shapes, memcheck on every kernel of the
+# kernels (names starting "direct_") over the conv2d parity shapes (memcheck also over every plan and
+# tiling of the chunked forward, tests/test_cuda_conv_direct.cpp), memcheck on every kernel of the
 # watermark test (the float4 path). Reports in sanitizer.log; each tool's summary line in the log and summary.
 sanitizer=$(command -v compute-sanitizer || true)
 tests_bin=build-cuda/tests/nullmark_cuda_tests
@@ -194,7 +195,7 @@ elif [ -x "$tests_bin" ]; then
       tee -a "$log"
   }
   sanitize "memcheck, direct conv kernels" 90 --tool memcheck --kernel-name kns=direct_ -- \
-    "conv2d: CPU and both CUDA implementations agree"
+    "conv2d: CPU and both CUDA implementations agree,conv2d: both direct forward programs match the CPU on the card"
   sanitize "racecheck, direct conv kernels" 120 --tool racecheck --kernel-name kns=direct_ -- \
     "conv2d: CPU and both CUDA implementations agree"
   sanitize "memcheck, watermark kernels" 60 --tool memcheck -- "[watermark]"
