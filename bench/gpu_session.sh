@@ -195,7 +195,9 @@ elif [ -x "$tests_bin" ]; then
       tee -a "$log"
   }
   sanitize "memcheck, direct conv kernels" 90 --tool memcheck --kernel-name kns=direct_ -- \
-    "conv2d: CPU and both CUDA implementations agree,conv2d: both direct forward programs match the CPU on the card"
+    "conv2d: CPU and both CUDA implementations agree"
+  sanitize "memcheck, every chunked forward plan" 60 --tool memcheck --kernel-name kns=direct_ -- \
+    "conv2d: both direct forward programs match the CPU on the card"
   sanitize "racecheck, direct conv kernels" 120 --tool racecheck --kernel-name kns=direct_ -- \
     "conv2d: CPU and both CUDA implementations agree"
   sanitize "memcheck, watermark kernels" 60 --tool memcheck -- "[watermark]"
