@@ -4,8 +4,9 @@
 // anything no phase wrote spoils the result; gradients start as NaN where they are to be overwritten.
 // Each case runs a second time with the threads of every phase in the opposite order and must give
 // the same bits: a phase in which two threads touch the same shared memory (a race on the GPU)
-// would not. This checks the kernels' index arithmetic, staging, partial sums and barrier placement
-// on machines without a GPU; the [cuda] parity tests check the same kernels on the card.
+// would not. The chunked forward's staged buffers are also compared with what each chunk should
+// hold. This checks the kernels' index arithmetic, staging, partial sums and barrier placement on
+// machines without a GPU; the [cuda] parity tests check the same kernels on the card.
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <limits>
@@ -126,6 +127,35 @@ struct EmulatedCopy {
   void store(float*) const {}
 };
 
+// What load() must leave in a buffer for chunk `chunk` of block (bx, by), checked after the
+// chunk's copies have landed: the tile's weights as [tap][filter] and the block's images as
+// [image][channel][row][column], zero past the layer's last channel, filter and image and in the
+// padding. A read past the layer's filters or images (into a filter the block never writes out)
+// shows here rather than only under a memory checker.
+void check_staged(const DirectFwdChunked& d, int chunk, int bx, int by, const float* buf) {
+  const int area = d.kh * d.kw, taps = d.c * area, ch0 = chunk * d.cc, f0 = by * d.tile_f;
+  int wrong = 0;
+  for (int tap = 0; tap < d.cc * area; ++tap)
+    for (int fl = 0; fl < d.tile_f; ++fl) {
+      const int at = ch0 * area + tap, fi = f0 + fl;
+      const float want = at < taps && fi < d.f ? d.wt[static_cast<size_t>(fi) * taps + at] : 0.0f;
+      wrong += std::memcmp(&want, &buf[tap * d.wstride + fl], sizeof(float)) != 0;
+    }
+  for (int il = 0; il < d.imgs; ++il)
+    for (int chl = 0; chl < d.cc; ++chl)
+      for (int r = 0; r < d.xrows; ++r)
+        for (int col = 0; col < d.xcols; ++col) {
+          const int img = bx * d.imgs + il, ch = ch0 + chl, iy = r - d.pad, ix = col - d.pad;
+          const float want = img < d.n && ch < d.c && iy >= 0 && iy < d.h && ix >= 0 && ix < d.w
+                                 ? d.x[((static_cast<size_t>(img) * d.c + ch) * d.h + iy) * d.w + ix]
+                                 : 0.0f;
+          wrong += std::memcmp(&want, &buf[d.wfloats + il * d.istride + (chl * d.xrows + r) * d.xcols + col],
+                               sizeof(float)) != 0;
+        }
+  INFO("chunk " << chunk << " of block (" << bx << ", " << by << ")");
+  CHECK(wrong == 0);
+}
+
 struct ChunkedRun {
   cuda::ChunkImages images = cuda::ChunkImages::Spread;
   cuda::ChunkStaging staging = cuda::ChunkStaging::Pipelined;
@@ -182,6 +212,7 @@ void emulate_forward_chunked(const Conv2dShape& s, const float* x, const float* 
               d.threads);
           for (const EmulatedCopy::Copy& c : groups[chunk]) *c.to = c.from ? *c.from : 0.0f;
         }
+        check_staged(d, chunk, bx, by, d.buffer(sm.data(), chunk));
         each_thread(
             run.order, [&](int t) { compute(chunk, t, d.buffer(sm.data(), chunk), acc[t]); }, d.threads);
       }
