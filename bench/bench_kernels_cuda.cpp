@@ -174,19 +174,19 @@ int main(int argc, char** argv) {
                cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(chunked); }, reps), flops, 0);
       }
       // Every tiling that keeps a block busy, with pipelined staging, beside the model's estimate:
-      // the data to check DirectFwdChunked::model_cost by (the plan takes the tiling it rates fastest).
-      for (const cuda::DirectFwdChunked::Tiling& t : cuda::DirectFwdChunked::busy_tilings(s)) {
+      // the data to check cuda::chunk_model_cost by (the plan takes the tiling it rates fastest).
+      for (const cuda::ChunkTiling& t : cuda::chunk_busy_tilings(s)) {
         cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined);
         d.x = x.data(), d.wt = w.data(), d.b = b.data(), d.y = y.data();
         const double ms = cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(d); }, reps);
         const bool is_planned = d.tile_f == planned.tile_f && d.imgs == planned.imgs;
         std::printf("%-26s %-30s tiling %3d filters x %2d images: %4d blocks of %3d threads, model %.3g%s %9.4f ms\n",
                     cc.name, shape, d.tile_f, d.imgs, d.blocks * d.slices, d.threads,
-                    cuda::DirectFwdChunked::model_cost(s, t), is_planned ? " (planned)" : "", ms);
+                    cuda::chunk_model_cost(s, t), is_planned ? " (planned)" : "", ms);
         tilings.push_back({{"kernel", std::string(cc.name) + " fwd"}, {"shape", shape}, {"tile_filters", d.tile_f},
                            {"slices", d.slices}, {"images", d.imgs}, {"threads", d.threads},
                            {"blocks", d.blocks * d.slices}, {"chunks", d.chunks},
-                           {"model_cost", cuda::DirectFwdChunked::model_cost(s, t)}, {"planned", is_planned},
+                           {"model_cost", cuda::chunk_model_cost(s, t)}, {"planned", is_planned},
                            {"ms", ms}, {"gflops", flops / ms / 1e6}});
       }
     }

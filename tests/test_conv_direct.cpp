@@ -161,7 +161,7 @@ struct ChunkedRun {
   cuda::ChunkStaging staging = cuda::ChunkStaging::Pipelined;
   Order order = Order::Up;
   Landing landing = Landing::Late;
-  std::optional<DirectFwdChunked::Tiling> tiling = std::nullopt;  // in place of `images`
+  std::optional<cuda::ChunkTiling> tiling = std::nullopt;  // in place of `images`
 };
 
 // direct_chunked_forward_kernel: chunk by chunk, each thread's sums kept between the phases. With
@@ -357,9 +357,9 @@ TEST_CASE("conv2d direct kernels: every busy tiling of the chunked forward gives
     std::vector<float> planned(ny, kNaN);
     emulate_forward_chunked(s, ref.x.data(), ref.w.data(), ref.b.data(), planned.data());
     close("y by channel chunks", ref.y, planned);
-    const std::vector<DirectFwdChunked::Tiling> all = DirectFwdChunked::busy_tilings(s);
+    const std::vector<cuda::ChunkTiling> all = cuda::chunk_busy_tilings(s);
     CHECK(all.size() >= 3);
-    for (const DirectFwdChunked::Tiling& tiling : all) {
+    for (const cuda::ChunkTiling& tiling : all) {
       INFO(tiling.fgroups << " filter groups a tile, " << tiling.slices << " tiles, " << tiling.imgs << " images a block");
       ChunkedRun run;
       run.tiling = tiling;
@@ -463,11 +463,11 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(sliced.smem_floats() * sizeof(float) <= 64 * 1024);
   CHECK(sliced.blocks * sliced.slices <= cuda::kFillBlocks);
   CHECK(sliced.per_thread == 4);  // 64 pixels x 4 groups of 4 filters: every thread busy
-  // ... which the forward pass walks by channel chunks instead. Its model (spread_tiling) takes
+  // ... which the forward pass walks by channel chunks instead. Its model (chunk_spread_tiling) takes
   // three images and 32 filters a block: 2 x 128 blocks of 192 threads, two an SM, staging 196
   // floats a task, where one image and all 64 filters (3 blocks an SM of 128 threads) would stage
   // 338, and the Fill tiling (two images, 64 filters) deals 192 blocks of 256 threads unevenly.
-  using Tiling = DirectFwdChunked::Tiling;
+  using cuda::ChunkTiling;
   const DirectFwdChunked chunked = DirectFwdChunked::plan(wide);
   CHECK(chunked.tile_f == 32);
   CHECK(chunked.slices == 2);
@@ -482,21 +482,21 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(chunked.wstride % 32 == 8);
   CHECK(chunked.smem_floats() <= cuda::kChunkSmemFloats);
   CHECK(chunked.busy());
-  const double chosen = DirectFwdChunked::model_cost(wide, {4, 2, 3});
-  CHECK(chosen < DirectFwdChunked::model_cost(wide, {8, 1, 1}));
-  CHECK(chosen < DirectFwdChunked::model_cost(wide, {4, 2, 2}));  // the same rounds, more staged
-  CHECK(chosen < DirectFwdChunked::model_cost(wide, DirectFwdChunked::fill_tiling(wide)));
+  const double chosen = cuda::chunk_model_cost(wide, {4, 2, 3});
+  CHECK(chosen < cuda::chunk_model_cost(wide, {8, 1, 1}));
+  CHECK(chosen < cuda::chunk_model_cost(wide, {4, 2, 2}));  // the same rounds, more staged
+  CHECK(chosen < cuda::chunk_model_cost(wide, cuda::chunk_fill_tiling(wide)));
   // The candidates: every tile width once, every block with 128 to 256 tasks, and the plan among them.
-  const std::vector<Tiling> all = DirectFwdChunked::busy_tilings(wide);
+  const std::vector<ChunkTiling> all = cuda::chunk_busy_tilings(wide);
   CHECK(all.size() > 10);
   bool seen = false;
-  for (const Tiling& t : all) {
-    const int tasks = t.imgs * DirectFwdChunked::pixel_groups(wide) * t.fgroups;
+  for (const ChunkTiling& t : all) {
+    const int tasks = t.imgs * cuda::chunk_pixel_groups(wide) * t.fgroups;
     CHECK(tasks >= kDirectThreads / 2);
     CHECK(tasks <= kDirectThreads);
-    CHECK(t.fgroups * t.slices >= DirectFwdChunked::filter_groups(wide));
-    CHECK((t.fgroups - 1) * t.slices < DirectFwdChunked::filter_groups(wide));  // no narrower tile would do
-    CHECK(DirectFwdChunked::model_cost(wide, t) >= chosen);
+    CHECK(t.fgroups * t.slices >= cuda::chunk_filter_groups(wide));
+    CHECK((t.fgroups - 1) * t.slices < cuda::chunk_filter_groups(wide));  // no narrower tile would do
+    CHECK(cuda::chunk_model_cost(wide, t) >= chosen);
     seen = seen || (t.fgroups == 4 && t.slices == 2 && t.imgs == 3);
   }
   CHECK(seen);
@@ -531,7 +531,7 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(DirectFwdChunked::plan(few).busy());
   // Where no tiling keeps 128 tasks (one image of 8x8 outputs: 64), the Fill tiling.
   few.n = 1;
-  CHECK(DirectFwdChunked::busy_tilings(few).empty());
+  CHECK(cuda::chunk_busy_tilings(few).empty());
   CHECK(DirectFwdChunked::plan(few).tile_f == 32);
   CHECK(DirectFwdChunked::plan(few).tasks == 64);
   // Images of more than 1024 output pixels have more pixel groups than a block has threads.

@@ -55,7 +55,7 @@ void each_direct_forward(const Conv2dShape& s, const std::vector<float>& x, cons
   };
   for (const auto& [form, d] : plans) run(form, d);
   // ... and in every tiling that keeps a block busy, as bench_kernels_cuda times them.
-  for (const cuda::DirectFwdChunked::Tiling& t : cuda::DirectFwdChunked::busy_tilings(s))
+  for (const cuda::ChunkTiling& t : cuda::chunk_busy_tilings(s))
     run("chunked, " + std::to_string(t.fgroups * cuda::kChunkFilters) + " filters x " + std::to_string(t.imgs) +
             " images a block",
         cuda::DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined));

@@ -19,7 +19,7 @@
 // an SM (the 64-channel layer), little else hides that wait. The two buffers share the budget one
 // buffer had, so the occupancy is the same and chunks hold half the channels. ChunkStaging::Blocking
 // keeps the first measured form (one buffer, loads then a barrier) for comparison. How many filters
-// a block takes and for how many images is the tiling (spread_tiling below).
+// a block takes and for how many images is the tiling (conv_chunked_tiling.h).
 //
 // Written as a block program like those of conv_direct.h: load(chunk) and compute(chunk) between
 // barriers, then write; conv2d_direct_cuda.cu runs it as a kernel and tests/test_conv_direct.cpp
@@ -28,20 +28,15 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
-#include <vector>
 
+#include "kernels/cuda/conv_chunked_tiling.h"
 #include "kernels/cuda/conv_direct.h"
 
 namespace nullmark::cuda {
 
-constexpr int kChunkPixels = 4;             // output pixels a thread sums
-constexpr int kChunkFilters = kFwdFilters;  // filters a thread sums
 constexpr int kChunkAcc = kChunkPixels * kChunkFilters;
 constexpr size_t kChunkSmemFloats = 8 * 1024;  // 32 KiB a block: several blocks share an SM
 
-// How a layer's work is cut into blocks: Spread, the tiling spread_tiling's model rates fastest;
-// Fill, the widest filter tile and as many images as fill 256 threads (the first measured form).
-enum class ChunkImages { Spread, Fill };
 // How chunks reach shared memory: Pipelined copies chunk k + 1 into a second buffer while chunk k is
 // summed (one buffer where there is one chunk); Blocking loads each chunk into one buffer and waits.
 enum class ChunkStaging { Pipelined, Blocking };
@@ -98,75 +93,16 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
   bool relu;
   FastDiv per_fgroup, per_group, out_w, tile_blocks, x_seg, x_chan_rows, x_rows;
 
-  // How a layer's work is cut into blocks: filter groups a tile, filter tiles, images a block.
-  struct Tiling {
-    int fgroups, slices, imgs;
-  };
-  // Pixel groups of an image (4 output pixels a group).
-  static int pixel_groups(const Conv2dShape& s) { return (s.oh() * s.ow() + kChunkPixels - 1) / kChunkPixels; }
-  static int filter_groups(const Conv2dShape& s) { return (s.f + kChunkFilters - 1) / kChunkFilters; }
-  // Tiles of equal size, as few as hold `fgroups` filter groups each.
-  static Tiling equal_tiles(const Conv2dShape& s, int fgroups, int imgs) {
-    const int total = filter_groups(s), slices = (total + fgroups - 1) / fgroups;
-    return {(total + slices - 1) / slices, slices, imgs};
-  }
-  // Fill: the widest filter tile within 256 threads, then as many images as fill them (the first
-  // measured form).
-  static Tiling fill_tiling(const Conv2dShape& s) {
-    const int groups = pixel_groups(s);
-    Tiling t = equal_tiles(s, std::max(1, std::min(filter_groups(s), kDirectThreads / std::max(1, groups))), 1);
-    t.imgs = std::max(1, std::min(s.n, kDirectThreads / std::max(1, groups * t.fgroups)));
-    return t;
-  }
-  // Every tiling whose blocks keep 128 to 256 tasks (each tile width once).
-  static std::vector<Tiling> busy_tilings(const Conv2dShape& s) {
-    const int groups = pixel_groups(s);
-    std::vector<Tiling> out;
-    for (int fg = 1; fg <= filter_groups(s) && groups * fg <= kDirectThreads; ++fg) {
-      if (equal_tiles(s, fg, 1).fgroups != fg) continue;  // the same tiles as a narrower fg
-      for (int imgs = 1; imgs <= s.n && imgs * groups * fg <= kDirectThreads; ++imgs)
-        if (imgs * groups * fg >= kDirectThreads / 2) out.push_back(equal_tiles(s, fg, imgs));
-    }
-    return out;
-  }
-  // Spread's model of a tiling's time: the work on the busiest SM, counting kFillBlocks / 2 SMs (132:
-  // H100 and H200) and the blocks as dealt out evenly,
-  //   ceil(blocks / SMs) x threads a block x (instructions of a task's taps + of its share of staging),
-  // where a block stages its tile's weights and its images once. The costs are sm_90 instructions as
-  // compiled with pipelined staging: a tap 43 (32 multiply-adds and their loads), a staged weight 21
-  // and a staged image float 21 in the chunk loop. It counts both things the H100 measurements
-  // showed: blocks dealt unevenly (the 64-channel layer in 192 blocks, 1.45 an SM, ran 1.4 times
-  // slower per multiply-add than the 32-channel layer in 384), and staging (the same layer with one
-  // image and 64 filters a block stages 288 weights and 50 image floats a task). It leaves out
-  // latency: bench_kernels_cuda times every busy tiling of each layer, the data to check it against.
-  static constexpr double kTapCost = 43, kWeightCost = 21, kImageCost = 21;
-  static double model_cost(const Conv2dShape& s, const Tiling& t) {
-    const int tasks = t.imgs * pixel_groups(s) * t.fgroups;
-    const double taps = static_cast<double>(s.c) * s.kh * s.kw;
-    const double image = static_cast<double>(s.c) * ((s.oh() - 1) * s.stride + s.kh) * ((s.ow() - 1) * s.stride + s.kw);
-    const double staging = (kWeightCost * t.fgroups * kChunkFilters * taps + kImageCost * t.imgs * image) / tasks;
-    const long sms = kFillBlocks / 2, blocks = static_cast<long>((s.n + t.imgs - 1) / t.imgs) * t.slices;
-    return static_cast<double>((blocks + sms - 1) / sms) * round_up(tasks, 32) * (kTapCost * taps + staging);
-  }
-  // Spread: the busy tiling the model rates fastest (Fill where none keeps 128 tasks).
-  static Tiling spread_tiling(const Conv2dShape& s) {
-    const std::vector<Tiling> all = busy_tilings(s);
-    if (all.empty()) return fill_tiling(s);
-    return *std::min_element(all.begin(), all.end(), [&](const Tiling& a, const Tiling& b) {
-      return model_cost(s, a) < model_cost(s, b);
-    });
-  }
-
   // bench_kernels_cuda times the plan as conv2d_forward takes it and the earlier forms beside it.
   static DirectFwdChunked plan(const Conv2dShape& s, ChunkImages images = ChunkImages::Spread,
                                ChunkStaging staging = ChunkStaging::Pipelined) {
-    return plan(s, images == ChunkImages::Spread ? spread_tiling(s) : fill_tiling(s), staging);
+    return plan(s, images == ChunkImages::Spread ? chunk_spread_tiling(s) : chunk_fill_tiling(s), staging);
   }
-  static DirectFwdChunked plan(const Conv2dShape& s, const Tiling& t, ChunkStaging staging) {
+  static DirectFwdChunked plan(const Conv2dShape& s, const ChunkTiling& t, ChunkStaging staging) {
     DirectFwdChunked d{};
     d.set(s);
     d.plane = d.oh * d.ow;
-    d.groups = pixel_groups(s);
+    d.groups = chunk_pixel_groups(s);
     d.fgroups = t.fgroups, d.slices = t.slices, d.imgs = t.imgs;
     d.tile_f = d.fgroups * kChunkFilters;
     d.wstride = d.tile_f + ((8 - d.tile_f % 32) + 32) % 32;
