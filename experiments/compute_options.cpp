@@ -17,6 +17,7 @@ ComputeOptions ComputeOptions::read(ConfigMap& root) {
     o.allow_tf32 = c.boolean("allow_tf32", false);
     o.graph = c.boolean("graph", false);
     o.conv_native = c.choice("conv_native", "auto", {"auto", "gemm", "direct"});
+    o.conv_tiling = c.choice("conv_tiling", "measured", {"measured", "model"});
     c.finish();
   }
   return o;
@@ -48,10 +49,12 @@ void ComputeOptions::activate(const std::string& config_path) const {
   cuda::set_conv_native_form(conv_native == "gemm"     ? cuda::ConvNativeForm::Gemm
                              : conv_native == "direct" ? cuda::ConvNativeForm::Direct
                                                        : cuda::ConvNativeForm::Auto);
-  std::fprintf(stderr, "device: %s%s%s%s%s\n", info.description.c_str(),
+  cuda::set_conv_tiling(conv_tiling == "model" ? cuda::ConvTiling::Model : cuda::ConvTiling::Measured);
+  std::fprintf(stderr, "device: %s%s%s%s%s%s\n", info.description.c_str(),
                cuda::debug_sync() ? ", synchronising after every launch" : "", allow_tf32 ? ", TF32 allowed" : "",
                graph ? ", training step as a CUDA graph" : "",
-               conv_native == "auto" ? "" : (", native convolutions: " + conv_native).c_str());
+               conv_native == "auto" ? "" : (", native convolutions: " + conv_native).c_str(),
+               conv_tiling == "measured" ? "" : ", chunked convolution tilings from the model");
 }
 
 }  // namespace nullmark

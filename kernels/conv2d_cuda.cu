@@ -8,16 +8,19 @@
 // the result is deterministic. The bias gradient rides along as one more column of that product
 // (B = 1 there): the same split, no pass of its own over dy.
 #include <cstdint>
+#include <limits>
 
 #include "common/error.h"
 #include "kernels/bias.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_cudnn.h"
 #include "kernels/cuda/conv_direct.h"
+#include "kernels/cuda/conv_chunked_tuning.h"
 #include "kernels/cuda/conv_direct_chunked.h"
 #include "kernels/cuda/fast_div.h"
 #include "kernels/cuda/gemm_tile.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/timing.h"
 
 namespace nullmark::cuda {
 
@@ -160,6 +163,26 @@ bool native_direct(size_t smem_floats, bool busy) {
   return busy && conv2d_direct_fits(smem_floats, kNativeDirectBytes);
 }
 
+// The chunked forward's tiling for shape s, as cuda.conv_tiling asks: measured on the card the first
+// time the shape runs outside a graph capture (each busy tiling within `max_bytes` of shared memory
+// launched on the real operands: every one writes the same y), or the model's. One process-wide
+// cache: the direct kernels run on one device per process.
+DirectFwdChunked chunked_plan(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                              size_t max_bytes) {
+  static ChunkTilingCache cache;
+  auto plan = [&](const ChunkTiling& t) {
+    DirectFwdChunked d = DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined);
+    d.x = x, d.wt = w, d.b = b, d.y = y;
+    return d;
+  };
+  const bool measure = conv_tiling() == ConvTiling::Measured && !stream_capturing();
+  return plan(cache.pick(s, measure, [&](const ChunkTiling& t) {
+    const DirectFwdChunked d = plan(t);
+    if (!conv2d_direct_fits(d.smem_floats(), max_bytes)) return std::numeric_limits<double>::infinity();
+    return time_ms([&] { conv2d_direct_forward_chunked(d); }, 3);
+  }));
+}
+
 size_t gemm_workspace(const Conv2dShape& s) {
   return static_cast<size_t>(weight_grad_slices(s)) * s.f * (s.col_rows() + 1);
 }
@@ -185,10 +208,10 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
     // The channel-chunked form wherever it keeps a block busy: on an H100 it took 0.45-0.82 of the
     // bank-resident form's time on every layer of the digit and object models (docs/perf.md); the
     // bank-resident form stays for images of more than 1024 output pixels.
-    DirectFwdChunked chunked = DirectFwdChunked::plan(s);
-    if (chunked.busy() && (impl == ConvImpl::Direct || native_direct(chunked.smem_floats(), true))) {
-      chunked.x = x, chunked.wt = w, chunked.b = b, chunked.y = y;
-      conv2d_direct_forward_chunked(chunked);
+    const DirectFwdChunked model = DirectFwdChunked::plan(s);
+    if (model.busy() && (impl == ConvImpl::Direct || native_direct(model.smem_floats(), true))) {
+      const bool any_size = impl == ConvImpl::Direct || conv_native_form() == ConvNativeForm::Direct;
+      conv2d_direct_forward_chunked(chunked_plan(s, x, w, b, y, any_size ? SIZE_MAX : kNativeDirectBytes));
       return;
     }
     DirectFwd d = DirectFwd::plan(s);

@@ -86,12 +86,17 @@ TEST_CASE("the cuda section: options, their defaults and bad values", "[config]"
   const ComputeOptions defaults = ComputeOptions::read(none);
   CHECK(defaults.device == Device::CPU);
   CHECK(defaults.conv_native == "auto");
+  CHECK(defaults.conv_tiling == "measured");
   CHECK_FALSE(defaults.graph);
-  ConfigMap set = ConfigMap::load_string("device: cuda\ncuda: {conv_native: gemm, graph: true}\n", "c.yaml");
+  ConfigMap set = ConfigMap::load_string("device: cuda\ncuda: {conv_native: gemm, conv_tiling: model, graph: true}\n",
+                                         "c.yaml");
   const ComputeOptions o = ComputeOptions::read(set);
   CHECK(o.device == Device::CUDA);
   CHECK(o.conv_native == "gemm");
+  CHECK(o.conv_tiling == "model");
   CHECK(o.graph);
   ConfigMap bad = ConfigMap::load_string("cuda: {conv_native: fft}\n", "c.yaml");
   CHECK_THROWS_WITH(ComputeOptions::read(bad), Catch::Contains("valid values: auto, gemm, direct"));
+  ConfigMap bad_tiling = ConfigMap::load_string("cuda: {conv_tiling: fastest}\n", "c.yaml");
+  CHECK_THROWS_WITH(ComputeOptions::read(bad_tiling), Catch::Contains("valid values: measured, model"));
 }

@@ -105,3 +105,38 @@ TEST_CASE("conv2d: both direct forward programs exact on integers for every smal
   });
   CHECK(shapes > 1000);
 }
+
+TEST_CASE("conv2d: every chunked tiling gives the same bits on the card, so measuring them changes speed only",
+          "[cuda][conv2d]") {
+  GpuCheck gpu;
+  Conv2dShape s;
+  s.n = 7, s.c = 64, s.h = s.w = 8, s.f = 64, s.kh = s.kw = 3, s.stride = 1, s.pad = 1, s.relu = true;
+  const test::ConvReference ref(s);
+  auto gx = up(ref.x), gw = up(ref.w), gb = up(ref.b);
+  const size_t ny = ref.y.size();
+  std::vector<float> first;
+  const std::vector<cuda::ChunkTiling> all = cuda::chunk_busy_tilings(s);
+  REQUIRE(all.size() > 3);
+  for (const cuda::ChunkTiling& t : all) {
+    cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s, t, cuda::ChunkStaging::Pipelined);
+    auto gy = zeros<float>(ny);
+    d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
+    cuda::conv2d_direct_forward_chunked(d);
+    const std::vector<float> y = gy.download();
+    if (first.empty()) {
+      close("y", ref.y, y);
+      first = y;
+    }
+    INFO(t.fgroups * cuda::kChunkFilters << " filters x " << t.imgs << " images a block");
+    same("y, this tiling against the first", first, y);
+  }
+  // conv2d_forward with tilings measured (the default: the first call times them) and from the model.
+  DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(s, ConvImpl::Native));
+  for (cuda::ConvTiling tiling : {cuda::ConvTiling::Measured, cuda::ConvTiling::Model}) {
+    cuda::set_conv_tiling(tiling);
+    auto gy = zeros<float>(ny);
+    cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), work.data(), ConvImpl::Native);
+    same("y from conv2d_forward", first, gy.download());
+  }
+  cuda::set_conv_tiling(cuda::ConvTiling::Measured);
+}

@@ -16,6 +16,13 @@ bool g_debug_sync = [] {
 }();
 bool g_tf32 = false;
 ConvNativeForm g_conv_native = ConvNativeForm::Auto;
+ConvTiling g_conv_tiling = ConvTiling::Measured;
+// NULLMARK_CONV_TILING=model takes the model's tilings whatever a run sets (bench/gpu_session.sh
+// runs compute-sanitizer so, keeping the timing launches out of its budget).
+const bool g_conv_tiling_model_env = [] {
+  const char* v = std::getenv("NULLMARK_CONV_TILING");
+  return v && std::strcmp(v, "model") == 0;
+}();
 }  // namespace
 
 void check_status(int status, const char* what, const char* file, int line) {
@@ -146,5 +153,13 @@ void set_allow_tf32(bool on) { g_tf32 = on; }
 bool allow_tf32() { return g_tf32; }
 void set_conv_native_form(ConvNativeForm form) { g_conv_native = form; }
 ConvNativeForm conv_native_form() { return g_conv_native; }
+void set_conv_tiling(ConvTiling tiling) { g_conv_tiling = tiling; }
+ConvTiling conv_tiling() { return g_conv_tiling_model_env ? ConvTiling::Model : g_conv_tiling; }
+bool stream_capturing() {
+  if (!g_stream) return false;  // begin_capture never captures the legacy default stream
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  NM_CUDA_CHECK(cudaStreamIsCapturing(g_stream, &status));
+  return status != cudaStreamCaptureStatusNone;
+}
 
 }  // namespace nullmark::cuda

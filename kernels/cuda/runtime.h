@@ -80,6 +80,17 @@ enum class ConvNativeForm { Auto, Gemm, Direct };
 void set_conv_native_form(ConvNativeForm form);
 ConvNativeForm conv_native_form();
 
+// How the channel-chunked forward convolution picks its tiling (kernels/cuda/conv_chunked_tiling.h):
+// Measured, the fastest of its candidate tilings as timed on the card the first time a shape runs
+// outside a graph capture, then kept for the process (like cuDNN's benchmark mode; every tiling gives
+// the same bits); Model, the tiling its model rates fastest, with no timing (`cuda.conv_tiling`;
+// NULLMARK_CONV_TILING=model in the environment makes it Model throughout).
+enum class ConvTiling { Measured, Model };
+void set_conv_tiling(ConvTiling tiling);
+ConvTiling conv_tiling();
+// Whether the current stream is capturing a graph (where work may be recorded but not timed).
+bool stream_capturing();
+
 }  // namespace nullmark::cuda
 
 // NM_GPU(cuda::op(...)): the call in a build with the CUDA backend; without it, an error saying so

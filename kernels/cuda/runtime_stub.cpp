@@ -52,5 +52,8 @@ void set_allow_tf32(bool) {}
 bool allow_tf32() { return false; }
 void set_conv_native_form(ConvNativeForm) {}
 ConvNativeForm conv_native_form() { return ConvNativeForm::Auto; }
+void set_conv_tiling(ConvTiling) {}
+ConvTiling conv_tiling() { return ConvTiling::Measured; }
+bool stream_capturing() { return false; }
 
 }  // namespace nullmark::cuda

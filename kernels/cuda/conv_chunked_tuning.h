@@ -1,0 +1,53 @@
+// The tiling the channel-chunked forward convolution takes for each shape when tilings are measured
+// (cuda::ConvTiling::Measured): the first time a shape runs outside a graph capture, every busy
+// tiling (conv_chunked_tiling.h) is timed on the card and the fastest is kept for the process. All
+// tilings give the same bits, so which one wins changes speed only. The model stays the choice
+// during a capture and where tilings are not measured. Host-side; the timing is passed in, so
+// tests/test_conv_chunked_tuning.cpp checks the choice without a GPU.
+#pragma once
+#include <array>
+#include <utility>
+#include <vector>
+
+#include "kernels/conv2d.h"
+#include "kernels/cuda/conv_chunked_tiling.h"
+
+namespace nullmark::cuda {
+
+class ChunkTilingCache {
+ public:
+  // The tiling for shape s: the one kept for it; else, where `measure` holds, the fastest by
+  // time(tiling) in milliseconds (ties to the earlier, the model's choice first; time() returns
+  // infinity for a tiling it rules out), kept; else the model's choice, not kept (a later call
+  // outside a capture still measures).
+  template <class Time>
+  ChunkTiling pick(const Conv2dShape& s, bool measure, Time&& time) {
+    const Key k = key(s);
+    for (const auto& [shape, tiling] : kept_)
+      if (shape == k) return tiling;
+    const ChunkTiling model = chunk_spread_tiling(s);
+    if (!measure) return model;
+    std::vector<ChunkTiling> candidates{model};
+    for (const ChunkTiling& t : chunk_busy_tilings(s))
+      if (t.fgroups != model.fgroups || t.slices != model.slices || t.imgs != model.imgs) candidates.push_back(t);
+    ChunkTiling best = model;
+    if (candidates.size() > 1) {  // nothing to time where the model's is the only one
+      double best_ms = time(model);
+      for (size_t i = 1; i < candidates.size(); ++i) {
+        const double ms = time(candidates[i]);
+        if (ms < best_ms) best = candidates[i], best_ms = ms;
+      }
+    }
+    kept_.emplace_back(k, best);
+    return best;
+  }
+  size_t size() const { return kept_.size(); }
+
+ private:
+  // The sizes a tiling's speed depends on (not the fused ReLU).
+  using Key = std::array<int, 9>;
+  static Key key(const Conv2dShape& s) { return {s.n, s.c, s.h, s.w, s.f, s.kh, s.kw, s.stride, s.pad}; }
+  std::vector<std::pair<Key, ChunkTiling>> kept_;
+};
+
+}  // namespace nullmark::cuda
