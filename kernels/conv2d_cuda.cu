@@ -9,6 +9,7 @@
 // (B = 1 there): the same split, no pass of its own over dy.
 #include <cstdint>
 #include <limits>
+#include <mutex>
 
 #include "common/error.h"
 #include "kernels/bias.h"
@@ -166,10 +167,12 @@ bool native_direct(size_t smem_floats, bool busy) {
 // The chunked forward's tiling for shape s, as cuda.conv_tiling asks: measured on the card the first
 // time the shape runs outside a graph capture (each busy tiling within `max_bytes` of shared memory
 // launched on the real operands: every one writes the same y), or the model's. One process-wide
-// cache: the direct kernels run on one device per process.
+// cache (the direct kernels run on one device per process), locked for runs on several threads.
 DirectFwdChunked chunked_plan(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
                               size_t max_bytes) {
   static ChunkTilingCache cache;
+  static std::mutex mutex;
+  const std::lock_guard<std::mutex> lock(mutex);
   auto plan = [&](const ChunkTiling& t) {
     DirectFwdChunked d = DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined);
     d.x = x, d.wt = w, d.b = b, d.y = y;
