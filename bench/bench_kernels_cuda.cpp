@@ -144,9 +144,9 @@ int main(int argc, char** argv) {
       if (cuda::conv2d_direct_fits(bank.smem_floats(), SIZE_MAX))
         report(std::string(cc.name) + " fwd", shape, "direct-bank",
                cuda::time_ms([&] { cuda::conv2d_direct_forward(bank); }, reps), flops, 0);
-      // The chunked program as planned; with one buffer where the plan pipelines its staging; with
-      // full blocks where it spreads the images thinner; and as first measured (full blocks, one
-      // buffer) where that differs from all three.
+      // The chunked program as the model plans it; with one buffer where the plan pipelines its
+      // staging; with full blocks where it spreads the images thinner; and as first measured (full
+      // blocks, one buffer) where that differs from all three.
       using cuda::ChunkImages;
       using cuda::ChunkStaging;
       const cuda::DirectFwdChunked planned = cuda::DirectFwdChunked::plan(s);
@@ -174,19 +174,20 @@ int main(int argc, char** argv) {
                cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(chunked); }, reps), flops, 0);
       }
       // Every tiling that keeps a block busy, with pipelined staging, beside the model's estimate:
-      // the data to check cuda::chunk_model_cost by (the plan takes the tiling it rates fastest).
+      // the data to check cuda::chunk_model_cost by (the model's plan takes the tiling it rates
+      // fastest; `native` above took the fastest measured).
       for (const cuda::ChunkTiling& t : cuda::chunk_busy_tilings(s)) {
         cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined);
         d.x = x.data(), d.wt = w.data(), d.b = b.data(), d.y = y.data();
         const double ms = cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(d); }, reps);
-        const bool is_planned = d.tile_f == planned.tile_f && d.imgs == planned.imgs;
+        const bool model_choice = d.tile_f == planned.tile_f && d.imgs == planned.imgs;
         std::printf("%-26s %-30s tiling %3d filters x %2d images: %4d blocks of %3d threads, model %.3g%s %9.4f ms\n",
                     cc.name, shape, d.tile_f, d.imgs, d.blocks * d.slices, d.threads,
-                    cuda::chunk_model_cost(s, t), is_planned ? " (planned)" : "", ms);
+                    cuda::chunk_model_cost(s, t), model_choice ? " (the model's choice)" : "", ms);
         tilings.push_back({{"kernel", std::string(cc.name) + " fwd"}, {"shape", shape}, {"tile_filters", d.tile_f},
                            {"slices", d.slices}, {"images", d.imgs}, {"threads", d.threads},
                            {"blocks", d.blocks * d.slices}, {"chunks", d.chunks},
-                           {"model_cost", cuda::chunk_model_cost(s, t)}, {"planned", is_planned},
+                           {"model_cost", cuda::chunk_model_cost(s, t)}, {"model_choice", model_choice},
                            {"ms", ms}, {"gflops", flops / ms / 1e6}});
       }
     }
