@@ -164,22 +164,27 @@ bool native_direct(size_t smem_floats, bool busy) {
   return busy && conv2d_direct_fits(smem_floats, kNativeDirectBytes);
 }
 
-// The chunked forward's tiling for shape s, as cuda.conv_tiling asks: measured on the card the first
-// time the shape runs outside a graph capture (each busy tiling within `max_bytes` of shared memory
-// launched on the real operands: every one writes the same y), or the model's. One process-wide
-// cache (the direct kernels run on one device per process), locked for runs on several threads.
-DirectFwdChunked chunked_plan(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                              size_t max_bytes) {
+// The chunked forward's plan for shape s, as cuda.conv_tiling asks: the tiling measured on the card
+// the first time the shape runs outside a graph capture (each busy tiling within `max_bytes` of
+// shared memory launched on the real operands: every one writes the same y), else `model`, the
+// model's plan. One process-wide cache (the direct kernels run on one device per process), locked
+// for runs on several threads; a shape already measured costs one lookup, no capture query.
+DirectFwdChunked chunked_plan(const Conv2dShape& s, DirectFwdChunked model, const float* x, const float* w,
+                              const float* b, float* y, size_t max_bytes) {
   static ChunkTilingCache cache;
   static std::mutex mutex;
-  const std::lock_guard<std::mutex> lock(mutex);
   auto plan = [&](const ChunkTiling& t) {
-    DirectFwdChunked d = DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined);
+    DirectFwdChunked d = t.fgroups == model.fgroups && t.slices == model.slices && t.imgs == model.imgs
+                             ? model
+                             : DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined);
     d.x = x, d.wt = w, d.b = b, d.y = y;
     return d;
   };
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (const ChunkTiling* kept = cache.find(s)) return plan(*kept);
   const bool measure = conv_tiling() == ConvTiling::Measured && !stream_capturing();
-  return plan(cache.pick(s, measure, [&](const ChunkTiling& t) {
+  if (!measure) return plan({model.fgroups, model.slices, model.imgs});
+  return plan(cache.pick(s, true, [&](const ChunkTiling& t) {
     const DirectFwdChunked d = plan(t);
     if (!conv2d_direct_fits(d.smem_floats(), max_bytes)) return std::numeric_limits<double>::infinity();
     return time_ms([&] { conv2d_direct_forward_chunked(d); }, 3);
@@ -214,7 +219,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
     const DirectFwdChunked model = DirectFwdChunked::plan(s);
     if (model.busy() && (impl == ConvImpl::Direct || native_direct(model.smem_floats(), true))) {
       const bool any_size = impl == ConvImpl::Direct || conv_native_form() == ConvNativeForm::Direct;
-      conv2d_direct_forward_chunked(chunked_plan(s, x, w, b, y, any_size ? SIZE_MAX : kNativeDirectBytes));
+      conv2d_direct_forward_chunked(chunked_plan(s, model, x, w, b, y, any_size ? SIZE_MAX : kNativeDirectBytes));
       return;
     }
     DirectFwd d = DirectFwd::plan(s);

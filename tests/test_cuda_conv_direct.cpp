@@ -18,12 +18,7 @@
 #include "kernels/cuda/runtime.h"
 
 using namespace nullmark;
-using nullmark::test::close;
-using nullmark::test::GpuCheck;
-using nullmark::test::same;
-using nullmark::test::small_ints;
-using nullmark::test::up;
-using nullmark::test::zeros;
+using namespace nullmark::test;  // close, same, GpuCheck and the device-data helpers
 
 namespace {
 // y from each direct forward program that takes shape s (the chunked one where its tasks fit a block).

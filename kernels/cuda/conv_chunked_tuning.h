@@ -22,9 +22,8 @@ class ChunkTilingCache {
   // outside a capture still measures).
   template <class Time>
   ChunkTiling pick(const Conv2dShape& s, bool measure, Time&& time) {
+    if (const ChunkTiling* kept = find(s)) return *kept;
     const Key k = key(s);
-    for (const auto& [shape, tiling] : kept_)
-      if (shape == k) return tiling;
     const ChunkTiling model = chunk_spread_tiling(s);
     if (!measure) return model;
     std::vector<ChunkTiling> candidates{model};
@@ -40,6 +39,13 @@ class ChunkTilingCache {
     }
     kept_.emplace_back(k, best);
     return best;
+  }
+  // The tiling kept for shape s, or null.
+  const ChunkTiling* find(const Conv2dShape& s) const {
+    const Key k = key(s);
+    for (const auto& [shape, tiling] : kept_)
+      if (shape == k) return &tiling;
+    return nullptr;
   }
   size_t size() const { return kept_.size(); }
 
