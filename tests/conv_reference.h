@@ -1,6 +1,8 @@
 // A convolution's inputs drawn at random and the CPU kernel's results on them: the reference that
 // the CUDA parity tests and the CPU runs of the CUDA block programs compare with.
 #pragma once
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "gradcheck.h"
@@ -8,14 +10,18 @@
 
 namespace nullmark::test {
 
+// Random floats in [-1, 1] for comparisons within a tolerance; small integers (-3 .. 3) where every
+// sum is exact, for comparisons bit for bit.
+enum class ConvValues { Random, SmallInts };
+
 struct ConvReference {
   std::vector<float> x, w, b, dy;    // inputs, seeds 1-4
   std::vector<float> y, dx, dw, db;  // cpu::conv2d_forward / conv2d_backward (overwriting)
-  explicit ConvReference(const Conv2dShape& s)
-      : x(random_floats(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1)),
-        w(random_floats(static_cast<size_t>(s.f) * s.col_rows(), 2)),
-        b(random_floats(s.f, 3)),
-        dy(random_floats(static_cast<size_t>(s.n) * s.f * s.oh() * s.ow(), 4)),
+  explicit ConvReference(const Conv2dShape& s, ConvValues values = ConvValues::Random)
+      : x(draw(values, static_cast<size_t>(s.n) * s.c * s.h * s.w, 1)),
+        w(draw(values, static_cast<size_t>(s.f) * s.col_rows(), 2)),
+        b(draw(values, s.f, 3)),
+        dy(draw(values, static_cast<size_t>(s.n) * s.f * s.oh() * s.ow(), 4)),
         y(dy.size()),
         dx(x.size()),
         dw(w.size()),
@@ -25,7 +31,18 @@ struct ConvReference {
     cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
                          GradMode::Overwrite, work.data());
   }
+  static std::vector<float> draw(ConvValues values, size_t n, uint64_t seed) {
+    return values == ConvValues::Random ? random_floats(n, seed) : small_ints(n, seed);
+  }
 };
+
+// The shape as test messages name it: "n2 c2 7x5 f3 k3 s1 p1 relu 0".
+inline std::string conv_shape_name(const Conv2dShape& s) {
+  std::ostringstream o;
+  o << "n" << s.n << " c" << s.c << " " << s.h << "x" << s.w << " f" << s.f << " k" << s.kh << " s" << s.stride
+    << " p" << s.pad << " relu " << s.relu;
+  return o.str();
+}
 
 // Calls f(shape) for every small convolution shape: images 1-9 high (odd heights) and 1-9 wide,
 // kernels 1-5, strides 1-3, padding 0-2 below the kernel size; two images of two channels, three

@@ -1,22 +1,14 @@
-// Test data on the GPU for the [cuda] tests: small-integer inputs (whose products and sums are exact
-// in float, so the GPU must match the CPU bit for bit), uploads, zeroed device arrays, and a
+// Test data on the GPU for the [cuda] tests: uploads, zeroed device arrays, and a
 // bitwise comparison that names the first few differences.
 #pragma once
 #include <catch2/catch.hpp>
-#include <cstdint>
-#include <random>
 #include <vector>
 
+#include "gradcheck.h"  // small_ints
 #include "nn/device_array.h"
 
 namespace nullmark::test {
 
-inline std::vector<float> small_ints(size_t n, uint64_t seed) {  // -3 .. 3
-  std::mt19937_64 rng(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = static_cast<float>(static_cast<int>(rng() % 7) - 3);
-  return v;
-}
 template <class T>
 DeviceArray<T> up(const std::vector<T>& v) {
   DeviceArray<T> d(Device::CUDA, v.size());

@@ -27,6 +27,15 @@ inline std::vector<float> random_floats(size_t n, uint64_t seed, float lo = -1.0
   return v;
 }
 
+// Integers -3 .. 3 as floats: their products and sums are exact in float, so kernels that add in
+// different orders must agree bit for bit.
+inline std::vector<float> small_ints(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = static_cast<float>(static_cast<int>(rng() % 7) - 3);
+  return v;
+}
+
 inline double dot(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0;
   for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];

@@ -351,7 +351,7 @@ TEST_CASE("conv2d direct kernels: every busy tiling of the chunked forward gives
   for (const Case& t : {Case{7, 12, 8, 64, 3, 1, 1}, Case{9, 5, 12, 40, 5, 1, 0}, Case{20, 6, 9, 20, 3, 2, 1}}) {
     Conv2dShape s;
     s.n = t.n, s.c = t.c, s.h = s.w = t.h, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad, s.relu = true;
-    INFO("n" << s.n << " c" << s.c << " " << s.h << "x" << s.w << " f" << s.f << " k" << s.kh << " s" << s.stride);
+    INFO(test::conv_shape_name(s));
     test::ConvReference ref(s);
     const size_t ny = ref.y.size();
     std::vector<float> planned(ny, kNaN);
@@ -380,8 +380,7 @@ TEST_CASE("conv2d direct kernels: random shapes, run on the CPU, match the CPU k
     s.n = pick(1, 4), s.c = pick(1, 9), s.f = pick(1, 37), s.kh = s.kw = pick(1, 5), s.stride = pick(1, 3);
     s.pad = pick(0, std::min(2, s.kh - 1)), s.relu = pick(0, 1) == 1;
     s.h = pick(std::max(1, s.kh - 2 * s.pad), 19), s.w = pick(std::max(1, s.kw - 2 * s.pad), 19);
-    INFO("n" << s.n << " c" << s.c << " " << s.h << "x" << s.w << " f" << s.f << " k" << s.kh << " s" << s.stride
-             << " p" << s.pad << " relu " << s.relu);
+    INFO(test::conv_shape_name(s));
     check_against_cpu(s);
   }
 }
@@ -389,7 +388,7 @@ TEST_CASE("conv2d direct kernels: random shapes, run on the CPU, match the CPU k
 TEST_CASE("conv2d direct kernels: every small shape, run on the CPU, matches the CPU kernels",
           "[conv2d][cuda-emulated]") {
   CHECK(test::for_each_small_conv_shape([](Conv2dShape s) {
-          INFO("n2 c2 " << s.h << "x" << s.w << " f3 k" << s.kh << " s" << s.stride << " p" << s.pad);
+          INFO(test::conv_shape_name(s));
           check_against_cpu(s);
         }) > 1000);
 }

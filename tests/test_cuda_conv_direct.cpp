@@ -74,8 +74,7 @@ TEST_CASE("conv2d: both direct forward programs match the CPU on the card", "[cu
       Conv2dShape s;
       s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
       s.relu = relu;
-      INFO("relu " << relu << " n" << t.n << " c" << t.c << " " << t.h << "x" << t.w << " f" << t.f << " k" << t.k
-                   << " s" << t.stride << " p" << t.pad);
+      INFO(test::conv_shape_name(s));
       const test::ConvReference ref(s);
       each_direct_forward(s, ref.x, ref.w, ref.b, [&](const char* form, const std::vector<float>& gy) {
         INFO(form);
@@ -88,14 +87,11 @@ TEST_CASE("conv2d: both direct forward programs exact on integers for every smal
   GpuCheck gpu;
   const int shapes = test::for_each_small_conv_shape([&](Conv2dShape s) {
     s.relu = (s.h + s.w) % 2 == 1;
-    INFO("n2 c2 " << s.h << "x" << s.w << " f3 k" << s.kh << " s" << s.stride << " p" << s.pad << " relu " << s.relu);
-    const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
-    const auto x = small_ints(nx, 11), w = small_ints(nw, 12), b = small_ints(s.f, 13);
-    std::vector<float> y(static_cast<size_t>(s.n) * s.f * s.oh() * s.ow()), work(cpu::conv2d_workspace(s));
-    cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
-    each_direct_forward(s, x, w, b, [&](const char* form, const std::vector<float>& gy) {
+    INFO(test::conv_shape_name(s));
+    const test::ConvReference ref(s, test::ConvValues::SmallInts);
+    each_direct_forward(s, ref.x, ref.w, ref.b, [&](const char* form, const std::vector<float>& gy) {
       INFO(form);
-      same("y", y, gy);
+      same("y", ref.y, gy);
     });
   });
   CHECK(shapes > 1000);

@@ -169,26 +169,20 @@ TEST_CASE("conv2d: both native forms exact on integers for every small shape", "
   GpuCheck gpu;
   const int shapes = test::for_each_small_conv_shape([&](Conv2dShape s) {
     s.relu = (s.h + s.w) % 2 == 0;
-    INFO("n2 c2 " << s.h << "x" << s.w << " f3 k" << s.kh << " s" << s.stride << " p" << s.pad << " relu " << s.relu);
-    const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
-    const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
-    const auto x = small_ints(nx, 1), wt = small_ints(nw, 2), b = small_ints(s.f, 3), dy = small_ints(ny, 4);
-    std::vector<float> y(ny), dx(nx), dw(nw), db(s.f), work(cpu::conv2d_workspace(s));
-    cpu::conv2d_forward(s, x.data(), wt.data(), b.data(), y.data(), work.data());
-    cpu::conv2d_backward(s, x.data(), wt.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(),
-                         GradMode::Overwrite, work.data());
-    auto gx = up(x), gw = up(wt), gb = up(b), gdy = up(dy);
+    INFO(test::conv_shape_name(s));
+    const test::ConvReference ref(s, test::ConvValues::SmallInts);
+    auto gx = up(ref.x), gw = up(ref.w), gb = up(ref.b), gdy = up(ref.dy);
     for (ConvImpl impl : {ConvImpl::Gemm, ConvImpl::Direct}) {
       INFO("impl " << conv_impl_name(impl));
-      auto gy = zeros<float>(ny), gdx = zeros<float>(nx), gdw = zeros<float>(nw), gdb = zeros<float>(s.f),
-           gwork = zeros<float>(cuda::conv2d_workspace(s, impl));
+      auto gy = zeros<float>(ref.y.size()), gdx = zeros<float>(ref.x.size()), gdw = zeros<float>(ref.w.size()),
+           gdb = zeros<float>(s.f), gwork = zeros<float>(cuda::conv2d_workspace(s, impl));
       cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), gwork.data(), impl);
-      same("y", y, gy.download());
+      same("y", ref.y, gy.download());
       cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
                             GradMode::Overwrite, gwork.data(), impl);
-      same("dx", dx, gdx.download());
-      same("dw", dw, gdw.download());
-      same("db", db, gdb.download());
+      same("dx", ref.dx, gdx.download());
+      same("dw", ref.dw, gdw.download());
+      same("db", ref.db, gdb.download());
     }
   });
   CHECK(shapes > 1000);

@@ -1,8 +1,6 @@
 // Tier 2: small integer-valued inputs, where every float sum is exact, against naive loops.
 // Catches indexing bugs that tolerances would hide.
 #include <catch2/catch.hpp>
-#include <cstdint>
-#include <random>
 #include <vector>
 
 #include "conv_reference.h"
@@ -12,25 +10,17 @@
 
 using namespace nullmark;
 
-namespace {
-std::vector<float> ints(size_t n, uint64_t seed, int lo = -3, int hi = 3) {
-  std::mt19937_64 rng(seed);
-  std::vector<float> v(n);
-  for (auto& x : v) x = static_cast<float>(lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1)));
-  return v;
-}
-}  // namespace
+using test::small_ints;
 
 namespace {
 // Forward, backward (with and without bias, input gradient only) of shape s on small integers,
 // every sum exact, against naive loops.
 void check_exact(const Conv2dShape& s) {
-  INFO("n" << s.n << " c" << s.c << " " << s.h << "x" << s.w << " f" << s.f << " k" << s.kh << " s" << s.stride << " p"
-           << s.pad);
+  INFO(test::conv_shape_name(s));
   const int oh = s.oh(), ow = s.ow();
-  auto x = ints(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1),
-       w = ints(static_cast<size_t>(s.f) * s.c * s.kh * s.kw, 2);
-  auto b = ints(s.f, 3), dy = ints(static_cast<size_t>(s.n) * s.f * oh * ow, 4);
+  auto x = small_ints(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1),
+       w = small_ints(static_cast<size_t>(s.f) * s.c * s.kh * s.kw, 2);
+  auto b = small_ints(s.f, 3), dy = small_ints(static_cast<size_t>(s.n) * s.f * oh * ow, 4);
   auto X = [&](int n, int ch, int y, int xx) -> float {
     if (y < 0 || y >= s.h || xx < 0 || xx >= s.w) return 0.0f;
     return x[((static_cast<size_t>(n) * s.c + ch) * s.h + y) * s.w + xx];
@@ -110,7 +100,7 @@ TEST_CASE("conv2d is exact on integers for every small shape", "[exact][conv2d]"
 
 TEST_CASE("dense forward and backward are exact on integers", "[exact][dense]") {
   DenseShape s{3, 13, 7};
-  auto x = ints(39, 1), w = ints(91, 2), b = ints(7, 3), dy = ints(21, 4);
+  auto x = small_ints(39, 1), w = small_ints(91, 2), b = small_ints(7, 3), dy = small_ints(21, 4);
   std::vector<float> y(21), dx(39), dw(91), db(7);
   cpu::dense_forward(s, x.data(), w.data(), b.data(), y.data());
   cpu::dense_backward(s, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite);
