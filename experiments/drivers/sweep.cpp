@@ -1,4 +1,3 @@
-#include <cmath>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -6,6 +5,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "experiments/drivers/experiment.h"
+#include "experiments/drivers/seed_summary.h"
 
 namespace nullmark {
 
@@ -76,27 +76,33 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
   }
 
   std::ostringstream csv, md;
-  csv << "setting,finding,mean,std,runs\n";
+  csv << "setting,finding,mean,std,min,max,runs\n";
   md << "# Sweep of " << config_path << "\n\n"
-     << total << " runs; mean ± sample standard deviation over the `seed` "
-     << "values of each setting (one run: no deviation).\n\n| setting | finding | mean | std | runs "
-        "|\n|---|---|---|---|---|\n";
+     << total << " runs; mean ± sample standard deviation, least and greatest value over the `seed` "
+     << "values of each setting (one run: no deviation; sweep_summary.json lists every run's value).\n\n"
+        "| setting | finding | mean | std | min | max | runs |\n|---|---|---|---|---|---|---|\n";
   nlohmann::json summary = nlohmann::json::array();
   for (const auto& g : group_order) {
     const auto& runs = groups[g];
     for (const auto& kv : runs.front()) {
-      double sum = 0, sq = 0;
-      for (const auto& r : runs) sum += r.count(kv.first) ? r.at(kv.first) : NAN;
-      const double mean = sum / runs.size();
-      for (const auto& r : runs) sq += (r.at(kv.first) - mean) * (r.at(kv.first) - mean);
-      const double sd = runs.size() > 1 ? std::sqrt(sq / (runs.size() - 1)) : 0.0;
+      std::vector<double> values;  // from the runs that report this finding
+      for (const auto& r : runs)
+        if (r.count(kv.first)) values.push_back(r.at(kv.first));
+      const SeedSummary s = summarise_seeds(values);
       const std::string setting = g.empty() ? "(seeds only)" : g;
-      csv << '"' << setting << "\"," << kv.first << "," << mean << "," << sd << "," << runs.size() << "\n";
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.4f | %.4f | %zu", mean, sd, runs.size());
+      csv << '"' << setting << "\"," << kv.first << "," << s.mean << "," << s.sd << "," << s.min << "," << s.max << ","
+          << s.runs() << "\n";
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%.4f | %.4f | %.4f | %.4f | %zu", s.mean, s.sd, s.min, s.max, s.runs());
       md << "| " << setting << " | " << kv.first << " | " << buf << " |\n";
-      summary.push_back(
-          {{"setting", setting}, {"finding", kv.first}, {"mean", mean}, {"std", sd}, {"runs", runs.size()}});
+      summary.push_back({{"setting", setting},
+                         {"finding", kv.first},
+                         {"mean", s.mean},
+                         {"std", s.sd},
+                         {"min", s.min},
+                         {"max", s.max},
+                         {"runs", s.runs()},
+                         {"values", s.values}});
     }
   }
   make_dirs(base);

@@ -78,6 +78,13 @@ fp = table("fp", "fine_pruning")
 assert [r["stage"] for r in fp] == ["pruned", "fine-tuned", "pruned", "fine-tuned"], fp
 tr = json.load(open(f"{out}/tr/results.json"))["findings"]
 assert set(tr) >= {"head", "all"} and 0 <= tr["all"]["student_clean"] <= 1, tr
+# The sweep's summary: each setting's values are its runs' own findings, in seed order, and the
+# mean and extremes are theirs.
+sw = {(e["setting"], e["finding"]): e for e in json.load(open(f"{out}/sw/sweep_summary.json"))}
+e = sw[("eval_samples=200", "int8.clean")]
+runs = [json.load(open(f"{out}/sw/seed={s},eval_samples=200/results.json"))["findings"]["int8"]["clean"] for s in (1, 2)]
+assert e["values"] == runs and e["runs"] == 2, (e, runs)
+assert e["min"] == min(runs) and e["max"] == max(runs) and abs(e["mean"] - sum(runs) / 2) < 1e-12, e
 print("experiment driver outputs OK")
 PY
 grep -q "Pirate embedding on the owner's watermarked model" "$out/pir/report.md"
