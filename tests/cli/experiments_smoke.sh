@@ -48,6 +48,10 @@ check_run "$out/tr" transfer.csv
 [ -s "$out/sw/seed=2,eval_samples=100/results.json" ] || { echo "sweep run directory missing"; ls "$out/sw"; exit 1; }
 grep -q "| eval_samples=200 | int8.clean |" "$out/sw/report.md"
 grep -q ",2$" "$out/sw/sweep_summary.csv"  # two seeds per setting
+# Per-seed pairs of two findings, from the summary's values.
+"${NULLMARK_PYTHON:-/usr/bin/python3}" experiments/plots/plot_sweep_pairs.py "$out/sw" --x float32.clean --y int8.clean \
+  --setting eval_samples=200 >/dev/null
+is_png "$out/sw/pairs.png"
 
 python3 - "$out" <<'PY'
 import json, sys
