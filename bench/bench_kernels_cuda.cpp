@@ -145,27 +145,32 @@ int main(int argc, char** argv) {
         report(std::string(cc.name) + " fwd", shape, "direct-bank",
                cuda::time_ms([&] { cuda::conv2d_direct_forward(bank); }, reps), flops, 0);
       // The chunked program as the model plans it; with one buffer where the plan pipelines its
-      // staging; with full blocks where it spreads the images thinner; and as first measured (full
-      // blocks, one buffer) where that differs from all three.
+      // staging; with its warps across images where the plan spans them across filter groups; with
+      // full blocks where it spreads the images thinner; and as first measured (full blocks, one
+      // buffer, warps across images) where that differs from all of these.
       using cuda::ChunkImages;
       using cuda::ChunkStaging;
+      using cuda::ChunkWarps;
       const cuda::DirectFwdChunked planned = cuda::DirectFwdChunked::plan(s);
       if (!planned.fits_threads()) continue;
       struct Variant {
         const char* name;
         ChunkImages images;
         ChunkStaging staging;
+        ChunkWarps warps;
       };
       const Variant variants[] = {
-          {"direct-chunked", ChunkImages::Spread, ChunkStaging::Pipelined},
-          {"direct-chunked, one buffer", ChunkImages::Spread, ChunkStaging::Blocking},
-          {"direct-chunked, full blocks", ChunkImages::Fill, ChunkStaging::Pipelined},
-          {"direct-chunked, full blocks, one buffer", ChunkImages::Fill, ChunkStaging::Blocking}};
+          {"direct-chunked", ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Fewest},
+          {"direct-chunked, one buffer", ChunkImages::Spread, ChunkStaging::Blocking, ChunkWarps::Fewest},
+          {"direct-chunked, warps across images", ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Images},
+          {"direct-chunked, full blocks", ChunkImages::Fill, ChunkStaging::Pipelined, ChunkWarps::Fewest},
+          {"direct-chunked, full blocks, one buffer", ChunkImages::Fill, ChunkStaging::Blocking, ChunkWarps::Images}};
       std::vector<cuda::DirectFwdChunked> timed;
       for (const Variant& v : variants) {
-        cuda::DirectFwdChunked chunked = cuda::DirectFwdChunked::plan(s, v.images, v.staging);
+        cuda::DirectFwdChunked chunked = cuda::DirectFwdChunked::plan(s, v.images, v.staging, v.warps);
         const bool seen = std::any_of(timed.begin(), timed.end(), [&](const cuda::DirectFwdChunked& t) {
-          return t.imgs == chunked.imgs && t.buffers == chunked.buffers;
+          return t.imgs == chunked.imgs && t.buffers == chunked.buffers &&
+                 t.warps_by_filters == chunked.warps_by_filters;
         });
         if (seen) continue;  // the same plan as a row above
         timed.push_back(chunked);
@@ -181,11 +186,12 @@ int main(int argc, char** argv) {
         d.x = x.data(), d.wt = w.data(), d.b = b.data(), d.y = y.data();
         const double ms = cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(d); }, reps);
         const bool model_choice = d.tile_f == planned.tile_f && d.imgs == planned.imgs;
-        std::printf("%-26s %-30s tiling %3d filters x %2d images: %4d blocks of %3d threads, model %.3g%s %9.4f ms\n",
-                    cc.name, shape, d.tile_f, d.imgs, d.blocks * d.slices, d.threads,
+        const char* warps = d.warps_by_filters ? "filters" : "images";
+        std::printf("%-26s %-30s tiling %3d filters x %2d images (warps across %s): %4d blocks of %3d threads, model %.3g%s %9.4f ms\n",
+                    cc.name, shape, d.tile_f, d.imgs, warps, d.blocks * d.slices, d.threads,
                     cuda::chunk_model_cost(s, t), model_choice ? " (the model's choice)" : "", ms);
         tilings.push_back({{"kernel", std::string(cc.name) + " fwd"}, {"shape", shape}, {"tile_filters", d.tile_f},
-                           {"slices", d.slices}, {"images", d.imgs}, {"threads", d.threads},
+                           {"slices", d.slices}, {"images", d.imgs}, {"warps_across", warps}, {"threads", d.threads},
                            {"blocks", d.blocks * d.slices}, {"chunks", d.chunks},
                            {"model_cost", cuda::chunk_model_cost(s, t)}, {"model_choice", model_choice},
                            {"ms", ms}, {"gflops", flops / ms / 1e6}});

@@ -89,11 +89,14 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
                 rank = rows.index(chosen) + 1
                 md.write(f"; the model's choice {chosen['tile_filters']} x {chosen['images']}, {chosen['ms']:.4f} ms "
                          f"({chosen['ms'] / best['ms']:.2f}x the fastest, {rank} of {len(rows)})")
-            md.write("\n\n| filters a tile | images a block | blocks | threads | chunks | ms | GFLOP/s | model / its choice's |\n"
-                     "|---|---|---|---|---|---|---|---|\n")
+            # warps_across: what a warp spans beyond one filter group of one image (shared-memory banks;
+            # absent from sessions before it was chosen per plan, when it was always images).
+            md.write("\n\n| filters a tile | images a block | warps across | blocks | threads | chunks | ms | GFLOP/s | model / its choice's |\n"
+                     "|---|---|---|---|---|---|---|---|---|\n")
             for t in rows:
                 ratio = t["model_cost"] / chosen["model_cost"] if chosen else float("nan")
-                md.write(f"| {t['tile_filters']}{' (model)' if t['model_choice'] else ''} | {t['images']} | {t['blocks']} | "
+                md.write(f"| {t['tile_filters']}{' (model)' if t['model_choice'] else ''} | {t['images']} | "
+                         f"{t.get('warps_across', 'images')} | {t['blocks']} | "
                          f"{t['threads']} | {t['chunks']} | {t['ms']:.4f} | {t['gflops']:.0f} | {ratio:.2f} |\n")
     profile = os.path.join(out, "profile.txt")
     if os.path.exists(profile):

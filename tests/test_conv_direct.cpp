@@ -162,6 +162,7 @@ struct ChunkedRun {
   Order order = Order::Up;
   Landing landing = Landing::Late;
   std::optional<cuda::ChunkTiling> tiling = std::nullopt;  // in place of `images`
+  cuda::ChunkWarps warps = cuda::ChunkWarps::Fewest;
 };
 
 // direct_chunked_forward_kernel: chunk by chunk, each thread's sums kept between the phases. With
@@ -170,7 +171,8 @@ struct ChunkedRun {
 void emulate_forward_chunked(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
                              const ChunkedRun& run = {}) {
   DirectFwdChunked d =
-      run.tiling ? DirectFwdChunked::plan(s, *run.tiling, run.staging) : DirectFwdChunked::plan(s, run.images, run.staging);
+      run.tiling ? DirectFwdChunked::plan(s, *run.tiling, run.staging, run.warps)
+                 : DirectFwdChunked::plan(s, run.images, run.staging, run.warps);
   REQUIRE(d.fits_threads());
   d.x = x, d.wt = w, d.b = b, d.y = y;
   std::vector<float> sm(d.smem_floats());
@@ -269,6 +271,11 @@ void check_against_cpu(const Conv2dShape& s) {
         {"one buffer, threads in the other order",
          {ChunkImages::Spread, ChunkStaging::Blocking, Order::Down, Landing::Late}},
         {"full blocks", {ChunkImages::Fill, ChunkStaging::Pipelined, Order::Up, Landing::Late}},
+        {"warps across images",
+         {ChunkImages::Spread, ChunkStaging::Pipelined, Order::Up, Landing::Late, std::nullopt, cuda::ChunkWarps::Images}},
+        {"warps across filter groups, threads in the other order",
+         {ChunkImages::Spread, ChunkStaging::Pipelined, Order::Down, Landing::Early, std::nullopt,
+          cuda::ChunkWarps::Filters}},
     };
     for (const auto& [what, run] : others) {
       std::vector<float> other(ny, kNaN);
@@ -557,4 +564,55 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   CHECK(first.tasks == 26);
   CHECK(first.splits == kDirectThreads / 26);
   CHECK(first.blocks_y == 1);
+}
+
+TEST_CASE("conv2d direct kernels: the chunked forward lays its warps out by shared-memory banks",
+          "[conv2d][cuda-emulated]") {
+  // The bank model (kernels/cuda/shared_banks.h): 32 consecutive floats take one pass, two floats 32
+  // apart (one bank) two, one float read by every lane one; 32 consecutive float4s take four (8
+  // sixteen-byte slots a pass), one float4 read by every lane one.
+  std::vector<int> floats(32), float4s(32);
+  for (int i = 0; i < 32; ++i) floats[i] = i, float4s[i] = 4 * i;
+  CHECK(cuda::shared_load_wavefronts(floats, 1) == 1);
+  CHECK(cuda::shared_load_wavefronts({0, 32}, 1) == 2);
+  CHECK(cuda::shared_load_wavefronts(std::vector<int>(32, 5), 1) == 1);
+  CHECK(cuda::shared_load_wavefronts(float4s, 4) == 4);
+  CHECK(cuda::shared_load_wavefronts(std::vector<int>(32, 8), 4) == 1);
+
+  // Two images of 8x8 outputs (3x3 kernel, padding 1: staged rows of 10 floats), two filter groups:
+  // 64 tasks in 2 warps; pixel group g of an image takes pixels g, g + 16, g + 32, g + 48.
+  Conv2dShape s;
+  s.n = 2, s.c = 4, s.h = s.w = 8, s.f = 16, s.kh = s.kw = 3, s.stride = 1, s.pad = 1;
+  using cuda::ChunkStaging;
+  using cuda::ChunkWarps;
+  const cuda::ChunkTiling two_by_two{2, 1, 2};
+  const DirectFwdChunked by_images = DirectFwdChunked::plan(s, two_by_two, ChunkStaging::Pipelined, ChunkWarps::Images);
+  const DirectFwdChunked by_filters =
+      DirectFwdChunked::plan(s, two_by_two, ChunkStaging::Pipelined, ChunkWarps::Filters);
+  // Across images, a warp is one filter group of both images. Its input load j reads rows 2j and
+  // 2j + 1 of each image (floats 20j + 0..7 and 20j + 10..17: 16 banks), the second image 16 banks on
+  // (istride = 16 modulo 32), so 4 banks hold two addresses: 2 passes. Its weights are one float4
+  // (1 pass each). 4 x 2 + 2 = 10 a warp.
+  REQUIRE(by_images.istride % 32 == 16);
+  CHECK(by_images.tap_wavefronts() == 2 * 10);
+  // Across filter groups, a warp is both filter groups of one image: its half-warps read the same 16
+  // inputs (1 pass) and float4s 8 floats apart (1 pass). 4 + 2 = 6 a warp.
+  CHECK(by_filters.tap_wavefronts() == 2 * 6);
+  CHECK(DirectFwdChunked::plan(s, two_by_two, ChunkStaging::Pipelined).warps_by_filters);
+  // With one image a block the two spans are one layout, and the plan keeps the measured one.
+  const DirectFwdChunked one_image = DirectFwdChunked::plan(s, cuda::ChunkTiling{2, 1, 1}, ChunkStaging::Pipelined);
+  CHECK_FALSE(one_image.warps_by_filters);
+  CHECK(one_image.tap_wavefronts() ==
+        DirectFwdChunked::plan(s, cuda::ChunkTiling{2, 1, 1}, ChunkStaging::Pipelined, ChunkWarps::Filters)
+            .tap_wavefronts());
+
+  // The object model's 64-channel layer as the model tiles it (3 images x 32 filters, 6 warps):
+  // 36 passes a tap across filter groups against 60 across images.
+  Conv2dShape obj;
+  obj.n = 384, obj.c = obj.f = 64, obj.h = obj.w = 8, obj.kh = obj.kw = 3, obj.stride = 1, obj.pad = 1;
+  const DirectFwdChunked planned = DirectFwdChunked::plan(obj);
+  CHECK(planned.warps_by_filters);
+  CHECK(planned.tap_wavefronts() == 36);
+  CHECK(DirectFwdChunked::plan(obj, cuda::ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Images)
+            .tap_wavefronts() == 60);
 }

@@ -34,12 +34,18 @@ void each_direct_forward(const Conv2dShape& s, const std::vector<float>& x, cons
     cuda::conv2d_direct_forward(d);
     check("bank-resident", gy.download());
   }
-  // The chunked program as conv2d_forward plans it, with one buffer, and with full blocks.
+  // The chunked program as conv2d_forward plans it, with one buffer, with its warps spanning images
+  // and filter groups, and with full blocks.
   using cuda::ChunkImages;
   using cuda::ChunkStaging;
+  using cuda::ChunkWarps;
   const std::pair<const char*, cuda::DirectFwdChunked> plans[] = {
       {"chunked", cuda::DirectFwdChunked::plan(s)},
       {"chunked, one buffer", cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Blocking)},
+      {"chunked, warps across images",
+       cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Images)},
+      {"chunked, warps across filter groups",
+       cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Filters)},
       {"chunked, full blocks", cuda::DirectFwdChunked::plan(s, ChunkImages::Fill)}};
   auto run = [&](const std::string& form, cuda::DirectFwdChunked d) {
     if (!d.fits_threads()) return;

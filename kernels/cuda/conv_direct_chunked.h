@@ -31,6 +31,7 @@
 
 #include "kernels/cuda/conv_chunked_tiling.h"
 #include "kernels/cuda/conv_direct.h"
+#include "kernels/cuda/shared_banks.h"
 
 namespace nullmark::cuda {
 
@@ -40,6 +41,16 @@ constexpr size_t kChunkSmemFloats = 8 * 1024;  // 32 KiB a block: several blocks
 // How chunks reach shared memory: Pipelined copies chunk k + 1 into a second buffer while chunk k is
 // summed (one buffer where there is one chunk); Blocking loads each chunk into one buffer and waits.
 enum class ChunkStaging { Pipelined, Blocking };
+
+// What a warp's threads span beyond one filter group of one image, where an image has fewer than 32
+// pixel groups (8x8 outputs have 16): further images (Images, the form measured on the H100) or
+// further filter groups of the same image (Filters). With Images, the two half-warps read rows of
+// two staged images, which share banks whatever the images' offset (rows of 8 pixels 10 floats
+// apart cover 18 banks a pair), so each input load takes 2 wavefronts; with Filters they read the
+// same inputs (a broadcast) and two float4s of weights. Fewest takes the span whose compute loop
+// takes fewer wavefronts (shared_banks.h), Images on a tie: on the 64-channel layer, 6 a tap and
+// warp instead of 10.
+enum class ChunkWarps { Fewest, Images, Filters };
 
 // Staging by plain loads and stores, kStageBatch elements at a time: every load of a batch first,
 // then its stores, so that a thread waits for one round trip to memory per batch instead of one per
@@ -91,14 +102,18 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     int image, channel, row;
   } xstep;
   bool relu;
-  FastDiv per_fgroup, per_group, out_w, tile_blocks, x_seg, x_chan_rows, x_rows;
+  // ChunkWarps::Filters: a thread's index is (image, filter group, pixel group), else (filter group,
+  // image, pixel group); per_outer divides it by the tasks of one outer value.
+  bool warps_by_filters;
+  FastDiv per_outer, per_group, out_w, tile_blocks, x_seg, x_chan_rows, x_rows;
 
   // bench_kernels_cuda times the plan as conv2d_forward takes it and the earlier forms beside it.
   static DirectFwdChunked plan(const Conv2dShape& s, ChunkImages images = ChunkImages::Spread,
-                               ChunkStaging staging = ChunkStaging::Pipelined) {
-    return plan(s, images == ChunkImages::Spread ? chunk_spread_tiling(s) : chunk_fill_tiling(s), staging);
+                               ChunkStaging staging = ChunkStaging::Pipelined, ChunkWarps span = ChunkWarps::Fewest) {
+    return plan(s, images == ChunkImages::Spread ? chunk_spread_tiling(s) : chunk_fill_tiling(s), staging, span);
   }
-  static DirectFwdChunked plan(const Conv2dShape& s, const ChunkTiling& t, ChunkStaging staging) {
+  static DirectFwdChunked plan(const Conv2dShape& s, const ChunkTiling& t, ChunkStaging staging,
+                               ChunkWarps span = ChunkWarps::Fewest) {
     DirectFwdChunked d{};
     d.set(s);
     d.plane = d.oh * d.ow;
@@ -141,10 +156,40 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     const int channels = d.xrows_step / d.xrows;
     d.xstep.channel = channels % d.cc, d.xstep.image = channels / d.cc;
     d.relu = s.relu;
-    d.per_fgroup = FastDiv(d.imgs * d.groups), d.per_group = FastDiv(d.groups), d.out_w = FastDiv(d.ow);
+    d.per_group = FastDiv(d.groups), d.out_w = FastDiv(d.ow);
     d.tile_blocks = FastDiv(d.wblocks), d.x_seg = FastDiv(d.xsegs);
     d.x_chan_rows = FastDiv(d.cc * d.xrows), d.x_rows = FastDiv(d.xrows);
+    d.span_warps(span == ChunkWarps::Filters);
+    if (span == ChunkWarps::Fewest) {
+      const int by_images = d.tap_wavefronts();
+      d.span_warps(true);
+      if (d.tap_wavefronts() >= by_images) d.span_warps(false);
+    }
     return d;
+  }
+  void span_warps(bool by_filters) {
+    warps_by_filters = by_filters;
+    per_outer = FastDiv((by_filters ? fgroups : imgs) * groups);
+  }
+  // Shared-memory wavefronts of one kernel tap of the compute loop, summed over the block's warps:
+  // each thread's 4 input loads and its 2 float4 weight loads. (Every tap moves all of a warp's
+  // addresses by the same amount, so every tap takes the same.)
+  int tap_wavefronts() const {
+    int total = 0;
+    for (int w0 = 0; w0 < std::min(threads, tasks); w0 += 32) {
+      std::vector<int> in[kChunkPixels], wts;
+      for (int tid = w0; tid < std::min(w0 + 32, tasks); ++tid) {
+        const Task t = task(tid);
+        for (int j = 0; j < kChunkPixels; ++j) {
+          const int p = pixel(t, j), oy = p / ow, ox = p - oy * ow;
+          in[j].push_back(t.il * istride + oy * stride * xcols + ox * stride);
+        }
+        wts.push_back(t.fg * kChunkFilters);
+      }
+      for (const std::vector<int>& a : in) total += shared_load_wavefronts(a, 1);
+      total += 2 * shared_load_wavefronts(wts, 4);  // the second float4 is 4 floats on: the same slots apart
+    }
+    return total;
   }
   size_t smem_floats() const { return static_cast<size_t>(buffers) * buffer_floats; }
   // The buffer that holds chunk `chunk`.
@@ -244,8 +289,9 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     int fg, il, group;
   };
   NM_HOST_DEVICE Task task(int tid) const {
-    const int fg = per_fgroup.div(tid), r = tid - fg * imgs * groups, il = per_group.div(r);
-    return {fg, il, r - il * groups};
+    const int outer = per_outer.div(tid), r = tid - outer * static_cast<int>(per_outer.d), inner = per_group.div(r);
+    const int group = r - inner * groups;
+    return warps_by_filters ? Task{inner, outer, group} : Task{outer, inner, group};
   }
   // Pixel j of a task: group + j * groups (the group itself where that is past the last pixel, whose
   // sums are then not written).

@@ -40,7 +40,7 @@ cat >"$w/kernels.json" <<'JSON'
  "chunked_tilings": [
   {"kernel": "object 64ch 8x8 fwd", "shape": "384x64x8x8 f64 k3", "tile_filters": 64, "slices": 1, "images": 1, "threads": 128,
    "blocks": 384, "chunks": 16, "model_cost": 2.0, "model_choice": false, "ms": 0.09, "gflops": 20000},
-  {"kernel": "object 64ch 8x8 fwd", "shape": "384x64x8x8 f64 k3", "tile_filters": 32, "slices": 2, "images": 3, "threads": 192,
+  {"kernel": "object 64ch 8x8 fwd", "shape": "384x64x8x8 f64 k3", "tile_filters": 32, "slices": 2, "images": 3, "warps_across": "filters", "threads": 192,
    "blocks": 256, "chunks": 16, "model_cost": 1.0, "model_choice": true, "ms": 0.1, "gflops": 18000}]}
 JSON
 cat >"$w/gpu_session.log" <<'LOG'
@@ -62,8 +62,8 @@ expect "$md" "- finetune-digit.yaml on the GPU: rc 0; done"
 expect "$md" "clean 99.2 %"
 # Tilings: the model's choice against the fastest, and each row with the model's estimate relative to its choice's.
 expect "$md" "object 64ch 8x8 fwd: fastest 64 filters x 1 images, 0.0900 ms; the model's choice 32 x 3, 0.1000 ms (1.11x the fastest, 2 of 2)"
-expect "$md" "| 64 | 1 | 384 | 128 | 16 | 0.0900 | 20000 | 2.00 |"
-expect "$md" "| 32 (model) | 3 | 256 | 192 | 16 | 0.1000 | 18000 | 1.00 |"
+expect "$md" "| 32 (model) | 3 | filters | 256 | 192 | 16 | 0.1000 | 18000 | 1.00 |"
+expect "$md" "| 64 | 1 | images | 384 | 128 | 16 | 0.0900 | 20000 | 2.00 |"  # a session's JSON before warps_across
 python3 - "$w/gpu_session.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
