@@ -7,9 +7,12 @@
 // each slice writes its partial product to the workspace and one pass adds the slices in order, so
 // the result is deterministic. The bias gradient rides along as one more column of that product
 // (B = 1 there): the same split, no pass of its own over dy.
+#include <array>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <mutex>
+#include <optional>
 
 #include "common/error.h"
 #include "kernels/bias.h"
@@ -164,31 +167,46 @@ bool native_direct(size_t smem_floats, bool busy) {
   return busy && conv2d_direct_fits(smem_floats, kNativeDirectBytes);
 }
 
-// The chunked forward's plan for shape s, as cuda.conv_tiling asks: the tiling measured on the card
-// the first time the shape runs outside a graph capture (each busy tiling within `max_bytes` of
-// shared memory launched on the real operands: every one writes the same y), else `model`, the
-// model's plan. One process-wide cache (the direct kernels run on one device per process), locked
-// for runs on several threads; a shape already measured costs one lookup, no capture query.
-DirectFwdChunked chunked_plan(const Conv2dShape& s, DirectFwdChunked model, const float* x, const float* w,
-                              const float* b, float* y, size_t max_bytes) {
-  static ChunkTilingCache cache;
+// The chunked forward's plan for shape s where `impl` takes the chunked form (it keeps a block busy
+// and, for `native`, fits its shared memory), else nothing. Its tiling is, as cuda.conv_tiling asks,
+// the one measured on the card the first time the shape runs outside a graph capture (each busy
+// tiling within the form's shared memory launched on the real operands: every one writes the same
+// y), else the model's. Plans are made once per shape and tiling and kept: making one counts the
+// shared-memory wavefronts of both warp layouts, tens of microseconds, too much for every call.
+// One process-wide store (the direct kernels run on one device per process), locked for runs on
+// several threads.
+std::optional<DirectFwdChunked> chunked_plan(const Conv2dShape& s, ConvImpl impl, const float* x, const float* w,
+                                             const float* b, float* y) {
+  static ChunkTilingCache tilings;
+  static std::map<std::array<int, 13>, DirectFwdChunked> plans;  // by shape, fused ReLU and tiling
   static std::mutex mutex;
-  auto plan = [&](const ChunkTiling& t) {
-    DirectFwdChunked d = t.fgroups == model.fgroups && t.slices == model.slices && t.imgs == model.imgs
-                             ? model
-                             : DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined);
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto plan = [&](const ChunkTiling* t) -> const DirectFwdChunked& {  // null: the model's tiling
+    const std::array<int, 13> key{s.n, s.c, s.h, s.w, s.f, s.kh, s.kw, s.stride, s.pad, s.relu ? 1 : 0,
+                                  t ? t->fgroups : 0, t ? t->slices : 0, t ? t->imgs : 0};
+    auto it = plans.find(key);
+    if (it == plans.end())
+      it = plans.emplace(key, t ? DirectFwdChunked::plan(s, *t, ChunkStaging::Pipelined) : DirectFwdChunked::plan(s))
+               .first;
+    return it->second;
+  };
+  const DirectFwdChunked& model = plan(nullptr);
+  if (!model.busy() || (impl != ConvImpl::Direct && !native_direct(model.smem_floats(), true))) return std::nullopt;
+  const bool any_size = impl == ConvImpl::Direct || conv_native_form() == ConvNativeForm::Direct;
+  const size_t max_bytes = any_size ? SIZE_MAX : kNativeDirectBytes;
+  auto with_operands = [&](DirectFwdChunked d) {
     d.x = x, d.wt = w, d.b = b, d.y = y;
     return d;
   };
-  const std::lock_guard<std::mutex> lock(mutex);
-  if (const ChunkTiling* kept = cache.find(s)) return plan(*kept);
+  if (const ChunkTiling* kept = tilings.find(s)) return with_operands(plan(kept));
   const bool measure = conv_tiling() == ConvTiling::Measured && !stream_capturing();
-  if (!measure) return plan({model.fgroups, model.slices, model.imgs});
-  return plan(cache.pick(s, true, [&](const ChunkTiling& t) {
-    const DirectFwdChunked d = plan(t);
+  if (!measure) return with_operands(model);
+  const ChunkTiling best = tilings.pick(s, true, [&](const ChunkTiling& t) {
+    const DirectFwdChunked d = with_operands(plan(&t));
     if (!conv2d_direct_fits(d.smem_floats(), max_bytes)) return std::numeric_limits<double>::infinity();
     return time_ms([&] { conv2d_direct_forward_chunked(d); }, 3);
-  }));
+  });
+  return with_operands(plan(&best));
 }
 
 size_t gemm_workspace(const Conv2dShape& s) {
@@ -216,10 +234,8 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
     // The channel-chunked form wherever it keeps a block busy: on an H100 it took 0.45-0.82 of the
     // bank-resident form's time on every layer of the digit and object models (docs/perf.md); the
     // bank-resident form stays for images of more than 1024 output pixels.
-    const DirectFwdChunked model = DirectFwdChunked::plan(s);
-    if (model.busy() && (impl == ConvImpl::Direct || native_direct(model.smem_floats(), true))) {
-      const bool any_size = impl == ConvImpl::Direct || conv_native_form() == ConvNativeForm::Direct;
-      conv2d_direct_forward_chunked(chunked_plan(s, model, x, w, b, y, any_size ? SIZE_MAX : kNativeDirectBytes));
+    if (const std::optional<DirectFwdChunked> chunked = chunked_plan(s, impl, x, w, b, y)) {
+      conv2d_direct_forward_chunked(*chunked);
       return;
     }
     DirectFwd d = DirectFwd::plan(s);
