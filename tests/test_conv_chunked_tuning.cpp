@@ -16,9 +16,6 @@ Conv2dShape object_64ch(int n) {
   s.n = n, s.c = s.f = 64, s.h = s.w = 8, s.kh = s.kw = 3, s.stride = 1, s.pad = 1;
   return s;
 }
-bool same(const ChunkTiling& a, const ChunkTiling& b) {
-  return a.fgroups == b.fgroups && a.slices == b.slices && a.imgs == b.imgs;
-}
 }  // namespace
 
 TEST_CASE("chunked tilings: the fastest measured one is kept per shape", "[conv2d][tuning]") {
@@ -30,25 +27,25 @@ TEST_CASE("chunked tilings: the fastest measured one is kept per shape", "[conv2
   ChunkTiling fastest{}, ruled_out{};
   int others = 0;
   for (const ChunkTiling& t : all)
-    if (!same(t, model)) {
+    if (t != model) {
       if (++others == 3) fastest = t;
       if (others == 1) ruled_out = t;
     }
   int timed = 0;
   auto time = [&](const ChunkTiling& t) {
     ++timed;
-    if (same(t, ruled_out)) return std::numeric_limits<double>::infinity();
-    return same(t, fastest) ? 0.05 : 0.1 + 0.001 * t.imgs;
+    if (t == ruled_out) return std::numeric_limits<double>::infinity();
+    return t == fastest ? 0.05 : 0.1 + 0.001 * t.imgs;
   };
   cuda::ChunkTilingCache cache;
-  CHECK(same(cache.pick(s, true, time), fastest));
+  CHECK(cache.pick(s, true, time) == fastest);
   CHECK(timed == static_cast<int>(all.size()));  // every candidate once, the model's among them
   CHECK(cache.size() == 1);
   // Kept: no more timing for the shape, measured or not; the fused ReLU does not make a new shape.
   Conv2dShape relu = s;
   relu.relu = true;
-  CHECK(same(cache.pick(relu, true, time), fastest));
-  CHECK(same(cache.pick(s, false, time), fastest));
+  CHECK(cache.pick(relu, true, time) == fastest);
+  CHECK(cache.pick(s, false, time) == fastest);
   CHECK(timed == static_cast<int>(all.size()));
   // Another batch size is another shape, measured anew.
   const int before = timed;
@@ -63,15 +60,15 @@ TEST_CASE("chunked tilings: ties go to the model's choice, and nothing is kept w
   int timed = 0;
   cuda::ChunkTilingCache cache;
   // Not measured (during a graph capture, or cuda.conv_tiling: model): the model's, not kept.
-  CHECK(same(cache.pick(s, false, [&](const ChunkTiling&) { return ++timed, 1.0; }), cuda::chunk_spread_tiling(s)));
+  CHECK(cache.pick(s, false, [&](const ChunkTiling&) { return ++timed, 1.0; }) == cuda::chunk_spread_tiling(s));
   CHECK(timed == 0);
   CHECK(cache.size() == 0);
   // Every candidate equally fast: the model's choice, which is timed first.
   std::vector<ChunkTiling> order;
-  CHECK(same(cache.pick(s, true, [&](const ChunkTiling& t) { return order.push_back(t), 1.0; }),
-             cuda::chunk_spread_tiling(s)));
+  CHECK(cache.pick(s, true, [&](const ChunkTiling& t) { return order.push_back(t), 1.0; }) ==
+        cuda::chunk_spread_tiling(s));
   REQUIRE_FALSE(order.empty());
-  CHECK(same(order.front(), cuda::chunk_spread_tiling(s)));
+  CHECK(order.front() == cuda::chunk_spread_tiling(s));
   CHECK(cache.size() == 1);
 }
 
@@ -82,7 +79,7 @@ TEST_CASE("chunked tilings: a layer with no busy tiling keeps the model's withou
   int timed = 0;
   cuda::ChunkTilingCache cache;
   const ChunkTiling t = cache.pick(s, true, [&](const ChunkTiling&) { return ++timed, 1.0; });
-  CHECK(same(t, cuda::chunk_fill_tiling(s)));
+  CHECK(t == cuda::chunk_fill_tiling(s));
   CHECK(timed == 0);  // the model's (Fill here) is the only candidate: nothing to time
   CHECK(cache.size() == 1);
 }

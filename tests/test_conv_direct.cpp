@@ -503,7 +503,7 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
     CHECK(t.fgroups * t.slices >= cuda::chunk_filter_groups(wide));
     CHECK((t.fgroups - 1) * t.slices < cuda::chunk_filter_groups(wide));  // no narrower tile would do
     CHECK(cuda::chunk_model_cost(wide, t) >= chosen);
-    seen = seen || (t.fgroups == 4 && t.slices == 2 && t.imgs == 3);
+    seen = seen || t == ChunkTiling{4, 2, 3};
   }
   CHECK(seen);
   // One buffer: chunks of 8 channels in the same 32 KiB.

@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "common/error.h"
 #include "common/files.h"
@@ -88,7 +89,7 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
       std::vector<double> values;  // from the runs that report this finding
       for (const auto& r : runs)
         if (r.count(kv.first)) values.push_back(r.at(kv.first));
-      const SeedSummary s = summarise_seeds(values);
+      const SeedSummary s = summarise_seeds(std::move(values));
       const std::string setting = g.empty() ? "(seeds only)" : g;
       csv << '"' << setting << "\"," << kv.first << "," << s.mean << "," << s.sd << "," << s.min << "," << s.max << ","
           << s.runs() << "\n";

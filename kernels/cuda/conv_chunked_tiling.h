@@ -22,6 +22,8 @@ enum class ChunkImages { Spread, Fill };
 // Filter groups a tile, filter tiles, images a block.
 struct ChunkTiling {
   int fgroups, slices, imgs;
+  bool operator==(const ChunkTiling& o) const { return fgroups == o.fgroups && slices == o.slices && imgs == o.imgs; }
+  bool operator!=(const ChunkTiling& o) const { return !(*this == o); }
 };
 
 // Pixel groups of an image (4 output pixels a group).

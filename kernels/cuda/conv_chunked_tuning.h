@@ -28,7 +28,7 @@ class ChunkTilingCache {
     if (!measure) return model;
     std::vector<ChunkTiling> candidates{model};
     for (const ChunkTiling& t : chunk_busy_tilings(s))
-      if (t.fgroups != model.fgroups || t.slices != model.slices || t.imgs != model.imgs) candidates.push_back(t);
+      if (t != model) candidates.push_back(t);
     ChunkTiling best = model;
     if (candidates.size() > 1) {  // nothing to time where the model's is the only one
       double best_ms = time(model);
