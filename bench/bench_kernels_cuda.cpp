@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
       for (const Variant& v : variants) {
         cuda::DirectFwdChunked chunked = cuda::DirectFwdChunked::plan(s, v.images, v.staging, v.warps);
         const bool seen = std::any_of(timed.begin(), timed.end(), [&](const cuda::DirectFwdChunked& t) {
-          return t.imgs == chunked.imgs && t.buffers == chunked.buffers &&
+          return t.tile_f == chunked.tile_f && t.imgs == chunked.imgs && t.buffers == chunked.buffers &&
                  t.warps_by_filters == chunked.warps_by_filters;
         });
         if (seen) continue;  // the same plan as a row above
