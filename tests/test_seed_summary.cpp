@@ -29,3 +29,14 @@ TEST_CASE("a sweep's seed summary of one run has no deviation, and of none is an
   CHECK(one.max == 0.5);
   CHECK_THROWS_AS(summarise_seeds({}), Error);
 }
+
+TEST_CASE("a sweep pools the runs of its seed axes: seed and keys ending in _seed", "[sweep]") {
+  CHECK(is_seed_axis("seed"));
+  CHECK(is_seed_axis("piracy.key_seed"));
+  CHECK(is_seed_axis("a.b.seed"));
+  CHECK_FALSE(is_seed_axis("piracy.data_fraction"));
+  CHECK_FALSE(is_seed_axis("piracy.seeds"));
+  CHECK_FALSE(is_seed_axis("reseed"));
+  CHECK_FALSE(is_seed_axis("_seed.x"));
+  CHECK_FALSE(is_seed_axis(""));
+}

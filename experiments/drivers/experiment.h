@@ -72,8 +72,8 @@ Runner fine_pruning_driver(ConfigMap& section);
 nlohmann::json run_experiment(const std::string& config_path, const std::vector<std::string>& overrides);
 
 // A config with a `sweep:` map (key path -> list of values) runs every combination into
-// OUTPUT_DIR/<combination>/ and writes a side-by-side summary with mean +- std over `seed` values;
-// without one it is a single run_experiment.
+// OUTPUT_DIR/<combination>/ and writes a side-by-side summary with mean +- std over the values of
+// its seed axes (`seed`, `piracy.key_seed`: is_seed_axis); without one it is a single run_experiment.
 void run_sweep(const std::string& config_path, const std::vector<std::string>& overrides);
 
 }  // namespace nullmark

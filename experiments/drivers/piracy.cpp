@@ -11,6 +11,7 @@
 #include "common/sha256.h"
 #include "experiments/drivers/attack_training.h"
 #include "experiments/drivers/experiment.h"
+#include "watermark/overlap.h"
 
 namespace nullmark {
 
@@ -33,6 +34,9 @@ Runner piracy_driver(ConfigMap& cfg) {
   const bool clean_samples = cfg.boolean("clean_samples", true);
   const long n_cfg = cfg.integer("n", 0, 0, 1024);                // 0: the owner's n
   const double lambda_cfg = cfg.number("lambda", 0.0, 0.0, 1e9);  // 0: the owner's lambda
+  // The pirate's key comes from its own seed where one is given, so that a sweep can vary the key
+  // with the pirate's data and training order fixed, or the other way round (0: the run's seed).
+  const auto key_seed_cfg = static_cast<uint64_t>(cfg.integer("key_seed", 0, 0, 1L << 62));
   const AttackTraining a = AttackTraining::read(cfg, 1e-3);
   cfg.finish();
   if (!control_path.empty() && !file_exists(control_path))
@@ -40,19 +44,25 @@ Runner piracy_driver(ConfigMap& cfg) {
   return [=](ExperimentContext& ctx) {
     const long n = n_cfg ? n_cfg : ctx.owner.n;
     const double lambda = lambda_cfg > 0 ? lambda_cfg : ctx.owner.lambda;
+    const uint64_t key_seed = key_seed_cfg ? key_seed_cfg : ctx.seed;
 
     // The pirate's claim: its own key, signing its own verifier string, same embedding parameters.
-    const Claim pirate = make_claim(derived_key("nullmark-pirate", ctx.seed), "pirate/claims-this-model", n, lambda);
-    const Claim forged = make_claim(derived_key("nullmark-forger", ctx.seed), "pirate/claims-this-model", n, lambda);
+    const Claim pirate = make_claim(derived_key("nullmark-pirate", key_seed), "pirate/claims-this-model", n, lambda);
+    const Claim forged = make_claim(derived_key("nullmark-forger", key_seed), "pirate/claims-this-model", n, lambda);
     const Shape in(ctx.model.input_shape);
     const Watermark pirate_wm = watermark_for(pirate, in, ctx.model.classes);
     const Watermark forged_wm = watermark_for(forged, in, ctx.model.classes);
+    const PatternOverlap overlap = pattern_overlap(pirate_wm, ctx.owner_wm);
     const Dataset data = subset(ctx.train, a.data_fraction, ctx.seed);
-    std::fprintf(
-        stderr,
-        "pirate: %zu training samples (%.0f%%), %s clean samples, y_W = %d at (%d, %d); owner y_W = %d at (%d, %d)\n",
-        data.size(), 100 * a.data_fraction, clean_samples ? "with" : "without", pirate_wm.label, pirate_wm.row,
-        pirate_wm.col, ctx.owner_wm.label, ctx.owner_wm.row, ctx.owner_wm.col);
+    char geometry[300];
+    std::snprintf(geometry, sizeof geometry,
+                  "key seed %llu, y_W = %d, a %dx%d pattern at (%d, %d); the owner's y_W = %d at (%d, %d); "
+                  "the patterns share %d pixels, %d of them with opposite bits",
+                  static_cast<unsigned long long>(key_seed), pirate_wm.label, pirate_wm.n, pirate_wm.n, pirate_wm.row,
+                  pirate_wm.col, ctx.owner_wm.label, ctx.owner_wm.row, ctx.owner_wm.col, overlap.pixels,
+                  overlap.conflicting());
+    std::fprintf(stderr, "pirate: %zu training samples (%.0f%%), %s clean samples; %s\n", data.size(),
+                 100 * a.data_fraction, clean_samples ? "with" : "without", geometry);
 
     Table& curve =
         ctx.results.table("piracy_curves", "Pirate embedding: accuracies over the pirate's training",
@@ -97,6 +107,13 @@ Runner piracy_driver(ConfigMap& cfg) {
 
     const Run owner_run = attack("owner-watermarked", ctx.model, ctx.model_path);
     nlohmann::json& f = ctx.results.findings;
+    f["pirate_watermark"] = {{"key_seed", key_seed},
+                             {"label", pirate_wm.label},
+                             {"same_label", pirate_wm.label == ctx.owner_wm.label ? 1 : 0},
+                             {"row", pirate_wm.row},
+                             {"col", pirate_wm.col},
+                             {"overlap_pixels", overlap.pixels},
+                             {"conflicting_pixels", overlap.conflicting()}};
     f["owner_model"] = {{"clean_before", owner_run.before_owner.acc.clean},
                         {"clean_after", owner_run.after_owner.acc.clean},
                         {"owner_decision_after", decision(owner_run.after_owner)},
@@ -132,6 +149,7 @@ Runner piracy_driver(ConfigMap& cfg) {
         100 * owner_run.after_owner.acc.true_, decision(owner_run.after_pirate), 100 * owner_run.after_pirate.acc.null,
         100 * owner_run.after_pirate.acc.true_);
     ctx.results.report.push_back(buf);
+    ctx.results.report.push_back(std::string("The pirate's watermark: ") + geometry + ".");
     ctx.results.report.push_back(control_text);
     std::snprintf(
         buf, sizeof buf,

@@ -7,6 +7,13 @@
 
 namespace nullmark {
 
+bool is_seed_axis(const std::string& key) {
+  const std::string last = key.substr(key.rfind('.') + 1);  // npos + 1 == 0: the whole key
+  const std::string suffix = "_seed";
+  return last == "seed" ||
+         (last.size() > suffix.size() && last.compare(last.size() - suffix.size(), suffix.size(), suffix) == 0);
+}
+
 SeedSummary summarise_seeds(std::vector<double> values) {
   NM_CHECK(!values.empty(), "sweep: a finding with no runs to summarise");
   SeedSummary s;

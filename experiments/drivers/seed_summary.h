@@ -4,6 +4,7 @@
 // keys and 96 % for others), and a mean of such runs is a figure no run had.
 #pragma once
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace nullmark {
@@ -14,6 +15,12 @@ struct SeedSummary {
   std::vector<double> values;
   size_t runs() const { return values.size(); }
 };
+
+// Whether a sweep axis repeats a setting rather than defining one: a key whose last part is `seed`
+// or ends in `_seed` (`seed`, `piracy.key_seed`). A sweep pools the runs of all such axes into one summary
+// per setting of the others, so that a sweep over the pirate's key alone, with `seed` fixed,
+// summarises over the keys.
+bool is_seed_axis(const std::string& key);
 
 // values: one per run, in the order the runs were made (at least one).
 SeedSummary summarise_seeds(std::vector<double> values);

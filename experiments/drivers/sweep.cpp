@@ -50,7 +50,8 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
   for (const auto& a : axes) total *= a.second.size();
   std::fprintf(stderr, "sweep: %zu runs into %s/\n", total, base.c_str());
 
-  // Runs grouped by their non-seed settings; each group collects one findings map per seed.
+  // Runs grouped by their settings on the other axes than the seed axes (is_seed_axis); each group
+  // collects one findings map per run, in the order the runs were made.
   std::map<std::string, std::vector<std::map<std::string, double>>> groups;
   std::vector<std::string> group_order;
   for (size_t i = 0; i < total; ++i) {
@@ -62,7 +63,7 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
       rest /= it->second.size();
       o.push_back(it->first + "=" + flow(v));
       name = it->first + "=" + flow(v) + (name.empty() ? "" : "," + name);
-      if (it->first != "seed") group = it->first + "=" + flow(v) + (group.empty() ? "" : ", " + group);
+      if (!is_seed_axis(it->first)) group = it->first + "=" + flow(v) + (group.empty() ? "" : ", " + group);
     }
     std::string dir = name;
     for (char& c : dir)
@@ -79,8 +80,9 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
   std::ostringstream csv, md;
   csv << "setting,finding,mean,std,min,max,runs\n";
   md << "# Sweep of " << config_path << "\n\n"
-     << total << " runs; mean ± sample standard deviation, least and greatest value over the `seed` "
-     << "values of each setting (one run: no deviation; sweep_summary.json lists every run's value).\n\n"
+     << total << " runs; mean ± sample standard deviation, least and greatest value over the seed axes' "
+     << "values of each setting (`seed`, `*_seed`; one run: no deviation; sweep_summary.json lists every run's "
+        "value).\n\n"
         "| setting | finding | mean | std | min | max | runs |\n|---|---|---|---|---|---|---|\n";
   nlohmann::json summary = nlohmann::json::array();
   for (const auto& g : group_order) {

@@ -30,6 +30,12 @@ grep -q "frozen layers' batch norm runs in eval mode" "$out/f/report.md"
 "$nullmark" run experiments/configs/piracy-digit.yaml "${common[@]}" --set "piracy.control_model=$out/clean/model.ckpt" \
   --set piracy.data_fraction=0.01 --set piracy.measurements_per_epoch=2 --output "$out/pir" >/dev/null 2>&1
 check_run "$out/pir" piracy_curves.csv piracy_summary.csv
+# Pirate keys as a seed axis: one setting, two runs, the same pirate data (seed 1) for both.
+"$nullmark" run experiments/configs/piracy-digit.yaml "${common[@]}" --set piracy.data_fraction=0.01 \
+  --set piracy.epochs=1 --set piracy.measurements_per_epoch=1 --set "piracy.control_model=\"\"" \
+  --set "sweep={piracy.key_seed: [3, 5]}" --output "$out/keys" >/dev/null 2>&1
+check_run "$out/keys/piracy.key_seed=5" piracy_summary.csv
+grep -q "| (seeds only) | owner_model.clean_after |" "$out/keys/report.md"
 
 "$nullmark" run experiments/configs/fine-pruning-digit.yaml "${common[@]}" --set "fine-pruning.rates=[0, 0.5]" \
   --set fine-pruning.data_fraction=0.01 --set fine-pruning.activation_samples=200 --output "$out/fp" >/dev/null 2>&1
@@ -76,6 +82,17 @@ pir = json.load(open(f"{out}/pir/results.json"))["findings"]
 for k in ("owner_model", "control_model", "forged_claim"):
     assert k in pir, pir.keys()
 assert pir["forged_claim"]["decision"] == "rejected", pir["forged_claim"]
+# The pirate's pattern: key from the run's seed (1) unless piracy.key_seed names one; the overlap
+# with the owner's 6x6 pattern is at most its 36 pixels.
+pw = pir["pirate_watermark"]
+assert pw["key_seed"] == 1 and 0 <= pw["conflicting_pixels"] <= pw["overlap_pixels"] <= 36, pw
+keys = {e["finding"]: e for e in json.load(open(f"{out}/keys/sweep_summary.json"))}
+assert keys["pirate_watermark.key_seed"]["values"] == [3, 5], keys["pirate_watermark.key_seed"]
+assert keys["owner_model.clean_after"]["runs"] == 2
+for k in (3, 5):
+    f = json.load(open(f"{out}/keys/piracy.key_seed={k}/results.json"))["findings"]["pirate_watermark"]
+    assert f["key_seed"] == k, f
+    assert f"key seed {k}, y_W = {f['label']}," in open(f"{out}/keys/piracy.key_seed={k}/report.md").read()
 nc = table("nc", "neural_cleanse")
 assert len(nc) == 10 and all(r["mask_l1"] > 0 for r in nc), nc
 fp = table("fp", "fine_pruning")
