@@ -7,6 +7,7 @@
 #include "common/blas_core.h"
 #include "common/error.h"
 #include "experiments/commands/commands.h"
+#include "experiments/drivers/experiment.h"
 
 int main(int argc, char** argv) {
   using namespace nullmark;
@@ -69,7 +70,9 @@ int main(int argc, char** argv) {
   vc->add_option("cert", vcert.cert, "Certificate file")->required()->check(CLI::ExistingFile);
 
   commands::RunArgs run;
-  auto* rn = app.add_subcommand("run", "Run an experiment config (piracy, finetune, pruning, quantize)");
+  std::string drivers;
+  for (const auto& name : experiment_names()) drivers += (drivers.empty() ? "" : ", ") + name;
+  auto* rn = app.add_subcommand("run", "Run an experiment config (" + drivers + ") or a sweep of them");
   rn->add_option("config", run.config, "Experiment config (YAML)")->required()->check(CLI::ExistingFile);
   rn->add_option("--set", run.overrides, "Override a config value, e.g. --set piracy.epochs=1");
   rn->add_option("--output", run.output_dir, "Run directory (overrides output_dir)");

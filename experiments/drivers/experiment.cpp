@@ -40,15 +40,19 @@ const std::map<std::string, Driver>& drivers() {
 }
 }  // namespace
 
+std::vector<std::string> experiment_names() {
+  std::vector<std::string> names;
+  for (const auto& kv : drivers()) names.push_back(kv.first);
+  return names;
+}
+
 nlohmann::json run_experiment(const std::string& config_path, const std::vector<std::string>& overrides) {
   const auto t0 = std::chrono::steady_clock::now();
   ConfigMap root = ConfigMap::load_file(config_path);
   for (const auto& o : overrides) apply_override(root.node(), o);
-  std::vector<std::string> names;
-  for (const auto& kv : drivers()) names.push_back(kv.first);
   ExperimentContext ctx;
   ctx.config_path = config_path;
-  ctx.experiment = root.choice("experiment", names);
+  ctx.experiment = root.choice("experiment", experiment_names());
   ctx.seed = static_cast<uint64_t>(root.integer("seed", 1, 0, 1L << 62));
   ctx.threads = set_threads(static_cast<int>(root.integer("threads", 0, 0, 1024)));
   ctx.compute = ComputeOptions::read(root);

@@ -68,6 +68,9 @@ Runner neural_cleanse_driver(ConfigMap& section);
 Runner transfer_driver(ConfigMap& section);
 Runner fine_pruning_driver(ConfigMap& section);
 
+// The drivers a config's `experiment:` may name, in alphabetical order.
+std::vector<std::string> experiment_names();
+
 // Loads the config, runs its driver, writes the run directory. Returns the run's findings.
 nlohmann::json run_experiment(const std::string& config_path, const std::vector<std::string>& overrides);
 
