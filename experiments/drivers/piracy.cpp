@@ -23,6 +23,13 @@ KeyPair derived_key(const std::string& tag, uint64_t seed) {
   return keypair_from_seed(s);
 }
 
+// The pattern's bits, row-major, as the spec's golden vectors write them.
+std::string bit_string(const Watermark& wm) {
+  std::string s;
+  for (uint8_t b : wm.bits) s += b ? '1' : '0';
+  return s;
+}
+
 struct Run {
   std::string name;
   Measurement before_owner, before_pirate, after_owner, after_pirate;
@@ -113,7 +120,8 @@ Runner piracy_driver(ConfigMap& cfg) {
                              {"row", pirate_wm.row},
                              {"col", pirate_wm.col},
                              {"overlap_pixels", overlap.pixels},
-                             {"conflicting_pixels", overlap.conflicting()}};
+                             {"conflicting_pixels", overlap.conflicting()},
+                             {"bits", bit_string(pirate_wm)}};
     f["owner_model"] = {{"clean_before", owner_run.before_owner.acc.clean},
                         {"clean_after", owner_run.after_owner.acc.clean},
                         {"owner_decision_after", decision(owner_run.after_owner)},
