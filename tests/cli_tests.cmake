@@ -58,6 +58,10 @@ add_test(NAME "cli: experiment config with a misspelt cuda key"
 add_test(NAME "cli: pruning rate outside [0, 1]"
          COMMAND ${EXPECT} "pruning.rates: every value must be in \\[0, 1\\], got 1.5"
                  ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/pruning-digit.yaml --set "pruning.rates=[0.5, 1.5]")
+add_test(NAME "cli: piracy with nothing for the pirate to train on"
+         COMMAND ${EXPECT} "piracy.null_weight: without clean samples, null_weight and true_weight 0 leave the pirate nothing to train on"
+                 ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/piracy-digit.yaml --set piracy.clean_samples=false
+                 --set piracy.null_weight=0 --set piracy.true_weight=0)
 # The GPU session's summary (bench/gpu_session_summary.py) on a fixture: a GPU call must not find it broken.
 add_test(NAME "cli: GPU session summary states the targets from a session's figures"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/gpu_session_summary.sh ${PROJECT_SOURCE_DIR})

@@ -39,6 +39,10 @@ struct Run {
 Runner piracy_driver(ConfigMap& cfg) {
   const std::string control_path = cfg.string("control_model", "");
   const bool clean_samples = cfg.boolean("clean_samples", true);
+  // Weights of the pirate's null- and true-stamped samples in its loss: setting one to 0 separates
+  // what each half of the pirate's embedding does to the model.
+  const double null_weight = cfg.number("null_weight", 1.0, 0.0, 100.0);
+  const double true_weight = cfg.number("true_weight", 1.0, 0.0, 100.0);
   const long n_cfg = cfg.integer("n", 0, 0, 1024);                // 0: the owner's n
   const double lambda_cfg = cfg.number("lambda", 0.0, 0.0, 1e9);  // 0: the owner's lambda
   // The pirate's key comes from its own seed where one is given, so that a sweep can vary the key
@@ -46,6 +50,8 @@ Runner piracy_driver(ConfigMap& cfg) {
   const auto key_seed_cfg = static_cast<uint64_t>(cfg.integer("key_seed", 0, 0, 1L << 62));
   const AttackTraining a = AttackTraining::read(cfg, 1e-3);
   cfg.finish();
+  if (!clean_samples && null_weight == 0 && true_weight == 0)
+    cfg.error("null_weight", "without clean samples, null_weight and true_weight 0 leave the pirate nothing to train on");
   if (!control_path.empty() && !file_exists(control_path))
     cfg.error("control_model", "model file " + control_path + " does not exist");
   return [=](ExperimentContext& ctx) {
@@ -90,6 +96,8 @@ Runner piracy_driver(ConfigMap& cfg) {
       Trainer& trainer = session.trainer;
       WatermarkTraining wt;
       wt.clean_weight = clean_samples ? 1.0 : 0.0;
+      wt.null_weight = null_weight;
+      wt.true_weight = true_weight;
       trainer.set_watermark(pirate_wm, wt);
       Measurement owner, pir;
       train_with_measurements(trainer, data, a, ctx.seed, [&](long step, double epoch) {
