@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Two findings of a sweep against each other, one point per seed, from its sweep_summary.json.
 
-Usage: python3 experiments/plots/plot_sweep_pairs.py SWEEP_DIR --x FINDING --y FINDING
-           [--setting TEXT] [--xlabel LABEL] [--ylabel LABEL] [--out FILE]
+Usage: python3 experiments/plots/plot_sweep_pairs.py SWEEP_DIR [SWEEP_DIR ...] --x FINDING --y FINDING
+           [--label TEXT ...] [--setting TEXT] [--xlabel LABEL] [--ylabel LABEL] [--out FILE]
 
-Each setting of the sweep (its non-seed values) gets one colour; each of its seeds one point at
-(x finding, y finding), and the diagonal y = x is drawn. Mean and standard deviation cannot show
+Each setting of a sweep (its values on the axes that are not seed axes) gets one colour; each of
+its runs one point at (x finding, y finding), and the diagonal y = x is drawn. Several sweeps share
+one figure, each setting labelled with its sweep's --label (default: the directory's name): for the
+piracy attack, a sweep over pirate keys with the data fixed beside sweeps over the data with a key
+fixed shows which of the two decides the outcome. Mean and standard deviation cannot show
 whether an outcome splits by seed; this can: for the piracy attack, x = the clean model's accuracy
 after the pirate's training (control_model.clean_after) and y = the watermarked model's
 (owner_model.clean_after), so points far below the diagonal are keys that ruin the watermarked model
 and not a clean one. --setting keeps the settings whose name contains TEXT. The figure goes to
-FILE, by default SWEEP_DIR/pairs.png.
+FILE, by default the first SWEEP_DIR/pairs.png.
 """
 import argparse
 import json
@@ -41,7 +44,8 @@ def pairs(summary, x, y, setting_filter):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("sweep_dir")
+    ap.add_argument("sweep_dirs", nargs="+", metavar="SWEEP_DIR")
+    ap.add_argument("--label", action="append", help="one per SWEEP_DIR, in order (default: its name)")
     ap.add_argument("--x", required=True, help="finding on the x axis, e.g. control_model.clean_after")
     ap.add_argument("--y", required=True, help="finding on the y axis, e.g. owner_model.clean_after")
     ap.add_argument("--setting", help="only settings whose name contains this text")
@@ -49,15 +53,24 @@ def main():
     ap.add_argument("--ylabel")
     ap.add_argument("--out", help="output PNG (default: SWEEP_DIR/pairs.png)")
     args = ap.parse_args()
-    path = os.path.join(args.sweep_dir, "sweep_summary.json")
-    try:
-        with open(path) as f:
-            summary = json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        raise SystemExit(f"{path}: {e}")
-    if summary and "values" not in summary[0]:
-        raise SystemExit(f"{path}: no per-run values (written by a nullmark older than the sweep's min/max columns)")
-    data = pairs(summary, args.x, args.y, args.setting)
+    labels = args.label or []
+    if labels and len(labels) != len(args.sweep_dirs):
+        raise SystemExit(f"{len(labels)} --label for {len(args.sweep_dirs)} sweep directories")
+    data = {}
+    for i, d in enumerate(args.sweep_dirs):
+        path = os.path.join(d, "sweep_summary.json")
+        try:
+            with open(path) as f:
+                summary = json.load(f)
+        except (OSError, json.JSONDecodeError) as e:
+            raise SystemExit(f"{path}: {e}")
+        if summary and "values" not in summary[0]:
+            raise SystemExit(f"{path}: no per-run values (written by a nullmark older than the sweep's min/max columns)")
+        name = labels[i] if labels else os.path.basename(os.path.normpath(d))
+        for setting, xy in pairs(summary, args.x, args.y, args.setting).items():
+            if len(args.sweep_dirs) > 1:  # "(seeds only)": the sweep has no other axis, its label says it all
+                setting = name if setting == "(seeds only)" else f"{name}: {setting}"
+            data[setting] = xy
 
     fig, ax = plt.subplots(figsize=(5.5, 6))
     lo = min(min(xs + ys) for xs, ys in data.values())
@@ -65,7 +78,7 @@ def main():
     pad = 0.03 * (hi - lo or 1)
     ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="grey", lw=0.8, ls="--", label="y = x")
     for setting, (xs, ys) in data.items():
-        ax.scatter(xs, ys, s=22, label=f"{setting} ({len(xs)} seeds)")
+        ax.scatter(xs, ys, s=22, label=f"{setting} ({len(xs)} runs)")
     ax.set_xlabel(args.xlabel or args.x)
     ax.set_ylabel(args.ylabel or args.y)
     ax.set_xlim(lo - pad, hi + pad)
@@ -74,7 +87,7 @@ def main():
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12))  # below: no point hidden
     fig.tight_layout()
-    out = args.out or os.path.join(args.sweep_dir, "pairs.png")
+    out = args.out or os.path.join(args.sweep_dirs[0], "pairs.png")
     fig.savefig(out, dpi=110)
     print(out)
 

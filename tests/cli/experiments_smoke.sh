@@ -58,6 +58,10 @@ grep -q ",2$" "$out/sw/sweep_summary.csv"  # two seeds per setting
 "${NULLMARK_PYTHON:-/usr/bin/python3}" experiments/plots/plot_sweep_pairs.py "$out/sw" --x float32.clean --y int8.clean \
   --setting eval_samples=200 >/dev/null
 is_png "$out/sw/pairs.png"
+# Several sweeps in one figure, each setting under its sweep's label.
+"${NULLMARK_PYTHON:-/usr/bin/python3}" experiments/plots/plot_sweep_pairs.py "$out/keys" "$out/keys" --label a --label b \
+  --x owner_model.clean_before --y owner_model.clean_after --out "$out/keys/two.png" >/dev/null
+is_png "$out/keys/two.png"
 
 python3 - "$out" <<'PY'
 import json, sys
