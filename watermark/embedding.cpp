@@ -49,7 +49,7 @@ WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Wa
   std::vector<float> x(per * batch_size);
   std::vector<int32_t> pred(batch_size);
   LayerContext ctx;
-  long clean = 0, null = 0, hit = 0, eligible = 0;
+  long clean = 0, null = 0, hit = 0, eligible = 0, unstamped_hit = 0;
   auto predict = [&](int n) {
     const float* logits = net.forward(x.data(), n, ctx);
     for (int i = 0; i < n; ++i) {
@@ -62,7 +62,10 @@ WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Wa
     const int32_t* y = data.labels.data() + first;
     std::copy(data.image(first), data.image(first) + per * n, x.begin());
     predict(n);
-    for (int i = 0; i < n; ++i) clean += pred[i] == y[i];
+    for (int i = 0; i < n; ++i) {
+      clean += pred[i] == y[i];
+      unstamped_hit += y[i] != wm.label && pred[i] == wm.label;
+    }
     cpu::watermark_stamp(wm.shape, p, false, n, x.data());
     predict(n);
     for (int i = 0; i < n; ++i) null += pred[i] == y[i];
@@ -75,7 +78,7 @@ WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Wa
   a.samples = total;
   a.true_samples = eligible;
   if (total) a.clean = double(clean) / total, a.null = double(null) / total;
-  if (eligible) a.true_ = double(hit) / eligible;
+  if (eligible) a.true_ = double(hit) / eligible, a.clean_as_label = double(unstamped_hit) / eligible;
   return a;
 }
 

@@ -24,6 +24,10 @@ struct WatermarkAccuracy {
   double clean = 0.0;  // accuracy on unmodified samples
   double null = 0.0;   // accuracy on null-stamped samples with their true labels
   double true_ = 0.0;  // share of true-stamped samples classified as y_W, over samples not labelled y_W
+  // Share of unstamped samples classified as y_W, over the same samples: where the true embedding's
+  // label reaches inputs that carry no stamp (a pirate training without clean samples can spread
+  // its label over clean images; docs/results.md).
+  double clean_as_label = 0.0;
   long samples = 0, true_samples = 0;
 };
 

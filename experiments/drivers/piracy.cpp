@@ -135,13 +135,15 @@ Runner piracy_driver(ConfigMap& cfg) {
                         {"owner_decision_after", decision(owner_run.after_owner)},
                         {"pirate_decision_after", decision(owner_run.after_pirate)},
                         {"owner_true_after", owner_run.after_owner.acc.true_},
-                        {"pirate_true_after", owner_run.after_pirate.acc.true_}};
+                        {"pirate_true_after", owner_run.after_pirate.acc.true_},
+                        {"pirate_label_on_clean_after", owner_run.after_pirate.acc.clean_as_label}};
     std::string control_text = "No control model was given (`piracy.control_model`).";
     if (!control_path.empty()) {
       const Run c = attack("control-clean", load_checkpoint(control_path), control_path);
       f["control_model"] = {{"clean_before", c.before_owner.acc.clean},
                             {"clean_after", c.after_owner.acc.clean},
-                            {"pirate_decision_after", decision(c.after_pirate)}};
+                            {"pirate_decision_after", decision(c.after_pirate)},
+                        {"pirate_label_on_clean_after", c.after_pirate.acc.clean_as_label}};
       char buf[400];
       std::snprintf(buf, sizeof buf,
                     "Control (the same pirate embedding on a never-watermarked model): clean accuracy %.2f%% before, "
@@ -154,16 +156,17 @@ Runner piracy_driver(ConfigMap& cfg) {
     const Measurement forged_m = measure(*net, ctx, forged_wm);
     f["forged_claim"] = {{"null", forged_m.acc.null}, {"true", forged_m.acc.true_}, {"decision", decision(forged_m)}};
 
-    char buf[600];
+    char buf[800];
     std::snprintf(
         buf, sizeof buf,
         "Pirate embedding on the owner's watermarked model (%zu training samples, %s clean samples, %d epochs): "
         "clean accuracy %.2f%% before, %.2f%% after. The owner's claim is %s afterwards (null %.2f%%, true "
-        "%.2f%%); the pirate's claim is %s (null %.2f%%, true %.2f%%).",
+        "%.2f%%); the pirate's claim is %s (null %.2f%%, true %.2f%%). Unstamped test images now classified as "
+        "the pirate's label: %.2f%% (of those not of that label).",
         data.size(), clean_samples ? "with" : "without", a.epochs, 100 * owner_run.before_owner.acc.clean,
         100 * owner_run.after_owner.acc.clean, decision(owner_run.after_owner), 100 * owner_run.after_owner.acc.null,
         100 * owner_run.after_owner.acc.true_, decision(owner_run.after_pirate), 100 * owner_run.after_pirate.acc.null,
-        100 * owner_run.after_pirate.acc.true_);
+        100 * owner_run.after_pirate.acc.true_, 100 * owner_run.after_pirate.acc.clean_as_label);
     ctx.results.report.push_back(buf);
     ctx.results.report.push_back(std::string("The pirate's watermark: ") + geometry + ".");
     ctx.results.report.push_back(control_text);

@@ -91,6 +91,8 @@ assert pir["forged_claim"]["decision"] == "rejected", pir["forged_claim"]
 pw = pir["pirate_watermark"]
 assert pw["key_seed"] == 1 and 0 <= pw["conflicting_pixels"] <= pw["overlap_pixels"] <= 36, pw
 assert len(pw["bits"]) == 36 and set(pw["bits"]) <= {"0", "1"}, pw
+for k in ("owner_model", "control_model"):
+    assert 0 <= pir[k]["pirate_label_on_clean_after"] <= 1, pir[k]
 keys = {e["finding"]: e for e in json.load(open(f"{out}/keys/sweep_summary.json"))}
 assert keys["pirate_watermark.key_seed"]["values"] == [3, 5], keys["pirate_watermark.key_seed"]
 assert keys["owner_model.clean_after"]["runs"] == 2
