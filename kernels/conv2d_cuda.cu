@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #include "common/error.h"
 #include "kernels/bias.h"
@@ -178,12 +179,13 @@ bool native_direct(size_t smem_floats, bool busy) {
 std::optional<DirectFwdChunked> chunked_plan(const Conv2dShape& s, ConvImpl impl, const float* x, const float* w,
                                              const float* b, float* y) {
   static ChunkTilingCache tilings;
-  static std::map<std::array<int, 13>, DirectFwdChunked> plans;  // by shape, fused ReLU and tiling
+  // Plans by sizes, fused ReLU and tiling (all zero: the model's).
+  static std::map<std::pair<ConvSizeKey, std::array<int, 4>>, DirectFwdChunked> plans;
   static std::mutex mutex;
   const std::lock_guard<std::mutex> lock(mutex);
   auto plan = [&](const ChunkTiling* t) -> const DirectFwdChunked& {  // null: the model's tiling
-    const std::array<int, 13> key{s.n, s.c, s.h, s.w, s.f, s.kh, s.kw, s.stride, s.pad, s.relu ? 1 : 0,
-                                  t ? t->fgroups : 0, t ? t->slices : 0, t ? t->imgs : 0};
+    const auto key = std::make_pair(conv_size_key(s), std::array<int, 4>{s.relu ? 1 : 0, t ? t->fgroups : 0,
+                                                                         t ? t->slices : 0, t ? t->imgs : 0});
     auto it = plans.find(key);
     if (it == plans.end())
       it = plans.emplace(key, t ? DirectFwdChunked::plan(s, *t, ChunkStaging::Pipelined) : DirectFwdChunked::plan(s))

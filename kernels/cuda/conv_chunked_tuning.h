@@ -14,6 +14,13 @@
 
 namespace nullmark::cuda {
 
+// The sizes a tiling's speed depends on (not the fused ReLU): the key of a shape's measured tiling,
+// and of its plans with the ReLU and tiling added (kernels/conv2d_cuda.cu).
+using ConvSizeKey = std::array<int, 9>;
+inline ConvSizeKey conv_size_key(const Conv2dShape& s) {
+  return {s.n, s.c, s.h, s.w, s.f, s.kh, s.kw, s.stride, s.pad};
+}
+
 class ChunkTilingCache {
  public:
   // The tiling for shape s: the one kept for it; else, where `measure` holds, the fastest by
@@ -23,7 +30,7 @@ class ChunkTilingCache {
   template <class Time>
   ChunkTiling pick(const Conv2dShape& s, bool measure, Time&& time) {
     if (const ChunkTiling* kept = find(s)) return *kept;
-    const Key k = key(s);
+    const ConvSizeKey k = conv_size_key(s);
     const ChunkTiling model = chunk_spread_tiling(s);
     if (!measure) return model;
     std::vector<ChunkTiling> candidates{model};
@@ -42,7 +49,7 @@ class ChunkTilingCache {
   }
   // The tiling kept for shape s, or null.
   const ChunkTiling* find(const Conv2dShape& s) const {
-    const Key k = key(s);
+    const ConvSizeKey k = conv_size_key(s);
     for (const auto& [shape, tiling] : kept_)
       if (shape == k) return &tiling;
     return nullptr;
@@ -50,10 +57,7 @@ class ChunkTilingCache {
   size_t size() const { return kept_.size(); }
 
  private:
-  // The sizes a tiling's speed depends on (not the fused ReLU).
-  using Key = std::array<int, 9>;
-  static Key key(const Conv2dShape& s) { return {s.n, s.c, s.h, s.w, s.f, s.kh, s.kw, s.stride, s.pad}; }
-  std::vector<std::pair<Key, ChunkTiling>> kept_;
+  std::vector<std::pair<ConvSizeKey, ChunkTiling>> kept_;
 };
 
 }  // namespace nullmark::cuda
