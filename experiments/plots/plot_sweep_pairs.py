@@ -13,7 +13,8 @@ whether an outcome splits by seed; this can: for the piracy attack, x = the clea
 after the pirate's training (control_model.clean_after) and y = the watermarked model's
 (owner_model.clean_after), so points far below the diagonal are keys that ruin the watermarked model
 and not a clean one. --setting keeps the settings whose name contains TEXT. The figure goes to
-FILE, by default the first SWEEP_DIR/pairs.png.
+FILE, by default the first SWEEP_DIR/pairs.png. Each setting's Pearson correlation between the two
+findings is printed, one line a setting, and shown in the legend.
 """
 import argparse
 import json
@@ -40,6 +41,24 @@ def pairs(summary, x, y, setting_filter):
     if not out:
         raise SystemExit(f"no setting reports both {x} and {y}")
     return out
+
+
+def pearson(xs, ys):
+    """Pearson's r of paired values; None where either side is constant (or fewer than 2 pairs)."""
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / (sxx * syy) ** 0.5
+
+
+def describe(setting, xs, ys):
+    r = pearson(xs, ys)
+    return f"{setting}: {len(xs)} runs, " + ("r undefined (a constant finding)" if r is None else f"r = {r:.3f}")
 
 
 def main():
@@ -78,7 +97,9 @@ def main():
     pad = 0.03 * (hi - lo or 1)
     ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="grey", lw=0.8, ls="--", label="y = x")
     for setting, (xs, ys) in data.items():
-        ax.scatter(xs, ys, s=22, label=f"{setting} ({len(xs)} runs)")
+        print(describe(setting, xs, ys))
+        r = pearson(xs, ys)
+        ax.scatter(xs, ys, s=22, label=f"{setting} ({len(xs)} runs" + ("" if r is None else f", r = {r:.2f}") + ")")
     ax.set_xlabel(args.xlabel or args.x)
     ax.set_ylabel(args.ylabel or args.y)
     ax.set_xlim(lo - pad, hi + pad)

@@ -60,8 +60,15 @@ grep -q ",2$" "$out/sw/sweep_summary.csv"  # two seeds per setting
 is_png "$out/sw/pairs.png"
 # Several sweeps in one figure, each setting under its sweep's label.
 "${NULLMARK_PYTHON:-/usr/bin/python3}" experiments/plots/plot_sweep_pairs.py "$out/keys" "$out/keys" --label a --label b \
-  --x owner_model.clean_before --y owner_model.clean_after --out "$out/keys/two.png" >/dev/null
+  --x pirate_watermark.key_seed --y owner_model.clean_after --out "$out/keys/two.png" >"$out/keys/two.out"
 is_png "$out/keys/two.png"
+grep -q "^b: 2 runs, r" "$out/keys/two.out" || { echo "no correlation line:"; cat "$out/keys/two.out"; exit 1; }
+# The correlation it prints, on values worked out by hand (r = 5.5 / sqrt(5 * 8.75)), and none for a constant.
+"${NULLMARK_PYTHON:-/usr/bin/python3}" -c "
+import sys; sys.path.insert(0, 'experiments/plots')
+from plot_sweep_pairs import pearson
+assert abs(pearson([1, 2, 3, 4], [1, 3, 2, 5]) - 5.5 / 43.75 ** 0.5) < 1e-12
+assert pearson([1, 1, 1], [1, 2, 3]) is None and pearson([1], [2]) is None"
 
 python3 - "$out" <<'PY'
 import json, sys
