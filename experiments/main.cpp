@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
   vf->add_option("--max-null-drop", verify.max_null_drop, "Threshold: null accuracy may trail clean by this much")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  vf->add_option("--min-clean", verify.min_clean,
+                 "Threshold: minimum clean accuracy of the model (0: the paper's rule, the watermark alone)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   vf->add_option("--seed", verify.seed, "Seed of the random keys")->capture_default_str();
   vf->add_option("--out", verify.out, "Certificate file (default: certificate.json beside the model)");
   vf->add_option("--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")

@@ -108,7 +108,8 @@ nlohmann::json body_for(const Claim& claim) {
             {"true_max", r.true_max},
             {"clean_on_subset", 0.98},
             {"owner_true_on_subset", 1.0}}},
-          {"thresholds", {{"min_true_accuracy", t.min_true}, {"max_null_drop", t.max_null_drop}}},
+          {"thresholds",
+           {{"min_true_accuracy", t.min_true}, {"max_null_drop", t.max_null_drop}, {"min_clean_accuracy", t.min_clean}}},
           {"decision", "accepted"}};
 }
 }  // namespace
@@ -153,4 +154,23 @@ TEST_CASE("certificates: inconsistent content fails even when re-hashed and re-s
              Catch::Contains("random-key summary"));
   CHECK_THAT(problem([](nlohmann::json& b) { b["claim"]["verifier"] = "someone else"; }),
              Catch::Contains("claim's signature does not verify"));
+  // A clean-accuracy floor the measurements (clean 0.985) miss makes "accepted" inconsistent;
+  // one they meet, or none (a certificate from before the floor existed), keeps it.
+  CHECK_THAT(problem([](nlohmann::json& b) { b["thresholds"]["min_clean_accuracy"] = 0.99; }),
+             Catch::Contains("decision does not follow"));
+  CHECK(problem([](nlohmann::json& b) { b["thresholds"]["min_clean_accuracy"] = 0.98; }) == "");
+  CHECK(problem([](nlohmann::json& b) { b["thresholds"].erase("min_clean_accuracy"); }) == "");
+}
+
+TEST_CASE("verification thresholds: the paper's rule passes a collapsed model, a clean floor does not",
+          "[watermark]") {
+  VerifyThresholds t;  // the paper's rule: min_clean 0
+  CHECK(t.pass(0.985, 0.98, 0.999));
+  CHECK_FALSE(t.pass(0.985, 0.95, 0.999));  // null trails clean by 3.5 points
+  CHECK_FALSE(t.pass(0.985, 0.98, 0.85));   // true under 0.90
+  CHECK(t.pass(0.10, 0.10, 1.0));           // every answer y_W: clean = null = 10 %, true 100 %
+  t.min_clean = 0.5;
+  CHECK_FALSE(t.pass(0.10, 0.10, 1.0));
+  CHECK(t.pass(0.985, 0.98, 0.999));
+  CHECK(t.pass(0.5, 0.5, 0.9));  // every bound inclusive
 }

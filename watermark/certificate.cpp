@@ -33,6 +33,7 @@ std::string inconsistency(const nlohmann::json& b) {
   VerifyThresholds t;
   t.min_true = b.at("thresholds").at("min_true_accuracy").get<double>();
   t.max_null_drop = b.at("thresholds").at("max_null_drop").get<double>();
+  t.min_clean = b.at("thresholds").value("min_clean_accuracy", 0.0);  // absent before it existed: the paper's rule
   const auto& m = b.at("measurements");
   const bool pass = t.pass(m.at("clean").get<double>(), m.at("null").get<double>(), m.at("true").get<double>());
   if (b.at("decision").get<std::string>() != (pass ? "accepted" : "rejected"))

@@ -64,6 +64,10 @@ Verification verify_claim(Network& net, const Dataset& data, const Claim& claim,
   summarise_random_keys(v.random, owner_subset.clean, opt.thresholds);
   const VerifyThresholds& t = opt.thresholds;
   char buf[200];
+  if (v.owner.clean < t.min_clean) {
+    std::snprintf(buf, sizeof buf, "clean accuracy %.4f is below the threshold %.4f", v.owner.clean, t.min_clean);
+    v.reasons.push_back(buf);
+  }
   if (v.owner.true_ < t.min_true) {
     std::snprintf(buf, sizeof buf, "true accuracy %.4f is below the threshold %.4f", v.owner.true_, t.min_true);
     v.reasons.push_back(buf);

@@ -20,9 +20,13 @@ namespace nullmark {
 struct VerifyThresholds {
   double min_true = 0.90;       // true accuracy (share of inverted-pattern samples sent to y_W)
   double max_null_drop = 0.03;  // null accuracy may trail clean accuracy by at most this much
+  // The model's clean accuracy must reach this. 0, the default, is the paper's rule, which judges
+  // the watermark alone: there a model that has collapsed to the claimed label (clean = null = 10 %,
+  // true 100 %) passes, as a pirate training on stamped samples only leaves it (docs/results.md).
+  double min_clean = 0.0;
   // The decision for one key's measurements.
   bool pass(double clean, double null, double true_) const {
-    return true_ >= min_true && null >= clean - max_null_drop;
+    return clean >= min_clean && true_ >= min_true && null >= clean - max_null_drop;
   }
 };
 

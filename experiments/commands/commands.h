@@ -44,7 +44,7 @@ struct VerifyArgs {
   std::string model, claim, data_path, split = "test", out, sign_key;
   int random_keys = 100;
   long random_samples = 1000;
-  double min_true = 0.90, max_null_drop = 0.03;
+  double min_true = 0.90, max_null_drop = 0.03, min_clean = 0.0;
   uint64_t seed = 1;
   int threads = 0;
   std::string device = "cpu";  // cpu | cuda

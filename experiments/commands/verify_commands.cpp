@@ -54,6 +54,7 @@ int verify(const VerifyArgs& a) {
   VerifyOptions opt;
   opt.thresholds.min_true = a.min_true;
   opt.thresholds.max_null_drop = a.max_null_drop;
+  opt.thresholds.min_clean = a.min_clean;
   opt.random_keys = a.random_keys;
   opt.random_samples = a.random_samples;
   opt.seed = a.seed;
@@ -73,7 +74,9 @@ int verify(const VerifyArgs& a) {
       v.random.owner_true_z);
   std::printf("decision   %s", v.accepted ? "ACCEPTED" : "REJECTED");
   for (const auto& r : v.reasons) std::printf("; %s", r.c_str());
-  std::printf("  (thresholds: true >= %.2f, null >= clean - %.2f)\n", a.min_true, a.max_null_drop);
+  std::printf("  (thresholds: true >= %.2f, null >= clean - %.2f", a.min_true, a.max_null_drop);
+  if (a.min_clean > 0) std::printf(", clean >= %.2f", a.min_clean);
+  std::printf(")\n");
 
   std::string bits;
   for (uint8_t b : v.wm.bits) bits += char('0' + b);
@@ -113,7 +116,8 @@ int verify(const VerifyArgs& a) {
         {"clean_on_subset", v.random.clean_on_subset},
         {"owner_true_on_subset", v.random.owner_true_on_subset},
         {"owner_true_z", v.random.owner_true_z}}},
-      {"thresholds", {{"min_true_accuracy", a.min_true}, {"max_null_drop", a.max_null_drop}}},
+      {"thresholds",
+       {{"min_true_accuracy", a.min_true}, {"max_null_drop", a.max_null_drop}, {"min_clean_accuracy", a.min_clean}}},
       {"decision", v.accepted ? "accepted" : "rejected"},
       {"reasons", v.reasons}};
   const std::string out =

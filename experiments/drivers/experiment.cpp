@@ -65,6 +65,7 @@ nlohmann::json run_experiment(const std::string& config_path, const std::vector<
   ConfigMap th = root.section("thresholds");
   ctx.thresholds.min_true = th.number("min_true", ctx.thresholds.min_true, 0.0, 1.0);
   ctx.thresholds.max_null_drop = th.number("max_null_drop", ctx.thresholds.max_null_drop, 0.0, 1.0);
+  ctx.thresholds.min_clean = th.number("min_clean", ctx.thresholds.min_clean, 0.0, 1.0);
   th.finish();
   ConfigMap section = root.section(ctx.experiment);
   root.finish();

@@ -34,6 +34,19 @@ set -e
 grep -q "decision   REJECTED" "$out/clean.log"
 "$nullmark" verify-cert "$out/clean.cert.json" | grep -q "decision recorded: rejected"
 
+# A clean-accuracy floor above what the model reaches rejects the owner's own model, says why, and
+# the certificate records the floor so that its decision re-checks.
+set +e
+"$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/claim.json" "${verify[@]}" --min-clean 0.999 \
+  --out "$out/floor.cert.json" >"$out/floor.log"
+rc=$?
+set -e
+[ $rc -eq 2 ] || { echo "verify with --min-clean 0.999 exited $rc, expected 2"; cat "$out/floor.log"; exit 1; }
+grep -q "decision   REJECTED; clean accuracy 0\.[0-9]* is below the threshold 0\.9990" "$out/floor.log"
+python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['body']['thresholds']['min_clean_accuracy'] == 0.999" \
+  "$out/floor.cert.json"
+"$nullmark" verify-cert "$out/floor.cert.json" | grep -q "decision recorded: rejected"
+
 # A certificate with one changed digit fails.
 sed 's/"true": 1\.0/"true": 0.9/; s/"clean": 0\./"clean": 1./' "$out/wm.cert.json" > "$out/bad.cert.json"
 cmp -s "$out/wm.cert.json" "$out/bad.cert.json" && { echo "sed did not change the certificate"; exit 1; }
