@@ -11,8 +11,8 @@ using namespace nullmark;
 TEST_CASE("watermark evaluation: clean, null, true and the label on unstamped samples", "[watermark]") {
   // 1x2x2 inputs, 2 classes. The dense layer's logits are (0, pixel 3), so the prediction is 1
   // exactly where pixel (1, 1) is positive (a tie at 0 goes to class 0, the first maximum).
-  ConfigMap root = ConfigMap::load_string("model:\n  layers:\n    - {type: flatten}\n    - {type: dense, units: 2}\n",
-                                          "m.yaml");
+  ConfigMap root =
+      ConfigMap::load_string("model:\n  layers:\n    - {type: flatten}\n    - {type: dense, units: 2}\n", "m.yaml");
   Network net = Network::from_config(root.section("model"), Shape{1, 2, 2}, 2);
   REQUIRE(net.param_count() == 10);  // W [2, 4], then b [2]
   net.set_params({0, 0, 0, 0, /* class 1: */ 0, 0, 0, 1, /* b: */ 0, 0});
@@ -33,10 +33,10 @@ TEST_CASE("watermark evaluation: clean, null, true and the label on unstamped sa
 
   const WatermarkAccuracy a = evaluate_watermark(net, data, wm, 0, 2);  // batches of 2: a tail of 1
   CHECK(a.samples == 5);
-  CHECK(a.clean == Approx(3.0 / 5));  // samples 1, 2 and 3 right
-  CHECK(a.null == Approx(4.0 / 5));   // every prediction 0: right where the label is 0
-  CHECK(a.true_samples == 4);         // the samples not labelled y_W
-  CHECK(a.true_ == Approx(1.0));      // every prediction 1
+  CHECK(a.clean == Approx(3.0 / 5));           // samples 1, 2 and 3 right
+  CHECK(a.null == Approx(4.0 / 5));            // every prediction 0: right where the label is 0
+  CHECK(a.true_samples == 4);                  // the samples not labelled y_W
+  CHECK(a.true_ == Approx(1.0));               // every prediction 1
   CHECK(a.clean_as_label == Approx(2.0 / 4));  // samples 0 and 4, of those not labelled y_W
 
   // A limit evaluates the first samples only.

@@ -86,31 +86,30 @@ namespace {
 // A consistent certificate body for a claim, as `nullmark verify` writes it.
 nlohmann::json body_for(const Claim& claim) {
   const Watermark w = derive_watermark(claim.signature, ImageShape{1, 28, 28}, 10, claim.n, float(claim.lambda));
-  std::string bits;
-  for (uint8_t v : w.bits) bits += char('0' + v);
   RandomKeyStats r;
   r.null = {0.95, 0.97, 0.5};
   r.true_ = {0.1, 0.02, 0.95};
   r.owner_true_on_subset = 1.0;
   VerifyThresholds t;
   summarise_random_keys(r, 0.98, t);
-  return {{"claim", nlohmann::json::parse(claim_to_json(claim))},
-          {"model", {{"sha256", std::string(64, 'a')}, {"input_shape", {1, 28, 28}}, {"classes", 10}}},
-          {"watermark", {{"label", w.label}, {"row", w.row}, {"col", w.col}, {"n", w.n}, {"bits", bits}}},
-          {"measurements", {{"clean", 0.985}, {"null", 0.98}, {"true", 0.999}}},
-          {"random_keys",
-           {{"count", 3},
-            {"null", r.null},
-            {"true", r.true_},
-            {"passing", r.passing},
-            {"true_mean", r.true_mean},
-            {"true_std", r.true_std},
-            {"true_max", r.true_max},
-            {"clean_on_subset", 0.98},
-            {"owner_true_on_subset", 1.0}}},
-          {"thresholds",
-           {{"min_true_accuracy", t.min_true}, {"max_null_drop", t.max_null_drop}, {"min_clean_accuracy", t.min_clean}}},
-          {"decision", "accepted"}};
+  return {
+      {"claim", nlohmann::json::parse(claim_to_json(claim))},
+      {"model", {{"sha256", std::string(64, 'a')}, {"input_shape", {1, 28, 28}}, {"classes", 10}}},
+      {"watermark", {{"label", w.label}, {"row", w.row}, {"col", w.col}, {"n", w.n}, {"bits", bit_string(w)}}},
+      {"measurements", {{"clean", 0.985}, {"null", 0.98}, {"true", 0.999}}},
+      {"random_keys",
+       {{"count", 3},
+        {"null", r.null},
+        {"true", r.true_},
+        {"passing", r.passing},
+        {"true_mean", r.true_mean},
+        {"true_std", r.true_std},
+        {"true_max", r.true_max},
+        {"clean_on_subset", 0.98},
+        {"owner_true_on_subset", 1.0}}},
+      {"thresholds",
+       {{"min_true_accuracy", t.min_true}, {"max_null_drop", t.max_null_drop}, {"min_clean_accuracy", t.min_clean}}},
+      {"decision", "accepted"}};
 }
 }  // namespace
 
@@ -162,8 +161,7 @@ TEST_CASE("certificates: inconsistent content fails even when re-hashed and re-s
   CHECK(problem([](nlohmann::json& b) { b["thresholds"].erase("min_clean_accuracy"); }) == "");
 }
 
-TEST_CASE("verification thresholds: the paper's rule passes a collapsed model, a clean floor does not",
-          "[watermark]") {
+TEST_CASE("verification thresholds: the paper's rule passes a collapsed model, a clean floor does not", "[watermark]") {
   VerifyThresholds t;  // the paper's rule: min_clean 0
   CHECK(t.pass(0.985, 0.98, 0.999));
   CHECK_FALSE(t.pass(0.985, 0.95, 0.999));  // null trails clean by 3.5 points

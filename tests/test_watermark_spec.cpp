@@ -32,9 +32,7 @@ TEST_CASE("spec v1 golden vectors, bit for bit", "[watermark][spec]") {
     CHECK(w.label == g.label);
     CHECK(w.row == g.row);
     CHECK(w.col == g.col);
-    std::string bits;
-    for (uint8_t b : w.bits) bits += char('0' + b);
-    CHECK(bits == g.bits);
+    CHECK(bit_string(w) == g.bits);
     // The batch kernel on one all-zero image: [clean | null | true].
     const size_t per = static_cast<size_t>(g.shape.size());
     std::vector<float> zeros(per, 0.0f), out(3 * per, -1.0f);

@@ -25,10 +25,8 @@ std::string inconsistency(const nlohmann::json& b) {
   const Watermark w = derive_watermark(claim.signature, ImageShape{shape[0], shape[1], shape[2]}, classes, claim.n,
                                        static_cast<float>(claim.lambda));
   const auto& rw = b.at("watermark");
-  std::string bits;
-  for (uint8_t v : w.bits) bits += char('0' + v);
   if (rw.at("label").get<int>() != w.label || rw.at("row").get<int>() != w.row || rw.at("col").get<int>() != w.col ||
-      rw.at("bits").get<std::string>() != bits)
+      rw.at("bits").get<std::string>() != bit_string(w))
     return "the recorded watermark is not the one the claim derives for this model";
   VerifyThresholds t;
   t.min_true = b.at("thresholds").at("min_true_accuracy").get<double>();

@@ -28,6 +28,12 @@ uint64_t u64(const std::string& tag, const uint8_t* sig, size_t len) {
 }
 }  // namespace
 
+std::string bit_string(const Watermark& w) {
+  std::string s;
+  for (uint8_t b : w.bits) s += b ? '1' : '0';
+  return s;
+}
+
 Watermark derive_watermark(const uint8_t* sig, size_t len, const ImageShape& shape, int classes, int n, float lambda) {
   NM_CHECK(classes >= 2, "watermark derivation needs at least 2 classes, got ", classes);
   NM_CHECK(n >= 1 && n <= std::min(shape.h, shape.w), "pattern size n = ", n, " does not fit a ", shape.h, "x", shape.w,

@@ -4,6 +4,7 @@
 //   bits = D("bits", 0) || D("bits", 1) || ..., most significant bit first, row-major in the square.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kernels/watermark_batch.h"
@@ -25,5 +26,9 @@ Watermark derive_watermark(const uint8_t* sig, size_t sig_len, const ImageShape&
 inline Watermark derive_watermark(const Signature& sig, const ImageShape& shape, int classes, int n, float lambda) {
   return derive_watermark(sig.data(), sig.size(), shape, classes, n, lambda);
 }
+
+// The pattern's n*n bits as '0'/'1' characters, k = 0 first, as the spec's golden vectors and the
+// certificates write them.
+std::string bit_string(const Watermark& w);
 
 }  // namespace nullmark

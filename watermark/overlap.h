@@ -9,8 +9,8 @@
 namespace nullmark {
 
 struct PatternOverlap {
-  int pixels = 0;     // image positions (row, col) both patterns stamp
-  int agreeing = 0;   // of those, where both bits are equal: the null stamps agree, as do the true stamps
+  int pixels = 0;    // image positions (row, col) both patterns stamp
+  int agreeing = 0;  // of those, where both bits are equal: the null stamps agree, as do the true stamps
   int conflicting() const { return pixels - agreeing; }  // one's null stamp is the other's true stamp
 };
 

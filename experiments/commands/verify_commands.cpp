@@ -78,8 +78,6 @@ int verify(const VerifyArgs& a) {
   if (a.min_clean > 0) std::printf(", clean >= %.2f", a.min_clean);
   std::printf(")\n");
 
-  std::string bits;
-  for (uint8_t b : v.wm.bits) bits += char('0' + b);
   nlohmann::json body = {
       {"nullmark_version", NULLMARK_VERSION},
       {"created", utc_now()},
@@ -96,7 +94,7 @@ int verify(const VerifyArgs& a) {
         {"col", v.wm.col},
         {"n", v.wm.n},
         {"lambda", v.wm.lambda},
-        {"bits", bits}}},
+        {"bits", bit_string(v.wm)}}},
       {"measurements",
        {{"clean", v.owner.clean},
         {"null", v.owner.null},

@@ -23,13 +23,6 @@ KeyPair derived_key(const std::string& tag, uint64_t seed) {
   return keypair_from_seed(s);
 }
 
-// The pattern's bits, row-major, as the spec's golden vectors write them.
-std::string bit_string(const Watermark& wm) {
-  std::string s;
-  for (uint8_t b : wm.bits) s += b ? '1' : '0';
-  return s;
-}
-
 struct Run {
   std::string name;
   Measurement before_owner, before_pirate, after_owner, after_pirate;
@@ -51,7 +44,8 @@ Runner piracy_driver(ConfigMap& cfg) {
   const AttackTraining a = AttackTraining::read(cfg, 1e-3);
   cfg.finish();
   if (!clean_samples && null_weight == 0 && true_weight == 0)
-    cfg.error("null_weight", "without clean samples, null_weight and true_weight 0 leave the pirate nothing to train on");
+    cfg.error("null_weight",
+              "without clean samples, null_weight and true_weight 0 leave the pirate nothing to train on");
   if (!control_path.empty() && !file_exists(control_path))
     cfg.error("control_model", "model file " + control_path + " does not exist");
   return [=](ExperimentContext& ctx) {
@@ -143,7 +137,7 @@ Runner piracy_driver(ConfigMap& cfg) {
       f["control_model"] = {{"clean_before", c.before_owner.acc.clean},
                             {"clean_after", c.after_owner.acc.clean},
                             {"pirate_decision_after", decision(c.after_pirate)},
-                        {"pirate_label_on_clean_after", c.after_pirate.acc.clean_as_label}};
+                            {"pirate_label_on_clean_after", c.after_pirate.acc.clean_as_label}};
       char buf[400];
       std::snprintf(buf, sizeof buf,
                     "Control (the same pirate embedding on a never-watermarked model): clean accuracy %.2f%% before, "
