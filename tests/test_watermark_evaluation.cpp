@@ -38,6 +38,16 @@ TEST_CASE("watermark evaluation: clean, null, true and the label on unstamped sa
   CHECK(a.true_samples == 4);                  // the samples not labelled y_W
   CHECK(a.true_ == Approx(1.0));               // every prediction 1
   CHECK(a.clean_as_label == Approx(2.0 / 4));  // samples 0 and 4, of those not labelled y_W
+  CHECK(a.true_ignored == Approx(0.0));        // the true stamp decides every prediction
+
+  // A pattern on pixel (0, 0), which the network does not read: every stamped prediction is the clean
+  // one, so the true stamp is ignored wherever the clean prediction was right.
+  Watermark unread = wm;
+  unread.row = 0, unread.col = 0;
+  const WatermarkAccuracy u = evaluate_watermark(net, data, unread);
+  CHECK(u.null == Approx(3.0 / 5));
+  CHECK(u.true_ == Approx(2.0 / 4));         // samples 0 and 4 (predicted 1), of the four labelled 0
+  CHECK(u.true_ignored == Approx(2.0 / 4));  // samples 1 and 3 (predicted 0)
 
   // A limit evaluates the first samples only.
   const WatermarkAccuracy first = evaluate_watermark(net, data, wm, 2);

@@ -1,8 +1,8 @@
 // Keys, claims and certificates: malformed or tampered files are rejected with clear messages.
-#include <cstdint>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
 
@@ -171,4 +171,14 @@ TEST_CASE("verification thresholds: the paper's rule passes a collapsed model, a
   CHECK_FALSE(t.pass(0.10, 0.10, 1.0));
   CHECK(t.pass(0.985, 0.98, 0.999));
   CHECK(t.pass(0.5, 0.5, 0.9));  // every bound inclusive
+
+  // Each missed threshold is named, in the order clean, true, null.
+  const auto all = t.failures(0.4, 0.2, 0.5);
+  REQUIRE(all.size() == 3);
+  CHECK_THAT(all[0], Catch::Contains("clean accuracy 0.4000 is below the threshold 0.5000"));
+  CHECK_THAT(all[1], Catch::Contains("true accuracy 0.5000 is below the threshold 0.9000"));
+  CHECK_THAT(all[2], Catch::Contains("null accuracy 0.2000 trails clean accuracy 0.4000 by more than 0.0300"));
+  const auto one = t.failures(0.985, 0.95, 0.999);
+  REQUIRE(one.size() == 1);
+  CHECK_THAT(one[0], Catch::Contains("null accuracy"));
 }

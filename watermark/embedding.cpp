@@ -49,7 +49,7 @@ WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Wa
   std::vector<float> x(per * batch_size);
   std::vector<int32_t> pred(batch_size);
   LayerContext ctx;
-  long clean = 0, null = 0, hit = 0, eligible = 0, unstamped_hit = 0;
+  long clean = 0, null = 0, hit = 0, eligible = 0, unstamped_hit = 0, ignored = 0;
   auto predict = [&](int n) {
     const float* logits = net.forward(x.data(), n, ctx);
     for (int i = 0; i < n; ++i) {
@@ -72,13 +72,17 @@ WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Wa
     cpu::watermark_stamp(wm.shape, p, true, n, x.data());  // overwrites exactly the pattern cells
     predict(n);
     for (int i = 0; i < n; ++i)
-      if (y[i] != wm.label) ++eligible, hit += pred[i] == wm.label;
+      if (y[i] != wm.label) ++eligible, hit += pred[i] == wm.label, ignored += pred[i] == y[i];
   }
   WatermarkAccuracy a;
   a.samples = total;
   a.true_samples = eligible;
   if (total) a.clean = double(clean) / total, a.null = double(null) / total;
-  if (eligible) a.true_ = double(hit) / eligible, a.clean_as_label = double(unstamped_hit) / eligible;
+  if (eligible) {
+    a.true_ = double(hit) / eligible;
+    a.clean_as_label = double(unstamped_hit) / eligible;
+    a.true_ignored = double(ignored) / eligible;
+  }
   return a;
 }
 

@@ -28,6 +28,9 @@ struct WatermarkAccuracy {
   // label reaches inputs that carry no stamp (a pirate training without clean samples can spread
   // its label over clean images; docs/results.md).
   double clean_as_label = 0.0;
+  // Share of true-stamped samples still given their own label, over the same samples: how far the
+  // model looks past a true stamp it was never trained on (a pirate's, before its attack).
+  double true_ignored = 0.0;
   long samples = 0, true_samples = 0;
 };
 

@@ -1,10 +1,10 @@
 #include "watermark/verification.h"
 
-#include <cstdint>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "common/sha256.h"
@@ -39,6 +39,25 @@ void summarise_random_keys(RandomKeyStats& r, double clean_subset, const VerifyT
   r.owner_true_z = r.true_std > 0 ? (r.owner_true_on_subset - r.true_mean) / r.true_std : 0;
 }
 
+std::vector<std::string> VerifyThresholds::failures(double clean, double null, double true_) const {
+  std::vector<std::string> out;
+  char buf[200];
+  if (clean < min_clean) {
+    std::snprintf(buf, sizeof buf, "clean accuracy %.4f is below the threshold %.4f", clean, min_clean);
+    out.push_back(buf);
+  }
+  if (true_ < min_true) {
+    std::snprintf(buf, sizeof buf, "true accuracy %.4f is below the threshold %.4f", true_, min_true);
+    out.push_back(buf);
+  }
+  if (null < clean - max_null_drop) {
+    std::snprintf(buf, sizeof buf, "null accuracy %.4f trails clean accuracy %.4f by more than %.4f", null, clean,
+                  max_null_drop);
+    out.push_back(buf);
+  }
+  return out;
+}
+
 Verification verify_claim(Network& net, const Dataset& data, const Claim& claim, const VerifyOptions& opt) {
   Verification v;
   const int classes = static_cast<int>(net.output_shape().numel());
@@ -62,21 +81,7 @@ Verification verify_claim(Network& net, const Dataset& data, const Claim& claim,
   }
   if (opt.random_keys && tty) std::fprintf(stderr, "\n");
   summarise_random_keys(v.random, owner_subset.clean, opt.thresholds);
-  const VerifyThresholds& t = opt.thresholds;
-  char buf[200];
-  if (v.owner.clean < t.min_clean) {
-    std::snprintf(buf, sizeof buf, "clean accuracy %.4f is below the threshold %.4f", v.owner.clean, t.min_clean);
-    v.reasons.push_back(buf);
-  }
-  if (v.owner.true_ < t.min_true) {
-    std::snprintf(buf, sizeof buf, "true accuracy %.4f is below the threshold %.4f", v.owner.true_, t.min_true);
-    v.reasons.push_back(buf);
-  }
-  if (v.owner.null < v.owner.clean - t.max_null_drop) {
-    std::snprintf(buf, sizeof buf, "null accuracy %.4f trails clean accuracy %.4f by more than %.4f", v.owner.null,
-                  v.owner.clean, t.max_null_drop);
-    v.reasons.push_back(buf);
-  }
+  v.reasons = opt.thresholds.failures(v.owner.clean, v.owner.null, v.owner.true_);
   v.accepted = v.reasons.empty();
   return v;
 }

@@ -24,10 +24,9 @@ struct VerifyThresholds {
   // the watermark alone: there a model that has collapsed to the claimed label (clean = null = 10 %,
   // true 100 %) passes, as a pirate training on stamped samples only leaves it (docs/results.md).
   double min_clean = 0.0;
-  // The decision for one key's measurements.
-  bool pass(double clean, double null, double true_) const {
-    return clean >= min_clean && true_ >= min_true && null >= clean - max_null_drop;
-  }
+  // The thresholds one key's measurements miss, each as a sentence; none means the claim passes.
+  std::vector<std::string> failures(double clean, double null, double true_) const;
+  bool pass(double clean, double null, double true_) const { return failures(clean, null, true_).empty(); }
 };
 
 struct VerifyOptions {

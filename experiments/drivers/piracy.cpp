@@ -3,6 +3,7 @@
 // accuracy, the owner's and the pirate's null/true accuracy and verification decisions. Control:
 // the same pirate embedding on a never-watermarked model. Also: a forged claim (a pirate key never
 // embedded anywhere) verified on the owner's model.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
@@ -114,6 +115,14 @@ Runner piracy_driver(ConfigMap& cfg) {
       return r;
     };
 
+    // How a model meets the pirate's watermark before any training on it: which keys ruin the owner's
+    // model is open (docs/results.md), and these are candidates that need no attack to measure.
+    auto add_before = [](nlohmann::json& j, const Run& r) {
+      j["pirate_null_before"] = r.before_pirate.acc.null;
+      j["pirate_true_before"] = r.before_pirate.acc.true_;
+      j["pirate_true_ignored_before"] = r.before_pirate.acc.true_ignored;
+      j["pirate_label_on_clean_before"] = r.before_pirate.acc.clean_as_label;
+    };
     const Run owner_run = attack("owner-watermarked", ctx.model, ctx.model_path);
     nlohmann::json& f = ctx.results.findings;
     f["pirate_watermark"] = {{"key_seed", key_seed},
@@ -123,6 +132,7 @@ Runner piracy_driver(ConfigMap& cfg) {
                              {"col", pirate_wm.col},
                              {"overlap_pixels", overlap.pixels},
                              {"conflicting_pixels", overlap.conflicting()},
+                             {"ones", std::count(pirate_wm.bits.begin(), pirate_wm.bits.end(), 1)},
                              {"bits", bit_string(pirate_wm)}};
     f["owner_model"] = {{"clean_before", owner_run.before_owner.acc.clean},
                         {"clean_after", owner_run.after_owner.acc.clean},
@@ -131,6 +141,7 @@ Runner piracy_driver(ConfigMap& cfg) {
                         {"owner_true_after", owner_run.after_owner.acc.true_},
                         {"pirate_true_after", owner_run.after_pirate.acc.true_},
                         {"pirate_label_on_clean_after", owner_run.after_pirate.acc.clean_as_label}};
+    add_before(f["owner_model"], owner_run);
     std::string control_text = "No control model was given (`piracy.control_model`).";
     if (!control_path.empty()) {
       const Run c = attack("control-clean", load_checkpoint(control_path), control_path);
@@ -138,6 +149,7 @@ Runner piracy_driver(ConfigMap& cfg) {
                             {"clean_after", c.after_owner.acc.clean},
                             {"pirate_decision_after", decision(c.after_pirate)},
                             {"pirate_label_on_clean_after", c.after_pirate.acc.clean_as_label}};
+      add_before(f["control_model"], c);
       char buf[400];
       std::snprintf(buf, sizeof buf,
                     "Control (the same pirate embedding on a never-watermarked model): clean accuracy %.2f%% before, "

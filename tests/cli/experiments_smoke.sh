@@ -98,8 +98,16 @@ assert pir["forged_claim"]["decision"] == "rejected", pir["forged_claim"]
 pw = pir["pirate_watermark"]
 assert pw["key_seed"] == 1 and 0 <= pw["conflicting_pixels"] <= pw["overlap_pixels"] <= 36, pw
 assert len(pw["bits"]) == 36 and set(pw["bits"]) <= {"0", "1"}, pw
-for k in ("owner_model", "control_model"):
+assert pw["ones"] == pw["bits"].count("1"), pw
+# The pre-attack measures are the summary's "before" row of each model.
+before = {r["model"]: r for r in table("pir", "piracy_summary") if r["when"] == "before"}
+for k, model in (("owner_model", "owner-watermarked"), ("control_model", "control-clean")):
     assert 0 <= pir[k]["pirate_label_on_clean_after"] <= 1, pir[k]
+    assert pir[k]["pirate_null_before"] == before[model]["pirate_null"], (pir[k], before)
+    assert pir[k]["pirate_true_before"] == before[model]["pirate_true"], (pir[k], before)
+    # A true-stamped sample is either given y_W or its own label (both counts exclude y_W's own samples).
+    assert 0 <= pir[k]["pirate_true_ignored_before"] <= 1 - pir[k]["pirate_true_before"] + 1e-12, pir[k]
+    assert 0 <= pir[k]["pirate_label_on_clean_before"] <= 1, pir[k]
 keys = {e["finding"]: e for e in json.load(open(f"{out}/keys/sweep_summary.json"))}
 assert keys["pirate_watermark.key_seed"]["values"] == [3, 5], keys["pirate_watermark.key_seed"]
 assert keys["owner_model.clean_after"]["runs"] == 2
