@@ -66,12 +66,18 @@ int verify(const VerifyArgs& a) {
               v.wm.lambda);
   std::printf("claimed    clean %.2f%%  null %.2f%%  true %.2f%% (over %ld samples not labelled y_W)\n",
               100 * v.owner.clean, 100 * v.owner.null, 100 * v.owner.true_, v.owner.true_samples);
-  std::printf(
-      "random     %d never-embedded keys on %ld samples: true accuracy mean %.2f%%, max %.2f%%; %d of %d pass "
-      "the thresholds; claimed key on the same samples: %.2f%% (z = %.1f)\n",
-      a.random_keys, std::min<long>(a.random_samples, static_cast<long>(d.size())), 100 * v.random.true_mean,
-      100 * v.random.true_max, v.random.passing, a.random_keys, 100 * v.random.owner_true_on_subset,
-      v.random.owner_true_z);
+  if (a.random_keys == 0) {
+    std::printf("random     none measured (--random-keys 0): no comparison with never-embedded keys\n");
+  } else {
+    // z needs a spread: one key, or keys that all measure alike, leave it undefined.
+    char z[32] = "z undefined";
+    if (v.random.true_std > 0) std::snprintf(z, sizeof z, "z = %.1f", v.random.owner_true_z);
+    std::printf(
+        "random     %d never-embedded keys on %ld samples: true accuracy mean %.2f%%, max %.2f%%; %d of %d pass "
+        "the thresholds; claimed key on the same samples: %.2f%% (%s)\n",
+        a.random_keys, std::min<long>(a.random_samples, static_cast<long>(d.size())), 100 * v.random.true_mean,
+        100 * v.random.true_max, v.random.passing, a.random_keys, 100 * v.random.owner_true_on_subset, z);
+  }
   std::printf("decision   %s", v.accepted ? "ACCEPTED" : "REJECTED");
   for (const auto& r : v.reasons) std::printf("; %s", r.c_str());
   std::printf("  (thresholds: true >= %.2f, null >= clean - %.2f", a.min_true, a.max_null_drop);

@@ -47,6 +47,12 @@ python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['body']['thresh
   "$out/floor.cert.json"
 "$nullmark" verify-cert "$out/floor.cert.json" | grep -q "decision recorded: rejected"
 
+# Without random keys there is no comparison to report (and no z), and the certificate still checks.
+"$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/claim.json" --random-keys 0 --max-null-drop 0.2 --min-true 0.8 \
+  --out "$out/nokeys.cert.json" >"$out/nokeys.log"
+grep -q "^random     none measured (--random-keys 0)" "$out/nokeys.log"
+"$nullmark" verify-cert "$out/nokeys.cert.json" | grep -q "decision recorded: accepted"
+
 # A certificate with one changed digit fails.
 sed 's/"true": 1\.0/"true": 0.9/; s/"clean": 0\./"clean": 1./' "$out/wm.cert.json" > "$out/bad.cert.json"
 cmp -s "$out/wm.cert.json" "$out/bad.cert.json" && { echo "sed did not change the certificate"; exit 1; }
