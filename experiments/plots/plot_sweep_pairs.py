@@ -14,7 +14,10 @@ after the pirate's training (control_model.clean_after) and y = the watermarked 
 (owner_model.clean_after), so points far below the diagonal are keys that ruin the watermarked model
 and not a clean one. --setting keeps the settings whose name contains TEXT. The figure goes to
 FILE, by default the first SWEEP_DIR/pairs.png. Each setting's Pearson correlation between the two
-findings is printed, one line a setting, and shown in the legend.
+findings is printed, one line a setting, and shown in the legend. --pooled also prints the
+correlation over every point together, for sweeps that split one experiment (pirate keys 1-20,
+21-60, ...). --free-axes gives each axis its own range and drops the diagonal, for findings on
+different scales (a pattern's count of 1 bits against an accuracy).
 """
 import argparse
 import json
@@ -71,6 +74,8 @@ def main():
     ap.add_argument("--xlabel")
     ap.add_argument("--ylabel")
     ap.add_argument("--out", help="output PNG (default: SWEEP_DIR/pairs.png)")
+    ap.add_argument("--pooled", action="store_true", help="also the correlation over all points together")
+    ap.add_argument("--free-axes", action="store_true", help="each axis its own range, no diagonal")
     args = ap.parse_args()
     labels = args.label or []
     if labels and len(labels) != len(args.sweep_dirs):
@@ -92,19 +97,27 @@ def main():
             data[setting] = xy
 
     fig, ax = plt.subplots(figsize=(5.5, 6))
-    lo = min(min(xs + ys) for xs, ys in data.values())
-    hi = max(max(xs + ys) for xs, ys in data.values())
-    pad = 0.03 * (hi - lo or 1)
-    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="grey", lw=0.8, ls="--", label="y = x")
+    if not args.free_axes:
+        lo = min(min(xs + ys) for xs, ys in data.values())
+        hi = max(max(xs + ys) for xs, ys in data.values())
+        pad = 0.03 * (hi - lo or 1)
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="grey", lw=0.8, ls="--", label="y = x")
     for setting, (xs, ys) in data.items():
         print(describe(setting, xs, ys))
         r = pearson(xs, ys)
         ax.scatter(xs, ys, s=22, label=f"{setting} ({len(xs)} runs" + ("" if r is None else f", r = {r:.2f}") + ")")
+    if args.pooled:
+        all_x = [v for xs, _ in data.values() for v in xs]
+        all_y = [v for _, ys in data.values() for v in ys]
+        line = describe("pooled", all_x, all_y)
+        print(line)
+        ax.plot([], [], " ", label=line.replace(": ", " (", 1) + ")")  # a legend line without a marker
     ax.set_xlabel(args.xlabel or args.x)
     ax.set_ylabel(args.ylabel or args.y)
-    ax.set_xlim(lo - pad, hi + pad)
-    ax.set_ylim(lo - pad, hi + pad)
-    ax.set_aspect("equal")
+    if not args.free_axes:
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.set_aspect("equal")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12))  # below: no point hidden
     fig.tight_layout()

@@ -63,6 +63,13 @@ is_png "$out/sw/pairs.png"
   --x pirate_watermark.key_seed --y owner_model.clean_after --out "$out/keys/two.png" >"$out/keys/two.out"
 is_png "$out/keys/two.png"
 grep -q "^b: 2 runs, r" "$out/keys/two.out" || { echo "no correlation line:"; cat "$out/keys/two.out"; exit 1; }
+# Pooled, the same sweep twice has the correlation of one; free axes for findings on other scales.
+"${NULLMARK_PYTHON:-/usr/bin/python3}" experiments/plots/plot_sweep_pairs.py "$out/keys" "$out/keys" --label a --label b \
+  --x pirate_watermark.ones --y owner_model.clean_after --pooled --free-axes --out "$out/keys/pooled.png" \
+  >"$out/keys/pooled.out"
+is_png "$out/keys/pooled.png"
+one_r=$(sed -n 's/^a: 2 runs, //p' "$out/keys/pooled.out")
+grep -qx "pooled: 4 runs, $one_r" "$out/keys/pooled.out" || { echo "pooled line:"; cat "$out/keys/pooled.out"; exit 1; }
 # The correlation it prints, on values worked out by hand (r = 5.5 / sqrt(5 * 8.75)), and none for a constant.
 "${NULLMARK_PYTHON:-/usr/bin/python3}" -c "
 import sys; sys.path.insert(0, 'experiments/plots')
