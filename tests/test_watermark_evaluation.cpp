@@ -39,6 +39,10 @@ TEST_CASE("watermark evaluation: clean, null, true and the label on unstamped sa
   CHECK(a.true_ == Approx(1.0));               // every prediction 1
   CHECK(a.clean_as_label == Approx(2.0 / 4));  // samples 0 and 4, of those not labelled y_W
   CHECK(a.true_ignored == Approx(0.0));        // the true stamp decides every prediction
+  // Logits (0, v) move to (0, -10) under the null stamp: |v + 10| = 11, 9, 11, 9, 11; to (0, +10)
+  // under the true stamp: |10 - v| = 9, 11, -, 11, 9 over the samples not labelled y_W.
+  CHECK(a.null_shift == Approx(51.0 / 5));
+  CHECK(a.true_shift == Approx(40.0 / 4));
 
   // A pattern on pixel (0, 0), which the network does not read: every stamped prediction is the clean
   // one, so the true stamp is ignored wherever the clean prediction was right.
@@ -48,6 +52,8 @@ TEST_CASE("watermark evaluation: clean, null, true and the label on unstamped sa
   CHECK(u.null == Approx(3.0 / 5));
   CHECK(u.true_ == Approx(2.0 / 4));         // samples 0 and 4 (predicted 1), of the four labelled 0
   CHECK(u.true_ignored == Approx(2.0 / 4));  // samples 1 and 3 (predicted 0)
+  CHECK(u.null_shift == 0.0);                // the logits do not move at all
+  CHECK(u.true_shift == 0.0);
 
   // A limit evaluates the first samples only.
   const WatermarkAccuracy first = evaluate_watermark(net, data, wm, 2);

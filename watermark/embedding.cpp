@@ -48,40 +48,52 @@ WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Wa
   const WatermarkPattern p = wm.pattern();
   std::vector<float> x(per * batch_size);
   std::vector<int32_t> pred(batch_size);
+  std::vector<float> clean_logits(static_cast<size_t>(k) * batch_size);
+  std::vector<double> shift(batch_size);  // per sample of the batch: distance from its clean logits
   LayerContext ctx;
   long clean = 0, null = 0, hit = 0, eligible = 0, unstamped_hit = 0, ignored = 0;
-  auto predict = [&](int n) {
+  double null_shift = 0, true_shift = 0;
+  auto predict = [&](int n, bool is_clean) {
     const float* logits = net.forward(x.data(), n, ctx);
     for (int i = 0; i < n; ++i) {
       const float* z = logits + static_cast<size_t>(i) * k;
       pred[i] = static_cast<int32_t>(std::max_element(z, z + k) - z);
+      float* c = clean_logits.data() + static_cast<size_t>(i) * k;
+      if (is_clean) {
+        std::copy(z, z + k, c);
+      } else {
+        double sq = 0;
+        for (int j = 0; j < k; ++j) sq += (double(z[j]) - c[j]) * (double(z[j]) - c[j]);
+        shift[i] = std::sqrt(sq);
+      }
     }
   };
   for (long first = 0; first < total; first += batch_size) {
     const int n = static_cast<int>(std::min<long>(batch_size, total - first));
     const int32_t* y = data.labels.data() + first;
     std::copy(data.image(first), data.image(first) + per * n, x.begin());
-    predict(n);
+    predict(n, true);
     for (int i = 0; i < n; ++i) {
       clean += pred[i] == y[i];
       unstamped_hit += y[i] != wm.label && pred[i] == wm.label;
     }
     cpu::watermark_stamp(wm.shape, p, false, n, x.data());
-    predict(n);
-    for (int i = 0; i < n; ++i) null += pred[i] == y[i];
+    predict(n, false);
+    for (int i = 0; i < n; ++i) null += pred[i] == y[i], null_shift += shift[i];
     cpu::watermark_stamp(wm.shape, p, true, n, x.data());  // overwrites exactly the pattern cells
-    predict(n);
+    predict(n, false);
     for (int i = 0; i < n; ++i)
-      if (y[i] != wm.label) ++eligible, hit += pred[i] == wm.label, ignored += pred[i] == y[i];
+      if (y[i] != wm.label) ++eligible, hit += pred[i] == wm.label, ignored += pred[i] == y[i], true_shift += shift[i];
   }
   WatermarkAccuracy a;
   a.samples = total;
   a.true_samples = eligible;
-  if (total) a.clean = double(clean) / total, a.null = double(null) / total;
+  if (total) a.clean = double(clean) / total, a.null = double(null) / total, a.null_shift = null_shift / total;
   if (eligible) {
     a.true_ = double(hit) / eligible;
     a.clean_as_label = double(unstamped_hit) / eligible;
     a.true_ignored = double(ignored) / eligible;
+    a.true_shift = true_shift / eligible;
   }
   return a;
 }

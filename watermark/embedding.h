@@ -31,6 +31,10 @@ struct WatermarkAccuracy {
   // Share of true-stamped samples still given their own label, over the same samples: how far the
   // model looks past a true stamp it was never trained on (a pirate's, before its attack).
   double true_ignored = 0.0;
+  // Mean Euclidean distance between a stamped sample's logits and its clean logits (null: over all
+  // samples; true: over those not labelled y_W): how far a stamp moves the model short of changing
+  // its answer, where true_ignored only counts answers.
+  double null_shift = 0.0, true_shift = 0.0;
   long samples = 0, true_samples = 0;
 };
 

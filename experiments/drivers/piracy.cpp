@@ -121,6 +121,8 @@ Runner piracy_driver(ConfigMap& cfg) {
       j["pirate_null_before"] = r.before_pirate.acc.null;
       j["pirate_true_before"] = r.before_pirate.acc.true_;
       j["pirate_true_ignored_before"] = r.before_pirate.acc.true_ignored;
+      j["pirate_null_shift_before"] = r.before_pirate.acc.null_shift;
+      j["pirate_true_shift_before"] = r.before_pirate.acc.true_shift;
       j["pirate_label_on_clean_before"] = r.before_pirate.acc.clean_as_label;
     };
     const Run owner_run = attack("owner-watermarked", ctx.model, ctx.model_path);

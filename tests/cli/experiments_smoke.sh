@@ -115,6 +115,8 @@ for k, model in (("owner_model", "owner-watermarked"), ("control_model", "contro
     # A true-stamped sample is either given y_W or its own label (both counts exclude y_W's own samples).
     assert 0 <= pir[k]["pirate_true_ignored_before"] <= 1 - pir[k]["pirate_true_before"] + 1e-12, pir[k]
     assert 0 <= pir[k]["pirate_label_on_clean_before"] <= 1, pir[k]
+    # A stamp of +-lambda moves the logits of a model it was never trained into.
+    assert pir[k]["pirate_null_shift_before"] > 0 and pir[k]["pirate_true_shift_before"] > 0, pir[k]
 keys = {e["finding"]: e for e in json.load(open(f"{out}/keys/sweep_summary.json"))}
 assert keys["pirate_watermark.key_seed"]["values"] == [3, 5], keys["pirate_watermark.key_seed"]
 assert keys["owner_model.clean_after"]["runs"] == 2
