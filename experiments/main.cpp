@@ -67,7 +67,9 @@ int main(int argc, char** argv) {
   vf->add_option("--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")
       ->check(CLI::ExistingFile);
   vf->add_option("--threads", verify.threads, "CPU threads (0 = all cores)");
-  vf->add_option("--device", verify.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+  vf->add_option("--device", verify.device, "cpu or cuda")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
 
   commands::VerifyCertArgs vcert;
   auto* vc = app.add_subcommand("verify-cert", "Check a certificate's integrity, signature and consistency");
@@ -95,6 +97,18 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   sg->add_option("--out", sign.out, "Claim file to write")->capture_default_str();
 
+  commands::PatternArgs pattern;
+  auto* pt = app.add_subcommand("pattern", "The watermark a claim defines for an input shape: label, position, bits");
+  pt->add_option("--claim", pattern.claim, "Claim file (signature checked)")->required()->check(CLI::ExistingFile);
+  pt->add_option("--input", pattern.input, "The model's input shape C,H,W, e.g. 1,28,28")
+      ->required()
+      ->delimiter(',')
+      ->expected(3);
+  pt->add_option("--classes", pattern.classes, "The model's class count")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  pt->add_option("--json", pattern.json_out, "Also write the pattern as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -109,6 +123,7 @@ int main(int argc, char** argv) {
     if (rn->parsed()) return commands::run(run);
     if (vc->parsed()) return commands::verify_cert(vcert);
     if (sg->parsed()) return commands::sign(sign);
+    if (pt->parsed()) return commands::pattern(pattern);
   } catch (const std::exception& ex) {
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", ex.what());

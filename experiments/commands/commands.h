@@ -57,6 +57,13 @@ struct VerifyCertArgs {
 };
 int verify_cert(const VerifyCertArgs& a);
 
+struct PatternArgs {
+  std::string claim, json_out;
+  std::vector<int> input;  // C, H, W
+  int classes = 10;
+};
+int pattern(const PatternArgs& a);
+
 struct RunArgs {
   std::string config, output_dir;
   std::vector<std::string> overrides;

@@ -26,6 +26,23 @@ verify=(--random-keys 10 --random-samples 300 --max-null-drop 0.2 --min-true 0.8
 grep -q "decision   ACCEPTED" "$out/verify.log"
 "$nullmark" verify-cert "$out/wm.cert.json" | grep -q "valid, signed"
 
+# The pattern a claim defines, without a model, is the one verify derived from the model's shape.
+"$nullmark" pattern --claim "$out/claim.json" --input 1,28,28 --classes 10 --json "$out/pattern.json" >"$out/pattern.log"
+python3 - "$out/pattern.json" "$out/wm.cert.json" "$out/pattern.log" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+w = json.load(open(sys.argv[2]))["body"]["watermark"]
+assert all(p[k] == w[k] for k in ("label", "row", "col", "bits")), (p, w)
+assert p["ones"] == p["bits"].count("1"), p
+rows = [l.split()[-1] for l in open(sys.argv[3]) if l.startswith("null stamp")]
+assert "".join(rows) == p["bits"].replace("1", "+").replace("0", "-"), rows
+PY
+# A pattern larger than the image is refused with a message.
+if "$nullmark" pattern --claim "$out/claim.json" --input 1,4,4 2>"$out/pattern-bad.log"; then
+  echo "a 6x6 pattern on a 4x4 input was accepted"; exit 1
+fi
+grep -q "does not fit a 4x4 input" "$out/pattern-bad.log"
+
 set +e
 "$nullmark" verify --model "$out/clean/model.ckpt" --claim "$out/claim.json" "${verify[@]}" --out "$out/clean.cert.json" >"$out/clean.log"
 rc=$?
