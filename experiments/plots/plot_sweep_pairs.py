@@ -17,7 +17,9 @@ FILE, by default the first SWEEP_DIR/pairs.png. Each setting's Pearson correlati
 findings is printed, one line a setting, and shown in the legend. --pooled also prints the
 correlation over every point together, for sweeps that split one experiment (pirate keys 1-20,
 21-60, ...). --free-axes gives each axis its own range and drops the diagonal, for findings on
-different scales (a pattern's count of 1 bits against an accuracy).
+different scales (a pattern's count of 1 bits against an accuracy). --dodge W shifts the settings'
+points sideways by W apart, so that series on whole-number x values do not hide one another (the
+correlations use the true values).
 """
 import argparse
 import json
@@ -76,6 +78,7 @@ def main():
     ap.add_argument("--out", help="output PNG (default: SWEEP_DIR/pairs.png)")
     ap.add_argument("--pooled", action="store_true", help="also the correlation over all points together")
     ap.add_argument("--free-axes", action="store_true", help="each axis its own range, no diagonal")
+    ap.add_argument("--dodge", type=float, default=0.0, help="sideways shift between settings' points (drawing only)")
     args = ap.parse_args()
     labels = args.label or []
     if labels and len(labels) != len(args.sweep_dirs):
@@ -102,10 +105,12 @@ def main():
         hi = max(max(xs + ys) for xs, ys in data.values())
         pad = 0.03 * (hi - lo or 1)
         ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="grey", lw=0.8, ls="--", label="y = x")
-    for setting, (xs, ys) in data.items():
+    for i, (setting, (xs, ys)) in enumerate(data.items()):
         print(describe(setting, xs, ys))
         r = pearson(xs, ys)
-        ax.scatter(xs, ys, s=22, label=f"{setting} ({len(xs)} runs" + ("" if r is None else f", r = {r:.2f}") + ")")
+        shift = (i - (len(data) - 1) / 2) * args.dodge
+        ax.scatter([x + shift for x in xs], ys, s=22,
+                   label=f"{setting} ({len(xs)} runs" + ("" if r is None else f", r = {r:.2f}") + ")")
     if args.pooled:
         all_x = [v for xs, _ in data.values() for v in xs]
         all_y = [v for _, ys in data.values() for v in ys]

@@ -65,7 +65,7 @@ is_png "$out/keys/two.png"
 grep -q "^b: 2 runs, r" "$out/keys/two.out" || { echo "no correlation line:"; cat "$out/keys/two.out"; exit 1; }
 # Pooled, the same sweep twice has the correlation of one; free axes for findings on other scales.
 "${NULLMARK_PYTHON:-/usr/bin/python3}" experiments/plots/plot_sweep_pairs.py "$out/keys" "$out/keys" --label a --label b \
-  --x pirate_watermark.ones --y owner_model.clean_after --pooled --free-axes --out "$out/keys/pooled.png" \
+  --x pirate_watermark.ones --y owner_model.clean_after --pooled --free-axes --dodge 0.2 --out "$out/keys/pooled.png" \
   >"$out/keys/pooled.out"
 is_png "$out/keys/pooled.png"
 one_r=$(sed -n 's/^a: 2 runs, //p' "$out/keys/pooled.out")
