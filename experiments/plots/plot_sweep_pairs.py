@@ -22,43 +22,14 @@ points sideways by W apart, so that series on whole-number x values do not hide 
 correlations use the true values).
 """
 import argparse
-import json
 import os
 
 import matplotlib
 
+from sweep_values import load_summary, pairs, pearson  # noqa: F401 (pearson: also imported from here by results.md's commands)
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
-
-def pairs(summary, x, y, setting_filter):
-    """{setting: (xs, ys)} from the summary's per-run values, seeds paired by position."""
-    by = {}
-    for e in summary:
-        if e["finding"] in (x, y) and (setting_filter is None or setting_filter in e["setting"]):
-            by.setdefault(e["setting"], {})[e["finding"]] = e["values"]
-    out = {}
-    for setting, f in by.items():
-        if x in f and y in f:
-            if len(f[x]) != len(f[y]):
-                raise SystemExit(f"{setting}: {len(f[x])} runs report {x} but {len(f[y])} report {y}")
-            out[setting] = (f[x], f[y])
-    if not out:
-        raise SystemExit(f"no setting reports both {x} and {y}")
-    return out
-
-
-def pearson(xs, ys):
-    """Pearson's r of paired values; None where either side is constant (or fewer than 2 pairs)."""
-    n = len(xs)
-    if n < 2:
-        return None
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    if sxx == 0 or syy == 0:
-        return None
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / (sxx * syy) ** 0.5
 
 
 def describe(setting, xs, ys):
@@ -85,14 +56,7 @@ def main():
         raise SystemExit(f"{len(labels)} --label for {len(args.sweep_dirs)} sweep directories")
     data = {}
     for i, d in enumerate(args.sweep_dirs):
-        path = os.path.join(d, "sweep_summary.json")
-        try:
-            with open(path) as f:
-                summary = json.load(f)
-        except (OSError, json.JSONDecodeError) as e:
-            raise SystemExit(f"{path}: {e}")
-        if summary and "values" not in summary[0]:
-            raise SystemExit(f"{path}: no per-run values (written by a nullmark older than the sweep's min/max columns)")
+        summary = load_summary(d)
         name = labels[i] if labels else os.path.basename(os.path.normpath(d))
         for setting, xy in pairs(summary, args.x, args.y, args.setting).items():
             if len(args.sweep_dirs) > 1:  # "(seeds only)": the sweep has no other axis, its label says it all

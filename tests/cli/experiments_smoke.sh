@@ -70,6 +70,21 @@ grep -q "^b: 2 runs, r" "$out/keys/two.out" || { echo "no correlation line:"; ca
 is_png "$out/keys/pooled.png"
 one_r=$(sed -n 's/^a: 2 runs, //p' "$out/keys/pooled.out")
 grep -qx "pooled: 4 runs, $one_r" "$out/keys/pooled.out" || { echo "pooled line:"; cat "$out/keys/pooled.out"; exit 1; }
+# Grouped by a finding: key 3 below the edge 4, key 5 above it; the mean is the two runs' own values'.
+python3 experiments/plots/sweep_groups.py "$out/keys" --by pirate_watermark.key_seed --edges 4 \
+  --y owner_model.clean_after --below 2 >"$out/keys/groups.out"
+python3 - "$out/keys" <<'PY'
+import json, sys
+lines = [l.strip() for l in open(sys.argv[1] + "/groups.out")]
+v = [json.load(open(f"{sys.argv[1]}/piracy.key_seed={k}/results.json"))["findings"]["owner_model"]["clean_after"]
+     for k in (3, 5)]
+assert lines[1].startswith("pirate_watermark.key_seed < 4: 1 runs, mean " + format(v[0], ".4g")), lines
+assert lines[2].startswith("pirate_watermark.key_seed >= 4: 1 runs, mean " + format(v[1], ".4g")), lines
+assert lines[3].startswith("all: 2 runs, mean " + format((v[0] + v[1]) / 2, ".4g") + ", 2 under 2"), lines
+PY
+# Two sweeps are pooled: the same sweep twice counts each run twice.
+python3 experiments/plots/sweep_groups.py "$out/keys" "$out/keys" --by pirate_watermark.key_seed --edges 4 \
+  --y owner_model.clean_after | grep -q "^  all: 4 runs, mean "
 # The correlation it prints, on values worked out by hand (r = 5.5 / sqrt(5 * 8.75)), and none for a constant.
 "${NULLMARK_PYTHON:-/usr/bin/python3}" -c "
 import sys; sys.path.insert(0, 'experiments/plots')
