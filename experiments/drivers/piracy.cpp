@@ -115,8 +115,9 @@ Runner piracy_driver(ConfigMap& cfg) {
       return r;
     };
 
-    // How a model meets the pirate's watermark before any training on it: which keys ruin the owner's
-    // model is open (docs/results.md), and these are candidates that need no attack to measure.
+    // How a model meets the pirate's watermark before any training on it: measures that need no
+    // attack, read against which keys ruin the owner's model (docs/results.md: none predicts it for
+    // every owner; the balance of the two patterns does better).
     auto add_before = [](nlohmann::json& j, const Run& r) {
       j["pirate_null_before"] = r.before_pirate.acc.null;
       j["pirate_true_before"] = r.before_pirate.acc.true_;
