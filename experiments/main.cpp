@@ -112,7 +112,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
-    return app.exit(err);
+    // CLI11 prints the message (or the help) and has codes of its own, 100 and up; a bad argument is
+    // an error like any other (exit 1), so scripts can tell it from verify's "rejected" (2).
+    return app.exit(err) == 0 ? 0 : 1;
   }
   try {
     if (t->parsed()) return commands::train(train);
