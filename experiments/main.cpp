@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
       ->expected(3);
   pt->add_option("--classes", pattern.classes, "The model's class count")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1 << 20));
+      ->check(CLI::Range(2, 1 << 20));
   pt->add_option("--json", pattern.json_out, "Also write the pattern as JSON");
 
   try {

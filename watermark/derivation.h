@@ -3,6 +3,7 @@
 //   y_W = U("label") mod K,  row = U("row") mod (H-n+1),  col = U("col") mod (W-n+1)
 //   bits = D("bits", 0) || D("bits", 1) || ..., most significant bit first, row-major in the square.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@ struct Watermark {
   float lambda = 2000.0f;
   std::vector<uint8_t> bits;  // n*n values 0/1
   ImageShape shape;
+  // How many bits are 1: +lambda pixels of the null stamp, -lambda of the true one.
+  int ones() const { return static_cast<int>(std::count(bits.begin(), bits.end(), 1)); }
   // A view for the kernels (valid while this object lives).
   WatermarkPattern pattern() const { return WatermarkPattern{row, col, n, bits.data(), lambda, label}; }
 };

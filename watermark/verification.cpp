@@ -42,15 +42,16 @@ void summarise_random_keys(RandomKeyStats& r, double clean_subset, const VerifyT
 std::vector<std::string> VerifyThresholds::failures(double clean, double null, double true_) const {
   std::vector<std::string> out;
   char buf[200];
-  if (clean < min_clean) {
+  const unsigned m = missed(clean, null, true_);
+  if (m & 1u) {
     std::snprintf(buf, sizeof buf, "clean accuracy %.4f is below the threshold %.4f", clean, min_clean);
     out.push_back(buf);
   }
-  if (true_ < min_true) {
+  if (m & 2u) {
     std::snprintf(buf, sizeof buf, "true accuracy %.4f is below the threshold %.4f", true_, min_true);
     out.push_back(buf);
   }
-  if (null < clean - max_null_drop) {
+  if (m & 4u) {
     std::snprintf(buf, sizeof buf, "null accuracy %.4f trails clean accuracy %.4f by more than %.4f", null, clean,
                   max_null_drop);
     out.push_back(buf);

@@ -1,7 +1,6 @@
 // nullmark pattern: the watermark a claim defines for a model's input shape and class count, without
 // a model: its label, position and bits. Researchers choose claims by what their patterns look like
 // (docs/results.md: how many of a pattern's bits are 1 shapes the piracy attack).
-#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -13,16 +12,15 @@
 
 namespace nullmark::commands {
 
-int pattern(const PatternArgs& a) {
+int pattern(const PatternArgs& a) {  // --input has three values: the parser checks the count
   const Claim claim = load_verified_claim(a.claim);
-  NM_CHECK(a.input.size() == 3, "--input takes C,H,W (three numbers), got ", a.input.size());
   NM_CHECK(a.input[0] >= 1 && a.input[1] >= 1 && a.input[2] >= 1, "--input ", a.input[0], ",", a.input[1], ",",
            a.input[2], ": every size must be at least 1");
   const Watermark wm = watermark_for(claim, Shape{a.input[0], a.input[1], a.input[2]}, a.classes);
   const std::string bits = bit_string(wm);
-  const long ones = std::count(bits.begin(), bits.end(), '1');
+  const int ones = wm.ones();
   std::printf("claim      %s (verifier \"%s\")\n", a.claim.c_str(), claim.verifier.c_str());
-  std::printf("watermark  y_W = %d, %dx%d at (%d, %d), lambda %g, %ld of %zu bits 1\n", wm.label, wm.n, wm.n, wm.row,
+  std::printf("watermark  y_W = %d, %dx%d at (%d, %d), lambda %g, %d of %zu bits 1\n", wm.label, wm.n, wm.n, wm.row,
               wm.col, wm.lambda, ones, bits.size());
   // The null stamp, row by row: '+' where it writes +lambda (bit 1), '-' where -lambda; the true
   // stamp is the same square inverted.

@@ -135,7 +135,7 @@ Runner piracy_driver(ConfigMap& cfg) {
                              {"col", pirate_wm.col},
                              {"overlap_pixels", overlap.pixels},
                              {"conflicting_pixels", overlap.conflicting()},
-                             {"ones", std::count(pirate_wm.bits.begin(), pirate_wm.bits.end(), 1)},
+                             {"ones", pirate_wm.ones()},
                              {"bits", bit_string(pirate_wm)}};
     f["owner_model"] = {{"clean_before", owner_run.before_owner.acc.clean},
                         {"clean_after", owner_run.after_owner.acc.clean},
