@@ -12,12 +12,15 @@
 #
 # `bench/gpu_session.sh object` runs the build and then bench/gpu_object_steps.sh instead: the
 # CIFAR-10 "object" trainings on the GPU, with the data carried in .gpu-data (docs/perf.md).
+# `bench/gpu_session.sh tests` is the short call for a session with little device time left: the
+# build, the two small-shape sweeps alone (their times without other processes on the card), the
+# tests labelled cuda, the per-layer profile, the GPU training and the drivers; no benchmarks.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
 case $mode in
-  all | object) ;;
-  *) echo "usage: bench/gpu_session.sh [all|object]" >&2; exit 2 ;;
+  all | object | tests) ;;
+  *) echo "usage: bench/gpu_session.sh [all|object|tests]" >&2; exit 2 ;;
 esac
 out=${OUT:-bench-results}
 work=$(mktemp -d /tmp/nullmark-gpu-session.XXXXXX)
@@ -30,7 +33,7 @@ summarize() {  # gpu_session.{json,md} from whatever steps have finished
 }
 publish() {  # at most eight files come back from a device call
   local files=(gpu_session.log object-{watermark,clean}{.log,-metrics.json,.ckpt})
-  if [ "$mode" = all ]; then
+  if [ "$mode" != object ]; then
     summarize
     files=(gpu_session.json gpu_session.md gpu_session.log cuda_tests.log kernels.json kernels.log
            train_digit_watermark.log summary.out)
@@ -98,6 +101,17 @@ if [ "$mode" = object ]; then
   exit
 fi
 
+benchmarks() { [ "$mode" = all ]; }  # the kernel, end-to-end and sanitizer steps
+if [ "$mode" = tests ]; then
+  step "the small-shape sweeps alone"
+  for t in "conv2d: both native forms exact on integers for every small shape" \
+    "conv2d: both direct forward programs exact on integers for every small shape"; do
+    start=$SECONDS
+    timeout 45 build-cuda/tests/nullmark_cuda_tests "$t" >>"$log" 2>&1
+    echo "$t: rc $?, $((SECONDS - start)) s alone" | tee -a "$log"
+  done
+fi
+
 step "tests labelled cuda"
 (cd build-cuda && timeout 200 ctest -L cuda -j 4 --timeout 90 --output-on-failure) >"$work/cuda_tests.log" 2>&1
 cuda_tests_rc=$?
@@ -111,30 +125,32 @@ if sed -n '/tests FAILED:/,$p' "$work/cuda_tests.log" | grep -q "conv2d"; then
   step "convolution tests failed: training and profile below use cuda.conv_native=gemm"
 fi
 
-step "kernel benchmark"
-timeout 120 build-cuda/bench_kernels_cuda --json "$work/kernels.json" >"$work/kernels.log" 2>&1
-kernels_rc=$?
-if [ $kernels_rc -ne 0 ]; then  # a kernel that faults takes the process's CUDA context with it
-  step "kernel benchmark failed (rc $kernels_rc): again without the direct kernels"
-  conv_form=gemm
-  timeout 120 build-cuda/bench_kernels_cuda --no-direct --json "$work/kernels.json" >>"$work/kernels.log" 2>&1
-fi
-cat "$work/kernels.log" >>"$log"
+if benchmarks; then
+  step "kernel benchmark"
+  timeout 120 build-cuda/bench_kernels_cuda --json "$work/kernels.json" >"$work/kernels.log" 2>&1
+  kernels_rc=$?
+  if [ $kernels_rc -ne 0 ]; then  # a kernel that faults takes the process's CUDA context with it
+    step "kernel benchmark failed (rc $kernels_rc): again without the direct kernels"
+    conv_form=gemm
+    timeout 120 build-cuda/bench_kernels_cuda --no-direct --json "$work/kernels.json" >>"$work/kernels.log" 2>&1
+  fi
+  cat "$work/kernels.log" >>"$log"
 
-step "end to end: nullmark on the GPU"
-nullmark_e2e() {  # NAME ARGS...: one bench_train_digit run, its JSON named NAME
-  local name=$1
-  shift
-  timeout 120 build-cuda/bench_train_digit --device cuda "$@" --steps 300 --json "$work/$name.json" >>"$log" 2>&1 ||
-    echo "{\"error\": \"bench_train_digit --device cuda $* failed, see gpu_session.log\"}" >"$work/$name.json"
-}
-for cfg in digit-clean digit-watermark; do
-  for graph in "" "--cuda-graph"; do
-    nullmark_e2e "nullmark_cuda_$cfg${graph:+_graph}" $graph --config "experiments/configs/$cfg.yaml"
+  step "end to end: nullmark on the GPU"
+  nullmark_e2e() {  # NAME ARGS...: one bench_train_digit run, its JSON named NAME
+    local name=$1
+    shift
+    timeout 120 build-cuda/bench_train_digit --device cuda "$@" --steps 300 --json "$work/$name.json" >>"$log" 2>&1 ||
+      echo "{\"error\": \"bench_train_digit --device cuda $* failed, see gpu_session.log\"}" >"$work/$name.json"
+  }
+  for cfg in digit-clean digit-watermark; do
+    for graph in "" "--cuda-graph"; do
+      nullmark_e2e "nullmark_cuda_$cfg${graph:+_graph}" $graph --config "experiments/configs/$cfg.yaml"
+    done
   done
-done
-# The convolutions' implicit GEMM throughout, against the default (direct kernels where they fit).
-nullmark_e2e nullmark_cuda_digit-watermark_gemm --conv-native gemm --config experiments/configs/digit-watermark.yaml
+  # The convolutions' implicit GEMM throughout, against the default (direct kernels where they fit).
+  nullmark_e2e nullmark_cuda_digit-watermark_gemm --conv-native gemm --config experiments/configs/digit-watermark.yaml
+fi
 
 # PyTorch eager first: the target compares with it; torch.compile (slow to compile) comes last.
 pytorch() {  # MODE...: one PyTorch run, its JSON named after the mode
@@ -148,9 +164,11 @@ timeout 60 build-cuda/bench_train_digit --device cuda --config experiments/confi
   --conv-native "$conv_form" --profile >"$work/profile.txt" 2>&1
 cat "$work/profile.txt" >>"$log"
 
-step "end to end: PyTorch eager on the GPU"
-pytorch
-pytorch --watermark
+if benchmarks; then
+  step "end to end: PyTorch eager on the GPU"
+  pytorch
+  pytorch --watermark
+fi
 
 step "watermarked training of digit on the GPU (full MNIST, the shipped config)"
 train_rc=skipped
@@ -178,7 +196,9 @@ done
 # watermark test (the float4 path). Reports in sanitizer.log; each tool's summary line in the log and summary.
 sanitizer=$(command -v compute-sanitizer || true)
 tests_bin=build-cuda/tests/nullmark_cuda_tests
-if [ -z "$sanitizer" ]; then
+if ! benchmarks; then
+  :  # tests mode: no sanitizer runs
+elif [ -z "$sanitizer" ]; then
   step "compute-sanitizer: not found on this machine, skipped"
 elif [ -x "$tests_bin" ]; then
   step "compute-sanitizer on the new kernels"
@@ -207,9 +227,11 @@ elif [ -x "$tests_bin" ]; then
   grep -E "^=+ " "$work/sanitizer.log" | grep -v "COMPUTE-SANITIZER" | head -60 >>"$log"  # the first reports
 fi
 
-step "end to end: PyTorch torch.compile on the GPU"
-within_budget "torch.compile, clean" 120 && pytorch --compile
-within_budget "torch.compile, watermarked" 120 && pytorch --watermark --compile
+if benchmarks; then
+  step "end to end: PyTorch torch.compile on the GPU"
+  within_budget "torch.compile, clean" 120 && pytorch --compile
+  within_budget "torch.compile, watermarked" 120 && pytorch --watermark --compile
+fi
 
 publish
 cat "$work/gpu_session.md"
