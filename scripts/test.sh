@@ -12,7 +12,5 @@ if ! ./nullmark info | grep -q "^cuda: .*sm_"; then
   echo "test: no CUDA device visible: tests labelled 'cuda' are excluded"
   exclude=(-LE cuda)
 fi
-# Tests run in parallel and each uses OpenMP: passive waiting keeps idle threads from spinning on
-# cores another test needs (spinning made a 3 s test take 60 s).
-export OMP_WAIT_POLICY=PASSIVE
+# Tests run in parallel; each waits passively in OpenMP (ENVIRONMENT in tests/CMakeLists.txt).
 ctest --output-on-failure -j "$(nproc)" "${exclude[@]}"

@@ -73,6 +73,6 @@ add_test(NAME "cli: GPU session summary states the targets from a session's figu
 get_property(NULLMARK_CLI_TESTS DIRECTORY PROPERTY TESTS)
 foreach(t IN LISTS NULLMARK_CLI_TESTS)
   if(t MATCHES "^cli: ")
-    set_tests_properties("${t}" PROPERTIES LABELS "cli")
+    set_tests_properties("${t}" PROPERTIES LABELS "cli" ENVIRONMENT "${NULLMARK_TEST_ENV}")
   endif()
 endforeach()

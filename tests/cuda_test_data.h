@@ -23,10 +23,9 @@ DeviceArray<T> zeros(size_t n) {
 }
 // Several arrays in one device allocation, each from a 256-byte boundary (where cudaMalloc would
 // start an array of its own), the storage kept from one layout to the next. The sweeps over every
-// small convolution shape upload, zero and read back one of these a shape instead of allocating,
-// filling, reading and freeing each array: every one of those calls waits for the card, and while
-// other test processes share it (ctest -j) a wait can last one of their time slices. At about 40
-// such calls a shape, both sweeps overran their 90 s on an H200 beside the training tests.
+// small convolution shape upload, zero and read back one of these a shape, three calls that wait
+// for the card instead of about forty (an allocation, copy and free for each array); each sweep of
+// 1269 shapes took about 1 s alone on an H200.
 class DeviceParts {
  public:
   // Parts of these sizes, all zero.
