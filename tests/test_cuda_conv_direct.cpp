@@ -3,7 +3,6 @@
 // the bank-resident form (kernels/cuda/conv_direct.h) and the channel-chunked form
 // (kernels/cuda/conv_direct_chunked.h) against the CPU, on the shapes of the object model's layers
 // and on every small shape bit for bit with integer data.
-#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <utility>
@@ -22,53 +21,46 @@ using namespace nullmark;
 using namespace nullmark::test;  // close, same, GpuCheck and the device-data helpers
 
 namespace {
-// y from each direct forward program that takes a shape (the chunked one where its tasks fit a
-// block), all launched before one read-back; the device storage is kept from shape to shape.
-class EachDirectForward {
- public:
-  template <class Check>
-  void operator()(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w,
-                  const std::vector<float>& b, Check&& check) {
-    const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
-    in_.up({&x, &w, &b});
-    // The chunked program as conv2d_forward plans it, with one buffer, with its warps spanning images
-    // and filter groups, and with full blocks ...
-    using cuda::ChunkImages;
-    using cuda::ChunkStaging;
-    using cuda::ChunkWarps;
-    std::vector<std::pair<std::string, cuda::DirectFwdChunked>> chunked = {
-        {"chunked", cuda::DirectFwdChunked::plan(s)},
-        {"chunked, one buffer", cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Blocking)},
-        {"chunked, warps across images",
-         cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Images)},
-        {"chunked, warps across filter groups",
-         cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Filters)},
-        {"chunked, full blocks", cuda::DirectFwdChunked::plan(s, ChunkImages::Fill)}};
-    // ... and in every tiling that keeps a block busy, as bench_kernels_cuda times them.
-    for (const cuda::ChunkTiling& t : cuda::chunk_busy_tilings(s))
-      chunked.emplace_back("chunked, " + std::to_string(t.fgroups * cuda::kChunkFilters) + " filters x " +
-                               std::to_string(t.imgs) + " images a block",
-                           cuda::DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined));
-    chunked.erase(
-        std::remove_if(chunked.begin(), chunked.end(), [](const auto& c) { return !c.second.fits_threads(); }),
-        chunked.end());
-    out_.zeros(std::vector<size_t>(1 + chunked.size(), ny));  // the bank-resident form's y first
-    cuda::DirectFwd bank = cuda::DirectFwd::plan(s);
-    bank.x = in_[0], bank.wt = in_[1], bank.b = in_[2], bank.y = out_[0];
-    cuda::conv2d_direct_forward(bank);
-    for (size_t i = 0; i < chunked.size(); ++i) {
-      cuda::DirectFwdChunked d = chunked[i].second;
-      d.x = in_[0], d.wt = in_[1], d.b = in_[2], d.y = out_[1 + i];
-      cuda::conv2d_direct_forward_chunked(d);
-    }
-    const std::vector<std::vector<float>> ys = out_.download();
-    check("bank-resident", ys[0]);
-    for (size_t i = 0; i < chunked.size(); ++i) check(chunked[i].first.c_str(), ys[1 + i]);
+// y from each direct forward program that takes shape s (the chunked one where its tasks fit a block).
+template <class Check>
+void each_direct_forward(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w,
+                         const std::vector<float>& b, Check&& check) {
+  const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+  auto gx = up(x), gw = up(w), gb = up(b);
+  {
+    cuda::DirectFwd d = cuda::DirectFwd::plan(s);
+    auto gy = zeros<float>(ny);
+    d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
+    cuda::conv2d_direct_forward(d);
+    check("bank-resident", gy.download());
   }
-
- private:
-  DeviceParts in_, out_;
-};
+  // The chunked program as conv2d_forward plans it, with one buffer, with its warps spanning images
+  // and filter groups, and with full blocks.
+  using cuda::ChunkImages;
+  using cuda::ChunkStaging;
+  using cuda::ChunkWarps;
+  const std::pair<const char*, cuda::DirectFwdChunked> plans[] = {
+      {"chunked", cuda::DirectFwdChunked::plan(s)},
+      {"chunked, one buffer", cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Blocking)},
+      {"chunked, warps across images",
+       cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Images)},
+      {"chunked, warps across filter groups",
+       cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Filters)},
+      {"chunked, full blocks", cuda::DirectFwdChunked::plan(s, ChunkImages::Fill)}};
+  auto run = [&](const std::string& form, cuda::DirectFwdChunked d) {
+    if (!d.fits_threads()) return;
+    auto gy = zeros<float>(ny);
+    d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
+    cuda::conv2d_direct_forward_chunked(d);
+    check(form.c_str(), gy.download());
+  };
+  for (const auto& [form, d] : plans) run(form, d);
+  // ... and in every tiling that keeps a block busy, as bench_kernels_cuda times them.
+  for (const cuda::ChunkTiling& t : cuda::chunk_busy_tilings(s))
+    run("chunked, " + std::to_string(t.fgroups * cuda::kChunkFilters) + " filters x " + std::to_string(t.imgs) +
+            " images a block",
+        cuda::DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined));
+}
 }  // namespace
 
 TEST_CASE("conv2d: both direct forward programs match the CPU on the card", "[cuda][conv2d]") {
@@ -83,7 +75,6 @@ TEST_CASE("conv2d: both direct forward programs match the CPU on the card", "[cu
                         {2, 67, 5, 5, 20, 3, 2, 1},       // the last chunk part full, filters past the last
                         {5, 64, 6, 6, 70, 3, 1, 1},       // a bank in slices; a filter tile part full
                         {130, 16, 12, 12, 32, 5, 1, 0}};  // digit conv2 at more images than blocks
-  EachDirectForward each_direct_forward;
   for (int relu = 0; relu < 2; ++relu)
     for (const Case& t : cases) {
       Conv2dShape s;
@@ -100,7 +91,6 @@ TEST_CASE("conv2d: both direct forward programs match the CPU on the card", "[cu
 
 TEST_CASE("conv2d: both direct forward programs exact on integers for every small shape", "[cuda][conv2d]") {
   GpuCheck gpu;
-  EachDirectForward each_direct_forward;
   const int shapes = test::for_each_small_conv_shape([&](Conv2dShape s) {
     s.relu = (s.h + s.w) % 2 == 1;
     INFO(test::conv_shape_name(s));

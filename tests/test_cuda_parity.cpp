@@ -41,13 +41,13 @@
 
 using namespace nullmark;
 using nullmark::test::close;
-using nullmark::test::DeviceParts;
 using nullmark::test::GpuCheck;
 using nullmark::test::random_floats;
 using nullmark::test::same;
 using nullmark::test::small_ints;
 using nullmark::test::up;
 using nullmark::test::zeros;
+
 
 TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
   GpuCheck gpu;
@@ -167,33 +167,22 @@ TEST_CASE("conv2d: both native forms exact on integers for every small shape", "
   // The sweep of tests/test_kernels_exact.cpp (tests/conv_reference.h): every way a kernel overhangs
   // an edge, on the GPU, against the CPU bit for bit.
   GpuCheck gpu;
-  DeviceParts in, out;  // kept from shape to shape (tests/cuda_test_data.h)
-  const ConvImpl impls[] = {ConvImpl::Gemm, ConvImpl::Direct};
   const int shapes = test::for_each_small_conv_shape([&](Conv2dShape s) {
     s.relu = (s.h + s.w) % 2 == 0;
     INFO(test::conv_shape_name(s));
     const test::ConvReference ref(s, test::ConvValues::SmallInts);
-    in.up({&ref.x, &ref.w, &ref.b, &ref.dy});
-    // y, dx, dw, db and a workspace for each form, all zero before the first launch.
-    std::vector<size_t> sizes;
-    for (ConvImpl impl : impls)
-      for (size_t n : {ref.y.size(), ref.x.size(), ref.w.size(), ref.db.size(), cuda::conv2d_workspace(s, impl)})
-        sizes.push_back(n);
-    out.zeros(sizes);
-    for (size_t i = 0; i < 2; ++i) {
-      float* part[5];
-      for (size_t j = 0; j < 5; ++j) part[j] = out[5 * i + j];
-      cuda::conv2d_forward(s, in[0], in[1], in[2], part[0], part[4], impls[i]);
-      cuda::conv2d_backward(s, in[0], in[1], part[0], in[3], part[1], part[2], part[3], GradMode::Overwrite, part[4],
-                            impls[i]);
-    }
-    const std::vector<std::vector<float>> got = out.download();
-    for (size_t i = 0; i < 2; ++i) {
-      INFO("impl " << conv_impl_name(impls[i]));
-      same("y", ref.y, got[5 * i]);
-      same("dx", ref.dx, got[5 * i + 1]);
-      same("dw", ref.dw, got[5 * i + 2]);
-      same("db", ref.db, got[5 * i + 3]);
+    auto gx = up(ref.x), gw = up(ref.w), gb = up(ref.b), gdy = up(ref.dy);
+    for (ConvImpl impl : {ConvImpl::Gemm, ConvImpl::Direct}) {
+      INFO("impl " << conv_impl_name(impl));
+      auto gy = zeros<float>(ref.y.size()), gdx = zeros<float>(ref.x.size()), gdw = zeros<float>(ref.w.size()),
+           gdb = zeros<float>(s.f), gwork = zeros<float>(cuda::conv2d_workspace(s, impl));
+      cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), gwork.data(), impl);
+      same("y", ref.y, gy.download());
+      cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
+                            GradMode::Overwrite, gwork.data(), impl);
+      same("dx", ref.dx, gdx.download());
+      same("dw", ref.dw, gdw.download());
+      same("db", ref.db, gdb.download());
     }
   });
   CHECK(shapes > 1000);
