@@ -85,6 +85,24 @@ PY
 # Two sweeps are pooled: the same sweep twice counts each run twice.
 python3 experiments/plots/sweep_groups.py "$out/keys" "$out/keys" --by pirate_watermark.key_seed --edges 4 \
   --y owner_model.clean_after | grep -q "^  all: 4 runs, mean "
+# Less a baseline of the same keys' runs: the owner's accuracy after the attack less its accuracy
+# before, the mean worked out from each run's results.json; the baseline found in --base-dir; none
+# for a finding no run reports.
+python3 experiments/plots/sweep_excess.py "$out/keys" --base-dir "$out/keys" --x pirate_watermark.ones \
+  --y owner_model.clean_after --base owner_model.clean_before >"$out/keys/excess.out"
+python3 - "$out/keys" <<'PY'
+import json, sys
+lines = [l.strip() for l in open(sys.argv[1] + "/excess.out")]
+f = [json.load(open(f"{sys.argv[1]}/piracy.key_seed={k}/results.json"))["findings"]["owner_model"] for k in (3, 5)]
+mean = sum(r["clean_after"] - r["clean_before"] for r in f) / 2
+assert lines[0] == "2 runs paired by pirate_watermark.key_seed", lines
+assert lines[-1] == "mean y - base = " + format(mean, ".4g"), lines
+PY
+if python3 experiments/plots/sweep_excess.py "$out/keys" --x pirate_watermark.ones --y owner_model.clean_after \
+  --base control_model.clean_after >/dev/null 2>"$out/keys/excess.err"; then
+  echo "sweep_excess.py accepted a baseline no run reports"; exit 1
+fi
+grep -q "control_model.clean_after" "$out/keys/excess.err"
 # The correlation it prints, on values worked out by hand (r = 5.5 / sqrt(5 * 8.75)), and none for a constant.
 "${NULLMARK_PYTHON:-/usr/bin/python3}" -c "
 import sys; sys.path.insert(0, 'experiments/plots')
