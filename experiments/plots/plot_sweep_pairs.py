@@ -21,12 +21,11 @@ different scales (a pattern's count of 1 bits against an accuracy). --dodge W sh
 points sideways by W apart, so that series on whole-number x values do not hide one another (the
 correlations use the true values).
 """
-import argparse
 import os
 
 import matplotlib
 
-from sweep_values import load_summary, pairs, pearson  # noqa: F401 (pearson: also imported from here by results.md's commands)
+from sweep_values import load_summary, pairs, pearson, sweep_parser  # noqa: F401 (pearson: also imported from here by results.md's commands)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -38,12 +37,10 @@ def describe(setting, xs, ys):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("sweep_dirs", nargs="+", metavar="SWEEP_DIR")
+    ap = sweep_parser(__doc__)
     ap.add_argument("--label", action="append", help="one per SWEEP_DIR, in order (default: its name)")
     ap.add_argument("--x", required=True, help="finding on the x axis, e.g. control_model.clean_after")
     ap.add_argument("--y", required=True, help="finding on the y axis, e.g. owner_model.clean_after")
-    ap.add_argument("--setting", help="only settings whose name contains this text")
     ap.add_argument("--xlabel")
     ap.add_argument("--ylabel")
     ap.add_argument("--out", help="output PNG (default: SWEEP_DIR/pairs.png)")

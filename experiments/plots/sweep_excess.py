@@ -15,10 +15,9 @@ with the damage the owner's watermark adds to what the same key and data do to a
 owner sweep run without a control model takes its baseline from a sweep that had one, with
 --base-dir (docs/results.md).
 """
-import argparse
 import statistics
 
-from sweep_values import load_summary, pairs, pearson
+from sweep_values import load_summary, pairs, pearson, sweep_parser
 
 
 def by_key(dirs, key, finding, setting):
@@ -38,15 +37,13 @@ def fmt(r):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("sweep_dirs", nargs="+", metavar="SWEEP_DIR")
+    ap = sweep_parser(__doc__)
     ap.add_argument("--x", required=True, help="finding the others are correlated with, e.g. pirate_watermark.ones")
     ap.add_argument("--y", required=True, help="finding of interest, e.g. owner_model.clean_after")
     ap.add_argument("--base", required=True, help="baseline finding, e.g. control_model.clean_after")
     ap.add_argument("--base-dir", action="append", help="sweep holding the baseline (repeatable)")
     ap.add_argument("--key", default="pirate_watermark.key_seed", help="finding that pairs the runs")
     ap.add_argument("--margin", type=float, help="also count the runs whose y - base is under -T or over T")
-    ap.add_argument("--setting", help="only settings whose name contains this text")
     args = ap.parse_args()
     xs = by_key(args.sweep_dirs, args.key, args.x, args.setting)
     ys = by_key(args.sweep_dirs, args.key, args.y, args.setting)

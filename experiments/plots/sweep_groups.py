@@ -12,10 +12,9 @@ and range. Several sweeps are pooled setting by setting (pirate keys 1-20 and 21
 --y owner_model.clean_after --below 0.5 counts the keys that leave the owner's model under 50 %,
 by how many of the pirate pattern's bits are 1 (docs/results.md).
 """
-import argparse
 import statistics
 
-from sweep_values import load_summary, pairs
+from sweep_values import load_summary, pairs, sweep_parser
 
 
 def groups(xs, ys, edges):
@@ -38,13 +37,11 @@ def describe(label, ys, below):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("sweep_dirs", nargs="+", metavar="SWEEP_DIR")
+    ap = sweep_parser(__doc__)
     ap.add_argument("--by", required=True, help="finding that groups the runs, e.g. pirate_watermark.ones")
     ap.add_argument("--edges", required=True, help="group edges, comma-separated and increasing, e.g. 16,18,20")
     ap.add_argument("--y", required=True, help="finding summarised in each group, e.g. owner_model.clean_after")
     ap.add_argument("--below", type=float, help="also count the runs whose y is under this value")
-    ap.add_argument("--setting", help="only settings whose name contains this text")
     args = ap.parse_args()
     try:
         edges = [float(e) for e in args.edges.split(",")]

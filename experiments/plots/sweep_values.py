@@ -1,7 +1,17 @@
 """Per-run values of a sweep's findings, read from its sweep_summary.json, and their correlation:
 shared by plot_sweep_pairs.py and sweep_groups.py, without matplotlib."""
+import argparse
 import json
 import os
+
+
+def sweep_parser(doc):
+    """The command line every sweep tool starts from: the sweeps' directories and --setting; the
+    description is the first line of the tool's docstring."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("sweep_dirs", nargs="+", metavar="SWEEP_DIR")
+    ap.add_argument("--setting", help="only settings whose name contains this text")
+    return ap
 
 
 def load_summary(sweep_dir):
