@@ -1,5 +1,5 @@
 """Per-run values of a sweep's findings, read from its sweep_summary.json, and their correlation:
-shared by plot_sweep_pairs.py and sweep_groups.py, without matplotlib."""
+shared by plot_sweep_pairs.py, sweep_groups.py and sweep_excess.py, without matplotlib."""
 import argparse
 import json
 import os
