@@ -24,7 +24,6 @@ cmake --build build-sanitize -j "$(nproc)"
 reports=$(mktemp -d /tmp/nullmark-sanitize.XXXXXX)
 export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1"
 export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1"
-export OMP_WAIT_POLICY=PASSIVE
 rc=0
 (cd build-sanitize && ctest --output-on-failure -j "$(nproc)" -LE cuda "$@") || rc=$?
 if compgen -G "$reports/*" >/dev/null; then

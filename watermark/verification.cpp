@@ -43,15 +43,15 @@ std::vector<std::string> VerifyThresholds::failures(double clean, double null, d
   std::vector<std::string> out;
   char buf[200];
   const unsigned m = missed(clean, null, true_);
-  if (m & 1u) {
+  if (m & kMissedClean) {
     std::snprintf(buf, sizeof buf, "clean accuracy %.4f is below the threshold %.4f", clean, min_clean);
     out.push_back(buf);
   }
-  if (m & 2u) {
+  if (m & kMissedTrue) {
     std::snprintf(buf, sizeof buf, "true accuracy %.4f is below the threshold %.4f", true_, min_true);
     out.push_back(buf);
   }
-  if (m & 4u) {
+  if (m & kMissedNull) {
     std::snprintf(buf, sizeof buf, "null accuracy %.4f trails clean accuracy %.4f by more than %.4f", null, clean,
                   max_null_drop);
     out.push_back(buf);

@@ -24,11 +24,12 @@ struct VerifyThresholds {
   // the watermark alone: there a model that has collapsed to the claimed label (clean = null = 10 %,
   // true 100 %) passes, as a pirate training on stamped samples only leaves it (docs/results.md).
   double min_clean = 0.0;
-  // The thresholds one key's measurements miss, as bits (clean 1, true 2, null 4); 0: the claim passes.
-  // The conditions live here only; pass() runs per random key and per attack measurement, so it
-  // formats nothing.
+  // The thresholds one key's measurements miss, as bits; 0: the claim passes. The conditions live
+  // here only; pass() runs per random key and per attack measurement, so it formats nothing.
+  static constexpr unsigned kMissedClean = 1, kMissedTrue = 2, kMissedNull = 4;
   unsigned missed(double clean, double null, double true_) const {
-    return (clean < min_clean ? 1u : 0u) | (true_ < min_true ? 2u : 0u) | (null < clean - max_null_drop ? 4u : 0u);
+    return (clean < min_clean ? kMissedClean : 0u) | (true_ < min_true ? kMissedTrue : 0u) |
+           (null < clean - max_null_drop ? kMissedNull : 0u);
   }
   bool pass(double clean, double null, double true_) const { return missed(clean, null, true_) == 0; }
   // The same, each missed threshold as a sentence (clean, true, null order).

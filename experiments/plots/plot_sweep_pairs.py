@@ -25,7 +25,7 @@ import os
 
 import matplotlib
 
-from sweep_values import load_summary, pairs, pearson, sweep_parser  # noqa: F401 (pearson: also imported from here by results.md's commands)
+from sweep_values import load_summary, pairs, pearson, sweep_parser
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
