@@ -74,7 +74,7 @@ Runner pruning_driver(ConfigMap& cfg) {
   cfg.finish();
   return [=](ExperimentContext& ctx) {
     Table& t = ctx.results.table("pruning", "Magnitude pruning: accuracies against the pruning rate",
-                                 {"scope", "rate", "clean", "null", "true"});
+                                 {"scope", "rate", "clean", "null", "true", "owner_decision"});
     ctx.results.figures.push_back("pruning.png");
     for (const std::string s : {"per_layer", "global"}) {
       if (scope != "both" && scope != s) continue;
@@ -83,9 +83,10 @@ Runner pruning_driver(ConfigMap& cfg) {
         prune_weights(*net, rate, s == "per_layer");
         to_run_device(ctx, *net);
         const Measurement m = measure(*net, ctx, ctx.owner_wm);
-        t.add({s, rate, m.acc.clean, m.acc.null, m.acc.true_});
-        std::fprintf(stderr, "  %s rate %.2f: clean %.2f%%  null %.2f%%  true %.2f%%\n", s.c_str(), rate,
-                     100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_);
+        t.add({s, rate, m.acc.clean, m.acc.null, m.acc.true_, m.verdict()});
+        ctx.results.findings[s][percent_key(rate)] = accuracy_json(m);
+        std::fprintf(stderr, "  %s rate %.2f: clean %.2f%%  null %.2f%%  true %.2f%%  owner's claim %s\n", s.c_str(),
+                     rate, 100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_, m.verdict().c_str());
       }
     }
     ctx.results.report.push_back(
@@ -104,7 +105,7 @@ Runner fine_pruning_driver(ConfigMap& cfg) {
   cfg.finish();
   return [=](ExperimentContext& ctx) {
     Table& t = ctx.results.table("fine_pruning", "Fine-pruning the last conv layer: before and after fine-tuning",
-                                 {"stage", "rate", "clean", "null", "true"});
+                                 {"stage", "rate", "clean", "null", "true", "owner_decision"});
     ctx.results.figures.push_back("fine_pruning.png");
     const Dataset data = subset(ctx.train, a.data_fraction, ctx.seed);
     for (double rate : rates) {
@@ -148,19 +149,21 @@ Runner fine_pruning_driver(ConfigMap& cfg) {
       for (size_t i : zeroed) net->params()[i] = 0.0f;
       to_run_device(ctx, *net);
       const Measurement pruned = measure(*net, ctx, ctx.owner_wm);
-      t.add({"pruned", rate, pruned.acc.clean, pruned.acc.null, pruned.acc.true_});
+      t.add({"pruned", rate, pruned.acc.clean, pruned.acc.null, pruned.acc.true_, pruned.verdict()});
+      ctx.results.findings["pruned"][percent_key(rate)] = accuracy_json(pruned);
       AttackTrainer session(*net, a, ctx);
       Trainer& trainer = session.trainer;
       trainer.set_zeroed(zeroed);
       Measurement tuned;
       train_with_measurements(trainer, data, a, ctx.seed,
                               [&](long, double) { tuned = measure(*net, ctx, ctx.owner_wm); });
-      t.add({"fine-tuned", rate, tuned.acc.clean, tuned.acc.null, tuned.acc.true_});
-      std::fprintf(
-          stderr,
-          "  fine-pruning %.2f: pruned clean %.2f%% true %.2f%%; fine-tuned clean %.2f%% null %.2f%% true %.2f%%\n",
-          rate, 100 * pruned.acc.clean, 100 * pruned.acc.true_, 100 * tuned.acc.clean, 100 * tuned.acc.null,
-          100 * tuned.acc.true_);
+      t.add({"fine-tuned", rate, tuned.acc.clean, tuned.acc.null, tuned.acc.true_, tuned.verdict()});
+      ctx.results.findings["fine-tuned"][percent_key(rate)] = accuracy_json(tuned);
+      std::fprintf(stderr,
+                   "  fine-pruning %.2f: pruned clean %.2f%% true %.2f%% (%s); fine-tuned clean %.2f%% null %.2f%% "
+                   "true %.2f%%  owner's claim %s\n",
+                   rate, 100 * pruned.acc.clean, 100 * pruned.acc.true_, pruned.verdict().c_str(), 100 * tuned.acc.clean,
+                   100 * tuned.acc.null, 100 * tuned.acc.true_, tuned.verdict().c_str());
     }
     char buf[300];
     std::snprintf(buf, sizeof buf,
@@ -197,14 +200,11 @@ Runner quantize_driver(ConfigMap& cfg) {
       }
       to_run_device(ctx, *net);
       const Measurement m = measure(*net, ctx, ctx.owner_wm);
-      t.add({mode, m.acc.clean, m.acc.null, m.acc.true_, m.accepted ? "accepted" : "rejected"});
-      ctx.results.findings[mode] = {{"clean", m.acc.clean},
-                                    {"null", m.acc.null},
-                                    {"true", m.acc.true_},
-                                    {"max_weight_error", max_err},
-                                    {"decision", m.accepted ? "accepted" : "rejected"}};
-      std::fprintf(stderr, "  %s: clean %.2f%%  null %.2f%%  true %.2f%% (max weight change %.2e)\n", mode.c_str(),
-                   100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_, max_err);
+      t.add({mode, m.acc.clean, m.acc.null, m.acc.true_, m.verdict()});
+      ctx.results.findings[mode] = accuracy_json(m);
+      ctx.results.findings[mode]["max_weight_error"] = max_err;
+      std::fprintf(stderr, "  %s: clean %.2f%%  null %.2f%%  true %.2f%% (max weight change %.2e)  owner's claim %s\n",
+                   mode.c_str(), 100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_, max_err, m.verdict().c_str());
     }
     ctx.results.report.push_back(
         "int8: per-output-channel symmetric quantisation of every conv2d and dense weight matrix (scale = max|w|/127); "

@@ -23,8 +23,43 @@ void to_run_device(const ExperimentContext& ctx, Network& net) { net.to(ctx.comp
 Measurement measure(Network& net, const ExperimentContext& ctx, const Watermark& wm) {
   Measurement m;
   m.acc = evaluate_watermark(net, ctx.test, wm, ctx.eval_limit);
-  m.accepted = ctx.thresholds.pass(m.acc.clean, m.acc.null, m.acc.true_);
+  m.missed = ctx.thresholds.missed(m.acc.clean, m.acc.null, m.acc.true_);
+  m.accepted = m.missed == 0;
   return m;
+}
+
+namespace {
+std::vector<std::string> missed_names(unsigned missed) {
+  std::vector<std::string> out;
+  if (missed & VerifyThresholds::kMissedClean) out.push_back("clean");
+  if (missed & VerifyThresholds::kMissedTrue) out.push_back("true");
+  if (missed & VerifyThresholds::kMissedNull) out.push_back("null");
+  return out;
+}
+}  // namespace
+
+std::string Measurement::verdict() const {
+  if (accepted) return "accepted";
+  std::string s = "rejected (";
+  const auto names = missed_names(missed);
+  for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
+  return s + ")";
+}
+
+nlohmann::json Measurement::decision_json() const { return {{"decision", decision()}, {"missed", missed_names(missed)}}; }
+
+nlohmann::json accuracy_json(const Measurement& m) {
+  nlohmann::json j = m.decision_json();
+  j["clean"] = m.acc.clean;
+  j["null"] = m.acc.null;
+  j["true"] = m.acc.true_;
+  return j;
+}
+
+std::string percent_key(double rate) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", 100 * rate);
+  return buf;
 }
 
 namespace {

@@ -45,12 +45,24 @@ std::unique_ptr<Network> load_network(const Checkpoint& ckpt, const std::string&
 // Moves a network to the run's device (`device:`); nothing on the CPU.
 void to_run_device(const ExperimentContext& ctx, Network& net);
 
-// Clean / null / true accuracy of a watermark on the test set and the thresholds' decision.
+// Clean / null / true accuracy of a watermark on the test set and the thresholds' decision, made by
+// the same VerifyThresholds code as `nullmark verify`.
 struct Measurement {
   WatermarkAccuracy acc;
   bool accepted = false;
+  unsigned missed = 0;  // VerifyThresholds::kMissed* bits; 0 when accepted
+  const char* decision() const { return accepted ? "accepted" : "rejected"; }
+  // "accepted", or "rejected (null)" naming each missed threshold (clean, true, null): a report row
+  // says why without the reader redoing the arithmetic.
+  std::string verdict() const;
+  // {"decision": ..., "missed": [...]} for a run's findings.
+  nlohmann::json decision_json() const;
 };
 Measurement measure(Network& net, const ExperimentContext& ctx, const Watermark& wm);
+// A measurement as findings: clean, null, true, decision and the missed thresholds' names.
+nlohmann::json accuracy_json(const Measurement& m);
+// A rate as a findings key in percent ("80" for 0.8), so that flattened finding names stay readable.
+std::string percent_key(double rate);
 
 // A driver reads its section (and calls section.finish()) before anything is loaded, so a typo or a
 // bad value fails at once; it returns the runner that does the work and fills ctx.results.

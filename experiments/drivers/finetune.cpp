@@ -49,11 +49,9 @@ Runner finetune_driver(ConfigMap& cfg) {
         std::fprintf(stderr, "  %s epoch %.2f: clean %.2f%%  null %.2f%%  true %.2f%%\n", mode.c_str(), epoch,
                      100 * m.acc.clean, 100 * m.acc.null, 100 * m.acc.true_);
       });
-      summary.add({mode, m.acc.clean, m.acc.null, m.acc.true_, m.accepted ? "accepted" : "rejected"});
-      ctx.results.findings[mode] = {{"clean", m.acc.clean},
-                                    {"null", m.acc.null},
-                                    {"true", m.acc.true_},
-                                    {"decision", m.accepted ? "accepted" : "rejected"}};
+      summary.add({mode, m.acc.clean, m.acc.null, m.acc.true_, m.verdict()});
+      ctx.results.findings[mode] = accuracy_json(m);
+      std::fprintf(stderr, "  %s: owner's claim %s\n", mode.c_str(), m.verdict().c_str());
     }
     char buf[400];
     std::snprintf(

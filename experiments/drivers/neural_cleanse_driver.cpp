@@ -96,13 +96,15 @@ Runner neural_cleanse_driver(ConfigMap& cfg) {
     });
     f["unlearning"] = {{"trigger_label", most->label},   {"clean_before", before.acc.clean},
                        {"clean_after", after.acc.clean}, {"null_after", after.acc.null},
-                       {"true_after", after.acc.true_},  {"decision_after", after.accepted ? "accepted" : "rejected"}};
+                       {"true_after", after.acc.true_},  {"decision_after", after.decision()}};
+    f["unlearning"]["missed_after"] = after.decision_json()["missed"];
+    std::fprintf(stderr, "  unlearning: owner's claim %s\n", after.verdict().c_str());
     std::snprintf(
         buf, sizeof buf,
         "Unlearning with the smallest trigger (label %d) stamped on %zu of %zu samples, %d epoch(s): clean "
         "accuracy %.2f%% -> %.2f%%, null %.2f%% -> %.2f%%, true %.2f%% -> %.2f%%; the owner's claim is then %s.",
         most->label, stamped, d.size(), a.epochs, 100 * before.acc.clean, 100 * after.acc.clean, 100 * before.acc.null,
-        100 * after.acc.null, 100 * before.acc.true_, 100 * after.acc.true_, after.accepted ? "accepted" : "rejected");
+        100 * after.acc.null, 100 * before.acc.true_, 100 * after.acc.true_, after.verdict().c_str());
     ctx.results.report.push_back(buf);
   };
 }

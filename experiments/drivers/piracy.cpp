@@ -80,7 +80,7 @@ Runner piracy_driver(ConfigMap& cfg) {
                                        "Before and after the pirate's training (decisions with the run's thresholds)",
                                        {"model", "when", "clean", "owner_null", "owner_true", "owner_decision",
                                         "pirate_null", "pirate_true", "pirate_decision"});
-    auto decision = [](const Measurement& m) { return m.accepted ? "accepted" : "rejected"; };
+    auto decision = [](const Measurement& m) { return m.decision(); };
 
     auto attack = [&](const std::string& name, const Checkpoint& ckpt, const std::string& path) {
       auto net = load_network(ckpt, path);
@@ -109,9 +109,11 @@ Runner piracy_driver(ConfigMap& cfg) {
       for (int after = 0; after < 2; ++after) {
         const Measurement& o = after ? r.after_owner : r.before_owner;
         const Measurement& p = after ? r.after_pirate : r.before_pirate;
-        summary.add({name, after ? "after" : "before", o.acc.clean, o.acc.null, o.acc.true_, decision(o), p.acc.null,
-                     p.acc.true_, decision(p)});
+        summary.add({name, after ? "after" : "before", o.acc.clean, o.acc.null, o.acc.true_, o.verdict(), p.acc.null,
+                     p.acc.true_, p.verdict()});
       }
+      std::fprintf(stderr, "  %s after the attack: owner's claim %s, pirate's claim %s\n", name.c_str(),
+                   r.after_owner.verdict().c_str(), r.after_pirate.verdict().c_str());
       return r;
     };
 
@@ -141,6 +143,7 @@ Runner piracy_driver(ConfigMap& cfg) {
                         {"clean_after", owner_run.after_owner.acc.clean},
                         {"owner_decision_after", decision(owner_run.after_owner)},
                         {"pirate_decision_after", decision(owner_run.after_pirate)},
+                        {"owner_null_after", owner_run.after_owner.acc.null},
                         {"owner_true_after", owner_run.after_owner.acc.true_},
                         {"pirate_true_after", owner_run.after_pirate.acc.true_},
                         {"pirate_label_on_clean_after", owner_run.after_pirate.acc.clean_as_label}};

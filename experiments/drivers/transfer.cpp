@@ -54,7 +54,7 @@ Runner transfer_driver(ConfigMap& cfg) {
     sctx.thresholds = ctx.thresholds;
     const Watermark wm = watermark_for(ctx.owner, test.shape, test.classes);
     Table& t = ctx.results.table("transfer", "Student after transfer learning",
-                                 {"mode", "epoch", "student_clean", "null", "true_pattern_top_share"});
+                                 {"mode", "epoch", "student_clean", "null", "true_pattern_top_share", "owner_decision"});
     ctx.results.figures.push_back("transfer.png");
     for (const std::string& mode : modes) {
       Network net = Network::from_config(model.section("model"), test.shape, test.classes);
@@ -76,16 +76,20 @@ Runner transfer_driver(ConfigMap& cfg) {
         m = measure(net, sctx, wm);
         hist = true_pattern_histogram(net, test, wm, ctx.eval_limit);
         const double top = *std::max_element(hist.begin(), hist.end());
-        t.add({mode, epoch, m.acc.clean, m.acc.null, top});
-        std::fprintf(stderr, "  %s epoch %.2f: student clean %.2f%%  null %.2f%%  true pattern -> top label %.1f%%\n",
-                     mode.c_str(), epoch, 100 * m.acc.clean, 100 * m.acc.null, 100 * top);
+        t.add({mode, epoch, m.acc.clean, m.acc.null, top, m.verdict()});
+        std::fprintf(stderr,
+                     "  %s epoch %.2f: student clean %.2f%%  null %.2f%%  true pattern -> top label %.1f%%  owner's "
+                     "claim %s\n",
+                     mode.c_str(), epoch, 100 * m.acc.clean, 100 * m.acc.null, 100 * top, m.verdict().c_str());
       });
       const long top_label = std::max_element(hist.begin(), hist.end()) - hist.begin();
       ctx.results.findings[mode] = {{"student_clean", m.acc.clean},
                                     {"null", m.acc.null},
                                     {"null_drop", m.acc.clean - m.acc.null},
                                     {"true_pattern_histogram", hist},
-                                    {"true_pattern_top_label", top_label}};
+                                    {"true_pattern_top_label", top_label},
+                                    {"decision", m.decision()},
+                                    {"missed", m.decision_json()["missed"]}};
       char buf[400];
       std::snprintf(
           buf, sizeof buf,
