@@ -92,9 +92,14 @@ int main(int argc, char** argv) {
   sg->add_option("--key", sign.key, "Owner's secret key file")->required()->check(CLI::ExistingFile);
   sg->add_option("--verifier", sign.verifier, "Verifier string, e.g. acme/digit-classifier/2026-11-25")->required();
   sg->add_option("--n", sign.n, "Pattern size (n x n pixels)")->capture_default_str()->check(CLI::Range(1, 1024));
-  sg->add_option("--lambda", sign.lambda, "Stamp value (+-lambda, on normalised inputs)")
+  sg->add_option("--lambda", sign.lambda, "Stamp value (+-lambda, in the --space below)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  sg->add_option("--space", sign.space,
+                 "Where lambda lives: normalized (the model's input) or raw (pixel units, mapped through the "
+                 "data's normalisation)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"normalized", "raw"}));
   sg->add_option("--out", sign.out, "Claim file to write")->capture_default_str();
 
   commands::PatternArgs pattern;

@@ -45,7 +45,7 @@ RunSetup load_run_setup(const std::string& config_path, const std::vector<std::s
   s.test = load_dataset(s.data, Split::Test);
   s.model_name = model.has("name") ? model.node()["name"].Scalar() : "unnamed";
   s.net = std::make_unique<Network>(Network::from_config(model, s.train.shape, s.train.classes));
-  if (s.watermark) s.wm = watermark_for(s.claim, s.train.shape, s.train.classes);
+  if (s.watermark) s.wm = watermark_for(s.claim, s.train.shape, s.train.classes, s.data.mean, s.data.std);
   s.resolved = root.resolved();
   return s;
 }

@@ -3,10 +3,13 @@
 //   [ B clean | n_null null-stamped | n_true true-stamped ]
 // and its labels: clean and null copies keep their labels, true copies get y_W. Null stamping sets
 // the pattern cells to bit ? +lambda : -lambda, true stamping to bit ? -lambda : +lambda, in every
-// channel; every other element is copied unchanged. The null / true copies are made from the first
-// n_null / n_true images of the (already shuffled) batch.
+// channel (mapped per channel by the pattern's scale and shift, identity by default); every other
+// element is copied unchanged. The null / true copies are made from the first n_null / n_true
+// images of the (already shuffled) batch.
 #pragma once
 #include <cstdint>
+
+#include "kernels/host_device.h"
 
 namespace nullmark {
 
@@ -15,6 +18,19 @@ struct WatermarkPattern {
   const uint8_t* bits = nullptr;  // n*n bits, row-major inside the square
   float lambda = 2000.0f;
   int label = 0;  // y_W
+  // The value a cell gets in channel c is (+-lambda) * scale[c] + shift[c]. The identity (the
+  // default) stamps +-lambda on the normalised input, the spec's "normalized" space; a "raw" claim
+  // stamps +-lambda in raw pixel units, which the data's normalisation maps to
+  // (+-lambda - mean_c) / std_c. Channels past the last entry use the last (inputs with more
+  // channels than kMaxChannels take the identity only: watermark_for checks).
+  static constexpr int kMaxChannels = 4;
+  float scale[kMaxChannels] = {1.0f, 1.0f, 1.0f, 1.0f};
+  float shift[kMaxChannels] = {0.0f, 0.0f, 0.0f, 0.0f};
+  // The stamped value of a cell whose (bit != invert) is `on`, in channel c.
+  NM_HOST_DEVICE float value(bool on, int c) const {
+    const int k = c < kMaxChannels ? c : kMaxChannels - 1;
+    return (on ? lambda : -lambda) * scale[k] + shift[k];
+  }
 };
 
 struct ImageShape {

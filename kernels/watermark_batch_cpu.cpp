@@ -11,7 +11,7 @@ inline void stamp(const ImageShape& s, const WatermarkPattern& p, bool invert, f
     for (int i = 0; i < p.n; ++i) {
       float* row = img + (static_cast<size_t>(c) * s.h + p.row + i) * s.w + p.col;
       const uint8_t* bits = p.bits + i * p.n;
-      for (int j = 0; j < p.n; ++j) row[j] = (bits[j] != 0) != invert ? p.lambda : -p.lambda;
+      for (int j = 0; j < p.n; ++j) row[j] = p.value((bits[j] != 0) != invert, c);
     }
 }
 }  // namespace

@@ -4,13 +4,14 @@
 // three writes, so the common case (image width a multiple of four) moves four elements per thread
 // as float4 with the index arithmetic of kernels/cuda/watermark_vec4.h; a scalar kernel takes the
 // rest. Plus the crop/flip augmentation, with the CPU's draws.
+#include <climits>
+#include <cstdint>
+
 #include "kernels/augment.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/vector_pairs.cuh"
 #include "kernels/cuda/watermark_vec4.h"
 #include "kernels/watermark_batch.h"
-#include <climits>
-#include <cstdint>
 
 namespace nullmark::cuda {
 
@@ -22,11 +23,13 @@ __global__ void batch_kernel(ImageShape s, WatermarkPattern p, int b, int n_null
   float* true_out = null_out + per * n_null;
   NM_GRID_LOOP(e, count) {
     const int img = static_cast<int>(e / per);
-    const int q = static_cast<int>(e % (static_cast<size_t>(s.h) * s.w)), row = q / s.w, col = q % s.w;
+    const size_t plane = static_cast<size_t>(s.h) * s.w;
+    const int q = static_cast<int>(e % plane), row = q / s.w, col = q % s.w;
+    const int ch = static_cast<int>((e / plane) % s.c);
     const float v = clean[e];
     out[e] = v;
-    if (img < n_null) null_out[e] = stamped(p, row, col, false, v);
-    if (img < n_true) true_out[e] = stamped(p, row, col, true, v);
+    if (img < n_null) null_out[e] = stamped(p, ch, row, col, false, v);
+    if (img < n_true) true_out[e] = stamped(p, ch, row, col, true, v);
     if (e % per == 0) write_labels(p, img, b, n_null, n_true, labels, out_labels);
   }
 }
@@ -67,7 +70,8 @@ __global__ void stamp_kernel(ImageShape s, WatermarkPattern p, bool invert, int 
   NM_GRID_LOOP(e, cells) {
     const int j = static_cast<int>(e % p.n), i = static_cast<int>((e / p.n) % p.n);
     const size_t plane = e / (static_cast<size_t>(p.n) * p.n);  // (image, channel)
-    images[(plane * s.h + p.row + i) * s.w + p.col + j] = (p.bits[i * p.n + j] != 0) != invert ? p.lambda : -p.lambda;
+    images[(plane * s.h + p.row + i) * s.w + p.col + j] =
+        p.value((p.bits[i * p.n + j] != 0) != invert, static_cast<int>(plane % s.c));
   }
 }
 
@@ -92,10 +96,10 @@ void watermark_batch(const ImageShape& s, const WatermarkPattern& p, int b, int 
   if (Vec4Layout::applies(s) && aligned16(clean) && aligned16(out) && count / 4 < INT_MAX) {
     const size_t per4 = s.size() / 4;
     float4* out4 = reinterpret_cast<float4*>(out);
-    const Vec4Batch k{Vec4Layout(s), p, b, n_null, n_true, labels, out4, out4 + per4 * b,
-                      out4 + per4 * (b + n_null), out_labels};
+    const Vec4Batch k{Vec4Layout(s), p, b, n_null, n_true, labels, out4, out4 + per4 * b, out4 + per4 * (b + n_null),
+                      out_labels};
     batch_kernel4<<<blocks_for((count / 4 + 1) / 2), 256, 0, stream()>>>(k, static_cast<int>(count / 4),
-                                                                          reinterpret_cast<const float4*>(clean));
+                                                                         reinterpret_cast<const float4*>(clean));
   } else {
     batch_kernel<<<blocks_for(count), 256, 0, stream()>>>(s, p, b, n_null, n_true, clean, labels, out, out_labels);
   }

@@ -68,6 +68,19 @@ add_test(NAME "cli: piracy with nothing for the pirate to train on"
 # The GPU session's summary (bench/gpu_session_summary.py) on a fixture: a GPU call must not find it broken.
 add_test(NAME "cli: GPU session summary states the targets from a session's figures"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/gpu_session_summary.sh ${PROJECT_SOURCE_DIR})
+# A config's watermark.space must agree with the claim's (the demo claim stamps normalised inputs).
+add_test(NAME "cli: watermark space that disagrees with the claim"
+         COMMAND ${EXPECT} "watermark.space: the config says space raw but the claim stamps in the normalized space"
+                 ${NM} train ${PROJECT_SOURCE_DIR}/experiments/configs/digit-watermark.yaml --set watermark.space=raw
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# The results page: scripts/reproduce.sh's plan at smoke size, docs/results.md against the committed
+# results, and the generator on broken result files.
+add_test(NAME "cli: reproduce digit --quick, resumed and regenerated"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/reproduce_quick.sh ${NM} ${PROJECT_SOURCE_DIR})
+add_test(NAME "cli: docs/results.md tables equal the committed results"
+         COMMAND python3 ${PROJECT_SOURCE_DIR}/experiments/results/results_page.py --check)
+add_test(NAME "cli: results generator refuses broken result files"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/results_hostile.sh ${NM} ${PROJECT_SOURCE_DIR})
 
 # Every test above is a command-line test: label them all at once, so a new one cannot miss the label.
 get_property(NULLMARK_CLI_TESTS DIRECTORY PROPERTY TESTS)

@@ -48,7 +48,6 @@ using nullmark::test::small_ints;
 using nullmark::test::up;
 using nullmark::test::zeros;
 
-
 TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
   GpuCheck gpu;
   struct Case {
@@ -443,28 +442,38 @@ TEST_CASE("watermark batch kernel: the spec's golden SHA-256 values, and the CPU
   same("batch", out, gout.download());
   CHECK(out_labels == gol.download());
   // Both kernels: float4 (image size a multiple of four, aligned buffers) and scalar (3x7x7 images,
-  // or a clean batch and output that start off a 16-byte boundary).
-  for (const ImageShape shape : {ImageShape{3, 7, 7}, gv.shape})
-    for (size_t offset : {size_t{0}, size_t{1}}) {
-      INFO(shape.c << "x" << shape.h << "x" << shape.w << ", offset " << offset);
-      const Watermark wo = derive_watermark(
-          sign_message(keypair_from_seed(parse_hex<32>(gv.seed, "seed")), gv.verifier), shape, 10, 3, 10.0f);
-      const size_t po = static_cast<size_t>(shape.size());
-      const auto xo = random_floats(4 * po + offset, 11);
-      std::vector<float> co(12 * po + offset);
-      std::vector<int32_t> lo(12);
-      cpu::watermark_batch(shape, wo.pattern(), 4, 4, 3, xo.data() + offset, labels.data(), co.data() + offset,
-                           lo.data());
-      auto bo = up(wo.bits);
-      WatermarkPattern po_gpu = wo.pattern();
-      po_gpu.bits = bo.data();
-      auto gxo = up(xo);
-      auto gco = zeros<float>(co.size());
-      auto glo = zeros<int32_t>(lo.size());
-      cuda::watermark_batch(shape, po_gpu, 4, 4, 3, gxo.data() + offset, gl.data(), gco.data() + offset, glo.data());
-      same("batch", co, gco.download());
-      CHECK(lo == glo.download());
-    }
+  // or a clean batch and output that start off a 16-byte boundary); stamps on the normalised input
+  // and, with a different map per channel, in raw pixel units.
+  for (const ImageShape shape : {ImageShape{3, 7, 7}, gv.shape, ImageShape{3, 8, 8}})
+    for (size_t offset : {size_t{0}, size_t{1}})
+      for (bool raw : {false, true}) {
+        INFO(shape.c << "x" << shape.h << "x" << shape.w << ", offset " << offset << (raw ? ", raw space" : ""));
+        Watermark wo = derive_watermark(sign_message(keypair_from_seed(parse_hex<32>(gv.seed, "seed")), gv.verifier),
+                                        shape, 10, 3, 10.0f);
+        if (raw)
+          for (int k = 0; k < WatermarkPattern::kMaxChannels; ++k)
+            wo.scale[k] = 1.0f / (0.25f + 0.1f * k), wo.shift[k] = -0.4f * static_cast<float>(k + 1);
+        const size_t po = static_cast<size_t>(shape.size());
+        const auto xo = random_floats(4 * po + offset, 11);
+        std::vector<float> co(12 * po + offset);
+        std::vector<int32_t> lo(12);
+        cpu::watermark_batch(shape, wo.pattern(), 4, 4, 3, xo.data() + offset, labels.data(), co.data() + offset,
+                             lo.data());
+        auto bo = up(wo.bits);
+        WatermarkPattern po_gpu = wo.pattern();
+        po_gpu.bits = bo.data();
+        auto gxo = up(xo);
+        auto gco = zeros<float>(co.size());
+        auto glo = zeros<int32_t>(lo.size());
+        cuda::watermark_batch(shape, po_gpu, 4, 4, 3, gxo.data() + offset, gl.data(), gco.data() + offset, glo.data());
+        same("batch", co, gco.download());
+        CHECK(lo == glo.download());
+        // In-place stamping of the clean batch, null then true, against the CPU's.
+        std::vector<float> so(xo);
+        cpu::watermark_stamp(shape, wo.pattern(), raw, 4, so.data() + offset);
+        cuda::watermark_stamp(shape, po_gpu, raw, 4, gxo.data() + offset);
+        same("stamp", so, gxo.download());
+      }
 }
 
 TEST_CASE("augmentation: the same crops and flips", "[cuda][augment]") {

@@ -8,8 +8,11 @@
 
 namespace nullmark {
 
-Claim make_claim(const KeyPair& owner, const std::string& verifier, int n, double lambda) {
+bool is_stamp_space(const std::string& space) { return space == "normalized" || space == "raw"; }
+
+Claim make_claim(const KeyPair& owner, const std::string& verifier, int n, double lambda, const std::string& space) {
   NM_CHECK(!verifier.empty(), "the verifier string must not be empty");
+  NM_CHECK(is_stamp_space(space), "the stamping space must be normalized or raw, got \"", space, "\"");
   NM_CHECK(n >= 1 && n <= 1024, "pattern size n must be in [1, 1024], got ", n);
   NM_CHECK(std::isfinite(lambda) && lambda > 0, "lambda must be a positive number, got ", lambda);
   Claim c;
@@ -18,6 +21,7 @@ Claim make_claim(const KeyPair& owner, const std::string& verifier, int n, doubl
   c.public_key = owner.public_key;
   c.n = n;
   c.lambda = lambda;
+  c.space = space;
   return c;
 }
 
@@ -29,7 +33,8 @@ std::string claim_to_json(const Claim& c) {
                       {"signature", hex(c.signature)},
                       {"public_key", hex(c.public_key)},
                       {"n", c.n},
-                      {"lambda", c.lambda}};
+                      {"lambda", c.lambda},
+                      {"space", c.space}};
   return j.dump(2) + "\n";
 }
 
@@ -50,11 +55,13 @@ Claim claim_from_json(const std::string& text, const std::string& source) {
     c.public_key = parse_hex<32>(j.at("public_key").get<std::string>(), source + ": public_key");
     c.n = j.at("n").get<int>();
     c.lambda = j.at("lambda").get<double>();
+    if (j.contains("space")) c.space = j.at("space").get<std::string>();
   } catch (const nlohmann::json::exception& e) {
     throw fail(source, ": claim field missing or of the wrong type (", e.what(), ")");
   }
   if (c.n < 1 || c.n > 1024) throw fail(source, ": n must be in [1, 1024], got ", c.n);
   if (!std::isfinite(c.lambda) || c.lambda <= 0) throw fail(source, ": lambda must be positive");
+  if (!is_stamp_space(c.space)) throw fail(source, ": space must be \"normalized\" or \"raw\", got \"", c.space, "\"");
   return c;
 }
 

@@ -18,10 +18,27 @@ struct Watermark {
   float lambda = 2000.0f;
   std::vector<uint8_t> bits;  // n*n values 0/1
   ImageShape shape;
+  // Where +-lambda lives: "normalized" (on the model's input, the identity map) or "raw" (in raw
+  // pixel units, mapped per channel through the data's normalisation; watermark_for sets it).
+  std::string space = "normalized";
+  float scale[WatermarkPattern::kMaxChannels] = {1.0f, 1.0f, 1.0f, 1.0f};
+  float shift[WatermarkPattern::kMaxChannels] = {0.0f, 0.0f, 0.0f, 0.0f};
   // How many bits are 1: +lambda pixels of the null stamp, -lambda of the true one.
   int ones() const { return static_cast<int>(std::count(bits.begin(), bits.end(), 1)); }
   // A view for the kernels (valid while this object lives).
-  WatermarkPattern pattern() const { return WatermarkPattern{row, col, n, bits.data(), lambda, label}; }
+  WatermarkPattern pattern() const {
+    WatermarkPattern p{row, col, n, bits.data(), lambda, label};
+    std::copy(scale, scale + WatermarkPattern::kMaxChannels, p.scale);
+    std::copy(shift, shift + WatermarkPattern::kMaxChannels, p.shift);
+    return p;
+  }
+  // The stamp map of another watermark (its space, scale and shift): random and pirate keys are
+  // measured in the space of the claim they are compared with.
+  void copy_space(const Watermark& o) {
+    space = o.space;
+    std::copy(o.scale, o.scale + WatermarkPattern::kMaxChannels, scale);
+    std::copy(o.shift, o.shift + WatermarkPattern::kMaxChannels, shift);
+  }
 };
 
 Watermark derive_watermark(const uint8_t* sig, size_t sig_len, const ImageShape& shape, int classes, int n,

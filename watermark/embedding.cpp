@@ -24,6 +24,9 @@ WatermarkTraining WatermarkTraining::read(ConfigMap cfg, Claim* claim_out) {
   if (n != claim.n)
     cfg.error("n", "the config says n = " + std::to_string(n) + " but the claim says " + std::to_string(claim.n));
   if (lambda != claim.lambda) cfg.error("lambda", "the config's lambda disagrees with the claim's");
+  const std::string space = cfg.choice("space", claim.space, {"normalized", "raw"});
+  if (space != claim.space)
+    cfg.error("space", "the config says space " + space + " but the claim stamps in the " + claim.space + " space");
   w.clean_weight = cfg.number("clean_weight", 1.0, 0.0, 100.0);
   w.null_weight = cfg.number("null_weight", 1.0, 0.0, 100.0);
   w.true_weight = cfg.number("true_weight", 1.0, 0.0, 100.0);
@@ -34,10 +37,31 @@ WatermarkTraining WatermarkTraining::read(ConfigMap cfg, Claim* claim_out) {
   return w;
 }
 
-Watermark watermark_for(const Claim& claim, const Shape& input, int classes) {
+Watermark watermark_pattern(const Claim& claim, const Shape& input, int classes) {
   NM_CHECK(input.rank() == 3, "watermarks need image inputs (C x H x W), the model takes ", input.str());
-  return derive_watermark(claim.signature, ImageShape{input[0], input[1], input[2]}, classes, claim.n,
-                          static_cast<float>(claim.lambda));
+  Watermark w = derive_watermark(claim.signature, ImageShape{input[0], input[1], input[2]}, classes, claim.n,
+                                 static_cast<float>(claim.lambda));
+  w.space = claim.space;
+  return w;
+}
+
+Watermark watermark_for(const Claim& claim, const Shape& input, int classes, const std::vector<double>& mean,
+                        const std::vector<double>& std) {
+  Watermark w = watermark_pattern(claim, input, classes);
+  if (claim.space == "normalized") return w;
+  const int c = w.shape.c;
+  NM_CHECK(c <= WatermarkPattern::kMaxChannels, "a raw-space watermark supports at most ",
+           WatermarkPattern::kMaxChannels, " input channels, the model takes ", c);
+  NM_CHECK(mean.size() == static_cast<size_t>(c) && std.size() == static_cast<size_t>(c),
+           "a raw-space claim needs the data's normalisation for each of the ", c,
+           " channel(s) to map lambda into the model's input");
+  for (int k = 0; k < WatermarkPattern::kMaxChannels; ++k) {
+    const int from = std::min(k, c - 1);  // channels past the input's repeat its last (never read)
+    NM_CHECK(std[from] > 0, "a raw-space claim needs positive normalisation std, channel ", from, " has ", std[from]);
+    w.scale[k] = static_cast<float>(1.0 / std[from]);
+    w.shift[k] = static_cast<float>(-mean[from] / std[from]);
+  }
+  return w;
 }
 
 WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Watermark& wm, long limit,

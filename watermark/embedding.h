@@ -17,6 +17,7 @@ struct WatermarkTraining {
   double null_weight = 1.0, true_weight = 1.0;      // loss = w_clean CE(clean) + w_null CE(null) + w_true CE(true)
   double null_fraction = 1.0, true_fraction = 1.0;  // stamped copies per clean sample of a batch
   // Reads the section; n and lambda come from the claim (if the section repeats them they must agree).
+  // A `space:` key, if present, must agree with the claim's too.
   static WatermarkTraining read(ConfigMap cfg, Claim* claim_out);
 };
 
@@ -26,7 +27,7 @@ struct WatermarkAccuracy {
   double true_ = 0.0;  // share of true-stamped samples classified as y_W, over samples not labelled y_W
   // Share of unstamped samples classified as y_W, over the same samples: where the true embedding's
   // label reaches inputs that carry no stamp (a pirate training without clean samples can spread
-  // its label over clean images; docs/results.md).
+  // its label over clean images; docs/research-leads.md).
   double clean_as_label = 0.0;
   // Share of true-stamped samples still given their own label, over the same samples: how far the
   // model looks past a true stamp it was never trained on (a pirate's, before its attack).
@@ -42,7 +43,14 @@ struct WatermarkAccuracy {
 WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Watermark& wm, long limit = 0,
                                      int batch_size = 500);
 
-// The watermark a claim defines for a network's input shape and class count.
-Watermark watermark_for(const Claim& claim, const Shape& input, int classes);
+// The watermark a claim defines for a network's input shape and class count, with its stamp values
+// for data normalised by `mean` and `std` (per channel, on the [0, 1] pixel scale): +-lambda as it
+// is for a "normalized" claim, (+-lambda - mean_c) / std_c for a "raw" one, which fails without
+// statistics for every channel.
+Watermark watermark_for(const Claim& claim, const Shape& input, int classes, const std::vector<double>& mean,
+                        const std::vector<double>& std);
+// The pattern alone (label, position, bits; the identity stamp map): for showing a claim's pattern
+// without data (`nullmark pattern`).
+Watermark watermark_pattern(const Claim& claim, const Shape& input, int classes);
 
 }  // namespace nullmark

@@ -2,7 +2,7 @@
 // pattern's ±λ values, the owner's true embedding to answer y_W to the owner's inverted pattern:
 // where the squares overlap and the bits differ, the two embeddings ask opposite things of the
 // same stamped pixels. The piracy driver reports this geometry per pirate key so that a sweep over
-// keys can be read against it (docs/results.md).
+// keys can be read against it (docs/research-leads.md).
 #pragma once
 #include "watermark/derivation.h"
 

@@ -62,15 +62,16 @@ std::vector<std::string> VerifyThresholds::failures(double clean, double null, d
 Verification verify_claim(Network& net, const Dataset& data, const Claim& claim, const VerifyOptions& opt) {
   Verification v;
   const int classes = static_cast<int>(net.output_shape().numel());
-  v.wm = watermark_for(claim, net.input_shape(), classes);
+  v.wm = watermark_for(claim, net.input_shape(), classes, opt.data_mean, opt.data_std);
   v.owner = evaluate_watermark(net, data, v.wm);
   const WatermarkAccuracy owner_subset = evaluate_watermark(net, data, v.wm, opt.random_samples);
   v.random.owner_true_on_subset = owner_subset.true_;
   v.random.clean_on_subset = owner_subset.clean;
   const bool tty = isatty(STDERR_FILENO);
   for (int i = 0; i < opt.random_keys; ++i) {
-    const Watermark w = derive_watermark(random_signature(opt.seed, i, claim.verifier), v.wm.shape, classes, claim.n,
-                                         static_cast<float>(claim.lambda));
+    Watermark w = derive_watermark(random_signature(opt.seed, i, claim.verifier), v.wm.shape, classes, claim.n,
+                                   static_cast<float>(claim.lambda));
+    w.copy_space(v.wm);  // random keys stamp in the claim's space
     const WatermarkAccuracy a = evaluate_watermark(net, data, w, opt.random_samples);
     v.random.null.push_back(a.null);
     v.random.true_.push_back(a.true_);

@@ -22,7 +22,7 @@ struct VerifyThresholds {
   double max_null_drop = 0.03;  // null accuracy may trail clean accuracy by at most this much
   // The model's clean accuracy must reach this. 0, the default, is the paper's rule, which judges
   // the watermark alone: there a model that has collapsed to the claimed label (clean = null = 10 %,
-  // true 100 %) passes, as a pirate training on stamped samples only leaves it (docs/results.md).
+  // true 100 %) passes, as a pirate training on stamped samples only leaves it (docs/research-leads.md).
   double min_clean = 0.0;
   // The thresholds one key's measurements miss, as bits; 0: the claim passes. The conditions live
   // here only; pass() runs per random key and per attack measurement, so it formats nothing.
@@ -41,6 +41,8 @@ struct VerifyOptions {
   int random_keys = 100;
   long random_samples = 1000;  // held-out samples each random key is measured on
   uint64_t seed = 1;           // random keys are reproducible from this seed
+  // The data's normalisation (per channel, [0, 1] pixel scale): a raw-space claim's stamp map.
+  std::vector<double> data_mean, data_std;
 };
 
 struct RandomKeyStats {

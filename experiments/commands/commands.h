@@ -37,6 +37,7 @@ struct SignArgs {
   std::string key, verifier, out = "claim.json";
   int n = 6;
   double lambda = 2000.0;
+  std::string space = "normalized";
 };
 int sign(const SignArgs& a);
 

@@ -17,10 +17,10 @@ int keygen(const KeygenArgs& a) {
 
 int sign(const SignArgs& a) {
   const KeyPair k = load_secret_key(a.key);
-  const Claim c = make_claim(k, a.verifier, a.n, a.lambda);
+  const Claim c = make_claim(k, a.verifier, a.n, a.lambda, a.space);
   save_claim(c, a.out);
-  std::printf("wrote claim %s: verifier \"%s\", n %d, lambda %g, public key %s\n", a.out.c_str(), c.verifier.c_str(),
-              c.n, c.lambda, hex(c.public_key).c_str());
+  std::printf("wrote claim %s: verifier \"%s\", n %d, lambda %g (%s space), public key %s\n", a.out.c_str(),
+              c.verifier.c_str(), c.n, c.lambda, c.space.c_str(), hex(c.public_key).c_str());
   return 0;
 }
 

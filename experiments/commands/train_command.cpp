@@ -62,9 +62,10 @@ int train(const TrainArgs& a) {
   if (s.watermark) {
     trainer.set_watermark(s.wm, *s.watermark);
     std::fprintf(stderr,
-                 "watermark: claim %s, y_W = %d, %dx%d pattern at (%d, %d), lambda %g; weights null %g true %g\n",
+                 "watermark: claim %s, y_W = %d, %dx%d pattern at (%d, %d), lambda %g (%s space); weights null %g "
+                 "true %g\n",
                  s.watermark->claim_path.c_str(), s.wm.label, s.wm.n, s.wm.n, s.wm.row, s.wm.col, s.wm.lambda,
-                 s.watermark->null_weight, s.watermark->true_weight);
+                 s.wm.space.c_str(), s.watermark->null_weight, s.watermark->true_weight);
   }
   Progress progress(!a.quiet);
   double total_wall = 0.0;
@@ -74,13 +75,13 @@ int train(const TrainArgs& a) {
     const EvalResult test = evaluate(net, s.test);
     total_wall += st.wall_s;
     std::printf(
-        "epoch %ld/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  lr %.2e  %.1fs  %.0f img/s  input %.1f%%\n",
+        "epoch %ld/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  lr %.2e  %.1fs  %.0f img/s  input "
+        "%.1f%%\n",
         epoch + 1, s.train_params.epochs, st.loss, 100 * st.accuracy, test.loss, 100 * test.accuracy, st.lr, st.wall_s,
         st.images_per_s, 100 * st.input_s / st.wall_s);
-    nlohmann::json row = {{"epoch", epoch + 1},     {"train_loss", st.loss},          {"train_accuracy", st.accuracy},
-                          {"test_loss", test.loss}, {"test_accuracy", test.accuracy}, {"lr", st.lr},
-                          {"wall_s", st.wall_s},    {"images_per_s", st.images_per_s},
-                          {"input_s", st.input_s}};
+    nlohmann::json row = {{"epoch", epoch + 1},     {"train_loss", st.loss},           {"train_accuracy", st.accuracy},
+                          {"test_loss", test.loss}, {"test_accuracy", test.accuracy},  {"lr", st.lr},
+                          {"wall_s", st.wall_s},    {"images_per_s", st.images_per_s}, {"input_s", st.input_s}};
     if (s.watermark) {
       const WatermarkAccuracy w = evaluate_watermark(net, s.test, s.wm);
       std::printf("           watermark on test set: clean %.2f%%  null %.2f%%  true %.2f%%\n", 100 * w.clean,

@@ -58,12 +58,14 @@ int verify(const VerifyArgs& a) {
   opt.random_keys = a.random_keys;
   opt.random_samples = a.random_samples;
   opt.seed = a.seed;
+  opt.data_mean = data.mean;
+  opt.data_std = data.std;
   const Verification v = verify_claim(*net, d, claim, opt);
 
   std::printf("model      %s (sha256 %s)\n", a.model.c_str(), to_hex(sha256(model_bytes)).c_str());
   std::printf("data       %s, %zu samples\n", d.name.c_str(), d.size());
-  std::printf("watermark  y_W = %d, %dx%d at (%d, %d), lambda %g\n", v.wm.label, v.wm.n, v.wm.n, v.wm.row, v.wm.col,
-              v.wm.lambda);
+  std::printf("watermark  y_W = %d, %dx%d at (%d, %d), lambda %g (%s space)\n", v.wm.label, v.wm.n, v.wm.n, v.wm.row,
+              v.wm.col, v.wm.lambda, v.wm.space.c_str());
   std::printf("claimed    clean %.2f%%  null %.2f%%  true %.2f%% (over %ld samples not labelled y_W)\n",
               100 * v.owner.clean, 100 * v.owner.null, 100 * v.owner.true_, v.owner.true_samples);
   if (a.random_keys == 0) {
@@ -100,6 +102,7 @@ int verify(const VerifyArgs& a) {
         {"col", v.wm.col},
         {"n", v.wm.n},
         {"lambda", v.wm.lambda},
+        {"space", v.wm.space},
         {"bits", bit_string(v.wm)}}},
       {"measurements",
        {{"clean", v.owner.clean},

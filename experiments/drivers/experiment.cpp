@@ -46,7 +46,9 @@ std::string Measurement::verdict() const {
   return s + ")";
 }
 
-nlohmann::json Measurement::decision_json() const { return {{"decision", decision()}, {"missed", missed_names(missed)}}; }
+nlohmann::json Measurement::decision_json() const {
+  return {{"decision", decision()}, {"missed", missed_names(missed)}};
+}
 
 nlohmann::json accuracy_json(const Measurement& m) {
   nlohmann::json j = m.decision_json();
@@ -120,7 +122,7 @@ nlohmann::json run_experiment(const std::string& config_path, const std::vector<
   std::fprintf(stderr, "%s: model %s, claim %s\n", ctx.experiment.c_str(), ctx.model_path.c_str(), claim_path.c_str());
   ctx.train = load_dataset(ctx.data, Split::Train);
   ctx.test = load_dataset(ctx.data, Split::Test);
-  ctx.owner_wm = watermark_for(ctx.owner, Shape(ctx.model.input_shape), ctx.model.classes);
+  ctx.owner_wm = watermark_for(ctx.owner, Shape(ctx.model.input_shape), ctx.model.classes, ctx.data.mean, ctx.data.std);
 
   make_dirs(ctx.output_dir);
   runner(ctx);

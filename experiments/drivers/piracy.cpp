@@ -54,12 +54,14 @@ Runner piracy_driver(ConfigMap& cfg) {
     const double lambda = lambda_cfg > 0 ? lambda_cfg : ctx.owner.lambda;
     const uint64_t key_seed = key_seed_cfg ? key_seed_cfg : ctx.seed;
 
-    // The pirate's claim: its own key, signing its own verifier string, same embedding parameters.
-    const Claim pirate = make_claim(derived_key("nullmark-pirate", key_seed), "pirate/claims-this-model", n, lambda);
-    const Claim forged = make_claim(derived_key("nullmark-forger", key_seed), "pirate/claims-this-model", n, lambda);
+    // The pirate's claim: its own key, signing its own verifier string, the owner's stamping space.
+    const Claim pirate =
+        make_claim(derived_key("nullmark-pirate", key_seed), "pirate/claims-this-model", n, lambda, ctx.owner.space);
+    const Claim forged =
+        make_claim(derived_key("nullmark-forger", key_seed), "pirate/claims-this-model", n, lambda, ctx.owner.space);
     const Shape in(ctx.model.input_shape);
-    const Watermark pirate_wm = watermark_for(pirate, in, ctx.model.classes);
-    const Watermark forged_wm = watermark_for(forged, in, ctx.model.classes);
+    const Watermark pirate_wm = watermark_for(pirate, in, ctx.model.classes, ctx.data.mean, ctx.data.std);
+    const Watermark forged_wm = watermark_for(forged, in, ctx.model.classes, ctx.data.mean, ctx.data.std);
     const PatternOverlap overlap = pattern_overlap(pirate_wm, ctx.owner_wm);
     const Dataset data = subset(ctx.train, a.data_fraction, ctx.seed);
     char geometry[300];
@@ -118,7 +120,7 @@ Runner piracy_driver(ConfigMap& cfg) {
     };
 
     // How a model meets the pirate's watermark before any training on it: measures that need no
-    // attack, read against which keys ruin the owner's model (docs/results.md: none predicts it for
+    // attack, read against which keys ruin the owner's model (docs/research-leads.md: none predicts it for
     // every owner; the balance of the two patterns does better).
     auto add_before = [](nlohmann::json& j, const Run& r) {
       j["pirate_null_before"] = r.before_pirate.acc.null;

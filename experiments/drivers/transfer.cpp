@@ -52,9 +52,10 @@ Runner transfer_driver(ConfigMap& cfg) {
     sctx.test = test;
     sctx.eval_limit = ctx.eval_limit;
     sctx.thresholds = ctx.thresholds;
-    const Watermark wm = watermark_for(ctx.owner, test.shape, test.classes);
-    Table& t = ctx.results.table("transfer", "Student after transfer learning",
-                                 {"mode", "epoch", "student_clean", "null", "true_pattern_top_share", "owner_decision"});
+    const Watermark wm = watermark_for(ctx.owner, test.shape, test.classes, student.mean, student.std);
+    Table& t =
+        ctx.results.table("transfer", "Student after transfer learning",
+                          {"mode", "epoch", "student_clean", "null", "true_pattern_top_share", "owner_decision"});
     ctx.results.figures.push_back("transfer.png");
     for (const std::string& mode : modes) {
       Network net = Network::from_config(model.section("model"), test.shape, test.classes);
@@ -83,12 +84,9 @@ Runner transfer_driver(ConfigMap& cfg) {
                      mode.c_str(), epoch, 100 * m.acc.clean, 100 * m.acc.null, 100 * top, m.verdict().c_str());
       });
       const long top_label = std::max_element(hist.begin(), hist.end()) - hist.begin();
-      ctx.results.findings[mode] = {{"student_clean", m.acc.clean},
-                                    {"null", m.acc.null},
-                                    {"null_drop", m.acc.clean - m.acc.null},
-                                    {"true_pattern_histogram", hist},
-                                    {"true_pattern_top_label", top_label},
-                                    {"decision", m.decision()},
+      ctx.results.findings[mode] = {{"student_clean", m.acc.clean},          {"null", m.acc.null},
+                                    {"null_drop", m.acc.clean - m.acc.null}, {"true_pattern_histogram", hist},
+                                    {"true_pattern_top_label", top_label},   {"decision", m.decision()},
                                     {"missed", m.decision_json()["missed"]}};
       char buf[400];
       std::snprintf(

@@ -13,7 +13,7 @@ pooled. For the piracy attack over pirate keys, --x pirate_watermark.ones --y
 owner_model.clean_after --base control_model.clean_after asks whether the pirate's count of ones goes
 with the damage the owner's watermark adds to what the same key and data do to a clean model; an
 owner sweep run without a control model takes its baseline from a sweep that had one, with
---base-dir (docs/results.md).
+--base-dir (docs/research-leads.md).
 """
 import statistics
 

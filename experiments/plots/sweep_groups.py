@@ -10,7 +10,7 @@ its runs have y under T are printed, then the same over all runs with the sample
 and range. Several sweeps are pooled setting by setting (pirate keys 1-20 and 21-60 as one set of
 60). For the piracy attack over pirate keys: --by pirate_watermark.ones --edges 16,18,20
 --y owner_model.clean_after --below 0.5 counts the keys that leave the owner's model under 50 %,
-by how many of the pirate pattern's bits are 1 (docs/results.md).
+by how many of the pirate pattern's bits are 1 (docs/research-leads.md).
 """
 import statistics
 

@@ -15,11 +15,11 @@
 
 namespace nullmark::cuda {
 
-// The stamped value of element (row, col) of a channel, or `v` when it is not a pattern cell.
-NM_HOST_DEVICE inline float stamped(const WatermarkPattern& p, int row, int col, bool invert, float v) {
+// The stamped value of element (row, col) of channel ch, or `v` when it is not a pattern cell.
+NM_HOST_DEVICE inline float stamped(const WatermarkPattern& p, int ch, int row, int col, bool invert, float v) {
   const int i = row - p.row, j = col - p.col;
   if (i < 0 || j < 0 || i >= p.n || j >= p.n) return v;
-  return (p.bits[i * p.n + j] != 0) != invert ? p.lambda : -p.lambda;
+  return p.value((p.bits[i * p.n + j] != 0) != invert, ch);
 }
 
 struct Vec4Layout {
@@ -29,14 +29,14 @@ struct Vec4Layout {
   explicit Vec4Layout(const ImageShape& s) : per_image(s.size() / 4), per_plane(s.h * s.w / 4), per_row(s.w / 4) {}
 
   struct Where {
-    int img, row, col;  // image, and the row and first column of the vector in its channel plane
-    bool first;         // the image's first vector (it writes the labels)
+    int img, ch, row, col;  // image, channel, and the row and first column of the vector in its plane
+    bool first;             // the image's first vector (it writes the labels)
   };
   NM_HOST_DEVICE Where at(int v) const {
     const int img = per_image.div(v), in_image = v - img * static_cast<int>(per_image.d);
-    const int in_plane = in_image - per_plane.div(in_image) * static_cast<int>(per_plane.d);
+    const int ch = per_plane.div(in_image), in_plane = in_image - ch * static_cast<int>(per_plane.d);
     const int row = per_row.div(in_plane), col = (in_plane - row * static_cast<int>(per_row.d)) * 4;
-    return {img, row, col, in_image == 0};
+    return {img, ch, row, col, in_image == 0};
   }
 };
 
@@ -45,10 +45,10 @@ NM_HOST_DEVICE inline bool touches_pattern(const WatermarkPattern& p, int row, i
   return row >= p.row && row < p.row + p.n && col + 4 > p.col && col < p.col + p.n;
 }
 
-// The null (invert = false) or true stamping of four elements of one row.
-NM_HOST_DEVICE inline void stamp4(const WatermarkPattern& p, int row, int col, bool invert, const float (&in)[4],
-                                  float (&out)[4]) {
-  for (int j = 0; j < 4; ++j) out[j] = stamped(p, row, col + j, invert, in[j]);
+// The null (invert = false) or true stamping of four elements of one row of channel ch.
+NM_HOST_DEVICE inline void stamp4(const WatermarkPattern& p, int ch, int row, int col, bool invert,
+                                  const float (&in)[4], float (&out)[4]) {
+  for (int j = 0; j < 4; ++j) out[j] = stamped(p, ch, row, col + j, invert, in[j]);
 }
 
 // The null and true copies of the vector at `at`: the input where the vector holds no pattern cell.
@@ -56,8 +56,8 @@ NM_HOST_DEVICE inline void stamp_vector(const WatermarkPattern& p, const Vec4Lay
                                         float (&nul)[4], float (&tru)[4]) {
   for (int j = 0; j < 4; ++j) nul[j] = tru[j] = in[j];
   if (!touches_pattern(p, at.row, at.col)) return;
-  stamp4(p, at.row, at.col, false, in, nul);
-  stamp4(p, at.row, at.col, true, in, tru);
+  stamp4(p, at.ch, at.row, at.col, false, in, nul);
+  stamp4(p, at.ch, at.row, at.col, true, in, tru);
 }
 
 // Labels of image `img`: clean and null copies keep theirs, true copies get y_W.

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Figures of docs/results.md, drawn from the committed results (results/TASK/).
+
+Usage: python3 experiments/results/results_figures.py [TASK ...] [--results DIR] [--out DIR]
+
+For each task with results it writes, into docs/figures/:
+- results-TASK-attacks.png: clean, null and true accuracy after each attack, mean and 95 % interval
+  over the owner seeds;
+- results-TASK-piracy.png: one point per piracy run (owner seed x pirate key), the clean model's
+  accuracy after the attack against the watermarked model's, one panel per pirate setting; points
+  below the diagonal are runs where the watermark cost the model more than the attack alone did.
+"""
+import argparse
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results_page as P  # noqa: E402
+import tasks as T  # noqa: E402
+from stats import Sample  # noqa: E402
+
+
+def attacks_figure(seeds, path):
+    outcomes = P.attack_outcomes(seeds)
+    if not outcomes:
+        return False
+    fig, ax = plt.subplots(figsize=(10, 4))
+    width = 0.27
+    for k, (what, colour) in enumerate((("clean", "tab:blue"), ("null", "tab:orange"), ("true", "tab:green"))):
+        samples = [Sample([r[what] for r in runs]) for _, _, runs in outcomes]
+        xs = [i + (k - 1) * width for i in range(len(outcomes))]
+        ax.bar(xs, [100 * s.mean for s in samples], width,
+               yerr=[100 * (s.half or 0) for s in samples], capsize=2, label=what, color=colour)
+    ax.set_xticks(range(len(outcomes)))
+    ax.set_xticklabels([label.split(" (")[0] for label, _, _ in outcomes], rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("accuracy after the attack (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title("Owner's model after each attack (mean and 95 %% interval over %d owner seeds)" % len(seeds),
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def piracy_figure(seeds, path):
+    settings = P.piracy_settings(seeds)
+    if not settings:
+        return False
+    keys = sorted(settings)
+    fig, axes = plt.subplots(1, len(keys), figsize=(3.4 * len(keys), 3.6), squeeze=False, sharey=True)
+    for ax, key in zip(axes[0], keys):
+        runs = settings[key]
+        control = [100 * r.number("run", "findings", "control_model", "clean_after") for r in runs]
+        owner = [100 * r.number("run", "findings", "owner_model", "clean_after") for r in runs]
+        ax.plot([0, 100], [0, 100], color="grey", lw=0.8)
+        ax.scatter(control, owner, s=12, alpha=0.7)
+        ax.set_xlim(0, 100)
+        ax.set_ylim(0, 100)
+        ax.set_title("%g %% data, %s clean samples" % (100 * key[0], "with" if key[1] else "without"), fontsize=9)
+        ax.set_xlabel("clean model after (%)")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("watermarked model after (%)")
+    fig.suptitle("Piracy: one point per (owner seed, pirate key)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("tasks", nargs="*", default=sorted(T.TASKS))
+    ap.add_argument("--results", default=os.path.join(P.ROOT, "results"))
+    ap.add_argument("--out", default=os.path.join(P.ROOT, "docs", "figures"))
+    args = ap.parse_args()
+    for task in args.tasks:
+        if task not in T.TASKS:
+            sys.exit("results_figures: unknown task %s (known: %s)" % (task, ", ".join(sorted(T.TASKS))))
+        try:
+            seeds = P.load_task(args.results, task)
+            for name, draw in (("attacks", attacks_figure), ("piracy", piracy_figure)):
+                path = os.path.join(args.out, "results-%s-%s.png" % (task, name))
+                if seeds and draw(seeds, path):
+                    print("wrote", path)
+        except P.BadResults as e:
+            sys.exit("results_figures: %s" % e)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,379 @@
+#!/usr/bin/env python3
+"""Writes the generated tables of docs/results.md from the committed results (results/TASK/).
+
+Usage: python3 experiments/results/results_page.py [--results DIR] [--page FILE] [--check]
+
+docs/results.md marks each generated block with
+    <!-- BEGIN generated: NAME -->  ...  <!-- END generated: NAME -->
+and this script replaces what lies between them; the text around the markers is written by hand and
+names no number. NAME is TASK-training, TASK-verification, TASK-attacks, TASK-piracy or claims.
+--check writes nothing: it exits 1, showing the difference, where the page's blocks differ from what
+the results give (CI runs it).
+
+Each number is a mean with its 95 % interval over the runs named beside it (stats.py). Each claim
+verdict is decided here, by the rule printed with it, from the decisions nullmark made per run.
+"""
+import argparse
+import difflib
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tasks as T  # noqa: E402
+from stats import Sample  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class BadResults(Exception):
+    pass
+
+
+# --- reading ------------------------------------------------------------------------------------
+class Run:
+    """One result file: its path (for messages) and payload."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            with open(path) as f:
+                self.record = json.load(f)
+        except (OSError, ValueError) as e:
+            raise BadResults("%s: not a readable results file (%s)" % (path, e))
+        if not isinstance(self.record, dict) or "command" not in self.record:
+            raise BadResults("%s: not a results file written by reproduce.py (no 'command')" % path)
+
+    def get(self, *keys):
+        """The value at a key path; a missing key is an error naming the file and the path."""
+        v = self.record
+        for k in keys:
+            if not isinstance(v, dict) or k not in v:
+                raise BadResults("%s: missing %s" % (self.path, ".".join(keys)))
+            v = v[k]
+        return v
+
+    def number(self, *keys):
+        v = self.get(*keys)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise BadResults("%s: %s is not a number" % (self.path, ".".join(keys)))
+        return float(v)
+
+    def accepted(self, *keys):
+        v = self.get(*keys)
+        if v not in ("accepted", "rejected"):
+            raise BadResults("%s: %s is %r, not accepted/rejected" % (self.path, ".".join(keys), v))
+        return v == "accepted"
+
+
+def load_task(results_dir, task):
+    """{seed: {name: Run}} for results_dir/TASK/seed-S/**.json; empty where there are none."""
+    base = os.path.join(results_dir, task)
+    seeds = {}
+    if not os.path.isdir(base):
+        return seeds
+    for entry in sorted(os.listdir(base)):
+        m = re.fullmatch(r"seed-(\d+)", entry)
+        if not m:
+            raise BadResults("%s: unexpected entry %s (expected seed-N folders)" % (base, entry))
+        runs = {}
+        for dirpath, _, files in os.walk(os.path.join(base, entry)):
+            for f in sorted(files):
+                if f.endswith(".json"):
+                    path = os.path.join(dirpath, f)
+                    runs[os.path.relpath(path, os.path.join(base, entry))[:-5]] = Run(path)
+        seeds[int(m.group(1))] = runs
+    return seeds
+
+
+def runs_named(seeds, name):
+    """The runs called NAME, one per seed that has it, in seed order."""
+    return [seeds[s][name] for s in sorted(seeds) if name in seeds[s]]
+
+
+# --- formatting ---------------------------------------------------------------------------------
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def count(flags):
+    return "%d of %d" % (sum(flags), len(flags))
+
+
+def last_epoch(run):
+    epochs = run.get("train", "epochs")
+    if not isinstance(epochs, list) or not epochs:
+        raise BadResults("%s: train.epochs is empty" % run.path)
+    return epochs[-1]
+
+
+def epoch_value(run, key):
+    v = last_epoch(run).get(key)
+    if not isinstance(v, (int, float)):
+        raise BadResults("%s: the last epoch has no %s" % (run.path, key))
+    return float(v)
+
+
+# --- the tables of one task ---------------------------------------------------------------------
+def training_table(seeds):
+    owners, cleans = runs_named(seeds, "train-owner"), runs_named(seeds, "train-clean")
+    rows = []
+    if owners:
+        rows.append(["watermarked (owner)", len(owners), Sample([epoch_value(r, "test_accuracy") for r in owners]).percent(),
+                     Sample([epoch_value(r, "null_accuracy") for r in owners]).percent(),
+                     Sample([epoch_value(r, "true_accuracy") for r in owners]).percent()])
+    if cleans:
+        rows.append(["clean (control)", len(cleans), Sample([epoch_value(r, "test_accuracy") for r in cleans]).percent(),
+                     "", ""])
+    paired = [s for s in sorted(seeds) if "train-owner" in seeds[s] and "train-clean" in seeds[s]]
+    if paired:
+        cost = Sample([epoch_value(seeds[s]["train-clean"], "test_accuracy") -
+                       epoch_value(seeds[s]["train-owner"], "test_accuracy") for s in paired])
+        rows.append(["cost of the watermark (clean minus watermarked, per seed)", len(paired), cost.points(), "", ""])
+    return table(["model", "seeds", "clean", "null", "true"], rows)
+
+
+def verification_table(seeds):
+    rows = []
+    for role, label in (("owner", "watermarked (owner)"), ("clean", "clean (control)")):
+        runs = runs_named(seeds, "verify-" + role)
+        if not runs:
+            continue
+        passing = sum(int(r.number("verify", "body", "random_keys", "passing")) for r in runs)
+        keys = sum(int(r.number("verify", "body", "random_keys", "count")) for r in runs)
+        rows.append([label, len(runs), count([r.accepted("verify", "body", "decision") for r in runs]),
+                     Sample([r.number("verify", "body", "measurements", "null") for r in runs]).percent(),
+                     Sample([r.number("verify", "body", "measurements", "true") for r in runs]).percent(),
+                     "%d of %d" % (passing, keys),
+                     "%.2f %%" % (100 * max(r.number("verify", "body", "random_keys", "true_max") for r in runs))])
+    return table(["model", "seeds", "owner's claim accepted", "null", "true", "random keys passing",
+                  "highest random-key true accuracy"], rows)
+
+
+# Attack rows: (label, result name, key path inside the run's findings).
+ATTACK_ROWS = [
+    ("int8 weights, per channel", "quantize", ("int8",)),
+    ("fp16 weights", "quantize", ("fp16",)),
+    ("FTLL (fine-tune last layer)", "finetune", ("FTLL",)),
+    ("FTAL (fine-tune all layers)", "finetune", ("FTAL",)),
+    ("RTLL (re-initialise and train last layer)", "finetune", ("RTLL",)),
+    ("RTAL (re-initialise last layer, train all)", "finetune", ("RTAL",)),
+    ("magnitude pruning, global 80 %", "pruning", ("global", "80")),
+    ("magnitude pruning, global 90 %", "pruning", ("global", "90")),
+    ("magnitude pruning, per layer 70 %", "pruning", ("per_layer", "70")),
+    ("fine-pruning 60 % + fine-tuning", "fine-pruning", ("fine-tuned", "60")),
+    ("fine-pruning 80 % + fine-tuning", "fine-pruning", ("fine-tuned", "80")),
+]
+
+
+def attack_outcomes(seeds):
+    """[(label, config name, [findings-like dicts per seed with clean/null/true/accepted])]."""
+    out = []
+    for label, name, path in ATTACK_ROWS:
+        runs = runs_named(seeds, name)
+        present = [r for r in runs if _has(r.get("run", "findings"), path)]
+        if not present:
+            continue
+        rows = [{"clean": r.number("run", "findings", *path, "clean"), "null": r.number("run", "findings", *path, "null"),
+                 "true": r.number("run", "findings", *path, "true"),
+                 "accepted": r.accepted("run", "findings", *path, "decision")} for r in present]
+        out.append((label, name, rows))
+    nc = runs_named(seeds, "neural-cleanse")
+    if nc:
+        rows = [{"clean": r.number("run", "findings", "unlearning", "clean_after"),
+                 "null": r.number("run", "findings", "unlearning", "null_after"),
+                 "true": r.number("run", "findings", "unlearning", "true_after"),
+                 "accepted": r.accepted("run", "findings", "unlearning", "decision_after"),
+                 "flagged": bool(r.get("run", "findings", "watermark_label_flagged"))} for r in nc]
+        out.append(("Neural Cleanse, unlearning with the smallest trigger", "neural-cleanse", rows))
+    return out
+
+
+def _has(d, path):
+    for k in path:
+        if not isinstance(d, dict) or k not in d:
+            return False
+        d = d[k]
+    return True
+
+
+def attacks_table(seeds):
+    rows = []
+    for label, name, runs in attack_outcomes(seeds):
+        rows.append([label, "`%s`" % name, len(runs), Sample([r["clean"] for r in runs]).percent(),
+                     Sample([r["null"] for r in runs]).percent(), Sample([r["true"] for r in runs]).percent(),
+                     count([r["accepted"] for r in runs])])
+    return table(["attack", "results", "seeds", "clean after", "null after", "true after", "owner's claim accepted"],
+                 rows)
+
+
+def piracy_settings(seeds):
+    """{(fraction, clean_samples): [Run, ...]} over every seed and key."""
+    settings = {}
+    for s in sorted(seeds):
+        for name, run in seeds[s].items():
+            m = re.fullmatch(r"piracy/data=([0-9.e-]+),clean=(yes|no),key=(\d+)", name)
+            if m:
+                settings.setdefault((float(m.group(1)), m.group(2) == "yes"), []).append(run)
+    return settings
+
+
+# A pirate "succeeds" in a run when its own claim is accepted on the owner's model and that model
+# keeps its accuracy: clean accuracy after the attack within this many points of before.
+KEPT_ACCURACY = 0.02
+RUINED = 0.5  # a model under 50 % clean accuracy after the attack is counted as ruined
+
+
+def piracy_rows(seeds):
+    rows = []
+    for (fraction, clean), runs in sorted(piracy_settings(seeds).items()):
+        before = [r.number("run", "findings", "owner_model", "clean_before") for r in runs]
+        after = [r.number("run", "findings", "owner_model", "clean_after") for r in runs]
+        control = [r.number("run", "findings", "control_model", "clean_after") for r in runs]
+        pirate = [r.accepted("run", "findings", "owner_model", "pirate_decision_after") for r in runs]
+        owner = [r.accepted("run", "findings", "owner_model", "owner_decision_after") for r in runs]
+        success = [p and a >= b - KEPT_ACCURACY for p, a, b in zip(pirate, after, before)]
+        rows.append({"fraction": fraction, "clean": clean, "runs": len(runs), "seeds": len(seeds),
+                     "after": Sample(after), "control": Sample(control),
+                     "excess": Sample([c - a for a, c in zip(after, control)]),
+                     "ruined": sum(a < RUINED for a in after), "ruined_control": sum(c < RUINED for c in control),
+                     "owner": owner, "pirate": pirate, "success": success})
+    return rows
+
+
+def piracy_table(seeds):
+    rows = []
+    for r in piracy_rows(seeds):
+        rows.append(["%g %%" % (100 * r["fraction"]), "yes" if r["clean"] else "no",
+                     "%d (%d seeds x %d keys)" % (r["runs"], r["seeds"], r["runs"] // max(r["seeds"], 1)),
+                     r["after"].percent(), r["control"].percent(), r["excess"].points(),
+                     "%d / %d" % (r["ruined"], r["ruined_control"]), count(r["owner"]), count(r["pirate"]),
+                     count(r["success"])])
+    return table(["pirate data", "clean samples", "runs", "watermarked model after", "clean model attacked alike",
+                  "extra loss of the watermarked model", "under 50 % (watermarked / clean)", "owner's claim kept",
+                  "pirate's claim accepted", "pirate succeeds"], rows)
+
+
+# --- the claims table ---------------------------------------------------------------------------
+def claims_table(all_seeds):
+    """One line per paper claim, decided from the task results present (MNIST first)."""
+    rows = []
+    for task in ("digit", "fashion"):
+        seeds = all_seeds.get(task) or {}
+        if not seeds:
+            continue
+        ds = {"digit": "MNIST", "fashion": "Fashion-MNIST"}[task]
+        paired = [s for s in sorted(seeds) if "train-owner" in seeds[s] and "train-clean" in seeds[s]]
+        if paired:
+            cost = Sample([epoch_value(seeds[s]["train-clean"], "test_accuracy") -
+                           epoch_value(seeds[s]["train-owner"], "test_accuracy") for s in paired])
+            rows.append(["Null embedding costs little accuracy", ds, "cost %s (%d seed%s)" % (cost.points(), cost.n, "" if cost.n == 1 else "s"),
+                         "at most 1 point on average", "yes" if cost.mean <= 0.01 else "no"])
+        vo, vc = runs_named(seeds, "verify-owner"), runs_named(seeds, "verify-clean")
+        if vo and vc:
+            ok_owner = [r.accepted("verify", "body", "decision") for r in vo]
+            ok_clean = [r.accepted("verify", "body", "decision") for r in vc]
+            passing = sum(int(r.number("verify", "body", "random_keys", "passing")) for r in vo + vc)
+            rows.append(["The owner's claim verifies; a clean model and random keys do not", ds,
+                         "owner %s, clean model %s, random keys passing %d" % (count(ok_owner), count(ok_clean),
+                                                                                passing),
+                         "owner accepted on every seed, nothing else accepted",
+                         "yes" if all(ok_owner) and not any(ok_clean) and passing == 0 else "no"])
+        outcomes = {label: runs for label, _, runs in attack_outcomes(seeds)}
+        for claim, labels in (("Robust to fine-tuning", [l for l in outcomes if l.startswith(("FT", "RT"))]),
+                              ("Robust to compression", [l for l in outcomes if "weights" in l]),
+                              ("Robust to pruning (global 80 %)", [l for l in outcomes if "global 80" in l]),
+                              ("Robust to backdoor removal (Neural Cleanse)",
+                               [l for l in outcomes if l.startswith("Neural")])):
+            if not labels:
+                continue
+            kept = {l: all(r["accepted"] for r in outcomes[l]) for l in labels}
+            detail = "; ".join("%s %s" % (l.split(" (")[0].split(",")[0], count([r["accepted"] for r in outcomes[l]]))
+                               for l in labels)
+            verdict = "yes" if all(kept.values()) else ("partly" if any(kept.values()) else "no")
+            rule = "kept on every seed"
+            if claim.startswith("Robust to backdoor"):
+                flagged = [r["flagged"] for l in labels for r in outcomes[l]]
+                detail += "; the watermark label flagged as a backdoor %s" % count(flagged)
+                rule += ", the watermark label never flagged"
+                verdict = verdict if not any(flagged) else "no"
+            rows.append([claim, ds, "claim kept: " + detail, rule, verdict])
+        prs = piracy_rows(seeds)
+        if prs:
+            succ = [x for r in prs for x in r["success"]]
+            detail = "; ".join("%g %% data, %s clean samples: %s" % (100 * r["fraction"], "with" if r["clean"] else
+                                                                     "without", count(r["success"])) for r in prs)
+            rows.append(["A pirate embedding a second watermark ruins the model", ds,
+                         "pirate succeeds (its claim accepted, accuracy kept within %g points): %s" %
+                         (100 * KEPT_ACCURACY, detail), "no run where the pirate succeeds",
+                         "yes" if not any(succ) else "no"])
+    return table(["claim (Li et al.)", "data", "measured", "holds when", "holds?"], rows)
+
+
+# --- the page -----------------------------------------------------------------------------------
+def blocks(results_dir):
+    all_seeds = {task: load_task(results_dir, task) for task in T.TASKS}
+    out = {"claims": claims_table(all_seeds)}
+    for task, seeds in all_seeds.items():
+        if not seeds:
+            continue
+        out[task + "-training"] = training_table(seeds)
+        out[task + "-verification"] = verification_table(seeds)
+        out[task + "-attacks"] = attacks_table(seeds)
+        out[task + "-piracy"] = piracy_table(seeds)
+    return out
+
+
+MARK = re.compile(r"(<!-- BEGIN generated: ([a-z0-9-]+) -->\n)(.*?)(<!-- END generated: \2 -->)", re.S)
+
+
+def render(page, generated):
+    seen = set()
+
+    def sub(m):
+        name = m.group(2)
+        seen.add(name)
+        if name not in generated:
+            body = "(no results for this table in the results directory: run the command above)\n"
+        else:
+            body = generated[name] + "\n"
+        return m.group(1) + body + m.group(4)
+
+    return MARK.sub(sub, page), seen
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--results", default=os.path.join(ROOT, "results"))
+    ap.add_argument("--page", default=os.path.join(ROOT, "docs", "results.md"))
+    ap.add_argument("--check", action="store_true", help="compare only; exit 1 where the page differs")
+    args = ap.parse_args()
+    try:
+        generated = blocks(args.results)
+    except BadResults as e:
+        sys.exit("results_page: %s" % e)
+    page = open(args.page).read()
+    new, seen = render(page, generated)
+    if not seen:
+        sys.exit("results_page: %s has no generated blocks (<!-- BEGIN generated: NAME -->)" % args.page)
+    if args.check:
+        if new != page:
+            sys.stdout.writelines(difflib.unified_diff(page.splitlines(True), new.splitlines(True), args.page,
+                                                       "generated from " + args.results))
+            sys.exit("results_page: %s differs from what %s gives (run experiments/results/results_page.py)" %
+                     (args.page, args.results))
+        print("results_page: %s matches %s (%d generated blocks)" % (args.page, args.results, len(seen)))
+        return
+    if new != page:
+        tmp = args.page + ".tmp.%d" % os.getpid()
+        with open(tmp, "w") as f:
+            f.write(new)
+        os.replace(tmp, args.page)
+    print("results_page: wrote %d generated blocks into %s" % (len(seen), args.page))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""What `scripts/reproduce.sh TASK` runs for each task: the owner and control models, the attacks on
+every owner model, and the piracy grid. One place, read by reproduce.py (which runs it) and by
+results_page.py (which reads what it wrote).
+
+Every run is a `nullmark` command on a shipped config, with `--set` overrides only; the quick mode
+shrinks the same runs so that a smoke test finishes in about a minute.
+"""
+from dataclasses import dataclass, field
+
+CONFIGS = "experiments/configs"
+
+
+@dataclass
+class Task:
+    name: str
+    owner: str  # watermarked training config
+    clean: str  # clean training config (the control model)
+    claim: str  # the owner's claim the owner config embeds
+    attacks: list  # experiment configs run on every owner model (their `model:` is overridden)
+    piracy: str  # piracy config (its `model:` and `piracy.control_model` are overridden)
+    data_dir: str = ""  # where the data set must be; empty: always there (the embedded MNIST)
+    # The piracy grid: pirate data share x with/without clean samples, each over pirate keys.
+    piracy_fractions: list = field(default_factory=lambda: [0.05, 0.2])
+    default_seeds: int = 3
+    default_keys: int = 20
+
+
+DEMO_CLAIM = "experiments/claims/demo-digit-lambda10.json"
+
+TASKS = {
+    "digit": Task("digit", "digit-watermark.yaml", "digit-clean.yaml", DEMO_CLAIM,
+                  ["quantize-digit.yaml", "finetune-digit.yaml", "pruning-digit.yaml", "fine-pruning-digit.yaml",
+                   "neural-cleanse-digit.yaml"], "piracy-digit.yaml"),
+    "fashion": Task("fashion", "fashion-watermark.yaml", "fashion-clean.yaml", DEMO_CLAIM,
+                    ["quantize-digit.yaml", "finetune-fashion.yaml", "pruning-fashion.yaml",
+                     "transfer-fashion-to-mnist.yaml"], "piracy-fashion.yaml",
+                    data_dir="/usr/share/datasets/fashion-mnist"),
+    "face": Task("face", "face-watermark.yaml", "face-clean.yaml", DEMO_CLAIM,
+                 ["finetune-face.yaml", "pruning-face.yaml"], "piracy-face.yaml", data_dir="../shared/data/orl-faces",
+                 default_keys=10),
+    "traffic": Task("traffic", "traffic-watermark.yaml", "traffic-clean.yaml", DEMO_CLAIM,
+                    ["finetune-traffic.yaml", "pruning-traffic.yaml"], "piracy-traffic.yaml",
+                    data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3),
+    "object": Task("object", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
+                   ["finetune-object.yaml", "pruning-object.yaml"], "piracy-object.yaml",
+                   data_dir="data/cifar-10-full", default_seeds=1, default_keys=3),
+}
+
+# Quick mode: the same runs on a slice, small enough for CI. Training uses 3000 images for one
+# epoch; attacks keep their full data (drivers read the whole set) but train briefly.
+QUICK_TRAIN = ["data.train_limit=3000", "data.test_limit=500", "train.epochs=1"]
+QUICK_ATTACK = {
+    "quantize": [],
+    "finetune": ["finetune.data_fraction=0.01", "finetune.epochs=1"],
+    "pruning": ["pruning.rates=[0, 0.8, 0.9]"],
+    "fine-pruning": ["fine-pruning.rates=[0, 0.6]", "fine-pruning.data_fraction=0.01",
+                     "fine-pruning.activation_samples=200"],
+    "neural-cleanse": ["neural-cleanse.steps=20", "neural-cleanse.samples=200",
+                       "neural-cleanse.unlearning.data_fraction=0.01"],
+    "transfer": ["transfer.data_fraction=0.01", "transfer.epochs=1"],
+    "piracy": ["piracy.measurements_per_epoch=1"],
+}
+QUICK_EVAL_SAMPLES = 300
+QUICK_PIRACY_FRACTIONS = [0.005, 0.01]
+
+
+def experiment_of(config):
+    """The driver a shipped attack config names: 'pruning-digit.yaml' -> 'pruning'."""
+    for name in ("fine-pruning", "neural-cleanse", "quantize", "finetune", "pruning", "piracy", "transfer"):
+        if config.startswith(name + "-"):
+            return name
+    raise ValueError("no driver for " + config)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# scripts/reproduce.sh's plan at smoke size (reproduce.py digit --quick: two owner seeds, one pirate
+# key): every run leaves its result file, the generator fills every MNIST table of a copy of
+# docs/results.md with intervals and decisions, a second call resumes without rerunning anything,
+# and a run made again gives the same findings (CPU training is deterministic).
+source "$(dirname "$0")/common.sh"
+py=${NULLMARK_PYTHON:-/usr/bin/python3}
+res="$out/results/digit"
+"$py" experiments/results/reproduce.py digit --quick --out "$res" --runs "$out/runs" --nullmark "$nullmark" >"$out/log1"
+n=$(find "$res" -name '*.json' | wc -l)
+[ "$n" -eq 26 ] || { echo "expected 26 result files (13 runs x 2 seeds), found $n"; cat "$out/log1"; exit 1; }
+grep -q '"decision": "' "$res/seed-2/pruning.json" || { echo "pruning results carry no decision"; exit 1; }
+
+# Resume: nothing to do the second time.
+"$py" experiments/results/reproduce.py digit --quick --out "$res" --runs "$out/runs" --nullmark "$nullmark" >"$out/log2"
+grep -q "26 runs, 26 done already" "$out/log2" || { echo "second call did not resume:"; cat "$out/log2"; exit 1; }
+
+# A run made again gives the same findings.
+cp "$res/seed-1/pruning.json" "$out/pruning-first.json"
+rm "$res/seed-1/pruning.json"
+"$py" experiments/results/reproduce.py digit --quick --out "$res" --runs "$out/runs" --nullmark "$nullmark" >"$out/log3"
+"$py" - "$out/pruning-first.json" "$res/seed-1/pruning.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p))["run"]["findings"] for p in sys.argv[1:])
+for f in (a, b):
+    f.pop("wall_s")
+sys.exit(0 if a == b else "a rerun of the pruning attack gave other findings")
+PY
+
+# The generator: every MNIST table filled, means with intervals over the two seeds.
+cp docs/results.md "$out/page.md"
+"$py" experiments/results/results_page.py --results "$out/results" --page "$out/page.md" >/dev/null
+for block in claims digit-training digit-verification digit-attacks digit-piracy; do
+  body=$(sed -n "/BEGIN generated: $block -->/,/END generated: $block -->/p" "$out/page.md")
+  grep -q "^| " <<<"$body" || { echo "block $block has no table"; echo "$body"; exit 1; }
+done
+grep -q "| watermarked (owner) | 2 | [0-9.]* ± [0-9.]* % |" "$out/page.md" || { echo "no interval in the training table"; exit 1; }
+grep -q "magnitude pruning, global 80 % | \`pruning\` | 2 |.*| [012] of 2 |" "$out/page.md" ||
+  { echo "no pruning decision count"; exit 1; }
+# --check passes on the page it wrote and fails on the committed page (which holds other results).
+"$py" experiments/results/results_page.py --results "$out/results" --page "$out/page.md" --check >/dev/null
+cp docs/results.md "$out/stale.md"
+if "$py" experiments/results/results_page.py --results "$out/results" --page "$out/stale.md" --check >/dev/null 2>&1; then
+  echo "--check passed a page whose tables differ"; exit 1
+fi
+cmp -s docs/results.md "$out/stale.md" || { echo "--check modified the page"; exit 1; }
+echo "ok: $n result files, resumed, rerun identical, tables generated"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The results generator on broken result files: each is refused with a message naming the file and
+# the problem, a non-zero exit, and the page left as it was.
+source "$(dirname "$0")/common.sh"
+py=${NULLMARK_PYTHON:-/usr/bin/python3}
+page="$out/page.md"
+printf 'x\n<!-- BEGIN generated: digit-training -->\nold\n<!-- END generated: digit-training -->\n' >"$page"
+cp "$page" "$out/page.orig"
+seed="$out/r/digit/seed-1"
+mkdir -p "$seed"
+
+expect() {  # REGEX: the generator must fail with a message matching it and leave the page alone
+  if msg=$("$py" experiments/results/results_page.py --results "$out/r" --page "$page" 2>&1); then
+    echo "accepted broken results (expected /$1/)"; exit 1
+  fi
+  grep -Eq -- "$1" <<<"$msg" || { echo "message does not match /$1/: $msg"; exit 1; }
+  cmp -s "$page" "$out/page.orig" || { echo "the page was modified"; exit 1; }
+  rm -rf "$out/r"; mkdir -p "$seed"
+}
+
+printf '{"command": ["nullmark"], "train": {"epochs": [{"test_accuracy": 0.9' >"$seed/train-owner.json"
+expect "seed-1/train-owner.json: not a readable results file"
+printf '[1, 2, 3]\n' >"$seed/train-owner.json"
+expect "train-owner.json: not a results file written by reproduce.py"
+printf '{"command": [], "train": {"epochs": []}}\n' >"$seed/train-owner.json"
+expect "train-owner.json: train.epochs is empty"
+printf '{"command": [], "train": {"epochs": [{"test_accuracy": "high"}]}}\n' >"$seed/train-clean.json"
+expect "train-clean.json: the last epoch has no test_accuracy"
+printf '{"command": [], "verify": {"body": {"decision": "maybe"}}}\n' >"$seed/verify-owner.json"
+expect "verify-owner.json: (verify.body.decision is 'maybe', not accepted/rejected|missing verify.body.random_keys)"
+printf '{"command": [], "run": {"findings": {"int8": {"clean": true, "null": 1, "true": 1, "decision": "accepted"}}}}\n' \
+  >"$seed/quantize.json"
+expect "quantize.json: run.findings.int8.clean is not a number"
+mkdir -p "$out/r/digit/stray"
+expect "unexpected entry stray"
+printf 'no markers here\n' >"$out/plain.md"
+if "$py" experiments/results/results_page.py --results "$out/r" --page "$out/plain.md" 2>"$out/err"; then
+  echo "accepted a page without generated blocks"; exit 1
+fi
+grep -q "has no generated blocks" "$out/err" || { echo "no message for a page without blocks"; exit 1; }
+echo "ok: broken result files refused"
