@@ -27,34 +27,29 @@ import tasks as T  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-class Reproduction:
-    def __init__(self, task, args):
-        self.task = task
-        self.quick = args.quick
-        self.seeds = args.seeds or (2 if args.quick else task.default_seeds)
-        self.keys = args.keys or (1 if args.quick else task.default_keys)
-        mode = "reproduce-quick" if args.quick else "reproduce"
-        self.runs = args.runs or os.path.join("runs", mode, task.name)
-        self.out = args.out or (os.path.join(self.runs, "results") if args.quick else os.path.join("results", task.name))
-        self.nullmark = args.nullmark
-        self.plan = []  # (result file, command, kind, run dir)
+class Plan:
+    """An ordered list of nullmark runs, each leaving one result file; runs whose file exists are
+    skipped, so running a plan again resumes it."""
+
+    def __init__(self, nullmark, out, runs, quick=False):
+        self.nullmark, self.out, self.runs, self.quick = nullmark, out, runs, quick
+        self.steps = []  # (result file, command, kind, run dir, result file of the training it needs)
         self.started = time.time()
 
-    # --- the plan ---------------------------------------------------------------------------
-    def add(self, seed, name, command, kind, run_dir):
-        self.plan.append((os.path.join(self.out, "seed-%d" % seed, name + ".json"), command, kind, run_dir))
+    def add(self, result, command, kind, run_dir, needs=None):
+        self.steps.append((os.path.join(self.out, result + ".json"), command, kind, run_dir,
+                           os.path.join(self.out, needs + ".json") if needs else None))
 
-    def train(self, seed, role, config):
-        run_dir = os.path.join(self.runs, "seed-%d" % seed, role)
+    def train(self, result, run_dir, config, seed, extra=(), may_fail=False):
+        """A training; with may_fail a diverged or failed training is a result (recorded, not fatal)."""
         cmd = [self.nullmark, "train", os.path.join(T.CONFIGS, config), "--set", "seed=%d" % seed, "--output", run_dir,
                "--quiet"]
-        for o in T.QUICK_TRAIN if self.quick else []:
+        for o in list(T.QUICK_TRAIN if self.quick else []) + list(extra):
             cmd += ["--set", o]
-        self.add(seed, "train-" + role, cmd, "train", run_dir)
+        self.add(result, cmd, "train-may-fail" if may_fail else "train", run_dir)
         return os.path.join(run_dir, "model.ckpt")
 
-    def experiment(self, seed, name, config, model, extra):
-        run_dir = os.path.join(self.runs, "seed-%d" % seed, name)
+    def experiment(self, result, run_dir, config, model, seed, extra=(), needs=None):
         cmd = [self.nullmark, "run", os.path.join(T.CONFIGS, config), "--set", "model=" + model, "--set",
                "seed=%d" % seed, "--output", run_dir]
         if self.quick:
@@ -63,67 +58,85 @@ class Reproduction:
                 cmd += ["--set", o]
         for o in extra:
             cmd += ["--set", o]
-        self.add(seed, name, cmd, "run", run_dir)
+        self.add(result, cmd, "run", run_dir, needs)
 
-    def build_plan(self):
-        t = self.task
-        for seed in range(1, self.seeds + 1):
-            owner = self.train(seed, "owner", t.owner)
-            clean = self.train(seed, "clean", t.clean)
-            for role, model in (("owner", owner), ("clean", clean)):
-                run_dir = os.path.join(self.runs, "seed-%d" % seed, "verify-" + role)
-                cmd = [self.nullmark, "verify", "--model", model, "--claim", t.claim, "--out",
-                       os.path.join(run_dir, "certificate.json")]
-                if self.quick:
-                    cmd += ["--random-keys", "10", "--random-samples", "200"]
-                self.add(seed, "verify-" + role, cmd, "verify", run_dir)
-            for config in t.attacks:
-                self.experiment(seed, T.experiment_of(config), config, owner, [])
-            fractions = T.QUICK_PIRACY_FRACTIONS if self.quick else t.piracy_fractions
-            for fraction in fractions:
-                for clean_samples in (False, True):
-                    for key in range(1, self.keys + 1):
-                        name = "piracy/data=%g,clean=%s,key=%d" % (fraction, "yes" if clean_samples else "no", key)
-                        self.experiment(seed, name, t.piracy, owner,
-                                        ["piracy.control_model=" + clean, "piracy.data_fraction=%g" % fraction,
-                                         "piracy.clean_samples=" + ("true" if clean_samples else "false"),
-                                         "piracy.key_seed=%d" % key])
+    def verify(self, result, run_dir, model, claim):
+        cmd = [self.nullmark, "verify", "--model", model, "--claim", claim, "--out",
+               os.path.join(run_dir, "certificate.json")]
+        if self.quick:
+            cmd += ["--random-keys", "10", "--random-samples", "200"]
+        self.add(result, cmd, "verify", run_dir)
+
+    def piracy_grid(self, prefix, run_prefix, config, owner, clean, seed, fractions, keys, needs=None):
+        """Pirate data share x with/without clean samples x pirate keys, each also against `clean`."""
+        for fraction in fractions:
+            for clean_samples in (False, True):
+                for key in keys:
+                    name = "piracy/data=%g,clean=%s,key=%d" % (fraction, "yes" if clean_samples else "no", key)
+                    self.experiment(prefix + name, os.path.join(run_prefix, name), config, owner, seed,
+                                    ["piracy.control_model=" + clean, "piracy.data_fraction=%g" % fraction,
+                                     "piracy.clean_samples=" + ("true" if clean_samples else "false"),
+                                     "piracy.key_seed=%d" % key], needs)
 
     # --- running ----------------------------------------------------------------------------
     def run_one(self, result, cmd, kind, run_dir):
         os.makedirs(run_dir, exist_ok=True)
-        if kind == "train" and os.path.exists(os.path.join(run_dir, "model.ckpt")):
+        if kind.startswith("train") and os.path.exists(os.path.join(run_dir, "model.ckpt")):
             cmd = cmd + ["--resume", os.path.join(run_dir, "model.ckpt")]  # an interrupted training continues
         log = os.path.join(run_dir, "reproduce.log")
         with open(log, "w") as f:
             rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
-        # verify exits 2 for a rejected claim: a result, not a failure.
-        if rc != 0 and not (kind == "verify" and rc == 2):
+        record = {"command": ["nullmark"] + [os.path.relpath(a, ROOT) if a.startswith(ROOT) else a for a in cmd[1:]]}
+        if rc != 0 and kind == "train-may-fail":
+            # A training that diverges (a large lambda can) is a finding of the sweep, not an error.
+            record["failed"] = {"exit": rc, "log_tail": open(log).read()[-600:]}
+        elif rc != 0 and not (kind == "verify" and rc == 2):  # verify exits 2 for a rejected claim
             tail = open(log).read()[-3000:]
             sys.exit("reproduce: %s failed (exit %d); its log %s ends:\n%s" % (" ".join(cmd), rc, log, tail))
-        source = {"train": "metrics.json", "run": "results.json", "verify": "certificate.json"}[kind]
-        payload = json.load(open(os.path.join(run_dir, source)))
-        record = {"command": ["nullmark"] + [os.path.relpath(a, ROOT) if a.startswith(ROOT) else a for a in cmd[1:]],
-                  kind: payload}
+        else:
+            source = {"run": "results.json", "verify": "certificate.json"}.get(kind, "metrics.json")
+            record[kind.split("-")[0]] = json.load(open(os.path.join(run_dir, source)))
         os.makedirs(os.path.dirname(result), exist_ok=True)
         tmp = result + ".tmp.%d" % os.getpid()
         with open(tmp, "w") as f:
             json.dump(record, f, indent=1, sort_keys=True)
             f.write("\n")
         os.replace(tmp, result)  # a result file exists only for a finished run
+        return "failed" not in record
 
-    def run(self):
-        self.build_plan()
-        todo = [p for p in self.plan if not os.path.exists(p[0])]
-        print("reproduce %s: %d seed(s), %d pirate key(s); %d runs, %d done already; results in %s" %
-              (self.task.name, self.seeds, self.keys, len(self.plan), len(self.plan) - len(todo), self.out),
-              flush=True)
-        for i, (result, cmd, kind, run_dir) in enumerate(todo):
+    def run(self, what):
+        todo = [s for s in self.steps if not os.path.exists(s[0])]
+        print("%s: %d runs, %d done already; results in %s" % (what, len(self.steps), len(self.steps) - len(todo),
+                                                              self.out), flush=True)
+        for i, (result, cmd, kind, run_dir, needs) in enumerate(todo):
+            label = os.path.relpath(result, self.out)
+            if needs and (not os.path.exists(needs) or "failed" in json.load(open(needs))):
+                print("[%d/%d] %s: skipped, its model's training failed" % (i + 1, len(todo), label), flush=True)
+                continue
             t0 = time.time()
-            print("[%d/%d] %s ..." % (i + 1, len(todo), os.path.relpath(result, self.out)), end=" ", flush=True)
-            self.run_one(result, cmd, kind, run_dir)
-            print("%.0f s (total %.0f min)" % (time.time() - t0, (time.time() - self.started) / 60), flush=True)
-        print("reproduce %s: all %d runs done; results in %s" % (self.task.name, len(self.plan), self.out))
+            print("[%d/%d] %s ..." % (i + 1, len(todo), label), end=" ", flush=True)
+            ok = self.run_one(result, cmd, kind, run_dir)
+            print("%.0f s (total %.0f min)%s" % (time.time() - t0, (time.time() - self.started) / 60,
+                                                 "" if ok else ", training failed (recorded)"), flush=True)
+        print("%s: done; results in %s" % (what, self.out))
+
+
+def task_plan(task, seeds, keys, nullmark, out, runs, quick):
+    """The reproduce plan of a task: per owner seed, the owner and clean models, both verifications,
+    every attack config on the owner model and the piracy grid."""
+    p = Plan(nullmark, out, runs, quick)
+    fractions = T.QUICK_PIRACY_FRACTIONS if quick else task.piracy_fractions
+    for seed in range(1, seeds + 1):
+        sd, rd = "seed-%d/" % seed, os.path.join(runs, "seed-%d" % seed)
+        owner = p.train(sd + "train-owner", os.path.join(rd, "owner"), task.owner, seed)
+        clean = p.train(sd + "train-clean", os.path.join(rd, "clean"), task.clean, seed)
+        for role, model in (("owner", owner), ("clean", clean)):
+            p.verify(sd + "verify-" + role, os.path.join(rd, "verify-" + role), model, task.claim)
+        for config in task.attacks:
+            name = T.experiment_of(config)
+            p.experiment(sd + name, os.path.join(rd, name), config, owner, seed)
+        p.piracy_grid(sd, rd, task.piracy, owner, clean, seed, fractions, range(1, keys + 1))
+    return p
 
 
 def main():
@@ -148,7 +161,12 @@ def main():
         sys.exit("reproduce: task %s needs its data set in %s, which does not exist" % (task.name, task.data_dir))
     if not os.access(args.nullmark, os.X_OK):
         sys.exit("reproduce: %s is not an executable (build first: scripts/build.sh)" % args.nullmark)
-    Reproduction(task, args).run()
+    seeds = args.seeds or (2 if args.quick else task.default_seeds)
+    keys = args.keys or (1 if args.quick else task.default_keys)
+    runs = args.runs or os.path.join("runs", "reproduce-quick" if args.quick else "reproduce", task.name)
+    out = args.out or (os.path.join(runs, "results") if args.quick else os.path.join("results", task.name))
+    plan = task_plan(task, seeds, keys, args.nullmark, out, runs, args.quick)
+    plan.run("reproduce %s (%d seed(s), %d pirate key(s))" % (task.name, seeds, keys))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ For each task with results it writes, into docs/figures/:
   over the owner seeds;
 - results-TASK-piracy.png: one point per piracy run (owner seed x pirate key), the clean model's
   accuracy after the attack against the watermarked model's, one panel per pirate setting; points
-  below the diagonal are runs where the watermark cost the model more than the attack alone did.
+  below the diagonal are runs where the watermark cost the model more than the attack alone did;
+and, where results/frontier/ holds results, results-frontier.png: each (space, lambda, n) point's
+accuracy cost against the share of piracy runs the pirate won.
 """
 import argparse
 import os
@@ -75,6 +77,36 @@ def piracy_figure(seeds, path):
     return True
 
 
+def frontier_figure(frontiers, path):
+    """Accuracy cost against the share of piracy runs the pirate won, one point per (space, lambda, n)."""
+    tasks = [t for t, (points, _) in frontiers.items() if points]
+    if not tasks:
+        return False
+    fig, axes = plt.subplots(1, len(tasks), figsize=(5.2 * len(tasks), 4), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        for r in P.frontier_rows(*frontiers[task]):
+            runs = [x for p in r["piracy"] for x in p["success"]]
+            if r["cost"] is None or not runs:
+                continue
+            colour = "tab:blue" if r["space"] == "normalized" else "tab:red"
+            marker = {4: "v", 6: "o", 8: "s", 12: "D"}.get(r["n"], "x")
+            share = 100.0 * sum(runs) / len(runs)
+            ax.errorbar(100 * r["cost"].mean, share, xerr=100 * (r["cost"].half or 0), fmt=marker, color=colour,
+                        capsize=2)
+            ax.annotate("%g" % r["lambda"], (100 * r["cost"].mean, share), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points")
+        ax.axvline(100 * P.MAX_COST, color="grey", lw=0.8, ls="--")
+        ax.set_ylim(-2, 102)
+        ax.set_xlabel("accuracy cost of the watermark (points; 95 % interval)")
+        ax.set_ylabel("piracy runs the pirate won (%)")
+        ax.set_title("%s: blue normalized, red raw; label = λ; marker = n" % task, fontsize=9)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("tasks", nargs="*", default=sorted(T.TASKS))
@@ -92,6 +124,13 @@ def main():
                     print("wrote", path)
         except P.BadResults as e:
             sys.exit("results_figures: %s" % e)
+    try:
+        frontiers = {t: P.load_frontier(args.results, t) for t in ("digit", "fashion") if t in args.tasks}
+        path = os.path.join(args.out, "results-frontier.png")
+        if frontier_figure(frontiers, path):
+            print("wrote", path)
+    except P.BadResults as e:
+        sys.exit("results_figures: %s" % e)
 
 
 if __name__ == "__main__":

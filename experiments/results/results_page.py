@@ -313,10 +313,105 @@ def claims_table(all_seeds):
     return table(["claim (Li et al.)", "data", "measured", "holds when", "holds?"], rows)
 
 
+# --- the lambda frontier ------------------------------------------------------------------------
+POINT = re.compile(r"(normalized|raw)-lambda([0-9.e+]+)-n(\d+)")
+MAX_COST = 0.01  # the question's budget: at most 1 point of clean accuracy
+
+
+def load_frontier(results_dir, task):
+    """({point: {seed: {name: Run}}}, {seed: clean Run}) from results_dir/frontier/TASK."""
+    base = os.path.join(results_dir, "frontier", task)
+    points, clean = {}, {}
+    if not os.path.isdir(base):
+        return points, clean
+    for entry in sorted(os.listdir(base)):
+        if entry == "clean":
+            for s, runs in load_task(base, "clean").items():
+                if "train-clean" in runs:
+                    clean[s] = runs["train-clean"]
+            continue
+        m = POINT.fullmatch(entry)
+        if not m:
+            raise BadResults("%s: unexpected entry %s (expected SPACE-lambdaL-nN or clean)" % (base, entry))
+        points[(m.group(1), float(m.group(2)), int(m.group(3)))] = load_task(base, entry)
+    return points, clean
+
+
+def frontier_rows(points, clean):
+    rows = []
+    for (space, lam, n), seeds in sorted(points.items()):
+        trained = [s for s in sorted(seeds) if "train-owner" in seeds[s]]
+        failed = [s for s in trained if "failed" in seeds[s]["train-owner"].record]
+        ok = [s for s in trained if s not in failed]
+        row = {"space": space, "lambda": lam, "n": n, "seeds": len(ok), "failed": len(failed), "cost": None,
+               "gap": None, "kept": {}, "piracy": []}
+        paired = [s for s in ok if s in clean]
+        if paired:
+            row["cost"] = Sample([epoch_value(clean[s], "test_accuracy") -
+                                  epoch_value(seeds[s]["train-owner"], "test_accuracy") for s in paired])
+        if ok:
+            row["gap"] = Sample([epoch_value(seeds[s]["train-owner"], "test_accuracy") -
+                                 epoch_value(seeds[s]["train-owner"], "null_accuracy") for s in ok])
+        for label, name, path in (("FTAL", "finetune", ("FTAL",)), ("RTLL", "finetune", ("RTLL",)),
+                                  ("pruning 80 %", "pruning", ("global", "80"))):
+            runs = [seeds[s][name] for s in ok if name in seeds[s]]
+            row["kept"][label] = [r.accepted("run", "findings", *path, "decision") for r in runs]
+        row["piracy"] = piracy_rows({s: seeds[s] for s in ok})
+        rows.append(row)
+    return rows
+
+
+def frontier_table(points, clean):
+    rows = []
+    for r in frontier_rows(points, clean):
+        piracy = {(p["fraction"], p["clean"]): p for p in r["piracy"]}
+        cells = []
+        for key in sorted(piracy):
+            cells.append(count(piracy[key]["success"]))
+        settings = ", ".join("%g %% %s" % (100 * f, "with" if c else "without") for f, c in sorted(piracy))
+        rows.append([r["space"], "%g" % r["lambda"], r["n"], "%d%s" % (r["seeds"], " (%d diverged)" % r["failed"]
+                                                                        if r["failed"] else ""),
+                     r["cost"].points() if r["cost"] else "", r["gap"].points() if r["gap"] else ""] +
+                    [count(r["kept"][k]) for k in ("FTAL", "RTLL", "pruning 80 %")] +
+                    ["; ".join(cells) + (" (%s)" % settings if cells else "")])
+    return table(["space", "λ", "n", "seeds", "accuracy cost (clean model minus watermarked)", "null gap (clean minus null)",
+                  "FTAL kept", "RTLL kept", "80 % pruning kept", "pirate succeeds, per setting"], rows)
+
+
+def frontier_answer(all_frontiers):
+    """The stated answer: the points (over every task measured) where no pirate succeeded in any
+    setting and the watermark cost at most MAX_COST on average."""
+    lines, measured, holding = [], 0, []
+    for task, (points, clean) in all_frontiers.items():
+        for r in frontier_rows(points, clean):
+            if not r["seeds"] or r["cost"] is None or not r["piracy"]:
+                continue
+            measured += 1
+            runs = sum(len(p["success"]) for p in r["piracy"])
+            if not any(x for p in r["piracy"] for x in p["success"]) and r["cost"].mean <= MAX_COST:
+                holding.append("%s: %s space, λ = %g, n = %d (cost %s, %d piracy runs)" %
+                               (task, r["space"], r["lambda"], r["n"], r["cost"].points(), runs))
+    if not measured:
+        return "No frontier point has been measured yet."
+    if holding:
+        lines.append("**Yes.** Of %d measured points, the paper's piracy claim held (no pirate succeeded in any "
+                     "setting) at an average accuracy cost of at most 1 point at:" % measured)
+        lines += ["- " + h for h in holding]
+    else:
+        lines.append("**No.** At none of the %d measured points did the paper's piracy claim hold (no pirate "
+                     "succeeding in any setting) with an average accuracy cost of at most 1 point." % measured)
+    return "\n".join(lines)
+
+
 # --- the page -----------------------------------------------------------------------------------
 def blocks(results_dir):
     all_seeds = {task: load_task(results_dir, task) for task in T.TASKS}
     out = {"claims": claims_table(all_seeds)}
+    frontiers = {task: load_frontier(results_dir, task) for task in ("digit", "fashion")}
+    for task, (points, clean) in frontiers.items():
+        if points:
+            out[task + "-frontier"] = frontier_table(points, clean)
+    out["frontier-answer"] = frontier_answer(frontiers)
     for task, seeds in all_seeds.items():
         if not seeds:
             continue

@@ -45,3 +45,15 @@ if "$py" experiments/results/results_page.py --results "$out/results" --page "$o
 fi
 cmp -s docs/results.md "$out/stale.md" || { echo "--check modified the page"; exit 1; }
 echo "ok: $n result files, resumed, rerun identical, tables generated"
+
+# The lambda frontier at smoke size: two points (lambda 10 in both spaces), its table and answer.
+"$py" experiments/results/frontier.py digit --quick --out "$out/results/frontier/digit" --runs "$out/frontier" \
+  --nullmark "$nullmark" >"$out/log4"
+grep -q "raw-lambda10-n6/seed-1/piracy" "$out/log4" || { echo "frontier plan has no raw point:"; cat "$out/log4"; exit 1; }
+grep -q '"space": "raw"' "$out/frontier/raw-lambda10-n6/seed-1/owner/config.yaml" 2>/dev/null ||
+  grep -q "lambda 10 (raw space)" "$out/frontier/raw-lambda10-n6/seed-1/owner/reproduce.log" ||
+  { echo "the raw point did not train in the raw space"; exit 1; }
+"$py" experiments/results/results_page.py --results "$out/results" --page "$out/page.md" >/dev/null
+grep -q "^| raw | 10 | 6 | 1 | " "$out/page.md" || { echo "no raw row in the frontier table"; exit 1; }
+grep -Eq "^\*\*(Yes|No)\.\*\* .*2 measured points" "$out/page.md" || { echo "no frontier answer"; exit 1; }
+echo "ok: frontier plan, table and answer"

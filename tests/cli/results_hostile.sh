@@ -33,6 +33,15 @@ printf '{"command": [], "run": {"findings": {"int8": {"clean": true, "null": 1, 
 expect "quantize.json: run.findings.int8.clean is not a number"
 mkdir -p "$out/r/digit/stray"
 expect "unexpected entry stray"
+mkdir -p "$out/r/frontier/digit/lambda-ten"
+expect "frontier/digit: unexpected entry lambda-ten"
+mkdir -p "$out/r/frontier/digit/raw-lambda10-n6/seed-1"
+printf '{"command": [], "failed": {"exit": 1}}\n' >"$out/r/frontier/digit/raw-lambda10-n6/seed-1/train-owner.json"
+printf '{"command": [], "run": {"findings": {"FTAL": {"decision": "kept"}}}}\n' \
+  >"$out/r/frontier/digit/raw-lambda10-n6/seed-1/finetune.json"
+"$py" experiments/results/results_page.py --results "$out/r" --page "$page" >/dev/null ||
+  { echo "a diverged frontier training (its attacks ignored) was refused"; exit 1; }
+rm -rf "$out/r"; mkdir -p "$seed"
 printf 'no markers here\n' >"$out/plain.md"
 if "$py" experiments/results/results_page.py --results "$out/r" --page "$out/plain.md" 2>"$out/err"; then
   echo "accepted a page without generated blocks"; exit 1

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The lambda frontier of one task: scripts/frontier.sh TASK [options of experiments/results/frontier.py]
+# TASK is digit or fashion. Trains the task's watermarked model at every (space, lambda, n) point
+# over the owner seeds and measures FTAL, RTLL, 80 % global pruning and the piracy grid on each;
+# writes results/frontier/TASK/ and resumes where it stopped (hours on 2 cores: run it in the
+# background, e.g. `nohup scripts/frontier.sh digit > frontier-digit.log &`). Then
+# `python3 experiments/results/results_page.py` rewrites the frontier tables of docs/results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+exec python3 experiments/results/frontier.py "$@"
