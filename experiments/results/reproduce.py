@@ -68,13 +68,16 @@ class Plan:
         self.add(result, cmd, "verify", run_dir)
 
     def piracy_grid(self, prefix, run_prefix, config, owner, clean, seed, fractions, keys, needs=None):
-        """Pirate data share x with/without clean samples x pirate keys, each also against `clean`."""
+        """Pirate data share x with/without clean samples x pirate keys, each also against `clean`.
+        One measurement after the pirate's epoch (and one before): the grid reads the outcome, not
+        the curve, and the measurements along the curve would cost more than the attack."""
         for fraction in fractions:
             for clean_samples in (False, True):
                 for key in keys:
                     name = "piracy/data=%g,clean=%s,key=%d" % (fraction, "yes" if clean_samples else "no", key)
                     self.experiment(prefix + name, os.path.join(run_prefix, name), config, owner, seed,
-                                    ["piracy.control_model=" + clean, "piracy.data_fraction=%g" % fraction,
+                                    ["piracy.control_model=" + clean, "piracy.measurements_per_epoch=1",
+                                     "piracy.data_fraction=%g" % fraction,
                                      "piracy.clean_samples=" + ("true" if clean_samples else "false"),
                                      "piracy.key_seed=%d" % key], needs)
 

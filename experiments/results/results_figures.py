@@ -34,7 +34,7 @@ def attacks_figure(seeds, path):
     fig, ax = plt.subplots(figsize=(10, 4))
     width = 0.27
     for k, (what, colour) in enumerate((("clean", "tab:blue"), ("null", "tab:orange"), ("true", "tab:green"))):
-        samples = [Sample([r[what] for r in runs]) for _, _, runs in outcomes]
+        samples = [Sample([r[what] if r[what] is not None else 0.0 for r in runs]) for _, _, runs in outcomes]
         xs = [i + (k - 1) * width for i in range(len(outcomes))]
         ax.bar(xs, [100 * s.mean for s in samples], width,
                yerr=[100 * (s.half or 0) for s in samples], capsize=2, label=what, color=colour)

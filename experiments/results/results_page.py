@@ -181,6 +181,14 @@ def attack_outcomes(seeds):
                  "true": r.number("run", "findings", *path, "true"),
                  "accepted": r.accepted("run", "findings", *path, "decision")} for r in present]
         out.append((label, name, rows))
+    for mode, label in (("head", "transfer to MNIST, new head trained"), ("all", "transfer to MNIST, all layers")):
+        runs = [r for r in runs_named(seeds, "transfer") if _has(r.get("run", "findings"), (mode,))]
+        if runs:
+            # The student answers another task: its "true" accuracy is not defined, only the decision.
+            out.append((label, "transfer", [{"clean": r.number("run", "findings", mode, "student_clean"),
+                                             "null": r.number("run", "findings", mode, "null"), "true": None,
+                                             "accepted": r.accepted("run", "findings", mode, "decision")}
+                                            for r in runs]))
     nc = runs_named(seeds, "neural-cleanse")
     if nc:
         rows = [{"clean": r.number("run", "findings", "unlearning", "clean_after"),
@@ -203,9 +211,9 @@ def _has(d, path):
 def attacks_table(seeds):
     rows = []
     for label, name, runs in attack_outcomes(seeds):
+        true = "" if runs[0]["true"] is None else Sample([r["true"] for r in runs]).percent()
         rows.append([label, "`%s`" % name, len(runs), Sample([r["clean"] for r in runs]).percent(),
-                     Sample([r["null"] for r in runs]).percent(), Sample([r["true"] for r in runs]).percent(),
-                     count([r["accepted"] for r in runs])])
+                     Sample([r["null"] for r in runs]).percent(), true, count([r["accepted"] for r in runs])])
     return table(["attack", "results", "seeds", "clean after", "null after", "true after", "owner's claim accepted"],
                  rows)
 
@@ -287,7 +295,8 @@ def claims_table(all_seeds):
                               ("Robust to compression", [l for l in outcomes if "weights" in l]),
                               ("Robust to pruning (global 80 %)", [l for l in outcomes if "global 80" in l]),
                               ("Robust to backdoor removal (Neural Cleanse)",
-                               [l for l in outcomes if l.startswith("Neural")])):
+                               [l for l in outcomes if l.startswith("Neural")]),
+                              ("Persists through transfer learning", [l for l in outcomes if l.startswith("transfer")])):
             if not labels:
                 continue
             kept = {l: all(r["accepted"] for r in outcomes[l]) for l in labels}
