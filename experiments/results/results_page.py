@@ -459,6 +459,11 @@ def main():
         generated = blocks(args.results)
     except BadResults as e:
         sys.exit("results_page: %s" % e)
+    # The verdicts, printed as well as written: the program decides, the page only shows it.
+    for line in generated["claims"].splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        print("claim: %s (%s): %s" % (cells[0], cells[1], cells[-1]))
+    print(generated["frontier-answer"].splitlines()[0])
     page = open(args.page).read()
     new, seen = render(page, generated)
     if not seen:
