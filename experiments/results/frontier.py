@@ -11,8 +11,8 @@ point's claim (experiments/claims/frontier/SPACE-lambdaL-nN.json: one key and ve
 point has the same signature), then measures on it: FTAL and RTLL (the task's fine-tuning config),
 80 % global magnitude pruning, and the piracy grid (5 % and 20 % of the data, with and without clean
 samples) over K pirate keys per seed, each also run against the clean model of the same seed (keys
-differ between seeds, so three seeds and K = 7 give 21 keys a setting). Seeds are the outer loop:
-the whole frontier at seed 1 comes first.
+differ between seeds, so three seeds and K = 7 give 21 keys a setting). Seeds are the outer loop
+(the whole frontier at seed 1 comes first), then lambda in increasing order, both spaces at each.
 
 Results go to OUT/POINT/seed-S/ (and OUT/clean/seed-S/ for the clean models), one file a run; a run
 whose file exists is skipped, so the sweep resumes. A training that diverges is recorded as failed
@@ -93,7 +93,7 @@ def main():
         ap.error("--seeds and --keys-per-seed must be at least 1")
     if args.quick:
         args.lambdas, args.ns, args.seeds, args.keys_per_seed = [10], [6], 1, 1
-    points = [(s, lam, n) for n in args.ns for s in spaces for lam in args.lambdas]
+    points = [(s, lam, n) for n in args.ns for lam in args.lambdas for s in spaces]  # both spaces at each lambda
     missing = [point_name(*pt) for pt in points if not os.path.exists(
         os.path.join(ROOT, CLAIMS, point_name(*pt) + ".json"))]
     if missing:
