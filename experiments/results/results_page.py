@@ -218,15 +218,27 @@ def attacks_table(seeds):
                  rows)
 
 
-def piracy_settings(seeds):
-    """{(fraction, clean_samples): [Run, ...]} over every seed and key."""
+def piracy_settings(seeds, with_keys=False):
+    """{(fraction, clean_samples): [Run, ...]} over every seed and key ([(seed, key, Run)] with_keys)."""
     settings = {}
     for s in sorted(seeds):
         for name, run in seeds[s].items():
             m = re.fullmatch(r"piracy/data=([0-9.e-]+),clean=(yes|no),key=(\d+)", name)
             if m:
-                settings.setdefault((float(m.group(1)), m.group(2) == "yes"), []).append(run)
+                entry = (s, int(m.group(3)), run) if with_keys else run
+                settings.setdefault((float(m.group(1)), m.group(2) == "yes"), []).append(entry)
     return settings
+
+
+def runs_text(entries):
+    """'60 (3 seeds x 20 keys)', or the per-seed key counts where they differ."""
+    per_seed = {}
+    for s, k, _ in entries:
+        per_seed.setdefault(s, set()).add(k)
+    counts = sorted({len(k) for k in per_seed.values()})
+    keys = "%d keys" % counts[0] if len(counts) == 1 else "%s keys" % "/".join(
+        str(len(per_seed[s])) for s in sorted(per_seed))
+    return "%d (%d seed%s x %s)" % (len(entries), len(per_seed), "" if len(per_seed) == 1 else "s", keys)
 
 
 # A pirate "succeeds" in a run when its own claim is accepted on the owner's model and that model
@@ -237,14 +249,15 @@ RUINED = 0.5  # a model under 50 % clean accuracy after the attack is counted as
 
 def piracy_rows(seeds):
     rows = []
-    for (fraction, clean), runs in sorted(piracy_settings(seeds).items()):
+    for (fraction, clean), entries in sorted(piracy_settings(seeds, with_keys=True).items()):
+        runs = [r for _, _, r in entries]
         before = [r.number("run", "findings", "owner_model", "clean_before") for r in runs]
         after = [r.number("run", "findings", "owner_model", "clean_after") for r in runs]
         control = [r.number("run", "findings", "control_model", "clean_after") for r in runs]
         pirate = [r.accepted("run", "findings", "owner_model", "pirate_decision_after") for r in runs]
         owner = [r.accepted("run", "findings", "owner_model", "owner_decision_after") for r in runs]
         success = [p and a >= b - KEPT_ACCURACY for p, a, b in zip(pirate, after, before)]
-        rows.append({"fraction": fraction, "clean": clean, "runs": len(runs), "seeds": len(seeds),
+        rows.append({"fraction": fraction, "clean": clean, "runs": len(runs), "runs_text": runs_text(entries),
                      "after": Sample(after), "control": Sample(control),
                      "excess": Sample([c - a for a, c in zip(after, control)]),
                      "ruined": sum(a < RUINED for a in after), "ruined_control": sum(c < RUINED for c in control),
@@ -256,7 +269,7 @@ def piracy_table(seeds):
     rows = []
     for r in piracy_rows(seeds):
         rows.append(["%g %%" % (100 * r["fraction"]), "yes" if r["clean"] else "no",
-                     "%d (%d seeds x %d keys)" % (r["runs"], r["seeds"], r["runs"] // max(r["seeds"], 1)),
+                     r["runs_text"],
                      r["after"].percent(), r["control"].percent(), r["excess"].points(),
                      "%d / %d" % (r["ruined"], r["ruined_control"]), count(r["owner"]), count(r["pirate"]),
                      count(r["success"])])
