@@ -50,8 +50,9 @@ class Plan:
         return os.path.join(run_dir, "model.ckpt")
 
     def experiment(self, result, run_dir, config, model, seed, extra=(), needs=None):
+        # sweep=null: one run, whatever sweep a shipped config carries (the plan is the sweep).
         cmd = [self.nullmark, "run", os.path.join(T.CONFIGS, config), "--set", "model=" + model, "--set",
-               "seed=%d" % seed, "--output", run_dir]
+               "seed=%d" % seed, "--set", "sweep=null", "--output", run_dir]
         if self.quick:
             cmd += ["--set", "eval_samples=%d" % T.QUICK_EVAL_SAMPLES]
             for o in T.QUICK_ATTACK[T.experiment_of(config)]:
