@@ -279,6 +279,8 @@ def piracy_table(seeds):
 
 
 # --- the claims table ---------------------------------------------------------------------------
+SHORT = {"transfer to MNIST, new head trained": "new head", "transfer to MNIST, all layers": "all layers"}
+
 def claims_table(all_seeds):
     """One line per paper claim, decided from the task results present (MNIST first)."""
     rows = []
@@ -313,8 +315,8 @@ def claims_table(all_seeds):
             if not labels:
                 continue
             kept = {l: all(r["accepted"] for r in outcomes[l]) for l in labels}
-            detail = "; ".join("%s %s" % (l.split(" (")[0].split(",")[0], count([r["accepted"] for r in outcomes[l]]))
-                               for l in labels)
+            detail = "; ".join("%s %s" % (SHORT.get(l, l.split(" (")[0].split(",")[0]),
+                                          count([r["accepted"] for r in outcomes[l]])) for l in labels)
             verdict = "yes" if all(kept.values()) else ("partly" if any(kept.values()) else "no")
             rule = "kept on every seed"
             if claim.startswith("Robust to backdoor"):
