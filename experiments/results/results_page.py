@@ -361,12 +361,25 @@ def load_frontier(results_dir, task):
     return points, clean
 
 
+def point_seed_complete(runs):
+    """The owner's training, both attacks, and the piracy grid's four settings with equal key counts."""
+    if "finetune" not in runs or "pruning" not in runs:
+        return False
+    keys = {}
+    for name in runs:
+        m = re.fullmatch(r"piracy/data=([0-9.e-]+),clean=(yes|no),key=\d+", name)
+        if m:
+            keys[m.groups()] = keys.get(m.groups(), 0) + 1
+    return len(keys) == 4 and len(set(keys.values())) == 1
+
+
 def frontier_rows(points, clean):
     rows = []
     for (space, lam, n), seeds in sorted(points.items()):
         trained = [s for s in sorted(seeds) if "train-owner" in seeds[s]]
         failed = [s for s in trained if "failed" in seeds[s]["train-owner"].record]
-        ok = [s for s in trained if s not in failed]
+        # A seed counts once every run of its point is there (an interrupted sweep leaves a partial one).
+        ok = [s for s in trained if s not in failed and point_seed_complete(seeds[s])]
         row = {"space": space, "lambda": lam, "n": n, "seeds": len(ok), "failed": len(failed), "cost": None,
                "gap": None, "kept": {}, "piracy": []}
         paired = [s for s in ok if s in clean]
@@ -415,8 +428,15 @@ def frontier_answer(all_frontiers):
             if not any(x for p in r["piracy"] for x in p["success"]) and r["cost"].mean <= MAX_COST:
                 holding.append("%s: %s space, λ = %g, n = %d (cost %s, %d piracy runs)" %
                                (task, r["space"], r["lambda"], r["n"], r["cost"].points(), runs))
+    import frontier as F  # the planned grid, for stating how much of it the answer rests on
+    planned = len(F.LAMBDAS) * len(F.SPACES)
+    seeds = sorted({r["seeds"] for task, (points, clean) in all_frontiers.items()
+                    for r in frontier_rows(points, clean) if r["seeds"]})
     if not measured:
         return "No frontier point has been measured yet."
+    coverage = ("Measured so far: %d point(s) of the %d a task's grid has at n = 6, with %s owner seed(s) each "
+                "(the grid asks for 3); the tables below list them." %
+                (measured, planned, seeds[0] if len(seeds) == 1 else "%d–%d" % (seeds[0], seeds[-1])))
     if holding:
         lines.append("**Yes.** Of %d measured points, the paper's piracy claim held (no pirate succeeded in any "
                      "setting) at an average accuracy cost of at most 1 point at:" % measured)
@@ -424,6 +444,8 @@ def frontier_answer(all_frontiers):
     else:
         lines.append("**No.** At none of the %d measured points did the paper's piracy claim hold (no pirate "
                      "succeeding in any setting) with an average accuracy cost of at most 1 point." % measured)
+    lines.append("")
+    lines.append(coverage)
     return "\n".join(lines)
 
 
