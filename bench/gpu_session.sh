@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Everything a session lent a GPU runs, in one call (see the device tool's README): build with the
+# The whole GPU validation in one command, for any machine with a CUDA GPU: build with the
 # CUDA backend (sm_90 only, to build fast on H100/H200), run the tests labelled "cuda", the kernel
 # benchmark (nullmark vs cuDNN/cuBLAS), the end-to-end training throughput of "digit" (clean and
 # watermarked, batch 128) for nullmark and for PyTorch eager and torch.compile on the same GPU, and
 # one watermarked training run for its accuracy, then the fine-tuning and pruning drivers on that
 # model, and compute-sanitizer on the kernels new to a GPU. Inputs come from the repository alone (the GPU machine has no network). Results:
 # ${OUT:-bench-results}/gpu_session.{json,md} (bench/gpu_session_summary.py) and the logs that explain a failure. Every step writes
-# into a work folder, and publish() copies the (at most eight) files a device call returns after each
-# step, so a call cut off still returns what finished. A step after the build and tests is skipped
+# into a work folder, and publish() copies the eight files that summarise the session to $OUT after
+# each step, so a run cut off still leaves what finished. A step after the build and tests is skipped
 # when it could overrun GPU_SESSION_BUDGET_S (570 s), so one call stays inside the 10-minute limit.
 #
 # `bench/gpu_session.sh object` runs the build and then bench/gpu_object_steps.sh instead: the
@@ -31,7 +31,7 @@ summarize() {  # gpu_session.{json,md} from whatever steps have finished
   python3 bench/gpu_session_summary.py "$work" "${device:-}" "${build_rc:-}" "${cuda_tests:-}" "${train_rc:-}" \
     "${conv_form:-auto}" >"$work/summary.out" 2>&1
 }
-publish() {  # at most eight files come back from a device call
+publish() {  # the session's summary files, copied to $OUT after every step
   local files=(gpu_session.log object-{watermark,clean}{.log,-metrics.json,.ckpt})
   if [ "$mode" != object ]; then
     summarize
@@ -53,8 +53,9 @@ within_budget() {  # STEP SECONDS: true while the session has SECONDS left for S
 }
 export PATH="/usr/local/cuda/bin:$PATH"
 
-# The machine has no Debian libraries of ours: scripts/fetch_gpu_deps.sh downloads them into .deps/
-# here, the device call carries that folder, and they are unpacked (not installed) under /tmp.
+# A GPU machine without our Debian libraries (or network) can use the packages that
+# scripts/fetch_gpu_deps.sh downloads into .deps/ elsewhere: copied along with the repository, they
+# are unpacked (not installed) under /tmp.
 prefix_args=()
 if ls .deps/*.deb >/dev/null 2>&1; then
   deps=/tmp/nullmark-deps

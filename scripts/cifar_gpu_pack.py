@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Carries the full CIFAR-10 set to the GPU machine inside the device tool's 64 MiB limit.
+"""Packs the full CIFAR-10 set small enough (29 MiB) to copy to a GPU machine along with the repository.
 
 The six binary batch files are 184 MB; ../shared/data/cifar-10 holds every image as a JPEG pack
 (18 MB) whose decoding reproduces the official bytes for all but the first 4000 training and 1000

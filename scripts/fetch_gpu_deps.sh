@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Downloads the Debian packages nullmark builds against into .deps/ (ignored by git). The GPU
-# machines lent through the device tool have CUDA, CMake and PyTorch but none of these libraries and
-# no network: carry .deps with the call (`carry: [".deps"]`, 15 MB); bench/gpu_session.sh unpacks
-# the packages under /tmp and builds against them.
+# Downloads the Debian packages nullmark builds against into .deps/ (ignored by git), for a GPU
+# machine that has CUDA, CMake and PyTorch but none of these libraries and no network: copy .deps/
+# there with the repository (15 MB); bench/gpu_session.sh unpacks the packages under /tmp and builds
+# against them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(libyaml-cpp-dev libyaml-cpp0.7 catch2 libsodium-dev libsodium23 libopenblas-openmp-dev libopenblas0-openmp
