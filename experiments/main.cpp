@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   kg->add_option("--out", keygen.out, "Base name of the two files")->capture_default_str();
 
   commands::SignArgs sign;
-  auto* sg = app.add_subcommand("sign", "Sign a verifier string: the watermark claim a model is trained with");
+  auto* sg = app.add_subcommand("sign", "Sign a watermark claim (verifier, n, lambda, space, input shape, classes) a model is trained with");
   sg->add_option("--key", sign.key, "Owner's secret key file")->required()->check(CLI::ExistingFile);
   sg->add_option("--verifier", sign.verifier, "Verifier string, e.g. acme/digit-classifier/2026-11-25")->required();
   sg->add_option("--n", sign.n, "Pattern size (n x n pixels)")->capture_default_str()->check(CLI::Range(1, 1024));
@@ -100,6 +100,13 @@ int main(int argc, char** argv) {
                  "data's normalisation)")
       ->capture_default_str()
       ->check(CLI::IsMember({"normalized", "raw"}));
+  sg->add_option("--input", sign.input, "The model's input shape C,H,W, e.g. 1,28,28 (signed into the claim)")
+      ->required()
+      ->delimiter(',')
+      ->expected(3);
+  sg->add_option("--classes", sign.classes, "The model's class count (signed into the claim)")
+      ->required()
+      ->check(CLI::Range(2, 1 << 20));
   sg->add_option("--out", sign.out, "Claim file to write")->capture_default_str();
 
   commands::PatternArgs pattern;

@@ -65,7 +65,7 @@ TEST_CASE("key files: round trip, permissions, length and encoding", "[watermark
 
 TEST_CASE("a tampered verifier string, signature or public key is rejected", "[watermark][claim]") {
   test::TempDir d;
-  const Claim good = make_claim(fixed_key(1), "acme/digit/2026", 6, 100.0);
+  const Claim good = make_claim(fixed_key(1), "acme/digit/2026", 6, 100.0, "normalized", {1, 28, 28}, 10);
   save_claim(good, d.file("good.json"));
   CHECK_NOTHROW(load_verified_claim(d.file("good.json")));
   Claim a = good, b = good, c = good;
@@ -114,7 +114,7 @@ nlohmann::json body_for(const Claim& claim) {
 }  // namespace
 
 TEST_CASE("certificates: any changed byte fails the check", "[watermark][certificate]") {
-  const Claim claim = make_claim(fixed_key(3), "acme/digit/2026", 4, 10.0);
+  const Claim claim = make_claim(fixed_key(3), "acme/digit/2026", 4, 10.0, "normalized", {1, 28, 28}, 10);
   const KeyPair certifier = fixed_key(9);
   for (bool sign : {false, true}) {
     INFO((sign ? "signed" : "unsigned"));
@@ -136,7 +136,7 @@ TEST_CASE("certificates: any changed byte fails the check", "[watermark][certifi
 }
 
 TEST_CASE("certificates: inconsistent content fails even when re-hashed and re-signed", "[watermark][certificate]") {
-  const Claim claim = make_claim(fixed_key(3), "acme/digit/2026", 4, 10.0);
+  const Claim claim = make_claim(fixed_key(3), "acme/digit/2026", 4, 10.0, "normalized", {1, 28, 28}, 10);
   const KeyPair certifier = fixed_key(9);
   auto problem = [&](const std::function<void(nlohmann::json&)>& edit) {
     nlohmann::json b = body_for(claim);

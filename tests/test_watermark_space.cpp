@@ -20,7 +20,7 @@ namespace {
 Claim claim_in(const std::string& space, double lambda) {
   Seed s;
   s.fill(7);
-  return make_claim(keypair_from_seed(s), "acme/space-test", 3, lambda, space);
+  return make_claim_v1(keypair_from_seed(s), "acme/space-test", 3, lambda, space);  // v1: any shape
 }
 
 // Every pattern cell of a stamped zero image, per channel: the values the kernel wrote.
@@ -104,7 +104,7 @@ TEST_CASE("raw space needs the data's statistics", "[watermark][space]") {
              Catch::Contains("at most 4 input channels"));
   // The pattern alone needs none.
   CHECK(watermark_pattern(c, Shape{5, 8, 8}, 10).space == "raw");
-  CHECK_THAT(error_of([] { claim_in("pixels", 3.0); }), Catch::Contains("must be normalized or raw"));
+  CHECK_THAT(error_of([] { claim_in("pixels", 3.0); }), Catch::Contains("space: must be \"normalized\" or \"raw\""));
 }
 
 TEST_CASE("claims record their space; a file without one is normalized; bad values are refused",
@@ -119,7 +119,7 @@ TEST_CASE("claims record their space; a file without one is normalized; bad valu
   CHECK(claim_from_json(j.dump(), "old.json").space == "normalized");
   j["space"] = "pixels";
   CHECK_THAT(error_of([&] { claim_from_json(j.dump(), "bad.json"); }),
-             Catch::Contains("bad.json: space must be \"normalized\" or \"raw\", got \"pixels\""));
+             Catch::Contains("bad.json: space: must be \"normalized\" or \"raw\", got \"pixels\""));
   j["space"] = 3;
   CHECK_THAT(error_of([&] { claim_from_json(j.dump(), "bad.json"); }),
              Catch::Contains("bad.json: claim field missing or of the wrong type"));

@@ -7,6 +7,7 @@
 #include "common/sha256.h"
 #include "watermark/claim.h"
 #include "watermark/derivation.h"
+#include "watermark/embedding.h"
 #include "watermark/verification.h"
 
 namespace nullmark {
@@ -22,8 +23,7 @@ std::string inconsistency(const nlohmann::json& b) {
   const auto shape = b.at("model").at("input_shape").get<std::vector<int>>();
   if (shape.size() != 3) return "model input shape is not C x H x W";
   const int classes = b.at("model").at("classes").get<int>();
-  const Watermark w = derive_watermark(claim.signature, ImageShape{shape[0], shape[1], shape[2]}, classes, claim.n,
-                                       static_cast<float>(claim.lambda));
+  const Watermark w = watermark_pattern(claim, Shape(shape), classes);
   const auto& rw = b.at("watermark");
   if (rw.at("label").get<int>() != w.label || rw.at("row").get<int>() != w.row || rw.at("col").get<int>() != w.col ||
       rw.at("bits").get<std::string>() != bit_string(w))

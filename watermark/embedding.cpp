@@ -39,6 +39,14 @@ WatermarkTraining WatermarkTraining::read(ConfigMap cfg, Claim* claim_out) {
 
 Watermark watermark_pattern(const Claim& claim, const Shape& input, int classes) {
   NM_CHECK(input.rank() == 3, "watermarks need image inputs (C x H x W), the model takes ", input.str());
+  if (claim.version == 2) {
+    // A v2 claim signed the model it is for: a different shape or class count would derive a
+    // different pattern from the same signature, an extra try the owner never committed to.
+    const Shape signed_input(claim.input);
+    if (!(signed_input == input) || claim.classes != classes)
+      throw fail("the claim was signed for a model with ", signed_input.str(), " inputs and ", claim.classes,
+                 " classes; this model has ", input.str(), " inputs and ", classes, " classes");
+  }
   Watermark w = derive_watermark(claim.signature, ImageShape{input[0], input[1], input[2]}, classes, claim.n,
                                  static_cast<float>(claim.lambda));
   w.space = claim.space;

@@ -38,6 +38,8 @@ struct SignArgs {
   int n = 6;
   double lambda = 2000.0;
   std::string space = "normalized";
+  std::vector<int> input;  // C, H, W
+  int classes = 0;
 };
 int sign(const SignArgs& a);
 

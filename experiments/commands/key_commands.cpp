@@ -17,10 +17,13 @@ int keygen(const KeygenArgs& a) {
 
 int sign(const SignArgs& a) {
   const KeyPair k = load_secret_key(a.key);
-  const Claim c = make_claim(k, a.verifier, a.n, a.lambda, a.space);
+  const Claim c = make_claim(k, a.verifier, a.n, a.lambda, a.space, a.input, a.classes);
   save_claim(c, a.out);
-  std::printf("wrote claim %s: verifier \"%s\", n %d, lambda %g (%s space), public key %s\n", a.out.c_str(),
-              c.verifier.c_str(), c.n, c.lambda, c.space.c_str(), hex(c.public_key).c_str());
+  std::printf(
+      "wrote claim %s (%s): verifier \"%s\", n %d, lambda %.9g (%s space), for %dx%dx%d inputs and %d classes, "
+      "public key %s\n",
+      a.out.c_str(), c.binding().c_str(), c.verifier.c_str(), c.n, c.lambda, c.space.c_str(), c.input[0], c.input[1],
+      c.input[2], c.classes, hex(c.public_key).c_str());
   return 0;
 }
 

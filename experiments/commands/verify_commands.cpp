@@ -35,7 +35,8 @@ int verify(const VerifyArgs& a) {
   set_threads(a.threads);
   // The claim is checked first: a claim whose signature fails never gets to run a model.
   const Claim claim = load_verified_claim(a.claim);
-  std::fprintf(stderr, "claim %s: signature valid (verifier \"%s\")\n", a.claim.c_str(), claim.verifier.c_str());
+  std::fprintf(stderr, "claim %s: signature valid (verifier \"%s\"; %s)\n", a.claim.c_str(), claim.verifier.c_str(),
+               claim.binding().c_str());
   std::optional<KeyPair> certifier;
   if (!a.sign_key.empty()) certifier = load_secret_key(a.sign_key);
 
@@ -62,6 +63,7 @@ int verify(const VerifyArgs& a) {
   opt.data_std = data.std;
   const Verification v = verify_claim(*net, d, claim, opt);
 
+  std::printf("claim      %s (%s)\n", a.claim.c_str(), claim.binding().c_str());
   std::printf("model      %s (sha256 %s)\n", a.model.c_str(), to_hex(sha256(model_bytes)).c_str());
   std::printf("data       %s, %zu samples\n", d.name.c_str(), d.size());
   std::printf("watermark  y_W = %d, %dx%d at (%d, %d), lambda %g (%s space)\n", v.wm.label, v.wm.n, v.wm.n, v.wm.row,

@@ -56,9 +56,9 @@ Runner piracy_driver(ConfigMap& cfg) {
 
     // The pirate's claim: its own key, signing its own verifier string, the owner's stamping space.
     const Claim pirate =
-        make_claim(derived_key("nullmark-pirate", key_seed), "pirate/claims-this-model", n, lambda, ctx.owner.space);
+        make_claim_v1(derived_key("nullmark-pirate", key_seed), "pirate/claims-this-model", n, lambda, ctx.owner.space);
     const Claim forged =
-        make_claim(derived_key("nullmark-forger", key_seed), "pirate/claims-this-model", n, lambda, ctx.owner.space);
+        make_claim_v1(derived_key("nullmark-forger", key_seed), "pirate/claims-this-model", n, lambda, ctx.owner.space);
     const Shape in(ctx.model.input_shape);
     const Watermark pirate_wm = watermark_for(pirate, in, ctx.model.classes, ctx.data.mean, ctx.data.std);
     const Watermark forged_wm = watermark_for(forged, in, ctx.model.classes, ctx.data.mean, ctx.data.std);

@@ -9,7 +9,8 @@ slice=(--set data.train_limit=6000 --set data.test_limit=1000 --set train.epochs
 [ "$(stat -c %a "$out/owner.key")" = 600 ] || { echo "secret key is not mode 600"; exit 1; }
 if "$nullmark" keygen --out "$out/owner" 2>/dev/null; then echo "keygen overwrote a key"; exit 1; fi
 "$nullmark" keygen --out "$out/certifier"
-"$nullmark" sign --key "$out/owner.key" --verifier "test/owner/$(date +%F)" --n 5 --lambda 10 --out "$out/claim.json"
+"$nullmark" sign --key "$out/owner.key" --verifier "test/owner/$(date +%F)" --n 5 --lambda 10 \
+  --input 1,28,28 --classes 10 --out "$out/claim.json"
 
 "$nullmark" train experiments/configs/digit-watermark.yaml "${slice[@]}" --set "watermark.claim=$out/claim.json" \
   --output "$out/wm" | tee "$out/wm.log"
@@ -24,6 +25,7 @@ verify=(--random-keys 10 --random-samples 300 --max-null-drop 0.2 --min-true 0.8
 "$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/claim.json" "${verify[@]}" \
   --sign-key "$out/certifier.key" --out "$out/wm.cert.json" | tee "$out/verify.log"
 grep -q "decision   ACCEPTED" "$out/verify.log"
+grep -q "^claim      .* (v2: verifier, n, lambda, space, input shape and classes signed)" "$out/verify.log"
 "$nullmark" verify-cert "$out/wm.cert.json" | grep -q "valid, signed"
 
 # The pattern a claim defines, without a model, is the one verify derived from the model's shape.
@@ -37,11 +39,30 @@ assert p["ones"] == p["bits"].count("1"), p
 rows = [l.split()[-1] for l in open(sys.argv[3]) if l.startswith("null stamp")]
 assert "".join(rows) == p["bits"].replace("1", "+").replace("0", "-"), rows
 PY
-# A pattern larger than the image is refused with a message.
-if "$nullmark" pattern --claim "$out/claim.json" --input 1,4,4 2>"$out/pattern-bad.log"; then
+# A pattern larger than the image is refused with a message (a v1 claim, which fits any shape).
+if "$nullmark" pattern --claim experiments/claims/demo-digit-lambda10.json --input 1,4,4 2>"$out/pattern-bad.log"; then
   echo "a 6x6 pattern on a 4x4 input was accepted"; exit 1
 fi
 grep -q "does not fit a 4x4 input" "$out/pattern-bad.log"
+# A v2 claim is for the model shape it signed.
+if "$nullmark" pattern --claim "$out/claim.json" --input 1,32,32 2>"$out/pattern-shape.log"; then
+  echo "a v2 claim gave a pattern for an input it was not signed for"; exit 1
+fi
+grep -q "the claim was signed for a model with 1x28x28 inputs and 10 classes" "$out/pattern-shape.log"
+
+# A v2 claim whose lambda or n was edited is refused before any model runs (exit 1).
+for edit in 's/"lambda": 10.0/"lambda": 20.0/' 's/"n": 5/"n": 6/'; do
+  sed "$edit" "$out/claim.json" > "$out/edited.json"
+  cmp -s "$out/claim.json" "$out/edited.json" && { echo "sed '$edit' did not change the claim"; exit 1; }
+  set +e
+  "$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/edited.json" "${verify[@]}" --out "$out/edited.cert.json" \
+    >/dev/null 2>"$out/edited.log"
+  rc=$?
+  set -e
+  [ $rc -eq 1 ] || { echo "verify with an edited claim ($edit) exited $rc, expected 1"; exit 1; }
+  grep -q "claim rejected: the signature does not verify" "$out/edited.log"
+  [ ! -e "$out/edited.cert.json" ] || { echo "a certificate was written for an edited claim"; exit 1; }
+done
 
 set +e
 "$nullmark" verify --model "$out/clean/model.ckpt" --claim "$out/claim.json" "${verify[@]}" --out "$out/clean.cert.json" >"$out/clean.log"
