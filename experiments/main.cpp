@@ -46,10 +46,19 @@ int main(int argc, char** argv) {
   vf->add_option("--split", verify.split, "Held-out split")
       ->check(CLI::IsMember({"train", "test"}))
       ->capture_default_str();
-  vf->add_option("--random-keys", verify.random_keys, "Never-embedded keys to compare with")
+  vf->add_option("--random-keys", verify.random_keys, "Uniformly random never-embedded keys to compare with")
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
-  vf->add_option("--random-samples", verify.random_samples, "Held-out samples per random key")
+  vf->add_option("--blind-keys", verify.blind_keys,
+                 "Blind-forger keys to compare with: the claim's label and position, random bits")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  vf->add_option("--far", verify.far,
+                 "False-acceptance rate: the claim's p-value against each kind of key must not exceed it "
+                 "(needs at least 1/far - 1 keys of each kind)")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-9, 0.999999));
+  vf->add_option("--random-samples", verify.random_samples, "Held-out samples per never-embedded key")
       ->capture_default_str()
       ->check(CLI::Range(1L, 1L << 30));
   vf->add_option("--min-true", verify.min_true, "Threshold: minimum true accuracy")
@@ -62,7 +71,7 @@ int main(int argc, char** argv) {
                  "Threshold: minimum clean accuracy of the model (0: the paper's rule, the watermark alone)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
-  vf->add_option("--seed", verify.seed, "Seed of the random keys")->capture_default_str();
+  vf->add_option("--seed", verify.seed, "Seed of the never-embedded keys")->capture_default_str();
   vf->add_option("--out", verify.out, "Certificate file (default: certificate.json beside the model)");
   vf->add_option("--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")
       ->check(CLI::ExistingFile);

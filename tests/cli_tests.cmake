@@ -47,7 +47,7 @@ add_test(NAME "cli: experiment drivers on a tiny configuration"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/experiments_smoke.sh ${NM} ${PROJECT_SOURCE_DIR})
 file(WRITE ${BROKEN}/unknown-experiment.yaml "experiment: jailbreak\nmodel: m.ckpt\nclaim: c.json\n")
 add_test(NAME "cli: unknown experiment"
-         COMMAND ${EXPECT} "experiment: unknown value \"jailbreak\"; valid values: fine-pruning, finetune, neural-cleanse, piracy, pruning, quantize, transfer"
+         COMMAND ${EXPECT} "experiment: unknown value \"jailbreak\"; valid values: fine-pruning, finetune, forgery, neural-cleanse, piracy, pruning, quantize, transfer"
                  ${NM} run ${BROKEN}/unknown-experiment.yaml)
 add_test(NAME "cli: experiment with a missing model file"
          COMMAND ${EXPECT} "model: model file /nonexistent.ckpt does not exist"

@@ -13,6 +13,7 @@
 #include "watermark/certificate.h"
 #include "watermark/claim.h"
 #include "watermark/derivation.h"
+#include "watermark/embedding.h"
 #include "watermark/verification.h"
 
 using namespace nullmark;
@@ -83,33 +84,49 @@ TEST_CASE("a tampered verifier string, signature or public key is rejected", "[w
 }
 
 namespace {
-// A consistent certificate body for a claim, as `nullmark verify` writes it.
-nlohmann::json body_for(const Claim& claim) {
-  const Watermark w = derive_watermark(claim.signature, ImageShape{1, 28, 28}, 10, claim.n, float(claim.lambda));
-  RandomKeyStats r;
-  r.null = {0.95, 0.97, 0.5};
-  r.true_ = {0.1, 0.02, 0.95};
-  r.owner_true_on_subset = 1.0;
+// A consistent certificate body for a claim, as `nullmark verify` writes it: three keys of each
+// kind (so a false-acceptance rate of 0.3 can be shown: the smallest p-value is 1/4).
+nlohmann::json body_for(const Claim& claim, const std::vector<double>& blind_true = {0.5, 0.7, 0.8}) {
+  const Watermark w = watermark_pattern(claim, Shape{1, 28, 28}, 10);
+  NullModel m;
+  m.clean_on_subset = 0.98;
+  m.owner_true_on_subset = 1.0;
+  m.owner_null_on_subset = 0.975;
+  m.random.null = {0.95, 0.97, 0.5};
+  m.random.true_ = {0.1, 0.02, 0.95};
+  m.blind.null = {0.9, 0.98, 0.97};
+  m.blind.true_ = blind_true;
   VerifyThresholds t;
-  summarise_random_keys(r, 0.98, t);
+  summarise_null_keys(m.random, m, t);
+  summarise_null_keys(m.blind, m, t);
+  const double far = 0.3;
+  const bool accepted = t.pass(0.985, 0.98, 0.999) && far_failures(m, far).empty();
+  const auto keys = [](const NullKeys& k) {
+    return nlohmann::json{{"count", k.count()},     {"null", k.null},         {"true", k.true_},
+                          {"passing", k.passing},   {"reaching", k.reaching}, {"true_mean", k.true_mean},
+                          {"true_max", k.true_max}, {"p_value", k.p_value}};
+  };
+  const auto ci = [](long k, long n) {
+    const Interval i = clopper_pearson(k, n);
+    return std::vector<double>{i.lo, i.hi};
+  };
   return {
       {"claim", nlohmann::json::parse(claim_to_json(claim))},
       {"model", {{"sha256", std::string(64, 'a')}, {"input_shape", {1, 28, 28}}, {"classes", 10}}},
       {"watermark", {{"label", w.label}, {"row", w.row}, {"col", w.col}, {"n", w.n}, {"bits", bit_string(w)}}},
-      {"measurements", {{"clean", 0.985}, {"null", 0.98}, {"true", 0.999}}},
-      {"random_keys",
-       {{"count", 3},
-        {"null", r.null},
-        {"true", r.true_},
-        {"passing", r.passing},
-        {"true_mean", r.true_mean},
-        {"true_std", r.true_std},
-        {"true_max", r.true_max},
-        {"clean_on_subset", 0.98},
-        {"owner_true_on_subset", 1.0}}},
+      {"measurements", {{"clean", 0.985}, {"null", 0.98}, {"true", 0.999}, {"samples", 1000}, {"true_samples", 1000}}},
+      {"intervals", {{"clean", ci(985, 1000)}, {"null", ci(980, 1000)}, {"true", ci(999, 1000)}}},
+      {"null_keys",
+       {{"clean_on_subset", m.clean_on_subset},
+        {"owner_true_on_subset", m.owner_true_on_subset},
+        {"owner_null_on_subset", m.owner_null_on_subset},
+        {"false_acceptance_rate", far},
+        {"p_value", m.p_value()},
+        {"random", keys(m.random)},
+        {"blind", keys(m.blind)}}},
       {"thresholds",
        {{"min_true_accuracy", t.min_true}, {"max_null_drop", t.max_null_drop}, {"min_clean_accuracy", t.min_clean}}},
-      {"decision", "accepted"}};
+      {"decision", accepted ? "accepted" : "rejected"}};
 }
 }  // namespace
 
@@ -149,8 +166,17 @@ TEST_CASE("certificates: inconsistent content fails even when re-hashed and re-s
              Catch::Contains("decision does not follow"));
   CHECK_THAT(problem([](nlohmann::json& b) { b["watermark"]["row"] = b["watermark"]["row"].get<int>() + 1; }),
              Catch::Contains("recorded watermark is not the one the claim derives"));
-  CHECK_THAT(problem([](nlohmann::json& b) { b["random_keys"]["passing"] = 5; }),
-             Catch::Contains("random-key summary"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["null_keys"]["random"]["passing"] = 5; }),
+             Catch::Contains("random key summary"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["null_keys"]["blind"]["p_value"] = 0.01; }),
+             Catch::Contains("blind key summary"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["null_keys"]["p_value"] = 0.01; }),
+             Catch::Contains("p-value does not follow"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["intervals"]["true"][0] = 0.99; }),
+             Catch::Contains("true interval does not follow"));
+  // Three keys of a kind cannot show a false-acceptance rate of 0.1 (their smallest p-value is 0.25).
+  CHECK_THAT(problem([](nlohmann::json& b) { b["null_keys"]["false_acceptance_rate"] = 0.1; }),
+             Catch::Contains("the false-acceptance rate cannot be shown"));
   CHECK_THAT(problem([](nlohmann::json& b) { b["claim"]["verifier"] = "someone else"; }),
              Catch::Contains("claim's signature does not verify"));
   // A clean-accuracy floor the measurements (clean 0.985) miss makes "accepted" inconsistent;
@@ -158,7 +184,30 @@ TEST_CASE("certificates: inconsistent content fails even when re-hashed and re-s
   CHECK_THAT(problem([](nlohmann::json& b) { b["thresholds"]["min_clean_accuracy"] = 0.99; }),
              Catch::Contains("decision does not follow"));
   CHECK(problem([](nlohmann::json& b) { b["thresholds"]["min_clean_accuracy"] = 0.98; }) == "");
-  CHECK(problem([](nlohmann::json& b) { b["thresholds"].erase("min_clean_accuracy"); }) == "");
+  CHECK_THAT(problem([](nlohmann::json& b) { b["thresholds"].erase("min_clean_accuracy"); }),
+             Catch::Contains("malformed certificate"));
+}
+
+TEST_CASE("certificates: a blind forger's key that reaches the claim's true accuracy rejects it", "[watermark][certificate]") {
+  const Claim claim = make_claim(fixed_key(3), "acme/digit/2026", 4, 10.0, "normalized", {1, 28, 28}, 10);
+  // A blind key at 100 % true accuracy whose null accuracy (0.97) is below the claim's
+  // (0.975) does not reach it; one at 100 % with null accuracy 0.98 does: p = (1 + 1) / 4 = 0.5 >
+  // 0.3, so the claim is rejected though every threshold passes, and "accepted" is inconsistent.
+  CHECK(body_for(claim, {0.5, 0.8, 1.0})["decision"] == "accepted");
+  nlohmann::json b = body_for(claim, {0.5, 1.0, 0.8});
+  CHECK(b["decision"] == "rejected");
+  CHECK(b["null_keys"]["blind"]["p_value"] == 0.5);
+  CHECK(check_certificate(make_certificate(b, std::nullopt)).problem == "");
+  b["decision"] = "accepted";
+  CHECK_THAT(check_certificate(make_certificate(b, std::nullopt)).problem, Catch::Contains("decision does not follow"));
+}
+
+TEST_CASE("verification: a false-acceptance rate the key counts cannot show is refused", "[watermark]") {
+  CHECK(far_problem(0.01, 99, 99) == "");
+  CHECK(far_problem(0.01, 0, 0) == "");  // no keys: no rate stated, thresholds alone
+  CHECK(far_problem(0.01, 99, 0) == "");
+  CHECK_THAT(far_problem(0.01, 98, 99), Catch::Contains("with 98 random keys the smallest p-value is 1/99"));
+  CHECK_THAT(far_problem(0.05, 100, 10), Catch::Contains("measure at least 19 keys of each kind"));
 }
 
 TEST_CASE("verification thresholds: the paper's rule passes a collapsed model, a clean floor does not", "[watermark]") {

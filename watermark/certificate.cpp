@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <tuple>
+#include <utility>
 
 #include "common/error.h"
 #include "common/sha256.h"
@@ -31,29 +33,50 @@ std::string inconsistency(const nlohmann::json& b) {
   VerifyThresholds t;
   t.min_true = b.at("thresholds").at("min_true_accuracy").get<double>();
   t.max_null_drop = b.at("thresholds").at("max_null_drop").get<double>();
-  t.min_clean = b.at("thresholds").value("min_clean_accuracy", 0.0);  // absent before it existed: the paper's rule
+  t.min_clean = b.at("thresholds").at("min_clean_accuracy").get<double>();
   const auto& m = b.at("measurements");
-  const bool pass = t.pass(m.at("clean").get<double>(), m.at("null").get<double>(), m.at("true").get<double>());
-  if (b.at("decision").get<std::string>() != (pass ? "accepted" : "rejected"))
-    return "the decision does not follow from the measurements and thresholds";
-  const auto& r = b.at("random_keys");
-  RandomKeyStats s;
-  s.null = r.at("null").get<std::vector<double>>();
-  s.true_ = r.at("true").get<std::vector<double>>();
-  if (s.null.size() != s.true_.size() || static_cast<int>(s.true_.size()) != r.at("count").get<int>())
-    return "the random-key lists do not match their count";
-  s.owner_true_on_subset = r.at("owner_true_on_subset").get<double>();
-  summarise_random_keys(s, r.at("clean_on_subset").get<double>(), t);
+  const double clean = m.at("clean").get<double>(), null = m.at("null").get<double>(), true_ = m.at("true").get<double>();
+  const auto& k = b.at("null_keys");
+  NullModel keys;
+  keys.clean_on_subset = k.at("clean_on_subset").get<double>();
+  keys.owner_true_on_subset = k.at("owner_true_on_subset").get<double>();
+  keys.owner_null_on_subset = k.at("owner_null_on_subset").get<double>();
   auto same = [](double a, double c) { return std::fabs(a - c) <= 1e-12 * std::max(1.0, std::fabs(c)); };
-  if (s.passing != r.at("passing").get<int>() || !same(r.at("true_mean").get<double>(), s.true_mean) ||
-      !same(r.at("true_max").get<double>(), s.true_max) || !same(r.at("true_std").get<double>(), s.true_std))
-    return "the random-key summary does not follow from the per-key values";
+  for (const auto& [kind, out] : {std::pair{"random", &keys.random}, std::pair{"blind", &keys.blind}}) {
+    const auto& r = k.at(kind);
+    out->null = r.at("null").get<std::vector<double>>();
+    out->true_ = r.at("true").get<std::vector<double>>();
+    if (out->null.size() != out->true_.size() || out->count() != r.at("count").get<int>())
+      return std::string("the ") + kind + " key lists do not match their count";
+    summarise_null_keys(*out, keys, t);
+    if (out->passing != r.at("passing").get<int>() || out->reaching != r.at("reaching").get<int>() ||
+        !same(r.at("true_mean").get<double>(), out->true_mean) || !same(r.at("true_max").get<double>(), out->true_max) ||
+        !same(r.at("p_value").get<double>(), out->p_value))
+      return std::string("the ") + kind + " key summary does not follow from the per-key values";
+  }
+  const double far = k.at("false_acceptance_rate").get<double>();
+  const std::string far_bad = far_problem(far, keys.random.count(), keys.blind.count());
+  if (!far_bad.empty()) return "the false-acceptance rate cannot be shown: " + far_bad;
+  if (!same(k.at("p_value").get<double>(), keys.p_value())) return "the p-value does not follow from the key summaries";
+  const bool pass = t.pass(clean, null, true_) && far_failures(keys, far).empty();
+  if (b.at("decision").get<std::string>() != (pass ? "accepted" : "rejected"))
+    return "the decision does not follow from the measurements, thresholds and p-values";
+  const auto& ci = b.at("intervals");
+  const long samples = m.at("samples").get<long>(), true_samples = m.at("true_samples").get<long>();
+  const auto interval_of = [](double share, long n) { return clopper_pearson(std::llround(share * n), n); };
+  for (const auto& [name, share, n] :
+       {std::tuple{"clean", clean, samples}, std::tuple{"null", null, samples}, std::tuple{"true", true_, true_samples}}) {
+    const Interval want = interval_of(share, n);
+    const auto got = ci.at(name).get<std::vector<double>>();
+    if (got.size() != 2 || !same(got[0], want.lo) || !same(got[1], want.hi))
+      return std::string("the ") + name + " interval does not follow from the measurement";
+  }
   return "";
 }
 }  // namespace
 
 std::string make_certificate(const nlohmann::json& body, const std::optional<KeyPair>& certifier) {
-  nlohmann::json c = {{"format", "nullmark-certificate"}, {"version", 1}, {"body", body}};
+  nlohmann::json c = {{"format", "nullmark-certificate"}, {"version", 2}, {"body", body}};
   const std::string bytes = body_bytes(body);
   c["body_sha256"] = to_hex(sha256(bytes));
   if (certifier) {
@@ -73,8 +96,10 @@ CertificateCheck check_certificate(const std::string& bytes) {
     return r;
   }
   try {
-    if (!c.is_object() || c.value("format", "") != "nullmark-certificate" || c.value("version", 0) != 1) {
-      r.problem = "not a nullmark certificate (format or version)";
+    if (!c.is_object() || c.value("format", "") != "nullmark-certificate" || c.value("version", 0) != 2) {
+      r.problem = c.is_object() && c.value("version", 0) == 1
+                      ? "a version-1 certificate: this nullmark checks version 2 (p-values and intervals); run nullmark verify again"
+                      : "not a nullmark certificate (format or version)";
       return r;
     }
     for (const auto& kv : c.items())

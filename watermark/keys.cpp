@@ -46,6 +46,13 @@ KeyPair generate_keypair() {
   return keypair_from_seed(seed);
 }
 
+KeyPair derived_keypair(const std::string& tag) {
+  const Digest d = sha256(tag);
+  Seed s;
+  std::copy(d.begin(), d.end(), s.begin());
+  return keypair_from_seed(s);
+}
+
 Signature sign_message(const KeyPair& k, const std::string& message) {
   ensure_sodium();
   unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
@@ -53,6 +60,20 @@ Signature sign_message(const KeyPair& k, const std::string& message) {
   Signature sig;
   crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(message.data()), message.size(), sk);
   sodium_memzero(sk, sizeof sk);
+  return sig;
+}
+
+SigningKey::SigningKey(const KeyPair& k) {
+  ensure_sodium();
+  crypto_sign_seed_keypair(pk_.data(), sk_.data(), k.seed.data());
+}
+
+SigningKey::~SigningKey() { sodium_memzero(sk_.data(), sk_.size()); }
+
+Signature SigningKey::sign(const std::string& message) const {
+  Signature sig;
+  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       sk_.data());
   return sig;
 }
 

@@ -20,8 +20,27 @@ struct KeyPair {
 
 KeyPair generate_keypair();
 KeyPair keypair_from_seed(const Seed& seed);
+// A reproducible key pair whose seed is SHA-256(tag): the never-embedded keys of verification, the
+// pirate's and the forger's keys in experiments. Never an owner's key.
+KeyPair derived_keypair(const std::string& tag);
 Signature sign_message(const KeyPair& k, const std::string& message);
 bool verify_message(const PublicKey& pk, const std::string& message, const Signature& sig);
+
+// A key expanded once for signing many messages: sign_message re-derives the expanded key on every
+// call, which doubles the cost of a signature; a forger grinding signatures would not pay that.
+class SigningKey {
+ public:
+  explicit SigningKey(const KeyPair& k);
+  ~SigningKey();
+  SigningKey(const SigningKey&) = delete;
+  SigningKey& operator=(const SigningKey&) = delete;
+  Signature sign(const std::string& message) const;
+  const PublicKey& public_key() const { return pk_; }
+
+ private:
+  PublicKey pk_{};
+  std::array<uint8_t, 64> sk_{};
+};
 
 // Writes PATH.key (0600) and PATH.pub; refuses to overwrite existing files.
 void save_keypair(const KeyPair& k, const std::string& base);

@@ -7,36 +7,77 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "common/error.h"
 #include "common/sha256.h"
 
 namespace nullmark {
 
 namespace {
-// Random key i: an Ed25519 key pair from a seed hashed from (run seed, i), signing the claim's own
-// verifier string, so random keys differ from the claim only in the key.
-Signature random_signature(uint64_t seed, int i, const std::string& verifier) {
-  const std::string tag = "nullmark-random-key/" + std::to_string(seed) + "/" + std::to_string(i);
-  const Digest d = sha256(tag);
-  Seed s;
-  std::copy(d.begin(), d.end(), s.begin());
-  return sign_message(keypair_from_seed(s), verifier);
+// Null key i of a kind: an Ed25519 key pair from a seed hashed from (kind, run seed, i), signing the
+// claim's own verifier string, so the keys differ from the claim only in the key.
+Signature null_signature(const char* kind, uint64_t seed, int i, const std::string& verifier) {
+  return sign_message(derived_keypair(std::string(kind) + "/" + std::to_string(seed) + "/" + std::to_string(i)), verifier);
+}
+
+std::string percent(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
 }
 }  // namespace
 
-void summarise_random_keys(RandomKeyStats& r, double clean_subset, const VerifyThresholds& t) {
-  const size_t m = r.true_.size();
-  r.passing = 0;
-  double sum = 0, sq = 0;
-  r.true_max = 0;
-  for (size_t i = 0; i < m; ++i) {
-    r.passing += t.pass(clean_subset, r.null[i], r.true_[i]);
-    sum += r.true_[i];
-    r.true_max = std::max(r.true_max, r.true_[i]);
+double NullModel::p_value() const {
+  double p = 0;
+  if (random.count()) p = std::max(p, random.p_value);
+  if (blind.count()) p = std::max(p, blind.p_value);
+  return random.count() || blind.count() ? p : 1.0;
+}
+
+void summarise_null_keys(NullKeys& k, const NullModel& m, const VerifyThresholds& t) {
+  const size_t count = k.true_.size();
+  k.passing = k.reaching = 0;
+  double sum = 0;
+  k.true_max = 0;
+  for (size_t i = 0; i < count; ++i) {
+    k.passing += t.pass(m.clean_on_subset, k.null[i], k.true_[i]);
+    k.reaching += k.true_[i] >= m.owner_true_on_subset && k.null[i] >= m.owner_null_on_subset;
+    sum += k.true_[i];
+    k.true_max = std::max(k.true_max, k.true_[i]);
   }
-  r.true_mean = m ? sum / m : 0;
-  for (double v : r.true_) sq += (v - r.true_mean) * (v - r.true_mean);
-  r.true_std = m > 1 ? std::sqrt(sq / (m - 1)) : 0;
-  r.owner_true_z = r.true_std > 0 ? (r.owner_true_on_subset - r.true_mean) / r.true_std : 0;
+  k.true_mean = count ? sum / count : 0;
+  k.p_value = (k.reaching + 1.0) / (count + 1.0);
+}
+
+std::string far_problem(double far, int random_keys, int blind_keys) {
+  if (random_keys == 0 && blind_keys == 0) return "";
+  if (!(far > 0 && far < 1)) return "the false-acceptance rate must be in (0, 1), got " + percent(far);
+  for (const auto& [n, what] : {std::pair{random_keys, "random"}, std::pair{blind_keys, "blind"}}) {
+    if (n > 0 && 1.0 / (n + 1) > far)
+      return std::string("with ") + std::to_string(n) + " " + what + " keys the smallest p-value is 1/" +
+             std::to_string(n + 1) + " = " + percent(1.0 / (n + 1)) + ", above the false-acceptance rate " +
+             percent(far) + ": measure at least " + std::to_string(static_cast<long>(std::ceil(1 / far - 1 - 1e-9))) +
+             " keys of each kind, or raise the rate";
+  }
+  return "";
+}
+
+std::vector<std::string> far_failures(const NullModel& m, double far) {
+  std::vector<std::string> out;
+  for (const auto& [k, what] : {std::pair{&m.random, "random"}, std::pair{&m.blind, "blind-forger"}})
+    if (k->count() && k->p_value > far)
+      out.push_back("p-value " + percent(k->p_value) + " against " + what + " keys (" + std::to_string(k->reaching) +
+                    " of " + std::to_string(k->count()) + " reach the claim's true and null accuracy) exceeds the "
+                    "false-acceptance rate " + percent(far));
+  return out;
+}
+
+Watermark blind_key(const Watermark& random, const Watermark& claim) {
+  Watermark w = random;
+  w.label = claim.label;
+  w.row = claim.row;
+  w.col = claim.col;
+  w.copy_space(claim);
+  return w;
 }
 
 std::vector<std::string> VerifyThresholds::failures(double clean, double null, double true_) const {
@@ -60,30 +101,46 @@ std::vector<std::string> VerifyThresholds::failures(double clean, double null, d
 }
 
 Verification verify_claim(Network& net, const Dataset& data, const Claim& claim, const VerifyOptions& opt) {
+  const std::string why = far_problem(opt.far, opt.random_keys, opt.blind_keys);
+  NM_CHECK(why.empty(), why);
   Verification v;
   const int classes = static_cast<int>(net.output_shape().numel());
   v.wm = watermark_for(claim, net.input_shape(), classes, opt.data_mean, opt.data_std);
   v.owner = evaluate_watermark(net, data, v.wm);
+  const auto count = [](double share, long n) { return static_cast<long>(std::llround(share * n)); };
+  v.clean_ci = clopper_pearson(count(v.owner.clean, v.owner.samples), v.owner.samples);
+  v.null_ci = clopper_pearson(count(v.owner.null, v.owner.samples), v.owner.samples);
+  v.true_ci = clopper_pearson(count(v.owner.true_, v.owner.true_samples), v.owner.true_samples);
   const WatermarkAccuracy owner_subset = evaluate_watermark(net, data, v.wm, opt.random_samples);
-  v.random.owner_true_on_subset = owner_subset.true_;
-  v.random.clean_on_subset = owner_subset.clean;
+  v.keys.owner_true_on_subset = owner_subset.true_;
+  v.keys.clean_on_subset = owner_subset.clean;
+  v.keys.owner_null_on_subset = owner_subset.null;
   const bool tty = isatty(STDERR_FILENO);
-  for (int i = 0; i < opt.random_keys; ++i) {
-    Watermark w = derive_watermark(random_signature(opt.seed, i, claim.verifier), v.wm.shape, classes, claim.n,
-                                   static_cast<float>(claim.lambda));
-    w.copy_space(v.wm);  // random keys stamp in the claim's space
+  const int total = opt.random_keys + opt.blind_keys;
+  for (int i = 0; i < total; ++i) {
+    const bool blind = i >= opt.random_keys;
+    const int j = blind ? i - opt.random_keys : i;
+    // Random keys keep the tag they always had, so their values reproduce earlier certificates.
+    Watermark w = derive_watermark(
+        null_signature(blind ? "nullmark-blind-key" : "nullmark-random-key", opt.seed, j, claim.verifier), v.wm.shape,
+        classes, claim.n, static_cast<float>(claim.lambda));
+    w = blind ? blind_key(w, v.wm) : (w.copy_space(v.wm), w);  // null keys stamp in the claim's space
     const WatermarkAccuracy a = evaluate_watermark(net, data, w, opt.random_samples);
-    v.random.null.push_back(a.null);
-    v.random.true_.push_back(a.true_);
-    if ((i + 1) % 10 == 0 || i + 1 == opt.random_keys) {
+    NullKeys& k = blind ? v.keys.blind : v.keys.random;
+    k.null.push_back(a.null);
+    k.true_.push_back(a.true_);
+    if ((i + 1) % 10 == 0 || i + 1 == total) {
       // Redraw one line on a terminal; one line per update in a log.
-      std::fprintf(stderr, "%srandom keys: %d/%d measured%s", tty ? "\r" : "", i + 1, opt.random_keys, tty ? "" : "\n");
+      std::fprintf(stderr, "%snull keys: %d/%d measured (%d random, %d blind)%s", tty ? "\r" : "", i + 1, total,
+                   opt.random_keys, opt.blind_keys, tty ? "" : "\n");
       std::fflush(stderr);
     }
   }
-  if (opt.random_keys && tty) std::fprintf(stderr, "\n");
-  summarise_random_keys(v.random, owner_subset.clean, opt.thresholds);
+  if (total && tty) std::fprintf(stderr, "\n");
+  summarise_null_keys(v.keys.random, v.keys, opt.thresholds);
+  summarise_null_keys(v.keys.blind, v.keys, opt.thresholds);
   v.reasons = opt.thresholds.failures(v.owner.clean, v.owner.null, v.owner.true_);
+  for (const std::string& r : far_failures(v.keys, opt.far)) v.reasons.push_back(r);
   v.accepted = v.reasons.empty();
   return v;
 }

@@ -45,9 +45,9 @@ int sign(const SignArgs& a);
 
 struct VerifyArgs {
   std::string model, claim, data_path, split = "test", out, sign_key;
-  int random_keys = 100;
+  int random_keys = 100, blind_keys = 100;
   long random_samples = 1000;
-  double min_true = 0.90, max_null_drop = 0.03, min_clean = 0.0;
+  double min_true = 0.90, max_null_drop = 0.03, min_clean = 0.0, far = 0.01;
   uint64_t seed = 1;
   int threads = 0;
   std::string device = "cpu";  // cpu | cuda

@@ -57,6 +57,8 @@ int verify(const VerifyArgs& a) {
   opt.thresholds.max_null_drop = a.max_null_drop;
   opt.thresholds.min_clean = a.min_clean;
   opt.random_keys = a.random_keys;
+  opt.blind_keys = a.blind_keys;
+  opt.far = a.far;
   opt.random_samples = a.random_samples;
   opt.seed = a.seed;
   opt.data_mean = data.mean;
@@ -68,26 +70,37 @@ int verify(const VerifyArgs& a) {
   std::printf("data       %s, %zu samples\n", d.name.c_str(), d.size());
   std::printf("watermark  y_W = %d, %dx%d at (%d, %d), lambda %g (%s space)\n", v.wm.label, v.wm.n, v.wm.n, v.wm.row,
               v.wm.col, v.wm.lambda, v.wm.space.c_str());
-  std::printf("claimed    clean %.2f%%  null %.2f%%  true %.2f%% (over %ld samples not labelled y_W)\n",
-              100 * v.owner.clean, 100 * v.owner.null, 100 * v.owner.true_, v.owner.true_samples);
-  if (a.random_keys == 0) {
-    std::printf("random     none measured (--random-keys 0): no comparison with never-embedded keys\n");
+  std::printf(
+      "claimed    clean %.2f%% [%.2f, %.2f]  null %.2f%% [%.2f, %.2f]  true %.2f%% [%.2f, %.2f] (95%% Clopper-Pearson; "
+      "true over %ld samples not labelled y_W)\n",
+      100 * v.owner.clean, 100 * v.clean_ci.lo, 100 * v.clean_ci.hi, 100 * v.owner.null, 100 * v.null_ci.lo,
+      100 * v.null_ci.hi, 100 * v.owner.true_, 100 * v.true_ci.lo, 100 * v.true_ci.hi, v.owner.true_samples);
+  const long subset = std::min<long>(a.random_samples, static_cast<long>(d.size()));
+  if (a.random_keys + a.blind_keys == 0) {
+    std::printf("null keys  none measured (--random-keys 0 --blind-keys 0): no p-value, no false-acceptance rate\n");
   } else {
-    // z needs a spread: one key, or keys that all measure alike, leave it undefined.
-    char z[32] = "z undefined";
-    if (v.random.true_std > 0) std::snprintf(z, sizeof z, "z = %.1f", v.random.owner_true_z);
-    std::printf(
-        "random     %d never-embedded keys on %ld samples: true accuracy mean %.2f%%, max %.2f%%; %d of %d pass "
-        "the thresholds; claimed key on the same samples: %.2f%% (%s)\n",
-        a.random_keys, std::min<long>(a.random_samples, static_cast<long>(d.size())), 100 * v.random.true_mean,
-        100 * v.random.true_max, v.random.passing, a.random_keys, 100 * v.random.owner_true_on_subset, z);
+    for (const auto& [k, what] : {std::pair{&v.keys.random, "random"}, std::pair{&v.keys.blind, "blind "}}) {
+      if (!k->count()) continue;
+      std::printf(
+          "%s     %d keys on %ld samples: true accuracy mean %.2f%%, max %.2f%%; %d reach the claim's true %.2f%% "
+          "and null %.2f%%, %d pass the thresholds; p = %.4g\n",
+          what, k->count(), subset, 100 * k->true_mean, 100 * k->true_max, k->reaching,
+          100 * v.keys.owner_true_on_subset, 100 * v.keys.owner_null_on_subset, k->passing, k->p_value);
+    }
   }
   std::printf("decision   %s", v.accepted ? "ACCEPTED" : "REJECTED");
   for (const auto& r : v.reasons) std::printf("; %s", r.c_str());
   std::printf("  (thresholds: true >= %.2f, null >= clean - %.2f", a.min_true, a.max_null_drop);
   if (a.min_clean > 0) std::printf(", clean >= %.2f", a.min_clean);
+  if (a.random_keys + a.blind_keys > 0) std::printf(", p <= %g (false-acceptance rate)", a.far);
   std::printf(")\n");
 
+  const auto keys_json = [](const NullKeys& k) {
+    return nlohmann::json{{"count", k.count()},     {"null", k.null},           {"true", k.true_},
+                          {"passing", k.passing},   {"reaching", k.reaching},   {"true_mean", k.true_mean},
+                          {"true_max", k.true_max}, {"p_value", k.p_value}};
+  };
+  const auto interval = [](const Interval& i) { return std::vector<double>{i.lo, i.hi}; };
   nlohmann::json body = {
       {"nullmark_version", NULLMARK_VERSION},
       {"created", utc_now()},
@@ -112,19 +125,26 @@ int verify(const VerifyArgs& a) {
         {"true", v.owner.true_},
         {"samples", v.owner.samples},
         {"true_samples", v.owner.true_samples}}},
-      {"random_keys",
-       {{"count", a.random_keys},
+      {"intervals",
+       {{"method", "Clopper-Pearson, 95 %, over the held-out samples (true: those not labelled y_W)"},
+        {"clean", interval(v.clean_ci)},
+        {"null", interval(v.null_ci)},
+        {"true", interval(v.true_ci)}}},
+      {"null_keys",
+       {{"method",
+         "one-sided empirical p-value (k + 1) / (N + 1) of the claim among N never-embedded keys measured on the "
+         "same samples, k counting keys whose true and null accuracy both reach the claim's; random keys are uniformly random, blind "
+         "keys carry the claim's label and position with random bits; the decision needs p <= the "
+         "false-acceptance rate against both"},
         {"samples", a.random_samples},
         {"seed", a.seed},
-        {"null", v.random.null},
-        {"true", v.random.true_},
-        {"passing", v.random.passing},
-        {"true_mean", v.random.true_mean},
-        {"true_std", v.random.true_std},
-        {"true_max", v.random.true_max},
-        {"clean_on_subset", v.random.clean_on_subset},
-        {"owner_true_on_subset", v.random.owner_true_on_subset},
-        {"owner_true_z", v.random.owner_true_z}}},
+        {"clean_on_subset", v.keys.clean_on_subset},
+        {"owner_true_on_subset", v.keys.owner_true_on_subset},
+        {"owner_null_on_subset", v.keys.owner_null_on_subset},
+        {"false_acceptance_rate", a.far},
+        {"p_value", v.keys.p_value()},
+        {"random", keys_json(v.keys.random)},
+        {"blind", keys_json(v.keys.blind)}}},
       {"thresholds",
        {{"min_true_accuracy", a.min_true}, {"max_null_drop", a.max_null_drop}, {"min_clean_accuracy", a.min_clean}}},
       {"decision", v.accepted ? "accepted" : "rejected"},

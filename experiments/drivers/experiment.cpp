@@ -72,7 +72,8 @@ const std::map<std::string, Driver>& drivers() {
                                                   {"quantize", quantize_driver},
                                                   {"neural-cleanse", neural_cleanse_driver},
                                                   {"transfer", transfer_driver},
-                                                  {"fine-pruning", fine_pruning_driver}};
+                                                  {"fine-pruning", fine_pruning_driver},
+                                                  {"forgery", forgery_driver}};
   return d;
 }
 }  // namespace

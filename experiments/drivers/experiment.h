@@ -79,6 +79,7 @@ Runner quantize_driver(ConfigMap& section);
 Runner neural_cleanse_driver(ConfigMap& section);
 Runner transfer_driver(ConfigMap& section);
 Runner fine_pruning_driver(ConfigMap& section);
+Runner forgery_driver(ConfigMap& section);
 
 // The drivers a config's `experiment:` may name, in alphabetical order.
 std::vector<std::string> experiment_names();

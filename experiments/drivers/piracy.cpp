@@ -17,12 +17,7 @@
 namespace nullmark {
 
 namespace {
-KeyPair derived_key(const std::string& tag, uint64_t seed) {
-  const Digest d = sha256(tag + "/" + std::to_string(seed));
-  Seed s;
-  std::copy(d.begin(), d.end(), s.begin());
-  return keypair_from_seed(s);
-}
+KeyPair derived_key(const std::string& tag, uint64_t seed) { return derived_keypair(tag + "/" + std::to_string(seed)); }
 
 struct Run {
   std::string name;

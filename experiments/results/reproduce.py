@@ -65,7 +65,7 @@ class Plan:
         cmd = [self.nullmark, "verify", "--model", model, "--claim", claim, "--out",
                os.path.join(run_dir, "certificate.json")]
         if self.quick:
-            cmd += ["--random-keys", "10", "--random-samples", "200"]
+            cmd += ["--random-keys", "10", "--blind-keys", "10", "--far", "0.1", "--random-samples", "200"]
         self.add(result, cmd, "verify", run_dir)
 
     def piracy_grid(self, prefix, run_prefix, config, owner, clean, seed, fractions, keys, needs=None):
@@ -127,7 +127,7 @@ class Plan:
 
 def task_plan(task, seeds, keys, nullmark, out, runs, quick):
     """The reproduce plan of a task: per owner seed, the owner and clean models, both verifications,
-    every attack config on the owner model and the piracy grid."""
+    every attack config on the owner model, the piracy grid and the forgery attack."""
     p = Plan(nullmark, out, runs, quick)
     fractions = T.QUICK_PIRACY_FRACTIONS if quick else task.piracy_fractions
     for seed in range(1, seeds + 1):
@@ -140,6 +140,9 @@ def task_plan(task, seeds, keys, nullmark, out, runs, quick):
             name = T.experiment_of(config)
             p.experiment(sd + name, os.path.join(rd, name), config, owner, seed)
         p.piracy_grid(sd, rd, task.piracy, owner, clean, seed, fractions, range(1, keys + 1))
+        if task.forgery:
+            p.experiment(sd + "forgery", os.path.join(rd, "forgery"), task.forgery, owner, seed,
+                         ["forgery.control_model=" + clean])
     return p
 
 

@@ -9,6 +9,8 @@ For each task with results it writes, into docs/figures/:
 - results-TASK-piracy.png: one point per piracy run (owner seed x pirate key), the clean model's
   accuracy after the attack against the watermarked model's, one panel per pirate setting; points
   below the diagonal are runs where the watermark cost the model more than the attack alone did;
+- forgery-TASK.png: the share of forged claims accepted against their bit agreement with the owner's
+  pattern, on the owner's and on the clean model, one line per owner seed (docs/watermark.md);
 and, where results/frontier/ holds results, results-frontier.png: each (space, lambda, n) point's
 accuracy cost against the share of piracy runs the pirate won.
 """
@@ -77,6 +79,33 @@ def piracy_figure(seeds, path):
     return True
 
 
+def forgery_figure(seeds, path):
+    runs = P.runs_named(seeds, "forgery")
+    if not runs:
+        return False
+    fig, ax = plt.subplots(figsize=(5.2, 3.6))
+    for i, r in enumerate(runs):
+        levels = [k for k, _ in P.forgery_groups(r) if k.startswith("agreement_")]
+        x = [100 * r.number("run", "findings", k, "agreement") for k in levels]
+        for model, style in (("owner", "-"), ("control", "--")):
+            if not P._has(r.record, ("run", "findings", levels[0], model + "_pass")):
+                continue
+            y = [100 * r.number("run", "findings", k, model + "_pass") for k in levels]
+            label = ("owner's model" if model == "owner" else "clean model") if i == 0 else None
+            ax.plot(x, y, style, marker="o", markersize=3, color="C%d" % (0 if model == "owner" else 1), alpha=0.8,
+                    label=label)
+    ax.set_xlabel("forged pattern's agreement with the owner's bits (%)")
+    ax.set_ylabel("forged claims accepted (%)")
+    ax.set_ylim(-3, 103)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title("Forged claims (owner's label and position), one line per owner seed", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def frontier_figure(frontiers, path):
     """Accuracy cost against the share of piracy runs the pirate won, one point per (space, lambda, n)."""
     tasks = [t for t, (points, _) in frontiers.items() if points]
@@ -118,8 +147,9 @@ def main():
             sys.exit("results_figures: unknown task %s (known: %s)" % (task, ", ".join(sorted(T.TASKS))))
         try:
             seeds = P.load_task(args.results, task)
-            for name, draw in (("attacks", attacks_figure), ("piracy", piracy_figure)):
-                path = os.path.join(args.out, "results-%s-%s.png" % (task, name))
+            for name, draw in (("results-%s-attacks", attacks_figure), ("results-%s-piracy", piracy_figure),
+                               ("forgery-%s", forgery_figure)):
+                path = os.path.join(args.out, (name % task) + ".png")
                 if seeds and draw(seeds, path):
                     print("wrote", path)
         except P.BadResults as e:

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Writes the generated tables of docs/results.md from the committed results (results/TASK/).
+"""Writes the generated tables of docs/results.md and docs/watermark.md from the committed results
+(results/TASK/).
 
-Usage: python3 experiments/results/results_page.py [--results DIR] [--page FILE] [--check]
+Usage: python3 experiments/results/results_page.py [--results DIR] [--page FILE ...] [--check]
 
 docs/results.md marks each generated block with
     <!-- BEGIN generated: NAME -->  ...  <!-- END generated: NAME -->
 and this script replaces what lies between them; the text around the markers is written by hand and
-names no number. NAME is TASK-training, TASK-verification, TASK-attacks, TASK-piracy or claims.
+names no number. NAME is TASK-training, TASK-verification, TASK-attacks, TASK-piracy, TASK-forgery,
+TASK-forgery-summary, TASK-frontier, frontier-answer or claims.
 --check writes nothing: it exits 1, showing the difference, where the page's blocks differ from what
 the results give (CI runs it).
 
@@ -16,6 +18,7 @@ verdict is decided here, by the rule printed with it, from the decisions nullmar
 import argparse
 import difflib
 import json
+import math
 import os
 import re
 import sys
@@ -136,21 +139,40 @@ def training_table(seeds):
     return table(["model", "seeds", "clean", "null", "true"], rows)
 
 
+def null_keys(run, kind):
+    """The key path of a verification's never-embedded keys of a kind ("random" or "blind"), or None
+    for blind keys in a certificate that has none."""
+    if "null_keys" in run.get("verify", "body"):
+        return ("verify", "body", "null_keys", kind)
+    return ("verify", "body", "random_keys") if kind == "random" else None
+
+
+def null_key_cells(runs, kind):
+    """'passing of count' and the highest true accuracy over the runs' keys of a kind."""
+    paths = [null_keys(r, kind) for r in runs]
+    if any(p is None for p in paths):
+        return ["not measured", ""]
+    passing = sum(int(r.number(*p, "passing")) for r, p in zip(runs, paths))
+    keys = sum(int(r.number(*p, "count")) for r, p in zip(runs, paths))
+    return ["%d of %d" % (passing, keys), "%.2f %%" % (100 * max(r.number(*p, "true_max") for r, p in zip(runs, paths)))]
+
+
 def verification_table(seeds):
     rows = []
     for role, label in (("owner", "watermarked (owner)"), ("clean", "clean (control)")):
         runs = runs_named(seeds, "verify-" + role)
         if not runs:
             continue
-        passing = sum(int(r.number("verify", "body", "random_keys", "passing")) for r in runs)
-        keys = sum(int(r.number("verify", "body", "random_keys", "count")) for r in runs)
+        p = [r.number("verify", "body", "null_keys", "p_value") for r in runs
+             if "null_keys" in r.get("verify", "body")]
         rows.append([label, len(runs), count([r.accepted("verify", "body", "decision") for r in runs]),
                      Sample([r.number("verify", "body", "measurements", "null") for r in runs]).percent(),
-                     Sample([r.number("verify", "body", "measurements", "true") for r in runs]).percent(),
-                     "%d of %d" % (passing, keys),
-                     "%.2f %%" % (100 * max(r.number("verify", "body", "random_keys", "true_max") for r in runs))])
+                     Sample([r.number("verify", "body", "measurements", "true") for r in runs]).percent()]
+                    + null_key_cells(runs, "random") + null_key_cells(runs, "blind")
+                    + ["%.4g" % max(p) if len(p) == len(runs) else "not measured"])
     return table(["model", "seeds", "owner's claim accepted", "null", "true", "random keys passing",
-                  "highest random-key true accuracy"], rows)
+                  "highest random-key true accuracy", "blind-forger keys passing",
+                  "highest blind-key true accuracy", "largest p-value"], rows)
 
 
 # Attack rows: (label, result name, key path inside the run's findings).
@@ -299,7 +321,7 @@ def claims_table(all_seeds):
         if vo and vc:
             ok_owner = [r.accepted("verify", "body", "decision") for r in vo]
             ok_clean = [r.accepted("verify", "body", "decision") for r in vc]
-            passing = sum(int(r.number("verify", "body", "random_keys", "passing")) for r in vo + vc)
+            passing = sum(int(r.number(*null_keys(r, "random"), "passing")) for r in vo + vc)
             rows.append(["The owner's claim verifies; a clean model and random keys do not", ds,
                          "owner %s, clean model %s, random keys passing %d" % (count(ok_owner), count(ok_clean),
                                                                                 passing),
@@ -450,6 +472,172 @@ def frontier_answer(all_frontiers):
 
 
 # --- the page -----------------------------------------------------------------------------------
+def binomial_interval(k, n):
+    """95 % Clopper-Pearson interval of k successes in n, by bisection on the exact binomial tails."""
+    if n == 0:
+        return 0.0, 1.0
+
+    def tail_at_least(m, p):  # P[X >= m], increasing in p
+        return sum(math.comb(n, j) * p ** j * (1 - p) ** (n - j) for j in range(m, n + 1))
+
+    def solve(f, target):  # f increasing in p
+        lo, hi = 0.0, 1.0
+        for _ in range(100):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if f(mid) < target else (lo, mid)
+        return (lo + hi) / 2
+
+    lo = 0.0 if k == 0 else solve(lambda p: tail_at_least(k, p), 0.025)  # P[X >= k] = 2.5 %
+    hi = 1.0 if k == n else solve(lambda p: tail_at_least(k + 1, p), 0.975)  # P[X <= k] = 2.5 %
+    return lo, hi
+
+
+def cpu_time(seconds):
+    year = 365.25 * 86400
+    if seconds < 120:
+        return "%.3g s" % seconds
+    if seconds < 2 * 86400:
+        return "%.3g h" % (seconds / 3600)
+    if seconds < year:
+        return "%.3g days" % (seconds / 86400)
+    return "%.3g years" % (seconds / year)
+
+
+FORGERY_GROUPS = (("random", "uniformly random keys"), ("blind", "blind forger: label and position, random bits"))
+
+
+def forgery_groups(run):
+    """[(key, label)] of a forgery run's groups: random, blind, then the agreement levels in order."""
+    levels = sorted((k for k in run.get("run", "findings") if k.startswith("agreement_")),
+                    key=lambda k: float(k[len("agreement_"):]))
+    return list(FORGERY_GROUPS) + [(k, "%s %% of the bits agree" % k[len("agreement_"):]) for k in levels]
+
+
+def forgery_table(seeds):
+    runs = runs_named(seeds, "forgery")
+    if not runs:
+        return None
+    rate = Sample([r.number("run", "findings", "signing", "per_second") for r in runs])
+    rows = []
+    for key, label in forgery_groups(runs[0]):
+        g = [("run", "findings", key)] * len(runs)
+        passed = sum(int(r.number(*p, "owner_passed")) for r, p in zip(runs, g))
+        claims = sum(int(r.number(*p, "claims")) for r, p in zip(runs, g))
+        lo, hi = binomial_interval(passed, claims)
+        control = [r for r in runs if _has(r.record, ("run", "findings", key, "control_passed"))]
+        c_passed = sum(int(r.number("run", "findings", key, "control_passed")) for r in control)
+        c_claims = sum(int(r.number("run", "findings", key, "claims")) for r in control)
+        cost = runs[0].number("run", "findings", key, "log2_signatures")
+        rows.append([label, Sample([r.number(*p, "agreement") for r, p in zip(runs, g)]).percent(1),
+                     "%d of %d (%.0f–%.0f %%)" % (passed, claims, 100 * lo, 100 * hi),
+                     Sample([r.number(*p, "owner_true") for r, p in zip(runs, g)]).percent(1),
+                     "%d of %d" % (c_passed, c_claims) if control else "not measured",
+                     "2^%.1f" % cost, cpu_time(2 ** cost / rate.mean)])
+    return table(["forged claims", "bit agreement", "accepted on the owner's model (95 % interval)",
+                  "true accuracy there", "accepted on a clean model", "signatures to forge",
+                  "CPU time at %.0f signatures/s" % rate.mean], rows)
+
+
+def forgery_summary(seeds):
+    runs = runs_named(seeds, "forgery")
+    if not runs:
+        return None
+    rate = Sample([r.number("run", "findings", "signing", "per_second") for r in runs])
+    threads = sorted({int(r.number("run", "findings", "signing", "threads")) for r in runs})
+    found = sum(int(r.number("run", "findings", "blind", "claims")) for r in runs)
+    lines = ["- Signing and deriving: %s claims a second on %s thread(s) (%d owner seed(s))."
+             % (" ± ".join(("%.0f" % (rate.mean), "%.0f" % rate.half)) if rate.half is not None else "%.0f" % rate.mean,
+                "/".join(map(str, threads)), len(runs))]
+    odds = runs[0].number("run", "findings", "placement_odds")
+    lines.append("- One signature in %.0f derives the owner's label and position: a blind forgery costs 2^%.1f "
+                 "signatures (%s)." % (odds, math.log2(odds), cpu_time(odds / rate.mean)))
+    passing = [r.get("run", "findings", "passing_agreement") for r in runs]
+    if all(p is not None for p in passing):
+        bits = sorted({int(p["bits"]) for p in passing})
+        ns = sorted({p["smallest_n_for_target"] for p in passing}, key=lambda v: (v is None, v))
+        lines.append("- Passing agreement (the lowest level at which half the forged claims are accepted): %s of %d "
+                     "bits, per seed; reaching it costs 2^%s signatures."
+                     % (" / ".join(map(str, [int(p["bits"]) for p in passing])),
+                        int(runs[0].number("run", "findings", "pattern_bits")),
+                        " / ".join("%.1f" % p["log2_signatures"] for p in passing)))
+        lines.append("- If the same share of bits is needed at every pattern size, the smallest n for which reaching "
+                     "it costs at least 2^%.0f signatures: %s." % (passing[0]["target_log2_signatures"],
+                                                                  " / ".join("none" if n is None else str(n) for n in ns)))
+    else:
+        lines.append("- No level reached half of its forged claims accepted on %d of %d seeds."
+                     % (sum(p is None for p in passing), len(runs)))
+    cheapest = [r.get("run", "findings", "cheapest_accepted") for r in runs]
+    if all(c is not None for c in cheapest):
+        lines.append("- Cheapest accepted forgery (a level's cost over its pass rate, lowest over the levels): %s %% "
+                     "of the bits, 2^%s signatures per accepted claim (%s), per seed; carried to other sizes, that "
+                     "share needs n = %s for 2^%.0f."
+                     % (" / ".join("%.1f" % (100 * c["agreement"]) for c in cheapest),
+                        " / ".join("%.1f" % c["log2_signatures"] for c in cheapest),
+                        " / ".join(cpu_time(2 ** c["log2_signatures"] / rate.mean) for c in cheapest),
+                        " / ".join("none" if c["smallest_n_for_target"] is None else str(c["smallest_n_for_target"])
+                                   for c in cheapest), passing[0]["target_log2_signatures"] if passing[0] else 80))
+    return "\n".join(lines)
+
+
+def load_pattern_size(results_dir, task):
+    """{n: {seed: {name: Run}}} and {seed: clean Run} from results_dir/pattern-size/TASK."""
+    base = os.path.join(results_dir, "pattern-size", task)
+    sizes, clean = {}, {}
+    if not os.path.isdir(base):
+        return sizes, clean
+    for entry in sorted(os.listdir(base)):
+        if entry == "clean":
+            clean = {s: r["train-clean"] for s, r in load_task(base, "clean").items() if "train-clean" in r}
+            continue
+        m = re.fullmatch(r"n(\d+)", entry)
+        if not m:
+            raise BadResults("%s: unexpected entry %s (expected nN or clean)" % (base, entry))
+        sizes[int(m.group(1))] = load_task(base, entry)
+    return sizes, clean
+
+
+def pattern_size_table(results_dir, all_seeds):
+    """Per task and pattern size: the watermark's accuracy cost against the clean model of the same
+    seed, and (where the forgery attack ran) the passing agreement and what reaching it costs. The
+    shipped n = 6 comes from the reproduce results."""
+    rows = []
+    for task in ("digit", "fashion"):
+        sizes, clean = load_pattern_size(results_dir, task)
+        base = all_seeds.get(task, {})
+        entries = []
+        if base:  # the shipped claim's size, from the reproduce runs
+            n0 = int(json.load(open(os.path.join(ROOT, T.TASKS[task].claim)))["n"])
+            entries.append((n0, base, {s: r["train-clean"] for s, r in base.items() if "train-clean" in r}))
+        entries += [(n, seeds, clean) for n, seeds in sorted(sizes.items())]
+        for n, seeds, cleans in entries:
+            owners = {s: r["train-owner"] for s, r in seeds.items()
+                      if "train-owner" in r and "failed" not in r["train-owner"].record}
+            paired = [s for s in sorted(owners) if s in cleans]
+            if not paired:
+                continue
+            cost = Sample([epoch_value(cleans[s], "test_accuracy") - epoch_value(owners[s], "test_accuracy")
+                           for s in paired])
+            gap = Sample([epoch_value(owners[s], "test_accuracy") - epoch_value(owners[s], "null_accuracy")
+                          for s in paired])
+            true_ = Sample([epoch_value(owners[s], "true_accuracy") for s in paired])
+            forg = runs_named(seeds, "forgery")
+            if forg:
+                passing = [r.get("run", "findings", "passing_agreement") for r in forg]
+                cheap = [r.get("run", "findings", "cheapest_accepted") for r in forg]
+                bits = int(forg[0].number("run", "findings", "pattern_bits"))
+                f_pass = " / ".join("none" if p is None else "%d of %d, 2^%.1f" % (p["bits"], bits, p["log2_signatures"])
+                                    for p in passing)
+                f_cheap = " / ".join("none" if c is None else "%.0f %%, 2^%.1f" % (100 * c["agreement"],
+                                                                                  c["log2_signatures"]) for c in cheap)
+            else:
+                f_pass = f_cheap = "not measured"
+            rows.append([T.TASKS[task].name, n, len(paired), cost.points(), gap.points(), true_.percent(), f_pass, f_cheap])
+    if not rows:
+        return None
+    return table(["task", "n", "seeds", "accuracy cost (clean model minus watermarked)", "null gap (clean minus null)",
+                  "true", "passing agreement and its cost, per seed", "cheapest accepted forgery, per seed"], rows)
+
+
 def blocks(results_dir):
     all_seeds = {task: load_task(results_dir, task) for task in T.TASKS}
     out = {"claims": claims_table(all_seeds)}
@@ -458,6 +646,9 @@ def blocks(results_dir):
         if points:
             out[task + "-frontier"] = frontier_table(points, clean)
     out["frontier-answer"] = frontier_answer(frontiers)
+    sizes = pattern_size_table(results_dir, all_seeds)
+    if sizes is not None:
+        out["pattern-size"] = sizes
     for task, seeds in all_seeds.items():
         if not seeds:
             continue
@@ -465,6 +656,10 @@ def blocks(results_dir):
         out[task + "-verification"] = verification_table(seeds)
         out[task + "-attacks"] = attacks_table(seeds)
         out[task + "-piracy"] = piracy_table(seeds)
+        for name, make in (("forgery", forgery_table), ("forgery-summary", forgery_summary)):
+            text = make(seeds)
+            if text is not None:
+                out[task + "-" + name] = text
     return out
 
 
@@ -489,7 +684,8 @@ def render(page, generated):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=os.path.join(ROOT, "results"))
-    ap.add_argument("--page", default=os.path.join(ROOT, "docs", "results.md"))
+    ap.add_argument("--page", action="append",
+                    help="page with generated blocks (repeatable; default: docs/results.md and docs/watermark.md)")
     ap.add_argument("--check", action="store_true", help="compare only; exit 1 where the page differs")
     args = ap.parse_args()
     try:
@@ -501,24 +697,31 @@ def main():
         cells = [c.strip() for c in line.strip("|").split("|")]
         print("claim: %s (%s): %s" % (cells[0], cells[1], cells[-1]))
     print(generated["frontier-answer"].splitlines()[0])
-    page = open(args.page).read()
-    new, seen = render(page, generated)
-    if not seen:
-        sys.exit("results_page: %s has no generated blocks (<!-- BEGIN generated: NAME -->)" % args.page)
-    if args.check:
+    pages = args.page or [os.path.join(ROOT, "docs", "results.md"), os.path.join(ROOT, "docs", "watermark.md")]
+    differ = False
+    for path in pages:
+        page = open(path).read()
+        new, seen = render(page, generated)
+        if not seen:
+            sys.exit("results_page: %s has no generated blocks (<!-- BEGIN generated: NAME -->)" % path)
+        if args.check:
+            if new != page:
+                sys.stdout.writelines(difflib.unified_diff(page.splitlines(True), new.splitlines(True), path,
+                                                           "generated from " + args.results))
+                print("results_page: %s differs from what %s gives (run experiments/results/results_page.py)" %
+                      (path, args.results))
+                differ = True
+            else:
+                print("results_page: %s matches %s (%d generated blocks)" % (path, args.results, len(seen)))
+            continue
         if new != page:
-            sys.stdout.writelines(difflib.unified_diff(page.splitlines(True), new.splitlines(True), args.page,
-                                                       "generated from " + args.results))
-            sys.exit("results_page: %s differs from what %s gives (run experiments/results/results_page.py)" %
-                     (args.page, args.results))
-        print("results_page: %s matches %s (%d generated blocks)" % (args.page, args.results, len(seen)))
-        return
-    if new != page:
-        tmp = args.page + ".tmp.%d" % os.getpid()
-        with open(tmp, "w") as f:
-            f.write(new)
-        os.replace(tmp, args.page)
-    print("results_page: wrote %d generated blocks into %s" % (len(seen), args.page))
+            tmp = path + ".tmp.%d" % os.getpid()
+            with open(tmp, "w") as f:
+                f.write(new)
+            os.replace(tmp, path)
+        print("results_page: wrote %d generated blocks into %s" % (len(seen), path))
+    if differ:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

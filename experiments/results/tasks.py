@@ -23,6 +23,7 @@ class Task:
     piracy_fractions: list = field(default_factory=lambda: [0.05, 0.2])
     default_seeds: int = 3
     default_keys: int = 20
+    forgery: str = ""  # forgery config (its `model:` and `forgery.control_model` are overridden); "": none
 
 
 DEMO_CLAIM = "experiments/claims/demo-digit-lambda10.json"
@@ -30,7 +31,7 @@ DEMO_CLAIM = "experiments/claims/demo-digit-lambda10.json"
 TASKS = {
     "digit": Task("digit", "digit-watermark.yaml", "digit-clean.yaml", DEMO_CLAIM,
                   ["quantize-digit.yaml", "finetune-digit.yaml", "pruning-digit.yaml", "fine-pruning-digit.yaml",
-                   "neural-cleanse-digit.yaml"], "piracy-digit.yaml"),
+                   "neural-cleanse-digit.yaml"], "piracy-digit.yaml", forgery="forgery-digit.yaml"),
     "fashion": Task("fashion", "fashion-watermark.yaml", "fashion-clean.yaml", DEMO_CLAIM,
                     ["quantize-digit.yaml", "finetune-fashion.yaml", "pruning-fashion.yaml",
                      "transfer-fashion-to-mnist.yaml"], "piracy-fashion.yaml",
@@ -59,6 +60,7 @@ QUICK_ATTACK = {
                        "neural-cleanse.unlearning.data_fraction=0.01"],
     "transfer": ["transfer.data_fraction=0.01", "transfer.epochs=1"],
     "piracy": [],  # the grid already measures once before and once after
+    "forgery": ["forgery.grind_signatures=20000", "forgery.claims_per_level=3"],
 }
 QUICK_EVAL_SAMPLES = 300
 QUICK_PIRACY_FRACTIONS = [0.005, 0.01]
@@ -66,7 +68,7 @@ QUICK_PIRACY_FRACTIONS = [0.005, 0.01]
 
 def experiment_of(config):
     """The driver a shipped attack config names: 'pruning-digit.yaml' -> 'pruning'."""
-    for name in ("fine-pruning", "neural-cleanse", "quantize", "finetune", "pruning", "piracy", "transfer"):
+    for name in ("fine-pruning", "neural-cleanse", "quantize", "finetune", "pruning", "piracy", "transfer", "forgery"):
         if config.startswith(name + "-"):
             return name
     raise ValueError("no driver for " + config)

@@ -38,7 +38,7 @@ grep -q "^device: " "$out/q-cuda.log" || { echo "the cuda run did not report its
 for device in cpu cuda; do
   "$nullmark" eval "$out/wm/model.ckpt" --device "$device" --json "$out/eval-$device.json" >/dev/null
   "$nullmark" verify --model "$out/wm/model.ckpt" --claim experiments/claims/demo-digit-lambda10.json --device "$device" \
-    --random-keys 5 --random-samples 200 --out "$out/cert-$device.json" >"$out/verify-$device.log" 2>&1 ||
+    --random-keys 9 --blind-keys 9 --far 0.1 --random-samples 200 --out "$out/cert-$device.json" >"$out/verify-$device.log" 2>&1 ||
     { echo "verify on $device: exit $?"; tail -5 "$out/verify-$device.log"; exit 1; }
 done
 

@@ -8,12 +8,12 @@ py=${NULLMARK_PYTHON:-/usr/bin/python3}
 res="$out/results/digit"
 "$py" experiments/results/reproduce.py digit --quick --out "$res" --runs "$out/runs" --nullmark "$nullmark" >"$out/log1"
 n=$(find "$res" -name '*.json' | wc -l)
-[ "$n" -eq 26 ] || { echo "expected 26 result files (13 runs x 2 seeds), found $n"; cat "$out/log1"; exit 1; }
+[ "$n" -eq 28 ] || { echo "expected 28 result files (14 runs x 2 seeds), found $n"; cat "$out/log1"; exit 1; }
 grep -q '"decision": "' "$res/seed-2/pruning.json" || { echo "pruning results carry no decision"; exit 1; }
 
 # Resume: nothing to do the second time.
 "$py" experiments/results/reproduce.py digit --quick --out "$res" --runs "$out/runs" --nullmark "$nullmark" >"$out/log2"
-grep -q "26 runs, 26 done already" "$out/log2" || { echo "second call did not resume:"; cat "$out/log2"; exit 1; }
+grep -q "28 runs, 28 done already" "$out/log2" || { echo "second call did not resume:"; cat "$out/log2"; exit 1; }
 
 # A run made again gives the same findings.
 cp "$res/seed-1/pruning.json" "$out/pruning-first.json"
@@ -37,6 +37,11 @@ done
 grep -q "| watermarked (owner) | 2 | [0-9.]* ± [0-9.]* % |" "$out/page.md" || { echo "no interval in the training table"; exit 1; }
 grep -q "magnitude pruning, global 80 % | \`pruning\` | 2 |.*| [012] of 2 |" "$out/page.md" ||
   { echo "no pruning decision count"; exit 1; }
+# The forgery table lands in docs/watermark.md's copy too, with a pass count per level.
+cp docs/watermark.md "$out/watermark.md"
+"$py" experiments/results/results_page.py --results "$out/results" --page "$out/watermark.md" >/dev/null
+grep -q "^| blind forger: label and position, random bits | .* | [0-9]* of 6 (" "$out/watermark.md" ||
+  { echo "no blind-forgery row in the forgery table"; exit 1; }
 # --check passes on the page it wrote and fails on the committed page (which holds other results).
 "$py" experiments/results/results_page.py --results "$out/results" --page "$out/page.md" --check >/dev/null
 cp docs/results.md "$out/stale.md"
@@ -57,3 +62,13 @@ grep -q '"space": "raw"' "$out/frontier/raw-lambda10-n6/seed-1/owner/config.yaml
 grep -q "^| raw | 10 | 6 | 1 | " "$out/page.md" || { echo "no raw row in the frontier table"; exit 1; }
 grep -Eq "^\*\*(Yes|No)\.\*\* .*2 measured points" "$out/page.md" || { echo "no frontier answer"; exit 1; }
 echo "ok: frontier plan, table and answer"
+
+# The pattern-size study at smoke size: one size, one seed, its claim made on first use (a v2 claim),
+# the owner trained with it and the forgery attack run on it; the table lands in watermark.md's copy.
+"$py" experiments/results/pattern_size.py --quick --ns 8 --tasks digit --out "$out/results/pattern-size" \
+  --runs "$out/ps" --clean-runs "$out/ps-clean" --claims "$out/claims" --nullmark "$nullmark" >"$out/log5"
+grep -q '"spec": "nullmark-v2"' "$out/claims/n8.json" || { echo "no v2 claim of size 8"; exit 1; }
+[ -f "$out/results/pattern-size/digit/n8/seed-1/forgery.json" ] || { echo "no forgery run at n = 8"; cat "$out/log5"; exit 1; }
+"$py" experiments/results/results_page.py --results "$out/results" --page "$out/watermark.md" >/dev/null
+grep -q "^| digit | 8 | 1 | " "$out/watermark.md" || { echo "no n = 8 row in the pattern-size table"; exit 1; }
+echo "ok: pattern-size plan and table"

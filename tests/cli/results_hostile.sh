@@ -27,7 +27,7 @@ expect "train-owner.json: train.epochs is empty"
 printf '{"command": [], "train": {"epochs": [{"test_accuracy": "high"}]}}\n' >"$seed/train-clean.json"
 expect "train-clean.json: the last epoch has no test_accuracy"
 printf '{"command": [], "verify": {"body": {"decision": "maybe"}}}\n' >"$seed/verify-owner.json"
-expect "verify-owner.json: (verify.body.decision is 'maybe', not accepted/rejected|missing verify.body.random_keys)"
+expect "verify-owner.json: (verify.body.decision is 'maybe', not accepted/rejected|missing verify.body.random_keys|missing verify.body.measurements)"
 printf '{"command": [], "run": {"findings": {"int8": {"clean": true, "null": 1, "true": 1, "decision": "accepted"}}}}\n' \
   >"$seed/quantize.json"
 expect "quantize.json: run.findings.int8.clean is not a number"
@@ -41,7 +41,12 @@ printf '{"command": [], "run": {"findings": {"FTAL": {"decision": "kept"}}}}\n' 
   >"$out/r/frontier/digit/raw-lambda10-n6/seed-1/finetune.json"
 "$py" experiments/results/results_page.py --results "$out/r" --page "$page" >/dev/null ||
   { echo "a diverged frontier training (its attacks ignored) was refused"; exit 1; }
-rm -rf "$out/r"; mkdir -p "$seed"
+rm -rf "$out/r"; mkdir -p "$seed"; cp "$out/page.orig" "$page"
+mkdir -p "$out/r/pattern-size/digit/size-nine"
+expect "pattern-size/digit: unexpected entry size-nine"
+mkdir -p "$out/r/digit/seed-1"
+printf '{"command": [], "run": {"findings": {"signing": {"per_second": "fast"}}}}\n' >"$seed/forgery.json"
+expect "forgery.json: run.findings.signing.per_second is not a number"
 printf 'no markers here\n' >"$out/plain.md"
 if "$py" experiments/results/results_page.py --results "$out/r" --page "$out/plain.md" 2>"$out/err"; then
   echo "accepted a page without generated blocks"; exit 1

@@ -21,7 +21,7 @@ python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['epochs'][-1]; asser
 
 # Thresholds relaxed for a 2-epoch model on 6000 images: this test checks the workflow, the full
 # MNIST figures are in docs/results.md.
-verify=(--random-keys 10 --random-samples 300 --max-null-drop 0.2 --min-true 0.8)
+verify=(--random-keys 10 --blind-keys 10 --far 0.1 --random-samples 300 --max-null-drop 0.2 --min-true 0.8)
 "$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/claim.json" "${verify[@]}" \
   --sign-key "$out/certifier.key" --out "$out/wm.cert.json" | tee "$out/verify.log"
 grep -q "decision   ACCEPTED" "$out/verify.log"
@@ -86,9 +86,20 @@ python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['body']['thresh
 "$nullmark" verify-cert "$out/floor.cert.json" | grep -q "decision recorded: rejected"
 
 # Without random keys there is no comparison to report (and no z), and the certificate still checks.
-"$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/claim.json" --random-keys 0 --max-null-drop 0.2 --min-true 0.8 \
-  --out "$out/nokeys.cert.json" >"$out/nokeys.log"
-grep -q "^random     none measured (--random-keys 0)" "$out/nokeys.log"
+"$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/claim.json" --random-keys 0 --blind-keys 0 --max-null-drop 0.2 \
+  --min-true 0.8 --out "$out/nokeys.cert.json" >"$out/nokeys.log"
+grep -q "^null keys  none measured (--random-keys 0 --blind-keys 0)" "$out/nokeys.log"
+
+# A false-acceptance rate that the key counts cannot show is refused before anything is measured.
+if "$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/claim.json" --random-keys 10 --far 0.01 \
+  --out "$out/far.cert.json" 2>"$out/far.log" >/dev/null; then echo "verify accepted --far 0.01 with 10 keys"; exit 1; fi
+grep -q "with 10 random keys the smallest p-value is 1/11" "$out/far.log"
+[ ! -e "$out/far.cert.json" ] || { echo "a certificate was written for a refused --far"; exit 1; }
+# The report states p-values and intervals, and the certificate records them.
+grep -q "^claimed    clean .*% \[.*\]  null .*% \[.*\]  true .*% \[.*\] (95% Clopper-Pearson" "$out/verify.log"
+grep -q "^blind      10 keys on 300 samples: .* p = " "$out/verify.log"
+python3 -c "import json,sys; b=json.load(open(sys.argv[1]))['body']; assert b['null_keys']['false_acceptance_rate'] == 0.1 and len(b['intervals']['true']) == 2, b" \
+  "$out/wm.cert.json"
 "$nullmark" verify-cert "$out/nokeys.cert.json" | grep -q "decision recorded: accepted"
 
 # A certificate with one changed digit fails.
