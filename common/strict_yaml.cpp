@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/yaml_guard.h"
 
 namespace nullmark {
 
@@ -26,25 +28,21 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 ConfigMap ConfigMap::load_file(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw fail(path, ": cannot open config file");
-  } catch (const YAML::ParserException& e) {
-    throw fail(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw fail(path, ": cannot open config file");
+  std::string text;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxYamlBytes) break;  // load_yaml refuses it with the size
   }
+  const YAML::Node root = load_yaml(text, path);
   if (!root.IsMap()) throw fail(path, ": a config must be a YAML map of sections at top level");
   return ConfigMap(root, path, "", YAML::Node(YAML::NodeType::Map));
 }
 
 ConfigMap ConfigMap::load_string(const std::string& text, const std::string& name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw fail(name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg);
-  }
+  const YAML::Node root = load_yaml(text, name);
   if (!root.IsMap()) throw fail(name, ": expected a YAML map");
   return ConfigMap(root, name, "", YAML::Node(YAML::NodeType::Map));
 }
@@ -266,12 +264,7 @@ void apply_override(YAML::Node root, const std::string& assignment) {
   const size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) throw fail("--set ", assignment, ": expected KEY.PATH=VALUE");
   const std::string path = assignment.substr(0, eq);
-  YAML::Node value;
-  try {
-    value = YAML::Load(assignment.substr(eq + 1));
-  } catch (const YAML::Exception& e) {
-    throw fail("--set ", assignment, ": value is not valid YAML (", e.what(), ")");
-  }
+  const YAML::Node value = load_yaml(assignment.substr(eq + 1), "--set " + assignment);
   std::vector<std::string> keys;
   size_t start = 0;
   for (size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)

@@ -17,7 +17,7 @@ std::string existing(const std::string& base) {
 }  // namespace
 
 void read_records(const std::string& path, const DataFormat& f, RawImages& out) {
-  const std::string b = read_maybe_gzip(path);
+  const std::string b = read_maybe_gzip(path, kMaxRecordFileBytes, "a record file may hold");
   const size_t per = static_cast<size_t>(f.c) * f.h * f.w, rec = per + 1;
   if (b.empty() || b.size() % rec != 0)
     throw fail(path, ": ", b.size(), " bytes is not a whole number of ", rec, "-byte records (", f.type,

@@ -16,6 +16,9 @@ struct RawImages {
 };
 
 // Appends the records of one file to `out`.
+// The most bytes one record file may inflate to (a CIFAR-10 batch is 30.7 MB): a larger file is
+// refused before it is held in memory.
+constexpr size_t kMaxRecordFileBytes = size_t(1) << 28;
 void read_records(const std::string& path, const DataFormat& f, RawImages& out);
 // The train or test split of a record data set in directory `dir`.
 RawImages load_record_split(const std::string& dir, const DataFormat& f, bool train);

@@ -100,3 +100,29 @@ TEST_CASE("the cuda section: options, their defaults and bad values", "[config]"
   ConfigMap bad_tiling = ConfigMap::load_string("cuda: {conv_tiling: fastest}\n", "c.yaml");
   CHECK_THROWS_WITH(ComputeOptions::read(bad_tiling), Catch::Contains("valid values: measured, model"));
 }
+
+TEST_CASE("hostile YAML: anchors, aliases, duplicate keys, extra documents, depth and size are refused",
+          "[config][hostile]") {
+  const auto error = [](const std::string& text) { return error_of([&] { ConfigMap::load_string(text, "h.yaml"); }); };
+  // A self-referencing anchor overflowed yaml-cpp's stack; nested aliases grew memory without bound.
+  CHECK_THAT(error("a: &x [*x]\n"), Catch::Contains("h.yaml:1:4: YAML anchors (&name) are not allowed"));
+  std::string bomb = "a: &a [1, 2]\n";
+  for (char c = 'b'; c <= 'z'; ++c)
+    bomb += std::string(1, c) + ": &" + c + " [*" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + "]\n";
+  CHECK_THAT(error(bomb), Catch::Contains("YAML anchors (&name) are not allowed"));
+  CHECK_THAT(error("a: *undefined\n"), Catch::Contains("h.yaml:1"));
+  // yaml-cpp keeps the first of two equal keys; a config that says lr twice is refused, naming both lines.
+  CHECK_THAT(error("optimizer:\n  lr: 0.001\n  type: adam\n  lr: 5\n"),
+             Catch::Contains("h.yaml:4:3: duplicate key 'lr' (first given on line 2)"));
+  CHECK_THAT(error("optimizer: {lr: 0.001, lr: 5}\n"), Catch::Contains("duplicate key 'lr'"));
+  CHECK(error("a: {lr: 1}\nb: {lr: 2}\n") == "");  // the same key in different maps is fine
+  // yaml-cpp ignores a second document.
+  CHECK_THAT(error("train: {epochs: 1}\n---\ntrain: {epochs: 2}\n"), Catch::Contains("a second YAML document"));
+  CHECK_THAT(error("? [a, b]\n: 1\n"), Catch::Contains("a map key must be a plain value"));
+  const std::string deep = std::string(200, '[') + std::string(200, ']');
+  CHECK_THAT(error("a: " + deep + "\n"), Catch::Contains("nesting deeper than 64 levels"));
+  CHECK_THAT(error("a: '" + std::string(2 << 20, 'x') + "'\n"), Catch::Contains("bytes of YAML; nullmark reads at most"));
+  // The same guard covers --set values.
+  YAML::Node root = YAML::Node(YAML::NodeType::Map);
+  CHECK_THAT(error_of([&] { apply_override(root, "train=&a {x: *a}"); }), Catch::Contains("--set train=&a {x: *a}"));
+}

@@ -97,3 +97,22 @@ TEST_CASE("MNIST-style data sets are validated as pairs", "[idx][dataset]") {
   CHECK_THAT(error_of([&] { load_dataset(cfg, Split::Test); }),
              Catch::Contains("label 10 of record 4") && Catch::Contains("t10k-labels-idx1-ubyte.gz"));
 }
+
+TEST_CASE("a small gzip file that inflates far past its IDX header's promise is refused early", "[idx][hostile]") {
+  test::TempDir d;
+  // A header for 2x2x2 images followed by 64 MiB of zeros: 64 KiB of gzip.
+  std::string raw("\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x02", 16);
+  raw += std::string(64 << 20, '\0');
+  const std::string path = d.file("bomb-images-idx3-ubyte.gz");
+  gzFile f = gzopen(path.c_str(), "wb9");
+  REQUIRE(f);
+  REQUIRE(gzwrite(f, raw.data(), static_cast<unsigned>(raw.size())) == static_cast<int>(raw.size()));
+  gzclose(f);
+  CHECK_THAT(error_of([&] { read_idx(path, 3); }),
+             Catch::Contains("more than the 8 bytes of data its IDX header promises"));
+  // A header that promises more than nullmark reads is refused before any data is read.
+  const std::string huge = d.write("huge", std::string("\x00\x00\x08\x03\x00\x10\x00\x00\x00\x10\x00\x00\x00\x10\x00\x00", 16));
+  CHECK_THAT(error_of([&] { read_idx(huge, 3); }), Catch::Contains("IDX header promises more than 1073741824 bytes"));
+  CHECK_THAT(error_of([&] { read_maybe_gzip(path, 1000, "the test's limit"); }),
+             Catch::Contains("holds more than 1000 bytes once inflated, more than the test's limit"));
+}

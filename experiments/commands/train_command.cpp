@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/yaml_guard.h"
 #include "common/files.h"
 #include "experiments/commands/commands.h"
 #include "experiments/evaluate.h"
@@ -13,7 +14,7 @@ namespace nullmark::commands {
 
 namespace {
 std::string model_yaml(const std::string& config_yaml) {
-  YAML::Node n = YAML::Load(config_yaml)["model"];
+  YAML::Node n = load_yaml(config_yaml, "the embedded config")["model"];
   YAML::Emitter e;
   e << n;
   return e.c_str();

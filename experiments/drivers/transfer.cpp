@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/yaml_guard.h"
 #include "experiments/drivers/attack_training.h"
 #include "experiments/drivers/experiment.h"
 #include "kernels/watermark_batch.h"
@@ -44,7 +45,7 @@ Runner transfer_driver(ConfigMap& cfg) {
       throw fail("transfer: the student data (", test.shape.str(), ") does not fit the teacher's input ",
                  Shape(ctx.model.input_shape).str());
     // The student's network: the teacher's model section with the last layer resized.
-    YAML::Node conf = YAML::Load(ctx.model.config_yaml);
+    YAML::Node conf = load_yaml(ctx.model.config_yaml, ctx.model_path + " (embedded config)");
     YAML::Node layers = conf["model"]["layers"];
     layers[layers.size() - 1]["units"] = test.classes;
     ConfigMap model = ConfigMap::load_string(YAML::Dump(conf), ctx.model_path + " (student)");

@@ -402,6 +402,8 @@ def frontier_rows(points, clean):
         failed = [s for s in trained if "failed" in seeds[s]["train-owner"].record]
         # A seed counts once every run of its point is there (an interrupted sweep leaves a partial one).
         ok = [s for s in trained if s not in failed and point_seed_complete(seeds[s])]
+        if not ok and not failed:
+            continue  # nothing finished yet: no row
         row = {"space": space, "lambda": lam, "n": n, "seeds": len(ok), "failed": len(failed), "cost": None,
                "gap": None, "kept": {}, "piracy": []}
         paired = [s for s in ok if s in clean]
@@ -638,6 +640,54 @@ def pattern_size_table(results_dir, all_seeds):
                   "true", "passing agreement and its cost, per seed", "cheapest accepted forgery, per seed"], rows)
 
 
+TARGET_LOG2 = 80  # the forgery cost a recommended pattern size must reach
+
+
+def pattern_size_answer(results_dir, all_seeds):
+    """The recommended pattern size: the smallest measured n whose cheapest accepted forgery (the
+    lowest over the MNIST owner seeds) costs at least 2^80 signatures and whose accuracy cost is at
+    most 1 point on average on both tasks; or the statement that no measured size does both."""
+    per_n = {}  # n: {"forgery": min log2 over seeds, "cost": {task: Sample}}
+    for task in ("digit", "fashion"):
+        sizes, clean = load_pattern_size(results_dir, task)
+        base = all_seeds.get(task, {})
+        entries = [(n, seeds, clean) for n, seeds in sizes.items()]
+        if base:
+            n0 = int(json.load(open(os.path.join(ROOT, T.TASKS[task].claim)))["n"])
+            entries.append((n0, base, {s: r["train-clean"] for s, r in base.items() if "train-clean" in r}))
+        for n, seeds, cleans in entries:
+            d = per_n.setdefault(n, {"forgery": None, "cost": {}})
+            owners = {s: r["train-owner"] for s, r in seeds.items()
+                      if "train-owner" in r and "failed" not in r["train-owner"].record}
+            paired = [s for s in sorted(owners) if s in cleans]
+            if paired:
+                d["cost"][task] = Sample([epoch_value(cleans[s], "test_accuracy") -
+                                          epoch_value(owners[s], "test_accuracy") for s in paired])
+            forg = [r.get("run", "findings", "cheapest_accepted") for r in runs_named(seeds, "forgery")]
+            if forg and all(c is not None for c in forg):
+                d["forgery"] = min(c["log2_signatures"] for c in forg)
+    measured = {n: d for n, d in per_n.items() if d["forgery"] is not None and len(d["cost"]) == 2}
+    if not measured:
+        return None
+
+    def describe(n, d):
+        return "n = %d: cheapest accepted forgery 2^%.1f signatures; accuracy cost %s (MNIST), %s (Fashion-MNIST)" % (
+            n, d["forgery"], d["cost"]["digit"].points(), d["cost"]["fashion"].points())
+
+    good = [n for n, d in sorted(measured.items())
+            if d["forgery"] >= TARGET_LOG2 and all(c.mean <= MAX_COST for c in d["cost"].values())]
+    lines = []
+    if good:
+        lines.append("**n = %d** is the smallest measured pattern size whose forgery costs at least 2^%d signatures "
+                     "with an accuracy cost of at most 1 point on both tasks." % (good[0], TARGET_LOG2))
+    else:
+        lines.append("**No measured pattern size** makes forgery cost 2^%d signatures within 1 point of accuracy on "
+                     "both tasks." % TARGET_LOG2)
+    lines.append("")
+    lines += ["- " + describe(n, d) for n, d in sorted(measured.items())]
+    return "\n".join(lines)
+
+
 def blocks(results_dir):
     all_seeds = {task: load_task(results_dir, task) for task in T.TASKS}
     out = {"claims": claims_table(all_seeds)}
@@ -649,6 +699,9 @@ def blocks(results_dir):
     sizes = pattern_size_table(results_dir, all_seeds)
     if sizes is not None:
         out["pattern-size"] = sizes
+    answer = pattern_size_answer(results_dir, all_seeds)
+    if answer is not None:
+        out["pattern-size-answer"] = answer
     for task, seeds in all_seeds.items():
         if not seeds:
             continue
@@ -697,6 +750,8 @@ def main():
         cells = [c.strip() for c in line.strip("|").split("|")]
         print("claim: %s (%s): %s" % (cells[0], cells[1], cells[-1]))
     print(generated["frontier-answer"].splitlines()[0])
+    if "pattern-size-answer" in generated:
+        print(generated["pattern-size-answer"].splitlines()[0])
     pages = args.page or [os.path.join(ROOT, "docs", "results.md"), os.path.join(ROOT, "docs", "watermark.md")]
     differ = False
     for path in pages:
