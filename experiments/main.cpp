@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   vf->add_option("--seed", verify.seed, "Seed of the never-embedded keys")->capture_default_str();
   vf->add_option("--out", verify.out, "Certificate file (default: certificate.json beside the model)");
-  vf->add_option("--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")
+  vf->add_option("--certifier-key,--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")
       ->check(CLI::ExistingFile);
   vf->add_option("--threads", verify.threads, "CPU threads (0 = all cores)");
   vf->add_option("--device", verify.device, "cpu or cuda")
@@ -83,6 +83,14 @@ int main(int argc, char** argv) {
   commands::VerifyCertArgs vcert;
   auto* vc = app.add_subcommand("verify-cert", "Check a certificate's integrity, signature and consistency");
   vc->add_option("cert", vcert.cert, "Certificate file")->required()->check(CLI::ExistingFile);
+  vc->add_option("--certifier", vcert.certifiers, "Public key file of a pinned certifier (repeatable)")
+      ->check(CLI::ExistingFile);
+  vc->add_option("--trust", vcert.trust, "Trust file listing pinned certifiers")->check(CLI::ExistingFile);
+  vc->add_option("--model", vcert.model, "The model file: check that it is the certified one")
+      ->check(CLI::ExistingFile);
+  vc->add_option("--data", vcert.data_path, "Data directory for --recheck (default: the model's)");
+  vc->add_flag("--recheck", vcert.recheck, "Measure the model again with the certificate's settings and compare");
+  vc->add_option("--threads", vcert.threads, "CPU threads (0 = all cores)");
 
   commands::RunArgs run;
   std::string drivers;

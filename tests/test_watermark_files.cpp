@@ -14,6 +14,7 @@
 #include "watermark/claim.h"
 #include "watermark/derivation.h"
 #include "watermark/embedding.h"
+#include "watermark/trust.h"
 #include "watermark/verification.h"
 
 using namespace nullmark;
@@ -100,7 +101,8 @@ nlohmann::json body_for(const Claim& claim, const std::vector<double>& blind_tru
   summarise_null_keys(m.random, m, t);
   summarise_null_keys(m.blind, m, t);
   const double far = 0.3;
-  const bool accepted = t.pass(0.985, 0.98, 0.999) && far_failures(m, far).empty();
+  std::vector<std::string> reasons = t.failures(0.985, 0.98, 0.999);
+  for (const std::string& r : far_failures(m, far)) reasons.push_back(r);
   const auto keys = [](const NullKeys& k) {
     return nlohmann::json{{"count", k.count()},     {"null", k.null},         {"true", k.true_},
                           {"passing", k.passing},   {"reaching", k.reaching}, {"true_mean", k.true_mean},
@@ -111,13 +113,27 @@ nlohmann::json body_for(const Claim& claim, const std::vector<double>& blind_tru
     return std::vector<double>{i.lo, i.hi};
   };
   return {
+      {"nullmark_version", "test"},
+      {"created", "2026-12-06T08:00:00Z"},
       {"claim", nlohmann::json::parse(claim_to_json(claim))},
-      {"model", {{"sha256", std::string(64, 'a')}, {"input_shape", {1, 28, 28}}, {"classes", 10}}},
-      {"watermark", {{"label", w.label}, {"row", w.row}, {"col", w.col}, {"n", w.n}, {"bits", bit_string(w)}}},
+      {"model",
+       {{"file", "model.ckpt"}, {"sha256", std::string(64, 'a')}, {"input_shape", {1, 28, 28}}, {"classes", 10}}},
+      {"data", {{"name", "mnist"}, {"split", "test"}, {"samples", 1000}, {"sha256", std::string(64, 'b')}}},
+      {"watermark",
+       {{"label", w.label},
+        {"row", w.row},
+        {"col", w.col},
+        {"n", w.n},
+        {"lambda", w.lambda},
+        {"space", w.space},
+        {"bits", bit_string(w)}}},
       {"measurements", {{"clean", 0.985}, {"null", 0.98}, {"true", 0.999}, {"samples", 1000}, {"true_samples", 1000}}},
-      {"intervals", {{"clean", ci(985, 1000)}, {"null", ci(980, 1000)}, {"true", ci(999, 1000)}}},
+      {"intervals", {{"method", "test"}, {"clean", ci(985, 1000)}, {"null", ci(980, 1000)}, {"true", ci(999, 1000)}}},
       {"null_keys",
-       {{"clean_on_subset", m.clean_on_subset},
+       {{"method", "test"},
+        {"samples", 1000},
+        {"seed", 1},
+        {"clean_on_subset", m.clean_on_subset},
         {"owner_true_on_subset", m.owner_true_on_subset},
         {"owner_null_on_subset", m.owner_null_on_subset},
         {"false_acceptance_rate", far},
@@ -126,7 +142,8 @@ nlohmann::json body_for(const Claim& claim, const std::vector<double>& blind_tru
         {"blind", keys(m.blind)}}},
       {"thresholds",
        {{"min_true_accuracy", t.min_true}, {"max_null_drop", t.max_null_drop}, {"min_clean_accuracy", t.min_clean}}},
-      {"decision", accepted ? "accepted" : "rejected"}};
+      {"decision", reasons.empty() ? "accepted" : "rejected"},
+      {"reasons", reasons}};
 }
 }  // namespace
 
@@ -185,7 +202,22 @@ TEST_CASE("certificates: inconsistent content fails even when re-hashed and re-s
              Catch::Contains("decision does not follow"));
   CHECK(problem([](nlohmann::json& b) { b["thresholds"]["min_clean_accuracy"] = 0.98; }) == "");
   CHECK_THAT(problem([](nlohmann::json& b) { b["thresholds"].erase("min_clean_accuracy"); }),
-             Catch::Contains("malformed certificate"));
+             Catch::Contains("body.thresholds.min_clean_accuracy is missing"));
+  // Every field is recomputed or checked: the ones nothing followed from before.
+  CHECK_THAT(problem([](nlohmann::json& b) { b["reasons"] = {"looks fine"}; }), Catch::Contains("recorded reasons"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["watermark"]["lambda"] = nullptr; }),
+             Catch::Contains("recorded watermark is not the one"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["watermark"]["n"] = 5; }), Catch::Contains("recorded watermark"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["measurements"]["samples"] = 5000; }),
+             Catch::Contains("body.measurements.samples must be an integer in [1, 1000]"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["measurements"]["true_samples"] = 7; }),
+             Catch::Contains("body.measurements.true is not a count over 7 samples"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["model"]["sha256"] = "xyz"; }), Catch::Contains("body.model.sha256"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["created"] = "yesterday"; }), Catch::Contains("body.created"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["note"] = "trust me"; }),
+             Catch::Contains("body.note is not a field of a certificate"));
+  CHECK_THAT(problem([](nlohmann::json& b) { b["null_keys"]["random"]["true"][0] = 7; }),
+             Catch::Contains("body.null_keys.random.true[0] must be a number in [0, 1]"));
 }
 
 TEST_CASE("certificates: a blind forger's key that reaches the claim's true accuracy rejects it", "[watermark][certificate]") {
@@ -230,4 +262,34 @@ TEST_CASE("verification thresholds: the paper's rule passes a collapsed model, a
   const auto one = t.failures(0.985, 0.95, 0.999);
   REQUIRE(one.size() == 1);
   CHECK_THAT(one[0], Catch::Contains("null accuracy"));
+}
+
+TEST_CASE("trust files: pinned certifiers are read strictly", "[watermark][certificate][hostile]") {
+  test::TempDir d;
+  const std::string key = hex(fixed_key(4).public_key);
+  const auto load = [&](const std::string& text) {
+    return error_of([&] { load_trust_file(d.write("trust.json", text)); });
+  };
+  const std::string entry = "{\"name\": \"lab\", \"public_key\": \"" + key + "\"}";
+  CHECK(load("{\"format\": \"nullmark-trust\", \"version\": 1, \"certifiers\": [" + entry + "]}") == "");
+  const std::vector<TrustedCertifier> t =
+      load_trust_file(d.write("ok.json", "{\"format\": \"nullmark-trust\", \"version\": 1, \"certifiers\": [" + entry + "]}"));
+  REQUIRE(t.size() == 1);
+  CHECK((t[0].name == "lab" && t[0].public_key == fixed_key(4).public_key));
+  CHECK_THAT(load("not json"), Catch::Contains("not a trust file (not JSON)"));
+  CHECK_THAT(load("{\"format\": \"nullmark-claim\"}"), Catch::Contains("not a nullmark-trust file"));
+  CHECK_THAT(load("{\"format\": \"nullmark-trust\", \"version\": 2, \"certifiers\": []}"),
+             Catch::Contains("unsupported trust file version"));
+  CHECK_THAT(load("{\"format\": \"nullmark-trust\", \"version\": 1, \"certifiers\": []}"),
+             Catch::Contains("certifiers must be a non-empty list"));
+  CHECK_THAT(load("{\"format\": \"nullmark-trust\", \"version\": 1, \"certifiers\": [" + entry + "], \"x\": 1}"),
+             Catch::Contains("unexpected field \"x\""));
+  CHECK_THAT(load("{\"format\": \"nullmark-trust\", \"version\": 1, \"certifiers\": [{\"name\": \"\", \"public_key\": \"" +
+                  key + "\"}]}"),
+             Catch::Contains("certifiers[0]: the name is empty"));
+  CHECK_THAT(load("{\"format\": \"nullmark-trust\", \"version\": 1, \"certifiers\": [{\"name\": \"x\", \"public_key\": "
+                  "\"abc\"}]}"),
+             Catch::Contains("certifiers[0].public_key: expected 64 hex digits"));
+  CHECK_THAT(load("{\"format\": \"nullmark-trust\", \"version\": 1, \"certifiers\": [" + entry + ", " + entry + "]}"),
+             Catch::Contains("certifiers[1]: the key of \"lab\" is listed again"));
 }

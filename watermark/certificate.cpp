@@ -1,4 +1,5 @@
 #include "watermark/certificate.h"
+#include "watermark/certificate_schema.h"
 
 #include <cmath>
 #include <cstdint>
@@ -20,6 +21,8 @@ std::string body_bytes(const nlohmann::json& body) { return body.dump(); }
 
 // Recomputes everything in the body that follows from other recorded values.
 std::string inconsistency(const nlohmann::json& b) {
+  const std::string shape_problem = certificate_body_problem(b);
+  if (!shape_problem.empty()) return shape_problem;
   const Claim claim = claim_from_json(b.at("claim").dump(), "certificate claim");
   if (!claim.signature_valid()) return "the claim's signature does not verify against its public key";
   const auto shape = b.at("model").at("input_shape").get<std::vector<int>>();
@@ -28,7 +31,8 @@ std::string inconsistency(const nlohmann::json& b) {
   const Watermark w = watermark_pattern(claim, Shape(shape), classes);
   const auto& rw = b.at("watermark");
   if (rw.at("label").get<int>() != w.label || rw.at("row").get<int>() != w.row || rw.at("col").get<int>() != w.col ||
-      rw.at("bits").get<std::string>() != bit_string(w))
+      rw.at("bits").get<std::string>() != bit_string(w) || rw.at("n") != claim.n ||
+      rw.at("lambda") != static_cast<double>(static_cast<float>(claim.lambda)) || rw.at("space") != claim.space)
     return "the recorded watermark is not the one the claim derives for this model";
   VerifyThresholds t;
   t.min_true = b.at("thresholds").at("min_true_accuracy").get<double>();
@@ -58,9 +62,12 @@ std::string inconsistency(const nlohmann::json& b) {
   const std::string far_bad = far_problem(far, keys.random.count(), keys.blind.count());
   if (!far_bad.empty()) return "the false-acceptance rate cannot be shown: " + far_bad;
   if (!same(k.at("p_value").get<double>(), keys.p_value())) return "the p-value does not follow from the key summaries";
-  const bool pass = t.pass(clean, null, true_) && far_failures(keys, far).empty();
-  if (b.at("decision").get<std::string>() != (pass ? "accepted" : "rejected"))
+  std::vector<std::string> reasons = t.failures(clean, null, true_);
+  for (const std::string& r : far_failures(keys, far)) reasons.push_back(r);
+  if (b.at("decision").get<std::string>() != (reasons.empty() ? "accepted" : "rejected"))
     return "the decision does not follow from the measurements, thresholds and p-values";
+  if (b.at("reasons").get<std::vector<std::string>>() != reasons)
+    return "the recorded reasons are not the ones the measurements, thresholds and p-values give";
   const auto& ci = b.at("intervals");
   const long samples = m.at("samples").get<long>(), true_samples = m.at("true_samples").get<long>();
   const auto interval_of = [](double share, long n) { return clopper_pearson(std::llround(share * n), n); };
@@ -121,6 +128,7 @@ CertificateCheck check_certificate(const std::string& bytes) {
     if (c.contains("certifier")) {
       r.signed_ = true;
       const PublicKey pk = parse_hex<32>(c["certifier"].at("public_key").get<std::string>(), "certifier public_key");
+      r.signer = pk;
       const Signature sig = parse_hex<64>(c["certifier"].at("signature").get<std::string>(), "certifier signature");
       if (!verify_message(pk, body, sig)) {
         r.problem = "the certifier's signature does not verify";

@@ -22,6 +22,7 @@ std::string make_certificate(const nlohmann::json& body, const std::optional<Key
 struct CertificateCheck {
   bool ok = false;
   bool signed_ = false;
+  PublicKey signer{};    // the key in the certificate's certifier block (when signed_): not trust by itself
   std::string decision;  // "accepted" / "rejected", as recorded
   std::string problem;   // why it failed
   nlohmann::json body;

@@ -56,7 +56,10 @@ struct VerifyArgs {
 int verify(const VerifyArgs& a);
 
 struct VerifyCertArgs {
-  std::string cert;
+  std::string cert, trust, model, data_path;
+  std::vector<std::string> certifiers;  // public key files of pinned certifiers
+  bool recheck = false;                 // re-run the measurement on --model and compare
+  int threads = 0;
 };
 int verify_cert(const VerifyCertArgs& a);
 

@@ -1,4 +1,5 @@
 // nullmark verify / verify-cert: ownership verification of a claim on a model, with a certificate.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -12,6 +13,7 @@
 #include "experiments/commands/commands.h"
 #include "experiments/run_setup.h"
 #include "watermark/certificate.h"
+#include "watermark/trust.h"
 #include "watermark/verification.h"
 
 namespace nullmark::commands {
@@ -31,6 +33,34 @@ std::string dataset_sha256(const Dataset& d) {
 }
 }  // namespace
 
+namespace {
+// A model and the held-out data it is verified on.
+struct Loaded {
+  std::string bytes;
+  Checkpoint ckpt;
+  std::unique_ptr<Network> net;
+  DataConfig data;
+  Dataset d;
+};
+
+Loaded load_model_and_data(const std::string& model, const std::string& data_path, const std::string& split,
+                           const std::string& device) {
+  Loaded l;
+  l.bytes = read_file(model);
+  l.ckpt = load_checkpoint(model);
+  l.net = network_from_checkpoint(l.ckpt, model);
+  ComputeOptions::of(device).place(*l.net, "--device");
+  l.data = data_config_from_checkpoint(l.ckpt, model);
+  if (!data_path.empty()) l.data.path = data_path;
+  l.data.train_limit = l.data.test_limit = 0;
+  l.d = load_dataset(l.data, split == "train" ? Split::Train : Split::Test);
+  if (l.d.shape != l.net->input_shape() || l.d.classes != l.ckpt.classes)
+    throw fail(model, ": model expects ", l.net->input_shape().str(), " inputs and ", l.ckpt.classes,
+               " classes, data set ", l.d.name, " has ", l.d.shape.str(), " and ", l.d.classes);
+  return l;
+}
+}  // namespace
+
 int verify(const VerifyArgs& a) {
   set_threads(a.threads);
   // The claim is checked first: a claim whose signature fails never gets to run a model.
@@ -40,17 +70,12 @@ int verify(const VerifyArgs& a) {
   std::optional<KeyPair> certifier;
   if (!a.sign_key.empty()) certifier = load_secret_key(a.sign_key);
 
-  const std::string model_bytes = read_file(a.model);
-  const Checkpoint ckpt = load_checkpoint(a.model);
-  auto net = network_from_checkpoint(ckpt, a.model);
-  ComputeOptions::of(a.device).place(*net, "--device");
-  DataConfig data = data_config_from_checkpoint(ckpt, a.model);
-  if (!a.data_path.empty()) data.path = a.data_path;
-  data.train_limit = data.test_limit = 0;
-  const Dataset d = load_dataset(data, a.split == "train" ? Split::Train : Split::Test);
-  if (d.shape != net->input_shape() || d.classes != ckpt.classes)
-    throw fail(a.model, ": model expects ", net->input_shape().str(), " inputs and ", ckpt.classes,
-               " classes, data set ", d.name, " has ", d.shape.str(), " and ", d.classes);
+  Loaded l = load_model_and_data(a.model, a.data_path, a.split, a.device);
+  const std::string& model_bytes = l.bytes;
+  const Checkpoint& ckpt = l.ckpt;
+  Network* net = l.net.get();
+  const DataConfig& data = l.data;
+  const Dataset& d = l.d;
 
   VerifyOptions opt;
   opt.thresholds.min_true = a.min_true;
@@ -157,11 +182,70 @@ int verify(const VerifyArgs& a) {
 }
 
 int verify_cert(const VerifyCertArgs& a) {
+  set_threads(a.threads);
   const CertificateCheck c = check_certificate(read_file(a.cert));
   if (!c.ok) throw fail(a.cert, ": certificate check failed: ", c.problem);
-  std::printf("%s: valid, %s; decision recorded: %s (model sha256 %s)\n", a.cert.c_str(),
-              c.signed_ ? "signed by the certifier key in it" : "unsigned (integrity hash only)", c.decision.c_str(),
-              c.body.at("model").at("sha256").get<std::string>().c_str());
+  // Trust needs a pinned key: the key inside a certificate proves only that its holder signed it.
+  std::vector<TrustedCertifier> pinned;
+  if (!a.trust.empty()) pinned = load_trust_file(a.trust);
+  for (const std::string& p : a.certifiers) pinned.push_back({p, load_public_key(p)});
+  std::string trust;
+  if (pinned.empty()) {
+    trust = c.signed_ ? "integrity only: signed by key " + hex(c.signer) +
+                            ", which no --certifier or --trust pins (anyone can re-sign a certificate)"
+                      : "integrity only: unsigned, and no certifier pinned";
+  } else {
+    const auto it = std::find_if(pinned.begin(), pinned.end(),
+                                 [&](const TrustedCertifier& t) { return c.signed_ && t.public_key == c.signer; });
+    if (it == pinned.end())
+      throw fail(a.cert, ": not trusted: ",
+                 c.signed_ ? "signed by key " + hex(c.signer) + ", which is not a pinned certifier" : "unsigned",
+                 " (", pinned.size(), " certifier(s) pinned)");
+    trust = "trusted: signed by pinned certifier \"" + it->name + "\"";
+  }
+  const std::string recorded = c.body.at("model").at("sha256").get<std::string>();
+  std::printf("%s: valid; %s; decision recorded: %s (model sha256 %s)\n", a.cert.c_str(), trust.c_str(),
+              c.decision.c_str(), recorded.c_str());
+  if (a.recheck && a.model.empty()) throw fail("--recheck needs --model: the model to measure again");
+  if (a.model.empty()) return 0;
+  const std::string split = c.body.at("data").at("split").get<std::string>();
+  Loaded l = load_model_and_data(a.model, a.data_path, split, "cpu");
+  if (to_hex(sha256(l.bytes)) != recorded)
+    throw fail(a.model, ": this model file (sha256 ", to_hex(sha256(l.bytes)), ") is not the certified one (",
+               recorded, ")");
+  std::printf("model      %s: sha256 matches the certificate\n", a.model.c_str());
+  if (!a.recheck) return 0;
+  if (dataset_sha256(l.d) != c.body.at("data").at("sha256").get<std::string>())
+    throw fail(a.model, ": the ", split, " data (", l.d.name, ") is not the certified data set (sha256 differs)");
+  // Measure again with the certificate's own settings; CPU runs are deterministic, so every value
+  // must come out the same.
+  const nlohmann::json& b = c.body;
+  const Claim claim = claim_from_json(b.at("claim").dump(), a.cert + ": claim");
+  VerifyOptions opt;
+  opt.thresholds.min_true = b.at("thresholds").at("min_true_accuracy").get<double>();
+  opt.thresholds.max_null_drop = b.at("thresholds").at("max_null_drop").get<double>();
+  opt.thresholds.min_clean = b.at("thresholds").at("min_clean_accuracy").get<double>();
+  const nlohmann::json& k = b.at("null_keys");
+  opt.random_keys = k.at("random").at("count").get<int>();
+  opt.blind_keys = k.at("blind").at("count").get<int>();
+  opt.far = k.at("false_acceptance_rate").get<double>();
+  opt.random_samples = k.at("samples").get<long>();
+  opt.seed = k.at("seed").get<uint64_t>();
+  opt.data_mean = l.data.mean;
+  opt.data_std = l.data.std;
+  const Verification v = verify_claim(*l.net, l.d, claim, opt);
+  const auto differs = [](const std::string& what, const nlohmann::json& got, const nlohmann::json& want) {
+    if (got != want) throw fail("recheck: ", what, " measured ", got.dump(), ", the certificate says ", want.dump());
+  };
+  differs("clean accuracy", v.owner.clean, b.at("measurements").at("clean"));
+  differs("null accuracy", v.owner.null, b.at("measurements").at("null"));
+  differs("true accuracy", v.owner.true_, b.at("measurements").at("true"));
+  differs("random keys' true accuracy", v.keys.random.true_, k.at("random").at("true"));
+  differs("random keys' null accuracy", v.keys.random.null, k.at("random").at("null"));
+  differs("blind keys' true accuracy", v.keys.blind.true_, k.at("blind").at("true"));
+  differs("blind keys' null accuracy", v.keys.blind.null, k.at("blind").at("null"));
+  differs("decision", v.accepted ? "accepted" : "rejected", b.at("decision"));
+  std::printf("recheck    measurements, null keys and decision reproduced exactly\n");
   return 0;
 }
 

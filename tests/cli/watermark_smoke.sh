@@ -26,7 +26,26 @@ verify=(--random-keys 10 --blind-keys 10 --far 0.1 --random-samples 300 --max-nu
   --sign-key "$out/certifier.key" --out "$out/wm.cert.json" | tee "$out/verify.log"
 grep -q "decision   ACCEPTED" "$out/verify.log"
 grep -q "^claim      .* (v2: verifier, n, lambda, space, input shape and classes signed)" "$out/verify.log"
-"$nullmark" verify-cert "$out/wm.cert.json" | grep -q "valid, signed"
+"$nullmark" verify-cert "$out/wm.cert.json" | grep -q "valid; integrity only: signed by key .*, which no --certifier or --trust pins"
+# Trust comes from a pinned key: the certifier's is trusted, a certificate signed by any other key is not.
+"$nullmark" verify-cert "$out/wm.cert.json" --certifier "$out/certifier.pub" | grep -q "trusted: signed by pinned certifier"
+"$nullmark" keygen --out "$out/mallory"
+"$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/claim.json" "${verify[@]}" \
+  --certifier-key "$out/mallory.key" --out "$out/mallory.cert.json" >/dev/null
+if "$nullmark" verify-cert "$out/mallory.cert.json" --certifier "$out/certifier.pub" 2>"$out/mallory.log"; then
+  echo "a certificate signed by an unpinned key was trusted"; exit 1
+fi
+grep -q "not trusted: signed by key .*, which is not a pinned certifier" "$out/mallory.log"
+printf '{"format": "nullmark-trust", "version": 1, "certifiers": [{"name": "audit lab", "public_key": "%s"}]}\n' \
+  "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['public_key'])" "$out/certifier.pub")" >"$out/trust.json"
+"$nullmark" verify-cert "$out/wm.cert.json" --trust "$out/trust.json" | grep -q 'trusted: signed by pinned certifier "audit lab"'
+# --model re-hashes the model; --recheck measures it again with the certificate's settings.
+"$nullmark" verify-cert "$out/wm.cert.json" --model "$out/wm/model.ckpt" --recheck | tee "$out/recheck.log" |
+  grep -q "^recheck    measurements, null keys and decision reproduced exactly"
+if "$nullmark" verify-cert "$out/wm.cert.json" --model "$out/clean/model.ckpt" 2>"$out/other-model.log"; then
+  echo "a certificate matched another model"; exit 1
+fi
+grep -q "is not the certified one" "$out/other-model.log"
 
 # The pattern a claim defines, without a model, is the one verify derived from the model's shape.
 "$nullmark" pattern --claim "$out/claim.json" --input 1,28,28 --classes 10 --json "$out/pattern.json" >"$out/pattern.log"
