@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "common/error.h"
 
 namespace nullmark {
@@ -52,6 +54,26 @@ void write_file_atomic(const std::string& path, const std::string& bytes, unsign
 }
 
 bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
+
+void check_output_path(const std::string& path, bool force, const std::string& option) {
+  if (!std::filesystem::exists(path)) return;
+  if (std::filesystem::is_directory(path)) throw fail(option, " ", path, ": is a directory");
+  std::ifstream in(path, std::ios::binary);
+  char magic[8] = {};
+  in.read(magic, sizeof magic);
+  if (in.gcount() == sizeof magic && std::memcmp(magic, "NULLMARK", sizeof magic) == 0)
+    throw fail(option, " ", path, ": is a nullmark checkpoint; outputs never replace one");
+  // Keys, claims and trust files are small JSON documents with a top-level format tag.
+  if (std::filesystem::file_size(path) <= (1u << 20)) {
+    const nlohmann::json j = nlohmann::json::parse(read_file(path), nullptr, false);
+    if (j.is_object() && j.contains("format") && j.at("format").is_string()) {
+      const std::string f = j.at("format").get<std::string>();
+      for (const char* p : {"nullmark-secret-key", "nullmark-public-key", "nullmark-claim", "nullmark-trust"})
+        if (f == p) throw fail(option, " ", path, ": is a ", f, " file; outputs never replace one");
+    }
+  }
+  if (!force) throw fail(option, " ", path, ": exists; pass --force to replace it");
+}
 
 void make_dirs(const std::string& path) {
   std::error_code ec;

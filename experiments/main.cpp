@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   vf->add_option("--seed", verify.seed, "Seed of the never-embedded keys")->capture_default_str();
   vf->add_option("--out", verify.out, "Certificate file (default: certificate.json beside the model)");
+  vf->add_flag("--force", verify.force, "Replace an existing --out file (never a key, claim or checkpoint)");
   vf->add_option("--certifier-key,--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")
       ->check(CLI::ExistingFile);
   vf->add_option("--threads", verify.threads, "CPU threads (0 = all cores)");
@@ -125,6 +126,7 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::Range(2, 1 << 20));
   sg->add_option("--out", sign.out, "Claim file to write")->capture_default_str();
+  sg->add_flag("--force", sign.force, "Replace an existing --out file (never a key, claim or checkpoint)");
 
   commands::PatternArgs pattern;
   auto* pt = app.add_subcommand("pattern", "The watermark a claim defines for an input shape: label, position, bits");

@@ -40,6 +40,7 @@ struct SignArgs {
   std::string space = "normalized";
   std::vector<int> input;  // C, H, W
   int classes = 0;
+  bool force = false;
 };
 int sign(const SignArgs& a);
 
@@ -51,6 +52,7 @@ struct VerifyArgs {
   uint64_t seed = 1;
   int threads = 0;
   std::string device = "cpu";  // cpu | cuda
+  bool force = false;
 };
 // Exit code 0: claim accepted; 2: rejected; errors throw (exit 1).
 int verify(const VerifyArgs& a);

@@ -1,6 +1,7 @@
 // nullmark keygen / sign: an owner's Ed25519 key pair, and a signed watermark claim.
 #include <cstdio>
 
+#include "common/files.h"
 #include "experiments/commands/commands.h"
 #include "watermark/claim.h"
 #include "watermark/keys.h"
@@ -16,6 +17,7 @@ int keygen(const KeygenArgs& a) {
 }
 
 int sign(const SignArgs& a) {
+  check_output_path(a.out, a.force, "--out");
   const KeyPair k = load_secret_key(a.key);
   const Claim c = make_claim(k, a.verifier, a.n, a.lambda, a.space, a.input, a.classes);
   save_claim(c, a.out);

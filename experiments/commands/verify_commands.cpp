@@ -63,6 +63,11 @@ Loaded load_model_and_data(const std::string& model, const std::string& data_pat
 
 int verify(const VerifyArgs& a) {
   set_threads(a.threads);
+  const std::string out =
+      a.out.empty() ? (std::filesystem::path(a.model).parent_path() / "certificate.json").string() : a.out;
+  // An explicit --out must not replace anything by surprise; the default beside the model is
+  // verify's own file, replaced by each verification (a key, claim or checkpoint never).
+  check_output_path(out, a.force || a.out.empty(), "--out");
   // The claim is checked first: a claim whose signature fails never gets to run a model.
   const Claim claim = load_verified_claim(a.claim);
   std::fprintf(stderr, "claim %s: signature valid (verifier \"%s\"; %s)\n", a.claim.c_str(), claim.verifier.c_str(),
@@ -174,8 +179,6 @@ int verify(const VerifyArgs& a) {
        {{"min_true_accuracy", a.min_true}, {"max_null_drop", a.max_null_drop}, {"min_clean_accuracy", a.min_clean}}},
       {"decision", v.accepted ? "accepted" : "rejected"},
       {"reasons", v.reasons}};
-  const std::string out =
-      a.out.empty() ? (std::filesystem::path(a.model).parent_path() / "certificate.json").string() : a.out;
   write_file_atomic(out, make_certificate(body, certifier));
   std::printf("certificate %s%s\n", out.c_str(), certifier ? " (signed)" : " (unsigned)");
   return v.accepted ? 0 : 2;

@@ -40,8 +40,8 @@ printf '{"format": "nullmark-trust", "version": 1, "certifiers": [{"name": "audi
   "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['public_key'])" "$out/certifier.pub")" >"$out/trust.json"
 "$nullmark" verify-cert "$out/wm.cert.json" --trust "$out/trust.json" | grep -q 'trusted: signed by pinned certifier "audit lab"'
 # --model re-hashes the model; --recheck measures it again with the certificate's settings.
-"$nullmark" verify-cert "$out/wm.cert.json" --model "$out/wm/model.ckpt" --recheck | tee "$out/recheck.log" |
-  grep -q "^recheck    measurements, null keys and decision reproduced exactly"
+"$nullmark" verify-cert "$out/wm.cert.json" --model "$out/wm/model.ckpt" --recheck >"$out/recheck.log"
+grep -q "^recheck    measurements, null keys and decision reproduced exactly" "$out/recheck.log"
 if "$nullmark" verify-cert "$out/wm.cert.json" --model "$out/clean/model.ckpt" 2>"$out/other-model.log"; then
   echo "a certificate matched another model"; exit 1
 fi
@@ -68,6 +68,18 @@ if "$nullmark" pattern --claim "$out/claim.json" --input 1,32,32 2>"$out/pattern
   echo "a v2 claim gave a pattern for an input it was not signed for"; exit 1
 fi
 grep -q "the claim was signed for a model with 1x28x28 inputs and 10 classes" "$out/pattern-shape.log"
+
+# Outputs never replace a key, claim or checkpoint, and replace other files only with --force.
+if "$nullmark" sign --key "$out/owner.key" --verifier x --input 1,28,28 --classes 10 --out "$out/owner.key" --force \
+  2>"$out/self.log"; then echo "sign replaced its own secret key"; exit 1; fi
+grep -q "is a nullmark-secret-key file; outputs never replace one" "$out/self.log"
+python3 -c "import json,sys; json.load(open(sys.argv[1]))['seed']" "$out/owner.key"  # still the key
+if "$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/claim.json" "${verify[@]}" --out "$out/wm/model.ckpt" \
+  2>"$out/ckpt.log" >/dev/null; then echo "verify replaced the model with its certificate"; exit 1; fi
+grep -q "is a nullmark checkpoint; outputs never replace one" "$out/ckpt.log"
+if "$nullmark" verify --model "$out/wm/model.ckpt" --claim "$out/claim.json" "${verify[@]}" --out "$out/wm.cert.json" \
+  2>"$out/exists.log" >/dev/null; then echo "verify replaced an existing --out without --force"; exit 1; fi
+grep -q "wm.cert.json: exists; pass --force to replace it" "$out/exists.log"
 
 # A v2 claim whose lambda or n was edited is refused before any model runs (exit 1).
 for edit in 's/"lambda": 10.0/"lambda": 20.0/' 's/"n": 5/"n": 6/'; do
