@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cmath>
 #include <cstring>
 
 #include "common/error.h"
@@ -113,10 +114,24 @@ Checkpoint load_checkpoint(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw fail(path, ": checkpoint header is missing a field (", e.what(), ")");
   }
+  if (c.epoch < 0 || c.global_step < 0 || c.optimizer_steps < 0)
+    throw fail(path, ": checkpoint header has a negative count (epoch ", c.epoch, ", global_step ", c.global_step,
+               ", optimizer steps ", c.optimizer_steps, ")");
+  if (c.classes < 1) throw fail(path, ": checkpoint header has ", c.classes, " classes");
+  for (int d : c.input_shape)
+    if (d < 1) throw fail(path, ": checkpoint header has input shape entry ", d);
   c.params = r.floats("parameters");
   c.optimizer_state = r.floats("optimizer state");
   if (version >= 2) c.buffers = r.floats("buffers");
   if (r.pos != r.end) throw fail(path, ": checkpoint has ", r.end - r.pos, " unexpected trailing bytes");
+  // A model with NaN or infinite weights answers nothing meaningful: refuse it by name.
+  for (size_t i = 0; i < c.params.size(); ++i)
+    if (!std::isfinite(c.params[i]))
+      throw fail(path, ": parameter ", i, " of ", c.params.size(), " is ", c.params[i],
+                 " (non-finite weights: the training diverged or the file was altered)");
+  for (size_t i = 0; i < c.buffers.size(); ++i)
+    if (!std::isfinite(c.buffers[i]))
+      throw fail(path, ": buffer value ", i, " of ", c.buffers.size(), " is ", c.buffers[i], " (non-finite)");
   return c;
 }
 

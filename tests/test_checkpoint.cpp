@@ -1,5 +1,6 @@
 // Checkpoint round trip, and detection of every kind of damage before anything is used.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 
 #include "common/error.h"
@@ -101,4 +102,36 @@ TEST_CASE("version 1 checkpoints (before buffers) still load", "[checkpoint]") {
   CHECK(r.params == c.params);
   CHECK(r.optimizer_state == c.optimizer_state);
   CHECK(r.buffers.empty());
+}
+
+TEST_CASE("checkpoints with negative counts or non-finite weights are refused", "[checkpoint][hostile]") {
+  test::TempDir d;
+  Checkpoint c = sample();
+  c.epoch = -5;
+  save_checkpoint(d.file("epoch.ckpt"), c);
+  CHECK_THAT(error_of(d.file("epoch.ckpt")), Catch::Contains("negative count (epoch -5"));
+  c = sample();
+  c.params[1] = std::nanf("");
+  save_checkpoint(d.file("nan.ckpt"), c);
+  CHECK_THAT(error_of(d.file("nan.ckpt")), Catch::Contains("parameter 1 of 3 is nan (non-finite weights"));
+  c = sample();
+  c.buffers[0] = INFINITY;
+  save_checkpoint(d.file("inf.ckpt"), c);
+  CHECK_THAT(error_of(d.file("inf.ckpt")), Catch::Contains("buffer value 0 of 2 is inf"));
+  c = sample();
+  c.input_shape = {1, 0, 28};
+  save_checkpoint(d.file("shape.ckpt"), c);
+  CHECK_THAT(error_of(d.file("shape.ckpt")), Catch::Contains("input shape entry 0"));
+}
+
+TEST_CASE("a save removes temp files that a killed save left behind, not a live process's", "[checkpoint]") {
+  test::TempDir d;
+  const std::string dead = d.write("m.ckpt.tmp.999999999", "half a checkpoint");  // above any pid_max
+  const std::string live = d.write("m.ckpt.tmp.1", "init's");                      // pid 1 is alive
+  const std::string other = d.write("other.ckpt.tmp.999999999", "another file's");
+  save_checkpoint(d.file("m.ckpt"), sample());
+  CHECK_FALSE(std::filesystem::exists(dead));
+  CHECK(std::filesystem::exists(live));
+  CHECK(std::filesystem::exists(other));
+  CHECK(load_checkpoint(d.file("m.ckpt")).epoch == 3);
 }

@@ -10,6 +10,7 @@
 #include "nn/network.h"
 #include "nn/optimizer.h"
 #include "temp_dir.h"
+#include "watermark/embedding.h"
 
 using namespace nullmark;
 using nullmark::test::error_of;
@@ -125,4 +126,20 @@ TEST_CASE("hostile YAML: anchors, aliases, duplicate keys, extra documents, dept
   // The same guard covers --set values.
   YAML::Node root = YAML::Node(YAML::NodeType::Map);
   CHECK_THAT(error_of([&] { apply_override(root, "train=&a {x: *a}"); }), Catch::Contains("--set train=&a {x: *a}"));
+}
+
+TEST_CASE("a watermark section with nothing to learn from is refused", "[config][hostile]") {
+  const std::string claim = "claim: " NULLMARK_SOURCE_DIR "/experiments/claims/demo-digit-lambda10.json\n";
+  const auto error = [&](const std::string& extra) {
+    return error_of([&] {
+      ConfigMap m = ConfigMap::load_string(claim + extra, "w.yaml");
+      WatermarkTraining::read(m, nullptr);
+    });
+  };
+  CHECK(error("") == "");
+  CHECK_THAT(error("clean_weight: 0\nnull_weight: 0\ntrue_weight: 0\n"),
+             Catch::Contains("clean_weight, null_weight and true_weight are all 0"));
+  CHECK_THAT(error("null_fraction: 0\ntrue_fraction: 0\n"), Catch::Contains("no sample is ever stamped"));
+  CHECK(error("null_fraction: 0\n") == "");  // true embedding alone is a study of its own
+  CHECK_THAT(error("null_weight: 1.5x\n"), Catch::Contains("null_weight"));
 }

@@ -33,6 +33,13 @@ WatermarkTraining WatermarkTraining::read(ConfigMap cfg, Claim* claim_out) {
   w.null_fraction = cfg.number("null_fraction", 1.0, 0.0, 1.0);
   w.true_fraction = cfg.number("true_fraction", 1.0, 0.0, 1.0);
   cfg.finish();
+  // A watermark section that trains nothing is a mistake, not a clean run: say so.
+  if (w.clean_weight == 0 && w.null_weight == 0 && w.true_weight == 0)
+    cfg.error("clean_weight", "clean_weight, null_weight and true_weight are all 0: the model has nothing to learn from");
+  if (w.null_fraction == 0 && w.true_fraction == 0)
+    cfg.error("null_fraction",
+              "null_fraction and true_fraction are both 0: no sample is ever stamped (drop the watermark section to "
+              "train a clean model)");
   if (claim_out) *claim_out = claim;
   return w;
 }
