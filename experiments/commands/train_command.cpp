@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "common/yaml_guard.h"
+#include "experiments/config_diff.h"
 #include "common/files.h"
 #include "experiments/commands/commands.h"
 #include "experiments/evaluate.h"
@@ -39,6 +40,17 @@ int train(const TrainArgs& a) {
     Checkpoint c = load_checkpoint(a.resume);
     if (model_yaml(c.config_yaml) != model_yaml(config_yaml))
       throw fail(a.resume, ": checkpoint was trained with a different model section than ", a.config);
+    // Model, data, watermark and training must all be the checkpoint's (a longer schedule aside):
+    // continuing a watermarked model under a clean config would drop the watermark silently.
+    const std::vector<ConfigDifference> conflicts = resume_conflicts(c.config_yaml, config_yaml);
+    if (!conflicts.empty()) {
+      std::string list;
+      for (const ConfigDifference& d : conflicts)
+        list += "\n  " + d.key + ": checkpoint " + d.before + ", config " + d.after;
+      throw fail(a.resume, ": cannot resume under ", a.config, ": the config differs from the checkpoint's in ",
+                 conflicts.size(), " key(s) (only output_dir, threads, device, cuda and a longer train.epochs may):",
+                 list);
+    }
     if (c.optimizer_type != s.train_params.optimizer.type)
       throw fail(a.resume, ": checkpoint used optimizer ", c.optimizer_type, ", the config asks for ",
                  s.train_params.optimizer.type);

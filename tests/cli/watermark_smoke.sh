@@ -18,6 +18,11 @@ grep -q "watermark on test set" "$out/wm.log"
 python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['epochs'][-1]; assert 'null_accuracy' in e and 'true_accuracy' in e, e" \
   "$out/wm/metrics.json"
 "$nullmark" train experiments/configs/digit-clean.yaml "${slice[@]}" --output "$out/clean" >/dev/null
+# The watermarked checkpoint does not resume under the clean config: the watermark would be dropped.
+if "$nullmark" train experiments/configs/digit-clean.yaml "${slice[@]}" --set train.epochs=3 --output "$out/mixed" \
+  --resume "$out/wm/model.ckpt" >/dev/null 2>"$out/mixed.log"; then echo "resumed under another config"; exit 1; fi
+grep -q "cannot resume under experiments/configs/digit-clean.yaml" "$out/mixed.log"
+grep -q "^  watermark.claim: checkpoint .*, config (absent)" "$out/mixed.log"
 
 # Thresholds relaxed for a 2-epoch model on 6000 images: this test checks the workflow, the full
 # MNIST figures are in docs/results.md.

@@ -1,0 +1,59 @@
+#include "experiments/config_diff.h"
+
+#include <map>
+
+#include "common/yaml_guard.h"
+
+namespace nullmark {
+
+namespace {
+std::string text(const YAML::Node& n) {
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+void flatten(const YAML::Node& n, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (n.IsMap()) {
+    for (const auto& kv : n) flatten(kv.second, prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar(), out);
+    return;
+  }
+  out[prefix] = text(n);
+}
+}  // namespace
+
+std::vector<ConfigDifference> config_differences(const std::string& before_yaml, const std::string& after_yaml) {
+  std::map<std::string, std::string> a, b;
+  flatten(load_yaml(before_yaml, "the checkpoint's config"), "", a);
+  flatten(load_yaml(after_yaml, "the config"), "", b);
+  std::vector<ConfigDifference> out;
+  for (const auto& [k, v] : a) {
+    const auto it = b.find(k);
+    if (it == b.end())
+      out.push_back({k, v, "(absent)"});
+    else if (it->second != v)
+      out.push_back({k, v, it->second});
+  }
+  for (const auto& [k, v] : b)
+    if (!a.count(k)) out.push_back({k, "(absent)", v});
+  return out;
+}
+
+std::vector<ConfigDifference> resume_conflicts(const std::string& checkpoint_yaml, const std::string& config_yaml) {
+  std::vector<ConfigDifference> out;
+  for (const ConfigDifference& d : config_differences(checkpoint_yaml, config_yaml)) {
+    if (d.key == "output_dir" || d.key == "threads" || d.key == "device" || d.key.rfind("cuda.", 0) == 0 ||
+        d.key == "cuda")
+      continue;
+    if (d.key == "train.epochs") {
+      try {
+        if (std::stol(d.after) >= std::stol(d.before)) continue;  // a longer schedule
+      } catch (const std::exception&) {
+      }
+    }
+    out.push_back(d);
+  }
+  return out;
+}
+
+}  // namespace nullmark
