@@ -28,17 +28,25 @@ void dequantize_int8_rows(int rows, size_t cols, const int8_t* q, const float* s
       w[static_cast<size_t>(r) * cols + i] = q[static_cast<size_t>(r) * cols + i] * scales[r];
 }
 
-// The compiler's _Float16 does the IEEE conversion (F16C instructions where available).
+// The compiler's _Float16 does the IEEE conversion (F16C instructions where available). Clang
+// before 15 has no _Float16 on x86-64; its storage-only __fp16 converts the same way (round to
+// nearest even), and the fuzzing build (scripts/fuzz.sh) compiles with it.
+#if defined(__clang__) && !defined(__FLT16_MAX__)
+using Half = __fp16;
+#else
+using Half = _Float16;
+#endif
+
 void to_fp16(size_t count, const float* w, uint16_t* h) {
   for (size_t i = 0; i < count; ++i) {
-    const _Float16 v = static_cast<_Float16>(w[i]);
+    const Half v = static_cast<Half>(w[i]);
     std::memcpy(&h[i], &v, sizeof v);
   }
 }
 
 void from_fp16(size_t count, const uint16_t* h, float* w) {
   for (size_t i = 0; i < count; ++i) {
-    _Float16 v;
+    Half v;
     std::memcpy(&v, &h[i], sizeof v);
     w[i] = static_cast<float>(v);
   }

@@ -14,3 +14,6 @@ if ! ./nullmark info | grep -q "^cuda: .*sm_"; then
 fi
 # Tests run in parallel; each waits passively in OpenMP (ENVIRONMENT in tests/CMakeLists.txt).
 ctest --output-on-failure -j "$(nproc)" "${exclude[@]}"
+cd ..
+# Every parser of outside input under libFuzzer, briefly: a smoke run that any finding fails.
+scripts/fuzz.sh 5
