@@ -141,6 +141,7 @@ TEST_CASE("batch norm: training uses batch statistics, evaluation the running on
   Checkpoint c;
   c.config_yaml = "model: {}\n";
   c.optimizer_type = "adam";
+  c.classes = 4;  // the dense layer's units: a checkpoint must name a class count
   store_network(net, c);
   save_checkpoint(d.file("bn.ckpt"), c);
   Network other = build("model: {layers: [{type: batchnorm}, {type: flatten}, {type: dense, units: 4}]}");
