@@ -666,16 +666,23 @@ def pattern_size_answer(results_dir, all_seeds):
             forg = [r.get("run", "findings", "cheapest_accepted") for r in runs_named(seeds, "forgery")]
             if forg and all(c is not None for c in forg):
                 d["forgery"] = min(c["log2_signatures"] for c in forg)
+            elif forg:
+                d["forgery"] = "unverifiable"  # no forged claim passed, the owner's exact pattern included
     measured = {n: d for n, d in per_n.items() if d["forgery"] is not None and len(d["cost"]) == 2}
     if not measured:
         return None
 
     def describe(n, d):
-        return "n = %d: cheapest accepted forgery 2^%.1f signatures; accuracy cost %s (MNIST), %s (Fashion-MNIST)" % (
-            n, d["forgery"], d["cost"]["digit"].points(), d["cost"]["fashion"].points())
+        costs = "accuracy cost %s (MNIST), %s (Fashion-MNIST)" % (d["cost"]["digit"].points(),
+                                                                   d["cost"]["fashion"].points())
+        if d["forgery"] == "unverifiable":
+            return ("n = %d: no forged claim is accepted, and neither is the owner's own exact pattern on any seed: the "
+                    "watermark fails its own verification; %s" % (n, costs))
+        return "n = %d: cheapest accepted forgery 2^%.1f signatures; %s" % (n, d["forgery"], costs)
 
     good = [n for n, d in sorted(measured.items())
-            if d["forgery"] >= TARGET_LOG2 and all(c.mean <= MAX_COST for c in d["cost"].values())]
+            if d["forgery"] != "unverifiable" and d["forgery"] >= TARGET_LOG2
+            and all(c.mean <= MAX_COST for c in d["cost"].values())]
     lines = []
     if good:
         lines.append("**n = %d** is the smallest measured pattern size whose forgery costs at least 2^%d signatures "
