@@ -95,4 +95,10 @@ YAML::Node load_yaml(const std::string& text, const std::string& name) {
   }
 }
 
+std::string flow_text(const YAML::Node& n) {
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
 }  // namespace nullmark

@@ -20,4 +20,7 @@ constexpr size_t kMaxYamlBytes = 1 << 20;
 // Throws an Error naming `name`, the line and column, and the problem; returns the root node.
 YAML::Node load_yaml(const std::string& text, const std::string& name);
 
+// A node as one line of flow-style YAML ("[0.05, 0.2]", "{type: adam}"), for names and messages.
+std::string flow_text(const YAML::Node& n);
+
 }  // namespace nullmark

@@ -7,18 +7,12 @@
 namespace nullmark {
 
 namespace {
-std::string text(const YAML::Node& n) {
-  YAML::Emitter e;
-  e << YAML::Flow << n;
-  return e.c_str();
-}
-
 void flatten(const YAML::Node& n, const std::string& prefix, std::map<std::string, std::string>& out) {
   if (n.IsMap()) {
     for (const auto& kv : n) flatten(kv.second, prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar(), out);
     return;
   }
-  out[prefix] = text(n);
+  out[prefix] = flow_text(n);
 }
 }  // namespace
 

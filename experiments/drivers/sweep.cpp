@@ -5,18 +5,13 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/yaml_guard.h"
 #include "experiments/drivers/experiment.h"
 #include "experiments/drivers/seed_summary.h"
 
 namespace nullmark {
 
 namespace {
-std::string flow(const YAML::Node& n) {
-  YAML::Emitter e;
-  e << YAML::Flow << n;
-  return e.c_str();
-}
-
 // Numeric leaves of the findings as "a.b" -> value (decisions become 1 = accepted, 0 = rejected).
 void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, double>& out) {
   if (j.is_object()) {
@@ -61,9 +56,9 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
     for (auto it = axes.rbegin(); it != axes.rend(); ++it) {  // last axis varies fastest
       const YAML::Node& v = it->second[rest % it->second.size()];
       rest /= it->second.size();
-      o.push_back(it->first + "=" + flow(v));
-      name = it->first + "=" + flow(v) + (name.empty() ? "" : "," + name);
-      if (!is_seed_axis(it->first)) group = it->first + "=" + flow(v) + (group.empty() ? "" : ", " + group);
+      o.push_back(it->first + "=" + flow_text(v));
+      name = it->first + "=" + flow_text(v) + (name.empty() ? "" : "," + name);
+      if (!is_seed_axis(it->first)) group = it->first + "=" + flow_text(v) + (group.empty() ? "" : ", " + group);
     }
     std::string dir = name;
     for (char& c : dir)

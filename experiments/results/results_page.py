@@ -364,23 +364,29 @@ POINT = re.compile(r"(normalized|raw)-lambda([0-9.e+]+)-n(\d+)")
 MAX_COST = 0.01  # the question's budget: at most 1 point of clean accuracy
 
 
-def load_frontier(results_dir, task):
-    """({point: {seed: {name: Run}}}, {seed: clean Run}) from results_dir/frontier/TASK."""
-    base = os.path.join(results_dir, "frontier", task)
-    points, clean = {}, {}
+def load_study(results_dir, study, task, entry, expected):
+    """({key: {seed: {name: Run}}}, {seed: clean Run}) from results_dir/STUDY/TASK: one directory per
+    setting (its name matched by `entry`, a regex whose groups `entry_key` turns into the key) and
+    clean/ for the clean models of the study."""
+    base = os.path.join(results_dir, study, task)
+    settings, clean = {}, {}
     if not os.path.isdir(base):
-        return points, clean
-    for entry in sorted(os.listdir(base)):
-        if entry == "clean":
-            for s, runs in load_task(base, "clean").items():
-                if "train-clean" in runs:
-                    clean[s] = runs["train-clean"]
+        return settings, clean
+    for name in sorted(os.listdir(base)):
+        if name == "clean":
+            clean = {s: r["train-clean"] for s, r in load_task(base, "clean").items() if "train-clean" in r}
             continue
-        m = POINT.fullmatch(entry)
+        m = entry.fullmatch(name)
         if not m:
-            raise BadResults("%s: unexpected entry %s (expected SPACE-lambdaL-nN or clean)" % (base, entry))
-        points[(m.group(1), float(m.group(2)), int(m.group(3)))] = load_task(base, entry)
-    return points, clean
+            raise BadResults("%s: unexpected entry %s (expected %s or clean)" % (base, name, expected))
+        settings[m.groups()] = load_task(base, name)
+    return settings, clean
+
+
+def load_frontier(results_dir, task):
+    """({(space, lambda, n): {seed: {name: Run}}}, {seed: clean Run}) from results_dir/frontier/TASK."""
+    points, clean = load_study(results_dir, "frontier", task, POINT, "SPACE-lambdaL-nN")
+    return {(space, float(lam), int(n)): seeds for (space, lam, n), seeds in points.items()}, clean
 
 
 def point_seed_complete(runs):
@@ -582,20 +588,9 @@ def forgery_summary(seeds):
 
 
 def load_pattern_size(results_dir, task):
-    """{n: {seed: {name: Run}}} and {seed: clean Run} from results_dir/pattern-size/TASK."""
-    base = os.path.join(results_dir, "pattern-size", task)
-    sizes, clean = {}, {}
-    if not os.path.isdir(base):
-        return sizes, clean
-    for entry in sorted(os.listdir(base)):
-        if entry == "clean":
-            clean = {s: r["train-clean"] for s, r in load_task(base, "clean").items() if "train-clean" in r}
-            continue
-        m = re.fullmatch(r"n(\d+)", entry)
-        if not m:
-            raise BadResults("%s: unexpected entry %s (expected nN or clean)" % (base, entry))
-        sizes[int(m.group(1))] = load_task(base, entry)
-    return sizes, clean
+    """({n: {seed: {name: Run}}}, {seed: clean Run}) from results_dir/pattern-size/TASK."""
+    sizes, clean = load_study(results_dir, "pattern-size", task, re.compile(r"n(\d+)"), "nN")
+    return {int(n): seeds for (n,), seeds in sizes.items()}, clean
 
 
 def pattern_size_table(results_dir, all_seeds):
