@@ -9,6 +9,16 @@
 #include "experiments/commands/commands.h"
 #include "experiments/drivers/experiment.h"
 
+namespace {
+// --input C,H,W, as sign and pattern take it (three values: the parser checks the count).
+void add_input_shape(CLI::App* sub, std::vector<int>& input, const std::string& note) {
+  sub->add_option("--input", input, "The model's input shape C,H,W, e.g. 1,28,28" + note)
+      ->required()
+      ->delimiter(',')
+      ->expected(3);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace nullmark;
   ensure_blas_core(argv);
@@ -118,10 +128,7 @@ int main(int argc, char** argv) {
                  "data's normalisation)")
       ->capture_default_str()
       ->check(CLI::IsMember({"normalized", "raw"}));
-  sg->add_option("--input", sign.input, "The model's input shape C,H,W, e.g. 1,28,28 (signed into the claim)")
-      ->required()
-      ->delimiter(',')
-      ->expected(3);
+  add_input_shape(sg, sign.input, " (signed into the claim)");
   sg->add_option("--classes", sign.classes, "The model's class count (signed into the claim)")
       ->required()
       ->check(CLI::Range(2, 1 << 20));
@@ -131,10 +138,7 @@ int main(int argc, char** argv) {
   commands::PatternArgs pattern;
   auto* pt = app.add_subcommand("pattern", "The watermark a claim defines for an input shape: label, position, bits");
   pt->add_option("--claim", pattern.claim, "Claim file (signature checked)")->required()->check(CLI::ExistingFile);
-  pt->add_option("--input", pattern.input, "The model's input shape C,H,W, e.g. 1,28,28")
-      ->required()
-      ->delimiter(',')
-      ->expected(3);
+  add_input_shape(pt, pattern.input, "");
   pt->add_option("--classes", pattern.classes, "The model's class count")
       ->capture_default_str()
       ->check(CLI::Range(2, 1 << 20));

@@ -12,12 +12,16 @@
 
 namespace nullmark {
 
-namespace {
-// Null key i of a kind: an Ed25519 key pair from a seed hashed from (kind, run seed, i), signing the
-// claim's own verifier string, so the keys differ from the claim only in the key.
-Signature null_signature(const char* kind, uint64_t seed, int i, const std::string& verifier) {
-  return sign_message(derived_keypair(std::string(kind) + "/" + std::to_string(seed) + "/" + std::to_string(i)), verifier);
+Watermark never_embedded_key(const std::string& kind, uint64_t seed, int i, const Claim& claim, const Watermark& like,
+                             int classes) {
+  Watermark w = derive_watermark(
+      sign_message(derived_keypair(kind + "/" + std::to_string(seed) + "/" + std::to_string(i)), claim.verifier),
+      like.shape, classes, claim.n, static_cast<float>(claim.lambda));
+  w.copy_space(like);
+  return w;
 }
+
+namespace {
 
 std::string percent(double v) {
   char buf[32];
@@ -121,10 +125,9 @@ Verification verify_claim(Network& net, const Dataset& data, const Claim& claim,
     const bool blind = i >= opt.random_keys;
     const int j = blind ? i - opt.random_keys : i;
     // Random keys keep the tag they always had, so their values reproduce earlier certificates.
-    Watermark w = derive_watermark(
-        null_signature(blind ? "nullmark-blind-key" : "nullmark-random-key", opt.seed, j, claim.verifier), v.wm.shape,
-        classes, claim.n, static_cast<float>(claim.lambda));
-    w = blind ? blind_key(w, v.wm) : (w.copy_space(v.wm), w);  // null keys stamp in the claim's space
+    Watermark w = never_embedded_key(blind ? "nullmark-blind-key" : "nullmark-random-key", opt.seed, j, claim, v.wm,
+                                     classes);
+    if (blind) w = blind_key(w, v.wm);
     const WatermarkAccuracy a = evaluate_watermark(net, data, w, opt.random_samples);
     NullKeys& k = blind ? v.keys.blind : v.keys.random;
     k.null.push_back(a.null);

@@ -91,6 +91,11 @@ void summarise_null_keys(NullKeys& k, const NullModel& m, const VerifyThresholds
 std::string far_problem(double far, int random_keys, int blind_keys);
 // The reasons for rejection that the p-values add to the thresholds' (none when no keys were measured).
 std::vector<std::string> far_failures(const NullModel& m, double far);
+// Never-embedded key i of a kind (a tag): an Ed25519 key pair from SHA-256(kind/seed/i) signs the
+// claim's own verifier string, so the key differs from the claim only in the key; its watermark is
+// derived for `like`'s shape and stamps in `like`'s space.
+Watermark never_embedded_key(const std::string& kind, uint64_t seed, int i, const Claim& claim, const Watermark& like,
+                             int classes);
 // A blind forger's key: a random key's bits at the claim's label and position.
 Watermark blind_key(const Watermark& random, const Watermark& claim);
 

@@ -149,14 +149,8 @@ Runner forgery_driver(ConfigMap& cfg) {
     std::mt19937_64 rng(ctx.seed * 0x9E3779B97F4A7C15ull + 17);
     // Uniformly random keys: the control, what a claim costs that was never aimed at this model.
     std::vector<Watermark> random;
-    for (int i = 0; i < per_level; ++i) {
-      Watermark w = derive_watermark(
-          sign_message(derived_keypair("nullmark-forgery-random/" + std::to_string(ctx.seed) + "/" + std::to_string(i)),
-                       ctx.owner.verifier),
-          owner.shape, classes, owner.n, owner.lambda);
-      w.copy_space(owner);
-      random.push_back(w);
-    }
+    for (int i = 0; i < per_level; ++i)
+      random.push_back(never_embedded_key("nullmark-forgery-random", ctx.seed, i, ctx.owner, owner, classes));
     verify_group("random", random, 0.0, "random");
     // Blind forgeries: the owner's label and position, random bits. Those ground for real come first.
     std::vector<Watermark> blind;
