@@ -17,6 +17,44 @@ void add_input_shape(CLI::App* sub, std::vector<int>& input, const std::string& 
       ->delimiter(',')
       ->expected(3);
 }
+// The model, data and measurement settings that verify and dispute share.
+void add_measurement_options(CLI::App* sub, nullmark::commands::VerifyArgs& v) {
+  sub->add_option("--model", v.model, "Checkpoint")->required()->check(CLI::ExistingFile);
+  sub->add_option("--data", v.data_path, "Data directory (default: the one the model was trained on)");
+  sub->add_option("--split", v.split, "Held-out split")
+      ->check(CLI::IsMember({"train", "test"}))
+      ->capture_default_str();
+  sub->add_option("--random-keys", v.random_keys, "Uniformly random never-embedded keys to compare with")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  sub->add_option("--blind-keys", v.blind_keys,
+                  "Blind-forger keys to compare with: the claim's label and position, random bits")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  sub->add_option("--far", v.far,
+                  "False-acceptance rate: the claim's p-value against each kind of key must not exceed it "
+                  "(needs at least 1/far - 1 keys of each kind)")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-9, 0.999999));
+  sub->add_option("--random-samples", v.random_samples, "Held-out samples per never-embedded key")
+      ->capture_default_str()
+      ->check(CLI::Range(1L, 1L << 30));
+  sub->add_option("--min-true", v.min_true, "Threshold: minimum true accuracy")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--max-null-drop", v.max_null_drop, "Threshold: null accuracy may trail clean by this much")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--min-clean", v.min_clean,
+                  "Threshold: minimum clean accuracy of the model (0: the paper's rule, the watermark alone)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--seed", v.seed, "Seed of the never-embedded keys")->capture_default_str();
+  sub->add_option("--threads", v.threads, "CPU threads (0 = all cores)");
+  sub->add_option("--device", v.device, "cpu or cuda")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -30,7 +68,13 @@ int main(int argc, char** argv) {
   t->add_option("config", train.config, "Training config (YAML)")->required()->check(CLI::ExistingFile);
   t->add_option("--set", train.overrides, "Override a config value, e.g. --set train.epochs=2");
   t->add_option("--output", train.output_dir, "Run directory (overrides output_dir)");
-  t->add_option("--resume", train.resume, "Continue from a checkpoint of the same config")->check(CLI::ExistingFile);
+  auto* resume = t->add_option("--resume", train.resume, "Continue from a checkpoint of the same config")
+                    ->check(CLI::ExistingFile);
+  t->add_option("--init", train.init,
+                "Start from a checkpoint's parameters (same model section; fresh optimizer and schedule): "
+                "further training, as a fine-tuner or a pirate does")
+      ->check(CLI::ExistingFile)
+      ->excludes(resume);
   t->add_flag("--quiet", train.quiet, "No live progress line");
 
   commands::EvalArgs eval;
@@ -48,49 +92,14 @@ int main(int argc, char** argv) {
   auto* vf = app.add_subcommand("verify",
                                 "Verify a watermark claim on a model and write a certificate "
                                 "(exit 0: accepted, 2: rejected, 1: error)");
-  vf->add_option("--model", verify.model, "Checkpoint")->required()->check(CLI::ExistingFile);
+  add_measurement_options(vf, verify);
   vf->add_option("--claim", verify.claim, "Claim file (signature checked before the model is loaded)")
       ->required()
       ->check(CLI::ExistingFile);
-  vf->add_option("--data", verify.data_path, "Data directory (default: the one the model was trained on)");
-  vf->add_option("--split", verify.split, "Held-out split")
-      ->check(CLI::IsMember({"train", "test"}))
-      ->capture_default_str();
-  vf->add_option("--random-keys", verify.random_keys, "Uniformly random never-embedded keys to compare with")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 100000));
-  vf->add_option("--blind-keys", verify.blind_keys,
-                 "Blind-forger keys to compare with: the claim's label and position, random bits")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 100000));
-  vf->add_option("--far", verify.far,
-                 "False-acceptance rate: the claim's p-value against each kind of key must not exceed it "
-                 "(needs at least 1/far - 1 keys of each kind)")
-      ->capture_default_str()
-      ->check(CLI::Range(1e-9, 0.999999));
-  vf->add_option("--random-samples", verify.random_samples, "Held-out samples per never-embedded key")
-      ->capture_default_str()
-      ->check(CLI::Range(1L, 1L << 30));
-  vf->add_option("--min-true", verify.min_true, "Threshold: minimum true accuracy")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  vf->add_option("--max-null-drop", verify.max_null_drop, "Threshold: null accuracy may trail clean by this much")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  vf->add_option("--min-clean", verify.min_clean,
-                 "Threshold: minimum clean accuracy of the model (0: the paper's rule, the watermark alone)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  vf->add_option("--seed", verify.seed, "Seed of the never-embedded keys")->capture_default_str();
   vf->add_option("--out", verify.out, "Certificate file (default: certificate.json beside the model)");
   vf->add_flag("--force", verify.force, "Replace an existing --out file (never a key, claim or checkpoint)");
   vf->add_option("--certifier-key,--sign-key", verify.sign_key, "Certifier's secret key: sign the certificate")
       ->check(CLI::ExistingFile);
-  vf->add_option("--threads", verify.threads, "CPU threads (0 = all cores)");
-  vf->add_option("--device", verify.device, "cpu or cuda")
-      ->check(CLI::IsMember({"cpu", "cuda"}))
-      ->capture_default_str();
-
   commands::VerifyCertArgs vcert;
   auto* vc = app.add_subcommand("verify-cert", "Check a certificate's integrity, signature and consistency");
   vc->add_option("cert", vcert.cert, "Certificate file")->required()->check(CLI::ExistingFile);
@@ -144,6 +153,37 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(2, 1 << 20));
   pt->add_option("--json", pattern.json_out, "Also write the pattern as JSON");
 
+  commands::TimestampArgs stamp;
+  auto* ts = app.add_subcommand("timestamp", "RFC 3161 trusted timestamps for a claim: request, attach, show");
+  ts->require_subcommand(1);
+  auto* tq = ts->add_subcommand("request", "Write a timestamp request (TSQ) for a claim's digest");
+  auto* ta = ts->add_subcommand("attach", "Check a TSA's reply (TSR) and write a copy of the claim that carries it");
+  auto* tw = ts->add_subcommand("show", "The time a claim's timestamp states (trusted only with --tsa-cert)");
+  for (CLI::App* sub : {tq, ta, tw})
+    sub->add_option("--claim", stamp.claim, "Claim file (signature checked)")->required()->check(CLI::ExistingFile);
+  tq->add_option("--out", stamp.out, "Request file to write (DER)")->required();
+  ta->add_option("--reply", stamp.reply, "The TSA's reply (DER)")->required()->check(CLI::ExistingFile);
+  ta->add_option("--out", stamp.out, "Claim file to write, with the timestamp (never the input claim)")->required();
+  for (CLI::App* sub : {tq, ta})
+    sub->add_flag("--force", stamp.force, "Replace an existing --out file (never a key, claim or checkpoint)");
+  ta->add_option("--tsa-cert", stamp.tsa_cert, "PEM file: the TSA's certificate or its CA (trusted)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  tw->add_option("--tsa-cert", stamp.tsa_cert, "PEM file: the TSA's certificate or its CA (trusted)")
+      ->check(CLI::ExistingFile);
+
+  commands::DisputeArgs dispute;
+  auto* dp = app.add_subcommand("dispute",
+                                "Two claims on one model: verify both, order them by trusted time, say which "
+                                "stands (exit 0: one stands, 2: cannot be settled, 1: error)");
+  add_measurement_options(dp, dispute.verify);
+  dp->add_option("--claim", dispute.claims, "A claim file; give exactly two")
+      ->required()
+      ->check(CLI::ExistingFile);
+  dp->add_option("--tsa-cert", dispute.tsa_cert,
+                 "PEM file: the certificates of the timestamp authorities you trust (a TSA's own or its CA)")
+      ->check(CLI::ExistingFile);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -161,6 +201,10 @@ int main(int argc, char** argv) {
     if (vc->parsed()) return commands::verify_cert(vcert);
     if (sg->parsed()) return commands::sign(sign);
     if (pt->parsed()) return commands::pattern(pattern);
+    if (tq->parsed()) return commands::timestamp_request(stamp);
+    if (ta->parsed()) return commands::timestamp_attach(stamp);
+    if (tw->parsed()) return commands::timestamp_show(stamp);
+    if (dp->parsed()) return commands::dispute(dispute);
   } catch (const std::exception& ex) {
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", ex.what());

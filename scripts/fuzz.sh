@@ -6,6 +6,9 @@
 # one. A crash, a sanitizer report, an exception other than nullmark's own error, a timeout or more
 # than 2 GB of memory is a finding: the harness stops, writes the input as build-fuzz/findings/NAME/
 # crash-* (reproduce with build-fuzz/fuzz/NAME FILE), and the script fails.
+# With NULLMARK_FUZZ_RECORD=DIR, each harness that runs its full time without a finding also writes
+# DIR/NAME.json (seconds, executions, peak memory, corpus size, clang and source versions), the
+# figures docs/hostile-input.md shows (experiments/results/results_page.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -17,7 +20,8 @@ cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -
   -DCMAKE_CXX_FLAGS="$flags" >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target fuzz_all
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_config fuzz_claim fuzz_certificate fuzz_keys fuzz_idx fuzz_records fuzz_checkpoint)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_config fuzz_claim fuzz_certificate fuzz_keys fuzz_idx fuzz_records fuzz_checkpoint
+  fuzz_timestamp)
 failed=()
 for h in "${harnesses[@]}"; do
   scratch=$(mktemp -d /tmp/nullmark-fuzz-corpus.XXXXXX)
@@ -30,6 +34,26 @@ for h in "${harnesses[@]}"; do
     tail -30 "build-fuzz/findings/$h/log"
   fi
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "build-fuzz/findings/$h/log" | sed "s/^/  $h /" || true
+  if [ -n "${NULLMARK_FUZZ_RECORD:-}" ] && [[ ! " ${failed[*]:-} " =~ " $h " ]]; then
+    mkdir -p "$NULLMARK_FUZZ_RECORD"
+    python3 - "$h" "$seconds" "build-fuzz/findings/$h/log" "$scratch" "fuzz/corpus/$h" "$NULLMARK_FUZZ_RECORD/$h.json" <<'PY'
+import datetime, json, os, re, subprocess, sys
+h, seconds, log, scratch, seeds, out = sys.argv[1:]
+text = open(log, errors="replace").read()
+stat = lambda name: int(re.search(r"stat::%s:\s*(\d+)" % name, text).group(1))
+git = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True).stdout.strip()
+record = {"harness": h, "seconds": int(seconds), "executions": stat("number_of_executed_units"),
+          "peak_rss_mb": stat("peak_rss_mb"), "findings": 0, "seed_inputs": len(os.listdir(seeds)),
+          "corpus_after": len(os.listdir(scratch)) + len(os.listdir(seeds)),
+          "clang": subprocess.run(["clang", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
+          "source": git("rev-parse", "--short", "HEAD") + ("+changes" if git("status", "--porcelain", "--", "fuzz", "common", "datasets", "nn", "watermark") else ""),
+          "date": datetime.date.today().isoformat()}
+tmp = out + ".tmp"
+json.dump(record, open(tmp, "w"), indent=2)
+os.replace(tmp, out)
+print("  %s recorded in %s" % (h, out))
+PY
+  fi
   rm -rf "$scratch"
 done
 if [ ${#failed[@]} -gt 0 ]; then

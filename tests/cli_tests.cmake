@@ -43,6 +43,8 @@ add_test(NAME "cli: bad arguments exit 1, help exits 0"
          COMMAND sh -c "'${NM}' verify --model '${BROKEN}/not-a-checkpoint.ckpt' 2>'${BROKEN}/args.log'; rc=$?; [ $rc -eq 1 ] || { echo \"exit $rc, expected 1\"; exit 1; }; grep -q -- '--claim is required' '${BROKEN}/args.log' || { echo 'no --claim message'; exit 1; }; '${NM}' pattern --claim '${PROJECT_SOURCE_DIR}/experiments/claims/demo-digit-lambda10.json' --input 1,28 2>/dev/null; rc=$?; [ $rc -eq 1 ] || { echo \"--input 1,28: exit $rc, expected 1\"; exit 1; }; '${NM}' verify --help >/dev/null")
 add_test(NAME "cli: secret key readable by others"
          COMMAND sh -c "chmod 644 '${BROKEN}/open.key' && '${EXPECT}' 'permissions 0644 are too open' '${NM}' sign --key '${BROKEN}/open.key' --verifier x --input 1,28,28 --classes 10 --out '${BROKEN}/c.json'")
+add_test(NAME "cli: timestamps with a local test TSA, and a dispute that names the owner"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/timestamp_dispute.sh ${NM} ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: experiment drivers on a tiny configuration"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/experiments_smoke.sh ${NM} ${PROJECT_SOURCE_DIR})
 file(WRITE ${BROKEN}/unknown-experiment.yaml "experiment: jailbreak\nmodel: m.ckpt\nclaim: c.json\n")

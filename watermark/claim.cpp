@@ -9,11 +9,14 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "watermark/claim_message.h"
+#include "watermark/timestamp.h"
 
 namespace nullmark {
 
 namespace {
 constexpr int kMaxN = 1024, kMaxDim = 65536, kMaxClasses = 1 << 20;
+// A token with a certificate chain is a few KiB; anything this large is not one.
+constexpr size_t kMaxTimestampBase64 = 1 << 20;
 
 // Why the claim's parameters are unusable, naming the field; "" when they are fine.
 std::string problem(const Claim& c) {
@@ -110,6 +113,7 @@ std::string claim_to_json(const Claim& c) {
                       {"lambda", c.lambda},
                       {"space", c.space}};
   if (c.version == 2) j["input_shape"] = c.input, j["classes"] = c.classes;
+  if (!c.timestamp.empty()) j["timestamp"] = to_base64(c.timestamp);
   return j.dump(2) + "\n";
 }
 
@@ -127,13 +131,14 @@ Claim claim_from_json(const std::string& text, const std::string& source) {
     const nlohmann::json& version = j.at("version");
     if (version == 1 && j.value("spec", "") == "nullmark-v1") {
       c.version = 1;
-      check_fields(j, {"format", "version", "spec", "verifier", "signature", "public_key", "n", "lambda", "space"},
+      check_fields(j, {"format", "version", "spec", "verifier", "signature", "public_key", "n", "lambda", "space",
+                    "timestamp"},
                    source);
     } else if (version == 2 && j.value("spec", "") == "nullmark-v2") {
       c.version = 2;
       check_fields(j,
                    {"format", "version", "spec", "verifier", "signature", "public_key", "n", "lambda", "space",
-                    "input_shape", "classes"},
+                    "input_shape", "classes", "timestamp"},
                    source);
     } else {
       throw fail(source, ": unsupported claim version or derivation spec (this build knows v1/nullmark-v1 and "
@@ -158,6 +163,16 @@ Claim claim_from_json(const std::string& text, const std::string& source) {
   }
   const std::string p = problem(c);
   if (!p.empty()) throw fail(source, ": ", p);
+  if (j.contains("timestamp")) {
+    const nlohmann::json& t = j.at("timestamp");
+    if (!t.is_string() || t.get<std::string>().size() > kMaxTimestampBase64)
+      throw fail(source, ": timestamp: must be a base64 string of at most ", kMaxTimestampBase64, " characters");
+    c.timestamp = from_base64(t.get<std::string>(), source + ": timestamp");
+    // The token must parse and cover this claim; whether its TSA is trusted is the verifier's
+    // question (verify_timestamp_token), asked where a TSA certificate is given.
+    if (inspect_timestamp_token(c.timestamp, source + ": timestamp").imprint != claim_digest(c))
+      throw fail(source, ": timestamp: the token covers another claim (its imprint is not this claim's digest)");
+  }
   return c;
 }
 

@@ -28,6 +28,9 @@ struct Claim {
   // v2: the model the claim is made for (C, H, W and class count); empty / 0 in a v1 claim.
   std::vector<int> input;
   int classes = 0;
+  // An RFC 3161 timestamp token (DER) over the claim digest (timestamp.h); empty when the claim has
+  // none. It is not signed by the owner: the TSA's signature is what makes it trustworthy.
+  std::string timestamp;
   bool signature_valid() const;
   // "v2: all parameters signed" or "v1: parameters unsigned", for reports.
   std::string binding() const;

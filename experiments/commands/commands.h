@@ -12,6 +12,7 @@ struct TrainArgs {
   std::vector<std::string> overrides;  // --set key.path=value
   std::string output_dir;              // --output, overrides output_dir
   std::string resume;                  // --resume CKPT
+  std::string init;                    // --init CKPT: start from its parameters, fresh optimizer and schedule
   bool quiet = false;
 };
 int train(const TrainArgs& a);
@@ -71,6 +72,23 @@ struct PatternArgs {
   int classes = 10;
 };
 int pattern(const PatternArgs& a);
+
+// nullmark timestamp request|attach|show: RFC 3161 timestamps for a claim (watermark/timestamp.h).
+struct TimestampArgs {
+  std::string claim, out, reply, tsa_cert;
+  bool force = false;
+};
+int timestamp_request(const TimestampArgs& a);  // writes --out (the TSQ)
+int timestamp_attach(const TimestampArgs& a);   // checks --reply against --tsa-cert, writes the stamped claim
+int timestamp_show(const TimestampArgs& a);     // the token's time; trusted only with --tsa-cert
+
+struct DisputeArgs {
+  VerifyArgs verify;                // the model, data and measurement settings both claims are verified with
+  std::vector<std::string> claims;  // exactly two
+  std::string tsa_cert;             // PEM certificates of the trusted timestamp authorities
+};
+// Exit code 0: a claim stands; 2: the dispute cannot be settled; errors throw (exit 1).
+int dispute(const DisputeArgs& a);
 
 struct RunArgs {
   std::string config, output_dir;

@@ -64,6 +64,15 @@ int train(const TrainArgs& a) {
       std::fprintf(stderr, "the checkpoint already completed all %d epochs: nothing to do\n", s.train_params.epochs);
       return 0;
     }
+  } else if (!a.init.empty()) {
+    // Further training of an existing model under this config: its parameters, with this config's
+    // optimizer, schedule, data and watermark from the first step.
+    Checkpoint c = load_checkpoint(a.init);
+    if (model_yaml(c.config_yaml) != model_yaml(config_yaml))
+      throw fail(a.init, ": checkpoint was trained with a different model section than ", a.config);
+    load_network(c, net, a.init);
+    std::fprintf(stderr, "starting from the parameters of %s (trained %ld epochs); fresh optimizer\n", a.init.c_str(),
+                 c.epoch);
   } else {
     net.init_params(s.seed);
   }

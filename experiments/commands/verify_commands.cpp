@@ -11,7 +11,7 @@
 #include "common/sha256.h"
 #include "common/threads.h"
 #include "experiments/commands/commands.h"
-#include "experiments/run_setup.h"
+#include "experiments/commands/model_and_data.h"
 #include "watermark/certificate.h"
 #include "watermark/trust.h"
 #include "watermark/verification.h"
@@ -33,34 +33,6 @@ std::string dataset_sha256(const Dataset& d) {
 }
 }  // namespace
 
-namespace {
-// A model and the held-out data it is verified on.
-struct Loaded {
-  std::string bytes;
-  Checkpoint ckpt;
-  std::unique_ptr<Network> net;
-  DataConfig data;
-  Dataset d;
-};
-
-Loaded load_model_and_data(const std::string& model, const std::string& data_path, const std::string& split,
-                           const std::string& device) {
-  Loaded l;
-  l.bytes = read_file(model);
-  l.ckpt = load_checkpoint(model);
-  l.net = network_from_checkpoint(l.ckpt, model);
-  ComputeOptions::of(device).place(*l.net, "--device");
-  l.data = data_config_from_checkpoint(l.ckpt, model);
-  if (!data_path.empty()) l.data.path = data_path;
-  l.data.train_limit = l.data.test_limit = 0;
-  l.d = load_dataset(l.data, split == "train" ? Split::Train : Split::Test);
-  if (l.d.shape != l.net->input_shape() || l.d.classes != l.ckpt.classes)
-    throw fail(model, ": model expects ", l.net->input_shape().str(), " inputs and ", l.ckpt.classes,
-               " classes, data set ", l.d.name, " has ", l.d.shape.str(), " and ", l.d.classes);
-  return l;
-}
-}  // namespace
-
 int verify(const VerifyArgs& a) {
   set_threads(a.threads);
   const std::string out =
@@ -75,24 +47,14 @@ int verify(const VerifyArgs& a) {
   std::optional<KeyPair> certifier;
   if (!a.sign_key.empty()) certifier = load_secret_key(a.sign_key);
 
-  Loaded l = load_model_and_data(a.model, a.data_path, a.split, a.device);
+  ModelAndData l = load_model_and_data(a.model, a.data_path, a.split, a.device);
   const std::string& model_bytes = l.bytes;
   const Checkpoint& ckpt = l.ckpt;
   Network* net = l.net.get();
   const DataConfig& data = l.data;
   const Dataset& d = l.d;
 
-  VerifyOptions opt;
-  opt.thresholds.min_true = a.min_true;
-  opt.thresholds.max_null_drop = a.max_null_drop;
-  opt.thresholds.min_clean = a.min_clean;
-  opt.random_keys = a.random_keys;
-  opt.blind_keys = a.blind_keys;
-  opt.far = a.far;
-  opt.random_samples = a.random_samples;
-  opt.seed = a.seed;
-  opt.data_mean = data.mean;
-  opt.data_std = data.std;
+  const VerifyOptions opt = verify_options(a, data);
   const Verification v = verify_claim(*net, d, claim, opt);
 
   std::printf("claim      %s (%s)\n", a.claim.c_str(), claim.binding().c_str());
@@ -212,7 +174,7 @@ int verify_cert(const VerifyCertArgs& a) {
   if (a.recheck && a.model.empty()) throw fail("--recheck needs --model: the model to measure again");
   if (a.model.empty()) return 0;
   const std::string split = c.body.at("data").at("split").get<std::string>();
-  Loaded l = load_model_and_data(a.model, a.data_path, split, "cpu");
+  ModelAndData l = load_model_and_data(a.model, a.data_path, split, "cpu");
   if (to_hex(sha256(l.bytes)) != recorded)
     throw fail(a.model, ": this model file (sha256 ", to_hex(sha256(l.bytes)), ") is not the certified one (",
                recorded, ")");

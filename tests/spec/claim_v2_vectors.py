@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Spec v2 golden vectors from an implementation independent of nullmark's C++ (Python's hashlib
 and the `cryptography` package's Ed25519): the canonical signed message of each claim, its
-signature, and the watermark derived from it.
+signature, the watermark derived from it, and the claim digest an RFC 3161 timestamp covers.
 
 Usage: python3 tests/spec/claim_v2_vectors.py [--header PATH] [--markdown PATH]
 Writes tests/watermark_golden_v2.h (which the test suite checks the C++ code against) and the
@@ -60,7 +60,10 @@ def compute(v):
     m = message(v)
     sig = key.sign(m)
     label, row, col, bits = derive(sig, v["shape"], v["classes"], v["n"])
-    return dict(v, pk=pk.hex(), message=m.hex(), sig=sig.hex(), label=label, row=row, col=col, bits=bits)
+    # The claim digest an RFC 3161 timestamp covers (watermark/timestamp.h).
+    digest = hashlib.sha256(b"nullmark-claim-digest-v1\x00" + be32(len(m)) + m + sig + pk).hexdigest()
+    return dict(v, pk=pk.hex(), message=m.hex(), sig=sig.hex(), label=label, row=row, col=col, bits=bits,
+                digest=digest)
 
 
 def cstr(s, width=100):
@@ -73,15 +76,16 @@ def header(vs):
            "#pragma once", "", "namespace nullmark::test {", "", "struct GoldenV2 {",
            "  const char *seed, *pk, *verifier;", "  int n;", "  double lambda;", "  const char* space;",
            "  int c, h, w, classes;", "  const char *message, *sig;", "  int label, row, col;", "  const char* bits;",
-           "};", "", "inline const GoldenV2 kGoldenV2[] = {"]
+           "  const char* digest;", "};", "", "inline const GoldenV2 kGoldenV2[] = {"]
     for v in vs:
         # Non-ASCII bytes as \xHH, each closing the literal so that a following hex digit is not read
         # as part of the escape ("\xc3" "\xbc" "rich").
         verifier = "".join(ch if ord(ch) < 128 else "".join('\\x%02x" "' % b for b in ch.encode()) for ch in v["verifier"])
         out.append("    {%s,\n     %s,\n     \"%s\",\n     %d, %r, \"%s\", %d, %d, %d, %d,\n     %s,\n     %s,\n"
-                   "     %d, %d, %d,\n     %s}," % (cstr(v["seed"]), cstr(v["pk"]), verifier, v["n"], v["lam"], v["space"],
-                                              *v["shape"], v["classes"], cstr(v["message"]), cstr(v["sig"]),
-                                              v["label"], v["row"], v["col"], cstr(v["bits"])))
+                   "     %d, %d, %d,\n     %s,\n     %s}," % (cstr(v["seed"]), cstr(v["pk"]), verifier, v["n"], v["lam"],
+                                                   v["space"], *v["shape"], v["classes"], cstr(v["message"]),
+                                                   cstr(v["sig"]), v["label"], v["row"], v["col"], cstr(v["bits"]),
+                                                   cstr(v["digest"])))
     out += ["};", "", "}  // namespace nullmark::test", ""]
     return "\n".join(out)
 
@@ -95,7 +99,7 @@ def markdown(vs):
                 "- input_shape: `[%d, %d, %d]`, classes: `%d`" % (*v["shape"], v["classes"]),
                 "- message_hex: `%s`" % v["message"], "- signature_hex: `%s`" % v["sig"],
                 "- label: `%d`, row: `%d`, col: `%d`" % (v["label"], v["row"], v["col"]),
-                "- bits: `%s`" % v["bits"], ""]
+                "- bits: `%s`" % v["bits"], "- claim digest (timestamped): `%s`" % v["digest"], ""]
     return "\n".join(out).rstrip("\n")
 
 
