@@ -19,6 +19,9 @@ cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -
   -DNULLMARK_CUDA=OFF -DNULLMARK_NATIVE=OFF -DNULLMARK_BUILD_TESTS=OFF -DNULLMARK_FUZZ=ON \
   -DCMAKE_CXX_FLAGS="$flags" >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target fuzz_all
+# The source the harnesses were built from, for the records (a later edit must not relabel them).
+source_rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(git status --porcelain -- fuzz common datasets nn watermark 2>/dev/null)" ] || source_rev="$source_rev+changes"
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_config fuzz_claim fuzz_certificate fuzz_keys fuzz_idx fuzz_records fuzz_checkpoint
   fuzz_timestamp)
@@ -36,17 +39,17 @@ for h in "${harnesses[@]}"; do
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "build-fuzz/findings/$h/log" | sed "s/^/  $h /" || true
   if [ -n "${NULLMARK_FUZZ_RECORD:-}" ] && [[ ! " ${failed[*]:-} " =~ " $h " ]]; then
     mkdir -p "$NULLMARK_FUZZ_RECORD"
-    python3 - "$h" "$seconds" "build-fuzz/findings/$h/log" "$scratch" "fuzz/corpus/$h" "$NULLMARK_FUZZ_RECORD/$h.json" <<'PY'
+    python3 - "$h" "$seconds" "build-fuzz/findings/$h/log" "$scratch" "fuzz/corpus/$h" "$NULLMARK_FUZZ_RECORD/$h.json" \
+      "$source_rev" <<'PY'
 import datetime, json, os, re, subprocess, sys
-h, seconds, log, scratch, seeds, out = sys.argv[1:]
+h, seconds, log, scratch, seeds, out, source = sys.argv[1:]
 text = open(log, errors="replace").read()
 stat = lambda name: int(re.search(r"stat::%s:\s*(\d+)" % name, text).group(1))
-git = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True).stdout.strip()
 record = {"harness": h, "seconds": int(seconds), "executions": stat("number_of_executed_units"),
           "peak_rss_mb": stat("peak_rss_mb"), "findings": 0, "seed_inputs": len(os.listdir(seeds)),
           "corpus_after": len(os.listdir(scratch)) + len(os.listdir(seeds)),
           "clang": subprocess.run(["clang", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
-          "source": git("rev-parse", "--short", "HEAD") + ("+changes" if git("status", "--porcelain", "--", "fuzz", "common", "datasets", "nn", "watermark") else ""),
+          "source": source,
           "date": datetime.date.today().isoformat()}
 tmp = out + ".tmp"
 json.dump(record, open(tmp, "w"), indent=2)
