@@ -63,6 +63,19 @@ TEST_CASE("key files: round trip, permissions, length and encoding", "[watermark
   CHECK_THAT(error_of([&] { load_public_key(d.write("x.pub", "not json")); }), Catch::Contains("not JSON"));
   CHECK_THAT(error_of([&] { load_public_key(d.file("owner.key")); }),
              Catch::Contains("not a nullmark-public-key file"));
+  // Tags of the wrong type are refused with nullmark's message (a fuzzer found {"format": 1} once
+  // escaping as a JSON library exception).
+  CHECK_THAT(error_of([&] { load_public_key(d.write("n.pub", R"({"format": 1, "algorithm": "0"})")); }),
+             Catch::Contains("n.pub: not a nullmark-public-key file (format tag is 1)"));
+  CHECK_THAT(error_of([&] {
+               load_public_key(d.write("v.pub", R"({"format": "nullmark-public-key", "version": "1"})"));
+             }),
+             Catch::Contains("v.pub: unsupported key file version \"1\""));
+  CHECK_THAT(error_of([&] {
+               load_public_key(
+                   d.write("a.pub", R"({"format": "nullmark-public-key", "version": 1, "algorithm": ["ed25519"]})"));
+             }),
+             Catch::Contains("a.pub: unsupported algorithm [\"ed25519\"]"));
 }
 
 TEST_CASE("a tampered verifier string, signature or public key is rejected", "[watermark][claim]") {

@@ -106,10 +106,14 @@ nlohmann::json load_key_json(const std::string& path, const std::string& format)
   } catch (const nlohmann::json::exception&) {
     throw fail(path, ": not a nullmark key file (not JSON)");
   }
-  if (!j.is_object() || j.value("format", "") != format)
-    throw fail(path, ": not a ", format, " file (format tag is \"", j.is_object() ? j.value("format", "") : "", "\")");
-  if (j.value("version", 0) != 1) throw fail(path, ": unsupported key file version");
-  if (j.value("algorithm", "") != "ed25519") throw fail(path, ": unsupported algorithm (expected ed25519)");
+  // Comparisons only: json::value() throws its own exception when a field has another type.
+  const auto tag = [&](const char* key) { return j.is_object() && j.contains(key) ? j.at(key).dump() : "none"; };
+  if (!j.is_object() || !j.contains("format") || j.at("format") != format)
+    throw fail(path, ": not a ", format, " file (format tag is ", tag("format"), ")");
+  if (!j.contains("version") || j.at("version") != 1)
+    throw fail(path, ": unsupported key file version ", tag("version"));
+  if (!j.contains("algorithm") || j.at("algorithm") != "ed25519")
+    throw fail(path, ": unsupported algorithm ", tag("algorithm"), " (expected \"ed25519\")");
   return j;
 }
 std::string field(const nlohmann::json& j, const std::string& path, const char* key) {
