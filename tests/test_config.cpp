@@ -139,6 +139,8 @@ TEST_CASE("a watermark section with nothing to learn from is refused", "[config]
   CHECK(error("") == "");
   CHECK_THAT(error("clean_weight: 0\nnull_weight: 0\ntrue_weight: 0\n"),
              Catch::Contains("clean_weight, null_weight and true_weight are all 0"));
+  CHECK_THAT(error("null_weight: 0\ntrue_weight: 0\n"), Catch::Contains("the watermark is never trained"));
+  CHECK(error("null_weight: 0\n") == "");  // true embedding alone trains the watermark
   CHECK_THAT(error("null_fraction: 0\ntrue_fraction: 0\n"), Catch::Contains("no sample is ever stamped"));
   CHECK(error("null_fraction: 0\n") == "");  // true embedding alone is a study of its own
   CHECK_THAT(error("null_weight: 1.5x\n"), Catch::Contains("null_weight"));

@@ -36,6 +36,10 @@ WatermarkTraining WatermarkTraining::read(ConfigMap cfg, Claim* claim_out) {
   // A watermark section that trains nothing is a mistake, not a clean run: say so.
   if (w.clean_weight == 0 && w.null_weight == 0 && w.true_weight == 0)
     cfg.error("clean_weight", "clean_weight, null_weight and true_weight are all 0: the model has nothing to learn from");
+  if (w.null_weight == 0 && w.true_weight == 0)
+    cfg.error("null_weight",
+              "null_weight and true_weight are both 0: the watermark is never trained (drop the watermark section to "
+              "train a clean model)");
   if (w.null_fraction == 0 && w.true_fraction == 0)
     cfg.error("null_fraction",
               "null_fraction and true_fraction are both 0: no sample is ever stamped (drop the watermark section to "
