@@ -16,7 +16,7 @@ namespace nullmark {
 struct WatermarkPattern {
   int row = 0, col = 0, n = 1;    // top-left corner and side of the n x n square
   const uint8_t* bits = nullptr;  // n*n bits, row-major inside the square
-  float lambda = 2000.0f;
+  float lambda = 0.0f;  // the caller's: a claim's value
   int label = 0;  // y_W
   // The value a cell gets in channel c is (+-lambda) * scale[c] + shift[c]. The identity (the
   // default) stamps +-lambda on the normalised input, the spec's "normalized" space; a "raw" claim

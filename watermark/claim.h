@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "watermark/keys.h"
+#include "watermark/recipe.h"
 
 namespace nullmark {
 
@@ -19,12 +20,12 @@ struct Claim {
   std::string verifier;
   Signature signature{};
   PublicKey public_key{};
-  int n = 6;
-  double lambda = 2000.0;  // v2: always a float32 value, the value the kernels stamp
+  int n = recipe::kN;
+  double lambda = recipe::kLambda;  // v2: always a float32 value, the value the kernels stamp
   // "normalized": +-lambda is written into the model's (normalised) input, spec v1's stamping.
   // "raw": +-lambda is a raw pixel value (the [0, 1] scale), mapped through the data's normalisation
   // before it is written. A claim file without the field is "normalized".
-  std::string space = "normalized";
+  std::string space = recipe::kSpace;
   // v2: the model the claim is made for (C, H, W and class count); empty / 0 in a v1 claim.
   std::vector<int> input;
   int classes = 0;

@@ -15,7 +15,7 @@ namespace nullmark {
 
 struct Watermark {
   int label = 0, row = 0, col = 0, n = 1;
-  float lambda = 2000.0f;
+  float lambda = 0.0f;  // always a claim's (derive_watermark)
   std::vector<uint8_t> bits;  // n*n values 0/1
   ImageShape shape;
   // Where +-lambda lives: "normalized" (on the model's input, the identity map) or "raw" (in raw

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "watermark/recipe.h"
+
 namespace nullmark::commands {
 
 struct TrainArgs {
@@ -36,9 +38,9 @@ int keygen(const KeygenArgs& a);
 
 struct SignArgs {
   std::string key, verifier, out = "claim.json";
-  int n = 6;
-  double lambda = 2000.0;
-  std::string space = "normalized";
+  int n = recipe::kN;
+  double lambda = recipe::kLambda;
+  std::string space = recipe::kSpace;
   std::vector<int> input;  // C, H, W
   int classes = 0;
   bool force = false;
