@@ -55,6 +55,8 @@ class Conv2d : public Layer {
         cuda::conv2d_forward(shape(x.n), x.data, params_, b, y.data, ctx.workspace, conv_impl(library));
       };
       run(impl_.forward_library(run));
+#else
+      NM_GPU(cuda::conv2d_forward);  // the CPU-only build's one message
 #endif
       return;
     }
@@ -71,6 +73,8 @@ class Conv2d : public Layer {
                               ctx.workspace, conv_impl(library));
       };
       run(impl_.backward_library(mode, run));
+#else
+      NM_GPU(cuda::conv2d_backward);
 #endif
       return;
     }

@@ -43,6 +43,8 @@ class Dense : public Layer {
       };
       run(impl_.forward_library(run));
       if (relu_) cuda::relu_forward(y.numel(), y.data, y.data);
+#else
+      NM_GPU(cuda::dense_forward);  // the CPU-only build's one message
 #endif
       return;
     }
@@ -68,6 +70,8 @@ class Dense : public Layer {
                              library ? GemmImpl::Cublas : GemmImpl::Native);
       };
       run(impl_.backward_library(mode, run));
+#else
+      NM_GPU(cuda::dense_backward);
 #endif
       return;
     }
