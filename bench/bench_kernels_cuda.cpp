@@ -5,7 +5,7 @@
 //
 //   build/bench_kernels_cuda [--reps 20] [--json OUT] [--no-direct]
 // --no-direct pins `native` to the implicit GEMM and leaves out the direct kernels' rows: what
-// bench/gpu_session.sh reruns when the direct kernels fail on a card, so the other rows still come back.
+// bench/gpu_validate.sh reruns when the direct kernels fail on a card, so the other rows still come back.
 // Peaks: FP32 (non-tensor) FLOP/s and memory bandwidth are looked up by card name (H100, H200,
 // A100), and the bandwidth is also measured with a device-to-device copy; unknown cards report 0.
 #include <CLI/CLI.hpp>

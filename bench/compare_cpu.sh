@@ -4,6 +4,8 @@
 # minutes, so a single pair of runs says little), and reports each median and their ratio.
 #
 #   bench/compare_cpu.sh [ROUNDS=5] [THREADS=all cores]     (needs build/ and Debian's python3-torch)
+# With NULLMARK_BENCH_RECORD=DIR it also writes DIR/DATE-cpu-digit.json (every round, the medians,
+# the machine), which bench/perf_tables.py turns into the CPU table of docs/perf.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -14,9 +16,9 @@ for i in $(seq "$rounds"); do
   /usr/bin/python3 bench/pytorch_digit.py --threads "$threads" --steps 300 --json "$out/pt$i.json" >/dev/null
   python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); print(f'round $i: nullmark {a[\"images_per_s\"]:.0f} img/s, {b[\"framework\"]} {b[\"images_per_s\"]:.0f} img/s')" "$out/nm$i.json" "$out/pt$i.json"
 done
-python3 - "$out" "$rounds" "$threads" <<'PY'
-import json, statistics, sys, platform, datetime
-out, rounds, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+python3 - "$out" "$rounds" "$threads" "${NULLMARK_BENCH_RECORD:-}" <<'PY'
+import json, os, statistics, sys, platform, datetime
+out, rounds, threads, record = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 nm = [json.load(open(f"{out}/nm{i}.json")) for i in range(1, rounds + 1)]
 pt = [json.load(open(f"{out}/pt{i}.json")) for i in range(1, rounds + 1)]
 a = statistics.median(r["images_per_s"] for r in nm)
@@ -24,5 +26,14 @@ b = statistics.median(r["images_per_s"] for r in pt)
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 print(f"{datetime.date.today()}  {cpu}, {threads} threads, batch 128, OpenBLAS {nm[0]['blas_core']}")
 print(f"median nullmark {a:.0f} img/s   median {pt[0]['framework']} {b:.0f} img/s   ratio {a / b:.2f}x")
+if record:
+    os.makedirs(record, exist_ok=True)
+    path = os.path.join(record, f"{datetime.date.today()}-cpu-digit.json")
+    json.dump({"date": str(datetime.date.today()), "machine": f"{cpu}, {os.cpu_count()} cores", "threads": int(threads),
+               "model": "digit", "batch": 128, "steps": 300, "blas_core": nm[0]["blas_core"],
+               "nullmark": [r["images_per_s"] for r in nm], "pytorch": [r["images_per_s"] for r in pt],
+               "pytorch_framework": pt[0]["framework"], "median_nullmark": a, "median_pytorch": b,
+               "ratio": a / b}, open(path, "w"), indent=2)
+    print(f"wrote {path}")
 PY
 rm -rf "$out"

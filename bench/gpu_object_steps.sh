@@ -1,4 +1,4 @@
-# The "object" part of a GPU session (sourced by bench/gpu_session.sh with `object`, after the
+# The "object" part of a GPU validation run (sourced by bench/gpu_validate.sh with `object`, after the
 # build): ResNet-20 on the full CIFAR-10, watermarked and then clean, with the shipped configs on the
 # GPU. The data travel as .gpu-data/cifar-10 (scripts/cifar_gpu_pack.py pack, 29 MiB) and are
 # rebuilt byte for byte under /tmp. Each run's log, metrics.json and checkpoint come back; a run cut
@@ -20,7 +20,7 @@ object_steps() {
     step "object-$kind on the GPU (full CIFAR-10, the shipped config)"
     local resume=()
     [ -f ".gpu-data/object-$kind.ckpt" ] && resume=(--resume ".gpu-data/object-$kind.ckpt")
-    timeout $(( ${GPU_SESSION_BUDGET_S:-570} - SECONDS )) build-cuda/nullmark train \
+    timeout $(( ${GPU_VALIDATE_BUDGET_S:-570} - SECONDS )) build-cuda/nullmark train \
       "experiments/configs/object-$kind.yaml" --set device=cuda --set data.path=/tmp/cifar-10 --quiet \
       ${OBJECT_EPOCHS:+--set "train.epochs=$OBJECT_EPOCHS"} "${resume[@]}" --output "$work/object-$kind" \
       >"$work/object-$kind.log" 2>&1

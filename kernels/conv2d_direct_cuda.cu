@@ -47,7 +47,7 @@ __global__ void sum_weight_partials(int outputs, int cols, int taps, int blocks,
 }
 
 // The forward pass and the input gradient: a filter bank (slice) staged once, then unit by unit. (The
-// direct kernels' names start with "direct_": bench/gpu_session.sh has compute-sanitizer check them by that.)
+// direct kernels' names start with "direct_": bench/gpu_validate.sh has compute-sanitizer check them by that.)
 template <class Program>
 __global__ void __launch_bounds__(kDirectThreads) direct_bank_kernel(Program d) {
   extern __shared__ float4 smem4[];

@@ -67,9 +67,9 @@ add_test(NAME "cli: piracy with nothing for the pirate to train on"
          COMMAND ${EXPECT} "piracy.null_weight: without clean samples, null_weight and true_weight 0 leave the pirate nothing to train on"
                  ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/piracy-digit.yaml --set piracy.clean_samples=false
                  --set piracy.null_weight=0 --set piracy.true_weight=0)
-# The GPU session's summary (bench/gpu_session_summary.py) on a fixture: a GPU call must not find it broken.
-add_test(NAME "cli: GPU session summary states the targets from a session's figures"
-         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/gpu_session_summary.sh ${PROJECT_SOURCE_DIR})
+# The GPU validation summary (bench/gpu_validate_summary.py) on a fixture: a GPU call must not find it broken.
+add_test(NAME "cli: GPU validation summary states the targets from a run's figures"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/gpu_validate_summary.sh ${PROJECT_SOURCE_DIR})
 # A config's watermark.space must agree with the claim's (the demo claim stamps normalised inputs).
 add_test(NAME "cli: watermark space that disagrees with the claim"
          COMMAND ${EXPECT} "watermark.space: the config says space raw but the claim stamps in the normalized space"
@@ -81,6 +81,8 @@ add_test(NAME "cli: reproduce and frontier --quick, resumed and regenerated"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/reproduce_quick.sh ${NM} ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: docs/results.md tables equal the committed results"
          COMMAND python3 ${PROJECT_SOURCE_DIR}/experiments/results/results_page.py --check)
+add_test(NAME "cli: docs/perf.md tables equal the committed benchmark files"
+         COMMAND python3 ${PROJECT_SOURCE_DIR}/bench/perf_tables.py --check)
 add_test(NAME "cli: results generator refuses broken result files"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/results_hostile.sh ${NM} ${PROJECT_SOURCE_DIR})
 

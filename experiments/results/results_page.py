@@ -17,7 +17,6 @@ Each number is a mean with its 95 % interval over the runs named beside it (stat
 verdict is decided here, by the rule printed with it, from the decisions nullmark made per run.
 """
 import argparse
-import difflib
 import json
 import math
 import os
@@ -27,6 +26,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tasks as T  # noqa: E402
 import hardening_tables  # noqa: E402
+import generated_blocks  # noqa: E402
 from stats import Sample  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -724,27 +724,9 @@ def blocks(results_dir):
     return out
 
 
-MARK = re.compile(r"(<!-- BEGIN generated: ([a-z0-9-]+) -->\n)(.*?)(<!-- END generated: \2 -->)", re.S)
 # Blocks another program writes, left as they are: the spec's golden vectors come from the
-# independent implementation, not from results.
-OTHER_WRITERS = {"claim-v2-vectors": "tests/spec/claim_v2_vectors.py"}
-
-
-def render(page, generated):
-    seen = set()
-
-    def sub(m):
-        name = m.group(2)
-        if name in OTHER_WRITERS:
-            return m.group(0)
-        seen.add(name)
-        if name not in generated:
-            body = "(no results for this table in the results directory: run the command above)\n"
-        else:
-            body = generated[name] + "\n"
-        return m.group(1) + body + m.group(4)
-
-    return MARK.sub(sub, page), seen
+# independent implementation, the benchmark tables from bench/perf_tables.py.
+OTHER_WRITERS = {"claim-v2-vectors", "cpu-digit", "gpu-end-to-end", "gpu-kernels"}
 
 
 def main():
@@ -767,29 +749,8 @@ def main():
     if "pattern-size-answer" in generated:
         print(generated["pattern-size-answer"].splitlines()[0])
     pages = args.page or [os.path.join(ROOT, "docs", d) for d in ("results.md", "watermark.md", "hostile-input.md")]
-    differ = False
-    for path in pages:
-        page = open(path).read()
-        new, seen = render(page, generated)
-        if not seen:
-            sys.exit("results_page: %s has no generated blocks (<!-- BEGIN generated: NAME -->)" % path)
-        if args.check:
-            if new != page:
-                sys.stdout.writelines(difflib.unified_diff(page.splitlines(True), new.splitlines(True), path,
-                                                           "generated from " + args.results))
-                print("results_page: %s differs from what %s gives (run experiments/results/results_page.py)" %
-                      (path, args.results))
-                differ = True
-            else:
-                print("results_page: %s matches %s (%d generated blocks)" % (path, args.results, len(seen)))
-            continue
-        if new != page:
-            tmp = path + ".tmp.%d" % os.getpid()
-            with open(tmp, "w") as f:
-                f.write(new)
-            os.replace(tmp, path)
-        print("results_page: wrote %d generated blocks into %s" % (len(seen), path))
-    if differ:
+    if not generated_blocks.write_pages(pages, generated, lambda name: name not in OTHER_WRITERS, args.check,
+                                        "experiments/results/results_page.py", args.results):
         sys.exit(1)
 
 

@@ -17,7 +17,7 @@ bool g_debug_sync = [] {
 bool g_tf32 = false;
 ConvNativeForm g_conv_native = ConvNativeForm::Auto;
 ConvTiling g_conv_tiling = ConvTiling::Measured;
-// NULLMARK_CONV_TILING=model takes the model's tilings whatever a run sets (bench/gpu_session.sh
+// NULLMARK_CONV_TILING=model takes the model's tilings whatever a run sets (bench/gpu_validate.sh
 // runs compute-sanitizer so, keeping the timing launches out of its budget).
 const bool g_conv_tiling_model_env = [] {
   const char* v = std::getenv("NULLMARK_CONV_TILING");

@@ -56,6 +56,23 @@ expect "fuzz/fuzz_keys.json: "
 mkdir -p "$out/r/hostile"
 printf '{"target_peak_mb": 500, "cases": [{"case": "x", "exit": 1}]}\n' >"$out/r/hostile/cases.json"
 expect "hostile/cases.json: a case without exit, message or peak_rss_mb"
+# The benchmark tables' generator: a broken record is refused and the page left alone.
+printf '<!-- BEGIN generated: cpu-digit -->\nold\n<!-- END generated: cpu-digit -->\n' >"$out/perf.md"
+cp "$out/perf.md" "$out/perf.orig"
+mkdir -p "$out/bench"
+printf '{"date": "2026-12-06", "nullmark": [1, 2], "pytorch": [1]}\n' >"$out/bench/2026-12-06-cpu-digit.json"
+if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
+  echo "perf_tables accepted a broken record"; exit 1
+fi
+grep -q "cpu-digit.json: nullmark and pytorch must list one images/s figure per round" <<<"$msg" ||
+  { echo "perf_tables message: $msg"; exit 1; }
+printf '{"device": 5}\n' >"$out/bench/2026-12-06-h100-run1.json"
+rm "$out/bench/2026-12-06-cpu-digit.json"
+if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
+  echo "perf_tables accepted a GPU record without a device name"; exit 1
+fi
+grep -q "h100-run1.json: 'device' missing or not str" <<<"$msg" || { echo "perf_tables message: $msg"; exit 1; }
+cmp -s "$out/perf.md" "$out/perf.orig" || { echo "perf_tables modified the page"; exit 1; }
 printf 'no markers here\n' >"$out/plain.md"
 if "$py" experiments/results/results_page.py --results "$out/r" --page "$out/plain.md" 2>"$out/err"; then
   echo "accepted a page without generated blocks"; exit 1

@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
-# bench/gpu_session_summary.py on a fixture of one GPU session's files: the targets computed from the
+# bench/gpu_validate_summary.py on a fixture of one GPU validation run's files: the targets computed from the
 # figures (met / not met), failed and unreadable runs listed, and a summary written even when only the
 # log exists (the call publishes after every step, the build included). Runs without a GPU.
-# Usage: gpu_session_summary.sh REPOSITORY
+# Usage: gpu_validate_summary.sh REPOSITORY
 set -euo pipefail
 repo=$1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-summary="$repo/bench/gpu_session_summary.py"
+summary="$repo/bench/gpu_validate_summary.py"
 expect() {  # FILE TEXT: FILE holds TEXT as a line's substring
   grep -qF -- "$2" "$1" || { echo "$1 lacks: $2"; echo "--- $1:"; cat "$1"; exit 1; }
 }
 
 # Right after the build: nothing but the log.
 mkdir "$out/early"
-: >"$out/early/gpu_session.log"
+: >"$out/early/gpu_validate.log"
 python3 "$summary" "$out/early" "" 0 "" "" auto
-expect "$out/early/gpu_session.md" "Build rc 0"
-python3 -c "import json, sys; s = json.load(open(sys.argv[1])); assert s['runs'] == {}, s" "$out/early/gpu_session.json"
+expect "$out/early/gpu_validate.md" "Build rc 0"
+python3 -c "import json, sys; s = json.load(open(sys.argv[1])); assert s['runs'] == {}, s" "$out/early/gpu_validate.json"
 
 # A whole call: end to end 160000 / 70000 = 2.29x; watermark kernel 79 % of nominal; one of two
 # convolution passes within 1.5x of cuDNN.
@@ -26,7 +26,7 @@ mkdir "$w"
 echo '{"framework": "nullmark", "images_per_s": 150000}' >"$w/nullmark_cuda_digit-watermark.json"
 echo '{"framework": "nullmark", "images_per_s": 160000}' >"$w/nullmark_cuda_digit-watermark_graph.json"
 echo '{"framework": "pytorch 2.11 eager", "images_per_s": 70000}' >"$w/pytorchwatermark.json"
-echo '{"error": "pytorch_digit.py --watermark --compile failed, see gpu_session.log"}' >"$w/pytorchwatermarkcompile.json"
+echo '{"error": "pytorch_digit.py --watermark --compile failed, see gpu_validate.log"}' >"$w/pytorchwatermarkcompile.json"
 echo '{"images_per_s": ' >"$w/nullmark_cuda_digit-clean.json"  # cut off mid-write
 cat >"$w/kernels.json" <<'JSON'
 {"device": "NVIDIA H100 80GB HBM3", "nominal_tflops_fp32": 67.0, "nominal_tbps": 3.35, "measured_copy_gbps": 2900,
@@ -43,32 +43,32 @@ cat >"$w/kernels.json" <<'JSON'
   {"kernel": "object 64ch 8x8 fwd", "shape": "384x64x8x8 f64 k3", "tile_filters": 32, "slices": 2, "images": 3, "warps_across": "filters", "threads": 192,
    "blocks": 256, "chunks": 16, "model_cost": 1.0, "model_choice": true, "ms": 0.1, "gflops": 18000}]}
 JSON
-cat >"$w/gpu_session.log" <<'LOG'
+cat >"$w/gpu_validate.log" <<'LOG'
 finetune-digit.yaml on the GPU: rc 0; done
 compute-sanitizer memcheck, direct conv kernels: rc 0; ========= ERROR SUMMARY: 0 errors
 LOG
 printf 'epoch 8/8\nclean 99.2 %%\n' >"$w/train_digit_watermark.log"
 python3 "$summary" "$w" "NVIDIA H100 80GB HBM3" 0 "100% tests passed, 0 tests failed out of 16" 0 gemm
-md="$w/gpu_session.md"
-expect "$md" "# GPU session"
+md="$w/gpu_validate.md"
+expect "$md" "# GPU validation"
 expect "$md" "native convolutions of the profile and training run: gemm"
 expect "$md" "- end to end >= 2x PyTorch eager (watermarked digit): 2.29x (met)"
 expect "$md" "- watermark batch kernel >= 80% of nominal bandwidth: 79.0% (not met; 91.3% of the measured copy, 96.0% of the same traffic without stamping)"
 expect "$md" "- convolution within 1.5x of cuDNN: 1 of 2 passes (not met)"
 expect "$md" "  - object 64ch 8x8 fwd: native / cuDNN = 2.00"
-expect "$md" "| pytorchwatermarkcompile |  |  |  | pytorch_digit.py --watermark --compile failed, see gpu_session.log |"
+expect "$md" "| pytorchwatermarkcompile |  |  |  | pytorch_digit.py --watermark --compile failed, see gpu_validate.log |"
 expect "$md" "- compute-sanitizer memcheck, direct conv kernels: rc 0; ========= ERROR SUMMARY: 0 errors"
 expect "$md" "- finetune-digit.yaml on the GPU: rc 0; done"
 expect "$md" "clean 99.2 %"
 # Tilings: the model's choice against the fastest, and each row with the model's estimate relative to its choice's.
 expect "$md" "object 64ch 8x8 fwd: fastest 64 filters x 1 images, 0.0900 ms; the model's choice 32 x 3, 0.1000 ms (1.11x the fastest, 2 of 2)"
 expect "$md" "| 32 (model) | 3 | filters | 256 | 192 | 16 | 0.1000 | 18000 | 1.00 |"
-expect "$md" "| 64 | 1 | images | 384 | 128 | 16 | 0.0900 | 20000 | 2.00 |"  # a session's JSON before warps_across
-python3 - "$w/gpu_session.json" <<'PY'
+expect "$md" "| 64 | 1 | images | 384 | 128 | 16 | 0.0900 | 20000 | 2.00 |"  # a run's JSON before warps_across
+python3 - "$w/gpu_validate.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["conv_native_for_training"] == "gemm", s["conv_native_for_training"]
 assert "error" in s["runs"]["nullmark_cuda_digit-clean"], s["runs"]["nullmark_cuda_digit-clean"]
 assert s["kernels"]["device"] == "NVIDIA H100 80GB HBM3"
 PY
-echo "ok: summary of an early and of a whole GPU session"
+echo "ok: summary of an early and of a whole GPU validation run"

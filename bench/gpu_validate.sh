@@ -4,15 +4,15 @@
 # benchmark (nullmark vs cuDNN/cuBLAS), the end-to-end training throughput of "digit" (clean and
 # watermarked, batch 128) for nullmark and for PyTorch eager and torch.compile on the same GPU, and
 # one watermarked training run for its accuracy, then the fine-tuning and pruning drivers on that
-# model, and compute-sanitizer on the kernels new to a GPU. Inputs come from the repository alone (the GPU machine has no network). Results:
-# ${OUT:-bench-results}/gpu_session.{json,md} (bench/gpu_session_summary.py) and the logs that explain a failure. Every step writes
-# into a work folder, and publish() copies the eight files that summarise the session to $OUT after
+# model, and compute-sanitizer on the kernels new to a GPU. Inputs come from the repository alone (no network needed). Results:
+# ${OUT:-bench-results}/gpu_validate.{json,md} (bench/gpu_validate_summary.py) and the logs that explain a failure. Every step writes
+# into a work folder, and publish() copies the eight files that summarise the run to $OUT after
 # each step, so a run cut off still leaves what finished. A step after the build and tests is skipped
-# when it could overrun GPU_SESSION_BUDGET_S (570 s), so one call stays inside the 10-minute limit.
+# when it could overrun GPU_VALIDATE_BUDGET_S (default 570 s), so that the script fits a time-limited batch job.
 #
-# `bench/gpu_session.sh object` runs the build and then bench/gpu_object_steps.sh instead: the
+# `bench/gpu_validate.sh object` runs the build and then bench/gpu_object_steps.sh instead: the
 # CIFAR-10 "object" trainings on the GPU, with the data carried in .gpu-data (docs/perf.md).
-# `bench/gpu_session.sh tests` is the short call for a session with little device time left: the
+# `bench/gpu_validate.sh tests` is the short run for little GPU time: the
 # build, the two small-shape sweeps alone (their times without other processes on the card), the
 # tests labelled cuda, the per-layer profile, the GPU training and the drivers; no benchmarks.
 set -uo pipefail
@@ -20,22 +20,22 @@ cd "$(dirname "$0")/.."
 mode=${1:-all}
 case $mode in
   all | object | tests) ;;
-  *) echo "usage: bench/gpu_session.sh [all|object|tests]" >&2; exit 2 ;;
+  *) echo "usage: bench/gpu_validate.sh [all|object|tests]" >&2; exit 2 ;;
 esac
 out=${OUT:-bench-results}
-work=$(mktemp -d /tmp/nullmark-gpu-session.XXXXXX)
+work=$(mktemp -d /tmp/nullmark-gpu-validate.XXXXXX)
 mkdir -p "$out"
-log="$work/gpu_session.log"
+log="$work/gpu_validate.log"
 : > "$log"
-summarize() {  # gpu_session.{json,md} from whatever steps have finished
-  python3 bench/gpu_session_summary.py "$work" "${device:-}" "${build_rc:-}" "${cuda_tests:-}" "${train_rc:-}" \
+summarize() {  # gpu_validate.{json,md} from whatever steps have finished
+  python3 bench/gpu_validate_summary.py "$work" "${device:-}" "${build_rc:-}" "${cuda_tests:-}" "${train_rc:-}" \
     "${conv_form:-auto}" >"$work/summary.out" 2>&1
 }
-publish() {  # the session's summary files, copied to $OUT after every step
-  local files=(gpu_session.log object-{watermark,clean}{.log,-metrics.json,.ckpt})
+publish() {  # the run's summary files, copied to $OUT after every step
+  local files=(gpu_validate.log object-{watermark,clean}{.log,-metrics.json,.ckpt})
   if [ "$mode" != object ]; then
     summarize
-    files=(gpu_session.json gpu_session.md gpu_session.log cuda_tests.log kernels.json kernels.log
+    files=(gpu_validate.json gpu_validate.md gpu_validate.log cuda_tests.log kernels.json kernels.log
            train_digit_watermark.log summary.out)
   fi
   for f in "${files[@]}"; do
@@ -46,9 +46,9 @@ step() {
   publish
   echo "== $(date +%T) ($SECONDS s) $*" | tee -a "$log"
 }
-within_budget() {  # STEP SECONDS: true while the session has SECONDS left for STEP
-  if [ $((SECONDS + $2)) -le "${GPU_SESSION_BUDGET_S:-570}" ]; then return 0; fi
-  echo "skipped: $1 (needs up to $2 s; $SECONDS s spent of ${GPU_SESSION_BUDGET_S:-570} s)" | tee -a "$log"
+within_budget() {  # STEP SECONDS: true while the budget has SECONDS left for STEP
+  if [ $((SECONDS + $2)) -le "${GPU_VALIDATE_BUDGET_S:-570}" ]; then return 0; fi
+  echo "skipped: $1 (needs up to $2 s; $SECONDS s spent of ${GPU_VALIDATE_BUDGET_S:-570} s)" | tee -a "$log"
   return 1
 }
 export PATH="/usr/local/cuda/bin:$PATH"
@@ -87,7 +87,7 @@ if [ ! -e /usr/local/cuda/include/cudnn.h ]; then
   cudnn_root=$(python3 -c "import nvidia.cudnn as m; print(list(m.__path__)[0])" 2>/dev/null || true)
 fi
 step "cuDNN root: ${cudnn_root:-from the CUDA toolkit}"
-cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_CUDA_FLAGS=-lineinfo \
+cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" -DCMAKE_CUDA_FLAGS=-lineinfo \
   -DNULLMARK_BUILD_TESTS=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} "${prefix_args[@]}" >>"$log" 2>&1 &&
   cmake --build build-cuda -j "$(nproc)" --target nullmark nullmark_cuda_tests bench_kernels_cuda bench_train_digit -- -k \
     >>"$log" 2>&1
@@ -142,7 +142,7 @@ if benchmarks; then
     local name=$1
     shift
     timeout 120 build-cuda/bench_train_digit --device cuda "$@" --steps 300 --json "$work/$name.json" >>"$log" 2>&1 ||
-      echo "{\"error\": \"bench_train_digit --device cuda $* failed, see gpu_session.log\"}" >"$work/$name.json"
+      echo "{\"error\": \"bench_train_digit --device cuda $* failed, see gpu_validate.log\"}" >"$work/$name.json"
   }
   for cfg in digit-clean digit-watermark; do
     for graph in "" "--cuda-graph"; do
@@ -158,7 +158,7 @@ pytorch() {  # MODE...: one PyTorch run, its JSON named after the mode
   local name
   name=$(echo "pytorch$*" | tr -d ' -')
   timeout 150 python3 bench/pytorch_digit.py --device cuda --steps 300 "$@" --json "$work/$name.json" >>"$log" 2>&1 ||
-    echo "{\"error\": \"pytorch_digit.py $* failed, see gpu_session.log\"}" >"$work/$name.json"
+    echo "{\"error\": \"pytorch_digit.py $* failed, see gpu_validate.log\"}" >"$work/$name.json"
 }
 step "per-layer times of the watermarked step on the GPU (each layer waited for)"
 timeout 60 build-cuda/bench_train_digit --device cuda --config experiments/configs/digit-watermark.yaml --steps 100 \
@@ -235,5 +235,5 @@ if benchmarks; then
 fi
 
 publish
-cat "$work/gpu_session.md"
+cat "$work/gpu_validate.md"
 echo "results in $out (work folder $work)"

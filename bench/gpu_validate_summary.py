@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""The summary of one bench/gpu_session.sh call: gpu_session.json and gpu_session.md in the work folder,
+"""The summary of one bench/gpu_validate.sh call: gpu_validate.json and gpu_validate.md in the work folder,
 from whatever steps have finished (the end-to-end runs' JSON, kernels.json, the logs). The issue's three
 targets are stated as met or not from that call's own figures.
 
-Usage: bench/gpu_session_summary.py WORK DEVICE BUILD_RC CUDA_TESTS TRAIN_RC CONV_FORM
-Tested on a fixture by tests/cli/gpu_session_summary.sh, so that a GPU session never finds it broken.
+Usage: bench/gpu_validate_summary.py WORK DEVICE BUILD_RC CUDA_TESTS TRAIN_RC CONV_FORM
+Tested on a fixture by tests/cli/gpu_validate_summary.sh, so that a GPU run never finds it broken.
 """
 import glob, json, os, sys, datetime
 out, device, build_rc, cuda_tests, train_rc, conv_form = sys.argv[1:7]
 runs = {}
 for f in sorted(glob.glob(os.path.join(out, "*.json"))):
     name = os.path.basename(f)[:-5]
-    if name in ("gpu_session", "kernels"):
+    if name in ("gpu_validate", "kernels"):
         continue
     try:
         runs[name] = json.load(open(f))
@@ -25,10 +25,10 @@ train_tail = open(os.path.join(out, "train_digit_watermark.log")).read().splitli
     os.path.join(out, "train_digit_watermark.log")) else []
 summary = {"date": str(datetime.date.today()), "device": device, "build_rc": build_rc, "cuda_tests": cuda_tests,
            "train_rc": train_rc, "conv_native_for_training": conv_form, "train_tail": train_tail, "runs": runs, "kernels": kernels}
-json.dump(summary, open(os.path.join(out, "gpu_session.json"), "w"), indent=2)
+json.dump(summary, open(os.path.join(out, "gpu_validate.json"), "w"), indent=2)
 ips = lambda k: runs.get(k, {}).get("images_per_s")
-with open(os.path.join(out, "gpu_session.md"), "w") as md:
-    md.write(f"# GPU session {summary['date']} on {device}\n\nBuild rc {build_rc}; cuda tests: {cuda_tests}; "
+with open(os.path.join(out, "gpu_validate.md"), "w") as md:
+    md.write(f"# GPU validation {summary['date']} on {device}\n\nBuild rc {build_rc}; cuda tests: {cuda_tests}; "
              f"native convolutions of the profile and training run: {conv_form}\n\n")
     md.write("## End to end (digit, batch 128, clean images/s)\n\n| run | framework | device | watermark | images/s |\n|---|---|---|---|---|\n")
     for k, r in runs.items():
@@ -42,7 +42,7 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
             if ours and eager:
                 md.write(f"\n{wm}{' (CUDA graph)' if suffix else ''}: nullmark / PyTorch eager = {ours / eager:.2f}x"
                          + (f", / torch.compile = {ours / comp:.2f}x" if comp else "") + "\n")
-    # The issue's three targets, computed from the rows above, so a session's summary states them.
+    # The issue's three targets, computed from the rows above, so a run's summary states them.
     targets = []
     wm = ips("nullmark_cuda_digit-watermark"), ips("nullmark_cuda_digit-watermark_graph"), ips("pytorchwatermark")
     if (wm[0] or wm[1]) and wm[2]:
@@ -90,7 +90,7 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
                 md.write(f"; the model's choice {chosen['tile_filters']} x {chosen['images']}, {chosen['ms']:.4f} ms "
                          f"({chosen['ms'] / best['ms']:.2f}x the fastest, {rank} of {len(rows)})")
             # warps_across: what a warp spans beyond one filter group of one image (shared-memory banks;
-            # absent from sessions before it was chosen per plan, when it was always images).
+            # absent from runs before it was chosen per plan, when it was always images).
             md.write("\n\n| filters a tile | images a block | warps across | blocks | threads | chunks | ms | GFLOP/s | model / its choice's |\n"
                      "|---|---|---|---|---|---|---|---|---|\n")
             for t in rows:
@@ -103,9 +103,9 @@ with open(os.path.join(out, "gpu_session.md"), "w") as md:
         md.write("\n## Per-layer times of the watermarked digit step (bench_train_digit --profile)\n\n```\n"
                  + open(profile).read() + "```\n")
     md.write("\n## Watermarked training on the GPU\n\n```\n" + "\n".join(train_tail) + "\n```\n")
-    session_log = open(os.path.join(out, "gpu_session.log")).read().splitlines()
-    sanitizer = [l for l in session_log if l.startswith("compute-sanitizer")]
+    run_log = open(os.path.join(out, "gpu_validate.log")).read().splitlines()
+    sanitizer = [l for l in run_log if l.startswith("compute-sanitizer")]
     if sanitizer:
         md.write("\n## compute-sanitizer\n\n" + "\n".join(f"- {l}" for l in sanitizer) + "\n")
-    drivers = [l for l in session_log if " on the GPU: rc " in l]
+    drivers = [l for l in run_log if " on the GPU: rc " in l]
     md.write("\n## Experiment drivers on the GPU\n\n" + "\n".join(f"- {l}" for l in drivers) + "\n")

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Writes the tables of docs/perf.md from the measured files in bench/results/: the CPU comparison
+with PyTorch (DATE-cpu-digit.json, from NULLMARK_BENCH_RECORD=bench/results bench/compare_cpu.sh)
+and, per GPU, its latest validation run (DATE-CARD*.json, the gpu_validate.json that
+bench/gpu_validate.sh writes): end-to-end training throughput against PyTorch, and the kernels
+against cuDNN and cuBLAS.
+
+Usage: python3 bench/perf_tables.py [--results DIR] [--page FILE] [--check]
+--check writes nothing and exits 1 where the page differs from what the files give (CI runs it).
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "experiments", "results"))
+import generated_blocks  # noqa: E402
+
+BLOCKS = ("cpu-digit", "gpu-end-to-end", "gpu-kernels")
+LIBRARY = {"cudnn": "cuDNN", "cublas": "cuBLAS"}
+
+
+class Bad(Exception):
+    pass
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(out + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows])
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            d = json.load(f)
+    except (OSError, ValueError) as e:
+        raise Bad("%s: %s" % (path, e))
+    if not isinstance(d, dict):
+        raise Bad("%s: not a benchmark record" % path)
+    return d
+
+
+def need(d, key, kind, path):
+    v = d.get(key)
+    if not isinstance(v, kind) or isinstance(v, bool):
+        raise Bad("%s: %r missing or not %s" % (path, key, kind if isinstance(kind, tuple) else kind.__name__))
+    return v
+
+
+def cpu_table(files):
+    rows = []
+    for path in files:
+        d = load(path)
+        nm, pt = need(d, "nullmark", list, path), need(d, "pytorch", list, path)
+        if not nm or len(nm) != len(pt) or not all(isinstance(v, (int, float)) for v in nm + pt):
+            raise Bad("%s: nullmark and pytorch must list one images/s figure per round" % path)
+        a, b = statistics.median(nm), statistics.median(pt)
+        rounds = ", ".join("%.2f" % (x / y) for x, y in zip(nm, pt))
+        rows.append([need(d, "date", str, path), need(d, "machine", str, path), need(d, "threads", int, path),
+                     "%.0f" % a, "%.0f (%s)" % (b, need(d, "pytorch_framework", str, path)), "**%.2f×**" % (a / b),
+                     rounds])
+    if not rows:
+        return None
+    return table(["date", "machine", "threads", "nullmark img/s (median)", "PyTorch img/s (median)", "ratio",
+                  "per-round ratios"], rows)
+
+
+def card_of(device):
+    return re.sub(r"\s*\(sm_\d+\)$", "", device)
+
+
+def latest_gpu_runs(files):
+    """{card: (path, record)}, the latest validation run of each card (by date, then file name)."""
+    by_card = {}
+    for path in files:
+        d = load(path)
+        card = card_of(need(d, "device", str, path))
+        key = (need(d, "date", str, path), os.path.basename(path))
+        if card not in by_card or key > by_card[card][0]:
+            by_card[card] = (key, path, d)
+    return {card: (path, d) for card, (_, path, d) in sorted(by_card.items())}
+
+
+def end_to_end(latest):
+    parts = []
+    for card, (path, d) in latest.items():
+        runs = need(d, "runs", dict, path)
+        base = {}
+        for name, r in runs.items():
+            if isinstance(r, dict) and str(r.get("framework", "")).endswith("eager"):
+                base[bool(r.get("watermark"))] = r.get("images_per_s")
+        rows = []
+        for name, r in sorted(runs.items()):
+            if not isinstance(r, dict) or not isinstance(r.get("images_per_s"), (int, float)):
+                continue
+            eager = base.get(bool(r.get("watermark")))
+            graph = "yes" if r.get("cuda_graph") else ""
+            rows.append(["`%s`" % name, r.get("framework", "?"), graph, "yes" if r.get("watermark") else "no",
+                         "%.0f" % r["images_per_s"], "%.2f×" % (r["images_per_s"] / eager) if eager else "–"])
+        parts.append("**%s** (%s, `%s`)\n\n" % (card, d["date"], os.path.relpath(path, ROOT)) +
+                     table(["run", "framework", "CUDA graph", "watermark", "clean images/s", "÷ PyTorch eager"], rows))
+    return "\n\n".join(parts) if parts else None
+
+
+def kernels(latest):
+    parts = []
+    for card, (path, d) in latest.items():
+        k = d.get("kernels")
+        if not isinstance(k, dict) or not isinstance(k.get("results"), list):
+            continue
+        by = {}
+        for r in k["results"]:
+            if isinstance(r, dict) and isinstance(r.get("ms"), (int, float)):
+                by.setdefault((r.get("kernel"), r.get("shape")), {})[r.get("impl")] = r
+        rows = []
+        for (kernel, shape), impls in by.items():
+            native = impls.get("native")
+            lib = next((i for i in LIBRARY if i in impls), None)
+            if not native:
+                continue
+            if lib:
+                ratio = native["ms"] / impls[lib]["ms"]
+                rows.append([kernel, shape, "%.4f" % native["ms"], "%.4f (%s)" % (impls[lib]["ms"], LIBRARY[lib]),
+                             "%.2f" % ratio, ""])
+            elif native.get("gbps"):
+                rows.append([kernel, shape, "%.4f" % native["ms"], "–", "–", "%.0f GB/s" % native["gbps"]])
+        parts.append("**%s** (%s, `%s`; nominal %s TFLOP/s fp32, %s TB/s)\n\n" %
+                     (card, d["date"], os.path.relpath(path, ROOT), k.get("nominal_tflops_fp32", "?"),
+                      k.get("nominal_tbps", "?")) +
+                     table(["kernel", "shape", "nullmark ms", "library ms", "nullmark ÷ library time", "bandwidth"],
+                           rows))
+    return "\n\n".join(parts) if parts else None
+
+
+def blocks(results):
+    files = sorted(glob.glob(os.path.join(results, "*.json")))
+    cpu = [f for f in files if f.endswith("-cpu-digit.json")]
+    latest = latest_gpu_runs([f for f in files if f not in cpu])
+    out = {}
+    for name, text in (("cpu-digit", cpu_table(cpu)), ("gpu-end-to-end", end_to_end(latest)),
+                       ("gpu-kernels", kernels(latest))):
+        if text is not None:
+            out[name] = text
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results"))
+    ap.add_argument("--page", default=os.path.join(ROOT, "docs", "perf.md"))
+    ap.add_argument("--check", action="store_true", help="compare only; exit 1 where the page differs")
+    args = ap.parse_args()
+    try:
+        generated = blocks(args.results)
+    except Bad as e:
+        sys.exit("bench/perf_tables.py: %s" % e)
+    if not generated_blocks.write_pages([args.page], generated, lambda name: name in BLOCKS, args.check,
+                                        "bench/perf_tables.py", args.results):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
