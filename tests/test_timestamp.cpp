@@ -111,7 +111,8 @@ TEST_CASE("timestamp replies and tokens that are not what they say are refused",
   CHECK_THAT(error_of([&] { inspect_timestamp_token(std::string("\x30\x03\x02\x01\x01", 5), "int"); }),
              Catch::Contains("int: not a timestamp token"));
   // A whole reply is not a token.
-  CHECK_THAT(error_of([&] { inspect_timestamp_token(reply, "reply"); }), Catch::Contains("reply: not a timestamp token"));
+  CHECK_THAT(error_of([&] { inspect_timestamp_token(reply, "reply"); }),
+             Catch::Contains("reply: not a timestamp token"));
 }
 
 TEST_CASE("base64 for tokens in claim files is strict", "[watermark][timestamp]") {
@@ -141,7 +142,8 @@ TEST_CASE("the dispute rule: verification first, then trusted time", "[watermark
   SECTION("both verify: the earlier trusted time stands, whichever side it is on") {
     CHECK(settle_dispute(owner, pirate).stands == 0);
     CHECK(settle_dispute(pirate, owner).stands == 1);
-    CHECK_THAT(settle_dispute(pirate, owner).reason, Catch::Contains("owner was timestamped at 1000, 1000.000000 s before pirate"));
+    CHECK_THAT(settle_dispute(pirate, owner).reason,
+               Catch::Contains("owner was timestamped at 1000, 1000.000000 s before pirate"));
   }
   SECTION("times within the stated accuracies cannot be ordered") {
     CHECK(settle_dispute(party("a", true, 1000, 600000000), party("b", true, 2000, 600000000)).stands == -1);

@@ -7,7 +7,8 @@ namespace nullmark {
 namespace {
 // Seconds between two trusted times, as text ("2.000137 s").
 std::string seconds_between(const TrustedTime& early, const TrustedTime& late) {
-  const double s = static_cast<double>(late.seconds - early.seconds) + 1e-9 * static_cast<double>(late.nanos - early.nanos);
+  const double s =
+      static_cast<double>(late.seconds - early.seconds) + 1e-9 * static_cast<double>(late.nanos - early.nanos);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6f s", s);
   return buf;
@@ -15,18 +16,20 @@ std::string seconds_between(const TrustedTime& early, const TrustedTime& late) {
 
 // Nanoseconds since the epoch, and the stated accuracy in nanoseconds (0 when the TSA states none).
 long double at(const TrustedTime& t) { return static_cast<long double>(t.seconds) * 1e9L + t.nanos; }
-long double slack(const TrustedTime& t) { return t.accuracy_us > 0 ? static_cast<long double>(t.accuracy_us) * 1e3L : 0; }
+long double slack(const TrustedTime& t) {
+  return t.accuracy_us > 0 ? static_cast<long double>(t.accuracy_us) * 1e3L : 0;
+}
 }  // namespace
 
 DisputeOutcome settle_dispute(const DisputeParty& a, const DisputeParty& b) {
   const DisputeParty* p[2] = {&a, &b};
   if (!a.verifies && !b.verifies)
-    return {-1, "neither claim verifies on the model (" + a.name + ": " + a.why_not + "; " + b.name + ": " +
-                    b.why_not + ")"};
+    return {-1, "neither claim verifies on the model (" + a.name + ": " + a.why_not + "; " + b.name + ": " + b.why_not +
+                    ")"};
   if (a.verifies != b.verifies) {
     const int w = a.verifies ? 0 : 1;
-    return {w, "only " + p[w]->name + " verifies on the model; " + p[1 - w]->name + " does not (" +
-                   p[1 - w]->why_not + ")"};
+    return {w, "only " + p[w]->name + " verifies on the model; " + p[1 - w]->name + " does not (" + p[1 - w]->why_not +
+                   ")"};
   }
   if (a.time && b.time) {
     const bool a_first = at(*a.time) + slack(*a.time) < at(*b.time) - slack(*b.time);

@@ -12,11 +12,11 @@
 namespace nullmark {
 
 struct DisputeParty {
-  std::string name;                // how the claim is named in reports (its file)
-  bool verifies = false;           // accepted on the model
-  std::string why_not;             // when it does not verify: the reasons
-  std::optional<TrustedTime> time; // a timestamp that verified against the trusted TSA certificates
-  std::string no_time;             // when there is none: why ("no timestamp", or the verification failure)
+  std::string name;                 // how the claim is named in reports (its file)
+  bool verifies = false;            // accepted on the model
+  std::string why_not;              // when it does not verify: the reasons
+  std::optional<TrustedTime> time;  // a timestamp that verified against the trusted TSA certificates
+  std::string no_time;              // when there is none: why ("no timestamp", or the verification failure)
 };
 
 struct DisputeOutcome {

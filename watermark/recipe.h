@@ -5,8 +5,8 @@
 
 namespace nullmark::recipe {
 
-constexpr double kLambda = 10.0;          // the stamp value ...
+constexpr double kLambda = 10.0;              // the stamp value ...
 constexpr const char* kSpace = "normalized";  // ... on the model's normalised input
-constexpr int kN = 6;                     // the pattern's side
+constexpr int kN = 6;                         // the pattern's side
 
 }  // namespace nullmark::recipe

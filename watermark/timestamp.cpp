@@ -94,7 +94,8 @@ std::string signer_subject(PKCS7* p7, STACK_OF(X509) * certs) {
 
 // GeneralizedTime as RFC 3161 requires it: YYYYMMDDhhmmss[.f...]Z, UTC, no trailing zeros in the fraction.
 void read_time(const ASN1_GENERALIZEDTIME* t, TrustedTime& out, const std::string& source) {
-  const std::string s(reinterpret_cast<const char*>(ASN1_STRING_get0_data(t)), static_cast<size_t>(ASN1_STRING_length(t)));
+  const std::string s(reinterpret_cast<const char*>(ASN1_STRING_get0_data(t)),
+                      static_cast<size_t>(ASN1_STRING_length(t)));
   const auto bad = [&] { return fail(source, ": timestamp token: malformed time \"", s, "\""); };
   if (s.size() < 15 || s.back() != 'Z') throw bad();
   for (size_t i = 0; i < 14; ++i)
@@ -247,8 +248,8 @@ TrustedTime verify_timestamp_token(const std::string& token_der, const Digest& d
   Pkcs7 p7 = parse_token(token_der, source);
   TrustedTime t = read_token(p7.get(), source);
   if (t.imprint != digest)
-    throw fail(source, ": the timestamp token covers another document (imprint ", to_hex(t.imprint),
-               ", claim digest ", to_hex(digest), ")");
+    throw fail(source, ": the timestamp token covers another document (imprint ", to_hex(t.imprint), ", claim digest ",
+               to_hex(digest), ")");
   Certs trusted = load_certificates(tsa_certs_pem);
   X509_STORE* store = X509_STORE_new();
   NM_CHECK(store, "cannot make a certificate store: ", openssl_errors());

@@ -50,8 +50,8 @@ TrustedTime inspect_timestamp_token(const std::string& token_der, const std::str
 
 // Checks the token against the claim digest and the TSA certificates in `tsa_certs_pem` (a PEM file
 // of one or more certificates); throws, naming `source` and OpenSSL's reason, when it does not verify.
-TrustedTime verify_timestamp_token(const std::string& token_der, const Digest& digest,
-                                   const std::string& tsa_certs_pem, const std::string& source);
+TrustedTime verify_timestamp_token(const std::string& token_der, const Digest& digest, const std::string& tsa_certs_pem,
+                                   const std::string& source);
 
 // Base64 (RFC 4648, with padding) for the token inside a claim file; decoding is strict.
 std::string to_base64(const std::string& bytes);

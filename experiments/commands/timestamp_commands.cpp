@@ -34,9 +34,10 @@ int timestamp_request(const TimestampArgs& a) {
   check_output_path(a.out, a.force, "--out");
   const Claim c = load_verified_claim(a.claim);
   write_file_atomic(a.out, nullmark::timestamp_request(c));
-  std::printf("wrote %s: an RFC 3161 request for claim digest %s (SHA-256); send it to a timestamp authority, "
-              "then attach the reply with `nullmark timestamp attach`\n",
-              a.out.c_str(), to_hex(claim_digest(c)).c_str());
+  std::printf(
+      "wrote %s: an RFC 3161 request for claim digest %s (SHA-256); send it to a timestamp authority, "
+      "then attach the reply with `nullmark timestamp attach`\n",
+      a.out.c_str(), to_hex(claim_digest(c)).c_str());
   return 0;
 }
 
@@ -44,8 +45,8 @@ int timestamp_attach(const TimestampArgs& a) {
   check_output_path(a.out, a.force, "--out");
   Claim c = load_verified_claim(a.claim);
   if (!c.timestamp.empty())
-    throw fail(a.claim, ": the claim already carries a timestamp (",
-               inspect_timestamp_token(c.timestamp, a.claim).utc, "); a claim holds one, the earliest");
+    throw fail(a.claim, ": the claim already carries a timestamp (", inspect_timestamp_token(c.timestamp, a.claim).utc,
+               "); a claim holds one, the earliest");
   const std::string token = token_from_reply(read_small(a.reply), a.reply);
   // Only a token that verifies is attached: a claim file never carries a timestamp nobody checked.
   const TrustedTime t = verify_timestamp_token(token, claim_digest(c), a.tsa_cert, a.reply);

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "common/format.h"
 #include "experiments/drivers/attack_training.h"
 #include "experiments/drivers/experiment.h"
 #include "kernels/quantize.h"
@@ -162,14 +163,13 @@ Runner fine_pruning_driver(ConfigMap& cfg) {
       std::fprintf(stderr,
                    "  fine-pruning %.2f: pruned clean %.2f%% true %.2f%% (%s); fine-tuned clean %.2f%% null %.2f%% "
                    "true %.2f%%  owner's claim %s\n",
-                   rate, 100 * pruned.acc.clean, 100 * pruned.acc.true_, pruned.verdict().c_str(), 100 * tuned.acc.clean,
-                   100 * tuned.acc.null, 100 * tuned.acc.true_, tuned.verdict().c_str());
+                   rate, 100 * pruned.acc.clean, 100 * pruned.acc.true_, pruned.verdict().c_str(),
+                   100 * tuned.acc.clean, 100 * tuned.acc.null, 100 * tuned.acc.true_, tuned.verdict().c_str());
     }
-    char buf[300];
-    std::snprintf(buf, sizeof buf,
-                  "The last conv layer's channels with the lowest mean activation on clean data are removed (weights "
-                  "and bias held at zero), then the model is fine-tuned on %.0f%% of the training set for %d epoch(s).",
-                  100 * a.data_fraction, a.epochs);
+    const std::string buf = format(
+        "The last conv layer's channels with the lowest mean activation on clean data are removed (weights "
+        "and bias held at zero), then the model is fine-tuned on %.0f%% of the training set for %d epoch(s).",
+        100 * a.data_fraction, a.epochs);
     ctx.results.report.push_back(buf);
   };
 }

@@ -3,6 +3,7 @@
 // of clean / null / true accuracy over the attacker's training, one series per mode.
 #include <cstdio>
 
+#include "common/format.h"
 #include "experiments/drivers/attack_training.h"
 #include "experiments/drivers/experiment.h"
 
@@ -53,9 +54,7 @@ Runner finetune_driver(ConfigMap& cfg) {
       ctx.results.findings[mode] = accuracy_json(m);
       std::fprintf(stderr, "  %s: owner's claim %s\n", mode.c_str(), m.verdict().c_str());
     }
-    char buf[400];
-    std::snprintf(
-        buf, sizeof buf,
+    const std::string buf = format(
         "Each mode starts from the owner's watermarked model and trains on %zu samples (%.0f%% of the training "
         "set) for %d epochs with %s, learning rate %g; in FTLL/RTLL the frozen layers' batch norm runs in %s mode. "
         "The owner's claim is verified after each mode.",

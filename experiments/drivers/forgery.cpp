@@ -4,6 +4,8 @@
 // builds forged watermarks at controlled levels of agreement with the owner's bits, and verifies
 // each on the owner's model and on a clean model with the run's thresholds. The cost of each level
 // follows from the derivation (watermark/forgery.h) and the measured rate.
+#include "watermark/forgery.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,8 +14,8 @@
 #include "common/binomial.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/format.h"
 #include "experiments/drivers/experiment.h"
-#include "watermark/forgery.h"
 
 namespace nullmark {
 
@@ -102,8 +104,8 @@ Runner forgery_driver(ConfigMap& cfg) {
                  "owner's label and position (expected %.1f: one in %.0f), %zu kept\n",
                  g.signatures, g.seconds, g.threads, g.rate(), g.found, g.signatures / odds, odds, g.matches.size());
     nlohmann::json& f = ctx.results.findings;
-    f["signing"] = {{"signatures", g.signatures}, {"seconds", g.seconds}, {"threads", g.threads},
-                    {"per_second", g.rate()}, {"blind_found", g.found}, {"blind_expected", g.signatures / odds}};
+    f["signing"] = {{"signatures", g.signatures}, {"seconds", g.seconds},   {"threads", g.threads},
+                    {"per_second", g.rate()},     {"blind_found", g.found}, {"blind_expected", g.signatures / odds}};
     f["placement_odds"] = odds;
     f["pattern_bits"] = n2;
     make_dirs(ctx.output_dir + "/ground-claims");
@@ -132,17 +134,24 @@ Runner forgery_driver(ConfigMap& cfg) {
              own.true_mean(), control ? nlohmann::json(ctl.rate()) : nlohmann::json(nullptr),
              control ? nlohmann::json(ctl.true_mean()) : nlohmann::json(nullptr), log2_cost, per,
              cpu_time(std::exp2(log2_cost) / std::max(g.rate(), 1e-9))});
-      nlohmann::json j = {{"claims", own.claims},         {"agreement", agreement},
-                          {"owner_pass", own.rate()},     {"owner_pass_ci", {ci.lo, ci.hi}},
-                          {"owner_passed", own.passed},   {"owner_true", own.true_mean()},
-                          {"log2_signatures", log2_cost}, {"log2_per_accepted", per},
+      nlohmann::json j = {{"claims", own.claims},
+                          {"agreement", agreement},
+                          {"owner_pass", own.rate()},
+                          {"owner_pass_ci", {ci.lo, ci.hi}},
+                          {"owner_passed", own.passed},
+                          {"owner_true", own.true_mean()},
+                          {"log2_signatures", log2_cost},
+                          {"log2_per_accepted", per},
                           {"cpu_seconds", std::exp2(log2_cost) / std::max(g.rate(), 1e-9)}};
-      if (control) j["control_pass"] = ctl.rate(), j["control_passed"] = ctl.passed, j["control_true"] = ctl.true_mean();
+      if (control)
+        j["control_pass"] = ctl.rate(), j["control_passed"] = ctl.passed, j["control_true"] = ctl.true_mean();
       f[key] = j;
-      std::fprintf(stderr, "  %-12s agreement %5.1f%%: %d of %d accepted on the owner's model (true %.1f%%)%s; "
-                   "2^%.1f signatures (%s)\n", kind.c_str(), 100 * agreement, own.passed, own.claims,
-                   100 * own.true_mean(), control ? (", " + std::to_string(ctl.passed) + " on the clean model").c_str() : "",
-                   log2_cost, cpu_time(std::exp2(log2_cost) / std::max(g.rate(), 1e-9)).c_str());
+      std::fprintf(stderr,
+                   "  %-12s agreement %5.1f%%: %d of %d accepted on the owner's model (true %.1f%%)%s; "
+                   "2^%.1f signatures (%s)\n",
+                   kind.c_str(), 100 * agreement, own.passed, own.claims, 100 * own.true_mean(),
+                   control ? (", " + std::to_string(ctl.passed) + " on the clean model").c_str() : "", log2_cost,
+                   cpu_time(std::exp2(log2_cost) / std::max(g.rate(), 1e-9)).c_str());
       return own;
     };
 
@@ -154,7 +163,8 @@ Runner forgery_driver(ConfigMap& cfg) {
     verify_group("random", random, 0.0, "random");
     // Blind forgeries: the owner's label and position, random bits. Those ground for real come first.
     std::vector<Watermark> blind;
-    for (const Claim& c : g.matches) blind.push_back(watermark_for(c, Shape(ctx.model.input_shape), classes, ctx.data.mean, ctx.data.std));
+    for (const Claim& c : g.matches)
+      blind.push_back(watermark_for(c, Shape(ctx.model.input_shape), classes, ctx.data.mean, ctx.data.std));
     for (size_t i = blind.size(); i < static_cast<size_t>(per_level); ++i) {
       std::bernoulli_distribution coin(0.5);
       Watermark w = owner;
@@ -204,38 +214,36 @@ Runner forgery_driver(ConfigMap& cfg) {
     f["passing_agreement"] = passing;
     // The cheapest route to one accepted forgery: a lower level accepted rarely can beat the passing
     // agreement. Its share, carried to other sizes, gives the conservative pattern size.
-    f["cheapest_accepted"] =
-        cheapest_level < 0 ? nlohmann::json(nullptr)
-                           : nlohmann::json{{"agreement", cheapest_level},
-                                            {"log2_signatures", cheapest},
-                                            {"smallest_n_for_target",
-                                             n_json(smallest_n(owner, classes, cheapest_level, target_bits))}};
-    char buf[900];
-    std::snprintf(buf, sizeof buf,
-                  "A forger signs claims with the owner's parameters under its own keys and derives each one's watermark "
-                  "for this model: %ld claims in %.1f s on %d threads (%.0f a second). One in %.0f has the owner's label "
-                  "and position (K (H-n+1) (W-n+1)); %ld were found, and the first %zu are saved under ground-claims/ and "
-                  "verified as the first blind forgeries. A claim that also "
-                  "agrees with k of the owner's %d bits costs that many signatures over P[Bin(%d, 1/2) >= k]. Forged "
-                  "watermarks at each level (the owner's label and position, exactly k bits agreeing, the others drawn at "
-                  "random) are verified with the run's thresholds on the owner's model%s. log2_per_accepted divides the "
-                  "cost by the pass rate (with no pass: by its 95 %% upper limit, a lower bound).",
-                  g.signatures, g.seconds, g.threads, g.rate(), odds, g.found, g.matches.size(), n2, n2,
-                  control ? " and on the clean model" : "");
-    ctx.results.report.push_back(buf);
-    if (passing_bits >= 0) {
-      std::snprintf(buf, sizeof buf,
-                    "Passing agreement (the lowest level with at least %.0f %% of forged claims accepted): %d of %d bits, "
-                    "2^%.1f signatures. If the same share of bits is needed at every pattern size, the smallest n that "
-                    "costs at least 2^%.0f signatures is %s (table pattern_size).",
-                    100 * pass_share, passing_bits, n2, log2_forgery_cost(owner, classes, passing_bits), target_bits,
-                    passing["smallest_n_for_target"].is_null() ? "none that fits the input"
-                                                                : std::to_string(passing["smallest_n_for_target"].get<int>()).c_str());
-    } else {
-      std::snprintf(buf, sizeof buf, "No level reached a %.0f %% pass rate on the owner's model.", 100 * pass_share);
-    }
-    ctx.results.report.push_back(buf);
-    std::fprintf(stderr, "forgery: %s\n", buf);
+    f["cheapest_accepted"] = cheapest_level < 0
+                                 ? nlohmann::json(nullptr)
+                                 : nlohmann::json{{"agreement", cheapest_level},
+                                                  {"log2_signatures", cheapest},
+                                                  {"smallest_n_for_target",
+                                                   n_json(smallest_n(owner, classes, cheapest_level, target_bits))}};
+    ctx.results.report.push_back(format(
+        "A forger signs claims with the owner's parameters under its own keys and derives each one's watermark for "
+        "this model: %ld claims in %.1f s on %d threads (%.0f a second). One in %.0f has the owner's label and "
+        "position (K (H-n+1) (W-n+1)); %ld were found, and the first %zu are saved under ground-claims/ and verified "
+        "as the first blind forgeries. A claim that also agrees with k of the owner's %d bits costs that many "
+        "signatures over P[Bin(%d, 1/2) >= k]. Forged watermarks at each level (the owner's label and position, "
+        "exactly k bits agreeing, the others drawn at random) are verified with the run's thresholds on the owner's "
+        "model%s. log2_per_accepted divides the cost by the pass rate (with no pass: by its 95 %% upper limit, a "
+        "lower bound).",
+        g.signatures, g.seconds, g.threads, g.rate(), odds, g.found, g.matches.size(), n2, n2,
+        control ? " and on the clean model" : ""));
+    const std::string passing_text =
+        passing_bits >= 0
+            ? format(
+                  "Passing agreement (the lowest level with at least %.0f %% of forged claims accepted): %d of %d "
+                  "bits, 2^%.1f signatures. If the same share of bits is needed at every pattern size, the smallest "
+                  "n that costs at least 2^%.0f signatures is %s (table pattern_size).",
+                  100 * pass_share, passing_bits, n2, log2_forgery_cost(owner, classes, passing_bits), target_bits,
+                  passing["smallest_n_for_target"].is_null()
+                      ? "none that fits the input"
+                      : std::to_string(passing["smallest_n_for_target"].get<int>()).c_str())
+            : format("No level reached a %.0f %% pass rate on the owner's model.", 100 * pass_share);
+    ctx.results.report.push_back(passing_text);
+    std::fprintf(stderr, "forgery: %s\n", passing_text.c_str());
   };
 }
 

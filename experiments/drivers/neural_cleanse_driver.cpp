@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/files.h"
+#include "common/format.h"
 #include "experiments/drivers/attack_training.h"
 #include "experiments/drivers/experiment.h"
 #include "experiments/drivers/neural_cleanse.h"
@@ -67,15 +68,12 @@ Runner neural_cleanse_driver(ConfigMap& cfg) {
     f["watermark_label_flagged"] = triggers[wm.label].flagged;
     f["watermark_label_anomaly"] = triggers[wm.label].anomaly;
     f["watermark_mask_jaccard"] = jaccard;
-    char buf[500];
-    std::snprintf(
-        buf, sizeof buf,
-        "Neural Cleanse (%d steps per label, beta %g) flags %zu label(s)%s. The watermark label y_W = %d has mask "
-        "L1 %.1f and anomaly index %.2f (%s). Its recovered mask (> 0.5) overlaps the real %dx%d pattern with "
-        "Jaccard index %.3f.",
+    ctx.results.report.push_back(format(
+        "Neural Cleanse (%d steps per label, beta %g) flags %zu label(s)%s. The watermark label y_W = %d has mask L1 "
+        "%.1f and anomaly index %.2f (%s). Its recovered mask (> 0.5) overlaps the real %dx%d pattern with Jaccard "
+        "index %.3f.",
         opt.steps, opt.beta, flagged.size(), flagged.empty() ? "" : " (see the table)", wm.label, triggers[wm.label].l1,
-        triggers[wm.label].anomaly, triggers[wm.label].flagged ? "flagged" : "not flagged", wm.n, wm.n, jaccard);
-    ctx.results.report.push_back(buf);
+        triggers[wm.label].anomaly, triggers[wm.label].flagged ? "flagged" : "not flagged", wm.n, wm.n, jaccard));
     if (!unlearn) return;
 
     // Unlearning: the attacker fine-tunes with the smallest recovered trigger stamped on a share of
@@ -99,13 +97,11 @@ Runner neural_cleanse_driver(ConfigMap& cfg) {
                        {"true_after", after.acc.true_},  {"decision_after", after.decision()}};
     f["unlearning"]["missed_after"] = after.decision_json()["missed"];
     std::fprintf(stderr, "  unlearning: owner's claim %s\n", after.verdict().c_str());
-    std::snprintf(
-        buf, sizeof buf,
+    ctx.results.report.push_back(format(
         "Unlearning with the smallest trigger (label %d) stamped on %zu of %zu samples, %d epoch(s): clean "
         "accuracy %.2f%% -> %.2f%%, null %.2f%% -> %.2f%%, true %.2f%% -> %.2f%%; the owner's claim is then %s.",
         most->label, stamped, d.size(), a.epochs, 100 * before.acc.clean, 100 * after.acc.clean, 100 * before.acc.null,
-        100 * after.acc.null, 100 * before.acc.true_, 100 * after.acc.true_, after.verdict().c_str());
-    ctx.results.report.push_back(buf);
+        100 * after.acc.null, 100 * before.acc.true_, 100 * after.acc.true_, after.verdict().c_str()));
   };
 }
 

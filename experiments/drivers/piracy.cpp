@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/format.h"
 #include "common/sha256.h"
 #include "experiments/drivers/attack_training.h"
 #include "experiments/drivers/experiment.h"
@@ -23,6 +24,52 @@ struct Run {
   std::string name;
   Measurement before_owner, before_pirate, after_owner, after_pirate;
 };
+
+// The pirate's training, as the config sets it.
+struct PirateTraining {
+  AttackTraining a;
+  Watermark wm;
+  Dataset data;
+  bool clean_samples;
+  double null_weight, true_weight;
+};
+
+// The pirate's embedding on one model (the owner's, or the control), measured before, along and after.
+Run embed_pirate(const std::string& name, const Checkpoint& ckpt, const std::string& path, const PirateTraining& p,
+                 ExperimentContext& ctx, Table& curve, Table& summary) {
+  auto net = load_network(ckpt, path);
+  to_run_device(ctx, *net);
+  Run r;
+  r.name = name;
+  AttackTrainer session(*net, p.a, ctx);
+  Trainer& trainer = session.trainer;
+  WatermarkTraining wt;
+  wt.clean_weight = p.clean_samples ? 1.0 : 0.0;
+  wt.null_weight = p.null_weight;
+  wt.true_weight = p.true_weight;
+  trainer.set_watermark(p.wm, wt);
+  Measurement owner, pir;
+  train_with_measurements(trainer, p.data, p.a, ctx.seed, [&](long step, double epoch) {
+    owner = measure(*net, ctx, ctx.owner_wm);
+    pir = measure(*net, ctx, p.wm);
+    if (step == 0) r.before_owner = owner, r.before_pirate = pir;
+    curve.add({name, epoch, owner.acc.clean, owner.acc.null, owner.acc.true_, pir.acc.null, pir.acc.true_});
+    std::fprintf(stderr,
+                 "  %s epoch %.2f: clean %.2f%%  owner null %.2f%% true %.2f%%  pirate null %.2f%% true %.2f%%\n",
+                 name.c_str(), epoch, 100 * owner.acc.clean, 100 * owner.acc.null, 100 * owner.acc.true_,
+                 100 * pir.acc.null, 100 * pir.acc.true_);
+  });
+  r.after_owner = owner, r.after_pirate = pir;
+  for (int after = 0; after < 2; ++after) {
+    const Measurement& o = after ? r.after_owner : r.before_owner;
+    const Measurement& q = after ? r.after_pirate : r.before_pirate;
+    summary.add({name, after ? "after" : "before", o.acc.clean, o.acc.null, o.acc.true_, o.verdict(), q.acc.null,
+                 q.acc.true_, q.verdict()});
+  }
+  std::fprintf(stderr, "  %s after the attack: owner's claim %s, pirate's claim %s\n", name.c_str(),
+               r.after_owner.verdict().c_str(), r.after_pirate.verdict().c_str());
+  return r;
+}
 }  // namespace
 
 Runner piracy_driver(ConfigMap& cfg) {
@@ -59,15 +106,13 @@ Runner piracy_driver(ConfigMap& cfg) {
     const Watermark forged_wm = watermark_for(forged, in, ctx.model.classes, ctx.data.mean, ctx.data.std);
     const PatternOverlap overlap = pattern_overlap(pirate_wm, ctx.owner_wm);
     const Dataset data = subset(ctx.train, a.data_fraction, ctx.seed);
-    char geometry[300];
-    std::snprintf(geometry, sizeof geometry,
-                  "key seed %llu, y_W = %d, a %dx%d pattern at (%d, %d); the owner's y_W = %d at (%d, %d); "
-                  "the patterns share %d pixels, %d of them with opposite bits",
-                  static_cast<unsigned long long>(key_seed), pirate_wm.label, pirate_wm.n, pirate_wm.n, pirate_wm.row,
-                  pirate_wm.col, ctx.owner_wm.label, ctx.owner_wm.row, ctx.owner_wm.col, overlap.pixels,
-                  overlap.conflicting());
+    const std::string geometry = format(
+        "key seed %llu, y_W = %d, a %dx%d pattern at (%d, %d); the owner's y_W = %d at (%d, %d); the patterns share "
+        "%d pixels, %d of them with opposite bits",
+        static_cast<unsigned long long>(key_seed), pirate_wm.label, pirate_wm.n, pirate_wm.n, pirate_wm.row,
+        pirate_wm.col, ctx.owner_wm.label, ctx.owner_wm.row, ctx.owner_wm.col, overlap.pixels, overlap.conflicting());
     std::fprintf(stderr, "pirate: %zu training samples (%.0f%%), %s clean samples; %s\n", data.size(),
-                 100 * a.data_fraction, clean_samples ? "with" : "without", geometry);
+                 100 * a.data_fraction, clean_samples ? "with" : "without", geometry.c_str());
 
     Table& curve =
         ctx.results.table("piracy_curves", "Pirate embedding: accuracies over the pirate's training",
@@ -79,39 +124,9 @@ Runner piracy_driver(ConfigMap& cfg) {
                                         "pirate_null", "pirate_true", "pirate_decision"});
     auto decision = [](const Measurement& m) { return m.decision(); };
 
+    const PirateTraining pt{a, pirate_wm, data, clean_samples, null_weight, true_weight};
     auto attack = [&](const std::string& name, const Checkpoint& ckpt, const std::string& path) {
-      auto net = load_network(ckpt, path);
-      to_run_device(ctx, *net);
-      Run r;
-      r.name = name;
-      AttackTrainer session(*net, a, ctx);
-      Trainer& trainer = session.trainer;
-      WatermarkTraining wt;
-      wt.clean_weight = clean_samples ? 1.0 : 0.0;
-      wt.null_weight = null_weight;
-      wt.true_weight = true_weight;
-      trainer.set_watermark(pirate_wm, wt);
-      Measurement owner, pir;
-      train_with_measurements(trainer, data, a, ctx.seed, [&](long step, double epoch) {
-        owner = measure(*net, ctx, ctx.owner_wm);
-        pir = measure(*net, ctx, pirate_wm);
-        if (step == 0) r.before_owner = owner, r.before_pirate = pir;
-        curve.add({name, epoch, owner.acc.clean, owner.acc.null, owner.acc.true_, pir.acc.null, pir.acc.true_});
-        std::fprintf(stderr,
-                     "  %s epoch %.2f: clean %.2f%%  owner null %.2f%% true %.2f%%  pirate null %.2f%% true %.2f%%\n",
-                     name.c_str(), epoch, 100 * owner.acc.clean, 100 * owner.acc.null, 100 * owner.acc.true_,
-                     100 * pir.acc.null, 100 * pir.acc.true_);
-      });
-      r.after_owner = owner, r.after_pirate = pir;
-      for (int after = 0; after < 2; ++after) {
-        const Measurement& o = after ? r.after_owner : r.before_owner;
-        const Measurement& p = after ? r.after_pirate : r.before_pirate;
-        summary.add({name, after ? "after" : "before", o.acc.clean, o.acc.null, o.acc.true_, o.verdict(), p.acc.null,
-                     p.acc.true_, p.verdict()});
-      }
-      std::fprintf(stderr, "  %s after the attack: owner's claim %s, pirate's claim %s\n", name.c_str(),
-                   r.after_owner.verdict().c_str(), r.after_pirate.verdict().c_str());
-      return r;
+      return embed_pirate(name, ckpt, path, pt, ctx, curve, summary);
     };
 
     // How a model meets the pirate's watermark before any training on it: measures that need no
@@ -153,21 +168,17 @@ Runner piracy_driver(ConfigMap& cfg) {
                             {"pirate_decision_after", decision(c.after_pirate)},
                             {"pirate_label_on_clean_after", c.after_pirate.acc.clean_as_label}};
       add_before(f["control_model"], c);
-      char buf[400];
-      std::snprintf(buf, sizeof buf,
-                    "Control (the same pirate embedding on a never-watermarked model): clean accuracy %.2f%% before, "
-                    "%.2f%% after; the pirate's own claim is then %s.",
-                    100 * c.before_owner.acc.clean, 100 * c.after_owner.acc.clean, decision(c.after_pirate));
-      control_text = buf;
+      control_text = format(
+          "Control (the same pirate embedding on a never-watermarked model): clean accuracy %.2f%% before, %.2f%% "
+          "after; the pirate's own claim is then %s.",
+          100 * c.before_owner.acc.clean, 100 * c.after_owner.acc.clean, decision(c.after_pirate));
     }
     auto net = load_network(ctx);
     to_run_device(ctx, *net);
     const Measurement forged_m = measure(*net, ctx, forged_wm);
     f["forged_claim"] = {{"null", forged_m.acc.null}, {"true", forged_m.acc.true_}, {"decision", decision(forged_m)}};
 
-    char buf[800];
-    std::snprintf(
-        buf, sizeof buf,
+    ctx.results.report.push_back(format(
         "Pirate embedding on the owner's watermarked model (%zu training samples, %s clean samples, %d epochs): "
         "clean accuracy %.2f%% before, %.2f%% after. The owner's claim is %s afterwards (null %.2f%%, true "
         "%.2f%%); the pirate's claim is %s (null %.2f%%, true %.2f%%). Unstamped test images now classified as "
@@ -175,15 +186,12 @@ Runner piracy_driver(ConfigMap& cfg) {
         data.size(), clean_samples ? "with" : "without", a.epochs, 100 * owner_run.before_owner.acc.clean,
         100 * owner_run.after_owner.acc.clean, decision(owner_run.after_owner), 100 * owner_run.after_owner.acc.null,
         100 * owner_run.after_owner.acc.true_, decision(owner_run.after_pirate), 100 * owner_run.after_pirate.acc.null,
-        100 * owner_run.after_pirate.acc.true_, 100 * owner_run.after_pirate.acc.clean_as_label);
-    ctx.results.report.push_back(buf);
+        100 * owner_run.after_pirate.acc.true_, 100 * owner_run.after_pirate.acc.clean_as_label));
     ctx.results.report.push_back(std::string("The pirate's watermark: ") + geometry + ".");
     ctx.results.report.push_back(control_text);
-    std::snprintf(
-        buf, sizeof buf,
+    ctx.results.report.push_back(format(
         "Forged claim (a pirate key never embedded anywhere) on the owner's model: null %.2f%%, true %.2f%%, %s.",
-        100 * forged_m.acc.null, 100 * forged_m.acc.true_, decision(forged_m));
-    ctx.results.report.push_back(buf);
+        100 * forged_m.acc.null, 100 * forged_m.acc.true_, decision(forged_m)));
     ctx.results.report.push_back(
         "Decisions use the thresholds of this run's config (true accuracy and null-accuracy drop); measurements use " +
         std::string(ctx.eval_limit ? std::to_string(ctx.eval_limit) + " test samples." : "the whole test set."));

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/format.h"
 #include "common/yaml_guard.h"
 #include "experiments/drivers/experiment.h"
 #include "experiments/drivers/seed_summary.h"
@@ -90,8 +91,7 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
       const std::string setting = g.empty() ? "(seeds only)" : g;
       csv << '"' << setting << "\"," << kv.first << "," << s.mean << "," << s.sd << "," << s.min << "," << s.max << ","
           << s.runs() << "\n";
-      char buf[96];
-      std::snprintf(buf, sizeof buf, "%.4f | %.4f | %.4f | %.4f | %zu", s.mean, s.sd, s.min, s.max, s.runs());
+      const std::string buf = format("%.4f | %.4f | %.4f | %.4f | %zu", s.mean, s.sd, s.min, s.max, s.runs());
       md << "| " << setting << " | " << kv.first << " | " << buf << " |\n";
       summary.push_back({{"setting", setting},
                          {"finding", kv.first},

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/format.h"
 #include "common/yaml_guard.h"
 #include "experiments/drivers/attack_training.h"
 #include "experiments/drivers/experiment.h"
@@ -89,9 +90,7 @@ Runner transfer_driver(ConfigMap& cfg) {
                                     {"null_drop", m.acc.clean - m.acc.null}, {"true_pattern_histogram", hist},
                                     {"true_pattern_top_label", top_label},   {"decision", m.decision()},
                                     {"missed", m.decision_json()["missed"]}};
-      char buf[400];
-      std::snprintf(
-          buf, sizeof buf,
+      const std::string buf = format(
           "Student (%s trained, %zu samples of %s, %d epochs): accuracy %.2f%%, null-stamped accuracy %.2f%%; "
           "the inverted pattern sends %.1f%% of inputs to label %ld.",
           mode == "head" ? "new head" : "all layers", train.size(), student.type.c_str(), a.epochs, 100 * m.acc.clean,
