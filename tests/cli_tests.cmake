@@ -86,6 +86,20 @@ add_test(NAME "cli: docs/perf.md tables equal the committed benchmark files"
 add_test(NAME "cli: results generator refuses broken result files"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/results_hostile.sh ${NM} ${PROJECT_SOURCE_DIR})
 
+# The Python spec package (python/): registered where Debian's python3 has PyNaCl and numpy
+# (scripts/install-deps.sh installs them); elsewhere CMake says the test is not run.
+execute_process(COMMAND /usr/bin/python3 -c "import nacl.signing, numpy" RESULT_VARIABLE NULLMARK_PY_SPEC_DEPS
+                OUTPUT_QUIET ERROR_QUIET)
+if(NULLMARK_PY_SPEC_DEPS EQUAL 0)
+  add_test(NAME "python: nullmark_spec against the golden vectors, hostile claims and the binary"
+           COMMAND /usr/bin/python3 -m unittest discover -s ${PROJECT_SOURCE_DIR}/python/tests)
+  set_tests_properties("python: nullmark_spec against the golden vectors, hostile claims and the binary"
+                       PROPERTIES LABELS "cli;python"
+                       ENVIRONMENT "PYTHONPATH=${PROJECT_SOURCE_DIR}/python;NULLMARK_BINARY=$<TARGET_FILE:nullmark>")
+else()
+  message(STATUS "python/ spec package test not registered: /usr/bin/python3 lacks PyNaCl or numpy")
+endif()
+
 # Every test above is a command-line test: label them all at once, so a new one cannot miss the label.
 get_property(NULLMARK_CLI_TESTS DIRECTORY PROPERTY TESTS)
 foreach(t IN LISTS NULLMARK_CLI_TESTS)

@@ -4,11 +4,13 @@ and the `cryptography` package's Ed25519): the canonical signed message of each 
 signature, the watermark derived from it, and the claim digest an RFC 3161 timestamp covers.
 
 Usage: python3 tests/spec/claim_v2_vectors.py [--header PATH] [--markdown PATH]
-Writes tests/watermark_golden_v2.h (which the test suite checks the C++ code against) and the
+Writes tests/watermark_golden_v2.h (which the test suite checks the C++ code against),
+tests/spec/claim_v2_vectors.json (which the Python package's tests check it against) and the
 vectors' section of docs/watermark.md (between its `BEGIN generated: claim-v2-vectors` markers).
 """
 import argparse
 import hashlib
+import json
 import os
 import re
 import struct
@@ -111,6 +113,9 @@ def main():
     vs = [compute(v) for v in VECTORS]
     with open(args.header, "w") as f:
         f.write(header(vs))
+    with open(os.path.join(ROOT, "tests", "spec", "claim_v2_vectors.json"), "w") as f:
+        json.dump([dict(v, shape=list(v["shape"])) for v in vs], f, indent=1, ensure_ascii=False)
+        f.write("\n")
     doc = open(args.markdown).read()
     begin, end = "<!-- BEGIN generated: claim-v2-vectors -->", "<!-- END generated: claim-v2-vectors -->"
     if begin not in doc or end not in doc:
