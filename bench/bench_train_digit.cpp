@@ -19,7 +19,7 @@
 #include "experiments/run_setup.h"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
-#include "experiments/trainer.h"
+#include "train/trainer.h"
 
 int main(int argc, char** argv) {
   using namespace nullmark;

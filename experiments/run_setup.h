@@ -8,7 +8,7 @@
 
 #include "datasets/dataset.h"
 #include "experiments/compute_options.h"
-#include "experiments/trainer.h"
+#include "train/trainer.h"
 #include "nn/checkpoint.h"
 #include "nn/network.h"
 #include "watermark/embedding.h"

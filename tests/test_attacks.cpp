@@ -6,7 +6,7 @@
 #include <random>
 
 #include "experiments/drivers/experiment.h"
-#include "experiments/trainer.h"
+#include "train/trainer.h"
 #include "kernels/quantize.h"
 #include "synthetic_data.h"
 

@@ -9,7 +9,7 @@
 #include <cmath>
 #include <random>
 
-#include "experiments/trainer.h"
+#include "train/trainer.h"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
 #include "nn/network.h"

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "experiments/trainer.h"
+#include "train/trainer.h"
 #include "nn/checkpoint.h"
 #include "nn/network.h"
 #include "synthetic_data.h"

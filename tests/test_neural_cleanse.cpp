@@ -5,7 +5,7 @@
 
 #include "datasets/dataset.h"
 #include "experiments/drivers/neural_cleanse.h"
-#include "experiments/trainer.h"
+#include "train/trainer.h"
 
 using namespace nullmark;
 

@@ -9,7 +9,7 @@
 #include "experiments/evaluate.h"
 #include "experiments/plot_script.h"
 #include "experiments/run_setup.h"
-#include "experiments/trainer.h"
+#include "train/trainer.h"
 
 namespace nullmark::commands {
 

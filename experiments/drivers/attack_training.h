@@ -6,7 +6,7 @@
 #include <string>
 
 #include "experiments/drivers/experiment.h"
-#include "experiments/trainer.h"
+#include "train/trainer.h"
 
 namespace nullmark {
 

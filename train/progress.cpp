@@ -1,4 +1,4 @@
-#include "experiments/progress.h"
+#include "train/progress.h"
 
 #include <unistd.h>
 

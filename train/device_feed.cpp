@@ -1,4 +1,4 @@
-#include "experiments/device_feed.h"
+#include "train/device_feed.h"
 
 #include <chrono>
 #include <cstdint>

@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "common/error.h"
-#include "experiments/device_feed.h"
-#include "experiments/trainer.h"
+#include "train/device_feed.h"
+#include "train/trainer.h"
 #include "kernels/augment.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/optimizers.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "datasets/batcher.h"
-#include "experiments/progress.h"
+#include "train/progress.h"
 #include "nn/lr_schedule.h"
 #include "nn/network.h"
 #include "nn/optimizer.h"
