@@ -56,18 +56,11 @@ int main(int argc, char** argv) {
     if (s.watermark) trainer.set_watermark(s.wm, *s.watermark);
     Batcher batches(s.train, batch, s.seed, true);
     batches.start_epoch(0);
-    std::vector<float> x(static_cast<size_t>(batch) * s.train.shape.numel());
-    std::vector<int32_t> y(batch);
     trainer.set_cuda_graph(s.compute.graph);
     auto run = [&](int count, long first) {
       for (int i = 0; i < count; ++i) {
         const long b = (first + i) % batches.batches();
-        if (gpu) {
-          trainer.device_batch(batches, b, first + i, first + i, opt.config().lr());
-        } else {
-          const int n = batches.gather(b, x.data(), y.data());
-          trainer.step(x.data(), y.data(), n, first + i, opt.config().lr());
-        }
+        trainer.train_batch(batches, b, first + i, first + i, opt.config().lr());
       }
       if (gpu) cuda::synchronize();
     };

@@ -9,6 +9,8 @@
 #include "kernels/augment.h"
 #include "kernels/optimizers.h"
 #include "kernels/softmax_xent.h"
+#include "kernels/watermark_batch.h"
+#include "train/trainer_state.h"
 
 namespace nullmark {
 
@@ -36,93 +38,174 @@ void Trainer::batch_weights(int n, int n_null, int n_true, float scale) {
 void Trainer::set_watermark(const Watermark& wm, const WatermarkTraining& training) {
   wm_ = &wm;
   wm_training_ = training;
+  if (buffers_) buffers_->bits_placed = false, buffers_->weights_for = -1;
 }
 
-StepResult Trainer::step(const float* x, const int32_t* y, int n, long global_step, float lr) {
-  NM_CHECK(net_.device() == Device::CPU, "Trainer::step takes host batches; a CUDA network trains through run_epoch");
+// Defined here, where the state is complete.
+Trainer::Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed)
+    : net_(net), opt_(opt), params_(params), seed_(seed) {}
+Trainer::~Trainer() = default;
+
+Trainer::StepBuffers& Trainer::buffers() {
+  if (!buffers_ || buffers_->totals.device() != net_.device()) {
+    buffers_ = std::make_unique<StepBuffers>(net_.device());
+    zeroed_placed_ = false;
+  }
+  return *buffers_;
+}
+
+void Trainer::step(const float* x, const int32_t* y, int n, long global_step, float lr) {
+  StepBuffers& d = buffers();
+  const bool gpu = net_.device() == Device::CUDA;
   LayerContext ctx;
   ctx.training = true;
   ctx.seed = seed_;
   ctx.step = static_cast<uint64_t>(global_step);
+  const Shape& in = net_.input_shape();
+  const size_t per = in.numel();
   const int k = static_cast<int>(net_.output_shape().numel());
   const auto input_t0 = std::chrono::steady_clock::now();
   if (params_.crop_padding > 0 || params_.flip) {
     // Augment the clean images first: stamping acts on the model's input after preprocessing.
-    const Shape& in = net_.input_shape();
-    xa_.resize(in.numel() * n);
-    cpu::augment_crop_flip(ImageShape{in[0], in[1], in[2]}, n, params_.crop_padding, params_.flip, seed_,
-                           static_cast<uint64_t>(global_step) * params_.batch_size, x, xa_.data());
-    x = xa_.data();
+    d.xa.ensure(per * n);
+    const ImageShape s{in[0], in[1], in[2]};
+    const uint64_t first = static_cast<uint64_t>(global_step) * params_.batch_size;
+    if (gpu)
+      NM_GPU(cuda::augment_crop_flip(s, n, params_.crop_padding, params_.flip, seed_, first, x, d.xa.data()));
+    else
+      cpu::augment_crop_flip(s, n, params_.crop_padding, params_.flip, seed_, first, x, d.xa.data());
+    x = d.xa.data();
   }
+  // The loss's scaling: the CPU sums each group's mean cross-entropy (weights 1/group size, or a
+  // plain mean without a watermark); the GPU sums n times that (weights scaled by n, gradients by
+  // 1/n), so its device totals need no division. The gradients are the same.
   int total = n;
   const float* weights = nullptr;
   float scale = 1.0f / n;
   if (wm_) {
-    // Batch = [n clean | n_null null-stamped | n_true true-stamped], built in one fused pass. Each
-    // group's cross-entropy is a mean over the group, weighted: per-sample weights carry both.
+    // Batch = [n clean | n_null null-stamped | n_true true-stamped], built in one fused pass.
     const int n_null = null_copies(n), n_true = true_copies(n);
     total = n + n_null + n_true;
-    const size_t per = net_.input_shape().numel();
-    xw_.resize(per * total);
-    yw_.resize(total);
-    batch_weights(n, n_null, n_true, 1.0f);
-    cpu::watermark_batch(wm_->shape, wm_->pattern(), n, n_null, n_true, x, y, xw_.data(), yw_.data());
-    x = xw_.data();
-    y = yw_.data();
-    weights = weights_.data();
-    scale = 1.0f;
+    if (!d.bits_placed) {
+      d.bits.ensure(wm_->bits.size());
+      d.bits.upload(wm_->bits.data(), wm_->bits.size());
+      d.bits_placed = true;
+    }
+    if (d.weights_for != n) {
+      batch_weights(n, n_null, n_true, gpu ? static_cast<float>(n) : 1.0f);
+      d.weights.ensure(weights_.size());
+      d.weights.upload(weights_.data(), weights_.size());
+      d.weights_for = n;
+    }
+    d.xw.ensure(per * total);
+    d.yw.ensure(total);
+    WatermarkPattern p = wm_->pattern();
+    p.bits = d.bits.data();
+    if (gpu)
+      NM_GPU(cuda::watermark_batch(wm_->shape, p, n, n_null, n_true, x, y, d.xw.data(), d.yw.data()));
+    else
+      cpu::watermark_batch(wm_->shape, p, n, n_null, n_true, x, y, d.xw.data(), d.yw.data());
+    x = d.xw.data();
+    y = d.yw.data();
+    weights = d.weights.data();
+    if (!gpu) scale = 1.0f;
   }
-  input_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - input_t0).count();
-  dlogits_.resize(static_cast<size_t>(total) * k);
-  pred_.resize(total);
-  const float* logits = net_.forward(x, total, ctx);
-  const XentResult r = cpu::softmax_xent(total, k, logits, y, weights, scale, dlogits_.data(), pred_.data(),
-                                         static_cast<float>(params_.label_smoothing));
-  const double loss = weights ? r.loss_sum : r.loss_sum / n;
-  if (!std::isfinite(loss))
-    throw fail("training diverged: the loss is ", loss, " at step ", global_step,
-               " (lower the learning rate or lambda, or check the input normalisation)");
-  long clean_correct = 0;
-  for (int i = 0; i < n; ++i) clean_correct += pred_[i] == y[i];
-  net_.backward(dlogits_.data(), ctx);
+  if (!gpu) input_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - input_t0).count();
+  d.dlogits.ensure(static_cast<size_t>(total) * k);
+  const float* logits = net_.forward_on_device(x, total, ctx);
+  const float smoothing = static_cast<float>(params_.label_smoothing);
+  if (gpu) {
+    NM_GPU(cuda::softmax_xent(total, k, logits, y, weights, scale, d.dlogits.data(), nullptr, smoothing,
+                              d.totals.data(), n));
+  } else {
+    d.pred.ensure(total);
+    const XentResult r =
+        cpu::softmax_xent(total, k, logits, y, weights, scale, d.dlogits.data(), d.pred.data(), smoothing);
+    const double loss = weights ? r.loss_sum : r.loss_sum / n;
+    if (!std::isfinite(loss))
+      throw fail("training diverged: the loss is ", loss, " at step ", global_step,
+                 " (lower the learning rate or lambda, or check the input normalisation)");
+    long clean_correct = 0;
+    for (int i = 0; i < n; ++i) clean_correct += d.pred.data()[i] == y[i];
+    d.totals.data()[0] += loss * n;
+    d.totals.data()[1] += static_cast<double>(clean_correct);
+  }
+  net_.backward(d.dlogits.data(), ctx);
   opt_.step(net_.params(), net_.grads(), lr, trainable_from_);
-  cpu::zero_entries(zeroed_.size(), zeroed_.data(), net_.params());
-  return {loss, clean_correct};
+  if (!zeroed_.empty()) {
+    if (!zeroed_placed_) {
+      d.zeroed.resize(zeroed_.size());
+      d.zeroed.upload(zeroed_.data(), zeroed_.size());
+      zeroed_placed_ = true;
+    }
+    if (gpu)
+      NM_GPU(cuda::zero_entries(zeroed_.size(), d.zeroed.data(), net_.params()));
+    else
+      cpu::zero_entries(zeroed_.size(), d.zeroed.data(), net_.params());
+  }
+}
+
+int Trainer::train_batch(Batcher& batches, long b, long index, long global_step, float lr) {
+  if (net_.device() == Device::CUDA) return cuda_batch(batches, b, index, global_step, lr);
+  const size_t per = net_.input_shape().numel();
+  if (y_.size() < static_cast<size_t>(batches.batch_size())) {
+    x_.resize(per * batches.batch_size());
+    y_.resize(batches.batch_size());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const int n = batches.gather(b, x_.data(), y_.data());
+  input_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  step(x_.data(), y_.data(), n, global_step, lr);
+  return n;
+}
+
+void Trainer::reset_totals() { buffers().totals.resize(2); }
+
+StepResult Trainer::read_totals() {
+  const std::vector<double> t = buffers().totals.download();
+  return {t[0], static_cast<long>(std::llround(t[1]))};
+}
+
+double Trainer::input_seconds() const {
+  if (net_.device() == Device::CUDA) return device_ && device_->feed ? device_->feed->host_seconds() : 0.0;
+  return input_s_;
 }
 
 EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step, Progress* progress) {
-  if (net_.device() == Device::CUDA) return run_epoch_on_device(data, epoch, global_step, progress);
+  const bool gpu = net_.device() == Device::CUDA;
   Batcher batches(data, params_.batch_size, seed_, true);
   batches.start_epoch(epoch);
   const long per_epoch = batches.batches();
   const long total = per_epoch * params_.epochs;
-  x_.resize(static_cast<size_t>(params_.batch_size) * data.shape.numel());  // clean batch
-  y_.resize(params_.batch_size);
+  reset_totals();
+  invalidate_graph();  // evaluation between epochs may have moved the network's buffers
   if (progress) progress->start("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(params_.epochs), per_epoch);
   const auto t0 = std::chrono::steady_clock::now();
   EpochStats s;
-  double loss_sum = 0.0;
-  long correct = 0;
-  double gather_s = 0.0;
-  input_s_ = 0.0;
+  StepResult sums;
+  const double input_before = input_seconds();
   for (long b = 0; b < per_epoch; ++b) {
-    const auto g0 = std::chrono::steady_clock::now();
-    const int n = batches.gather(b, x_.data(), y_.data());
-    gather_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
     s.lr = params_.schedule.at(opt_.config().lr(), global_step, per_epoch, total);
-    const StepResult r = step(x_.data(), y_.data(), n, global_step, static_cast<float>(s.lr));
+    const int n = train_batch(batches, b, b, global_step, static_cast<float>(s.lr));
     ++global_step;
-    loss_sum += r.loss * n;
-    correct += r.correct;
     s.images += n;
-    if (progress) progress->update(b + 1, loss_sum / s.images, static_cast<double>(correct) / s.images, s.images);
+    // On the GPU the totals come back (a synchronisation) only when progress is shown and at the end.
+    if (b + 1 == per_epoch || (progress && (!gpu || (b + 1) % 20 == 0))) {
+      sums = read_totals();
+      if (!std::isfinite(sums.loss))
+        throw fail("training diverged: the loss is ", sums.loss, " by step ", global_step,
+                   " (lower the learning rate or lambda, or check the input normalisation)");
+      if (progress)
+        progress->update(b + 1, sums.loss / s.images, static_cast<double>(sums.correct) / s.images, s.images);
+    }
   }
   if (progress) progress->finish();
+  if (gpu) cuda::synchronize();
   s.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  s.loss = loss_sum / s.images;
-  s.accuracy = static_cast<double>(correct) / s.images;
+  s.loss = sums.loss / s.images;
+  s.accuracy = static_cast<double>(sums.correct) / s.images;
   s.images_per_s = s.images / s.wall_s;
-  s.input_s = gather_s + input_s_;
+  s.input_s = input_seconds() - input_before;
   return s;
 }
 

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "datasets/batcher.h"
-#include "train/progress.h"
 #include "nn/lr_schedule.h"
 #include "nn/network.h"
 #include "nn/optimizer.h"
+#include "train/progress.h"
 #include "watermark/derivation.h"
 #include "watermark/embedding.h"
 
@@ -41,9 +41,10 @@ struct EpochStats {
   long images = 0;
 };
 
-// Trains on the network's device. On CUDA the whole step (augmentation, watermark batch, forward,
-// loss, backward, optimizer) runs on the GPU from a batch already in device memory, and the loss
-// and accuracy are summed on the device and read only when progress is reported.
+// Trains on the network's device with one step for either device: the step's buffers live where
+// the network does, and the only copies are the batch's way in (train_batch). On CUDA the whole step
+// (augmentation, watermark batch, forward, loss, backward, optimizer) runs on the GPU, optionally as
+// a captured CUDA graph. Loss and accuracy are summed where the step runs and read when reported.
 class Trainer {
  public:
   Trainer(Network& net, Optimizer& opt, const TrainParams& params, uint64_t seed);
@@ -56,25 +57,27 @@ class Trainer {
   // Parameters held at zero after every step (pruned channels stay pruned while fine-tuning).
   void set_zeroed(const std::vector<size_t>& indices) {
     zeroed_.assign(indices.begin(), indices.end());
-    zeroed_on_device_ = false;
+    zeroed_placed_ = false;
   }
-  // One optimizer step on (x, y) in host memory (CPU networks); `global_step` seeds stochastic layers.
-  StepResult step(const float* x, const int32_t* y, int n, long global_step, float lr);
-  // One step of a CUDA network on (x, y) in device memory; loss and correct count are added to the
-  // device totals (read_totals).
-  void step_on_device(const float* x, const int32_t* y, int n, long global_step, float lr);
-  // Batch b of `batches` on a CUDA network: uploads it (pinned, asynchronous) and trains one step,
-  // through a captured CUDA graph when graphs are on. `index` counts steps since the last
-  // invalidate_graph(); returns the batch's sample count.
-  int device_batch(Batcher& batches, long b, long index, long global_step, float lr);
+  // One optimizer step on the batch (x, y) of n clean samples, both in the network's memory (host
+  // memory for a CPU network, device memory for a CUDA one); `global_step` seeds the stochastic
+  // layers and the augmentation. The batch's loss and clean correct count are added to the totals.
+  // A CPU step that diverges throws at once; a CUDA step is checked where the totals are read.
+  void step(const float* x, const int32_t* y, int n, long global_step, float lr);
+  // Batch b of `batches`, brought to the network's memory (on CUDA: pinned and asynchronous), then
+  // one step (on CUDA through a captured graph when graphs are on; `index` counts steps since the
+  // last invalidate_graph()). Returns the batch's sample count.
+  int train_batch(Batcher& batches, long b, long index, long global_step, float lr);
   // CUDA graphs for the training step (`cuda.graph`): captured at the third step of an epoch (the
   // first two allocate and choose implementations), replayed for every full batch after it.
   void set_cuda_graph(bool on) { cuda_graph_ = on; }
   // Drops the captured graph: its buffers may move when the network runs other batch sizes.
   void invalidate_graph();
-  // Summed loss (as StepResult::loss times n) and correct count since the last reset, copied to the host.
+  // Summed loss (as StepResult::loss times n) and correct count since the last reset, on the host.
   StepResult read_totals();
   void reset_totals();
+  // Host seconds spent bringing batches in (and on the CPU, augmenting and stamping them) so far.
+  double input_seconds() const;
   // Epoch `epoch` (0-based) of `data`; global_step advances by the number of batches.
   EpochStats run_epoch(const Dataset& data, long epoch, long& global_step, Progress* progress);
 
@@ -85,22 +88,26 @@ class Trainer {
   uint64_t seed_;
   size_t trainable_from_ = 0;
   std::vector<uint64_t> zeroed_;
-  bool zeroed_on_device_ = false;  // CUDA: zeroed_ uploaded
+  bool zeroed_placed_ = false;  // zeroed_ copied into the step buffers
   const Watermark* wm_ = nullptr;
   WatermarkTraining wm_training_;
-  EpochStats run_epoch_on_device(const Dataset& data, long epoch, long& global_step, Progress* progress);
   // Null- and true-stamped copies that go with n clean samples (the watermark's fractions).
   int null_copies(int n) const { return static_cast<int>(std::lround(wm_training_.null_fraction * n)); }
   int true_copies(int n) const { return static_cast<int>(std::lround(wm_training_.true_fraction * n)); }
   // Weights of a watermark batch of n clean samples (clean, null, true groups); scale multiplies them.
   void batch_weights(int n, int n_null, int n_true, float scale);
 
-  struct DeviceState;  // buffers of the CUDA step (experiments/trainer_device.cpp)
-  bool cuda_graph_ = false;
+  struct StepBuffers;  // the step's buffers, on the network's device
+  std::unique_ptr<StepBuffers> buffers_;
+  StepBuffers& buffers();
+  struct DeviceState;  // the CUDA input feed and graph (train/trainer_device.cpp)
   std::unique_ptr<DeviceState> device_;
-  double input_s_ = 0.0;  // batch-assembly time inside step(), summed over the epoch
-  std::vector<float> x_, xa_, xw_, dlogits_, weights_;
-  std::vector<int32_t> y_, yw_, pred_;
+  // train_batch on a CUDA network: the pinned feed, and the graph when graphs are on.
+  int cuda_batch(Batcher& batches, long b, long index, long global_step, float lr);
+  bool cuda_graph_ = false;
+  double input_s_ = 0.0;            // CPU: gathering, augmenting and stamping, summed
+  std::vector<float> x_, weights_;  // CPU: the gathered batch; the group weights (both devices)
+  std::vector<int32_t> y_;
 };
 
 }  // namespace nullmark

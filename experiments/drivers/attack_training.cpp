@@ -57,9 +57,6 @@ Dataset subset(const Dataset& data, double fraction, uint64_t seed) {
 void train_with_measurements(Trainer& trainer, const Dataset& data, const AttackTraining& a, uint64_t seed,
                              const std::function<void(long step, double epoch)>& on_measure) {
   Batcher batches(data, a.batch_size, seed, true);
-  const bool gpu = trainer.network().device() == Device::CUDA;
-  std::vector<float> x(gpu ? 0 : static_cast<size_t>(a.batch_size) * data.shape.numel());  // host batches (CPU)
-  std::vector<int32_t> y(gpu ? 0 : a.batch_size);
   const long per_epoch = batches.batches();
   const long every = std::max<long>(1, per_epoch / a.measurements_per_epoch);
   long step = 0;
@@ -68,12 +65,7 @@ void train_with_measurements(Trainer& trainer, const Dataset& data, const Attack
   for (long e = 0; e < a.epochs; ++e) {
     batches.start_epoch(e);
     for (long b = 0; b < per_epoch; ++b) {
-      if (gpu) {
-        trainer.device_batch(batches, b, since_measure, step, a.optimizer.lr());
-      } else {
-        const int n = batches.gather(b, x.data(), y.data());
-        trainer.step(x.data(), y.data(), n, step, a.optimizer.lr());
-      }
+      trainer.train_batch(batches, b, since_measure, step, a.optimizer.lr());
       ++step;
       ++since_measure;
       if ((b + 1) % every == 0 || b + 1 == per_epoch) {

@@ -34,7 +34,7 @@ Dataset subset(const Dataset& data, double fraction, uint64_t seed);
 
 // Trains `net` for a.epochs on `data` with `trainer`, calling on_measure(step, epoch_progress) at the
 // start and a.measurements_per_epoch times per epoch. A CUDA network trains from pinned,
-// double-buffered uploads with no host copies inside a step (Trainer::device_batch).
+// double-buffered uploads with no host copies inside a step (Trainer::train_batch).
 void train_with_measurements(Trainer& trainer, const Dataset& data, const AttackTraining& a, uint64_t seed,
                              const std::function<void(long step, double epoch)>& on_measure);
 
