@@ -17,7 +17,7 @@ EvalResult evaluate(Network& net, const Dataset& data, int batch_size) {
   long correct = 0;
   for (long b = 0; b < batches.batches(); ++b) {
     const int n = batches.gather(b, x.data(), y.data());
-    const float* logits = net.forward(x.data(), n, ctx);
+    const float* logits = net.forward_host(x.data(), n, ctx);
     const XentResult r = cpu::softmax_xent<float>(n, data.classes, logits, y.data(), nullptr, 0.0f, nullptr, nullptr);
     loss += r.loss_sum;
     correct += r.correct;

@@ -77,7 +77,7 @@ void Network::init_params(uint64_t seed) {
   to(d);
 }
 
-const float* Network::forward_on_device(const float* x, int n, const LayerContext& ctx_in) {
+const float* Network::forward(const float* x, int n, const LayerContext& ctx_in) {
   NM_CHECK(n > 0, "forward: empty batch");
   if (n != work_for_n_) {
     work_.ensure(chain_.workspace_floats(n));
@@ -99,12 +99,12 @@ const float* Network::forward_on_device(const float* x, int n, const LayerContex
   return out.data;
 }
 
-const float* Network::forward(const float* x, int n, const LayerContext& ctx) {
-  if (device() == Device::CPU) return forward_on_device(x, n, ctx);
+const float* Network::forward_host(const float* x, int n, const LayerContext& ctx) {
+  if (device() == Device::CPU) return forward(x, n, ctx);
   const size_t in = static_cast<size_t>(n) * input_.numel(), out = static_cast<size_t>(n) * output_shape().numel();
   input_stage_.ensure(in);
   input_stage_.upload(x, in);
-  const float* logits = forward_on_device(input_stage_.data(), n, ctx);
+  const float* logits = forward(input_stage_.data(), n, ctx);
   logits_host_.resize(out);
   cuda::copy_to_host(logits_host_.data(), logits, out * sizeof(float));
   return logits_host_.data();
@@ -122,8 +122,8 @@ void Network::run_backward(const float* dlogits, const LayerContext& ctx_in, flo
 
 void Network::backward(const float* dlogits, const LayerContext& ctx) { run_backward(dlogits, ctx, nullptr); }
 
-void Network::backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx) {
-  NM_CHECK(dx != nullptr, "backward_to_input needs an output buffer");
+void Network::backward_to_input_host(const float* dlogits, const LayerContext& ctx, float* dx) {
+  NM_CHECK(dx != nullptr, "backward_to_input_host needs an output buffer");
   if (device() == Device::CPU) return run_backward(dlogits, ctx, dx);
   const size_t in = static_cast<size_t>(last_n_) * input_.numel(),
                out = static_cast<size_t>(last_n_) * output_shape().numel();

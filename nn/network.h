@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "common/strict_yaml.h"
-#include "nn/layer.h"
 #include "nn/device_array.h"
+#include "nn/layer.h"
 #include "nn/layer_chain.h"
 #include "nn/registry.h"
 
@@ -55,19 +55,20 @@ class Network {
   void set_params(const std::vector<float>& host);
   void set_buffers(const std::vector<float>& host);
 
-  // Runs the batch x (n samples of input_shape, in host memory) and returns the logits [n, classes]
-  // in host memory. On CUDA this uploads x and downloads the logits: use it for evaluation.
+  // Memory spaces are in the names: forward and backward take and return buffers in the network's
+  // own memory (host memory for a CPU network, device memory for a CUDA one: the training step);
+  // the _host forms take and return host memory, copying to and from the device on CUDA
+  // (evaluation, attacks). On a CPU network the two forms are the same.
+  //
+  // Runs the batch x (n samples of input_shape) and returns the logits [n, classes].
   const float* forward(const float* x, int n, const LayerContext& ctx);
-  // The same with x and the returned logits in the network's device memory (no copies): the
-  // training step.
-  const float* forward_on_device(const float* x, int n, const LayerContext& ctx);
-  // Backpropagates dlogits (in the network's device memory) from the last forward; parameter
-  // gradients are overwritten.
+  const float* forward_host(const float* x, int n, const LayerContext& ctx);
+  // Backpropagates dlogits from the last forward; parameter gradients are overwritten.
   void backward(const float* dlogits, const LayerContext& ctx);
-  // Gradient dx with respect to the input of the last forward(), for input-space attacks (Neural
-  // Cleanse): the partner of forward(), with dlogits and dx in host memory (uploaded and downloaded
-  // on CUDA). Parameter gradients are overwritten as by backward(), unless ctx.param_grads is false.
-  void backward_to_input(const float* dlogits, const LayerContext& ctx, float* dx);
+  // Gradient dx with respect to the input of the last forward_host(), for input-space attacks
+  // (Neural Cleanse), dlogits and dx in host memory. Parameter gradients are overwritten as by
+  // backward(), unless ctx.param_grads is false.
+  void backward_to_input_host(const float* dlogits, const LayerContext& ctx, float* dx);
 
   // Floats per sample in each activation arena (every output, nested blocks' included).
   size_t activation_floats_per_sample() const { return chain_.arena_floats_per_sample(); }
@@ -95,10 +96,10 @@ class Network {
   int last_n_ = 0;
   const float* last_x_ = nullptr;
   DeviceArray<float> work_;
-  int work_for_n_ = 0;  // batch size work_ was sized for (sizing asks cuDNN, so not every pass)
-  DeviceArray<float> input_stage_;  // CUDA: the uploaded batch of forward()
-  DeviceArray<float> dlogits_stage_, dx_stage_;  // CUDA: backward_to_input()'s uploaded dlogits and its dx
-  std::vector<float> logits_host_;  // CUDA: the downloaded logits of forward()
+  int work_for_n_ = 0;              // batch size work_ was sized for (sizing asks cuDNN, so not every pass)
+  DeviceArray<float> input_stage_;  // CUDA: the uploaded batch of forward_host()
+  DeviceArray<float> dlogits_stage_, dx_stage_;  // CUDA: backward_to_input_host()'s uploaded dlogits and its dx
+  std::vector<float> logits_host_;               // CUDA: the downloaded logits of forward_host()
   bool profiling_ = false;
   std::vector<double> fwd_s_, bwd_s_;
   long profiled_steps_ = 0;

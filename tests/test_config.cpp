@@ -69,7 +69,7 @@ TEST_CASE("model section: unknown layer types and keys, shape errors", "[config]
              Catch::Contains("2x28x28") && Catch::Contains("2x14x14") && Catch::Contains("total parameters: 3950"));
   ok.set_profiling(true);  // the profile names each layer with its settings
   const std::vector<float> x(2 * 28 * 28, 0.5f);
-  ok.forward(x.data(), 2, LayerContext{});
+  ok.forward_host(x.data(), 2, LayerContext{});
   CHECK_THAT(ok.profile_report(), Catch::Contains("conv2d        2@3x3 s1 p1") && Catch::Contains("1 passes"));
 }
 

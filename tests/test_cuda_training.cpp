@@ -149,16 +149,16 @@ TEST_CASE("the input gradient (Neural Cleanse) agrees on CPU and GPU, host buffe
     const std::vector<float> x = test::random_floats(static_cast<size_t>(n) * 144, 8);
     const std::vector<float> r = test::random_floats(static_cast<size_t>(n) * 5, 9);
     LayerContext ctx;  // evaluation mode, as the attack runs it
-    const float* logits = net.forward(x.data(), n, ctx);
+    const float* logits = net.forward_host(x.data(), n, ctx);
     std::vector<float> out(logits, logits + static_cast<size_t>(n) * 5);
     std::vector<float> dx(x.size(), -7.0f);
-    net.backward_to_input(r.data(), ctx, dx.data());
+    net.backward_to_input_host(r.data(), ctx, dx.data());
     out.insert(out.end(), dx.begin(), dx.end());
     LayerContext input_only = ctx;  // as Neural Cleanse runs it: no weight gradients
     input_only.param_grads = false;
-    net.forward(x.data(), n, input_only);
+    net.forward_host(x.data(), n, input_only);
     std::vector<float> dx_only(x.size(), -7.0f);
-    net.backward_to_input(r.data(), input_only, dx_only.data());
+    net.backward_to_input_host(r.data(), input_only, dx_only.data());
     out.insert(out.end(), dx_only.begin(), dx_only.end());
     return out;
   };

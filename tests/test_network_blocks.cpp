@@ -78,8 +78,8 @@ TEST_CASE("an identity residual block adds its input to its body's output", "[ne
   std::copy(net.params(), net.params() + net.param_count(), body.params());  // same parameter layout
   const std::vector<float> x = random_floats(2 * 108, 1);
   LayerContext ctx;
-  net.forward(x.data(), 2, ctx);
-  body.forward(x.data(), 2, ctx);
+  net.forward_host(x.data(), 2, ctx);
+  body.forward_host(x.data(), 2, ctx);
   const Tensor sum = net.output(0), conv = body.output(0);
   for (size_t i = 0; i < sum.numel(); ++i) CHECK(sum.data[i] == Approx(std::max(0.0f, conv.data[i] + x[i])));
 }
@@ -92,10 +92,10 @@ TEST_CASE("gradients through residual blocks and batch norm match finite differe
   const std::vector<float> r = random_floats(static_cast<size_t>(n) * 4, 3);
   LayerContext ctx;
   ctx.training = true;  // batch statistics: the hard case, every sample's gradient depends on the others
-  auto loss = [&] { return dot(net.forward(x.data(), n, ctx), r); };
+  auto loss = [&] { return dot(net.forward_host(x.data(), n, ctx), r); };
   loss();
   std::vector<float> dx(x.size());
-  net.backward_to_input(r.data(), ctx, dx.data());
+  net.backward_to_input_host(r.data(), ctx, dx.data());
   const std::vector<float> grads(net.grads(), net.grads() + net.param_count());
 
   // Float forward passes: a step wide enough for float round-off, narrow enough that few ReLU kinks
@@ -111,7 +111,7 @@ TEST_CASE("gradients through residual blocks and batch norm match finite differe
   LayerContext input_only = ctx;
   input_only.param_grads = false;
   std::vector<float> dx_only(x.size());
-  net.backward_to_input(r.data(), input_only, dx_only.data());
+  net.backward_to_input_host(r.data(), input_only, dx_only.data());
   CHECK(dx_only == dx);
   CHECK(static_cast<size_t>(std::count(net.grads(), net.grads() + net.param_count(), 7.0f)) == net.param_count());
 }
@@ -127,11 +127,11 @@ TEST_CASE("batch norm: training uses batch statistics, evaluation the running on
   for (size_t i = 0; i < x.size(); ++i) x[i] = 3.0f * x[i] + 2.0f;
   LayerContext train;
   train.training = true;
-  const std::vector<float> trained(net.forward(x.data(), n, train), net.forward(x.data(), n, train) + n * 4);
+  const std::vector<float> trained(net.forward_host(x.data(), n, train), net.forward_host(x.data(), n, train) + n * 4);
   // momentum 1: the running statistics are the last batch's (mean near 2, variance near 3).
   CHECK(net.buffers()[0] == Approx(2.0).margin(0.3));
   CHECK(net.buffers()[3] == Approx(3.0).margin(0.6));
-  const float* evaluated = net.forward(x.data(), n, LayerContext{});
+  const float* evaluated = net.forward_host(x.data(), n, LayerContext{});
   double worst = 0;  // the same statistics up to the unbiased variance's n/(n-1)
   for (int i = 0; i < n * 4; ++i) worst = std::max(worst, std::fabs(static_cast<double>(evaluated[i] - trained[i])));
   CHECK(worst < 0.05);
@@ -146,7 +146,7 @@ TEST_CASE("batch norm: training uses batch statistics, evaluation the running on
   save_checkpoint(d.file("bn.ckpt"), c);
   Network other = build("model: {layers: [{type: batchnorm}, {type: flatten}, {type: dense, units: 4}]}");
   load_network(load_checkpoint(d.file("bn.ckpt")), other, d.file("bn.ckpt"));
-  const float* again = other.forward(x.data(), n, LayerContext{});
+  const float* again = other.forward_host(x.data(), n, LayerContext{});
   for (int i = 0; i < n * 4; ++i) CHECK(again[i] == evaluated[i]);
 
   c.buffers.pop_back();
@@ -163,28 +163,28 @@ TEST_CASE("batch norm with held statistics trains like evaluation and keeps its 
   const std::vector<float> r = random_floats(static_cast<size_t>(n) * 4, 7);
   LayerContext train;
   train.training = true;
-  net.forward(x.data(), n, train);  // running statistics away from their initial 0 / 1
+  net.forward_host(x.data(), n, train);  // running statistics away from their initial 0 / 1
   const std::vector<float> stats = net.host_buffers();
   REQUIRE(stats != std::vector<float>(stats.size(), 0.0f));
 
-  const std::vector<float> evaluated(net.forward(x.data(), n, LayerContext{}),
-                                     net.forward(x.data(), n, LayerContext{}) + n * 4);
+  const std::vector<float> evaluated(net.forward_host(x.data(), n, LayerContext{}),
+                                     net.forward_host(x.data(), n, LayerContext{}) + n * 4);
   std::vector<float> dx_eval(x.size());
-  net.backward_to_input(r.data(), LayerContext{}, dx_eval.data());
+  net.backward_to_input_host(r.data(), LayerContext{}, dx_eval.data());
   const std::vector<float> grads_eval(net.grads(), net.grads() + net.param_count());
 
   // Held in every layer, the residual blocks' inner batch norms included.
   for (size_t i = 0; i < net.layer_count(); ++i) net.layer(i).hold_statistics(true);
-  const float* held = net.forward(x.data(), n, train);
+  const float* held = net.forward_host(x.data(), n, train);
   CHECK(std::equal(evaluated.begin(), evaluated.end(), held));
   CHECK(net.host_buffers() == stats);
   std::vector<float> dx_held(x.size());
-  net.backward_to_input(r.data(), train, dx_held.data());
+  net.backward_to_input_host(r.data(), train, dx_held.data());
   CHECK(dx_held == dx_eval);
   CHECK(std::equal(grads_eval.begin(), grads_eval.end(), net.grads()));
 
   for (size_t i = 0; i < net.layer_count(); ++i) net.layer(i).hold_statistics(false);
-  net.forward(x.data(), n, train);
+  net.forward_host(x.data(), n, train);
   CHECK(net.host_buffers() != stats);
 }
 
@@ -235,10 +235,10 @@ TEST_CASE("nested blocks keep their activations in the network's two arenas", "[
   LayerContext ctx;
   ctx.training = true;
   auto run = [&](Network& m, int n) {
-    const float* y = m.forward(x.data(), n, ctx);
+    const float* y = m.forward_host(x.data(), n, ctx);
     std::vector<float> out(y, y + n * 3);
     std::vector<float> dx(static_cast<size_t>(n) * 36);
-    m.backward_to_input(r.data(), ctx, dx.data());
+    m.backward_to_input_host(r.data(), ctx, dx.data());
     out.insert(out.end(), dx.begin(), dx.end());
     out.insert(out.end(), m.grads(), m.grads() + m.param_count());
     return out;

@@ -112,7 +112,7 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
   }
   if (!gpu) input_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - input_t0).count();
   d.dlogits.ensure(static_cast<size_t>(total) * k);
-  const float* logits = net_.forward_on_device(x, total, ctx);
+  const float* logits = net_.forward(x, total, ctx);
   const float smoothing = static_cast<float>(params_.label_smoothing);
   if (gpu) {
     NM_GPU(cuda::softmax_xent(total, k, logits, y, weights, scale, d.dlogits.data(), nullptr, smoothing,

@@ -97,7 +97,7 @@ WatermarkAccuracy evaluate_watermark(Network& net, const Dataset& data, const Wa
   long clean = 0, null = 0, hit = 0, eligible = 0, unstamped_hit = 0, ignored = 0;
   double null_shift = 0, true_shift = 0;
   auto predict = [&](int n, bool is_clean) {
-    const float* logits = net.forward(x.data(), n, ctx);
+    const float* logits = net.forward_host(x.data(), n, ctx);
     for (int i = 0; i < n; ++i) {
       const float* z = logits + static_cast<size_t>(i) * k;
       pred[i] = static_cast<int32_t>(std::max_element(z, z + k) - z);

@@ -129,7 +129,7 @@ Runner fine_pruning_driver(ConfigMap& cfg) {
       LayerContext lc;
       for (long first = 0; first < n; first += 500) {
         const int b = static_cast<int>(std::min<long>(500, n - first));
-        net->forward(ctx.train.image(first), b, lc);
+        net->forward_host(ctx.train.image(first), b, lc);
         const Tensor y = net->output(conv);
         for (int i = 0; i < b; ++i)
           for (int c = 0; c < out[0]; ++c)

@@ -67,10 +67,10 @@ std::vector<NcTrigger> neural_cleanse(Network& net, const Dataset& data, const s
       }
       xt = x;
       apply_trigger(tr, s, B, xt.data());
-      const float* logits = net.forward(xt.data(), B, ctx);
+      const float* logits = net.forward_host(xt.data(), B, ctx);
       const XentResult r = cpu::softmax_xent(B, k, logits, y.data(), nullptr, 1.0f / B, dlogits.data(), pred.data());
       if (step >= o.steps - 20) hits += r.correct, seen += B;  // success over the last steps
-      net.backward_to_input(dlogits.data(), ctx, dx.data());
+      net.backward_to_input_host(dlogits.data(), ctx, dx.data());
       // Chain rule through x' = (1 - m) x + m p and the sigmoid parametrisations.
       std::fill(grad.begin(), grad.end(), 0.0f);
       for (int b = 0; b < B; ++b)

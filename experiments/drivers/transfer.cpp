@@ -26,7 +26,7 @@ std::vector<double> true_pattern_histogram(Network& net, const Dataset& d, const
   const int k = d.classes;
   for (long first = 0; first < n; first += 500) {
     const int b = static_cast<int>(std::min<long>(500, n - first));
-    const float* logits = net.forward(x.data() + first * d.shape.numel(), b, ctx);
+    const float* logits = net.forward_host(x.data() + first * d.shape.numel(), b, ctx);
     for (int i = 0; i < b; ++i) h[std::max_element(logits + i * k, logits + (i + 1) * k) - (logits + i * k)] += 1.0 / n;
   }
   return h;
