@@ -14,6 +14,16 @@
 
 namespace nullmark {
 
+namespace {
+// A loss that is not finite stops training: "at" the step that made it (CPU, checked every step) or
+// "by" the step at which the device totals were read (GPU).
+void check_finite(double loss, const char* when, long global_step) {
+  if (!std::isfinite(loss))
+    throw fail("training diverged: the loss is ", loss, " ", when, " step ", global_step,
+               " (lower the learning rate or lambda, or check the input normalisation)");
+}
+}  // namespace
+
 TrainParams TrainParams::read(ConfigMap cfg) {
   TrainParams p;
   p.epochs = static_cast<int>(cfg.integer("epochs", 10, 1, 100000));
@@ -122,9 +132,7 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
     const XentResult r =
         cpu::softmax_xent(total, k, logits, y, weights, scale, d.dlogits.data(), d.pred.data(), smoothing);
     const double loss = weights ? r.loss_sum : r.loss_sum / n;
-    if (!std::isfinite(loss))
-      throw fail("training diverged: the loss is ", loss, " at step ", global_step,
-                 " (lower the learning rate or lambda, or check the input normalisation)");
+    check_finite(loss, "at", global_step);
     long clean_correct = 0;
     for (int i = 0; i < n; ++i) clean_correct += d.pred.data()[i] == y[i];
     d.totals.data()[0] += loss * n;
@@ -192,9 +200,7 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
     // On the GPU the totals come back (a synchronisation) only when progress is shown and at the end.
     if (b + 1 == per_epoch || (progress && (!gpu || (b + 1) % 20 == 0))) {
       sums = read_totals();
-      if (!std::isfinite(sums.loss))
-        throw fail("training diverged: the loss is ", sums.loss, " by step ", global_step,
-                   " (lower the learning rate or lambda, or check the input normalisation)");
+      check_finite(sums.loss, "by", global_step);
       if (progress)
         progress->update(b + 1, sums.loss / s.images, static_cast<double>(sums.correct) / s.images, s.images);
     }
