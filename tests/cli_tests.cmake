@@ -26,6 +26,11 @@ add_test(NAME "cli: residual block whose shapes do not add up"
          COMMAND ${EXPECT} "layer 0 \\(residual\\+relu\\): .*the body outputs 8x24x24 but the shortcut 1x28x28"
                  ${NM} train ${CFG} --set "model.layers=[{type: residual, body: [{type: conv2d, filters: 8, kernel: 5}]}]"
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+add_test(NAME "cli: a diverging training stops with a message"
+         COMMAND ${EXPECT} "training diverged: the loss is -?nan at step [0-9]+ \\(lower the learning rate"
+                 ${NM} train ${CFG} --set "train.optimizer={type: sgd, lr: 10}" --set data.train_limit=2048
+                 --set data.test_limit=100 --set train.epochs=1 --quiet --output ${BROKEN}/diverged
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: corrupt checkpoint" COMMAND ${EXPECT} "not-a-checkpoint.ckpt: .*(corrupt|version)"
          ${NM} eval ${BROKEN}/not-a-checkpoint.ckpt)
 add_test(NAME "cli: keygen, sign, watermarked training, verify, verify-cert"
