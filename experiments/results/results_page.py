@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the generated tables of docs/results.md, docs/watermark.md and docs/hostile-input.md from
-the committed results (results/TASK/, results/fuzz/, results/hostile/).
+"""Writes the generated tables of docs/results.md, docs/watermark.md, docs/hostile-input.md and
+docs/watermark-defaults.md from the committed results (results/TASK/, results/fuzz/, results/hostile/,
+results/defaults/).
 
 Usage: python3 experiments/results/results_page.py [--results DIR] [--page FILE ...] [--check]
 
@@ -9,7 +10,7 @@ docs/results.md marks each generated block with
 and this script replaces what lies between them; the text around the markers is written by hand and
 names no number. NAME is TASK-training, TASK-verification, TASK-attacks, TASK-piracy, TASK-forgery,
 TASK-forgery-summary, TASK-frontier, frontier-answer, claims, pattern-size, pattern-size-answer,
-fuzz-runs or hostile-cases.
+fuzz-runs, hostile-cases or defaults-study.
 --check writes nothing: it exits 1, showing the difference, where the page's blocks differ from what
 the results give (CI runs it).
 
@@ -26,6 +27,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tasks as T  # noqa: E402
 import hardening_tables  # noqa: E402
+import defaults_table  # noqa: E402
 import generated_blocks  # noqa: E402
 from stats import Sample  # noqa: E402
 
@@ -706,7 +708,8 @@ def blocks(results_dir):
     answer = pattern_size_answer(results_dir, all_seeds)
     if answer is not None:
         out["pattern-size-answer"] = answer
-    for name, make in (("fuzz-runs", hardening_tables.fuzz_table), ("hostile-cases", hardening_tables.hostile_table)):
+    for name, make in (("fuzz-runs", hardening_tables.fuzz_table), ("hostile-cases", hardening_tables.hostile_table),
+                       ("defaults-study", defaults_table.defaults_table)):
         text = make(results_dir, table, BadResults)
         if text is not None:
             out[name] = text
@@ -733,8 +736,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=os.path.join(ROOT, "results"))
     ap.add_argument("--page", action="append",
-                    help="page with generated blocks (repeatable; default: docs/results.md, docs/watermark.md and "
-                         "docs/hostile-input.md)")
+                    help="page with generated blocks (repeatable; default: docs/results.md, docs/watermark.md, "
+                         "docs/hostile-input.md and docs/watermark-defaults.md)")
     ap.add_argument("--check", action="store_true", help="compare only; exit 1 where the page differs")
     args = ap.parse_args()
     try:
@@ -748,7 +751,8 @@ def main():
     print(generated["frontier-answer"].splitlines()[0])
     if "pattern-size-answer" in generated:
         print(generated["pattern-size-answer"].splitlines()[0])
-    pages = args.page or [os.path.join(ROOT, "docs", d) for d in ("results.md", "watermark.md", "hostile-input.md")]
+    pages = args.page or [os.path.join(ROOT, "docs", d)
+                          for d in ("results.md", "watermark.md", "hostile-input.md", "watermark-defaults.md")]
     if not generated_blocks.write_pages(pages, generated, lambda name: name not in OTHER_WRITERS, args.check,
                                         "experiments/results/results_page.py", args.results):
         sys.exit(1)
