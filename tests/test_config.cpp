@@ -1,9 +1,12 @@
 // Strict configs: unknown or misspelt keys, wrong types and out-of-range values are errors that name
 // the file, line and key and list the valid keys.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <vector>
 
 #include "common/error.h"
+#include "common/files.h"
+#include "common/yaml_guard.h"
 #include "common/strict_yaml.h"
 #include "error_of.h"
 #include "experiments/compute_options.h"
@@ -144,4 +147,16 @@ TEST_CASE("a watermark section with nothing to learn from is refused", "[config]
   CHECK_THAT(error("null_fraction: 0\ntrue_fraction: 0\n"), Catch::Contains("no sample is ever stamped"));
   CHECK(error("null_fraction: 0\n") == "");  // true embedding alone is a study of its own
   CHECK_THAT(error("null_weight: 1.5x\n"), Catch::Contains("null_weight"));
+}
+
+TEST_CASE("every shipped config passes the YAML guard", "[config]") {
+  // The guard refuses anchors and aliases, so a shipped config must spell every block out.
+  int configs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(NULLMARK_SOURCE_DIR "/experiments/configs")) {
+    if (entry.path().extension() != ".yaml") continue;
+    INFO(entry.path().string());
+    CHECK(error_of([&] { load_yaml(read_file(entry.path().string()), entry.path().string()); }) == "");
+    ++configs;
+  }
+  CHECK(configs > 10);
 }
