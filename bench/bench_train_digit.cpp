@@ -1,6 +1,6 @@
 // Training throughput of a model config: images/s over timed optimizer steps at a fixed batch size,
 // after warm-up, on the config's real data, on the CPU or (--device cuda) the GPU. The PyTorch twin
-// is bench/pytorch_digit.py.
+// is bench/pytorch_train.py.
 //
 //   build/bench_train_digit [--config experiments/configs/digit-clean.yaml] [--batch 128]
 //                           [--steps 200] [--threads 0] [--device cpu|cuda] [--cuda-graph]

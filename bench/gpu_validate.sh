@@ -157,8 +157,8 @@ fi
 pytorch() {  # MODE...: one PyTorch run, its JSON named after the mode
   local name
   name=$(echo "pytorch$*" | tr -d ' -')
-  timeout 150 python3 bench/pytorch_digit.py --device cuda --steps 300 "$@" --json "$work/$name.json" >>"$log" 2>&1 ||
-    echo "{\"error\": \"pytorch_digit.py $* failed, see gpu_validate.log\"}" >"$work/$name.json"
+  timeout 150 python3 bench/pytorch_train.py --device cuda --steps 300 "$@" --json "$work/$name.json" >>"$log" 2>&1 ||
+    echo "{\"error\": \"pytorch_train.py $* failed, see gpu_validate.log\"}" >"$work/$name.json"
 }
 step "per-layer times of the watermarked step on the GPU (each layer waited for)"
 timeout 60 build-cuda/bench_train_digit --device cuda --config experiments/configs/digit-watermark.yaml --steps 100 \

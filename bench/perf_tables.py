@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the tables of docs/perf.md from the measured files in bench/results/: the CPU comparison
-with PyTorch (DATE-cpu-digit.json, from NULLMARK_BENCH_RECORD=bench/results bench/compare_cpu.sh)
-and, per GPU, its latest validation run (DATE-CARD*.json, the gpu_validate.json that
+with PyTorch (DATE-cpu-digit.json, from NULLMARK_BENCH_RECORD=bench/results bench/compare_cpu.sh,
+and DATE-cpu-object.json) and, per GPU, its latest validation run (DATE-CARD*.json, the gpu_validate.json that
 bench/gpu_validate.sh writes): end-to-end training throughput against PyTorch, and the kernels
 against cuDNN and cuBLAS.
 
@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "experiments", "results"))
 import generated_blocks  # noqa: E402
 
-BLOCKS = ("cpu-digit", "gpu-end-to-end", "gpu-kernels")
+BLOCKS = ("cpu-training", "gpu-end-to-end", "gpu-kernels")
 LIBRARY = {"cudnn": "cuDNN", "cublas": "cuBLAS"}
 
 
@@ -60,12 +60,13 @@ def cpu_table(files):
             raise Bad("%s: nullmark and pytorch must list one images/s figure per round" % path)
         a, b = statistics.median(nm), statistics.median(pt)
         rounds = ", ".join("%.2f" % (x / y) for x, y in zip(nm, pt))
-        rows.append([need(d, "date", str, path), need(d, "machine", str, path), need(d, "threads", int, path),
+        rows.append([need(d, "date", str, path), need(d, "model", str, path), need(d, "machine", str, path),
+                     need(d, "threads", int, path),
                      "%.0f" % a, "%.0f (%s)" % (b, need(d, "pytorch_framework", str, path)), "**%.2f×**" % (a / b),
                      rounds])
     if not rows:
         return None
-    return table(["date", "machine", "threads", "nullmark img/s (median)", "PyTorch img/s (median)", "ratio",
+    return table(["date", "model", "machine", "threads", "nullmark img/s (median)", "PyTorch img/s (median)", "ratio",
                   "per-round ratios"], rows)
 
 
@@ -138,10 +139,10 @@ def kernels(latest):
 
 def blocks(results):
     files = sorted(glob.glob(os.path.join(results, "*.json")))
-    cpu = [f for f in files if f.endswith("-cpu-digit.json")]
+    cpu = [f for f in files if re.search(r"-cpu-[a-z]+\.json$", f)]
     latest = latest_gpu_runs([f for f in files if f not in cpu])
     out = {}
-    for name, text in (("cpu-digit", cpu_table(cpu)), ("gpu-end-to-end", end_to_end(latest)),
+    for name, text in (("cpu-training", cpu_table(cpu)), ("gpu-end-to-end", end_to_end(latest)),
                        ("gpu-kernels", kernels(latest))):
         if text is not None:
             out[name] = text

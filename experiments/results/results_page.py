@@ -729,7 +729,7 @@ def blocks(results_dir):
 
 # Blocks another program writes, left as they are: the spec's golden vectors come from the
 # independent implementation, the benchmark tables from bench/perf_tables.py.
-OTHER_WRITERS = {"claim-v2-vectors", "cpu-digit", "gpu-end-to-end", "gpu-kernels"}
+OTHER_WRITERS = {"claim-v2-vectors", "cpu-training", "gpu-end-to-end", "gpu-kernels"}
 
 
 def main():

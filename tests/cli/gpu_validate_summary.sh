@@ -26,7 +26,7 @@ mkdir "$w"
 echo '{"framework": "nullmark", "images_per_s": 150000}' >"$w/nullmark_cuda_digit-watermark.json"
 echo '{"framework": "nullmark", "images_per_s": 160000}' >"$w/nullmark_cuda_digit-watermark_graph.json"
 echo '{"framework": "pytorch 2.11 eager", "images_per_s": 70000}' >"$w/pytorchwatermark.json"
-echo '{"error": "pytorch_digit.py --watermark --compile failed, see gpu_validate.log"}' >"$w/pytorchwatermarkcompile.json"
+echo '{"error": "pytorch_train.py --watermark --compile failed, see gpu_validate.log"}' >"$w/pytorchwatermarkcompile.json"
 echo '{"images_per_s": ' >"$w/nullmark_cuda_digit-clean.json"  # cut off mid-write
 cat >"$w/kernels.json" <<'JSON'
 {"device": "NVIDIA H100 80GB HBM3", "nominal_tflops_fp32": 67.0, "nominal_tbps": 3.35, "measured_copy_gbps": 2900,
@@ -56,7 +56,7 @@ expect "$md" "- end to end >= 2x PyTorch eager (watermarked digit): 2.29x (met)"
 expect "$md" "- watermark batch kernel >= 80% of nominal bandwidth: 79.0% (not met; 91.3% of the measured copy, 96.0% of the same traffic without stamping)"
 expect "$md" "- convolution within 1.5x of cuDNN: 1 of 2 passes (not met)"
 expect "$md" "  - object 64ch 8x8 fwd: native / cuDNN = 2.00"
-expect "$md" "| pytorchwatermarkcompile |  |  |  | pytorch_digit.py --watermark --compile failed, see gpu_validate.log |"
+expect "$md" "| pytorchwatermarkcompile |  |  |  | pytorch_train.py --watermark --compile failed, see gpu_validate.log |"
 expect "$md" "- compute-sanitizer memcheck, direct conv kernels: rc 0; ========= ERROR SUMMARY: 0 errors"
 expect "$md" "- finetune-digit.yaml on the GPU: rc 0; done"
 expect "$md" "clean 99.2 %"

@@ -61,7 +61,7 @@ printf '{"command": [], "train": {"epochs": []}}\n' >"$out/r/digit/seed-1/train-
 printf '{"command": [], "train": {"epochs": [{"epoch": 1, "test_accuracy": "x"}]}}\n' >"$out/r/defaults/n4.json"
 expect "(train-owner.json: train.epochs (is empty|missing or empty)|defaults/n4.json: an epoch lacks test, null or true accuracy)"
 # The benchmark tables' generator: a broken record is refused and the page left alone.
-printf '<!-- BEGIN generated: cpu-digit -->\nold\n<!-- END generated: cpu-digit -->\n' >"$out/perf.md"
+printf '<!-- BEGIN generated: cpu-training -->\nold\n<!-- END generated: cpu-training -->\n' >"$out/perf.md"
 cp "$out/perf.md" "$out/perf.orig"
 mkdir -p "$out/bench"
 printf '{"date": "2026-12-06", "nullmark": [1, 2], "pytorch": [1]}\n' >"$out/bench/2026-12-06-cpu-digit.json"

@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""PyTorch baseline for bench/bench_train_digit: the identical "digit" model, batch size, data and
-thread count, timed the same way (training steps on batches of normalised MNIST, after warm-up).
+"""PyTorch baseline for bench/bench_train_digit: the identical model, batch size, optimizer and
+thread count, timed the same way (training steps after warm-up). --model digit (the default):
+experiments/configs/digit-*.yaml, Adam, on normalised MNIST. --model object: the ResNet-20 of
+experiments/configs/object-clean.yaml (3x3 padded convolutions without bias, batch norm, projection
+shortcuts, global average pooling), SGD with Nesterov momentum 0.9 and weight decay 5e-4 on the
+weights only, on CIFAR-shaped random data (the timing does not depend on the values; nullmark's step
+also runs its crop/flip augmentation, which this one does not).
 
-Usage: python3 bench/pytorch_digit.py [--threads N] [--batch 128] [--steps 200] [--device cpu|cuda]
-                                      [--compile] [--watermark] [--tf32] [--json OUT]
+Usage: python3 bench/pytorch_train.py [--model digit|object] [--threads N] [--batch 128] [--steps 200]
+                                      [--device cpu|cuda] [--compile] [--watermark] [--tf32] [--json OUT]
 On the GPU the math is float32 as nullmark's (cuda.allow_tf32 is off by default): PyTorch's cuDNN
 convolutions would otherwise use TF32 tensor cores, its default; --tf32 allows them. cuDNN picks its
 fastest algorithm for the fixed shapes (cudnn.benchmark), so the baseline runs at its best.
@@ -40,8 +45,35 @@ def digit_model():
         nn.Flatten(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
 
 
+class Block(nn.Module):
+    """A ResNet basic block: conv-bn-relu-conv-bn plus the shortcut (a 1x1 strided conv + bn where the
+    shape changes), then ReLU."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                                  nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout))
+        self.shortcut = (nn.Sequential() if stride == 1 and cin == cout else
+                         nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)))
+
+    def forward(self, x):
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
+def object_model():
+    layers = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    cin = 16
+    for cout, stride in ((16, 1), (32, 2), (64, 2)):
+        for i in range(3):
+            layers.append(Block(cin, cout, stride if i == 0 else 1))
+            cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10)]
+    return nn.Sequential(*layers)
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--model", choices=["digit", "object"], default="digit")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--steps", type=int, default=200)
@@ -60,19 +92,30 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = a.tf32
     torch.backends.cudnn.benchmark = True
     need = (a.steps + a.warmup) * a.batch
-    x = torch.from_numpy(load_mnist_images(os.path.join(a.data, "train-images-idx3-ubyte.gz"), 60000))
-    y = torch.from_numpy(load_mnist_labels(os.path.join(a.data, "train-labels-idx1-ubyte.gz"), 60000))
+    if a.model == "digit":
+        x = torch.from_numpy(load_mnist_images(os.path.join(a.data, "train-images-idx3-ubyte.gz"), 60000))
+        y = torch.from_numpy(load_mnist_labels(os.path.join(a.data, "train-labels-idx1-ubyte.gz"), 60000))
+    else:
+        x = torch.randn(4 * a.batch, 3, 32, 32)  # batches cycle through these
+        y = torch.randint(0, 10, (x.shape[0],))
     dev = torch.device(a.device)
     x, y = x.to(dev), y.to(dev)
-    model = digit_model().to(dev)
+    model = (digit_model() if a.model == "digit" else object_model()).to(dev)
     if a.compile:
         model = torch.compile(model)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    if a.model == "digit":
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    else:  # decay on conv and dense weights only, as the config's weight_decay_groups say
+        decay = [p for n, p in model.named_parameters() if p.dim() > 1]
+        rest = [p for n, p in model.named_parameters() if p.dim() <= 1]
+        opt = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4}, {"params": rest, "weight_decay": 0.0}],
+                              lr=0.1, momentum=0.9, nesterov=True)
     loss_fn = nn.CrossEntropyLoss()
     # A fixed pattern stands in for the derived one: the cost is the same.
-    mask = torch.zeros(1, 1, 28, 28, dtype=torch.bool, device=dev)
+    side = 28 if a.model == "digit" else 32
+    mask = torch.zeros(1, 1, side, side, dtype=torch.bool, device=dev)
     mask[..., 22:28, 0:6] = True
-    bits = (torch.rand(1, 1, 28, 28, device=dev) > 0.5).float() * 4000.0 - 2000.0
+    bits = (torch.rand(1, 1, side, side, device=dev) > 0.5).float() * 4000.0 - 2000.0
 
     def step(i):
         j = (i * a.batch) % (x.shape[0] - a.batch)
@@ -102,7 +145,7 @@ def main():
     # images_per_s counts clean images (an epoch's progress), as bench_train_digit does; a watermarked
     # step trains three times as many, reported as trained_images_per_s.
     clean = a.steps * a.batch
-    res = {"framework": f"pytorch {torch.__version__}" + (" compile" if a.compile else " eager"),
+    res = {"framework": f"pytorch {torch.__version__}" + (" compile" if a.compile else " eager"), "model": a.model,
            "device": a.device, "threads": a.threads, "batch": a.batch, "watermark": a.watermark,
            "steps": a.steps, "tf32": a.tf32 if dev.type == "cuda" else None,
            "cudnn_benchmark": True if dev.type == "cuda" else None, "seconds": secs, "images_per_s": clean / secs,
