@@ -11,6 +11,7 @@
 #include <cstddef>
 
 #include "kernels/grad_mode.h"
+#include "kernels/kernel_impl.h"
 
 namespace nullmark {
 
@@ -52,23 +53,22 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
 //   Native: per product, the direct kernel where its block fits in 80 KiB of shared memory and keeps
 //   at least half its threads busy, else the GEMM (cuda::ConvNativeForm can pin either).
 //   Gemm, Direct: one form throughout (Direct fails, saying why, where the card lacks the memory).
-//   Cudnn: the cuDNN library, as the baseline and alternative.
+//   Library: the cuDNN library, as the baseline and alternative.
 // `work` is device scratch of conv2d_workspace floats. Null gradient pointers are skipped as on the CPU.
-enum class ConvImpl { Native, Cudnn, Gemm, Direct };
-inline const char* conv_impl_name(ConvImpl impl) {
+inline const char* conv_impl_name(KernelImpl impl) {
   switch (impl) {
-    case ConvImpl::Native: return "native";
-    case ConvImpl::Cudnn: return "cudnn";
-    case ConvImpl::Gemm: return "gemm";
-    case ConvImpl::Direct: return "direct";
+    case KernelImpl::Native: return "native";
+    case KernelImpl::Library: return "cudnn";  // the library, for a convolution
+    case KernelImpl::Gemm: return "gemm";
+    case KernelImpl::Direct: return "direct";
   }
   return "?";
 }
 namespace cuda {
-size_t conv2d_workspace(const Conv2dShape& s, ConvImpl impl = ConvImpl::Native);
+size_t conv2d_workspace(const Conv2dShape& s, KernelImpl impl = KernelImpl::Native);
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
-                    ConvImpl impl = ConvImpl::Native);
+                    KernelImpl impl = KernelImpl::Native);
 void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy, float* dx,
-                     float* dw, float* db, GradMode mode, float* work, ConvImpl impl = ConvImpl::Native);
+                     float* dw, float* db, GradMode mode, float* work, KernelImpl impl = KernelImpl::Native);
 }  // namespace cuda
 }  // namespace nullmark

@@ -176,7 +176,7 @@ bool native_direct(size_t smem_floats, bool busy) {
 // shared-memory wavefronts of both warp layouts, tens of microseconds, too much for every call.
 // One process-wide store (the direct kernels run on one device per process), locked for runs on
 // several threads.
-std::optional<DirectFwdChunked> chunked_plan(const Conv2dShape& s, ConvImpl impl, const float* x, const float* w,
+std::optional<DirectFwdChunked> chunked_plan(const Conv2dShape& s, KernelImpl impl, const float* x, const float* w,
                                              const float* b, float* y) {
   static ChunkTilingCache tilings;
   // Plans by sizes, fused ReLU and tiling (all zero: the model's).
@@ -193,8 +193,8 @@ std::optional<DirectFwdChunked> chunked_plan(const Conv2dShape& s, ConvImpl impl
     return it->second;
   };
   const DirectFwdChunked& model = plan(nullptr);
-  if (!model.busy() || (impl != ConvImpl::Direct && !native_direct(model.smem_floats(), true))) return std::nullopt;
-  const bool any_size = impl == ConvImpl::Direct || conv_native_form() == ConvNativeForm::Direct;
+  if (!model.busy() || (impl != KernelImpl::Direct && !native_direct(model.smem_floats(), true))) return std::nullopt;
+  const bool any_size = impl == KernelImpl::Direct || conv_native_form() == ConvNativeForm::Direct;
   const size_t max_bytes = any_size ? SIZE_MAX : kNativeDirectBytes;
   auto with_operands = [&](DirectFwdChunked d) {
     d.x = x, d.wt = w, d.b = b, d.y = y;
@@ -216,23 +216,23 @@ size_t gemm_workspace(const Conv2dShape& s) {
 }
 }  // namespace
 
-size_t conv2d_workspace(const Conv2dShape& s, ConvImpl impl) {
+size_t conv2d_workspace(const Conv2dShape& s, KernelImpl impl) {
   switch (impl) {
-    case ConvImpl::Cudnn: return cudnn_conv_workspace(s);
-    case ConvImpl::Gemm: return gemm_workspace(s);
-    case ConvImpl::Direct: return conv2d_direct_workspace(s);
-    case ConvImpl::Native: break;
+    case KernelImpl::Library: return cudnn_conv_workspace(s);
+    case KernelImpl::Gemm: return gemm_workspace(s);
+    case KernelImpl::Direct: return conv2d_direct_workspace(s);
+    case KernelImpl::Native: break;
   }
   return std::max(gemm_workspace(s), conv2d_direct_workspace(s));
 }
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
-                    ConvImpl impl) {
-  if (impl == ConvImpl::Cudnn) {
+                    KernelImpl impl) {
+  if (impl == KernelImpl::Library) {
     cudnn_conv_forward(s, x, w, b, y, work);
     return;
   }
-  if (impl != ConvImpl::Gemm) {  // Native or Direct: the plans decide and launch
+  if (impl != KernelImpl::Gemm) {  // Native or Direct: the plans decide and launch
     // The channel-chunked form wherever it keeps a block busy: on an H100 it took 0.45-0.82 of the
     // bank-resident form's time on every layer of the digit and object models (docs/perf.md); the
     // bank-resident form stays for images of more than 1024 output pixels.
@@ -241,7 +241,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
       return;
     }
     DirectFwd d = DirectFwd::plan(s);
-    if (impl == ConvImpl::Direct || native_direct(d.smem_floats(), d.busy())) {
+    if (impl == KernelImpl::Direct || native_direct(d.smem_floats(), d.busy())) {
       d.x = x, d.wt = w, d.b = b, d.y = y;
       conv2d_direct_forward(d);
       return;
@@ -255,12 +255,12 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
 }
 
 void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy, float* dx,
-                     float* dw, float* db, GradMode mode, float* work, ConvImpl impl) {
-  if (impl == ConvImpl::Cudnn) {
+                     float* dw, float* db, GradMode mode, float* work, KernelImpl impl) {
+  if (impl == KernelImpl::Library) {
     cudnn_conv_backward(s, x, w, y, dy, dx, dw, db, mode, work);
     return;
   }
-  const bool native = impl == ConvImpl::Native, direct = impl == ConvImpl::Direct;
+  const bool native = impl == KernelImpl::Native, direct = impl == KernelImpl::Direct;
   const Geometry g(s);
   const bool acc = mode == GradMode::Accumulate;
   const MaskedGrad grad{dy, s.relu ? y : nullptr, g};

@@ -2,6 +2,7 @@
 // Both directions are single OpenBLAS GEMM calls over the batch.
 #pragma once
 #include "kernels/grad_mode.h"
+#include "kernels/kernel_impl.h"
 
 namespace nullmark {
 
@@ -19,11 +20,10 @@ void dense_backward(const DenseShape& s, const T* x, const T* w, const T* dy, T*
 }  // namespace cpu
 
 // CUDA twins (float, device pointers, the current stream): the hand-written tiled GEMM, or cuBLAS.
-enum class GemmImpl { Native, Cublas };
 namespace cuda {
 void dense_forward(const DenseShape& s, const float* x, const float* w, const float* b, float* y,
-                   GemmImpl impl = GemmImpl::Native);
+                   KernelImpl impl = KernelImpl::Native);
 void dense_backward(const DenseShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                    float* db, GradMode mode, GemmImpl impl = GemmImpl::Native);
+                    float* db, GradMode mode, KernelImpl impl = KernelImpl::Native);
 }  // namespace cuda
 }  // namespace nullmark

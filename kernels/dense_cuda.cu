@@ -31,8 +31,8 @@ void product(int M, int N, int K, A a, B b, StoreDense epi, const char* name) {
 }
 }  // namespace
 
-void dense_forward(const DenseShape& s, const float* x, const float* w, const float* b, float* y, GemmImpl impl) {
-  if (impl == GemmImpl::Cublas) {
+void dense_forward(const DenseShape& s, const float* x, const float* w, const float* b, float* y, KernelImpl impl) {
+  if (impl == KernelImpl::Library) {
     // y[N, O] = x[N, I] W^T, W stored [O, I].
     cublas_gemm_rowmajor(false, true, s.n, s.out, s.in, 1.0f, x, s.in, w, s.in, 0.0f, y, s.out);
     if (b) bias_add_forward(s.n, s.out, 1, b, y);
@@ -43,9 +43,9 @@ void dense_forward(const DenseShape& s, const float* x, const float* w, const fl
 }
 
 void dense_backward(const DenseShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                    float* db, GradMode mode, GemmImpl impl) {
+                    float* db, GradMode mode, KernelImpl impl) {
   const bool acc = mode == GradMode::Accumulate;
-  if (impl == GemmImpl::Cublas) {
+  if (impl == KernelImpl::Library) {
     const float beta = acc ? 1.0f : 0.0f;
     if (dx) cublas_gemm_rowmajor(false, false, s.n, s.in, s.out, 1.0f, dy, s.out, w, s.in, beta, dx, s.in);
     if (dw) cublas_gemm_rowmajor(true, false, s.out, s.in, s.n, 1.0f, dy, s.out, x, s.in, beta, dw, s.in);

@@ -128,11 +128,11 @@ TEST_CASE("conv2d: every chunked tiling gives the same bits on the card, so meas
     same("y, this tiling against the first", first, y);
   }
   // conv2d_forward with tilings measured (the default: the first call times them) and from the model.
-  DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(s, ConvImpl::Native));
+  DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(s, KernelImpl::Native));
   for (cuda::ConvTiling tiling : {cuda::ConvTiling::Measured, cuda::ConvTiling::Model}) {
     cuda::set_conv_tiling(tiling);
     auto gy = zeros<float>(ny);
-    cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), work.data(), ConvImpl::Native);
+    cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), work.data(), KernelImpl::Native);
     same("y from conv2d_forward", first, gy.download());
   }
   cuda::set_conv_tiling(cuda::ConvTiling::Measured);

@@ -71,8 +71,8 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
                         {2, 8, 63, 20, 64, 3, 2, 1}};
   for (int relu = 0; relu < 2; ++relu)
     for (const Case& t : cases)
-      for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Gemm, ConvImpl::Direct, ConvImpl::Cudnn}) {
-        if (impl == ConvImpl::Cudnn && !cuda::cudnn_available()) {
+      for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Gemm, KernelImpl::Direct, KernelImpl::Library}) {
+        if (impl == KernelImpl::Library && !cuda::cudnn_available()) {
           WARN("built without cuDNN: only the native convolution is compared");
           continue;
         }
@@ -80,7 +80,7 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
         s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k, s.stride = t.stride, s.pad = t.pad;
         s.relu = relu;
         // Every case fits the direct kernels' shared memory on an A100 or newer.
-        if (impl == ConvImpl::Direct) {
+        if (impl == KernelImpl::Direct) {
           REQUIRE(cuda::conv2d_direct_forward_fits(s, SIZE_MAX));
           REQUIRE(cuda::conv2d_direct_input_grad_fits(s, SIZE_MAX));
           REQUIRE(cuda::conv2d_direct_weight_grad_fits(s, SIZE_MAX));
@@ -101,7 +101,7 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
         close("dx", dx, gdx.download());
         // cuDNN's weight-gradient algorithms (split reductions, FFT, Winograd) round differently from
         // a direct sum: 2e-4 relative at batch 130 on an H200; 1e-3 still catches a wrong term.
-        const double dw_tol = impl == ConvImpl::Cudnn ? 1e-3 : 1e-4;
+        const double dw_tol = impl == KernelImpl::Library ? 1e-3 : 1e-4;
         close("dw", dw, gdw.download(), dw_tol);
         close("db", db, gdb.download());
         // Accumulate mode adds onto what is there.
@@ -128,7 +128,7 @@ TEST_CASE("conv2d and dense: exact on small integers", "[cuda][conv2d][dense]") 
   cpu::conv2d_forward(s, x.data(), w.data(), static_cast<const float*>(nullptr), y.data(), work.data());
   auto gx = up(x), gw = up(w);
   auto gy = zeros<float>(y.size()), gwork = zeros<float>(cuda::conv2d_workspace(s));
-  for (ConvImpl impl : {ConvImpl::Gemm, ConvImpl::Direct}) {
+  for (KernelImpl impl : {KernelImpl::Gemm, KernelImpl::Direct}) {
     INFO("impl " << conv_impl_name(impl));
     cuda::conv2d_forward(s, gx.data(), gw.data(), nullptr, gy.data(), gwork.data(), impl);
     same("conv y", y, gy.download());
@@ -139,7 +139,7 @@ TEST_CASE("conv2d and dense: exact on small integers", "[cuda][conv2d][dense]") 
   std::vector<float> dx(nx), dw(nw), db(s.f);
   cpu::conv2d_backward(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), dw.data(), db.data(), GradMode::Overwrite,
                        work.data());
-  for (ConvImpl impl : {ConvImpl::Gemm, ConvImpl::Direct}) {
+  for (KernelImpl impl : {KernelImpl::Gemm, KernelImpl::Direct}) {
     INFO("impl " << conv_impl_name(impl));
     auto gdy = up(dy), gdx = zeros<float>(nx), gdw = zeros<float>(nw), gdb = zeros<float>(s.f),
          gw2 = zeros<float>(cuda::conv2d_workspace(s, impl));
@@ -154,7 +154,7 @@ TEST_CASE("conv2d and dense: exact on small integers", "[cuda][conv2d][dense]") 
   const auto dxv = small_ints(5 * 70, 3), dwv = small_ints(33 * 70, 4);
   std::vector<float> dyv(5 * 33);
   cpu::dense_forward(d, dxv.data(), dwv.data(), static_cast<const float*>(nullptr), dyv.data());
-  for (GemmImpl impl : {GemmImpl::Native, GemmImpl::Cublas}) {
+  for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Library}) {
     auto a = up(dxv), b = up(dwv);
     auto out = zeros<float>(dyv.size());
     cuda::dense_forward(d, a.data(), b.data(), nullptr, out.data(), impl);
@@ -171,7 +171,7 @@ TEST_CASE("conv2d: both native forms exact on integers for every small shape", "
     INFO(test::conv_shape_name(s));
     const test::ConvReference ref(s, test::ConvValues::SmallInts);
     auto gx = up(ref.x), gw = up(ref.w), gb = up(ref.b), gdy = up(ref.dy);
-    for (ConvImpl impl : {ConvImpl::Gemm, ConvImpl::Direct}) {
+    for (KernelImpl impl : {KernelImpl::Gemm, KernelImpl::Direct}) {
       INFO("impl " << conv_impl_name(impl));
       auto gy = zeros<float>(ref.y.size()), gdx = zeros<float>(ref.x.size()), gdw = zeros<float>(ref.w.size()),
            gdb = zeros<float>(s.f), gwork = zeros<float>(cuda::conv2d_workspace(s, impl));
@@ -191,8 +191,8 @@ TEST_CASE("dense: both CUDA implementations agree with the CPU", "[cuda][dense]"
   GpuCheck gpu;
   for (const DenseShape& d :
        {DenseShape{1, 3, 10}, DenseShape{128, 784, 10}, DenseShape{67, 65, 129}, DenseShape{130, 1024, 43}})
-    for (GemmImpl impl : {GemmImpl::Native, GemmImpl::Cublas}) {
-      INFO("n" << d.n << " in" << d.in << " out" << d.out << (impl == GemmImpl::Native ? " native" : " cublas"));
+    for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Library}) {
+      INFO("n" << d.n << " in" << d.in << " out" << d.out << (impl == KernelImpl::Native ? " native" : " cublas"));
       const auto x = random_floats(static_cast<size_t>(d.n) * d.in, 1),
                  w = random_floats(static_cast<size_t>(d.out) * d.in, 2), b = random_floats(d.out, 3),
                  dy = random_floats(static_cast<size_t>(d.n) * d.out, 4);

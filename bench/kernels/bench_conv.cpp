@@ -47,9 +47,9 @@ struct ConvData {
 // native = direct or gemm per product (see kernels/conv2d.h); both forms are timed on their own too.
 void implementations(KernelBench& bench, const ConvCase& cc, ConvData& t, const std::string& shape, double flops) {
   const Conv2dShape& s = cc.s;
-  for (ConvImpl impl : {ConvImpl::Native, ConvImpl::Gemm, ConvImpl::Direct, ConvImpl::Cudnn}) {
-    if (impl == ConvImpl::Cudnn && !cuda::cudnn_available()) continue;  // built without cuDNN
-    if (impl == ConvImpl::Direct && (bench.no_direct || !(cuda::conv2d_direct_forward_fits(s, SIZE_MAX) &&
+  for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Gemm, KernelImpl::Direct, KernelImpl::Library}) {
+    if (impl == KernelImpl::Library && !cuda::cudnn_available()) continue;  // built without cuDNN
+    if (impl == KernelImpl::Direct && (bench.no_direct || !(cuda::conv2d_direct_forward_fits(s, SIZE_MAX) &&
                                                           cuda::conv2d_direct_input_grad_fits(s, SIZE_MAX) &&
                                                           cuda::conv2d_direct_weight_grad_fits(s, SIZE_MAX))))
       continue;  // left out, or more shared memory than this card has

@@ -14,8 +14,8 @@ void bench_dense(KernelBench& bench) {
         dw(Device::CUDA, size_t(d.out) * d.in), db(Device::CUDA, d.out);
     const std::string shape = format("%d x %d -> %d", d.n, d.in, d.out);
     const double flops = 2.0 * d.n * d.in * d.out;
-    for (GemmImpl impl : {GemmImpl::Native, GemmImpl::Cublas}) {
-      const char* name = impl == GemmImpl::Native ? "native" : "cublas";
+    for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Library}) {
+      const char* name = impl == KernelImpl::Native ? "native" : "cublas";
       bench.report(
           "dense fwd", shape, name,
           cuda::time_ms([&] { cuda::dense_forward(d, x.data(), w.data(), b.data(), y.data(), impl); }, bench.reps),

@@ -31,8 +31,8 @@ class Conv2d : public Layer {
     if (!on_gpu()) return cpu::conv2d_workspace(shape(batch));
     size_t ws = 0;
 #if NULLMARK_WITH_CUDA
-    if (impl_.may_use(Impl::Native)) ws = cuda::conv2d_workspace(shape(batch), ConvImpl::Native);
-    if (impl_.may_use(Impl::Library)) ws = std::max(ws, cuda::conv2d_workspace(shape(batch), ConvImpl::Cudnn));
+    if (impl_.may_use(Impl::Native)) ws = cuda::conv2d_workspace(shape(batch), KernelImpl::Native);
+    if (impl_.may_use(Impl::Library)) ws = std::max(ws, cuda::conv2d_workspace(shape(batch), KernelImpl::Library));
 #endif
     return ws;
   }
@@ -90,7 +90,7 @@ class Conv2d : public Layer {
     s.f = filters_, s.kh = s.kw = kernel_, s.stride = stride_, s.pad = pad_, s.relu = relu_;
     return s;
   }
-  static ConvImpl conv_impl(bool library) { return library ? ConvImpl::Cudnn : ConvImpl::Native; }
+  static KernelImpl conv_impl(bool library) { return library ? KernelImpl::Library : KernelImpl::Native; }
   void moved() override {
 #if NULLMARK_WITH_CUDA
     if (on_gpu() && !cuda::cudnn_available()) impl_.without_library();  // nothing to compare

@@ -39,7 +39,7 @@ class Dense : public Layer {
     if (on_gpu()) {
 #if NULLMARK_WITH_CUDA
       auto run = [&](bool library) {
-        cuda::dense_forward(shape(x.n), x.data, params_, b, y.data, library ? GemmImpl::Cublas : GemmImpl::Native);
+        cuda::dense_forward(shape(x.n), x.data, params_, b, y.data, library ? KernelImpl::Library : KernelImpl::Native);
       };
       run(impl_.forward_library(run));
       if (relu_) cuda::relu_forward(y.numel(), y.data, y.data);
@@ -67,7 +67,7 @@ class Dense : public Layer {
 #if NULLMARK_WITH_CUDA
       auto run = [&](bool library) {
         cuda::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, dw, db, mode,
-                             library ? GemmImpl::Cublas : GemmImpl::Native);
+                             library ? KernelImpl::Library : KernelImpl::Native);
       };
       run(impl_.backward_library(mode, run));
 #else
