@@ -10,7 +10,6 @@ Usage: python3 bench/perf_tables.py [--results DIR] [--page FILE] [--check]
 """
 import argparse
 import glob
-import json
 import os
 import re
 import statistics
@@ -19,6 +18,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "experiments", "results"))
 import generated_blocks  # noqa: E402
+from generated_blocks import table  # noqa: E402
 
 BLOCKS = ("cpu-training", "gpu-end-to-end", "gpu-kernels")
 LIBRARY = {"cudnn": "cuDNN", "cublas": "cuBLAS"}
@@ -28,27 +28,12 @@ class Bad(Exception):
     pass
 
 
-def table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(out + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows])
-
-
 def load(path):
-    try:
-        with open(path) as f:
-            d = json.load(f)
-    except (OSError, ValueError) as e:
-        raise Bad("%s: %s" % (path, e))
-    if not isinstance(d, dict):
-        raise Bad("%s: not a benchmark record" % path)
-    return d
+    return generated_blocks.load_record(path, Bad, "benchmark record")
 
 
 def need(d, key, kind, path):
-    v = d.get(key)
-    if not isinstance(v, kind) or isinstance(v, bool):
-        raise Bad("%s: %r missing or not %s" % (path, key, kind if isinstance(kind, tuple) else kind.__name__))
-    return v
+    return generated_blocks.field(d, key, kind, path, Bad)
 
 
 def cpu_table(files):

@@ -1,8 +1,9 @@
 """The generated block of docs/watermark-defaults.md: the defaults study (results/defaults/, written by
 defaults_study.py) beside the shipped recipe and the clean model of the reproduce plan's owner seed 1
 (results/digit/seed-1), with the targets' decision for the shipped recipe. results_page.py calls it."""
-import json
 import os
+
+from generated_blocks import load_record as _load
 
 # The targets the shipped recipe is held to: clean accuracy, null accuracy's distance from clean,
 # true accuracy (fractions).
@@ -11,17 +12,6 @@ ROWS = [("**λ = 10, Adam 1e-3** (shipped)", None), ("λ = 100, Adam 1e-3", "lam
         ("λ = 2000, Adam 1e-3", "lambda2000-adam"), ("λ = 10, SGD 0.01, momentum 0.9", "lambda10-sgd"),
         ("n = 4", "n4"), ("n = 8", "n8"), ("null weight 2", "null-weight-2"), ("null weight 0.5", "null-weight-0.5")]
 SHOWN_EPOCHS = (1, 4, 8)
-
-
-def _load(path, bad):
-    try:
-        with open(path) as f:
-            record = json.load(f)
-    except (OSError, ValueError) as e:
-        raise bad("%s: %s" % (path, e))
-    if not isinstance(record, dict):
-        raise bad("%s: not a results file" % path)
-    return record
 
 
 def _epochs(record, path, bad):

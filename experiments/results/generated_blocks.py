@@ -4,6 +4,7 @@ the results, bench/perf_tables.py for the benchmarks). A page marks each block w
 and a writer replaces what lies between the markers of the names it owns; everything else on the
 page is left as it is."""
 import difflib
+import json
 import os
 import re
 import sys
@@ -50,3 +51,31 @@ def write_pages(pages, generated, owns, check, writer, source):
             os.replace(tmp, path)
         print("%s: wrote %d generated blocks into %s" % (writer, len(seen), path))
     return same
+
+
+def table(header, rows):
+    """A Markdown table."""
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(out + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows])
+
+
+def load_record(path, bad, what="results file"):
+    """A JSON object from a measured file; anything else raises `bad` naming the file."""
+    try:
+        with open(path) as f:
+            record = json.load(f)
+    except (OSError, ValueError) as e:
+        raise bad("%s: %s" % (path, e))
+    if not isinstance(record, dict):
+        raise bad("%s: not a %s" % (path, what))
+    return record
+
+
+def field(record, key, kind, path, bad):
+    """record[key] if it is of `kind` (a type or tuple of types); bool is an int to Python, so a count
+    or a duration given as true/false is malformed too."""
+    value = record.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        name = "/".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+        raise bad("%s: field %r missing or not %s" % (path, key, name))
+    return value

@@ -2,33 +2,16 @@
 by scripts/fuzz.sh with NULLMARK_FUZZ_RECORD) and the hostile-input cases (results/hostile/cases.json,
 written by hostile_inputs.py). results_page.py calls these; a malformed file is a BadResults."""
 import glob
-import json
 import os
 
-
-def _load(path, bad):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise bad("%s: %s" % (path, e))
-
-
-def _field(record, key, kind, path, bad):
-    value = record.get(key)
-    # bool is an int to Python; a count or a duration given as true/false is malformed.
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise bad("%s: field %r missing or not %s" % (path, key, kind.__name__))
-    return value
+from generated_blocks import field as _field, load_record
 
 
 def fuzz_table(results_dir, table, bad):
     """The fuzz runs, one row per harness; None when none was recorded."""
     rows = []
     for path in sorted(glob.glob(os.path.join(results_dir, "fuzz", "*.json"))):
-        r = _load(path, bad)
-        if not isinstance(r, dict):
-            raise bad("%s: not a fuzz record" % path)
+        r = load_record(path, bad, "fuzz record")
         seconds = _field(r, "seconds", int, path, bad)
         runs = _field(r, "executions", int, path, bad)
         findings = _field(r, "findings", int, path, bad)
@@ -47,7 +30,7 @@ def hostile_table(results_dir, table, bad):
     path = os.path.join(results_dir, "hostile", "cases.json")
     if not os.path.exists(path):
         return None
-    r = _load(path, bad)
+    r = load_record(path, bad)
     target = _field(r, "target_peak_mb", int, path, bad)
     rows, ok = [], True
     for c in _field(r, "cases", list, path, bad):

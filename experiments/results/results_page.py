@@ -29,6 +29,7 @@ import tasks as T  # noqa: E402
 import hardening_tables  # noqa: E402
 import defaults_table  # noqa: E402
 import generated_blocks  # noqa: E402
+from generated_blocks import table  # noqa: E402
 from stats import Sample  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -100,12 +101,6 @@ def runs_named(seeds, name):
 
 
 # --- formatting ---------------------------------------------------------------------------------
-def table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
-
-
 def count(flags):
     return "%d of %d" % (sum(flags), len(flags))
 

@@ -75,7 +75,7 @@ rm "$out/bench/2026-12-06-cpu-digit.json"
 if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
   echo "perf_tables accepted a GPU record without a device name"; exit 1
 fi
-grep -q "h100-run1.json: 'device' missing or not str" <<<"$msg" || { echo "perf_tables message: $msg"; exit 1; }
+grep -q "h100-run1.json: field 'device' missing or not str" <<<"$msg" || { echo "perf_tables message: $msg"; exit 1; }
 cmp -s "$out/perf.md" "$out/perf.orig" || { echo "perf_tables modified the page"; exit 1; }
 printf 'no markers here\n' >"$out/plain.md"
 if "$py" experiments/results/results_page.py --results "$out/r" --page "$out/plain.md" 2>"$out/err"; then
