@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     if (!info.available) throw std::runtime_error("no CUDA device: " + info.description);
     cuda::set_current_stream(cuda::create_stream());
     cuda::set_allow_tf32(false);
-    if (b.no_direct) cuda::set_conv_native_form(cuda::ConvNativeForm::Gemm);
+    if (b.no_direct) cuda::set_conv_native_form(KernelImpl::Gemm);
     b.peak = bench::nominal_peak(info.description);
 
     // Memory bandwidth as a device-to-device copy reaches it (read + write of 1 GiB).

@@ -46,9 +46,9 @@ void ComputeOptions::activate(const std::string& config_path) const {
   cuda::destroy_stream(previous);
   cuda::set_debug_sync(debug_sync || cuda::debug_sync());
   cuda::set_allow_tf32(allow_tf32);
-  cuda::set_conv_native_form(conv_native == "gemm"     ? cuda::ConvNativeForm::Gemm
-                             : conv_native == "direct" ? cuda::ConvNativeForm::Direct
-                                                       : cuda::ConvNativeForm::Auto);
+  cuda::set_conv_native_form(conv_native == "gemm"     ? KernelImpl::Gemm
+                             : conv_native == "direct" ? KernelImpl::Direct
+                                                       : KernelImpl::Native);
   cuda::set_conv_tiling(conv_tiling == "model" ? cuda::ConvTiling::Model : cuda::ConvTiling::Measured);
   std::fprintf(stderr, "device: %s%s%s%s%s%s\n", info.description.c_str(),
                cuda::debug_sync() ? ", synchronising after every launch" : "", allow_tf32 ? ", TF32 allowed" : "",

@@ -14,7 +14,7 @@ struct ComputeOptions {
   bool debug_sync = false;  // cuda.debug_sync: synchronise (and check) after every launch
   bool allow_tf32 = false;  // cuda.allow_tf32: TF32 tensor cores in cuBLAS/cuDNN (off: float32 results)
   bool graph = false;       // cuda.graph: replay the training step as a CUDA graph
-  std::string conv_native = "auto";  // cuda.conv_native: auto | gemm | direct (cuda::ConvNativeForm)
+  std::string conv_native = "auto";  // cuda.conv_native: auto | gemm | direct (KernelImpl)
   std::string conv_tiling = "measured";  // cuda.conv_tiling: measured | model (cuda::ConvTiling)
 
   // Reads `device` (cpu | cuda) and the optional `cuda` section of a config's top level.

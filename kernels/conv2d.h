@@ -51,7 +51,7 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
 // their rows) and the filter bank (or slices of it) in shared memory; where the forward pass would
 // need the bank in slices, it walks the input channels in chunks instead (conv_direct_chunked.h).
 //   Native: per product, the direct kernel where its block fits in 80 KiB of shared memory and keeps
-//   at least half its threads busy, else the GEMM (cuda::ConvNativeForm can pin either).
+//   at least half its threads busy, else the GEMM (cuda::set_conv_native_form can pin either).
 //   Gemm, Direct: one form throughout (Direct fails, saying why, where the card lacks the memory).
 //   Library: the cuDNN library, as the baseline and alternative.
 // `work` is device scratch of conv2d_workspace floats. Null gradient pointers are skipped as on the CPU.

@@ -161,9 +161,10 @@ constexpr size_t kNativeDirectBytes = 80 * 1024;
 // whether it keeps the block's threads busy (cuda.conv_native can pin either form).
 bool native_direct(size_t smem_floats, bool busy) {
   switch (conv_native_form()) {
-    case ConvNativeForm::Gemm: return false;
-    case ConvNativeForm::Direct: return conv2d_direct_fits(smem_floats, SIZE_MAX);
-    case ConvNativeForm::Auto: break;
+    case KernelImpl::Gemm: return false;
+    case KernelImpl::Direct: return conv2d_direct_fits(smem_floats, SIZE_MAX);
+    case KernelImpl::Native:
+    case KernelImpl::Library: break;  // not a native form (set_conv_native_form refuses it)
   }
   return busy && conv2d_direct_fits(smem_floats, kNativeDirectBytes);
 }
@@ -194,7 +195,7 @@ std::optional<DirectFwdChunked> chunked_plan(const Conv2dShape& s, KernelImpl im
   };
   const DirectFwdChunked& model = plan(nullptr);
   if (!model.busy() || (impl != KernelImpl::Direct && !native_direct(model.smem_floats(), true))) return std::nullopt;
-  const bool any_size = impl == KernelImpl::Direct || conv_native_form() == ConvNativeForm::Direct;
+  const bool any_size = impl == KernelImpl::Direct || conv_native_form() == KernelImpl::Direct;
   const size_t max_bytes = any_size ? SIZE_MAX : kNativeDirectBytes;
   auto with_operands = [&](DirectFwdChunked d) {
     d.x = x, d.wt = w, d.b = b, d.y = y;

@@ -15,7 +15,7 @@ bool g_debug_sync = [] {
   return v && std::strcmp(v, "0") != 0 && *v;
 }();
 bool g_tf32 = false;
-ConvNativeForm g_conv_native = ConvNativeForm::Auto;
+KernelImpl g_conv_native = KernelImpl::Native;
 ConvTiling g_conv_tiling = ConvTiling::Measured;
 // NULLMARK_CONV_TILING=model takes the model's tilings whatever a run sets (bench/gpu_validate.sh
 // runs compute-sanitizer so, keeping the timing launches out of its budget).
@@ -151,8 +151,11 @@ void destroy_graph(void* exec) {
 
 void set_allow_tf32(bool on) { g_tf32 = on; }
 bool allow_tf32() { return g_tf32; }
-void set_conv_native_form(ConvNativeForm form) { g_conv_native = form; }
-ConvNativeForm conv_native_form() { return g_conv_native; }
+void set_conv_native_form(KernelImpl form) {
+  NM_CHECK(form != KernelImpl::Library, "the native convolution's form cannot be the library");
+  g_conv_native = form;
+}
+KernelImpl conv_native_form() { return g_conv_native; }
 void set_conv_tiling(ConvTiling tiling) { g_conv_tiling = tiling; }
 ConvTiling conv_tiling() { return g_conv_tiling_model_env ? ConvTiling::Model : g_conv_tiling; }
 bool stream_capturing() {

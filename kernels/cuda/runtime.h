@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/kernel_impl.h"
+
 namespace nullmark::cuda {
 
 // Throws nullmark::Error("file:line: what: <CUDA error string>") unless status is 0 (cudaSuccess).
@@ -72,13 +74,13 @@ void destroy_graph(void* exec);
 void set_allow_tf32(bool on);
 bool allow_tf32();
 
-// Which form `impl: native` takes for a convolution's products (kernels/conv2d.h): Auto, the direct
-// kernel wherever its block fits in 80 KiB of shared memory and keeps half its threads busy, else
-// the implicit GEMM; Gemm, the GEMM throughout; Direct, the direct kernel wherever the card has the
-// memory. For comparing the forms end to end (`cuda.conv_native`).
-enum class ConvNativeForm { Auto, Gemm, Direct };
-void set_conv_native_form(ConvNativeForm form);
-ConvNativeForm conv_native_form();
+// Which form `impl: native` takes for a convolution's products (kernels/conv2d.h): Native, the
+// direct kernel wherever its block fits in 80 KiB of shared memory and keeps half its threads busy,
+// else the implicit GEMM; Gemm, the GEMM throughout; Direct, the direct kernel wherever the card has
+// the memory. For comparing the forms end to end (`cuda.conv_native`). Library is not a form of
+// the native kernels and is refused.
+void set_conv_native_form(KernelImpl form);
+KernelImpl conv_native_form();
 
 // How the channel-chunked forward convolution picks its tiling (kernels/cuda/conv_chunked_tiling.h):
 // Measured, the fastest of its candidate tilings as timed on the card the first time a shape runs

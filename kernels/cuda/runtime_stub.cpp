@@ -50,8 +50,8 @@ void launch_graph(void*) { no_cuda(); }
 void destroy_graph(void*) {}
 void set_allow_tf32(bool) {}
 bool allow_tf32() { return false; }
-void set_conv_native_form(ConvNativeForm) {}
-ConvNativeForm conv_native_form() { return ConvNativeForm::Auto; }
+void set_conv_native_form(KernelImpl) {}
+KernelImpl conv_native_form() { return KernelImpl::Native; }
 void set_conv_tiling(ConvTiling) {}
 ConvTiling conv_tiling() { return ConvTiling::Measured; }
 bool stream_capturing() { return false; }
