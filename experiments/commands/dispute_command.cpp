@@ -30,6 +30,15 @@ DisputeParty examine(const std::string& path, ModelAndData& l, const DisputeArgs
     p.no_time = "not examined";
     return p;
   }
+  // A v2 claim signed for another model shape or class count defines no watermark on this one.
+  if (c.version == 2 && (Shape(c.input) != l.net->input_shape() || c.classes != l.ckpt.classes)) {
+    p.why_not = "it was signed for a model with " + Shape(c.input).str() + " inputs and " + std::to_string(c.classes) +
+                " classes";
+    p.no_time = "not examined";
+    std::printf("%-10s %s (%s)\n           does not verify: %s\n", "claim", path.c_str(), c.binding().c_str(),
+                p.why_not.c_str());
+    return p;
+  }
   const Verification v = verify_claim(*l.net, l.d, c, verify_options(a.verify, l.data));
   p.verifies = v.accepted;
   p.why_not = v.accepted ? "" : joined(v.reasons);

@@ -84,6 +84,14 @@ expect_exit 0 "$out/forged.log" "$nullmark" dispute --model "$out/owner-model/mo
 grep -q "owner-stamped.json STANDS: only .* verifies on the model; .*forged.json does not (its signature does not verify)" \
   "$out/forged.log"
 
+# A claim for another model shape defines no watermark here: it loses, it is not an error.
+"$nullmark" sign --key "$out/pirate.key" --verifier "test/pirate/cifar" --n 5 --lambda 10 --input 3,32,32 --classes 10 \
+  --out "$out/other-shape.json" >/dev/null
+expect_exit 0 "$out/shape.log" "$nullmark" dispute --model "$out/owner-model/model.ckpt" "${verify[@]}" \
+  --claim "$out/other-shape.json" --claim "$out/owner-stamped.json" --tsa-cert "$out/acme-ca.pem"
+grep -q "owner-stamped.json STANDS: only .* verifies on the model; .*other-shape.json does not (it was signed for a model with 3x32x32 inputs and 10 classes)" \
+  "$out/shape.log"
+
 # Hostile input: each is refused with the problem named, and nothing is written.
 "$nullmark" timestamp request --claim "$out/owner.json" --out "$out/owner.tsq" >/dev/null
 tsa_reply "$out" acme "$out/owner.tsq" "$out/owner.tsr"
