@@ -126,6 +126,27 @@ class HostileClaims(unittest.TestCase):
             with self.subTest(text=text), self.assertRaises(ClaimError):
                 parse_claim(text, "c.json")
 
+    def test_mutated_files_are_refused_with_claim_error_only(self):
+        # Random byte edits of a good claim file: each parses or raises ClaimError, never anything else.
+        import random
+        text = claim_json(parse_claim(json.dumps(good_claim()), "c.json"))
+        rng = random.Random(7)
+        for _ in range(500):
+            b = bytearray(text.encode())
+            for _ in range(rng.randint(1, 4)):
+                i = rng.randrange(len(b))
+                op = rng.randrange(3)
+                if op == 0:
+                    b[i] = rng.randrange(256)
+                elif op == 1:
+                    del b[i]
+                else:
+                    b.insert(i, rng.choice(b'{}[]",:0123456789.eE-+ntfu\\'))
+            try:
+                parse_claim(b.decode("utf-8", "replace"), "m.json")
+            except ClaimError:
+                pass
+
     def test_a_v2_claim_is_for_its_model_only(self):
         c = parse_claim(json.dumps(good_claim()), "c.json")
         with self.assertRaises(ClaimError):
