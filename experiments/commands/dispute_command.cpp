@@ -20,11 +20,10 @@ std::string joined(const std::vector<std::string>& reasons) {
 }
 
 // One side of the dispute: the claim verified on the model, and its timestamp checked.
-DisputeParty examine(const std::string& path, ModelAndData& l, const DisputeArgs& a) {
+DisputeParty examine(const std::string& path, const Claim& c, ModelAndData& l, const DisputeArgs& a) {
   DisputeParty p;
   p.name = path;
   // A claim that does not parse is an error; one whose signature fails is a claim that loses.
-  Claim c = load_claim(path);
   if (!c.signature_valid()) {
     p.why_not = "its signature does not verify";
     p.no_time = "not examined";
@@ -68,12 +67,12 @@ int dispute(const DisputeArgs& a) {
   NM_CHECK(a.claims.size() == 2, "dispute takes exactly two --claim files, got ", a.claims.size());
   set_threads(a.verify.threads);
   // Both claims must parse before any model runs.
-  for (const std::string& path : a.claims) load_claim(path);
-  if (claim_digest(load_claim(a.claims[0])) == claim_digest(load_claim(a.claims[1])))
+  const Claim first_claim = load_claim(a.claims[0]), second_claim = load_claim(a.claims[1]);
+  if (claim_digest(first_claim) == claim_digest(second_claim))
     throw fail(a.claims[0], " and ", a.claims[1], " are the same claim: there is nothing to dispute");
   ModelAndData l = load_model_and_data(a.verify.model, a.verify.data_path, a.verify.split, a.verify.device);
   std::printf("model      %s, %s data: %zu samples\n", a.verify.model.c_str(), l.d.name.c_str(), l.d.size());
-  const DisputeParty first = examine(a.claims[0], l, a), second = examine(a.claims[1], l, a);
+  const DisputeParty first = examine(a.claims[0], first_claim, l, a), second = examine(a.claims[1], second_claim, l, a);
   const DisputeOutcome o = settle_dispute(first, second);
   if (o.stands < 0) {
     std::printf("decision   CANNOT BE SETTLED: %s\n", o.reason.c_str());
