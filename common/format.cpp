@@ -1,5 +1,8 @@
 #include "common/format.h"
 
+#include <charconv>
+#include <cstdlib>
+
 #include <cstdarg>
 #include <cstdio>
 
@@ -15,6 +18,12 @@ std::string format(const char* fmt, ...) {
   if (len > 0) std::vsnprintf(out.data(), out.size() + 1, fmt, again);
   va_end(again);
   return out;
+}
+
+double float_decimal(float v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::strtod(std::string(buf, r.ptr).c_str(), nullptr);
 }
 
 }  // namespace nullmark

@@ -7,4 +7,8 @@ namespace nullmark {
 
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
+// The shortest decimal that reads back as the float v, as a double (0.3f → 0.3, not
+// 0.30000001192...): settings held in float, or read from float32 files, written into configs.
+double float_decimal(float v);
+
 }  // namespace nullmark

@@ -19,7 +19,7 @@ void add_input_shape(CLI::App* sub, std::vector<int>& input, const std::string& 
 }
 // The model, data and measurement settings that verify and dispute share.
 void add_measurement_options(CLI::App* sub, nullmark::commands::VerifyArgs& v) {
-  sub->add_option("--model", v.model, "Checkpoint")->required()->check(CLI::ExistingFile);
+  sub->add_option("--model", v.model, "Checkpoint or ONNX model")->required()->check(CLI::ExistingFile);
   sub->add_option("--data", v.data_path, "Data directory (default: the one the model was trained on)");
   sub->add_option("--split", v.split, "Held-out split")
       ->check(CLI::IsMember({"train", "test"}))
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   auto* resume = t->add_option("--resume", train.resume, "Continue from a checkpoint of the same config")
                     ->check(CLI::ExistingFile);
   t->add_option("--init", train.init,
-                "Start from a checkpoint's parameters (same model section; fresh optimizer and schedule): "
+                "Start from a checkpoint's or ONNX model's parameters (same layers; fresh optimizer and schedule): "
                 "further training, as a fine-tuner or a pirate does")
       ->check(CLI::ExistingFile)
       ->excludes(resume);
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
 
   commands::EvalArgs eval;
   auto* e = app.add_subcommand("eval", "Accuracy of a checkpoint on a data set");
-  e->add_option("model", eval.model, "Checkpoint file")->required()->check(CLI::ExistingFile);
+  e->add_option("model", eval.model, "Checkpoint or ONNX model")->required()->check(CLI::ExistingFile);
   e->add_option("--data", eval.data_path, "Data directory (default: the one the model was trained on)");
   e->add_option("--split", eval.split, "train or test")->check(CLI::IsMember({"train", "test"}));
   e->add_option("--threads", eval.threads, "CPU threads (0 = all cores)");
@@ -184,6 +184,19 @@ int main(int argc, char** argv) {
                  "PEM file: the certificates of the timestamp authorities you trust (a TSA's own or its CA)")
       ->check(CLI::ExistingFile);
 
+  commands::ExportArgs exp;
+  auto* xp = app.add_subcommand("export", "Write a model as ONNX (its data section and a claim as metadata)");
+  xp->add_option("--model", exp.model, "Checkpoint, or an ONNX model of supported operators")
+      ->required()
+      ->check(CLI::ExistingFile);
+  xp->add_option("--out", exp.out, "ONNX file to write")->required();
+  xp->add_option("--claim", exp.claim, "Attach this claim (signature and model shape checked)")
+      ->check(CLI::ExistingFile);
+  xp->add_option("--config", exp.config,
+                 "Take the data section (data set, normalisation) from this config: for a model trained elsewhere")
+      ->check(CLI::ExistingFile);
+  xp->add_flag("--force", exp.force, "Replace an existing --out file (never a key, claim or checkpoint)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -205,6 +218,7 @@ int main(int argc, char** argv) {
     if (ta->parsed()) return commands::timestamp_attach(stamp);
     if (tw->parsed()) return commands::timestamp_show(stamp);
     if (dp->parsed()) return commands::dispute(dispute);
+    if (xp->parsed()) return commands::export_model(exp);
   } catch (const std::exception& ex) {
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", ex.what());

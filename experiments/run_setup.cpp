@@ -72,6 +72,9 @@ std::unique_ptr<Network> network_from_checkpoint(const Checkpoint& ckpt, const s
 
 DataConfig data_config_from_checkpoint(const Checkpoint& ckpt, const std::string& path) {
   ConfigMap cfg = checkpoint_config(ckpt, path);
+  if (!cfg.has("data"))
+    throw fail(path, ": the model names no data set (an ONNX model carries one as nullmark.data metadata: add it "
+               "with `nullmark export --model ", path, " --config CFG --out M.onnx`)");
   return DataConfig::read(cfg.section("data"));
 }
 

@@ -8,10 +8,14 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "kernels/grad_mode.h"
 #include "nn/tensor.h"
 
 namespace nullmark {
+
+class LayerChain;
 
 struct LayerContext {
   bool training = false;
@@ -29,6 +33,13 @@ class Layer {
   virtual std::string type() const = 0;
   // Human-readable settings for the summary table, e.g. "16@5x5 s1 p0".
   virtual std::string describe() const { return ""; }
+  // The layer as a `layers:` entry of a model config, every setting spelled out: the registry
+  // builds the same layer from it (implementation choices such as `impl:` left out). Model
+  // exporters read layers through it (interop/onnx_export.cpp).
+  virtual YAML::Node config() const = 0;
+  // A composite layer's chains (a residual block: body, then shortcut), in the order of its
+  // parameters and buffers; empty for plain layers.
+  virtual std::vector<const LayerChain*> chains() const { return {}; }
 
   // Fixes the input shape and returns the output shape; throws if the input does not fit.
   Shape build(const Shape& in);

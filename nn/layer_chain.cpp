@@ -135,4 +135,10 @@ void LayerChain::backward(const Tensor& x, const Tensor& dy, Tensor* dx, const L
   }
 }
 
+YAML::Node LayerChain::config() const {
+  YAML::Node list(YAML::NodeType::Sequence);
+  for (const auto& l : layers_) list.push_back(l->config());
+  return list;
+}
+
 }  // namespace nullmark

@@ -30,7 +30,9 @@ class LayerChain {
   size_t buffer_count() const { return buffer_off_.empty() ? 0 : buffer_off_.back(); }
   size_t param_offset(size_t i) const { return param_off_[i]; }
   size_t buffer_offset(size_t i) const { return buffer_off_[i]; }
-  std::vector<Layer::ParamSlice> param_slices() const;  // offsets relative to the chain's first parameter
+  std::vector<Layer::ParamSlice> param_slices() const;
+  // The chain as a `layers:` list (Layer::config of each layer).
+  YAML::Node config() const;  // offsets relative to the chain's first parameter
   size_t workspace_floats(int batch) const;
   // Floats per sample the chain needs in each activation arena: every layer's output, laid out
   // [layer][sample], then the layers' inner needs (Layer::inner_floats_per_sample).

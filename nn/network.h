@@ -27,6 +27,8 @@ class Network {
   const Shape& input_shape() const { return input_; }
   const Shape& output_shape() const { return chain_.output_shape(); }
   size_t layer_count() const { return chain_.size(); }
+  // The layers (nested blocks through Layer::chains()), for exporters.
+  const LayerChain& chain() const { return chain_; }
   Layer& layer(size_t i) { return chain_.layer(i); }
   size_t param_offset(size_t i) const { return chain_.param_offset(i); }
   size_t buffer_offset(size_t i) const { return chain_.buffer_offset(i); }

@@ -24,7 +24,7 @@ source_rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(git status --porcelain -- fuzz common datasets nn watermark 2>/dev/null)" ] || source_rev="$source_rev+changes"
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_config fuzz_claim fuzz_certificate fuzz_keys fuzz_idx fuzz_records fuzz_checkpoint
-  fuzz_timestamp)
+  fuzz_timestamp fuzz_onnx)
 failed=()
 for h in "${harnesses[@]}"; do
   scratch=$(mktemp -d /tmp/nullmark-fuzz-corpus.XXXXXX)

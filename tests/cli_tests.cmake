@@ -88,6 +88,8 @@ add_test(NAME "cli: docs/results.md tables equal the committed results"
          COMMAND python3 ${PROJECT_SOURCE_DIR}/experiments/results/results_page.py --check)
 add_test(NAME "cli: docs/perf.md tables equal the committed benchmark files"
          COMMAND python3 ${PROJECT_SOURCE_DIR}/bench/perf_tables.py --check)
+add_test(NAME "cli: ONNX export, eval, verify, attacks and --init match the checkpoint, bad models are refused"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/onnx_cli.sh ${NM} ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: results generator refuses broken result files"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/results_hostile.sh ${NM} ${PROJECT_SOURCE_DIR})
 

@@ -92,6 +92,14 @@ struct DisputeArgs {
 // Exit code 0: a claim stands; 2: the dispute cannot be settled; errors throw (exit 1).
 int dispute(const DisputeArgs& a);
 
+// nullmark export: a checkpoint (or a supported ONNX model) as ONNX, with its data section and
+// optionally a claim as metadata (interop/onnx_export.h).
+struct ExportArgs {
+  std::string model, out, claim, config;
+  bool force = false;
+};
+int export_model(const ExportArgs& a);
+
 struct RunArgs {
   std::string config, output_dir;
   std::vector<std::string> overrides;

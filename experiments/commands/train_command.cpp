@@ -10,6 +10,7 @@
 #include "experiments/plot_script.h"
 #include "experiments/run_setup.h"
 #include "train/trainer.h"
+#include "interop/model_file.h"
 
 namespace nullmark::commands {
 
@@ -67,9 +68,13 @@ int train(const TrainArgs& a) {
   } else if (!a.init.empty()) {
     // Further training of an existing model under this config: its parameters, with this config's
     // optimizer, schedule, data and watermark from the first step.
-    Checkpoint c = load_checkpoint(a.init);
-    if (model_yaml(c.config_yaml) != model_yaml(config_yaml))
-      throw fail(a.init, ": checkpoint was trained with a different model section than ", a.config);
+    // A checkpoint or an ONNX model: its layers, every setting spelled out, must be this config's.
+    Checkpoint c = load_model_file(a.init);
+    const auto init_net = network_from_checkpoint(c, a.init);
+    if (init_net->input_shape() != net.input_shape() ||
+        YAML::Dump(init_net->chain().config()) != YAML::Dump(net.chain().config()))
+      throw fail(a.init, ": the model (", init_net->input_shape().str(), " inputs) differs from the model section of ",
+                 a.config, " (", net.input_shape().str(), " inputs)");
     load_network(c, net, a.init);
     std::fprintf(stderr, "starting from the parameters of %s (trained %ld epochs); fresh optimizer\n", a.init.c_str(),
                  c.epoch);

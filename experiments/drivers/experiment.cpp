@@ -9,6 +9,7 @@
 #include "common/files.h"
 #include "common/threads.h"
 #include "experiments/run_setup.h"
+#include "interop/model_file.h"
 
 namespace nullmark {
 
@@ -116,7 +117,7 @@ nlohmann::json run_experiment(const std::string& config_path, const std::vector<
     root.error("claim", e.what());
   }
   ctx.compute.activate(config_path);
-  ctx.model = load_checkpoint(ctx.model_path);
+  ctx.model = load_model_file(ctx.model_path);
   ctx.data = data_config_from_checkpoint(ctx.model, ctx.model_path);
   if (!data_path.empty()) ctx.data.path = data_path;
   ctx.data.train_limit = ctx.data.test_limit = 0;

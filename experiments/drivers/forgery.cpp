@@ -16,6 +16,7 @@
 #include "common/files.h"
 #include "common/format.h"
 #include "experiments/drivers/experiment.h"
+#include "interop/model_file.h"
 
 namespace nullmark {
 
@@ -88,7 +89,7 @@ Runner forgery_driver(ConfigMap& cfg) {
     to_run_device(ctx, *net);
     std::unique_ptr<Network> control;
     if (!control_path.empty()) {
-      const Checkpoint c = load_checkpoint(control_path);
+      const Checkpoint c = load_model_file(control_path);
       NM_CHECK(c.input_shape == ctx.model.input_shape && c.classes == classes, control_path,
                ": the control model's input shape or class count differs from the owner's model");
       control = load_network(c, control_path);

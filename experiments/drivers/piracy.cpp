@@ -14,6 +14,7 @@
 #include "experiments/drivers/attack_training.h"
 #include "experiments/drivers/experiment.h"
 #include "watermark/overlap.h"
+#include "interop/model_file.h"
 
 namespace nullmark {
 
@@ -162,7 +163,7 @@ Runner piracy_driver(ConfigMap& cfg) {
     add_before(f["owner_model"], owner_run);
     std::string control_text = "No control model was given (`piracy.control_model`).";
     if (!control_path.empty()) {
-      const Run c = attack("control-clean", load_checkpoint(control_path), control_path);
+      const Run c = attack("control-clean", load_model_file(control_path), control_path);
       f["control_model"] = {{"clean_before", c.before_owner.acc.clean},
                             {"clean_after", c.after_owner.acc.clean},
                             {"pirate_decision_after", decision(c.after_pirate)},

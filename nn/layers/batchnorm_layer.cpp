@@ -15,6 +15,12 @@ class BatchNorm : public Layer {
  public:
   BatchNorm(double eps, double momentum) : eps_(eps), momentum_(momentum) {}
   std::string type() const override { return "batchnorm"; }
+  YAML::Node config() const override {
+    YAML::Node c = layer_config("batchnorm");
+    c["eps"] = eps_;
+    c["momentum"] = momentum_;
+    return c;
+  }
   std::string describe() const override { return std::to_string(channels()) + " channels"; }
   size_t param_count() const override { return 2 * static_cast<size_t>(channels()); }
   std::vector<ParamSlice> param_slices() const override { return {{0, param_count(), 0, "norm"}}; }

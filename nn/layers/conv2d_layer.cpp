@@ -17,6 +17,16 @@ class Conv2d : public Layer {
   Conv2d(int filters, int kernel, int stride, int pad, bool bias, bool relu, Impl impl)
       : filters_(filters), kernel_(kernel), stride_(stride), pad_(pad), bias_(bias), relu_(relu), impl_(impl) {}
   std::string type() const override { return relu_ ? "conv2d+relu" : "conv2d"; }
+  YAML::Node config() const override {
+    YAML::Node c = layer_config("conv2d");
+    c["filters"] = filters_;
+    c["kernel"] = kernel_;
+    c["stride"] = stride_;
+    c["padding"] = pad_;
+    c["bias"] = bias_;
+    c["activation"] = relu_ ? "relu" : "none";
+    return c;
+  }
   std::string describe() const override {
     return std::to_string(filters_) + "@" + std::to_string(kernel_) + "x" + std::to_string(kernel_) + " s" +
            std::to_string(stride_) + " p" + std::to_string(pad_) + (on_gpu() ? " " + impl_.name("cudnn") : "");

@@ -15,6 +15,13 @@ class Dense : public Layer {
  public:
   Dense(int units, bool bias, bool relu, Impl impl) : units_(units), bias_(bias), relu_(relu), impl_(impl) {}
   std::string type() const override { return relu_ ? "dense+relu" : "dense"; }
+  YAML::Node config() const override {
+    YAML::Node c = layer_config("dense");
+    c["units"] = units_;
+    c["bias"] = bias_;
+    c["activation"] = relu_ ? "relu" : "none";
+    return c;
+  }
   std::string describe() const override {
     return std::to_string(units_) + " units" + (on_gpu() ? " " + impl_.name("cublas") : "");
   }

@@ -1,6 +1,7 @@
 #include "kernels/cuda/runtime.h"
 #include "kernels/dropout.h"
 #include "kernels/flatten.h"
+#include "common/format.h"
 #include "nn/layers/factories.h"
 
 namespace nullmark::layers {
@@ -10,6 +11,11 @@ class Dropout : public Layer {
  public:
   explicit Dropout(float p) : p_(p) {}
   std::string type() const override { return "dropout"; }
+  YAML::Node config() const override {
+    YAML::Node c = layer_config("dropout");
+    c["p"] = float_decimal(p_);
+    return c;
+  }
   std::string describe() const override { return "p=" + std::to_string(p_).substr(0, 4); }
 
  protected:

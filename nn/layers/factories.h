@@ -8,6 +8,13 @@
 #include "nn/registry.h"
 
 namespace nullmark::layers {
+// The start of a layer's config(): a map holding its `type:`.
+inline YAML::Node layer_config(const char* type) {
+  YAML::Node c(YAML::NodeType::Map);
+  c["type"] = type;
+  return c;
+}
+
 std::unique_ptr<Layer> make_conv2d(ConfigMap& cfg);
 std::unique_ptr<Layer> make_dense(ConfigMap& cfg);
 std::unique_ptr<Layer> make_relu(ConfigMap& cfg);

@@ -8,6 +8,7 @@ namespace {
 class Flatten : public Layer {
  public:
   std::string type() const override { return "flatten"; }
+  YAML::Node config() const override { return layer_config("flatten"); }
 
  protected:
   Shape infer(const Shape& in) override { return Shape{static_cast<int>(in.numel())}; }

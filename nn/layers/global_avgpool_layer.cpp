@@ -9,6 +9,7 @@ namespace {
 class GlobalAvgPool : public Layer {
  public:
   std::string type() const override { return "global_avgpool"; }
+  YAML::Node config() const override { return layer_config("global_avgpool"); }
 
  protected:
   Shape infer(const Shape& in) override {

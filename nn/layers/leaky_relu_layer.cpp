@@ -1,6 +1,7 @@
 #include "common/error.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/leaky_relu.h"
+#include "common/format.h"
 #include "nn/layers/factories.h"
 
 namespace nullmark::layers {
@@ -9,6 +10,11 @@ namespace {
 class LeakyRelu : public Layer {
  public:
   explicit LeakyRelu(float slope) : slope_(slope) {}
+  YAML::Node config() const override {
+    YAML::Node c = layer_config("leaky_relu");
+    c["slope"] = float_decimal(slope_);
+    return c;
+  }
   std::string type() const override { return "leaky_relu"; }
   std::string describe() const override { return "slope " + std::to_string(slope_).substr(0, 5); }
 

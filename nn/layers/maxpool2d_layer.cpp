@@ -12,6 +12,12 @@ namespace {
 class MaxPool2d : public Layer {
  public:
   MaxPool2d(int k, int stride) : k_(k), stride_(stride) {}
+  YAML::Node config() const override {
+    YAML::Node c = layer_config("maxpool2d");
+    c["size"] = k_;
+    c["stride"] = stride_;
+    return c;
+  }
   std::string type() const override { return "maxpool2d"; }
   std::string describe() const override {
     return std::to_string(k_) + "x" + std::to_string(k_) + " s" + std::to_string(stride_);

@@ -8,6 +8,7 @@ namespace {
 class Relu : public Layer {
  public:
   std::string type() const override { return "relu"; }
+  YAML::Node config() const override { return layer_config("relu"); }
 
  protected:
   Shape infer(const Shape& in) override { return in; }

@@ -19,6 +19,14 @@ class Residual : public Layer {
   Residual(LayerChain body, LayerChain shortcut, bool relu)
       : body_(std::move(body)), shortcut_(std::move(shortcut)), relu_(relu) {}
   std::string type() const override { return relu_ ? "residual+relu" : "residual"; }
+  YAML::Node config() const override {
+    YAML::Node c = layer_config("residual");
+    c["body"] = body_.config();
+    if (!shortcut_.empty()) c["shortcut"] = shortcut_.config();
+    c["activation"] = relu_ ? "relu" : "none";
+    return c;
+  }
+  std::vector<const LayerChain*> chains() const override { return {&body_, &shortcut_}; }
   std::string describe() const override {
     return std::to_string(body_.size()) + " + " + (shortcut_.empty() ? "id" : std::to_string(shortcut_.size()));
   }
