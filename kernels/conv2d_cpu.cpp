@@ -7,6 +7,7 @@
 
 #include "kernels/blas.h"
 #include "kernels/conv2d.h"
+#include "kernels/conv2d_grid_cpu.h"
 
 namespace nullmark::cpu {
 
@@ -188,10 +189,14 @@ Scratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
 
 }  // namespace
 
-size_t conv2d_workspace(const Conv2dShape& s) { return per_thread(s) * omp_get_max_threads(); }
+size_t conv2d_workspace(const Conv2dShape& s) {
+  const size_t lowered = per_thread(s);
+  return (conv_grid::applies(s) ? std::max(conv_grid::per_thread(s), lowered) : lowered) * omp_get_max_threads();
+}
 
 template <class T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, T* work) {
+  if (conv_grid::applies(s)) return conv_grid::forward(s, x, w, b, y, work);
   const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
   const int blocks = (s.n + g - 1) / g;
 #pragma omp parallel
@@ -223,6 +228,14 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
 template <class T>
 void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T* dy, T* dx, T* dw, T* db,
                      GradMode mode, T* work) {
+  if (conv_grid::applies(s)) {
+    // The direct form's weight gradient wins on images of 16 columns and more; on smaller ones the
+    // lowered GEMM below computes it (and the bias gradient), the direct form the input gradient.
+    const bool direct_dw = conv_grid::weight_gradient_applies(s);
+    conv_grid::backward(s, x, w, y, dy, dx, direct_dw ? dw : nullptr, direct_dw ? db : nullptr, mode, work);
+    if (direct_dw || (!dw && !db)) return;
+    dx = nullptr;
+  }
   const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
   const int blocks = (s.n + g - 1) / g;
   const int threads = omp_get_max_threads();

@@ -1,10 +1,12 @@
 // Tier 2: small integer-valued inputs, where every float sum is exact, against naive loops.
 // Catches indexing bugs that tolerances would hide.
+#include <array>
 #include <catch2/catch.hpp>
 #include <vector>
 
 #include "conv_reference.h"
 #include "kernels/conv2d.h"
+#include "kernels/conv2d_grid_cpu.h"
 #include "kernels/dense.h"
 #include "kernels/maxpool2d.h"
 
@@ -164,4 +166,70 @@ TEST_CASE("max-pool picks the first maximum and routes gradients exactly", "[exa
     const float want[] = {0, 1, 2, 0, 0, 0, 0, 0, 3, 0, 0, 4, 0, 0, 0, 0};
     for (int i = 0; i < 16; ++i) CHECK(dx[i] == want[i]);
   }
+}
+
+// The direct form of 3x3, stride-1, padding-1 convolutions (kernels/conv2d_grid_cpu.h): every
+// small image size, filter counts that fill the 8-, 4- and 1-filter register blocks, one and several
+// input channels, batch 1; then its fused ReLU and gradient accumulation against its plain form.
+TEST_CASE("conv2d's direct 3x3 form is exact on integers for every small shape", "[exact][conv2d][conv_grid]") {
+  int shapes = 0;
+  for (int h = 1; h <= 9; ++h)
+    for (int w = 1; w <= 9; w += (h == 5 ? 1 : 4))
+      for (int f : {2, 4, 6, 10, 14})
+        for (int c : {1, 3}) {
+          Conv2dShape s;
+          s.n = h % 2 ? 1 : 2, s.c = c, s.h = h, s.w = w, s.f = f, s.kh = s.kw = 3, s.stride = 1, s.pad = 1;
+          REQUIRE(cpu::conv_grid::applies(s));
+          check_exact(s);
+          ++shapes;
+        }
+  CHECK(shapes > 300);
+  // Images 16 and more columns wide, where its own weight gradient runs (weight_gradient_applies).
+  for (auto c : std::vector<std::array<int, 5>>{{2, 3, 5, 17, 10}, {1, 2, 1, 16, 2}, {3, 5, 9, 20, 6}}) {
+    Conv2dShape s;
+    s.n = c[0], s.c = c[1], s.h = c[2], s.w = c[3], s.f = c[4], s.kh = s.kw = 3, s.stride = 1, s.pad = 1;
+    REQUIRE(cpu::conv_grid::weight_gradient_applies(s));
+    check_exact(s);
+  }
+  Conv2dShape big;  // a ResNet stage-2 layer: two register blocks of 8 filters, 16 input channels
+  big.n = 2, big.c = 16, big.h = 16, big.w = 16, big.f = 16, big.kh = big.kw = 3, big.pad = 1;
+  check_exact(big);
+}
+
+TEST_CASE("conv2d's direct 3x3 form: fused ReLU and accumulation", "[exact][conv2d][conv_grid]") {
+  Conv2dShape s;
+  // Narrow images (the lowered weight gradient) and wide ones (the direct one).
+  const int width = GENERATE(7, 18);
+  s.n = 3, s.c = 5, s.h = 11, s.w = width, s.f = 12, s.kh = s.kw = 3, s.pad = 1;
+  REQUIRE(cpu::conv_grid::applies(s));
+  const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, ny = static_cast<size_t>(s.n) * s.f * s.h * s.w;
+  auto x = small_ints(nx, 5), w = small_ints(static_cast<size_t>(s.f) * s.c * 9, 6), b = small_ints(s.f, 7),
+       dy = small_ints(ny, 8);
+  std::vector<float> work(cpu::conv2d_workspace(s)), y(ny), y_relu(ny);
+  cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
+  Conv2dShape r = s;
+  r.relu = true;
+  cpu::conv2d_forward(r, x.data(), w.data(), b.data(), y_relu.data(), work.data());
+  std::vector<float> masked(ny);
+  for (size_t i = 0; i < ny; ++i) {
+    CHECK(y_relu[i] == std::max(y[i], 0.0f));
+    masked[i] = y_relu[i] > 0 ? dy[i] : 0.0f;
+  }
+  // With the ReLU fused, the gradients are the plain form's of the masked dy ...
+  std::vector<float> dx(nx), dw(w.size()), db(s.f), dx_r(nx), dw_r(w.size()), db_r(s.f);
+  cpu::conv2d_backward(s, x.data(), w.data(), y.data(), masked.data(), dx.data(), dw.data(), db.data(),
+                       GradMode::Overwrite, work.data());
+  cpu::conv2d_backward(r, x.data(), w.data(), y_relu.data(), dy.data(), dx_r.data(), dw_r.data(), db_r.data(),
+                       GradMode::Overwrite, work.data());
+  CHECK(dx_r == dx);
+  CHECK(dw_r == dw);
+  CHECK(db_r == db);
+  // ... and accumulating adds them to what was there.
+  std::vector<float> dx_a = small_ints(nx, 9), dw_a = small_ints(w.size(), 10), db_a = small_ints(s.f, 11);
+  const std::vector<float> dx0 = dx_a, dw0 = dw_a, db0 = db_a;
+  cpu::conv2d_backward(r, x.data(), w.data(), y_relu.data(), dy.data(), dx_a.data(), dw_a.data(), db_a.data(),
+                       GradMode::Accumulate, work.data());
+  for (size_t i = 0; i < nx; ++i) CHECK(dx_a[i] == dx0[i] + dx[i]);
+  for (size_t i = 0; i < dw.size(); ++i) CHECK(dw_a[i] == dw0[i] + dw[i]);
+  for (int i = 0; i < s.f; ++i) CHECK(db_a[i] == db0[i] + db[i]);
 }
