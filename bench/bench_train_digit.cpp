@@ -88,6 +88,12 @@ int main(int argc, char** argv) {
                           {"watermark", static_cast<bool>(s.watermark)},
                           {"cuda_graph", s.compute.graph},
                           {"conv_native", s.compute.conv_native}};
+      if (profile) {
+        j["profile"] = nlohmann::json::array();
+        for (const Network::ProfileRow& r : net.profile())
+          j["profile"].push_back({{"layer", r.layer}, {"settings", r.settings}, {"forward_ms", r.forward_ms},
+                                  {"backward_ms", r.backward_ms}});
+      }
       write_file_atomic(json_out, j.dump(2) + "\n");
     }
   } catch (const std::exception& e) {

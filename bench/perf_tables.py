@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the tables of docs/perf.md from the measured files in bench/results/: the CPU comparison
 with PyTorch (DATE-cpu-digit.json, from NULLMARK_BENCH_RECORD=bench/results bench/compare_cpu.sh,
-and DATE-cpu-object.json) and, per GPU, its latest validation run (DATE-CARD*.json, the gpu_validate.json that
+and DATE-cpu-object.json), the per-layer CPU profiles (DATE-cpu-MODEL-profile-REV.json, from
+bench/profile_cpu.sh) and, per GPU, its latest validation run (DATE-CARD*.json, the gpu_validate.json that
 bench/gpu_validate.sh writes): end-to-end training throughput against PyTorch, and the kernels
 against cuDNN and cuBLAS.
 
@@ -20,7 +21,7 @@ sys.path.insert(0, os.path.join(ROOT, "experiments", "results"))
 import generated_blocks  # noqa: E402
 from generated_blocks import table  # noqa: E402
 
-BLOCKS = ("cpu-training", "gpu-end-to-end", "gpu-kernels")
+BLOCKS = ("cpu-training", "cpu-profile", "gpu-end-to-end", "gpu-kernels")
 LIBRARY = {"cudnn": "cuDNN", "cublas": "cuBLAS"}
 
 
@@ -53,6 +54,45 @@ def cpu_table(files):
         return None
     return table(["date", "model", "machine", "threads", "nullmark img/s (median)", "PyTorch img/s (median)", "ratio",
                   "per-round ratios"], rows)
+
+
+def profile_table(files):
+    """Per-layer time of the CPU training step, per model: its two latest profiles (bench/profile_cpu.sh)
+    side by side, the earlier first, each headed by the commit it was built from."""
+    by_model = {}
+    for path in files:
+        d = load(path)
+        rows = need(d, "profile", list, path)
+        for r in rows:
+            if not isinstance(r, dict) or not all(isinstance(r.get(k), (int, float)) for k in ("forward_ms", "backward_ms")):
+                raise Bad("%s: every profile row needs forward_ms and backward_ms" % path)
+        by_model.setdefault(need(d, "model", str, path), []).append((need(d, "recorded", str, path), path, d))
+    parts = []
+    for model in sorted(by_model):
+        runs = [r for _, _, r in sorted(by_model[model])[-2:]]
+        layers = [[r.get("layer"), r.get("settings")] for r in runs[0]["profile"]]
+        for run, (_, path, _) in zip(runs, sorted(by_model[model])[-2:]):
+            if [[r.get("layer"), r.get("settings")] for r in run["profile"]] != layers:
+                raise Bad("%s: its layers differ from the other %s profile's" % (path, model))
+        header = ["#", "layer", "settings"]
+        for run in runs:
+            header += ["%s forward ms" % run["source"], "%s backward ms" % run["source"]]
+        rows = []
+        for i, (layer, settings) in enumerate(layers):
+            row = [str(i), layer, settings]
+            for run in runs:
+                row += ["%.2f" % run["profile"][i]["forward_ms"], "%.2f" % run["profile"][i]["backward_ms"]]
+            rows.append(row)
+        total = ["", "**total**", ""]
+        speed = ["", "images/s (median)", ""]
+        for run in runs:
+            total += ["**%.1f**" % sum(r["forward_ms"] for r in run["profile"]),
+                      "**%.1f**" % sum(r["backward_ms"] for r in run["profile"])]
+            speed += ["%.0f" % run["images_per_s"], ""]
+        parts.append("**%s** (%s, %d threads, OpenBLAS %s; median of %d runs of 10 steps; %s)\n\n" %
+                     (model, runs[-1]["machine"], runs[-1]["threads"], runs[-1]["blas_core"], runs[-1]["rounds"],
+                      ", ".join(r["date"] for r in runs)) + table(header, rows + [total, speed]))
+    return "\n\n".join(parts) if parts else None
 
 
 def card_of(device):
@@ -125,9 +165,11 @@ def kernels(latest):
 def blocks(results):
     files = sorted(glob.glob(os.path.join(results, "*.json")))
     cpu = [f for f in files if re.search(r"-cpu-[a-z]+\.json$", f)]
-    latest = latest_gpu_runs([f for f in files if f not in cpu])
+    profiles = [f for f in files if re.search(r"-cpu-[a-z]+-profile-[^/]*\.json$", f)]
+    latest = latest_gpu_runs([f for f in files if f not in cpu and f not in profiles])
     out = {}
-    for name, text in (("cpu-training", cpu_table(cpu)), ("gpu-end-to-end", end_to_end(latest)),
+    for name, text in (("cpu-training", cpu_table(cpu)), ("cpu-profile", profile_table(profiles)),
+                       ("gpu-end-to-end", end_to_end(latest)),
                        ("gpu-kernels", kernels(latest))):
         if text is not None:
             out[name] = text

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/format.h"
 
 namespace nullmark {
 
@@ -141,26 +142,29 @@ void Network::set_profiling(bool on) {
   profiled_steps_ = 0;
 }
 
-std::string Network::profile_report() const {
+std::vector<Network::ProfileRow> Network::profile() const {
   // The settings column carries conv and dense layers' implementation on the GPU (e.g. native/cudnn
   // once `impl: auto` has chosen), so a profile says which kernels it timed.
-  std::ostringstream s;
-  char line[192];
   const double steps = profiled_steps_ ? static_cast<double>(profiled_steps_) : 1.0;
-  std::snprintf(line, sizeof line, "  %-3s %-13s %-22s %12s %12s   (ms per forward pass, %ld passes)\n", "#", "layer",
-                "settings", "forward", "backward", profiled_steps_);
-  s << line;
-  double f = 0, b = 0;
+  std::vector<ProfileRow> rows;
   for (size_t i = 0; i < chain_.size() && i < fwd_s_.size(); ++i) {
     const Layer& l = chain_.layer(i);
-    std::snprintf(line, sizeof line, "  %-3zu %-13s %-22s %12.3f %12.3f\n", i, l.type().c_str(), l.describe().c_str(),
-                  1e3 * fwd_s_[i] / steps, 1e3 * bwd_s_[i] / steps);
-    s << line;
-    f += fwd_s_[i], b += bwd_s_[i];
+    rows.push_back({l.type(), l.describe(), 1e3 * fwd_s_[i] / steps, 1e3 * bwd_s_[i] / steps});
   }
-  std::snprintf(line, sizeof line, "  %-40s %12.3f %12.3f\n", "total", 1e3 * f / steps, 1e3 * b / steps);
-  s << line;
-  return s.str();
+  return rows;
+}
+
+std::string Network::profile_report() const {
+  std::string s = format("  %-3s %-13s %-22s %12s %12s   (ms per forward pass, %ld passes)\n", "#", "layer", "settings",
+                         "forward", "backward", profiled_steps_);
+  double f = 0, b = 0;
+  const std::vector<ProfileRow> rows = profile();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    s += format("  %-3zu %-13s %-22s %12.3f %12.3f\n", i, rows[i].layer.c_str(), rows[i].settings.c_str(),
+                rows[i].forward_ms, rows[i].backward_ms);
+    f += rows[i].forward_ms, b += rows[i].backward_ms;
+  }
+  return s + format("  %-40s %12.3f %12.3f\n", "total", f, b);
 }
 
 std::string Network::summary(const std::string& name) const {

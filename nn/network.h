@@ -80,6 +80,13 @@ class Network {
 
   // Per-layer wall time of forward and backward passes, accumulated while profiling is on.
   void set_profiling(bool on);
+  struct ProfileRow {
+    std::string layer, settings;
+    double forward_ms = 0, backward_ms = 0;  // per pass
+  };
+  // One row per top-level layer: mean time per pass since profiling was switched on.
+  std::vector<ProfileRow> profile() const;
+  long profiled_passes() const { return profiled_steps_; }
   std::string profile_report() const;
 
   // Table: layer, settings, output shape, parameters, forward FLOPs per sample.

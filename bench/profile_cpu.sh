@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Per-layer time of CPU training steps, for docs/perf.md's profile table: runs the training benchmark
+# of a source tree ROUNDS times with --profile on the "object" ResNet-20 (CIFAR-10, batch 128) or the
+# "digit" model, and writes each layer's median forward and backward time, with the source commit,
+# to bench/results/DATE-cpu-MODEL-profile-REV.json. Comparing two trees (one at an older commit:
+# `git worktree add /tmp/old REV`, built with `cmake -S /tmp/old -B /tmp/old/build && cmake --build
+# /tmp/old/build --target bench_train_digit`) gives the before and after of a change.
+#
+#   bench/profile_cpu.sh [MODEL=object] [SOURCE_TREE=.] [ROUNDS=3] [THREADS=all cores]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=${1:-object}
+tree=$(cd "${2:-.}" && pwd)
+rounds=${3:-3}
+threads=${4:-$(nproc)}
+config=experiments/configs/$model-clean.yaml
+[ -f "$config" ] || { echo "profile_cpu: no config $config" >&2; exit 1; }
+bench=$tree/build/bench_train_digit
+[ -x "$bench" ] || { echo "profile_cpu: $bench is not built" >&2; exit 1; }
+rev=$(git -C "$tree" rev-parse --short HEAD)
+[ -z "$(git -C "$tree" status --porcelain -- kernels nn train bench 2>/dev/null)" ] || rev="$rev+changes"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+for i in $(seq "$rounds"); do
+  "$bench" --config "$config" --steps 10 --warmup 2 --threads "$threads" --profile --json "$out/$i.json" >/dev/null 2>&1
+done
+python3 - "$out" "$rounds" "$model" "$rev" "$threads" <<'PY'
+import datetime, json, os, statistics, sys
+out, rounds, model, rev, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+runs = [json.load(open(os.path.join(out, "%d.json" % i))) for i in range(1, rounds + 1)]
+rows = []
+for k, first in enumerate(runs[0]["profile"]):
+    rows.append({"layer": first["layer"], "settings": first["settings"],
+                 "forward_ms": statistics.median(r["profile"][k]["forward_ms"] for r in runs),
+                 "backward_ms": statistics.median(r["profile"][k]["backward_ms"] for r in runs)})
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+now = datetime.datetime.now()
+record = {"date": now.date().isoformat(), "recorded": now.isoformat(timespec="seconds"), "model": model,
+          "source": rev, "machine": "%s, %d cores" % (cpu, os.cpu_count()), "threads": threads,
+          "blas_core": runs[0]["blas_core"], "rounds": rounds,
+          "images_per_s": statistics.median(r["images_per_s"] for r in runs), "profile": rows}
+path = "bench/results/%s-cpu-%s-profile-%s.json" % (record["date"], model, rev.replace("+", "-"))
+json.dump(record, open(path, "w"), indent=2)
+print("%s: %s at %s, median %.0f images/s -> %s" % (model, rev, record["date"], record["images_per_s"], path))
+PY
