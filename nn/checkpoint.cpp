@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "common/error.h"
+#include "common/json_integer.h"
 #include "common/files.h"
 #include "common/sha256.h"
 #include "nn/network.h"
@@ -104,12 +106,15 @@ Checkpoint load_checkpoint(const std::string& path) {
   Checkpoint c;
   try {
     c.config_yaml = h.at("config").get<std::string>();
-    c.input_shape = h.at("input_shape").get<std::vector<int>>();
-    c.classes = h.at("classes").get<int>();
-    c.epoch = h.at("epoch").get<long>();
-    c.global_step = h.at("global_step").get<long>();
+    const nlohmann::json& shape = h.at("input_shape");
+    if (!shape.is_array() || shape.size() > 8) throw fail(path, ": checkpoint header's input_shape is not a short list");
+    for (const auto& d : shape) c.input_shape.push_back(static_cast<int>(json_integer(d, 1, 1 << 20, path + ": input shape entry")));
+    c.classes = static_cast<int>(json_integer(h.at("classes"), 1, 1 << 20, path + ": checkpoint header's classes"));
+    const long most = std::numeric_limits<long>::max();
+    c.epoch = json_integer(h.at("epoch"), 0, most, path + ": checkpoint header's epoch");
+    c.global_step = json_integer(h.at("global_step"), 0, most, path + ": checkpoint header's global_step");
     c.optimizer_type = h.at("optimizer").at("type").get<std::string>();
-    c.optimizer_steps = h.at("optimizer").at("steps").get<long>();
+    c.optimizer_steps = json_integer(h.at("optimizer").at("steps"), 0, most, path + ": checkpoint header's optimizer steps");
     c.extra = h.value("extra", nlohmann::json::object());
   } catch (const nlohmann::json::exception& e) {
     throw fail(path, ": checkpoint header is missing a field (", e.what(), ")");

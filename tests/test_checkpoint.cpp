@@ -1,7 +1,9 @@
 // Checkpoint round trip, and detection of every kind of damage before anything is used.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "common/files.h"
@@ -109,7 +111,8 @@ TEST_CASE("checkpoints with negative counts or non-finite weights are refused", 
   Checkpoint c = sample();
   c.epoch = -5;
   save_checkpoint(d.file("epoch.ckpt"), c);
-  CHECK_THAT(error_of(d.file("epoch.ckpt")), Catch::Contains("negative count (epoch -5"));
+  CHECK_THAT(error_of(d.file("epoch.ckpt")), Catch::Contains("epoch must be an integer in [0, ") &&
+                                                 Catch::Contains("got -5"));
   c = sample();
   c.params[1] = std::nanf("");
   save_checkpoint(d.file("nan.ckpt"), c);
@@ -121,7 +124,35 @@ TEST_CASE("checkpoints with negative counts or non-finite weights are refused", 
   c = sample();
   c.input_shape = {1, 0, 28};
   save_checkpoint(d.file("shape.ckpt"), c);
-  CHECK_THAT(error_of(d.file("shape.ckpt")), Catch::Contains("input shape entry 0"));
+  CHECK_THAT(error_of(d.file("shape.ckpt")), Catch::Contains("input shape entry must be an integer in [1, 1048576], got 0"));
+}
+
+TEST_CASE("checkpoint headers with fractional or huge numbers are refused, checksum or not", "[checkpoint][hostile]") {
+  // A hostile file can carry a valid checksum: the header is rewritten and the file re-summed.
+  test::TempDir d;
+  save_checkpoint(d.file("good.ckpt"), sample());
+  const std::string bytes = read_file(d.file("good.ckpt"));
+  uint64_t hlen = 0;
+  std::memcpy(&hlen, bytes.data() + 16, 8);
+  const nlohmann::json header = nlohmann::json::parse(bytes.substr(24, hlen));
+  auto with = [&](const char* key, const nlohmann::json& value) {
+    nlohmann::json h = header;
+    h[key] = value;
+    const std::string text = h.dump();
+    const uint64_t n = text.size();
+    std::string out = bytes.substr(0, 16) + std::string(reinterpret_cast<const char*>(&n), 8) + text +
+                      bytes.substr(24 + hlen, bytes.size() - 32 - 24 - hlen);
+    const Digest digest = sha256(out);
+    out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+    return d.write(std::string(key) + ".ckpt", out);
+  };
+  CHECK_THAT(error_of(with("classes", 2.5)), Catch::Contains("classes must be an integer") && Catch::Contains("got 2.5"));
+  CHECK_THAT(error_of(with("classes", 4.4e92)), Catch::Contains("classes must be an integer"));
+  CHECK_THAT(error_of(with("epoch", 1e300)), Catch::Contains("epoch must be an integer"));
+  CHECK_THAT(error_of(with("global_step", "7")), Catch::Contains("global_step must be an integer"));
+  CHECK_THAT(error_of(with("input_shape", nlohmann::json::array({1, 28.5, 28}))),
+             Catch::Contains("input shape entry must be an integer"));
+  CHECK_THAT(error_of(with("classes", nlohmann::json(uint64_t{1} << 63))), Catch::Contains("classes must be an integer"));
 }
 
 TEST_CASE("a save removes temp files that a killed save left behind, not a live process's", "[checkpoint]") {

@@ -182,6 +182,18 @@ TEST_CASE("certificates: any changed byte fails the check", "[watermark][certifi
   }
 }
 
+TEST_CASE("certificates: a version that is not a whole number is refused (fuzz finding)", "[watermark][certificate][hostile]") {
+  const Claim claim = make_claim(fixed_key(3), "acme/digit/2026", 4, 10.0, "normalized", {1, 28, 28}, 10);
+  nlohmann::json cert = nlohmann::json::parse(make_certificate(body_for(claim), std::nullopt));
+  for (const nlohmann::json& v : {nlohmann::json(4.4e92), nlohmann::json(2.0), nlohmann::json(-2), nlohmann::json("2"),
+                                  nlohmann::json(uint64_t{1} << 63)}) {
+    cert["version"] = v;
+    const CertificateCheck c = check_certificate(cert.dump(2));
+    CHECK(!c.ok);
+    CHECK_THAT(c.problem, Catch::Contains("not a nullmark certificate (format or version)"));
+  }
+}
+
 TEST_CASE("certificates: inconsistent content fails even when re-hashed and re-signed", "[watermark][certificate]") {
   const Claim claim = make_claim(fixed_key(3), "acme/digit/2026", 4, 10.0, "normalized", {1, 28, 28}, 10);
   const KeyPair certifier = fixed_key(9);

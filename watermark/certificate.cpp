@@ -103,8 +103,15 @@ CertificateCheck check_certificate(const std::string& bytes) {
     return r;
   }
   try {
-    if (!c.is_object() || c.value("format", "") != "nullmark-certificate" || c.value("version", 0) != 2) {
-      r.problem = c.is_object() && c.value("version", 0) == 1
+    // The version read as a whole number only: value("version", 0) would convert a float to int.
+    const auto version = c.is_object() ? c.find("version") : c.end();
+    long v = -1;
+    if (version != c.end() && version->is_number_unsigned())
+      v = version->get<uint64_t>() <= 100 ? static_cast<long>(version->get<uint64_t>()) : -1;
+    else if (version != c.end() && version->is_number_integer())
+      v = version->get<long>();
+    if (!c.is_object() || c.value("format", "") != "nullmark-certificate" || v != 2) {
+      r.problem = v == 1
                       ? "a version-1 certificate: this nullmark checks version 2 (p-values and intervals); run nullmark verify again"
                       : "not a nullmark certificate (format or version)";
       return r;
