@@ -6,6 +6,7 @@
 
 #include "common/blas_core.h"
 #include "common/error.h"
+#include "common/ranks.h"
 #include "experiments/commands/commands.h"
 #include "experiments/drivers/experiment.h"
 
@@ -119,6 +120,11 @@ int main(int argc, char** argv) {
   rn->add_option("config", run.config, "Experiment config (YAML)")->required()->check(CLI::ExistingFile);
   rn->add_option("--set", run.overrides, "Override a config value, e.g. --set piracy.epochs=1");
   rn->add_option("--output", run.output_dir, "Run directory (overrides output_dir)");
+  rn->add_flag("--resume", run.resume,
+               "A sweep: keep the points whose run directory holds a finished run of this sweep, run the others");
+  rn->add_option("--share", run.share,
+                 "K/N: run only the sweep points K, K+N, K+2N, ... and no summary (a job array's task; "
+                 "--resume afterwards writes the summary)");
 
   commands::KeygenArgs keygen;
   auto* kg = app.add_subcommand("keygen", "Create an Ed25519 key pair (OUT.key secret, OUT.pub public)");
@@ -221,6 +227,12 @@ int main(int argc, char** argv) {
     if (xp->parsed()) return commands::export_model(exp);
   } catch (const std::exception& ex) {
     std::fflush(stdout);
+    if (ranks::size() > 1) {
+      // One rank's error ends the job: the other ranks would wait for it forever.
+      std::fprintf(stderr, "error (rank %d of %d): %s\n", ranks::rank(), ranks::size(), ex.what());
+      std::fflush(stderr);
+      ranks::abort_job(1);
+    }
     std::fprintf(stderr, "error: %s\n", ex.what());
     return 1;
   }

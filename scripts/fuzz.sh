@@ -16,7 +16,7 @@ shift || true
 scripts/install-deps.sh
 flags="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
-  -DNULLMARK_CUDA=OFF -DNULLMARK_NATIVE=OFF -DNULLMARK_BUILD_TESTS=OFF -DNULLMARK_FUZZ=ON \
+  -DNULLMARK_CUDA=OFF -DNULLMARK_NATIVE=OFF -DNULLMARK_MPI=OFF -DNULLMARK_BUILD_TESTS=OFF -DNULLMARK_FUZZ=ON \
   -DCMAKE_CXX_FLAGS="$flags" >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target fuzz_all
 # The source the harnesses were built from, for the records (a later edit must not relabel them).

@@ -8,6 +8,7 @@ packages=(build-essential cmake pkg-config python3 libyaml-cpp-dev catch2 libsod
           nlohmann-json3-dev libcli11-dev zlib1g-dev python3-matplotlib dataset-fashion-mnist
           python3-nacl python3-numpy python3-pip  # python/: the spec package and its tests; pip: onnxruntime (test.sh)
           libonnx-dev libprotobuf-dev python3-onnx  # ONNX export and import; the tests read models back in Python
+          libopenmpi-dev openmpi-bin  # sweeps over MPI ranks (optional in a build: NULLMARK_MPI=OFF)
           libssl-dev openssl  # RFC 3161 timestamps (OpenSSL TS API); the tests' local TSA (`openssl ts`)
           clang libclang-rt-14-dev libomp-dev)  # clang, its fuzzer and sanitizer runtimes, OpenMP: scripts/fuzz.sh
 # Optional extras, e.g. NULLMARK_EXTRAS=python3-torch for the PyTorch baseline of the CPU benchmark.

@@ -90,6 +90,17 @@ add_test(NAME "cli: docs/perf.md tables equal the committed benchmark files"
          COMMAND python3 ${PROJECT_SOURCE_DIR}/bench/perf_tables.py --check)
 add_test(NAME "cli: ONNX export, eval, verify, attacks and --init match the checkpoint, bad models are refused"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/onnx_cli.sh ${NM} ${PROJECT_SOURCE_DIR})
+add_test(NAME "cli: a sweep in shares (job arrays), gathered by --resume, equals the one-process sweep"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/sweep_share.sh ${NM} ${PROJECT_SOURCE_DIR})
+# Sweeps over MPI ranks: registered where nullmark is built with MPI and mpirun is installed
+# (scripts/install-deps.sh installs Debian's Open MPI).
+find_program(NULLMARK_MPIRUN mpirun)
+if(NULLMARK_HAVE_MPI AND NULLMARK_MPIRUN)
+  add_test(NAME "cli: sweeps over 2 MPI ranks equal 1 rank, resume after a killed rank, mixed ranks refused"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/mpi_sweep.sh ${NM} ${PROJECT_SOURCE_DIR})
+else()
+  message(STATUS "nullmark: no MPI build or no mpirun: the MPI sweep test is not registered")
+endif()
 add_test(NAME "cli: results generator refuses broken result files"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/results_hostile.sh ${NM} ${PROJECT_SOURCE_DIR})
 

@@ -103,6 +103,8 @@ int export_model(const ExportArgs& a);
 struct RunArgs {
   std::string config, output_dir;
   std::vector<std::string> overrides;
+  bool resume = false;  // a sweep: keep its finished points, run the others
+  std::string share;    // "K/N": run only points K, K + N, ... and no summary (job arrays)
 };
 int run(const RunArgs& a);
 

@@ -90,6 +90,14 @@ nlohmann::json run_experiment(const std::string& config_path, const std::vector<
 // A config with a `sweep:` map (key path -> list of values) runs every combination into
 // OUTPUT_DIR/<combination>/ and writes a side-by-side summary with mean +- std over the values of
 // its seed axes (`seed`, `piracy.key_seed`: is_seed_axis); without one it is a single run_experiment.
-void run_sweep(const std::string& config_path, const std::vector<std::string>& overrides);
+// Under mpirun the points are spread over the ranks (docs/clusters.md). With `resume`, points whose
+// run directory holds a finished run of this sweep are kept, and the others run again.
+// `share` {K, N} with N > 1 runs only the points a rank K of N would, and writes no summary: a job
+// array's task; a later `--resume` of the whole sweep gathers every finished point.
+struct SweepShare {
+  int index = 0, count = 1;
+};
+void run_sweep(const std::string& config_path, const std::vector<std::string>& overrides, bool resume = false,
+               SweepShare share = {});
 
 }  // namespace nullmark

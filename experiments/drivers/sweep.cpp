@@ -5,6 +5,8 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/ranks.h"
+#include "common/sha256.h"
 #include "common/format.h"
 #include "common/yaml_guard.h"
 #include "experiments/drivers/experiment.h"
@@ -25,11 +27,53 @@ void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::s
 }
 }  // namespace
 
-void run_sweep(const std::string& config_path, const std::vector<std::string>& overrides) {
+namespace {
+// One point of a sweep: its settings as overrides, its run directory, and its group (the settings
+// on the axes other than the seed axes).
+struct Point {
+  std::string name, group, dir;
+  std::vector<std::string> overrides;
+};
+
+// What a finished point leaves beside its results: the sweep's config and the point's overrides.
+// `--resume` keeps a point whose marker matches, and runs the others again.
+constexpr const char* kMarker = "sweep_point.json";
+nlohmann::json marker_of(const std::string& config_sha, const Point& p) {
+  return {{"config_sha256", config_sha}, {"overrides", p.overrides}};
+}
+
+// Every rank runs the same code on the same config: compared before any work, so that a job of
+// mixed builds or edited configs stops at once, naming the rank and what differs.
+void check_ranks_agree(const std::string& config_sha, const std::vector<std::string>& overrides) {
+  std::string mine = "build " + ranks::build_id() + "\nconfig sha256 " + config_sha + "\noverrides";
+  for (const auto& o : overrides) mine += " " + o;
+  const std::vector<std::string> all = ranks::gather(mine);
+  std::string verdict;
+  for (size_t r = 1; r < all.size() && verdict.empty(); ++r)
+    if (all[r] != all[0]) {
+      std::istringstream a(all[0]), b(all[r]);
+      std::string la, lb;
+      while (std::getline(a, la) && std::getline(b, lb) && la == lb) {
+      }
+      verdict = format("rank %zu differs from rank 0: \"%s\" against \"%s\"", r, lb.c_str(), la.c_str());
+    }
+  verdict = ranks::broadcast(verdict);
+  if (!verdict.empty()) throw fail("sweep: ", verdict);
+}
+}  // namespace
+
+void run_sweep(const std::string& config_path, const std::vector<std::string>& overrides, bool resume,
+               SweepShare share) {
+  ranks::check_launch();
   ConfigMap root = ConfigMap::load_file(config_path);
   for (const auto& o : overrides) apply_override(root.node(), o);
   const YAML::Node sweep = root.node()["sweep"];
   if (!sweep || sweep.IsNull()) {
+    if (resume || share.count > 1)
+      throw fail(config_path, ": ", resume ? "--resume" : "--share", " applies to sweeps; this config has no sweep section");
+    if (ranks::size() > 1)
+      throw fail(config_path, ": has no sweep section, so there is nothing to spread over ", ranks::size(),
+                 " ranks; run it as one process");
     run_experiment(config_path, overrides);
     return;
   }
@@ -44,33 +88,84 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
   const std::string base = root.node()["output_dir"] ? root.node()["output_dir"].Scalar() : "runs/sweep";
   size_t total = 1;
   for (const auto& a : axes) total *= a.second.size();
-  std::fprintf(stderr, "sweep: %zu runs into %s/\n", total, base.c_str());
 
-  // Runs grouped by their settings on the other axes than the seed axes (is_seed_axis); each group
-  // collects one findings map per run, in the order the runs were made.
-  std::map<std::string, std::vector<std::map<std::string, double>>> groups;
-  std::vector<std::string> group_order;
+  std::vector<Point> points(total);
   for (size_t i = 0; i < total; ++i) {
-    std::vector<std::string> o = overrides;
-    std::string name, group;
+    Point& p = points[i];
+    p.overrides = overrides;
     size_t rest = i;
     for (auto it = axes.rbegin(); it != axes.rend(); ++it) {  // last axis varies fastest
       const YAML::Node& v = it->second[rest % it->second.size()];
       rest /= it->second.size();
-      o.push_back(it->first + "=" + flow_text(v));
-      name = it->first + "=" + flow_text(v) + (name.empty() ? "" : "," + name);
-      if (!is_seed_axis(it->first)) group = it->first + "=" + flow_text(v) + (group.empty() ? "" : ", " + group);
+      p.overrides.push_back(it->first + "=" + flow_text(v));
+      p.name = it->first + "=" + flow_text(v) + (p.name.empty() ? "" : "," + p.name);
+      if (!is_seed_axis(it->first)) p.group = it->first + "=" + flow_text(v) + (p.group.empty() ? "" : ", " + p.group);
     }
-    std::string dir = name;
-    for (char& c : dir)
+    p.dir = p.name;
+    for (char& c : p.dir)
       if (c == '/' || c == ' ' || c == '[' || c == ']') c = '_';
-    o.push_back("output_dir=" + base + "/" + dir);
-    std::fprintf(stderr, "sweep run %zu/%zu: %s\n", i + 1, total, name.c_str());
-    const nlohmann::json findings = run_experiment(config_path, o);
+    p.dir = base + "/" + p.dir;
+    p.overrides.push_back("output_dir=" + p.dir);
+  }
+
+  // Points go to ranks round robin (point i to rank i mod size), so placement depends only on the
+  // point count and the rank count. Each rank runs its points; rank 0 gathers their findings.
+  const std::string config_sha = to_hex(sha256(read_file(config_path)));
+  check_ranks_agree(config_sha, overrides);
+  if (share.count > 1 && ranks::size() > 1)
+    throw fail("sweep: --share divides the points between separate processes; under mpirun the ranks do");
+  const bool shared = share.count > 1;
+  const int me = shared ? share.index : ranks::rank(), n_ranks = shared ? share.count : ranks::size();
+  const std::string who = n_ranks > 1 ? format("%s %d/%d: ", shared ? "share" : "rank", me, n_ranks) : "";
+  if (me == 0 || shared)
+    std::fprintf(stderr, "sweep: %zu runs into %s/%s\n", total, base.c_str(),
+                 n_ranks > 1 ? format(" over %d %s", n_ranks, shared ? "shares" : "ranks").c_str() : "");
+  nlohmann::json mine = nlohmann::json::object();
+  for (size_t i = static_cast<size_t>(me); i < total; i += static_cast<size_t>(n_ranks)) {
+    const Point& p = points[i];
+    const nlohmann::json marker = marker_of(config_sha, p);
+    const std::string marker_path = p.dir + "/" + kMarker;
+    if (resume && file_exists(marker_path) && nlohmann::json::parse(read_file(marker_path), nullptr, false) == marker) {
+      const nlohmann::json results = nlohmann::json::parse(read_file(p.dir + "/results.json"), nullptr, false);
+      if (results.is_object() && results.contains("findings")) {
+        std::fprintf(stderr, "%ssweep run %zu/%zu: %s: complete, kept\n", who.c_str(), i + 1, total, p.name.c_str());
+        mine[std::to_string(i)] = results["findings"];
+        continue;
+      }
+    }
+    std::fprintf(stderr, "%ssweep run %zu/%zu: %s\n", who.c_str(), i + 1, total, p.name.c_str());
+    mine[std::to_string(i)] = run_experiment(config_path, p.overrides);
+    write_file_atomic(marker_path, marker.dump(2) + "\n");  // last: the point is complete
+  }
+
+  if (shared) {
+    std::fprintf(stderr, "%s%zu of %zu points done; once every share has run, `nullmark run %s --resume` (with the "
+                 "same --set values) writes the summary\n", who.c_str(), mine.size(), total, config_path.c_str());
+    return;
+  }
+  const std::vector<std::string> gathered = ranks::gather(mine.dump());
+  if (me != 0) return;
+  std::vector<nlohmann::json> findings(total);
+  std::vector<int> seen(total, 0);
+  for (const std::string& part : gathered) {
+    const nlohmann::json from_rank = nlohmann::json::parse(part);
+    for (const auto& kv : from_rank.items()) {
+      const size_t i = std::stoul(kv.key());
+      NM_CHECK(i < total && seen[i]++ == 0, "sweep: point ", i + 1, " was reported twice");
+      findings[i] = kv.value();
+    }
+  }
+  for (size_t i = 0; i < total; ++i) NM_CHECK(seen[i] == 1, "sweep: no findings for point ", i + 1, " (", points[i].name, ")");
+
+  // Runs grouped by their settings on the other axes than the seed axes (is_seed_axis); each group
+  // collects one findings map per run, in point order.
+  std::map<std::string, std::vector<std::map<std::string, double>>> groups;
+  std::vector<std::string> group_order;
+  for (size_t i = 0; i < total; ++i) {
     std::map<std::string, double> flat;
-    flatten(findings, "", flat);
-    if (!groups.count(group)) group_order.push_back(group);
-    groups[group].push_back(flat);
+    flatten(findings[i], "", flat);
+    if (!groups.count(points[i].group)) group_order.push_back(points[i].group);
+    groups[points[i].group].push_back(flat);
   }
 
   std::ostringstream csv, md;

@@ -1,0 +1,28 @@
+// The processes a job runs as: MPI ranks when nullmark is started by mpirun (or srun) in a build
+// with MPI, otherwise one process. Sweeps spread their points over the ranks; everything else runs
+// on each rank as it would alone. MPI is initialised on first use, and only when a launcher's
+// environment says there are several processes, so a plain run never touches it.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace nullmark::ranks {
+
+int rank();  // 0 .. size() - 1
+int size();
+bool with_mpi();  // built with MPI (whether or not this job uses it)
+// Refuses a build without MPI started as one of several processes (each would run the whole job).
+void check_launch();
+// The version and commit this binary was built from (at configure time), which ranks compare.
+std::string build_id();
+
+// Every rank's string, on rank 0 (in rank order); other ranks get an empty list.
+std::vector<std::string> gather(const std::string& mine);
+// Rank 0's string, on every rank.
+std::string broadcast(const std::string& from_root);
+void barrier();
+// After an error on this rank: stops every rank of the job (MPI_Abort) with exit code `code`; in
+// a single process, does nothing (the caller exits).
+void abort_job(int code);
+
+}  // namespace nullmark::ranks
