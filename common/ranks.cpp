@@ -1,9 +1,12 @@
 #include "common/ranks.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 
 #include "common/error.h"
+#include "common/format.h"
 
 #if NULLMARK_WITH_MPI
 #include <mpi.h>
@@ -54,6 +57,27 @@ void check_launch() {
   NM_CHECK(with_mpi() || !launched_as_job(), "started as one of several processes (mpirun or srun), but this "
            "nullmark was built without MPI: rebuild with libopenmpi-dev installed (docs/clusters.md)");
 }
+int local_rank() {
+  for (const char* v : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID", "PMIX_LOCAL_RANK"})
+    if (const char* s = std::getenv(v)) return std::atoi(s);
+  return rank();
+}
+
+void check_agree(const std::string& what, const std::string& mine) {
+  const std::vector<std::string> all = gather(mine);
+  std::string verdict;
+  for (size_t r = 1; r < all.size() && verdict.empty(); ++r)
+    if (all[r] != all[0]) {
+      std::istringstream a(all[0]), b(all[r]);
+      std::string la, lb;
+      while (std::getline(a, la) && std::getline(b, lb) && la == lb) {
+      }
+      verdict = format("rank %zu differs from rank 0: \"%s\" against \"%s\"", r, lb.c_str(), la.c_str());
+    }
+  verdict = broadcast(verdict);
+  if (!verdict.empty()) throw fail(what, ": ", verdict);
+}
+
 std::string build_id() { return std::string(NULLMARK_VERSION) + " (" + NULLMARK_SOURCE_REV + ")"; }
 
 #if NULLMARK_WITH_MPI
@@ -94,6 +118,18 @@ void barrier() {
   if (job().active) MPI_Barrier(MPI_COMM_WORLD);
 }
 
+namespace {
+template <typename T>
+void sum_in_place(T* data, size_t n, MPI_Datatype type) {
+  if (!job().active) return;
+  constexpr size_t kChunk = size_t{1} << 30;  // MPI counts are ints
+  for (size_t at = 0; at < n; at += kChunk)
+    MPI_Allreduce(MPI_IN_PLACE, data + at, static_cast<int>(std::min(kChunk, n - at)), type, MPI_SUM, MPI_COMM_WORLD);
+}
+}  // namespace
+void allreduce_sum(float* data, size_t n) { sum_in_place(data, n, MPI_FLOAT); }
+void allreduce_sum(double* data, size_t n) { sum_in_place(data, n, MPI_DOUBLE); }
+
 void abort_job(int code) {
   if (job().active) MPI_Abort(MPI_COMM_WORLD, code);
 }
@@ -103,6 +139,8 @@ int size() { return 1; }
 std::vector<std::string> gather(const std::string& mine) { return {mine}; }
 std::string broadcast(const std::string& from_root) { return from_root; }
 void barrier() {}
+void allreduce_sum(float*, size_t) {}
+void allreduce_sum(double*, size_t) {}
 void abort_job(int) {}
 #endif
 

@@ -20,6 +20,17 @@ std::string build_id();
 std::vector<std::string> gather(const std::string& mine);
 // Rank 0's string, on every rank.
 std::string broadcast(const std::string& from_root);
+// Stops every rank (throws on each) unless all ranks hold the same `mine`, a few lines such as
+// "build ..." / "config sha256 ...": the message names `what`, the first rank that differs from
+// rank 0 and its first differing line.
+void check_agree(const std::string& what, const std::string& mine);
+// Element-wise sum over the ranks, in place on every rank (host memory). For two ranks the sum is
+// one addition, so every rank holds the same bits; for more, MPI's reduction order is fixed for a
+// given job size and message length.
+void allreduce_sum(float* data, size_t n);
+void allreduce_sum(double* data, size_t n);
+// This process's rank among the ranks on its node (from the launcher), which picks its GPU.
+int local_rank();
 void barrier();
 // After an error on this rank: stops every rank of the job (MPI_Abort) with exit code `code`; in
 // a single process, does nothing (the caller exits).

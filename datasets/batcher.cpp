@@ -6,6 +6,8 @@
 #include <numeric>
 #include <random>
 
+#include "common/error.h"
+
 namespace nullmark {
 
 Batcher::Batcher(const Dataset& data, int batch_size, uint64_t seed, bool shuffle)
@@ -21,9 +23,27 @@ void Batcher::start_epoch(long epoch) {
   for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng() % i]);
 }
 
-int Batcher::gather(long b, float* x, int32_t* y) const {
+std::pair<int, int> Batcher::shard_range(int m, int part, int parts) {
+  const auto at = [&](int p) { return static_cast<int>(static_cast<long>(m) * p / parts); };
+  return {at(part), at(part + 1)};
+}
+
+void Batcher::set_shard(int part, int parts) {
+  NM_CHECK(parts >= 1 && part >= 0 && part < parts, "batcher: shard ", part, " of ", parts);
+  NM_CHECK(parts <= batch_, "batcher: ", parts, " shards of a batch of ", batch_, " samples leave some empty");
+  part_ = part;
+  parts_ = parts;
+}
+
+int Batcher::batch_samples(long b) const {
   const size_t begin = static_cast<size_t>(b) * batch_;
-  const size_t end = std::min(order_.size(), begin + batch_);
+  return static_cast<int>(std::min(order_.size(), begin + batch_) - begin);
+}
+
+int Batcher::gather(long b, float* x, int32_t* y) const {
+  const std::pair<int, int> shard = shard_range(batch_samples(b), part_, parts_);
+  const size_t begin = static_cast<size_t>(b) * batch_ + shard.first;
+  const size_t end = static_cast<size_t>(b) * batch_ + shard.second;
   const size_t per = data_.shape.numel();
 #pragma omp parallel for schedule(static)
   for (size_t i = begin; i < end; ++i) {

@@ -92,14 +92,16 @@ add_test(NAME "cli: ONNX export, eval, verify, attacks and --init match the chec
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/onnx_cli.sh ${NM} ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: a sweep in shares (job arrays), gathered by --resume, equals the one-process sweep"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/sweep_share.sh ${NM} ${PROJECT_SOURCE_DIR})
-# Sweeps over MPI ranks: registered where nullmark is built with MPI and mpirun is installed
-# (scripts/install-deps.sh installs Debian's Open MPI).
+# Sweeps and data-parallel training over MPI ranks: registered where nullmark is built with MPI and
+# mpirun is installed (scripts/install-deps.sh installs Debian's Open MPI).
 find_program(NULLMARK_MPIRUN mpirun)
 if(NULLMARK_HAVE_MPI AND NULLMARK_MPIRUN)
   add_test(NAME "cli: sweeps over 2 MPI ranks equal 1 rank, resume after a killed rank, mixed ranks refused"
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/mpi_sweep.sh ${NM} ${PROJECT_SOURCE_DIR})
+  add_test(NAME "cli: data-parallel training over 2 MPI ranks equals 1 process, resumes a killed job, refuses mixed ranks"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/mpi_train.sh ${NM} ${PROJECT_SOURCE_DIR})
 else()
-  message(STATUS "nullmark: no MPI build or no mpirun: the MPI sweep test is not registered")
+  message(STATUS "nullmark: no MPI build or no mpirun: the MPI sweep and training tests are not registered")
 endif()
 add_test(NAME "cli: results generator refuses broken result files"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/results_hostile.sh ${NM} ${PROJECT_SOURCE_DIR})

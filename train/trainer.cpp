@@ -35,14 +35,38 @@ TrainParams TrainParams::read(ConfigMap cfg) {
   p.crop_padding = static_cast<int>(aug.integer("crop_padding", 0, 0, 64));
   p.flip = aug.boolean("flip", false);
   aug.finish();
+  if (cfg.has("parallel")) {
+    ConfigMap par = cfg.section("parallel");
+    p.parallel_ranks = static_cast<int>(par.integer("ranks", 1, 1, 4096));
+    par.finish();
+    if (p.parallel_ranks > p.batch_size)
+      throw fail("train.parallel.ranks (", p.parallel_ranks, ") exceeds train.batch_size (", p.batch_size,
+                 "): every rank needs a share of each batch");
+  }
   cfg.finish();
   return p;
 }
 
-void Trainer::batch_weights(int n, int n_null, int n_true, float scale) {
-  weights_.assign(n, static_cast<float>(scale * wm_training_.clean_weight / n));
-  weights_.resize(n + n_null, n_null ? static_cast<float>(scale * wm_training_.null_weight / n_null) : 0.0f);
-  weights_.resize(n + n_null + n_true, n_true ? static_cast<float>(scale * wm_training_.true_weight / n_true) : 0.0f);
+void Trainer::batch_weights(int n, int n_null, int n_true, int n_all, int null_all, int true_all, float scale) {
+  weights_.assign(n, static_cast<float>(scale * wm_training_.clean_weight / n_all));
+  weights_.resize(n + n_null, null_all ? static_cast<float>(scale * wm_training_.null_weight / null_all) : 0.0f);
+  weights_.resize(n + n_null + n_true, true_all ? static_cast<float>(scale * wm_training_.true_weight / true_all) : 0.0f);
+}
+
+int Trainer::copies_over_ranks(int n_all, double fraction) const {
+  if (!dp_) return static_cast<int>(std::lround(fraction * n_all));
+  int copies = 0;
+  for (int r = 0; r < dp_->ranks(); ++r) {
+    const std::pair<int, int> s = Batcher::shard_range(n_all, r, dp_->ranks());
+    copies += static_cast<int>(std::lround(fraction * (s.second - s.first)));
+  }
+  return copies;
+}
+
+void Trainer::check_parallel() const {
+  if (params_.parallel_ranks > 0 && !dp_)
+    throw fail("train.parallel is honoured by `nullmark train` only (started under mpirun); drop it from this "
+               "config for other commands");
 }
 
 void Trainer::set_watermark(const Watermark& wm, const WatermarkTraining& training) {
@@ -67,9 +91,14 @@ Trainer::StepBuffers& Trainer::buffers() {
 void Trainer::step(const float* x, const int32_t* y, int n, long global_step, float lr) {
   StepBuffers& d = buffers();
   const bool gpu = net_.device() == Device::CUDA;
+  // Over all ranks of a data-parallel job, the batch has n_all clean samples, this rank's n from
+  // position `begin` on; weights and loss scale use n_all, so the summed gradients are the batch's.
+  const int n_all = shard_.total > 0 ? shard_.total : n;
+  const int begin = shard_.total > 0 ? shard_.begin : 0;
   LayerContext ctx;
   ctx.training = true;
-  ctx.seed = seed_;
+  // Stochastic layers (dropout) draw per rank: the same seed would repeat one mask on every shard.
+  ctx.seed = dp_ && dp_->rank() > 0 ? seed_ + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(dp_->rank()) : seed_;
   ctx.step = static_cast<uint64_t>(global_step);
   const Shape& in = net_.input_shape();
   const size_t per = in.numel();
@@ -79,7 +108,8 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
     // Augment the clean images first: stamping acts on the model's input after preprocessing.
     d.xa.ensure(per * n);
     const ImageShape s{in[0], in[1], in[2]};
-    const uint64_t first = static_cast<uint64_t>(global_step) * params_.batch_size;
+    // Sample i of the batch draws its crop and flip from its position over all ranks.
+    const uint64_t first = static_cast<uint64_t>(global_step) * params_.batch_size + begin;
     if (gpu)
       NM_GPU(cuda::augment_crop_flip(s, n, params_.crop_padding, params_.flip, seed_, first, x, d.xa.data()));
     else
@@ -91,7 +121,7 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
   // 1/n), so its device totals need no division. The gradients are the same.
   int total = n;
   const float* weights = nullptr;
-  float scale = 1.0f / n;
+  float scale = 1.0f / n_all;
   if (wm_) {
     // Batch = [n clean | n_null null-stamped | n_true true-stamped], built in one fused pass.
     const int n_null = null_copies(n), n_true = true_copies(n);
@@ -101,11 +131,13 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
       d.bits.upload(wm_->bits.data(), wm_->bits.size());
       d.bits_placed = true;
     }
-    if (d.weights_for != n) {
-      batch_weights(n, n_null, n_true, gpu ? static_cast<float>(n) : 1.0f);
+    if (d.weights_for != n || d.weights_for_all != n_all) {
+      batch_weights(n, n_null, n_true, n_all, copies_over_ranks(n_all, wm_training_.null_fraction),
+                    copies_over_ranks(n_all, wm_training_.true_fraction), gpu ? static_cast<float>(n_all) : 1.0f);
       d.weights.ensure(weights_.size());
       d.weights.upload(weights_.data(), weights_.size());
       d.weights_for = n;
+      d.weights_for_all = n_all;
     }
     d.xw.ensure(per * total);
     d.yw.ensure(total);
@@ -131,14 +163,16 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
     d.pred.ensure(total);
     const XentResult r =
         cpu::softmax_xent(total, k, logits, y, weights, scale, d.dlogits.data(), d.pred.data(), smoothing);
-    const double loss = weights ? r.loss_sum : r.loss_sum / n;
+    // This rank's share of the batch's loss; the shares add up to the loss over all ranks.
+    const double loss = weights ? r.loss_sum : r.loss_sum / n_all;
     check_finite(loss, "at", global_step);
     long clean_correct = 0;
     for (int i = 0; i < n; ++i) clean_correct += d.pred.data()[i] == y[i];
-    d.totals.data()[0] += loss * n;
+    d.totals.data()[0] += loss * n_all;
     d.totals.data()[1] += static_cast<double>(clean_correct);
   }
   net_.backward(d.dlogits.data(), ctx);
+  if (dp_) dp_->sum_gradients(net_.grads() + trainable_from_, net_.param_count() - trainable_from_);
   opt_.step(net_.params(), net_.grads(), lr, trainable_from_);
   if (!zeroed_.empty()) {
     if (!zeroed_placed_) {
@@ -154,6 +188,12 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
 }
 
 int Trainer::train_batch(Batcher& batches, long b, long index, long global_step, float lr) {
+  check_parallel();
+  shard_ = {batches.batch_samples(b), batches.shard_begin(b)};
+  struct Reset {
+    Shard& s;
+    ~Reset() { s = {}; }
+  } reset{shard_};
   if (net_.device() == Device::CUDA) return cuda_batch(batches, b, index, global_step, lr);
   const size_t per = net_.input_shape().numel();
   if (y_.size() < static_cast<size_t>(batches.batch_size())) {
@@ -170,7 +210,8 @@ int Trainer::train_batch(Batcher& batches, long b, long index, long global_step,
 void Trainer::reset_totals() { buffers().totals.resize(2); }
 
 StepResult Trainer::read_totals() {
-  const std::vector<double> t = buffers().totals.download();
+  std::vector<double> t = buffers().totals.download();
+  if (dp_) dp_->sum_totals(t.data(), t.size());
   return {t[0], static_cast<long>(std::llround(t[1]))};
 }
 
@@ -181,7 +222,12 @@ double Trainer::input_seconds() const {
 
 EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step, Progress* progress) {
   const bool gpu = net_.device() == Device::CUDA;
+  check_parallel();
   Batcher batches(data, params_.batch_size, seed_, true);
+  if (dp_) batches.set_shard(dp_->rank(), dp_->ranks());
+  if (dp_ && batches.batch_samples(batches.batches() - 1) < dp_->ranks())
+    throw fail("data-parallel training: the last batch of each epoch has ", batches.batch_samples(batches.batches() - 1),
+               " samples, fewer than the ", dp_->ranks(), " ranks (choose another batch_size)");
   batches.start_epoch(epoch);
   const long per_epoch = batches.batches();
   const long total = per_epoch * params_.epochs;
@@ -194,9 +240,9 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
   const double input_before = input_seconds();
   for (long b = 0; b < per_epoch; ++b) {
     s.lr = params_.schedule.at(opt_.config().lr(), global_step, per_epoch, total);
-    const int n = train_batch(batches, b, b, global_step, static_cast<float>(s.lr));
+    train_batch(batches, b, b, global_step, static_cast<float>(s.lr));
     ++global_step;
-    s.images += n;
+    s.images += batches.batch_samples(b);  // over all ranks
     // On the GPU the totals come back (a synchronisation) only when progress is shown and at the end.
     if (b + 1 == per_epoch || (progress && (!gpu || (b + 1) % 20 == 0))) {
       sums = read_totals();
@@ -207,6 +253,10 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
   }
   if (progress) progress->finish();
   if (gpu) cuda::synchronize();
+  if (dp_) {
+    dp_->average_buffers(net_);
+    dp_->check_in_step(net_, "in epoch " + std::to_string(epoch + 1));
+  }
   s.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   s.loss = sums.loss / s.images;
   s.accuracy = static_cast<double>(sums.correct) / s.images;

@@ -11,6 +11,7 @@
 #include "nn/lr_schedule.h"
 #include "nn/network.h"
 #include "nn/optimizer.h"
+#include "train/data_parallel.h"
 #include "train/progress.h"
 #include "watermark/derivation.h"
 #include "watermark/embedding.h"
@@ -25,6 +26,7 @@ struct TrainParams {
   double label_smoothing = 0.0;
   int crop_padding = 0;  // augmentation: random crop with this much zero padding (0 = off)
   bool flip = false;     // augmentation: random horizontal flip
+  int parallel_ranks = 0;  // train.parallel.ranks: data-parallel over this many ranks (0 = no section)
   static TrainParams read(ConfigMap cfg);
 };
 
@@ -52,6 +54,9 @@ class Trainer {
   Network& network() { return net_; }
   // Trains clean + null-stamped + true-stamped samples from now on (null embedding).
   void set_watermark(const Watermark& wm, const WatermarkTraining& training);
+  // Trains this rank's shard of every batch and sums gradients over the ranks (`nullmark train`
+  // with train.parallel); the trainer does not own `dp`.
+  void set_data_parallel(DataParallel* dp) { dp_ = dp; }
   // Only parameters from this offset on are updated (Network::param_offset(i) freezes layers < i).
   void set_trainable_from(size_t param_offset) { trainable_from_ = param_offset; }
   // Parameters held at zero after every step (pruned channels stay pruned while fine-tuning).
@@ -94,8 +99,18 @@ class Trainer {
   // Null- and true-stamped copies that go with n clean samples (the watermark's fractions).
   int null_copies(int n) const { return static_cast<int>(std::lround(wm_training_.null_fraction * n)); }
   int true_copies(int n) const { return static_cast<int>(std::lround(wm_training_.true_fraction * n)); }
-  // Weights of a watermark batch of n clean samples (clean, null, true groups); scale multiplies them.
-  void batch_weights(int n, int n_null, int n_true, float scale);
+  // Stamped copies over all ranks for a batch of n_all clean samples (each rank stamps its shard's share).
+  int copies_over_ranks(int n_all, double fraction) const;
+  // Weights of a watermark batch of n clean samples (clean, null, true groups) when the batch over
+  // all ranks has n_all, null_all and true_all of them; scale multiplies them.
+  void batch_weights(int n, int n_null, int n_true, int n_all, int null_all, int true_all, float scale);
+  DataParallel* dp_ = nullptr;
+  // The batch over all ranks that the step's n samples belong to: its size and their position in it
+  // (set by train_batch; a plain step() is the whole batch).
+  struct Shard {
+    int total = 0, begin = 0;
+  } shard_;
+  void check_parallel() const;
 
   struct StepBuffers;  // the step's buffers, on the network's device
   std::unique_ptr<StepBuffers> buffers_;

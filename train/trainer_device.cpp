@@ -18,7 +18,8 @@ int Trainer::cuda_batch(Batcher& batches, long b, long index, long global_step, 
   DeviceState& d = *device_;
   if (!d.feed) d.feed = std::make_unique<DeviceFeed>(net_.input_shape().numel(), params_.batch_size);
   const int n = d.feed->next(batches, b);
-  if (!cuda_graph_) {
+  // Data-parallel steps are not captured: the all-reduce runs outside a graph.
+  if (!cuda_graph_ || dp_) {
     step(d.feed->x(), d.feed->y(), n, global_step, lr);
     return n;
   }

@@ -20,7 +20,7 @@ struct Trainer::StepBuffers {
   DeviceArray<uint64_t> zeroed;                 // indices of the parameters held at zero
   DeviceArray<uint8_t> bits;                    // the watermark's bits
   DeviceArray<double> totals;                   // summed loss (times n) and clean correct count
-  int weights_for = -1;                         // clean batch size the weights were made for
+  int weights_for = -1, weights_for_all = -1;   // clean batch sizes (this rank, all) the weights were made for
   bool bits_placed = false;
 };
 

@@ -9,6 +9,9 @@
 #include "experiments/evaluate.h"
 #include "experiments/plot_script.h"
 #include "experiments/run_setup.h"
+#include "common/format.h"
+#include "common/ranks.h"
+#include "train/data_parallel.h"
 #include "train/trainer.h"
 #include "interop/model_file.h"
 
@@ -21,6 +24,22 @@ std::string model_yaml(const std::string& config_yaml) {
   e << n;
   return e.c_str();
 }
+
+// The ranks of a data-parallel job must run one build on one config: compared before any work, so
+// that a mixed job stops at once, naming the rank and the keys that differ.
+void check_ranks_agree(const std::string& config_yaml) {
+  ranks::check_agree("train", "build " + ranks::build_id());
+  const std::vector<std::string> all = ranks::gather(config_yaml);
+  std::string verdict;
+  for (size_t r = 1; r < all.size() && verdict.empty(); ++r) {
+    const std::vector<ConfigDifference> diff = config_differences(all[0], all[r]);
+    for (const ConfigDifference& d : diff)
+      verdict += format("\n  %s: rank 0 %s, rank %zu %s", d.key.c_str(), d.before.c_str(), r, d.after.c_str());
+    if (!diff.empty()) verdict = format("rank %zu's config differs from rank 0's in %zu key(s):", r, diff.size()) + verdict;
+  }
+  verdict = ranks::broadcast(verdict);
+  if (!verdict.empty()) throw fail("train: ", verdict);
+}
 }  // namespace
 
 int train(const TrainArgs& a) {
@@ -28,15 +47,32 @@ int train(const TrainArgs& a) {
   if (!a.output_dir.empty()) overrides.push_back("output_dir=" + a.output_dir);
   RunSetup s = load_run_setup(a.config, overrides);
   Network& net = *s.net;
-  std::fprintf(stderr, "%s", net.summary(s.model_name).c_str());
-  std::fprintf(stderr, "data: %zu train / %zu test samples of %s, %d classes; %d threads\n", s.train.size(),
-               s.test.size(), s.train.shape.str().c_str(), s.train.classes, s.threads);
+  const std::string config_yaml = s.resolved_yaml();
+  // Data-parallel training: every rank runs this command; rank 0 alone reports, evaluates and writes.
+  const int parallel = s.train_params.parallel_ranks;
+  ranks::check_launch();
+  if (parallel == 0 && ranks::size() > 1)
+    throw fail(a.config, ": started as ", ranks::size(), " ranks, but train has no parallel section: add "
+               "`parallel: {ranks: ", ranks::size(), "}` under train for data-parallel training (docs/clusters.md)");
+  if (parallel > 0) check_ranks_agree(config_yaml);
+  const bool lead = ranks::rank() == 0;
+  if (lead) {
+    std::fprintf(stderr, "%s", net.summary(s.model_name).c_str());
+    std::fprintf(stderr, "data: %zu train / %zu test samples of %s, %d classes; %d threads%s\n", s.train.size(),
+                 s.test.size(), s.train.shape.str().c_str(), s.train.classes, s.threads,
+                 parallel > 0 ? format("; data-parallel over %d ranks (%d samples of each batch per rank)", parallel,
+                                       s.train_params.batch_size / parallel)
+                                    .c_str()
+                              : "");
+  }
 
   Optimizer opt(s.train_params.optimizer, net.param_slices());
+  if (parallel > 0 && s.compute.device == Device::CUDA) DataParallel::choose_device();
   place_on_device(s, opt);
+  std::unique_ptr<DataParallel> dp;
+  if (parallel > 0) dp = std::make_unique<DataParallel>(parallel, s.compute.device);
   long start_epoch = 0, global_step = 0;
   nlohmann::json history = nlohmann::json::array();
-  const std::string config_yaml = s.resolved_yaml();
   if (!a.resume.empty()) {
     Checkpoint c = load_checkpoint(a.resume);
     if (model_yaml(c.config_yaml) != model_yaml(config_yaml))
@@ -60,9 +96,11 @@ int train(const TrainArgs& a) {
     start_epoch = c.epoch;
     global_step = c.global_step;
     history = c.extra.value("epochs", nlohmann::json::array());
-    std::fprintf(stderr, "resuming from %s after epoch %ld (step %ld)\n", a.resume.c_str(), start_epoch, global_step);
+    if (lead)
+      std::fprintf(stderr, "resuming from %s after epoch %ld (step %ld)\n", a.resume.c_str(), start_epoch,
+                   global_step);
     if (start_epoch >= s.train_params.epochs) {
-      std::fprintf(stderr, "the checkpoint already completed all %d epochs: nothing to do\n", s.train_params.epochs);
+      if (lead) std::fprintf(stderr, "the checkpoint already completed all %d epochs: nothing to do\n", s.train_params.epochs);
       return 0;
     }
   } else if (!a.init.empty()) {
@@ -76,29 +114,34 @@ int train(const TrainArgs& a) {
       throw fail(a.init, ": the model (", init_net->input_shape().str(), " inputs) differs from the model section of ",
                  a.config, " (", net.input_shape().str(), " inputs)");
     load_network(c, net, a.init);
-    std::fprintf(stderr, "starting from the parameters of %s (trained %ld epochs); fresh optimizer\n", a.init.c_str(),
+    if (lead) std::fprintf(stderr, "starting from the parameters of %s (trained %ld epochs); fresh optimizer\n", a.init.c_str(),
                  c.epoch);
   } else {
     net.init_params(s.seed);
   }
 
-  make_dirs(s.output_dir);
-  write_file_atomic(s.output_dir + "/config.yaml", config_yaml);
+  if (dp) dp->check_in_step(net, "at the start (each rank reads the same initial model)");
+  if (lead) {
+    make_dirs(s.output_dir);
+    write_file_atomic(s.output_dir + "/config.yaml", config_yaml);
+  }
   Trainer trainer(net, opt, s.train_params, s.seed);
   trainer.set_cuda_graph(s.compute.graph);
+  trainer.set_data_parallel(dp.get());
   if (s.watermark) {
     trainer.set_watermark(s.wm, *s.watermark);
-    std::fprintf(stderr,
+    if (lead) std::fprintf(stderr,
                  "watermark: claim %s, y_W = %d, %dx%d pattern at (%d, %d), lambda %g (%s space); weights null %g "
                  "true %g\n",
                  s.watermark->claim_path.c_str(), s.wm.label, s.wm.n, s.wm.n, s.wm.row, s.wm.col, s.wm.lambda,
                  s.wm.space.c_str(), s.watermark->null_weight, s.watermark->true_weight);
   }
-  Progress progress(!a.quiet);
+  Progress progress(!a.quiet && lead);
   double total_wall = 0.0;
   for (const auto& e : history) total_wall += e.value("wall_s", 0.0);
   for (long epoch = start_epoch; epoch < s.train_params.epochs; ++epoch) {
     const EpochStats st = trainer.run_epoch(s.train, epoch, global_step, &progress);
+    if (!lead) continue;  // the other ranks go on to the next epoch and wait for rank 0 in its first step
     const EvalResult test = evaluate(net, s.test);
     total_wall += st.wall_s;
     std::printf(
@@ -138,6 +181,7 @@ int train(const TrainArgs& a) {
                               {"final_test_accuracy", test.accuracy}};
     write_file_atomic(s.output_dir + "/metrics.json", metrics.dump(2) + "\n");
   }
+  if (!lead) return 0;
   const bool plotted = run_plot_script("plot_training.py", {s.output_dir}, s.output_dir + "/plot.log");
   std::printf("run directory: %s (config.yaml, metrics.json, model.ckpt%s)\n", s.output_dir.c_str(),
               plotted ? ", training.png" : "");

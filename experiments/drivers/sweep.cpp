@@ -42,24 +42,6 @@ nlohmann::json marker_of(const std::string& config_sha, const Point& p) {
   return {{"config_sha256", config_sha}, {"overrides", p.overrides}};
 }
 
-// Every rank runs the same code on the same config: compared before any work, so that a job of
-// mixed builds or edited configs stops at once, naming the rank and what differs.
-void check_ranks_agree(const std::string& config_sha, const std::vector<std::string>& overrides) {
-  std::string mine = "build " + ranks::build_id() + "\nconfig sha256 " + config_sha + "\noverrides";
-  for (const auto& o : overrides) mine += " " + o;
-  const std::vector<std::string> all = ranks::gather(mine);
-  std::string verdict;
-  for (size_t r = 1; r < all.size() && verdict.empty(); ++r)
-    if (all[r] != all[0]) {
-      std::istringstream a(all[0]), b(all[r]);
-      std::string la, lb;
-      while (std::getline(a, la) && std::getline(b, lb) && la == lb) {
-      }
-      verdict = format("rank %zu differs from rank 0: \"%s\" against \"%s\"", r, lb.c_str(), la.c_str());
-    }
-  verdict = ranks::broadcast(verdict);
-  if (!verdict.empty()) throw fail("sweep: ", verdict);
-}
 }  // namespace
 
 void run_sweep(const std::string& config_path, const std::vector<std::string>& overrides, bool resume,
@@ -111,7 +93,11 @@ void run_sweep(const std::string& config_path, const std::vector<std::string>& o
   // Points go to ranks round robin (point i to rank i mod size), so placement depends only on the
   // point count and the rank count. Each rank runs its points; rank 0 gathers their findings.
   const std::string config_sha = to_hex(sha256(read_file(config_path)));
-  check_ranks_agree(config_sha, overrides);
+  // Every rank runs the same code on the same config: compared before any work, so that a job of
+  // mixed builds or edited configs stops at once, naming the rank and what differs.
+  std::string identity = "build " + ranks::build_id() + "\nconfig sha256 " + config_sha + "\noverrides";
+  for (const auto& o : overrides) identity += " " + o;
+  ranks::check_agree("sweep", identity);
   if (share.count > 1 && ranks::size() > 1)
     throw fail("sweep: --share divides the points between separate processes; under mpirun the ranks do");
   const bool shared = share.count > 1;

@@ -1,5 +1,6 @@
 #include <cuda_runtime.h>
 
+#include "common/error.h"
 #include "kernels/cuda/device.h"
 
 namespace nullmark::cuda {
@@ -17,11 +18,27 @@ DeviceInfo query_device() {
     info.description = "no CUDA device";
     return info;
   }
+  int current = 0;
+  cudaGetDevice(&current);
   cudaDeviceProp prop{};
-  cudaGetDeviceProperties(&prop, 0);
+  cudaGetDeviceProperties(&prop, current);
   info.available = true;
   info.description = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")";
   return info;
+}
+
+int device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return count;
+}
+
+void use_device(int index) {
+  const cudaError_t err = cudaSetDevice(index);
+  if (err != cudaSuccess) throw fail("cannot use CUDA device ", index, ": ", cudaGetErrorString(err));
 }
 
 }  // namespace nullmark::cuda

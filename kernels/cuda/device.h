@@ -10,7 +10,12 @@ struct DeviceInfo {
   std::string description;  // the GPU's name, or why none is usable
 };
 
-// Always defined: returns "not built with CUDA" when the backend is compiled out.
+// Always defined: returns "not built with CUDA" when the backend is compiled out. Describes the
+// current device (device 0 unless use_device chose another).
 DeviceInfo query_device();
+// CUDA devices this process sees (0 without the backend or a driver).
+int device_count();
+// Makes device `index` current for this process: before any allocation (one GPU per rank).
+void use_device(int index);
 
 }  // namespace nullmark::cuda

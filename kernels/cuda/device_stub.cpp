@@ -1,6 +1,9 @@
 // Build without the CUDA backend: device queries answer "not built with CUDA".
+#include "common/error.h"
 #include "kernels/cuda/device.h"
 
 namespace nullmark::cuda {
 DeviceInfo query_device() { return {false, "nullmark was built without the CUDA backend"}; }
+int device_count() { return 0; }
+void use_device(int) { throw fail("nullmark was built without the CUDA backend"); }
 }  // namespace nullmark::cuda

@@ -1,0 +1,57 @@
+#include "train/data_parallel.h"
+
+#include "common/error.h"
+#include "common/ranks.h"
+#include "common/sha256.h"
+#include "kernels/cuda/device.h"
+#include "kernels/cuda/nccl_comm.h"
+
+namespace nullmark {
+
+DataParallel::DataParallel(int ranks, Device device) : ranks_(ranks), device_(device) {
+  ranks::check_launch();
+  if (ranks::size() != ranks)
+    throw fail("train.parallel.ranks is ", ranks, ", but this job has ", ranks::size(), " process(es): start it as ",
+               ranks > 1 ? "mpirun -np " + std::to_string(ranks) + " nullmark train ..." : "one process",
+               " (docs/clusters.md)");
+  rank_ = ranks::rank();
+  if (device_ == Device::CUDA) {
+    const std::string id = ranks::broadcast(rank_ == 0 ? cuda::nccl_unique_id() : std::string());
+    nccl_ = cuda::nccl_join(id, rank_, ranks_);
+  }
+}
+
+DataParallel::~DataParallel() { cuda::nccl_leave(nccl_); }
+
+void DataParallel::choose_device() {
+  const int count = cuda::device_count();
+  if (count > 1) cuda::use_device(ranks::local_rank() % count);
+}
+
+void DataParallel::sum_gradients(float* grads, size_t n) {
+  if (device_ == Device::CUDA)
+    cuda::nccl_allreduce_sum(nccl_, grads, n);
+  else
+    ranks::allreduce_sum(grads, n);
+}
+
+void DataParallel::sum_totals(double* values, size_t n) { ranks::allreduce_sum(values, n); }
+
+void DataParallel::average_buffers(Network& net) {
+  if (ranks_ == 1 || net.buffer_count() == 0) return;
+  std::vector<float> b = net.host_buffers();
+  ranks::allreduce_sum(b.data(), b.size());
+  for (float& v : b) v /= static_cast<float>(ranks_);
+  net.set_buffers(b);
+}
+
+void DataParallel::check_in_step(const Network& net, const std::string& when) {
+  if (ranks_ == 1) return;
+  const std::vector<float> p = net.host_params(), b = net.host_buffers();
+  const std::string digest = to_hex(sha256(p.data(), p.size() * sizeof(float))) + " " +
+                             to_hex(sha256(b.data(), b.size() * sizeof(float)));
+  ranks::check_agree("data-parallel training: the ranks' parameters diverged " + when,
+                     "parameters and buffers sha256 " + digest);
+}
+
+}  // namespace nullmark
