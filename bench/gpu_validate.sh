@@ -3,8 +3,9 @@
 # CUDA backend (sm_90 only, to build fast on H100/H200), run the tests labelled "cuda", the kernel
 # benchmark (nullmark vs cuDNN/cuBLAS), the end-to-end training throughput of "digit" (clean and
 # watermarked, batch 128) for nullmark and for PyTorch eager and torch.compile on the same GPU, and
-# one watermarked training run for its accuracy, then the fine-tuning and pruning drivers on that
-# model, and compute-sanitizer on the kernels new to a GPU. Inputs come from the repository alone (no network needed). Results:
+# one watermarked training run for its accuracy, one epoch with and without data-parallel training's
+# NCCL all-reduce on the one card, then the fine-tuning and pruning drivers on that model, and
+# compute-sanitizer on the kernels new to a GPU. Inputs come from the repository alone (no network needed). Results:
 # ${OUT:-bench-results}/gpu_validate.{json,md} (bench/gpu_validate_summary.py) and the logs that explain a failure. Every step writes
 # into a work folder, and publish() copies the eight files that summarise the run to $OUT after
 # each step, so a run cut off still leaves what finished. A step after the build and tests is skipped
@@ -87,8 +88,14 @@ if [ ! -e /usr/local/cuda/include/cudnn.h ]; then
   cudnn_root=$(python3 -c "import nvidia.cudnn as m; print(list(m.__path__)[0])" 2>/dev/null || true)
 fi
 step "cuDNN root: ${cudnn_root:-from the CUDA toolkit}"
+# NCCL (data-parallel training): the toolkit's own, else the copy PyTorch's wheels bring (nvidia-nccl).
+nccl_root=""
+if [ ! -e /usr/local/cuda/include/nccl.h ]; then
+  nccl_root=$(python3 -c "import nvidia.nccl as m; print(list(m.__path__)[0])" 2>/dev/null || true)
+fi
+step "NCCL root: ${nccl_root:-from the CUDA toolkit}"
 cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" -DCMAKE_CUDA_FLAGS=-lineinfo \
-  -DNULLMARK_BUILD_TESTS=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} "${prefix_args[@]}" >>"$log" 2>&1 &&
+  -DNULLMARK_BUILD_TESTS=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} ${nccl_root:+-DNCCL_ROOT="$nccl_root"} "${prefix_args[@]}" >>"$log" 2>&1 &&
   cmake --build build-cuda -j "$(nproc)" --target nullmark nullmark_cuda_tests bench_kernels_cuda bench_train_digit -- -k \
     >>"$log" 2>&1
 build_rc=$?
@@ -178,6 +185,31 @@ if within_budget "GPU training" 200; then
     --set cuda.conv_native="$conv_form" --output "$work/digit-watermark-cuda" --quiet >"$work/train_digit_watermark.log" 2>&1
   train_rc=$?
   tail -4 "$work/train_digit_watermark.log" >>"$log"
+fi
+
+# Data-parallel training on one card: `train.parallel: {ranks: 1}` runs NCCL's all-reduce on every
+# step (a one-rank communicator), against the same training without it; both without CUDA graphs.
+step "data-parallel step on one GPU (NCCL all-reduce) against the plain step"
+if within_budget "NCCL on one GPU" 90; then
+  for par in plain nccl; do
+    args=(--set device=cuda --set data.train_limit=25600 --set data.test_limit=500 --set train.epochs=1 --quiet
+          --set cuda.conv_native="$conv_form" --output "$work/dp-$par")
+    [ $par = nccl ] && args+=(--set "train.parallel={ranks: 1}")
+    timeout 45 build-cuda/nullmark train experiments/configs/digit-watermark.yaml "${args[@]}" >"$work/dp-$par.log" 2>&1
+    python3 - "$work/dp-$par/metrics.json" "$work/nullmark_cuda_train_$par.json" "$par" <<'PY' >>"$log" 2>&1
+import json, sys
+src, dst, par = sys.argv[1:4]
+try:
+    e = json.load(open(src))["epochs"][0]
+    r = {"framework": "nullmark train" + (", parallel ranks 1 (NCCL all-reduce)" if par == "nccl" else ""),
+         "device": "cuda", "watermark": True, "images_per_s": e["images_per_s"]}
+except Exception as x:
+    r = {"error": "nullmark train (%s) failed: %s" % (par, x)}
+json.dump(r, open(dst, "w"))
+print(par, r)
+PY
+    tail -3 "$work/dp-$par.log" >>"$log"
+  done
 fi
 
 step "experiment drivers on the GPU (fine-tuning and pruning of the model just trained)"

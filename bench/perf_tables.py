@@ -4,9 +4,10 @@ with PyTorch (DATE-cpu-digit.json, from NULLMARK_BENCH_RECORD=bench/results benc
 and DATE-cpu-object.json), the per-layer CPU profiles (DATE-cpu-MODEL-profile-REV.json, from
 bench/profile_cpu.sh) and, per GPU, its latest validation run (DATE-CARD*.json, the gpu_validate.json that
 bench/gpu_validate.sh writes): end-to-end training throughput against PyTorch, and the kernels
-against cuDNN and cuBLAS.
+against cuDNN and cuBLAS. The data-parallel scaling measurements (DATE-cpu-scaling-MODEL.json, from
+bench/scaling_cpu.sh) give docs/clusters.md its measured table and its communication model.
 
-Usage: python3 bench/perf_tables.py [--results DIR] [--page FILE] [--check]
+Usage: python3 bench/perf_tables.py [--results DIR] [--page FILE ...] [--check]
 --check writes nothing and exits 1 where the page differs from what the files give (CI runs it).
 """
 import argparse
@@ -21,7 +22,11 @@ sys.path.insert(0, os.path.join(ROOT, "experiments", "results"))
 import generated_blocks  # noqa: E402
 from generated_blocks import table  # noqa: E402
 
-BLOCKS = ("cpu-training", "cpu-profile", "gpu-end-to-end", "gpu-kernels")
+BLOCKS = ("cpu-training", "cpu-profile", "gpu-end-to-end", "gpu-kernels", "cpu-scaling", "scaling-model")
+# The links of the communication model (docs/clusters.md): latency per message and bandwidth per
+# direction, typical figures for each kind of network, not measurements.
+LINKS = (("10 Gb Ethernet (TCP)", 30e-6, 1.25e9), ("100 Gb/s InfiniBand", 2e-6, 12.5e9))
+RANKS = (2, 4, 8, 16, 64)
 LIBRARY = {"cudnn": "cuDNN", "cublas": "cuBLAS"}
 
 
@@ -162,15 +167,85 @@ def kernels(latest):
     return "\n\n".join(parts) if parts else None
 
 
+def scaling_records(files):
+    """The latest scaling record per model, with its medians."""
+    latest = {}
+    for path in files:
+        d = load(path)
+        model = need(d, "model", str, path)
+        runs = {}
+        for key in ("one_rank_1_thread", "one_rank_2_threads", "two_ranks_1_thread", "two_ranks_allreduce_s",
+                    "two_ranks_wall_s"):
+            v = need(d, key, list, path)
+            if not v or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in v):
+                raise Bad("%s: %s must list one non-negative figure per round" % (path, key))
+            runs[key] = statistics.median(v)
+        for key in ("batch_size", "parameters", "samples"):
+            if need(d, key, int, path) <= 0:
+                raise Bad("%s: %s must be positive" % (path, key))
+        if runs["one_rank_1_thread"] <= 0 or runs["two_ranks_wall_s"] <= 0:
+            raise Bad("%s: a run with no images/s or no wall time" % path)
+        if model not in latest or need(d, "date", str, path) >= latest[model][0]["date"]:
+            latest[model] = (d, runs, path)
+    return [latest[m] for m in sorted(latest)]
+
+
+def scaling_table(records):
+    rows = []
+    for d, m, path in records:
+        steps = -(-d["samples"] // d["batch_size"])
+        rows.append([d["date"], d["model"], d["machine"], d["parameters"], d["batch_size"],
+                     "%.0f" % m["one_rank_1_thread"], "%.0f" % m["one_rank_2_threads"],
+                     "%.0f" % m["two_ranks_1_thread"],
+                     "**%.2f×**" % (m["two_ranks_1_thread"] / m["one_rank_1_thread"]),
+                     "%.2f×" % (m["two_ranks_1_thread"] / m["one_rank_2_threads"]),
+                     "%.0f%% (%.1f ms)" % (100 * m["two_ranks_allreduce_s"] / m["two_ranks_wall_s"],
+                                          1e3 * m["two_ranks_allreduce_s"] / steps)])
+    if not rows:
+        return None
+    return table(["date", "model", "machine", "parameters", "batch", "1 rank, 1 thread img/s", "1 rank, 2 threads img/s",
+                  "2 ranks × 1 thread img/s", "2 ranks ÷ 1 rank, 1 thread", "2 ranks ÷ 1 rank, 2 threads",
+                  "all-reduce share (per step)"], rows)
+
+
+def scaling_model(records):
+    """Expected efficiency of N ranks, one core each, over a network: compute per step as measured
+    here for one rank (divided by N at a fixed global batch, the same per rank at a fixed per-rank
+    batch), plus a ring all-reduce of the gradients after the backward pass (no overlap):
+    t_comm = 2 (N - 1) (latency + 4 P / (N bandwidth))."""
+    parts = []
+    for d, m, path in records:
+        step = d["batch_size"] / m["one_rank_1_thread"]
+        p = d["parameters"]
+        rows = []
+        for n in RANKS:
+            row = [n, "%.2f MB" % (2 * (n - 1) / n * 4 * p / 1e6)]
+            for _, latency, bandwidth in LINKS:
+                comm = 2 * (n - 1) * (latency + 4 * p / (n * bandwidth))
+                fixed = step / n if n <= d["batch_size"] else None
+                row.append("%.0f%%" % (100 * fixed / (fixed + comm)) if fixed else "—")
+                row.append("%.0f%%" % (100 * step / (step + comm)))
+            rows.append(row)
+        header = ["ranks", "sent and received per rank per step"]
+        for name, _, _ in LINKS:
+            header += ["%s, global batch %d" % (name, d["batch_size"]), "%s, batch %d per rank" % (name, d["batch_size"])]
+        parts.append("%s model (%d parameters, %.1f ms per step of batch %d on one core, measured %s):\n\n%s"
+                     % (d["model"], p, 1e3 * step, d["batch_size"], d["date"], table(header, rows)))
+    return "\n\n".join(parts) if parts else None
+
+
 def blocks(results):
     files = sorted(glob.glob(os.path.join(results, "*.json")))
     cpu = [f for f in files if re.search(r"-cpu-[a-z]+\.json$", f)]
     profiles = [f for f in files if re.search(r"-cpu-[a-z]+-profile-[^/]*\.json$", f)]
-    latest = latest_gpu_runs([f for f in files if f not in cpu and f not in profiles])
+    scaling = [f for f in files if re.search(r"-cpu-scaling-[a-z]+\.json$", f)]
+    latest = latest_gpu_runs([f for f in files if f not in cpu and f not in profiles and f not in scaling])
+    records = scaling_records(scaling)
     out = {}
     for name, text in (("cpu-training", cpu_table(cpu)), ("cpu-profile", profile_table(profiles)),
                        ("gpu-end-to-end", end_to_end(latest)),
-                       ("gpu-kernels", kernels(latest))):
+                       ("gpu-kernels", kernels(latest)), ("cpu-scaling", scaling_table(records)),
+                       ("scaling-model", scaling_model(records))):
         if text is not None:
             out[name] = text
     return out
@@ -179,14 +254,15 @@ def blocks(results):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results"))
-    ap.add_argument("--page", default=os.path.join(ROOT, "docs", "perf.md"))
+    ap.add_argument("--page", action="append", help="a page to fill (default: docs/perf.md and docs/clusters.md)")
     ap.add_argument("--check", action="store_true", help="compare only; exit 1 where the page differs")
     args = ap.parse_args()
     try:
         generated = blocks(args.results)
     except Bad as e:
         sys.exit("bench/perf_tables.py: %s" % e)
-    if not generated_blocks.write_pages([args.page], generated, lambda name: name in BLOCKS, args.check,
+    pages = args.page or [os.path.join(ROOT, "docs", p) for p in ("perf.md", "clusters.md")]
+    if not generated_blocks.write_pages(pages, generated, lambda name: name in BLOCKS, args.check,
                                         "bench/perf_tables.py", args.results):
         sys.exit(1)
 

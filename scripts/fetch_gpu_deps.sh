@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(libyaml-cpp-dev libyaml-cpp0.7 catch2 libsodium-dev libsodium23 libopenblas-openmp-dev libopenblas0-openmp
-          libgfortran5 nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev libssl3)
+          libgfortran5 nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev libssl3
+          libonnx-dev libonnx1 libonnxifi libprotobuf-dev libprotobuf32 libprotobuf-lite32)
 rm -rf .deps
 mkdir -p .deps
 # apt-get download needs an up-to-date package index; a root run without one refreshes it.

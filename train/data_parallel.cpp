@@ -1,5 +1,7 @@
 #include "train/data_parallel.h"
 
+#include <chrono>
+
 #include "common/error.h"
 #include "common/ranks.h"
 #include "common/sha256.h"
@@ -29,10 +31,13 @@ void DataParallel::choose_device() {
 }
 
 void DataParallel::sum_gradients(float* grads, size_t n) {
-  if (device_ == Device::CUDA)
+  if (device_ == Device::CUDA) {
     cuda::nccl_allreduce_sum(nccl_, grads, n);
-  else
-    ranks::allreduce_sum(grads, n);
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  ranks::allreduce_sum(grads, n);
+  gradient_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void DataParallel::sum_totals(double* values, size_t n) { ranks::allreduce_sum(values, n); }

@@ -29,6 +29,9 @@ class DataParallel {
 
   // Sums n gradients over the ranks, in place, in the network's memory.
   void sum_gradients(float* grads, size_t n);
+  // CPU: seconds spent in sum_gradients so far, waiting for the slowest rank included (on CUDA the
+  // sum is queued on the stream and not timed: 0).
+  double gradient_seconds() const { return gradient_s_; }
   // Sums n host values over the ranks, in place (loss and accuracy totals).
   void sum_totals(double* values, size_t n);
   // Replaces every rank's non-trainable buffers (batch-norm running statistics) by their mean.
@@ -41,6 +44,7 @@ class DataParallel {
   int rank_ = 0, ranks_ = 1;
   Device device_;
   void* nccl_ = nullptr;  // the NCCL communicator on CUDA
+  double gradient_s_ = 0.0;
 };
 
 }  // namespace nullmark

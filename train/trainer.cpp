@@ -238,6 +238,7 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
   EpochStats s;
   StepResult sums;
   const double input_before = input_seconds();
+  const double reduce_before = dp_ ? dp_->gradient_seconds() : 0.0;
   for (long b = 0; b < per_epoch; ++b) {
     s.lr = params_.schedule.at(opt_.config().lr(), global_step, per_epoch, total);
     train_batch(batches, b, b, global_step, static_cast<float>(s.lr));
@@ -262,6 +263,8 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
   s.accuracy = static_cast<double>(sums.correct) / s.images;
   s.images_per_s = s.images / s.wall_s;
   s.input_s = input_seconds() - input_before;
+  s.steps = per_epoch;
+  s.allreduce_s = dp_ ? dp_->gradient_seconds() - reduce_before : 0.0;
   return s;
 }
 

@@ -40,7 +40,9 @@ struct EpochStats {
   // Batch assembly: gathering the shuffled samples, augmentation and watermark stamping. It runs on
   // the training thread between steps, so its share of wall time is what a slow loader would cost.
   double input_s = 0.0;
-  long images = 0;
+  // Data-parallel on CPUs: summing gradients over the ranks, waiting for the slowest included.
+  double allreduce_s = 0.0;
+  long images = 0, steps = 0;  // images over all ranks
 };
 
 // Trains on the network's device with one step for either device: the step's buffers live where

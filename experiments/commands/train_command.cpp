@@ -149,9 +149,14 @@ int train(const TrainArgs& a) {
         "%.1f%%\n",
         epoch + 1, s.train_params.epochs, st.loss, 100 * st.accuracy, test.loss, 100 * test.accuracy, st.lr, st.wall_s,
         st.images_per_s, 100 * st.input_s / st.wall_s);
+    if (dp && s.compute.device == Device::CPU)
+      std::printf("           data-parallel: %d ranks, gradient all-reduce %.1f%% of the epoch (%.2f ms per step)\n",
+                  parallel, 100 * st.allreduce_s / st.wall_s, 1e3 * st.allreduce_s / st.steps);
     nlohmann::json row = {{"epoch", epoch + 1},     {"train_loss", st.loss},           {"train_accuracy", st.accuracy},
                           {"test_loss", test.loss}, {"test_accuracy", test.accuracy},  {"lr", st.lr},
                           {"wall_s", st.wall_s},    {"images_per_s", st.images_per_s}, {"input_s", st.input_s}};
+    if (dp) row["ranks"] = parallel;
+    if (dp && s.compute.device == Device::CPU) row["allreduce_s"] = st.allreduce_s;
     if (s.watermark) {
       const WatermarkAccuracy w = evaluate_watermark(net, s.test, s.wm);
       std::printf("           watermark on test set: clean %.2f%%  null %.2f%%  true %.2f%%\n", 100 * w.clean,

@@ -76,6 +76,15 @@ if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md"
   echo "perf_tables accepted a GPU record without a device name"; exit 1
 fi
 grep -q "h100-run1.json: field 'device' missing or not str" <<<"$msg" || { echo "perf_tables message: $msg"; exit 1; }
+rm "$out/bench/2026-12-06-h100-run1.json"
+printf '{"date": "2026-12-06", "model": "digit", "batch_size": 128, "parameters": 10, "samples": 640,
+  "one_rank_1_thread": [100], "one_rank_2_threads": [150], "two_ranks_1_thread": ["fast"],
+  "two_ranks_allreduce_s": [0.1], "two_ranks_wall_s": [1]}\n' >"$out/bench/2026-12-06-cpu-scaling-digit.json"
+if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
+  echo "perf_tables accepted a scaling record with a word for a figure"; exit 1
+fi
+grep -q "scaling-digit.json: two_ranks_1_thread must list one non-negative figure per round" <<<"$msg" ||
+  { echo "perf_tables message: $msg"; exit 1; }
 cmp -s "$out/perf.md" "$out/perf.orig" || { echo "perf_tables modified the page"; exit 1; }
 printf 'no markers here\n' >"$out/plain.md"
 if "$py" experiments/results/results_page.py --results "$out/r" --page "$out/plain.md" 2>"$out/err"; then
