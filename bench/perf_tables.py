@@ -11,6 +11,7 @@ Usage: python3 bench/perf_tables.py [--results DIR] [--page FILE ...] [--check]
 --check writes nothing and exits 1 where the page differs from what the files give (CI runs it).
 """
 import argparse
+import difflib
 import glob
 import os
 import re
@@ -63,7 +64,9 @@ def cpu_table(files):
 
 def profile_table(files):
     """Per-layer time of the CPU training step, per model: its two latest profiles (bench/profile_cpu.sh)
-    side by side, the earlier first, each headed by the commit it was built from."""
+    side by side, the earlier first, each headed by the commit it was built from. Layers are matched by
+    type in order; a layer only one profile has (a fusion: batchnorm and relu against batchnorm+relu)
+    gets a row of its own with a dash for the other, and the settings column shows both where they differ."""
     by_model = {}
     for path in files:
         d = load(path)
@@ -71,23 +74,32 @@ def profile_table(files):
         for r in rows:
             if not isinstance(r, dict) or not all(isinstance(r.get(k), (int, float)) for k in ("forward_ms", "backward_ms")):
                 raise Bad("%s: every profile row needs forward_ms and backward_ms" % path)
+            if not isinstance(r.get("layer"), str) or not isinstance(r.get("settings"), str):
+                raise Bad("%s: every profile row needs a layer and its settings" % path)
         by_model.setdefault(need(d, "model", str, path), []).append((need(d, "recorded", str, path), path, d))
     parts = []
     for model in sorted(by_model):
         runs = [r for _, _, r in sorted(by_model[model])[-2:]]
-        layers = [[r.get("layer"), r.get("settings")] for r in runs[0]["profile"]]
-        for run, (_, path, _) in zip(runs, sorted(by_model[model])[-2:]):
-            if [[r.get("layer"), r.get("settings")] for r in run["profile"]] != layers:
-                raise Bad("%s: its layers differ from the other %s profile's" % (path, model))
         header = ["#", "layer", "settings"]
         for run in runs:
             header += ["%s forward ms" % run["source"], "%s backward ms" % run["source"]]
+        figures = lambda r: ["%.2f" % r["forward_ms"], "%.2f" % r["backward_ms"]]
+        dash = ["–", "–"]
         rows = []
-        for i, (layer, settings) in enumerate(layers):
-            row = [str(i), layer, settings]
-            for run in runs:
-                row += ["%.2f" % run["profile"][i]["forward_ms"], "%.2f" % run["profile"][i]["backward_ms"]]
-            rows.append(row)
+        first, last = runs[0]["profile"], runs[-1]["profile"]
+        if len(runs) == 1:
+            rows = [[str(i), r["layer"], r["settings"]] + figures(r) for i, r in enumerate(last)]
+        else:
+            match = difflib.SequenceMatcher(a=[r["layer"] for r in first], b=[r["layer"] for r in last], autojunk=False)
+            for tag, i1, i2, j1, j2 in match.get_opcodes():
+                if tag == "equal":
+                    for j, (a, b) in enumerate(zip(first[i1:i2], last[j1:j2]), j1):
+                        settings = b["settings"] if a["settings"] == b["settings"] else "%s → %s" % (a["settings"],
+                                                                                                 b["settings"])
+                        rows.append([str(j), b["layer"], settings] + figures(a) + figures(b))
+                    continue
+                rows += [["", a["layer"], a["settings"]] + figures(a) + dash for a in first[i1:i2]]
+                rows += [[str(j), b["layer"], b["settings"]] + dash + figures(b) for j, b in enumerate(last[j1:j2], j1)]
         total = ["", "**total**", ""]
         speed = ["", "images/s (median)", ""]
         for run in runs:

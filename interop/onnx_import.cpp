@@ -365,6 +365,7 @@ class Importer {
       const std::vector<float> var = floats(n, 4, {ch});
       for (float v : var) NM_CHECK(v >= 0, where(n), "a running variance is negative");
       b.insert(b.end(), var.begin(), var.end());
+      y = fuse_relu(y, l);
     } else if (op == "Relu") {
       l["type"] = "relu";
     } else if (op == "LeakyRelu") {

@@ -1,5 +1,7 @@
 // Batch normalisation over [N, C, plane] (plane = H*W for images, 1 after dense layers):
-// y = gamma * (x - mean) * invstd + beta, per channel.
+// y = gamma * (x - mean) * invstd + beta, per channel, followed by a ReLU when `relu` is set (one
+// pass over memory less each way than a separate ReLU layer; the backward pass masks dy by y > 0
+// while it reads it).
 //
 // Training mode normalises with the batch's own statistics, keeps mean and 1/sqrt(var + eps) for
 // the backward pass, and moves the running statistics towards the batch's (running = (1 - m) *
@@ -14,6 +16,7 @@ struct BatchNormShape {
   int n = 0, c = 0, plane = 1;
   double eps = 1e-5;
   double momentum = 0.1;  // weight of the batch in the running statistics
+  bool relu = false;      // y = max(0, batchnorm(x))
 };
 }  // namespace nullmark
 
@@ -30,15 +33,18 @@ void batchnorm_forward_eval(const BatchNormShape& s, const T* x, const T* gamma,
                             const T* running_mean, const T* running_var, T* y);
 
 // Gradients of the training-mode forward (the batch statistics depend on x). dx, dgamma and dbeta
-// may be null.
+// may be null; y (the forward's output) is read only with s.relu. The per-channel sums of dy and
+// dy * (x - mean) take one pass; dx a second.
 template <class T>
 void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamma, const T* save_mean,
-                              const T* save_invstd, const T* dy, T* dx, T* dgamma, T* dbeta, GradMode mode);
+                              const T* save_invstd, const T* y, const T* dy, T* dx, T* dgamma, T* dbeta,
+                              GradMode mode);
 // Gradients of the evaluation-mode forward (fixed statistics: an affine map per channel), used when
 // an attack differentiates a model in evaluation mode. dgamma / dbeta may be null.
 template <class T>
 void batchnorm_backward_eval(const BatchNormShape& s, const T* x, const T* gamma, const T* running_mean,
-                             const T* running_var, const T* dy, T* dx, T* dgamma, T* dbeta, GradMode mode);
+                             const T* running_var, const T* y, const T* dy, T* dx, T* dgamma, T* dbeta,
+                             GradMode mode);
 
 }  // namespace nullmark::cpu
 
@@ -48,9 +54,9 @@ void batchnorm_forward_train(const BatchNormShape& s, const float* x, const floa
 void batchnorm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
                             const float* running_mean, const float* running_var, float* y);
 void batchnorm_backward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
-                              const float* save_invstd, const float* dy, float* dx, float* dgamma, float* dbeta,
-                              GradMode mode);
+                              const float* save_invstd, const float* y, const float* dy, float* dx, float* dgamma,
+                              float* dbeta, GradMode mode);
 void batchnorm_backward_eval(const BatchNormShape& s, const float* x, const float* gamma,
-                             const float* running_mean, const float* running_var, const float* dy, float* dx,
-                             float* dgamma, float* dbeta, GradMode mode);
+                             const float* running_mean, const float* running_var, const float* y, const float* dy,
+                             float* dx, float* dgamma, float* dbeta, GradMode mode);
 }  // namespace nullmark::cuda

@@ -32,12 +32,42 @@ double plane_centred_squares(const T* p, int len, T mean) {
   for (int k = 0; k < len; ++k) s += (p[k] - mean) * (p[k] - mean);
   return s;
 }
+// Sums of dy and dy * (x - mean) over one plane in one pass; with a fused ReLU, dy counts only
+// where the output y is positive.
 template <class T>
-double plane_centred_dot(const T* g, const T* p, int len, T mean) {
-  T s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int k = 0; k < len; ++k) s += g[k] * (p[k] - mean);
-  return s;
+void plane_gradient_sums(const T* g, const T* p, const T* y, int len, T mean, double& sum_dy, double& sum_dy_xc) {
+  T a = 0, b = 0;
+  if (y) {
+#pragma omp simd reduction(+ : a, b)
+    for (int k = 0; k < len; ++k) {
+      const T gk = y[k] > T(0) ? g[k] : T(0);
+      a += gk;
+      b += gk * (p[k] - mean);
+    }
+  } else {
+#pragma omp simd reduction(+ : a, b)
+    for (int k = 0; k < len; ++k) {
+      a += g[k];
+      b += g[k] * (p[k] - mean);
+    }
+  }
+  sum_dy += a;
+  sum_dy_xc += b;
+}
+
+// q = a * p + b over one plane, and max(0, .) of it with a fused ReLU.
+template <class T>
+void plane_affine(const T* p, T* q, int len, T a, T b, bool relu) {
+  if (relu) {
+#pragma omp simd
+    for (int k = 0; k < len; ++k) {
+      const T v = a * p[k] + b;
+      q[k] = v > T(0) ? v : T(0);
+    }
+  } else {
+#pragma omp simd
+    for (int k = 0; k < len; ++k) q[k] = a * p[k] + b;
+  }
 }
 
 template <class T>
@@ -65,11 +95,7 @@ void batchnorm_forward_train(const BatchNormShape& s, const T* x, const T* gamma
     running_mean[ch] = static_cast<T>((1 - s.momentum) * running_mean[ch] + s.momentum * mean);
     running_var[ch] = static_cast<T>((1 - s.momentum) * running_var[ch] + s.momentum * unbiased);
     const T a = static_cast<T>(gamma[ch] * invstd), b = static_cast<T>(beta[ch] - gamma[ch] * invstd * mean);
-    for (int i = 0; i < s.n; ++i) {
-      const T* p = plane_of(s, x, i, ch);
-      T* q = plane_of(s, y, i, ch);
-      for (int k = 0; k < s.plane; ++k) q[k] = a * p[k] + b;
-    }
+    for (int i = 0; i < s.n; ++i) plane_affine(plane_of(s, x, i, ch), plane_of(s, y, i, ch), s.plane, a, b, s.relu);
   }
 }
 
@@ -81,24 +107,22 @@ void batchnorm_forward_eval(const BatchNormShape& s, const T* x, const T* gamma,
     const int ch = static_cast<int>(ic % s.c);
     const double invstd = 1.0 / std::sqrt(static_cast<double>(running_var[ch]) + s.eps);
     const T a = static_cast<T>(gamma[ch] * invstd), b = static_cast<T>(beta[ch] - gamma[ch] * invstd * running_mean[ch]);
-    const T* p = x + static_cast<size_t>(ic) * s.plane;
-    T* q = y + static_cast<size_t>(ic) * s.plane;
-    for (int k = 0; k < s.plane; ++k) q[k] = a * p[k] + b;
+    plane_affine(x + static_cast<size_t>(ic) * s.plane, y + static_cast<size_t>(ic) * s.plane, s.plane, a, b, s.relu);
   }
 }
 
 template <class T>
 void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamma, const T* save_mean,
-                              const T* save_invstd, const T* dy, T* dx, T* dgamma, T* dbeta, GradMode mode) {
+                              const T* save_invstd, const T* y, const T* dy, T* dx, T* dgamma, T* dbeta,
+                              GradMode mode) {
   const double m = static_cast<double>(s.n) * s.plane;
 #pragma omp parallel for schedule(static)
   for (int ch = 0; ch < s.c; ++ch) {
     const double mean = save_mean[ch], invstd = save_invstd[ch];
     double sum_dy = 0, sum_dy_xc = 0;
-    for (int i = 0; i < s.n; ++i) {
-      sum_dy += plane_sum(plane_of(s, dy, i, ch), s.plane);
-      sum_dy_xc += plane_centred_dot(plane_of(s, dy, i, ch), plane_of(s, x, i, ch), s.plane, save_mean[ch]);
-    }
+    for (int i = 0; i < s.n; ++i)
+      plane_gradient_sums(plane_of(s, dy, i, ch), plane_of(s, x, i, ch), s.relu ? plane_of(s, y, i, ch) : nullptr,
+                          s.plane, save_mean[ch], sum_dy, sum_dy_xc);
     const double sum_dy_xhat = sum_dy_xc * invstd;
     if (dbeta) write(dbeta[ch], sum_dy, mode);
     if (dgamma) write(dgamma[ch], sum_dy_xhat, mode);
@@ -113,15 +137,22 @@ void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamm
       const T* p = plane_of(s, x, i, ch);
       const T* g = plane_of(s, dy, i, ch);
       T* d = plane_of(s, dx, i, ch);
+      if (s.relu) {
+        const T* q = plane_of(s, y, i, ch);
 #pragma omp simd
-      for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + a * g[k] + b * p[k] + c;
+        for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + a * (q[k] > T(0) ? g[k] : T(0)) + b * p[k] + c;
+      } else {
+#pragma omp simd
+        for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + a * g[k] + b * p[k] + c;
+      }
     }
   }
 }
 
 template <class T>
 void batchnorm_backward_eval(const BatchNormShape& s, const T* x, const T* gamma, const T* running_mean,
-                             const T* running_var, const T* dy, T* dx, T* dgamma, T* dbeta, GradMode mode) {
+                             const T* running_var, const T* y, const T* dy, T* dx, T* dgamma, T* dbeta,
+                             GradMode mode) {
 #pragma omp parallel for schedule(static)
   for (int ch = 0; ch < s.c; ++ch) {
     const double invstd = 1.0 / std::sqrt(static_cast<double>(running_var[ch]) + s.eps);
@@ -130,12 +161,17 @@ void batchnorm_backward_eval(const BatchNormShape& s, const T* x, const T* gamma
     double sum_dy = 0, sum_dy_xc = 0;
     for (int i = 0; i < s.n; ++i) {
       const T* g = plane_of(s, dy, i, ch);
-      sum_dy += plane_sum(g, s.plane);
-      sum_dy_xc += plane_centred_dot(g, plane_of(s, x, i, ch), s.plane, running_mean[ch]);
+      const T* q = s.relu ? plane_of(s, y, i, ch) : nullptr;
+      plane_gradient_sums(g, plane_of(s, x, i, ch), q, s.plane, running_mean[ch], sum_dy, sum_dy_xc);
       if (!dx) continue;
       T* d = plane_of(s, dx, i, ch);
+      if (q) {
 #pragma omp simd
-      for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + scale * g[k];
+        for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + scale * (q[k] > T(0) ? g[k] : T(0));
+      } else {
+#pragma omp simd
+        for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + scale * g[k];
+      }
     }
     const double sum_dy_xhat = sum_dy_xc * invstd;
     if (dbeta) write(dbeta[ch], sum_dy, mode);
@@ -148,9 +184,9 @@ void batchnorm_backward_eval(const BatchNormShape& s, const T* x, const T* gamma
   template void batchnorm_forward_eval<T>(const BatchNormShape&, const T*, const T*, const T*, const T*, const T*,   \
                                           T*);                                                                       \
   template void batchnorm_backward_train<T>(const BatchNormShape&, const T*, const T*, const T*, const T*, const T*, \
-                                            T*, T*, T*, GradMode);                                                   \
+                                            const T*, T*, T*, T*, GradMode);                                         \
   template void batchnorm_backward_eval<T>(const BatchNormShape&, const T*, const T*, const T*, const T*, const T*,  \
-                                           T*, T*, T*, GradMode);
+                                           const T*, T*, T*, T*, GradMode);
 NULLMARK_BATCHNORM(float)
 NULLMARK_BATCHNORM(double)
 #undef NULLMARK_BATCHNORM

@@ -50,7 +50,10 @@ __global__ void __launch_bounds__(kThreads) forward_train(BatchNormShape s, cons
     running_var[ch] = static_cast<float>((1 - s.momentum) * running_var[ch] + s.momentum * unbiased);
   }
   const float a = static_cast<float>(gamma[ch] * invstd), b = static_cast<float>(beta[ch] - gamma[ch] * invstd * mean);
-  for (long j = threadIdx.x; j < m; j += kThreads) y[at(s, ch, j)] = a * x[at(s, ch, j)] + b;
+  for (long j = threadIdx.x; j < m; j += kThreads) {
+    const float v = a * x[at(s, ch, j)] + b;
+    y[at(s, ch, j)] = s.relu ? fmaxf(v, 0.0f) : v;
+  }
 }
 
 __global__ void forward_eval(BatchNormShape s, const float* x, const float* gamma, const float* beta,
@@ -61,14 +64,17 @@ __global__ void forward_eval(BatchNormShape s, const float* x, const float* gamm
     const double invstd = 1.0 / sqrt(static_cast<double>(running_var[ch]) + s.eps);
     const float a = static_cast<float>(gamma[ch] * invstd),
                 b = static_cast<float>(beta[ch] - gamma[ch] * invstd * running_mean[ch]);
-    y[i] = a * x[i] + b;
+    const float v = a * x[i] + b;
+    y[i] = s.relu ? fmaxf(v, 0.0f) : v;
   }
 }
 
-// Training (batch statistics, `train` true) or evaluation (running statistics) gradients.
+// Training (batch statistics, `train` true) or evaluation (running statistics) gradients. With a
+// fused ReLU, dy counts only where the output y is positive.
 __global__ void __launch_bounds__(kThreads) backward(BatchNormShape s, bool train, const float* x, const float* gamma,
-                                                     const float* mean_in, const float* stat_in, const float* dy,
-                                                     float* dx, float* dgamma, float* dbeta, bool accumulate) {
+                                                     const float* mean_in, const float* stat_in, const float* y,
+                                                     const float* dy, float* dx, float* dgamma, float* dbeta,
+                                                     bool accumulate) {
   __shared__ double scratch[kThreads];
   const int ch = blockIdx.x;
   const long m = static_cast<long>(s.n) * s.plane;
@@ -78,8 +84,9 @@ __global__ void __launch_bounds__(kThreads) backward(BatchNormShape s, bool trai
   double a = 0, b = 0;
   for (long j = threadIdx.x; j < m; j += kThreads) {
     const size_t i = at(s, ch, j);
-    a += dy[i];
-    b += dy[i] * (x[i] - mean);
+    const float g = s.relu && !(y[i] > 0.0f) ? 0.0f : dy[i];
+    a += g;
+    b += g * (x[i] - mean);
   }
   const double sum_dy = block_sum(a, scratch), sum_dy_xhat = block_sum(b, scratch) * invstd;
   if (threadIdx.x == 0) {
@@ -96,7 +103,8 @@ __global__ void __launch_bounds__(kThreads) backward(BatchNormShape s, bool trai
   }
   for (long j = threadIdx.x; j < m; j += kThreads) {
     const size_t i = at(s, ch, j);
-    dx[i] = (accumulate ? dx[i] : 0.0f) + ca * dy[i] + cb * x[i] + cc;
+    const float g = s.relu && !(y[i] > 0.0f) ? 0.0f : dy[i];
+    dx[i] = (accumulate ? dx[i] : 0.0f) + ca * g + cb * x[i] + cc;
   }
 }
 }  // namespace
@@ -114,16 +122,16 @@ void batchnorm_forward_eval(const BatchNormShape& s, const float* x, const float
   NM_AFTER_LAUNCH("batchnorm_forward_eval");
 }
 void batchnorm_backward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
-                              const float* save_invstd, const float* dy, float* dx, float* dgamma, float* dbeta,
-                              GradMode mode) {
-  backward<<<s.c, kThreads, 0, stream()>>>(s, true, x, gamma, save_mean, save_invstd, dy, dx, dgamma, dbeta,
+                              const float* save_invstd, const float* y, const float* dy, float* dx, float* dgamma,
+                              float* dbeta, GradMode mode) {
+  backward<<<s.c, kThreads, 0, stream()>>>(s, true, x, gamma, save_mean, save_invstd, y, dy, dx, dgamma, dbeta,
                                            mode == GradMode::Accumulate);
   NM_AFTER_LAUNCH("batchnorm_backward_train");
 }
 void batchnorm_backward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* running_mean,
-                             const float* running_var, const float* dy, float* dx, float* dgamma, float* dbeta,
-                             GradMode mode) {
-  backward<<<s.c, kThreads, 0, stream()>>>(s, false, x, gamma, running_mean, running_var, dy, dx, dgamma, dbeta,
+                             const float* running_var, const float* y, const float* dy, float* dx, float* dgamma,
+                             float* dbeta, GradMode mode) {
+  backward<<<s.c, kThreads, 0, stream()>>>(s, false, x, gamma, running_mean, running_var, y, dy, dx, dgamma, dbeta,
                                            mode == GradMode::Accumulate);
   NM_AFTER_LAUNCH("batchnorm_backward_eval");
 }

@@ -301,12 +301,14 @@ TEST_CASE("max-pool: 2x2, overlapping and odd windows, same winners", "[cuda][ma
   }
 }
 
-TEST_CASE("batch norm: training and evaluation, forward and backward", "[cuda][batchnorm]") {
+TEST_CASE("batch norm: training and evaluation, forward and backward, with and without a fused ReLU",
+          "[cuda][batchnorm]") {
   GpuCheck gpu;
+  for (const bool relu : {false, true})
   for (auto [n, c, plane] : {std::array<int, 3>{2, 3, 49}, {130, 16, 64}, {5, 4, 1}, {1, 3, 6}}) {
-    INFO("n" << n << " c" << c << " plane " << plane);
+    INFO("n" << n << " c" << c << " plane " << plane << (relu ? " relu" : ""));
     BatchNormShape s;
-    s.n = n, s.c = c, s.plane = plane;
+    s.n = n, s.c = c, s.plane = plane, s.relu = relu;
     const size_t count = static_cast<size_t>(n) * c * plane;
     const auto x = random_floats(count, 1, -2, 3), gamma = random_floats(c, 2, 0.5f, 1.5f), beta = random_floats(c, 3),
                dy = random_floats(count, 4);
@@ -321,9 +323,9 @@ TEST_CASE("batch norm: training and evaluation, forward and backward", "[cuda][b
     close("train y", y, gy.download());
     close("running mean", rm, grm.download());
     close("running var", rv, grv.download());
-    cpu::batchnorm_backward_train(s, x.data(), gamma.data(), mean.data(), invstd.data(), dy.data(), dx.data(),
+    cpu::batchnorm_backward_train(s, x.data(), gamma.data(), mean.data(), invstd.data(), y.data(), dy.data(), dx.data(),
                                   dg.data(), dbeta.data(), GradMode::Overwrite);
-    cuda::batchnorm_backward_train(s, gx.data(), gg.data(), gmean.data(), ginv.data(), gdy.data(), gdx.data(),
+    cuda::batchnorm_backward_train(s, gx.data(), gg.data(), gmean.data(), ginv.data(), gy.data(), gdy.data(), gdx.data(),
                                    gdg.data(), gdbeta.data(), GradMode::Overwrite);
     close("train dx", dx, gdx.download(), 1e-3);
     close("train dgamma", dg, gdg.download());
@@ -331,10 +333,10 @@ TEST_CASE("batch norm: training and evaluation, forward and backward", "[cuda][b
     cpu::batchnorm_forward_eval(s, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(), y.data());
     cuda::batchnorm_forward_eval(s, gx.data(), gg.data(), gbeta.data(), grm.data(), grv.data(), gy.data());
     close("eval y", y, gy.download());
-    cpu::batchnorm_backward_eval(s, x.data(), gamma.data(), rm.data(), rv.data(), dy.data(), dx.data(), dg.data(),
-                                 dbeta.data(), GradMode::Overwrite);
-    cuda::batchnorm_backward_eval(s, gx.data(), gg.data(), grm.data(), grv.data(), gdy.data(), gdx.data(), gdg.data(),
-                                  gdbeta.data(), GradMode::Overwrite);
+    cpu::batchnorm_backward_eval(s, x.data(), gamma.data(), rm.data(), rv.data(), y.data(), dy.data(), dx.data(),
+                                 dg.data(), dbeta.data(), GradMode::Overwrite);
+    cuda::batchnorm_backward_eval(s, gx.data(), gg.data(), grm.data(), grv.data(), gy.data(), gdy.data(), gdx.data(),
+                                  gdg.data(), gdbeta.data(), GradMode::Overwrite);
     close("eval dx", dx, gdx.download());
     close("eval dgamma", dg, gdg.download());
   }

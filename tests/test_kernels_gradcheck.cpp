@@ -198,15 +198,17 @@ TEST_CASE("softmax cross-entropy gradients, with sample weights", "[gradcheck][s
   check_gradient("smoothed softmax-xent dz", z, dz, smooth);
 }
 
-TEST_CASE("batch-norm gradients, training and evaluation statistics", "[gradcheck][batchnorm]") {
+TEST_CASE("batch-norm gradients, training and evaluation statistics, with and without a fused ReLU",
+          "[gradcheck][batchnorm]") {
   struct Case {
     int n, c, plane;
   };
   // Images (plane 7x7 = 49), flat features (plane 1), N = 1 with a plane, three channels.
+  for (const bool relu : {false, true})
   for (const Case& t : {Case{2, 3, 49}, Case{5, 4, 1}, Case{1, 3, 6}}) {
-    INFO("n" << t.n << " c" << t.c << " plane " << t.plane);
+    INFO("n" << t.n << " c" << t.c << " plane " << t.plane << (relu ? " relu" : ""));
     cpu::BatchNormShape s;
-    s.n = t.n, s.c = t.c, s.plane = t.plane, s.eps = 1e-3;
+    s.n = t.n, s.c = t.c, s.plane = t.plane, s.eps = 1e-3, s.relu = relu;
     const size_t count = static_cast<size_t>(t.n) * t.c * t.plane;
     auto x = random_vec(count, 1, -2.0, 3.0), gamma = random_vec(t.c, 2, 0.5, 1.5), beta = random_vec(t.c, 3);
     auto r = random_vec(count, 4);
@@ -217,8 +219,9 @@ TEST_CASE("batch-norm gradients, training and evaluation statistics", "[gradchec
       return dot(y, r);
     };
     train_loss();
+    if (relu) CHECK(std::count(y.begin(), y.end(), 0.0) > 0);  // the ReLU cuts somewhere
     std::vector<double> dx(count), dgamma(t.c), dbeta(t.c);
-    cpu::batchnorm_backward_train(s, x.data(), gamma.data(), mean.data(), invstd.data(), r.data(), dx.data(),
+    cpu::batchnorm_backward_train(s, x.data(), gamma.data(), mean.data(), invstd.data(), y.data(), r.data(), dx.data(),
                                   dgamma.data(), dbeta.data(), GradMode::Overwrite);
     check_gradient("bn train dx", x, dx, train_loss, 1e-6, 1e-5);
     check_gradient("bn train dgamma", gamma, dgamma, train_loss);
@@ -230,8 +233,9 @@ TEST_CASE("batch-norm gradients, training and evaluation statistics", "[gradchec
                                   y.data());
       return dot(y, r);
     };
-    cpu::batchnorm_backward_eval(s, x.data(), gamma.data(), stats_mean.data(), stats_var.data(), r.data(), dx.data(),
-                                 dgamma.data(), dbeta.data(), GradMode::Overwrite);
+    eval_loss();
+    cpu::batchnorm_backward_eval(s, x.data(), gamma.data(), stats_mean.data(), stats_var.data(), y.data(), r.data(),
+                                 dx.data(), dgamma.data(), dbeta.data(), GradMode::Overwrite);
     check_gradient("bn eval dx", x, dx, eval_loss);
     check_gradient("bn eval dgamma", gamma, dgamma, eval_loss);
     check_gradient("bn eval dbeta", beta, dbeta, eval_loss);

@@ -154,6 +154,38 @@ TEST_CASE("batch norm: training uses batch statistics, evaluation the running on
              Catch::Contains("short.ckpt: checkpoint holds 5 buffer values"));
 }
 
+TEST_CASE("batch norm with a fused ReLU computes exactly batch norm then a ReLU layer", "[network][batchnorm]") {
+  // Same parameters: the residual model with its batchnorm + relu pairs fused, and as written.
+  std::string fused = kResNet;
+  for (size_t at; (at = fused.find("{type: batchnorm}\n        - {type: relu}")) != std::string::npos ||
+                  (at = fused.find("{type: batchnorm}\n    - {type: relu}")) != std::string::npos;) {
+    const size_t end = fused.find("{type: relu}", at) + std::string("{type: relu}").size();
+    fused.replace(at, end - at, "{type: batchnorm, activation: relu}");
+  }
+  Network a = build(kResNet), b = build(fused);
+  REQUIRE(b.layer_count() == a.layer_count() - 1);
+  CHECK(b.layer(1).type() == "batchnorm+relu");
+  a.init_params(7);
+  b.set_params(a.host_params());
+  const int n = 5;
+  const std::vector<float> x = random_floats(static_cast<size_t>(n) * 108, 8), dl = random_floats(n * 4, 9);
+  for (const bool training : {true, false}) {
+    INFO((training ? "training" : "evaluation"));
+    LayerContext ctx;
+    ctx.training = training;
+    const float* ya = a.forward_host(x.data(), n, ctx);
+    const std::vector<float> logits(ya, ya + n * 4);
+    const float* yb = b.forward_host(x.data(), n, ctx);
+    CHECK(std::equal(logits.begin(), logits.end(), yb));
+    std::vector<float> dxa(x.size()), dxb(x.size());
+    a.backward_to_input_host(dl.data(), ctx, dxa.data());
+    b.backward_to_input_host(dl.data(), ctx, dxb.data());
+    CHECK(dxa == dxb);
+    CHECK(std::equal(a.grads(), a.grads() + a.param_count(), b.grads()));
+    CHECK(a.host_buffers() == b.host_buffers());
+  }
+}
+
 TEST_CASE("batch norm with held statistics trains like evaluation and keeps its running statistics",
           "[network][batchnorm][residual]") {
   Network net = build(kResNet);

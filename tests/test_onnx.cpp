@@ -57,8 +57,7 @@ const char* kAllLayers = R"(
       activation: none
       body:
         - {type: conv2d, filters: 6, kernel: 3, stride: 2, padding: 1, bias: false}
-        - {type: batchnorm}
-        - {type: relu}
+        - {type: batchnorm, activation: relu}
       shortcut:
         - {type: conv2d, filters: 6, kernel: 1, stride: 2, bias: false}
     - {type: maxpool2d, size: 3, stride: 1}

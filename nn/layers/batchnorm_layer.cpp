@@ -11,14 +11,17 @@ namespace nullmark::layers {
 
 namespace {
 // Parameters: gamma[C] then beta[C] (group "norm"). Buffers: running mean[C] then running variance[C].
+// `activation: relu` fuses the ReLU that follows batch norm in most networks: the backward pass
+// reads the output once to mask the gradient, instead of a separate layer's pass each way.
 class BatchNorm : public Layer {
  public:
-  BatchNorm(double eps, double momentum) : eps_(eps), momentum_(momentum) {}
-  std::string type() const override { return "batchnorm"; }
+  BatchNorm(double eps, double momentum, bool relu) : eps_(eps), momentum_(momentum), relu_(relu) {}
+  std::string type() const override { return relu_ ? "batchnorm+relu" : "batchnorm"; }
   YAML::Node config() const override {
     YAML::Node c = layer_config("batchnorm");
     c["eps"] = eps_;
     c["momentum"] = momentum_;
+    c["activation"] = relu_ ? "relu" : "none";
     return c;
   }
   std::string describe() const override { return std::to_string(channels()) + " channels"; }
@@ -33,7 +36,7 @@ class BatchNorm : public Layer {
     std::fill(buffers_, buffers_ + channels(), 0.0f);
     std::fill(buffers_ + channels(), buffers_ + 2 * channels(), 1.0f);
   }
-  double flops() const override { return 2.0 * in_.numel(); }
+  double flops() const override { return (relu_ ? 3.0 : 2.0) * in_.numel(); }
   void hold_statistics(bool held) override { held_ = held; }
 
  protected:
@@ -57,7 +60,7 @@ class BatchNorm : public Layer {
     else
       cpu::batchnorm_forward_eval(s, x.data, gamma(), beta(), running_mean(), running_var(), y.data);
   }
-  void do_backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, GradMode mode,
+  void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext& ctx) override {
     // The gradient follows the statistics the last forward used, whatever the caller's context says.
     const BatchNormShape s = shape(x.n);
@@ -65,17 +68,17 @@ class BatchNorm : public Layer {
     float* dgamma = ctx.param_grads ? grads_ : nullptr;
     float* dbeta = ctx.param_grads ? grads_ + channels() : nullptr;
     if (trained_forward_ && on_gpu())
-      NM_GPU(cuda::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), dy.data, dx_data, dgamma,
-                                            dbeta, mode));
+      NM_GPU(cuda::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), y.data, dy.data, dx_data,
+                                            dgamma, dbeta, mode));
     else if (trained_forward_)
-      cpu::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), dy.data, dx_data, dgamma, dbeta,
-                                    mode);
+      cpu::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), y.data, dy.data, dx_data, dgamma,
+                                    dbeta, mode);
     else if (on_gpu())
-      NM_GPU(cuda::batchnorm_backward_eval(s, x.data, gamma(), running_mean(), running_var(), dy.data, dx_data, dgamma,
-                                           dbeta, mode));
+      NM_GPU(cuda::batchnorm_backward_eval(s, x.data, gamma(), running_mean(), running_var(), y.data, dy.data, dx_data,
+                                           dgamma, dbeta, mode));
     else
-      cpu::batchnorm_backward_eval(s, x.data, gamma(), running_mean(), running_var(), dy.data, dx_data, dgamma, dbeta,
-                                   mode);
+      cpu::batchnorm_backward_eval(s, x.data, gamma(), running_mean(), running_var(), y.data, dy.data, dx_data, dgamma,
+                                   dbeta, mode);
   }
 
  private:
@@ -83,7 +86,7 @@ class BatchNorm : public Layer {
   int plane() const { return in_.rank() == 3 ? in_[1] * in_[2] : 1; }
   BatchNormShape shape(int n) const {
     BatchNormShape s;
-    s.n = n, s.c = channels(), s.plane = plane(), s.eps = eps_, s.momentum = momentum_;
+    s.n = n, s.c = channels(), s.plane = plane(), s.eps = eps_, s.momentum = momentum_, s.relu = relu_;
     return s;
   }
   const float* gamma() const { return params_; }
@@ -97,6 +100,7 @@ class BatchNorm : public Layer {
   }
 
   double eps_, momentum_;
+  bool relu_;
   bool held_ = false;            // hold_statistics()
   bool trained_forward_ = false;  // the last forward used (and updated) batch statistics
   DeviceArray<float> mean_, invstd_;  // batch statistics of the last training forward
@@ -106,7 +110,8 @@ class BatchNorm : public Layer {
 std::unique_ptr<Layer> make_batchnorm(ConfigMap& cfg) {
   const double eps = cfg.number("eps", 1e-5, 1e-12, 1.0);
   const double momentum = cfg.number("momentum", 0.1, 0.0, 1.0);
-  return std::make_unique<BatchNorm>(eps, momentum);
+  const bool relu = cfg.choice("activation", "none", {"none", "relu"}) == "relu";
+  return std::make_unique<BatchNorm>(eps, momentum, relu);
 }
 
 }  // namespace nullmark::layers
