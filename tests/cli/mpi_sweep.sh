@@ -39,12 +39,7 @@ for _ in $(seq 600); do
   [ "$(ls "$out"/killed/*/sweep_point.json 2>/dev/null | wc -l)" -ge 2 ] && break
   sleep 0.1
 done
-victim=""
-for pid in $(pgrep -f "nullmark run $cfg"); do
-  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1" && victim=$pid
-done
-[ -n "$victim" ] || { echo "no rank 1 to kill"; exit 1; }
-kill -9 "$victim"
+kill_rank 1 "nullmark run $cfg"
 if wait "$job"; then echo "the job with a killed rank succeeded"; exit 1; fi
 [ ! -e "$out/killed/sweep_summary.json" ] || { echo "a summary was written without every point"; exit 1; }
 done_before=$(ls "$out"/killed/*/sweep_point.json | wc -l)

@@ -68,12 +68,7 @@ compare "$out/plain/model.ckpt" "$out/p1/model.ckpt" identical
   >"$out/killed.log" 2>&1 &
 job=$!
 for _ in $(seq 600); do [ -e "$out/killed/model.ckpt" ] && break; sleep 0.05; done
-victim=""
-for pid in $(pgrep -f "nullmark train $cfg"); do
-  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1" && victim=$pid
-done
-[ -n "$victim" ] || { echo "no rank 1 to kill"; exit 1; }
-kill -9 "$victim"
+kill_rank 1 "nullmark train $cfg"
 if wait "$job"; then echo "the job with a killed rank succeeded"; exit 1; fi
 [ -z "$(ls "$out/killed" | grep tmp)" ] || { echo "temp files left"; exit 1; }
 "${mpi[@]}" "$nullmark" train "$cfg" "${common[@]}" "${two[@]}" --set train.epochs=3 --output "$out/killed" \
