@@ -13,7 +13,8 @@ model=${1:-object}
 tree=$(cd "${2:-.}" && pwd)
 rounds=${3:-3}
 threads=${4:-$(nproc)}
-config=experiments/configs/$model-clean.yaml
+# The tree's own config: an older tree may not read today's (a layer setting it lacks).
+config=$tree/experiments/configs/$model-clean.yaml
 [ -f "$config" ] || { echo "profile_cpu: no config $config" >&2; exit 1; }
 bench=$tree/build/bench_train_digit
 [ -x "$bench" ] || { echo "profile_cpu: $bench is not built" >&2; exit 1; }
