@@ -19,7 +19,7 @@ config=$tree/experiments/configs/$model-clean.yaml
 bench=$tree/build/bench_train_digit
 [ -x "$bench" ] || { echo "profile_cpu: $bench is not built" >&2; exit 1; }
 rev=$(git -C "$tree" rev-parse --short HEAD)
-[ -z "$(git -C "$tree" status --porcelain -- kernels nn train bench 2>/dev/null)" ] || rev="$rev+changes"
+[ -z "$(git -C "$tree" status --porcelain -- kernels nn train bench ":!bench/results" 2>/dev/null)" ] || rev="$rev+changes"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for i in $(seq "$rounds"); do
