@@ -78,6 +78,12 @@ void check_agree(const std::string& what, const std::string& mine) {
   if (!verdict.empty()) throw fail(what, ": ", verdict);
 }
 
+int local_size() {
+  for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE", "PMIX_LOCAL_SIZE"})
+    if (const char* s = std::getenv(v)) return std::max(1, std::atoi(s));
+  return 1;
+}
+
 std::string build_id() { return std::string(NULLMARK_VERSION) + " (" + NULLMARK_SOURCE_REV + ")"; }
 
 #if NULLMARK_WITH_MPI

@@ -29,8 +29,10 @@ void check_agree(const std::string& what, const std::string& mine);
 // given job size and message length.
 void allreduce_sum(float* data, size_t n);
 void allreduce_sum(double* data, size_t n);
-// This process's rank among the ranks on its node (from the launcher), which picks its GPU.
+// This process's rank among the ranks on its node (from the launcher), which picks its GPU, and
+// how many ranks share the node (1 where the launcher does not say).
 int local_rank();
+int local_size();
 void barrier();
 // After an error on this rank: stops every rank of the job (MPI_Abort) with exit code `code`; in
 // a single process, does nothing (the caller exits).

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -65,6 +67,13 @@ int train(const TrainArgs& a) {
                                     .c_str()
                               : "");
   }
+
+  // Ranks that share a node's cores with all their threads slow each other down (docs/clusters.md).
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (lead && parallel > 1 && s.compute.device == Device::CPU && cores > 0 &&
+      static_cast<unsigned>(ranks::local_size() * s.threads) > cores)
+    std::fprintf(stderr, "warning: %d ranks on this node with %d threads each, on %u cores: set threads to %u\n",
+                 ranks::local_size(), s.threads, cores, std::max(1u, cores / ranks::local_size()));
 
   Optimizer opt(s.train_params.optimizer, net.param_slices());
   if (parallel > 0 && s.compute.device == Device::CUDA) DataParallel::choose_device();

@@ -9,6 +9,7 @@
 # - a rank killed mid-run leaves the last epoch's checkpoint, and --resume then gives bitwise the
 #   uninterrupted run; rank 0 alone writes the run directory;
 # - a batch-norm model trains, its ranks agreeing on every parameter and the averaged statistics;
+# - ranks that ask for more threads than the node's cores get a warning;
 # - a wrong rank count, a missing parallel section and ranks with different configs stop the job
 #   with a message naming the problem, writing nothing.
 source "$(dirname "$0")/common.sh"
@@ -81,6 +82,10 @@ bn='model={name: bn, layers: [{type: conv2d, filters: 4, kernel: 3}, {type: batc
 "${mpi[@]}" "$nullmark" train experiments/configs/digit-clean.yaml "${common[@]}" "${two[@]}" --set "$bn" \
   --set train.epochs=2 --output "$out/bn" >"$out/bn.log" 2>&1 || { cat "$out/bn.log"; exit 1; }
 grep -q "^epoch 2/2" "$out/bn.log"
+# Ranks that together ask for more threads than the node has cores are warned about.
+"${mpi[@]}" --bind-to none "$nullmark" train "$cfg" "${common[@]}" "${two[@]}" --set data.train_limit=256 \
+  --set train.epochs=1 --set threads="$(nproc)" --output "$out/threads" >"$out/threads.log" 2>&1
+grep -q "warning: 2 ranks on this node with $(nproc) threads each" "$out/threads.log" || { cat "$out/threads.log"; exit 1; }
 
 refused() {  # PATTERN LOG DIR: the job failed with PATTERN in LOG and left no DIR
   grep -q "$1" "$2" || { echo "expected \"$1\":"; cat "$2"; exit 1; }
