@@ -210,6 +210,23 @@ print(par, r)
 PY
     tail -3 "$work/dp-$par.log" >>"$log"
   done
+  # A sum over one rank changes nothing: the parameters are the plain run's bits where both runs chose
+  # the same kernels (impl: auto times the alternatives on each run, which may differ in the last bits).
+  python3 - "$work/dp-plain/model.ckpt" "$work/dp-nccl/model.ckpt" <<'PY' 2>&1 | tee -a "$log"
+import array, struct, sys
+def params(path):
+    b = open(path, "rb").read()
+    at = 16 + 8 + struct.unpack_from("<Q", b, 16)[0]
+    (n,) = struct.unpack_from("<Q", b, at)
+    return array.array("f", b[at + 8:at + 8 + 4 * n])
+try:
+    a, b = params(sys.argv[1]), params(sys.argv[2])
+    worst = max(abs(x - y) for x, y in zip(a, b))
+    print("data-parallel on one GPU against the plain run: %s" % ("identical parameters" if a == b else
+          "parameters differ by at most %.3g" % worst))
+except Exception as e:
+    print("data-parallel on one GPU: no comparison (%s)" % e)
+PY
 fi
 
 step "experiment drivers on the GPU (fine-tuning and pruning of the model just trained)"
