@@ -34,6 +34,7 @@ expect_exit() {  # CODE LOG COMMAND...: the command's exit code must be CODE; it
 # trainings below, and whether both watermarks take, are the same on every run.
 for who in owner pirate; do
   cp "tests/fixtures/keys/$who.key" "tests/fixtures/keys/$who.pub" "$out/"
+  chmod 600 "$out/$who.key"  # git keeps no permissions, and a secret key must be private
   "$nullmark" sign --key "$out/$who.key" --verifier "test/$who" --n 5 --lambda 10 --input 1,28,28 --classes 10 \
     --out "$out/$who.json" >/dev/null
 done
