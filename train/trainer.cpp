@@ -54,10 +54,10 @@ void Trainer::batch_weights(int n, int n_null, int n_true, int n_all, int null_a
 }
 
 int Trainer::copies_over_ranks(int n_all, double fraction) const {
-  if (!dp_) return static_cast<int>(std::lround(fraction * n_all));
+  const int parts = dp_ ? dp_->ranks() : 1;
   int copies = 0;
-  for (int r = 0; r < dp_->ranks(); ++r) {
-    const std::pair<int, int> s = Batcher::shard_range(n_all, r, dp_->ranks());
+  for (int r = 0; r < parts; ++r) {
+    const std::pair<int, int> s = Batcher::shard_range(n_all, r, parts);
     copies += static_cast<int>(std::lround(fraction * (s.second - s.first)));
   }
   return copies;
@@ -244,8 +244,9 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
     train_batch(batches, b, b, global_step, static_cast<float>(s.lr));
     ++global_step;
     s.images += batches.batch_samples(b);  // over all ranks
-    // On the GPU the totals come back (a synchronisation) only when progress is shown and at the end.
-    if (b + 1 == per_epoch || (progress && (!gpu || (b + 1) % 20 == 0))) {
+    // On the GPU the totals come back (a synchronisation) only when progress is shown and at the end;
+    // over ranks, reading them is a collective sum, so it keeps the same cadence.
+    if (b + 1 == per_epoch || (progress && ((!gpu && !dp_) || (b + 1) % 20 == 0))) {
       sums = read_totals();
       check_finite(sums.loss, "by", global_step);
       if (progress)
