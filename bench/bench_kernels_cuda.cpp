@@ -33,16 +33,18 @@ int main(int argc, char** argv) {
   try {
     const cuda::DeviceInfo info = cuda::query_device();
     if (!info.available) throw std::runtime_error("no CUDA device: " + info.description);
-    cuda::set_current_stream(cuda::create_stream());
-    cuda::set_allow_tf32(false);
-    if (b.no_direct) cuda::set_conv_native_form(KernelImpl::Gemm);
+    cuda::ContextOptions options = cuda::ContextOptions::from_environment();
+    options.allow_tf32 = false;
+    if (b.no_direct) options.conv_form = KernelImpl::Gemm;
+    const cuda::Context gpu(options);
+    b.context = &gpu;
     b.peak = bench::nominal_peak(info.description);
 
     // Memory bandwidth as a device-to-device copy reaches it (read + write of 1 GiB).
     const size_t big = size_t(1) << 28;
     DeviceArray<float> src(Device::CUDA, big), dst(Device::CUDA, big);
     const double copy_ms =
-        cuda::time_ms([&] { cuda::copy_device(dst.data(), src.data(), big * sizeof(float)); }, std::max(3, b.reps / 4));
+        cuda::time_ms(gpu, [&] { cuda::copy_device(gpu, dst.data(), src.data(), big * sizeof(float)); }, std::max(3, b.reps / 4));
     b.copy_gbps = 2.0 * big * sizeof(float) / copy_ms / 1e6;
     std::printf("device: %s; nominal peak %.1f TFLOP/s FP32, %.2f TB/s; measured copy %.0f GB/s\n",
                 info.description.c_str(), b.peak.tflops, b.peak.tbps, b.copy_gbps);

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
         const long b = (first + i) % batches.batches();
         trainer.train_batch(batches, b, first + i, first + i, opt.config().lr());
       }
-      if (gpu) cuda::synchronize();
+      if (gpu) s.net->gpu().synchronize();
     };
     run(warmup, 0);
     net.set_profiling(profile);

@@ -22,16 +22,16 @@ __global__ void fanout_kernel(int count4, const float4* src, float4* a, float4* 
 }
 }  // namespace
 
-void fanout_copy(const float* src, float* dst, size_t count, bool streaming) {
+void fanout_copy(const cuda::Context& ctx, const float* src, float* dst, size_t count, bool streaming) {
   const int count4 = static_cast<int>(count / 4);
   const float4* in = reinterpret_cast<const float4*>(src);
   float4* out = reinterpret_cast<float4*>(dst);
   const unsigned blocks = cuda::blocks_for((count4 + 1) / 2);
   if (streaming)
-    fanout_kernel<true><<<blocks, 256, 0, cuda::stream()>>>(count4, in, out, out + count4, out + 2 * size_t(count4));
+    fanout_kernel<true><<<blocks, 256, 0, cuda::stream(ctx)>>>(count4, in, out, out + count4, out + 2 * size_t(count4));
   else
-    fanout_kernel<false><<<blocks, 256, 0, cuda::stream()>>>(count4, in, out, out + count4, out + 2 * size_t(count4));
-  NM_AFTER_LAUNCH("fanout_copy");
+    fanout_kernel<false><<<blocks, 256, 0, cuda::stream(ctx)>>>(count4, in, out, out + count4, out + 2 * size_t(count4));
+  NM_AFTER_LAUNCH(ctx, "fanout_copy");
 }
 
 }  // namespace nullmark::bench

@@ -5,9 +5,11 @@
 #pragma once
 #include <cstddef>
 
+#include "kernels/cuda/context.h"
+
 namespace nullmark::bench {
 
 // dst holds 3 * count floats: three copies of src[0, count). count % 4 == 0, both 16-byte aligned.
-void fanout_copy(const float* src, float* dst, size_t count, bool streaming);
+void fanout_copy(const cuda::Context& ctx, const float* src, float* dst, size_t count, bool streaming);
 
 }  // namespace nullmark::bench

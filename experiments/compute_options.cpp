@@ -4,7 +4,6 @@
 
 #include "common/error.h"
 #include "kernels/cuda/device.h"
-#include "kernels/cuda/runtime.h"
 
 namespace nullmark {
 
@@ -30,31 +29,25 @@ ComputeOptions ComputeOptions::of(const std::string& device) {
 }
 
 void ComputeOptions::place(Network& net, const std::string& config_path) const {
-  activate(config_path);
-  net.to(device);
+  net.to(device, activate(config_path));
 }
 
-void ComputeOptions::activate(const std::string& config_path) const {
-  if (device == Device::CPU) return;
+std::shared_ptr<cuda::Context> ComputeOptions::activate(const std::string& config_path) const {
+  if (device == Device::CPU) return nullptr;
   const cuda::DeviceInfo info = cuda::query_device();
   if (!info.available) throw fail(config_path, ": device: cuda, but ", info.description);
-  // The run's stream, for its whole life. A sweep activates once per run, after the previous run's
-  // networks, trainers and graphs are gone: its stream is destroyed here (CUDA releases it once any
-  // work still queued on it has finished), so a long sweep holds one stream, not one per run.
-  void* previous = cuda::current_stream();
-  cuda::set_current_stream(cuda::create_stream());
-  cuda::destroy_stream(previous);
-  cuda::set_debug_sync(debug_sync || cuda::debug_sync());
-  cuda::set_allow_tf32(allow_tf32);
-  cuda::set_conv_native_form(conv_native == "gemm"     ? KernelImpl::Gemm
-                             : conv_native == "direct" ? KernelImpl::Direct
-                                                       : KernelImpl::Native);
-  cuda::set_conv_tiling(conv_tiling == "model" ? cuda::ConvTiling::Model : cuda::ConvTiling::Measured);
+  cuda::ContextOptions o = cuda::ContextOptions::from_environment();
+  o.debug_sync = o.debug_sync || debug_sync;
+  o.allow_tf32 = allow_tf32;
+  o.conv_form = conv_native == "gemm" ? KernelImpl::Gemm : conv_native == "direct" ? KernelImpl::Direct : KernelImpl::Native;
+  if (conv_tiling == "model") o.conv_tiling = cuda::ConvTiling::Model;
+  auto gpu = std::make_shared<cuda::Context>(o);
   std::fprintf(stderr, "device: %s%s%s%s%s%s\n", info.description.c_str(),
-               cuda::debug_sync() ? ", synchronising after every launch" : "", allow_tf32 ? ", TF32 allowed" : "",
+               o.debug_sync ? ", synchronising after every launch" : "", allow_tf32 ? ", TF32 allowed" : "",
                graph ? ", training step as a CUDA graph" : "",
                conv_native == "auto" ? "" : (", native convolutions: " + conv_native).c_str(),
-               conv_tiling == "measured" ? "" : ", chunked convolution tilings from the model");
+               o.conv_tiling == cuda::ConvTiling::Model ? ", chunked convolution tilings from the model" : "");
+  return gpu;
 }
 
 }  // namespace nullmark

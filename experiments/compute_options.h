@@ -1,9 +1,11 @@
 // Where a run computes: the `device:` key and the `cuda:` section, read the same way by training
 // configs (`nullmark train`) and experiment configs (`nullmark run`).
 #pragma once
+#include <memory>
 #include <string>
 
 #include "common/strict_yaml.h"
+#include "kernels/cuda/context.h"
 #include "nn/network.h"
 #include "nn/tensor.h"
 
@@ -22,10 +24,12 @@ struct ComputeOptions {
   // A command-line `--device cpu|cuda`, other options at their defaults.
   static ComputeOptions of(const std::string& device);
 
-  // On CUDA: fails (naming config_path) when no device is visible, creates the run's stream and
-  // applies debug_sync / allow_tf32, and prints the device. Nothing on the CPU.
-  void activate(const std::string& config_path) const;
-  // activate(), then moves `net` to the device (nothing on the CPU).
+  // On CUDA: fails (naming config_path) when no device is visible, prints the device, and returns
+  // the run's context: its stream and these options (debug_sync, allow_tf32, conv_native,
+  // conv_tiling), with the environment's debugging switches. Null on the CPU. The networks the run
+  // places share it, so it lasts while they do.
+  std::shared_ptr<cuda::Context> activate(const std::string& config_path) const;
+  // activate(), then moves `net` to the device with that context (nothing on the CPU).
   void place(Network& net, const std::string& config_path) const;
 };
 

@@ -52,7 +52,7 @@ RunSetup load_run_setup(const std::string& config_path, const std::vector<std::s
 
 void place_on_device(RunSetup& s, Optimizer& opt) {
   s.compute.place(*s.net, s.config_path);
-  opt.to(s.compute.device);
+  opt.to(*s.net);
 }
 
 namespace {

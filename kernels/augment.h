@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/counter_hash.h"
+#include "kernels/cuda/context.h"
 #include "kernels/watermark_batch.h"
 
 namespace nullmark::cpu {
@@ -20,6 +21,6 @@ void augment_crop_flip(const ImageShape& s, int n, int pad, bool flip, uint64_t 
 }  // namespace nullmark::cpu
 
 namespace nullmark::cuda {  // CUDA twin: the same crops and flips
-void augment_crop_flip(const ImageShape& s, int n, int pad, bool flip, uint64_t seed, uint64_t first, const float* in,
+void augment_crop_flip(const Context& ctx, const ImageShape& s, int n, int pad, bool flip, uint64_t seed, uint64_t first, const float* in,
                        float* out);
 }  // namespace nullmark::cuda

@@ -9,6 +9,7 @@
 // mode normalises with the running statistics. Each channel is reduced serially in double, so the
 // results do not depend on the number of threads.
 #pragma once
+#include "kernels/cuda/context.h"
 #include "kernels/grad_mode.h"
 
 namespace nullmark {
@@ -49,14 +50,14 @@ void batchnorm_backward_eval(const BatchNormShape& s, const T* x, const T* gamma
 }  // namespace nullmark::cpu
 
 namespace nullmark::cuda {  // CUDA twins: one block per channel, fixed-order reductions
-void batchnorm_forward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+void batchnorm_forward_train(const Context& ctx, const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
                              float* y, float* save_mean, float* save_invstd, float* running_mean, float* running_var);
-void batchnorm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+void batchnorm_forward_eval(const Context& ctx, const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
                             const float* running_mean, const float* running_var, float* y);
-void batchnorm_backward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
+void batchnorm_backward_train(const Context& ctx, const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
                               const float* save_invstd, const float* y, const float* dy, float* dx, float* dgamma,
                               float* dbeta, GradMode mode);
-void batchnorm_backward_eval(const BatchNormShape& s, const float* x, const float* gamma,
+void batchnorm_backward_eval(const Context& ctx, const BatchNormShape& s, const float* x, const float* gamma,
                              const float* running_mean, const float* running_var, const float* y, const float* dy,
                              float* dx, float* dgamma, float* dbeta, GradMode mode);
 }  // namespace nullmark::cuda

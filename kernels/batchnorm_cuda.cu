@@ -109,31 +109,31 @@ __global__ void __launch_bounds__(kThreads) backward(BatchNormShape s, bool trai
 }
 }  // namespace
 
-void batchnorm_forward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* beta, float* y,
+void batchnorm_forward_train(const Context& ctx, const BatchNormShape& s, const float* x, const float* gamma, const float* beta, float* y,
                              float* save_mean, float* save_invstd, float* running_mean, float* running_var) {
-  forward_train<<<s.c, kThreads, 0, stream()>>>(s, x, gamma, beta, y, save_mean, save_invstd, running_mean,
+  forward_train<<<s.c, kThreads, 0, stream(ctx)>>>(s, x, gamma, beta, y, save_mean, save_invstd, running_mean,
                                                 running_var);
-  NM_AFTER_LAUNCH("batchnorm_forward_train");
+  NM_AFTER_LAUNCH(ctx, "batchnorm_forward_train");
 }
-void batchnorm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+void batchnorm_forward_eval(const Context& ctx, const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
                             const float* running_mean, const float* running_var, float* y) {
   const size_t count = static_cast<size_t>(s.n) * s.c * s.plane;
-  forward_eval<<<blocks_for(count), 256, 0, stream()>>>(s, x, gamma, beta, running_mean, running_var, y);
-  NM_AFTER_LAUNCH("batchnorm_forward_eval");
+  forward_eval<<<blocks_for(count), 256, 0, stream(ctx)>>>(s, x, gamma, beta, running_mean, running_var, y);
+  NM_AFTER_LAUNCH(ctx, "batchnorm_forward_eval");
 }
-void batchnorm_backward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
+void batchnorm_backward_train(const Context& ctx, const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
                               const float* save_invstd, const float* y, const float* dy, float* dx, float* dgamma,
                               float* dbeta, GradMode mode) {
-  backward<<<s.c, kThreads, 0, stream()>>>(s, true, x, gamma, save_mean, save_invstd, y, dy, dx, dgamma, dbeta,
+  backward<<<s.c, kThreads, 0, stream(ctx)>>>(s, true, x, gamma, save_mean, save_invstd, y, dy, dx, dgamma, dbeta,
                                            mode == GradMode::Accumulate);
-  NM_AFTER_LAUNCH("batchnorm_backward_train");
+  NM_AFTER_LAUNCH(ctx, "batchnorm_backward_train");
 }
-void batchnorm_backward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* running_mean,
+void batchnorm_backward_eval(const Context& ctx, const BatchNormShape& s, const float* x, const float* gamma, const float* running_mean,
                              const float* running_var, const float* y, const float* dy, float* dx, float* dgamma,
                              float* dbeta, GradMode mode) {
-  backward<<<s.c, kThreads, 0, stream()>>>(s, false, x, gamma, running_mean, running_var, y, dy, dx, dgamma, dbeta,
+  backward<<<s.c, kThreads, 0, stream(ctx)>>>(s, false, x, gamma, running_mean, running_var, y, dy, dx, dgamma, dbeta,
                                            mode == GradMode::Accumulate);
-  NM_AFTER_LAUNCH("batchnorm_backward_eval");
+  NM_AFTER_LAUNCH(ctx, "batchnorm_backward_eval");
 }
 
 }  // namespace nullmark::cuda

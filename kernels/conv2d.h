@@ -10,6 +10,7 @@
 #pragma once
 #include <cstddef>
 
+#include "kernels/cuda/context.h"
 #include "kernels/grad_mode.h"
 #include "kernels/kernel_impl.h"
 
@@ -51,12 +52,13 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
 // their rows) and the filter bank (or slices of it) in shared memory; where the forward pass would
 // need the bank in slices, it walks the input channels in chunks instead (conv_direct_chunked.h).
 //   Native: per product, the direct kernel where its block fits in 80 KiB of shared memory and keeps
-//   at least half its threads busy, else the GEMM (cuda::set_conv_native_form can pin either).
+//   at least half its threads busy, else the GEMM (the context's conv_form can pin either).
 //   Gemm, Direct: one form throughout (Direct fails, saying why, where the card lacks the memory).
 //   Library: the cuDNN library, as the baseline and alternative.
 // `work` is device scratch of conv2d_workspace floats. Null gradient pointers are skipped as on the CPU.
 inline const char* conv_impl_name(KernelImpl impl) {
   switch (impl) {
+    case KernelImpl::Auto: return "auto";
     case KernelImpl::Native: return "native";
     case KernelImpl::Library: return "cudnn";  // the library, for a convolution
     case KernelImpl::Gemm: return "gemm";
@@ -65,10 +67,10 @@ inline const char* conv_impl_name(KernelImpl impl) {
   return "?";
 }
 namespace cuda {
-size_t conv2d_workspace(const Conv2dShape& s, KernelImpl impl = KernelImpl::Native);
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
+size_t conv2d_workspace(const Context& ctx, const Conv2dShape& s, KernelImpl impl = KernelImpl::Native);
+void conv2d_forward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
                     KernelImpl impl = KernelImpl::Native);
-void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy, float* dx,
+void conv2d_backward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy, float* dx,
                      float* dw, float* db, GradMode mode, float* work, KernelImpl impl = KernelImpl::Native);
 }  // namespace cuda
 }  // namespace nullmark

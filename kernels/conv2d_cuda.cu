@@ -158,56 +158,65 @@ int weight_grad_slices(const Conv2dShape& s) {
 constexpr size_t kNativeDirectBytes = 80 * 1024;
 
 // Whether `native` takes the direct kernel for a product, from its plan: the block's shared memory and
-// whether it keeps the block's threads busy (cuda.conv_native can pin either form).
-bool native_direct(size_t smem_floats, bool busy) {
-  switch (conv_native_form()) {
+// whether it keeps the block's threads busy (the context's conv_form can pin either form).
+bool native_direct(const Context& ctx, size_t smem_floats, bool busy) {
+  switch (ctx.options().conv_form) {
     case KernelImpl::Gemm: return false;
     case KernelImpl::Direct: return conv2d_direct_fits(smem_floats, SIZE_MAX);
+    case KernelImpl::Auto:
     case KernelImpl::Native:
-    case KernelImpl::Library: break;  // not a native form (set_conv_native_form refuses it)
+    case KernelImpl::Library: break;  // not a native form (a Context refuses it)
   }
   return busy && conv2d_direct_fits(smem_floats, kNativeDirectBytes);
 }
 
+// The context's chunked-forward plans: plans by sizes, fused ReLU and tiling (all zero: the model's),
+// and the tilings measured so far. Locked, for a context shared by runs on several threads.
+struct ChunkedPlans {
+  ChunkTilingCache tilings;
+  std::map<std::pair<ConvSizeKey, std::array<int, 4>>, DirectFwdChunked> plans;
+  std::mutex mutex;
+};
+
 // The chunked forward's plan for shape s where `impl` takes the chunked form (it keeps a block busy
-// and, for `native`, fits its shared memory), else nothing. Its tiling is, as cuda.conv_tiling asks,
-// the one measured on the card the first time the shape runs outside a graph capture (each busy
-// tiling within the form's shared memory launched on the real operands: every one writes the same
-// y), else the model's. Plans are made once per shape and tiling and kept: making one counts the
-// shared-memory wavefronts of both warp layouts, tens of microseconds, too much for every call.
-// One process-wide store (the direct kernels run on one device per process), locked for runs on
-// several threads.
-std::optional<DirectFwdChunked> chunked_plan(const Conv2dShape& s, KernelImpl impl, const float* x, const float* w,
-                                             const float* b, float* y) {
-  static ChunkTilingCache tilings;
-  // Plans by sizes, fused ReLU and tiling (all zero: the model's).
-  static std::map<std::pair<ConvSizeKey, std::array<int, 4>>, DirectFwdChunked> plans;
-  static std::mutex mutex;
-  const std::lock_guard<std::mutex> lock(mutex);
+// and, for `native`, fits its shared memory), else nothing. Its tiling is, as the context's
+// conv_tiling asks, the one measured on the card the first time the shape runs outside a graph
+// capture (each busy tiling within the form's shared memory launched on the real operands: every one
+// writes the same y), else the model's. Plans are made once per shape and tiling and kept in the
+// context: making one counts the shared-memory wavefronts of both warp layouts, tens of
+// microseconds, too much for every call.
+std::optional<DirectFwdChunked> chunked_plan(const Context& ctx, const Conv2dShape& s, KernelImpl impl,
+                                             const float* x, const float* w, const float* b, float* y) {
+  auto& slot = ctx.caches().conv_plans;
+  if (!slot) slot = std::make_shared<ChunkedPlans>();
+  ChunkedPlans& cache = *static_cast<ChunkedPlans*>(slot.get());
+  const std::lock_guard<std::mutex> lock(cache.mutex);
   auto plan = [&](const ChunkTiling* t) -> const DirectFwdChunked& {  // null: the model's tiling
     const auto key = std::make_pair(conv_size_key(s), std::array<int, 4>{s.relu ? 1 : 0, t ? t->fgroups : 0,
                                                                          t ? t->slices : 0, t ? t->imgs : 0});
-    auto it = plans.find(key);
-    if (it == plans.end())
-      it = plans.emplace(key, t ? DirectFwdChunked::plan(s, *t, ChunkStaging::Pipelined) : DirectFwdChunked::plan(s))
+    auto it = cache.plans.find(key);
+    if (it == cache.plans.end())
+      it = cache.plans
+               .emplace(key, t ? DirectFwdChunked::plan(s, *t, ChunkStaging::Pipelined) : DirectFwdChunked::plan(s))
                .first;
     return it->second;
   };
   const DirectFwdChunked& model = plan(nullptr);
-  if (!model.busy() || (impl != KernelImpl::Direct && !native_direct(model.smem_floats(), true))) return std::nullopt;
-  const bool any_size = impl == KernelImpl::Direct || conv_native_form() == KernelImpl::Direct;
+  if (!model.busy() || (impl != KernelImpl::Direct && !native_direct(ctx, model.smem_floats(), true)))
+    return std::nullopt;
+  const bool any_size = impl == KernelImpl::Direct || ctx.options().conv_form == KernelImpl::Direct;
   const size_t max_bytes = any_size ? SIZE_MAX : kNativeDirectBytes;
   auto with_operands = [&](DirectFwdChunked d) {
     d.x = x, d.wt = w, d.b = b, d.y = y;
     return d;
   };
-  if (const ChunkTiling* kept = tilings.find(s)) return with_operands(plan(kept));
-  const bool measure = conv_tiling() == ConvTiling::Measured && !stream_capturing();
+  if (const ChunkTiling* kept = cache.tilings.find(s)) return with_operands(plan(kept));
+  const bool measure = ctx.options().conv_tiling == ConvTiling::Measured && !ctx.capturing();
   if (!measure) return with_operands(model);
-  const ChunkTiling best = tilings.pick(s, true, [&](const ChunkTiling& t) {
+  const ChunkTiling best = cache.tilings.pick(s, true, [&](const ChunkTiling& t) {
     const DirectFwdChunked d = with_operands(plan(&t));
     if (!conv2d_direct_fits(d.smem_floats(), max_bytes)) return std::numeric_limits<double>::infinity();
-    return time_ms([&] { conv2d_direct_forward_chunked(d); }, 3);
+    return time_ms(ctx, [&] { conv2d_direct_forward_chunked(ctx, d); }, 3);
   });
   return with_operands(plan(&best));
 }
@@ -217,48 +226,51 @@ size_t gemm_workspace(const Conv2dShape& s) {
 }
 }  // namespace
 
-size_t conv2d_workspace(const Conv2dShape& s, KernelImpl impl) {
+size_t conv2d_workspace(const Context& ctx, const Conv2dShape& s, KernelImpl impl) {
   switch (impl) {
-    case KernelImpl::Library: return cudnn_conv_workspace(s);
+    case KernelImpl::Library: return cudnn_conv_workspace(ctx, s);
     case KernelImpl::Gemm: return gemm_workspace(s);
     case KernelImpl::Direct: return conv2d_direct_workspace(s);
+    case KernelImpl::Auto: throw fail("conv2d_workspace: impl auto is a layer's choice still to be made");
     case KernelImpl::Native: break;
   }
   return std::max(gemm_workspace(s), conv2d_direct_workspace(s));
 }
 
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
+void conv2d_forward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work,
                     KernelImpl impl) {
+  NM_CHECK(impl != KernelImpl::Auto, "conv2d_forward: impl auto is a layer's choice still to be made");
   if (impl == KernelImpl::Library) {
-    cudnn_conv_forward(s, x, w, b, y, work);
+    cudnn_conv_forward(ctx, s, x, w, b, y, work);
     return;
   }
   if (impl != KernelImpl::Gemm) {  // Native or Direct: the plans decide and launch
     // The channel-chunked form wherever it keeps a block busy: on an H100 it took 0.45-0.82 of the
     // bank-resident form's time on every layer of the digit and object models (docs/perf.md); the
     // bank-resident form stays for images of more than 1024 output pixels.
-    if (const std::optional<DirectFwdChunked> chunked = chunked_plan(s, impl, x, w, b, y)) {
-      conv2d_direct_forward_chunked(*chunked);
+    if (const std::optional<DirectFwdChunked> chunked = chunked_plan(ctx, s, impl, x, w, b, y)) {
+      conv2d_direct_forward_chunked(ctx, *chunked);
       return;
     }
     DirectFwd d = DirectFwd::plan(s);
-    if (impl == KernelImpl::Direct || native_direct(d.smem_floats(), d.busy())) {
+    if (impl == KernelImpl::Direct || native_direct(ctx, d.smem_floats(), d.busy())) {
       d.x = x, d.wt = w, d.b = b, d.y = y;
-      conv2d_direct_forward(d);
+      conv2d_direct_forward(ctx, d);
       return;
     }
   }
   const Geometry g(s);
   const int M = s.f, N = s.n * s.oh() * s.ow(), K = static_cast<int>(s.col_rows());
-  gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream()>>>(
+  gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream(ctx)>>>(
       M, N, K, K, RowMajor{w, K, false}, LoweredAsB{Lowered{x, g}}, StoreConv{y, b, s.relu, s.f, g.out_plane});
-  NM_AFTER_LAUNCH("conv2d_forward");
+  NM_AFTER_LAUNCH(ctx, "conv2d_forward");
 }
 
-void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy, float* dx,
+void conv2d_backward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy, float* dx,
                      float* dw, float* db, GradMode mode, float* work, KernelImpl impl) {
+  NM_CHECK(impl != KernelImpl::Auto, "conv2d_backward: impl auto is a layer's choice still to be made");
   if (impl == KernelImpl::Library) {
-    cudnn_conv_backward(s, x, w, y, dy, dx, dw, db, mode, work);
+    cudnn_conv_backward(ctx, s, x, w, y, dy, dx, dw, db, mode, work);
     return;
   }
   const bool native = impl == KernelImpl::Native, direct = impl == KernelImpl::Direct;
@@ -266,33 +278,33 @@ void conv2d_backward(const Conv2dShape& s, const float* x, const float* w, const
   const bool acc = mode == GradMode::Accumulate;
   const MaskedGrad grad{dy, s.relu ? y : nullptr, g};
   DirectDgrad dd = dx && (direct || native) ? DirectDgrad::plan(s, acc) : DirectDgrad{};
-  if (dx && (direct || (native && native_direct(dd.smem_floats(), dd.busy())))) {
+  if (dx && (direct || (native && native_direct(ctx, dd.smem_floats(), dd.busy())))) {
     dd.wt = w, dd.dy = dy, dd.y = s.relu ? y : nullptr, dd.dx = dx;
-    conv2d_direct_input_grad(dd);
+    conv2d_direct_input_grad(ctx, dd);
   } else if (dx) {
     const int M = s.c, N = s.n * s.h * s.w, K = s.f * s.kh * s.kw;
-    gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream()>>>(M, N, K, K, WeightsByChannel{w, g},
+    gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream(ctx)>>>(M, N, K, K, WeightsByChannel{w, g},
                                                                       ScatteredGrad{grad},
                                                                       StoreInputGrad{dx, s.c, g.in_plane, acc});
-    NM_AFTER_LAUNCH("conv2d_backward_data");
+    NM_AFTER_LAUNCH(ctx, "conv2d_backward_data");
   }
   // A bias gradient without the weight gradient (no layer asks for one) goes the same way: the weight
   // columns are computed along and dropped.
   DirectWgrad wg = (dw || db) && (direct || native) ? DirectWgrad::plan(s, db != nullptr) : DirectWgrad{};
-  if ((dw || db) && (direct || (native && native_direct(wg.smem_floats(), wg.busy())))) {
+  if ((dw || db) && (direct || (native && native_direct(ctx, wg.smem_floats(), wg.busy())))) {
     wg.x = x, wg.dy = dy, wg.y = s.relu ? y : nullptr, wg.partial = work;
-    conv2d_direct_weight_grad(wg, dw, db, mode);
+    conv2d_direct_weight_grad(ctx, wg, dw, db, mode);
   } else if (dw) {
     const int M = s.f, N = static_cast<int>(s.col_rows()), cols = N + (db ? 1 : 0), K = s.n * s.oh() * s.ow();
     const int slices = weight_grad_slices(s);
     const int per = ((K + slices - 1) / slices + kTileK - 1) / kTileK * kTileK;
-    gemm_tile_kernel<<<gemm_grid(M, cols, slices), kTileThreads, 0, stream()>>>(
+    gemm_tile_kernel<<<gemm_grid(M, cols, slices), kTileThreads, 0, stream(ctx)>>>(
         M, cols, K, per, grad, LoweredTransposed{Lowered{x, g}, N}, StorePartial{work, M, cols});
-    NM_AFTER_LAUNCH("conv2d_backward_weights");
-    conv2d_sum_weight_partials(M, cols, N, slices, work, dw, db, mode);
+    NM_AFTER_LAUNCH(ctx, "conv2d_backward_weights");
+    conv2d_sum_weight_partials(ctx, M, cols, N, slices, work, dw, db, mode);
   } else if (db) {
-    conv_bias_grad<<<s.f, 256, 0, stream()>>>(grad, db, acc);
-    NM_AFTER_LAUNCH("conv2d_backward_bias");
+    conv_bias_grad<<<s.f, 256, 0, stream(ctx)>>>(grad, db, acc);
+    NM_AFTER_LAUNCH(ctx, "conv2d_backward_bias");
   }
 }
 

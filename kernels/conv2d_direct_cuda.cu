@@ -134,10 +134,10 @@ const void* chunked_kernel() {
 }
 
 template <class Program>
-void launch_bank_then_units(const Program& d, const char* name) {
+void launch_bank_then_units(const Context& ctx, const Program& d, const char* name) {
   direct_bank_kernel<Program>
-      <<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
-  NM_AFTER_LAUNCH(name);
+      <<<dim3(d.blocks, d.slices), kDirectThreads, d.smem_floats() * sizeof(float), stream(ctx)>>>(d);
+  NM_AFTER_LAUNCH(ctx, name);
 }
 
 // The most shared memory one block may ask for on this card, with the kernels allowed to use it
@@ -185,58 +185,58 @@ bool conv2d_direct_weight_grad_fits(const Conv2dShape& s, size_t max_bytes) {
 }
 size_t conv2d_direct_workspace(const Conv2dShape& s) { return DirectWgrad::plan(s, true).partial_floats(); }
 
-void conv2d_direct_forward(const DirectFwd& d) {
+void conv2d_direct_forward(const Context& ctx, const DirectFwd& d) {
   check_fits("forward", d, d.smem_floats());
   if (d.per_thread == kFwdFilters)
-    launch_bank_then_units(DirectFwdBy<kFwdFilters>{d}, "conv2d_direct_forward");
+    launch_bank_then_units(ctx, DirectFwdBy<kFwdFilters>{d}, "conv2d_direct_forward");
   else
-    launch_bank_then_units(DirectFwdBy<kFwdFilters / 2>{d}, "conv2d_direct_forward");
+    launch_bank_then_units(ctx, DirectFwdBy<kFwdFilters / 2>{d}, "conv2d_direct_forward");
 }
 
 template <int KW>
-void launch_chunked(const DirectFwdChunked& d) {
+void launch_chunked(const Context& ctx, const DirectFwdChunked& d) {
   const dim3 grid(d.blocks, d.slices);
   const size_t bytes = d.smem_floats() * sizeof(float);
   if (d.buffers == 2)
-    direct_chunked_forward_kernel<DirectFwdChunkedBy<KW>, 2><<<grid, d.threads, bytes, stream()>>>({d});
+    direct_chunked_forward_kernel<DirectFwdChunkedBy<KW>, 2><<<grid, d.threads, bytes, stream(ctx)>>>({d});
   else
-    direct_chunked_forward_kernel<DirectFwdChunkedBy<KW>, 1><<<grid, d.threads, bytes, stream()>>>({d});
-  NM_AFTER_LAUNCH("conv2d_direct_forward_chunked");
+    direct_chunked_forward_kernel<DirectFwdChunkedBy<KW>, 1><<<grid, d.threads, bytes, stream(ctx)>>>({d});
+  NM_AFTER_LAUNCH(ctx, "conv2d_direct_forward_chunked");
 }
 
-void conv2d_direct_forward_chunked(const DirectFwdChunked& d) {
+void conv2d_direct_forward_chunked(const Context& ctx, const DirectFwdChunked& d) {
   check_fits("chunked forward", d, d.smem_floats());
   switch (d.unrolled_width()) {
     case 3:
-      launch_chunked<3>(d);
+      launch_chunked<3>(ctx, d);
       break;
     case 5:
-      launch_chunked<5>(d);
+      launch_chunked<5>(ctx, d);
       break;
     default:
-      launch_chunked<0>(d);
+      launch_chunked<0>(ctx, d);
       break;
   }
 }
 
-void conv2d_direct_input_grad(const DirectDgrad& d) {
+void conv2d_direct_input_grad(const Context& ctx, const DirectDgrad& d) {
   check_fits("input-gradient", d, d.smem_floats());
-  launch_bank_then_units(d, "conv2d_direct_input_grad");
+  launch_bank_then_units(ctx, d, "conv2d_direct_input_grad");
 }
 
-void conv2d_direct_weight_grad(const DirectWgrad& d, float* dw, float* db, GradMode mode) {
+void conv2d_direct_weight_grad(const Context& ctx, const DirectWgrad& d, float* dw, float* db, GradMode mode) {
   check_fits("weight-gradient", d, d.smem_floats());
-  direct_wgrad_kernel<<<dim3(d.blocks_x, d.blocks_y), kDirectThreads, d.smem_floats() * sizeof(float), stream()>>>(d);
-  NM_AFTER_LAUNCH("conv2d_direct_weight_grad");
-  conv2d_sum_weight_partials(d.f, d.cols, d.taps, d.blocks_x, d.partial, dw, db, mode);
+  direct_wgrad_kernel<<<dim3(d.blocks_x, d.blocks_y), kDirectThreads, d.smem_floats() * sizeof(float), stream(ctx)>>>(d);
+  NM_AFTER_LAUNCH(ctx, "conv2d_direct_weight_grad");
+  conv2d_sum_weight_partials(ctx, d.f, d.cols, d.taps, d.blocks_x, d.partial, dw, db, mode);
 }
 
-void conv2d_sum_weight_partials(int f, int cols, int taps, int blocks, const float* work, float* dw, float* db,
+void conv2d_sum_weight_partials(const Context& ctx, int f, int cols, int taps, int blocks, const float* work, float* dw, float* db,
                                 GradMode mode) {
   const int outputs = f * cols;
-  sum_weight_partials<<<(outputs * 32 + 255) / 256, 256, 0, stream()>>>(outputs, cols, taps, blocks, work, dw, db,
+  sum_weight_partials<<<(outputs * 32 + 255) / 256, 256, 0, stream(ctx)>>>(outputs, cols, taps, blocks, work, dw, db,
                                                                         mode == GradMode::Accumulate);
-  NM_AFTER_LAUNCH("conv2d_sum_weight_partials");
+  NM_AFTER_LAUNCH(ctx, "conv2d_sum_weight_partials");
 }
 
 }  // namespace nullmark::cuda

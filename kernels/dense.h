@@ -1,6 +1,7 @@
 // Fully connected layer: y[N, O] = x[N, I] * W^T + b, W stored [O, I] (PyTorch's layout).
 // Both directions are single OpenBLAS GEMM calls over the batch.
 #pragma once
+#include "kernels/cuda/context.h"
 #include "kernels/grad_mode.h"
 #include "kernels/kernel_impl.h"
 
@@ -19,11 +20,11 @@ template <class T>
 void dense_backward(const DenseShape& s, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, GradMode mode);
 }  // namespace cpu
 
-// CUDA twins (float, device pointers, the current stream): the hand-written tiled GEMM, or cuBLAS.
+// CUDA twins (float, device pointers, on the context's stream): the hand-written tiled GEMM, or cuBLAS.
 namespace cuda {
-void dense_forward(const DenseShape& s, const float* x, const float* w, const float* b, float* y,
+void dense_forward(const Context& ctx, const DenseShape& s, const float* x, const float* w, const float* b, float* y,
                    KernelImpl impl = KernelImpl::Native);
-void dense_backward(const DenseShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
+void dense_backward(const Context& ctx, const DenseShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
                     float* db, GradMode mode, KernelImpl impl = KernelImpl::Native);
 }  // namespace cuda
 }  // namespace nullmark

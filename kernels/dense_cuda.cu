@@ -25,40 +25,42 @@ struct StoreDense {
 };
 
 template <class A, class B>
-void product(int M, int N, int K, A a, B b, StoreDense epi, const char* name) {
-  gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream()>>>(M, N, K, K, a, b, epi);
-  NM_AFTER_LAUNCH(name);
+void product(const Context& ctx, int M, int N, int K, A a, B b, StoreDense epi, const char* name) {
+  gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream(ctx)>>>(M, N, K, K, a, b, epi);
+  NM_AFTER_LAUNCH(ctx, name);
 }
 }  // namespace
 
-void dense_forward(const DenseShape& s, const float* x, const float* w, const float* b, float* y, KernelImpl impl) {
+void dense_forward(const Context& ctx, const DenseShape& s, const float* x, const float* w, const float* b, float* y, KernelImpl impl) {
+  NM_CHECK(impl != KernelImpl::Auto, "dense_forward: impl auto is a layer's choice still to be made");
   if (impl == KernelImpl::Library) {
     // y[N, O] = x[N, I] W^T, W stored [O, I].
-    cublas_gemm_rowmajor(false, true, s.n, s.out, s.in, 1.0f, x, s.in, w, s.in, 0.0f, y, s.out);
-    if (b) bias_add_forward(s.n, s.out, 1, b, y);
+    cublas_gemm_rowmajor(ctx, false, true, s.n, s.out, s.in, 1.0f, x, s.in, w, s.in, 0.0f, y, s.out);
+    if (b) bias_add_forward(ctx, s.n, s.out, 1, b, y);
     return;
   }
-  product(s.n, s.out, s.in, RowMajor{x, s.in, false}, RowMajor{w, s.in, true}, StoreDense{y, s.out, b, false},
+  product(ctx, s.n, s.out, s.in, RowMajor{x, s.in, false}, RowMajor{w, s.in, true}, StoreDense{y, s.out, b, false},
           "dense_forward");
 }
 
-void dense_backward(const DenseShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
+void dense_backward(const Context& ctx, const DenseShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
                     float* db, GradMode mode, KernelImpl impl) {
+  NM_CHECK(impl != KernelImpl::Auto, "dense_backward: impl auto is a layer's choice still to be made");
   const bool acc = mode == GradMode::Accumulate;
   if (impl == KernelImpl::Library) {
     const float beta = acc ? 1.0f : 0.0f;
-    if (dx) cublas_gemm_rowmajor(false, false, s.n, s.in, s.out, 1.0f, dy, s.out, w, s.in, beta, dx, s.in);
-    if (dw) cublas_gemm_rowmajor(true, false, s.out, s.in, s.n, 1.0f, dy, s.out, x, s.in, beta, dw, s.in);
+    if (dx) cublas_gemm_rowmajor(ctx, false, false, s.n, s.in, s.out, 1.0f, dy, s.out, w, s.in, beta, dx, s.in);
+    if (dw) cublas_gemm_rowmajor(ctx, true, false, s.out, s.in, s.n, 1.0f, dy, s.out, x, s.in, beta, dw, s.in);
   } else {
     // dx[N, I] = dy[N, O] W[O, I];  dW[O, I] = dy^T[O, N] x[N, I]
     if (dx)
-      product(s.n, s.in, s.out, RowMajor{dy, s.out, false}, RowMajor{w, s.in, false}, StoreDense{dx, s.in, nullptr, acc},
+      product(ctx, s.n, s.in, s.out, RowMajor{dy, s.out, false}, RowMajor{w, s.in, false}, StoreDense{dx, s.in, nullptr, acc},
               "dense_backward_data");
     if (dw)
-      product(s.out, s.in, s.n, RowMajor{dy, s.out, true}, RowMajor{x, s.in, false}, StoreDense{dw, s.in, nullptr, acc},
+      product(ctx, s.out, s.in, s.n, RowMajor{dy, s.out, true}, RowMajor{x, s.in, false}, StoreDense{dw, s.in, nullptr, acc},
               "dense_backward_weights");
   }
-  if (db) bias_backward(s.n, s.out, 1, dy, db, mode);
+  if (db) bias_backward(ctx, s.n, s.out, 1, dy, db, mode);
 }
 
 }  // namespace nullmark::cuda

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/counter_hash.h"
+#include "kernels/cuda/context.h"
 #include "kernels/grad_mode.h"
 
 namespace nullmark::cpu {
@@ -17,6 +18,6 @@ void dropout_backward(size_t count, float p, uint64_t seed, uint64_t step, const
 }  // namespace nullmark::cpu
 
 namespace nullmark::cuda {  // CUDA twins (the same masks, from kernels/counter_hash.h)
-void dropout_forward(size_t count, float p, uint64_t seed, uint64_t step, const float* x, float* y);
-void dropout_backward(size_t count, float p, uint64_t seed, uint64_t step, const float* dy, float* dx, GradMode mode);
+void dropout_forward(const Context& ctx, size_t count, float p, uint64_t seed, uint64_t step, const float* x, float* y);
+void dropout_backward(const Context& ctx, size_t count, float p, uint64_t seed, uint64_t step, const float* dy, float* dx, GradMode mode);
 }  // namespace nullmark::cuda

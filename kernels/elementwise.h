@@ -3,12 +3,14 @@
 #pragma once
 #include <cstddef>
 
+#include "kernels/cuda/context.h"
+
 namespace nullmark::cpu {
 void add(size_t count, const float* a, const float* b, float* y);
 void accumulate(size_t count, const float* x, float* y);
 }  // namespace nullmark::cpu
 
-namespace nullmark::cuda {  // CUDA twins: device pointers, the current stream
-void add(size_t count, const float* a, const float* b, float* y);
-void accumulate(size_t count, const float* x, float* y);
+namespace nullmark::cuda {  // CUDA twins: device pointers, on the context's stream
+void add(const Context& ctx, size_t count, const float* a, const float* b, float* y);
+void accumulate(const Context& ctx, size_t count, const float* x, float* y);
 }  // namespace nullmark::cuda

@@ -75,73 +75,73 @@ __global__ void adam_kernel(size_t count, AdamParams h, float step_size, float i
 }
 }  // namespace
 
-void bias_add_forward(int n, int c, int p, const float* b, float* y) {
+void bias_add_forward(const Context& ctx, int n, int c, int p, const float* b, float* y) {
   const size_t count = static_cast<size_t>(n) * c * p;
-  bias_add_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, c, p, b, y);
-  NM_AFTER_LAUNCH("bias_add_forward");
+  bias_add_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, c, p, b, y);
+  NM_AFTER_LAUNCH(ctx, "bias_add_forward");
 }
-void bias_backward(int n, int c, int p, const float* dy, float* db, GradMode mode) {
-  bias_grad_kernel<<<c, 256, 0, stream()>>>(n, c, p, dy, db, mode == GradMode::Accumulate);
-  NM_AFTER_LAUNCH("bias_backward");
+void bias_backward(const Context& ctx, int n, int c, int p, const float* dy, float* db, GradMode mode) {
+  bias_grad_kernel<<<c, 256, 0, stream(ctx)>>>(n, c, p, dy, db, mode == GradMode::Accumulate);
+  NM_AFTER_LAUNCH(ctx, "bias_backward");
 }
-void relu_forward(size_t count, const float* x, float* y) {
-  relu_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, x, y);
-  NM_AFTER_LAUNCH("relu_forward");
+void relu_forward(const Context& ctx, size_t count, const float* x, float* y) {
+  relu_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, x, y);
+  NM_AFTER_LAUNCH(ctx, "relu_forward");
 }
-void relu_backward(size_t count, const float* y, const float* dy, float* dx, GradMode mode) {
-  relu_grad_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, y, dy, dx, mode == GradMode::Accumulate);
-  NM_AFTER_LAUNCH("relu_backward");
+void relu_backward(const Context& ctx, size_t count, const float* y, const float* dy, float* dx, GradMode mode) {
+  relu_grad_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, y, dy, dx, mode == GradMode::Accumulate);
+  NM_AFTER_LAUNCH(ctx, "relu_backward");
 }
-void flatten_forward(size_t count, const float* x, float* y) {
-  copy_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, x, y, false);
-  NM_AFTER_LAUNCH("flatten_forward");
+void flatten_forward(const Context& ctx, size_t count, const float* x, float* y) {
+  copy_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, x, y, false);
+  NM_AFTER_LAUNCH(ctx, "flatten_forward");
 }
-void flatten_backward(size_t count, const float* dy, float* dx, GradMode mode) {
-  copy_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, dy, dx, mode == GradMode::Accumulate);
-  NM_AFTER_LAUNCH("flatten_backward");
+void flatten_backward(const Context& ctx, size_t count, const float* dy, float* dx, GradMode mode) {
+  copy_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, dy, dx, mode == GradMode::Accumulate);
+  NM_AFTER_LAUNCH(ctx, "flatten_backward");
 }
-void add(size_t count, const float* a, const float* b, float* y) {
-  add_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, a, b, y);
-  NM_AFTER_LAUNCH("add");
+void add(const Context& ctx, size_t count, const float* a, const float* b, float* y) {
+  add_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, a, b, y);
+  NM_AFTER_LAUNCH(ctx, "add");
 }
-void accumulate(size_t count, const float* x, float* y) {
-  copy_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, x, y, true);
-  NM_AFTER_LAUNCH("accumulate");
+void accumulate(const Context& ctx, size_t count, const float* x, float* y) {
+  copy_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, x, y, true);
+  NM_AFTER_LAUNCH(ctx, "accumulate");
 }
-void dropout_forward(size_t count, float p, uint64_t seed, uint64_t step, const float* x, float* y) {
-  dropout_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, p, seed, step, step_scalars(), x, y, false);
-  NM_AFTER_LAUNCH("dropout_forward");
+void dropout_forward(const Context& ctx, size_t count, float p, uint64_t seed, uint64_t step, const float* x, float* y) {
+  dropout_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, p, seed, step, ctx.step_scalars(), x, y, false);
+  NM_AFTER_LAUNCH(ctx, "dropout_forward");
 }
-void dropout_backward(size_t count, float p, uint64_t seed, uint64_t step, const float* dy, float* dx, GradMode mode) {
-  dropout_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, p, seed, step, step_scalars(), dy, dx,
+void dropout_backward(const Context& ctx, size_t count, float p, uint64_t seed, uint64_t step, const float* dy, float* dx, GradMode mode) {
+  dropout_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, p, seed, step, ctx.step_scalars(), dy, dx,
                                                           mode == GradMode::Accumulate);
-  NM_AFTER_LAUNCH("dropout_backward");
+  NM_AFTER_LAUNCH(ctx, "dropout_backward");
 }
-void global_avgpool_forward(int n, int c, int plane, const float* x, float* y) {
+void global_avgpool_forward(const Context& ctx, int n, int c, int plane, const float* x, float* y) {
   const size_t planes = static_cast<size_t>(n) * c;
-  gap_kernel<<<blocks_for(planes), 256, 0, stream()>>>(planes, plane, x, y);
-  NM_AFTER_LAUNCH("global_avgpool_forward");
+  gap_kernel<<<blocks_for(planes), 256, 0, stream(ctx)>>>(planes, plane, x, y);
+  NM_AFTER_LAUNCH(ctx, "global_avgpool_forward");
 }
-void global_avgpool_backward(int n, int c, int plane, const float* dy, float* dx, GradMode mode) {
+void global_avgpool_backward(const Context& ctx, int n, int c, int plane, const float* dy, float* dx, GradMode mode) {
   const size_t count = static_cast<size_t>(n) * c * plane;
-  gap_grad_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, plane, dy, dx, mode == GradMode::Accumulate);
-  NM_AFTER_LAUNCH("global_avgpool_backward");
+  gap_grad_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, plane, dy, dx, mode == GradMode::Accumulate);
+  NM_AFTER_LAUNCH(ctx, "global_avgpool_backward");
 }
-void sgd_step(size_t count, const SgdParams& h, float* params, const float* grads, float* velocity) {
-  sgd_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, h, step_scalars(), params, grads, velocity);
-  NM_AFTER_LAUNCH("sgd_step");
+void sgd_step(const Context& ctx, size_t count, const SgdParams& h, float* params, const float* grads, float* velocity) {
+  sgd_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, h, ctx.step_scalars(), params, grads, velocity);
+  NM_AFTER_LAUNCH(ctx, "sgd_step");
 }
-void adam_step(size_t count, const AdamParams& h, long step, float* params, const float* grads, float* m, float* v) {
+void adam_step(const Context& ctx, size_t count, const AdamParams& h, long step, float* params, const float* grads, float* m, float* v) {
   const float bc1 = 1.0f - static_cast<float>(std::pow(h.beta1, step));
   const float bc2 = 1.0f - static_cast<float>(std::pow(h.beta2, step));
-  adam_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, h, h.lr / bc1, 1.0f / std::sqrt(bc2), step_scalars(),
+  adam_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, h, h.lr / bc1, 1.0f / std::sqrt(bc2), ctx.step_scalars(),
                                                        params, grads, m, v);
-  NM_AFTER_LAUNCH("adam_step");
+  NM_AFTER_LAUNCH(ctx, "adam_step");
 }
-void zero_entries(size_t count, const uint64_t* index, float* params) {
+void zero_entries(const Context& ctx, size_t count, const uint64_t* index, float* params) {
   if (count == 0) return;
-  zero_entries_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, index, params);
-  NM_AFTER_LAUNCH("zero_entries");
+  zero_entries_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, index, params);
+  NM_AFTER_LAUNCH(ctx, "zero_entries");
 }
 
 }  // namespace nullmark::cuda

@@ -1,6 +1,7 @@
 // Global average pooling: [N, C, H, W] -> [N, C], the mean of each channel plane (the head of
 // ResNet-style networks).
 #pragma once
+#include "kernels/cuda/context.h"
 #include "kernels/grad_mode.h"
 
 namespace nullmark::cpu {
@@ -10,7 +11,7 @@ template <class T>
 void global_avgpool_backward(int n, int c, int plane, const T* dy, T* dx, GradMode mode);
 }  // namespace nullmark::cpu
 
-namespace nullmark::cuda {  // CUDA twins: float, device pointers, the current stream
-void global_avgpool_forward(int n, int c, int plane, const float* x, float* y);
-void global_avgpool_backward(int n, int c, int plane, const float* dy, float* dx, GradMode mode);
+namespace nullmark::cuda {  // CUDA twins: float, device pointers, on the context's stream
+void global_avgpool_forward(const Context& ctx, int n, int c, int plane, const float* x, float* y);
+void global_avgpool_backward(const Context& ctx, int n, int c, int plane, const float* dy, float* dx, GradMode mode);
 }  // namespace nullmark::cuda

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 
+#include "kernels/cuda/context.h"
 #include "kernels/grad_mode.h"
 
 namespace nullmark::cpu {
@@ -13,7 +14,7 @@ template <class T>
 void leaky_relu_backward(size_t count, float slope, const T* y, const T* dy, T* dx, GradMode mode);
 }  // namespace nullmark::cpu
 
-namespace nullmark::cuda {  // CUDA twins: float, device pointers, the current stream
-void leaky_relu_forward(size_t count, float slope, const float* x, float* y);
-void leaky_relu_backward(size_t count, float slope, const float* y, const float* dy, float* dx, GradMode mode);
+namespace nullmark::cuda {  // CUDA twins: float, device pointers, on the context's stream
+void leaky_relu_forward(const Context& ctx, size_t count, float slope, const float* x, float* y);
+void leaky_relu_backward(const Context& ctx, size_t count, float slope, const float* y, const float* dy, float* dx, GradMode mode);
 }  // namespace nullmark::cuda

@@ -13,14 +13,14 @@ __global__ void backward_kernel(size_t count, float slope, const float* y, const
 }
 }  // namespace
 
-void leaky_relu_forward(size_t count, float slope, const float* x, float* y) {
-  forward_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, slope, x, y);
-  NM_AFTER_LAUNCH("leaky_relu_forward");
+void leaky_relu_forward(const Context& ctx, size_t count, float slope, const float* x, float* y) {
+  forward_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, slope, x, y);
+  NM_AFTER_LAUNCH(ctx, "leaky_relu_forward");
 }
 
-void leaky_relu_backward(size_t count, float slope, const float* y, const float* dy, float* dx, GradMode mode) {
-  backward_kernel<<<blocks_for(count), 256, 0, stream()>>>(count, slope, y, dy, dx, mode == GradMode::Accumulate);
-  NM_AFTER_LAUNCH("leaky_relu_backward");
+void leaky_relu_backward(const Context& ctx, size_t count, float slope, const float* y, const float* dy, float* dx, GradMode mode) {
+  backward_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, slope, y, dy, dx, mode == GradMode::Accumulate);
+  NM_AFTER_LAUNCH(ctx, "leaky_relu_backward");
 }
 
 }  // namespace nullmark::cuda

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/cuda/context.h"
 #include "kernels/grad_mode.h"
 #include "kernels/host_device.h"
 
@@ -36,7 +37,7 @@ void maxpool2d_backward(const MaxPool2dShape& s, const int32_t* argmax, const T*
 }  // namespace cpu
 
 namespace cuda {  // CUDA twins; the backward pass gathers per input (no atomics: deterministic)
-void maxpool2d_forward(const MaxPool2dShape& s, const float* x, float* y, int32_t* argmax);
-void maxpool2d_backward(const MaxPool2dShape& s, const int32_t* argmax, const float* dy, float* dx, GradMode mode);
+void maxpool2d_forward(const Context& ctx, const MaxPool2dShape& s, const float* x, float* y, int32_t* argmax);
+void maxpool2d_backward(const Context& ctx, const MaxPool2dShape& s, const int32_t* argmax, const float* dy, float* dx, GradMode mode);
 }  // namespace cuda
 }  // namespace nullmark

@@ -40,17 +40,17 @@ __global__ void pool_backward(MaxPool2dShape s, int oh, int ow, const int32_t* a
 }
 }  // namespace
 
-void maxpool2d_forward(const MaxPool2dShape& s, const float* x, float* y, int32_t* argmax) {
+void maxpool2d_forward(const Context& ctx, const MaxPool2dShape& s, const float* x, float* y, int32_t* argmax) {
   const size_t count = static_cast<size_t>(s.n) * s.c * s.oh() * s.ow();
-  pool_forward<<<blocks_for(count), 256, 0, stream()>>>(s, s.oh(), s.ow(), x, y, argmax);
-  NM_AFTER_LAUNCH("maxpool2d_forward");
+  pool_forward<<<blocks_for(count), 256, 0, stream(ctx)>>>(s, s.oh(), s.ow(), x, y, argmax);
+  NM_AFTER_LAUNCH(ctx, "maxpool2d_forward");
 }
 
-void maxpool2d_backward(const MaxPool2dShape& s, const int32_t* argmax, const float* dy, float* dx, GradMode mode) {
+void maxpool2d_backward(const Context& ctx, const MaxPool2dShape& s, const int32_t* argmax, const float* dy, float* dx, GradMode mode) {
   const size_t count = static_cast<size_t>(s.n) * s.c * s.h * s.w;
-  pool_backward<<<blocks_for(count), 256, 0, stream()>>>(s, s.oh(), s.ow(), argmax, dy, dx,
+  pool_backward<<<blocks_for(count), 256, 0, stream(ctx)>>>(s, s.oh(), s.ow(), argmax, dy, dx,
                                                          mode == GradMode::Accumulate);
-  NM_AFTER_LAUNCH("maxpool2d_backward");
+  NM_AFTER_LAUNCH(ctx, "maxpool2d_backward");
 }
 
 }  // namespace nullmark::cuda

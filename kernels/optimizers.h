@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/cuda/context.h"
 #include "kernels/host_device.h"
 
 namespace nullmark {
@@ -50,8 +51,8 @@ void zero_entries(size_t count, const uint64_t* index, float* params);
 }  // namespace cpu
 
 namespace cuda {  // CUDA twins: one fused elementwise pass over the flat buffers
-void sgd_step(size_t count, const SgdParams& h, float* params, const float* grads, float* velocity);
-void adam_step(size_t count, const AdamParams& h, long step, float* params, const float* grads, float* m, float* v);
-void zero_entries(size_t count, const uint64_t* index, float* params);
+void sgd_step(const Context& ctx, size_t count, const SgdParams& h, float* params, const float* grads, float* velocity);
+void adam_step(const Context& ctx, size_t count, const AdamParams& h, long step, float* params, const float* grads, float* m, float* v);
+void zero_entries(const Context& ctx, size_t count, const uint64_t* index, float* params);
 }  // namespace cuda
 }  // namespace nullmark

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/cuda/context.h"
 #include "kernels/host_device.h"
 
 namespace nullmark {
@@ -50,7 +51,7 @@ XentResult softmax_xent(int n, int k, const T* logits, const int32_t* labels, co
 // batch), in a fixed order, to totals[0] and totals[1] on the device, so a training step needs no
 // copy back to the host; read the totals when reporting. totals may be null.
 namespace cuda {
-void softmax_xent(int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
+void softmax_xent(const Context& ctx, int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
                   float* dlogits, int32_t* predictions, float smoothing, double* totals, int scored);
 }  // namespace cuda
 }  // namespace nullmark

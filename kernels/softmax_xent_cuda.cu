@@ -50,16 +50,16 @@ struct Scratch {
 };
 }  // namespace
 
-void softmax_xent(int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
+void softmax_xent(const Context& ctx, int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
                   float* dlogits, int32_t* predictions, float smoothing, double* totals, int scored) {
   static Scratch scratch;
   scratch.ensure(n);
-  per_sample<<<(n + 127) / 128, 128, 0, stream()>>>(n, k, logits, labels, weights, scale, dlogits, predictions,
+  per_sample<<<(n + 127) / 128, 128, 0, stream(ctx)>>>(n, k, logits, labels, weights, scale, dlogits, predictions,
                                                     smoothing, scratch.loss, scratch.hit);
-  NM_AFTER_LAUNCH("softmax_xent");
+  NM_AFTER_LAUNCH(ctx, "softmax_xent");
   if (totals) {
-    add_totals<<<1, 256, 0, stream()>>>(n, scored, scratch.loss, scratch.hit, totals);
-    NM_AFTER_LAUNCH("softmax_xent totals");
+    add_totals<<<1, 256, 0, stream(ctx)>>>(n, scored, scratch.loss, scratch.hit, totals);
+    NM_AFTER_LAUNCH(ctx, "softmax_xent totals");
   }
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/cuda/context.h"
 #include "kernels/host_device.h"
 
 namespace nullmark {
@@ -48,8 +49,8 @@ void watermark_stamp(const ImageShape& s, const WatermarkPattern& p, bool invert
 // CUDA twins: one thread per element of the clean batch reads it once and writes its clean, null
 // and true copies. `p.bits` must point to device memory here.
 namespace cuda {
-void watermark_batch(const ImageShape& s, const WatermarkPattern& p, int b, int n_null, int n_true, const float* clean,
+void watermark_batch(const Context& ctx, const ImageShape& s, const WatermarkPattern& p, int b, int n_null, int n_true, const float* clean,
                      const int32_t* labels, float* out, int32_t* out_labels);
-void watermark_stamp(const ImageShape& s, const WatermarkPattern& p, bool invert, int count, float* images);
+void watermark_stamp(const Context& ctx, const ImageShape& s, const WatermarkPattern& p, bool invert, int count, float* images);
 }  // namespace cuda
 }  // namespace nullmark

@@ -90,7 +90,7 @@ __global__ void crop_flip_kernel(ImageShape s, int n, int pad, bool flip, uint64
 }
 }  // namespace
 
-void watermark_batch(const ImageShape& s, const WatermarkPattern& p, int b, int n_null, int n_true, const float* clean,
+void watermark_batch(const Context& ctx, const ImageShape& s, const WatermarkPattern& p, int b, int n_null, int n_true, const float* clean,
                      const int32_t* labels, float* out, int32_t* out_labels) {
   const size_t count = static_cast<size_t>(s.size()) * b;
   if (Vec4Layout::applies(s) && aligned16(clean) && aligned16(out) && count / 4 < INT_MAX) {
@@ -98,25 +98,25 @@ void watermark_batch(const ImageShape& s, const WatermarkPattern& p, int b, int 
     float4* out4 = reinterpret_cast<float4*>(out);
     const Vec4Batch k{Vec4Layout(s), p, b, n_null, n_true, labels, out4, out4 + per4 * b, out4 + per4 * (b + n_null),
                       out_labels};
-    batch_kernel4<<<blocks_for((count / 4 + 1) / 2), 256, 0, stream()>>>(k, static_cast<int>(count / 4),
+    batch_kernel4<<<blocks_for((count / 4 + 1) / 2), 256, 0, stream(ctx)>>>(k, static_cast<int>(count / 4),
                                                                          reinterpret_cast<const float4*>(clean));
   } else {
-    batch_kernel<<<blocks_for(count), 256, 0, stream()>>>(s, p, b, n_null, n_true, clean, labels, out, out_labels);
+    batch_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(s, p, b, n_null, n_true, clean, labels, out, out_labels);
   }
-  NM_AFTER_LAUNCH("watermark_batch");
+  NM_AFTER_LAUNCH(ctx, "watermark_batch");
 }
 
-void watermark_stamp(const ImageShape& s, const WatermarkPattern& p, bool invert, int count, float* images) {
+void watermark_stamp(const Context& ctx, const ImageShape& s, const WatermarkPattern& p, bool invert, int count, float* images) {
   const size_t cells = static_cast<size_t>(count) * s.c * p.n * p.n;
-  stamp_kernel<<<blocks_for(cells), 256, 0, stream()>>>(s, p, invert, count, images);
-  NM_AFTER_LAUNCH("watermark_stamp");
+  stamp_kernel<<<blocks_for(cells), 256, 0, stream(ctx)>>>(s, p, invert, count, images);
+  NM_AFTER_LAUNCH(ctx, "watermark_stamp");
 }
 
-void augment_crop_flip(const ImageShape& s, int n, int pad, bool flip, uint64_t seed, uint64_t first, const float* in,
+void augment_crop_flip(const Context& ctx, const ImageShape& s, int n, int pad, bool flip, uint64_t seed, uint64_t first, const float* in,
                        float* out) {
   const size_t count = static_cast<size_t>(s.size()) * n;
-  crop_flip_kernel<<<blocks_for(count), 256, 0, stream()>>>(s, n, pad, flip, seed, first, step_scalars(), in, out);
-  NM_AFTER_LAUNCH("augment_crop_flip");
+  crop_flip_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(s, n, pad, flip, seed, first, ctx.step_scalars(), in, out);
+  NM_AFTER_LAUNCH(ctx, "augment_crop_flip");
 }
 
 }  // namespace nullmark::cuda

@@ -1,6 +1,7 @@
 // An owning array on one device: a std::vector on the CPU, cudaMalloc'd memory on the GPU (through
 // kernels/cuda/runtime.h, so this header needs no CUDA). New storage is zero-filled. Moving between
-// devices copies the contents explicitly; nothing here copies implicitly.
+// devices copies the contents explicitly; nothing here copies implicitly. On the GPU every fill and
+// copy waits for all work on the device first (cuda::sync_*): the array belongs to no one stream.
 #pragma once
 #include <cstring>
 #include <utility>
@@ -42,9 +43,9 @@ class DeviceArray {
     } else if (n != size_) {
       release();
       gpu_ = static_cast<T*>(cuda::alloc_bytes(n * sizeof(T)));
-      cuda::zero(gpu_, n * sizeof(T));
+      cuda::sync_zero(gpu_, n * sizeof(T));
     } else {
-      cuda::zero(gpu_, n * sizeof(T));
+      cuda::sync_zero(gpu_, n * sizeof(T));
     }
     size_ = n;
   }
@@ -68,12 +69,12 @@ class DeviceArray {
     if (device_ == Device::CPU)
       std::memcpy(host_.data(), src, n * sizeof(T));
     else
-      cuda::copy_to_device(gpu_, src, n * sizeof(T));
+      cuda::sync_upload(gpu_, src, n * sizeof(T));
   }
   std::vector<T> download() const {
     if (device_ == Device::CPU) return host_;
     std::vector<T> out(size_);
-    cuda::copy_to_host(out.data(), gpu_, size_ * sizeof(T));
+    cuda::sync_download(out.data(), gpu_, size_ * sizeof(T));
     return out;
   }
 

@@ -18,6 +18,13 @@ std::vector<Layer::ParamSlice> Layer::param_slices() const {
   return out;
 }
 
+void Layer::set_device(Device d, const cuda::Context* gpu) {
+  NM_CHECK(d == Device::CPU || gpu != nullptr, type(), ": a layer on the GPU needs the CUDA context it runs with");
+  device_ = d;
+  gpu_ = d == Device::CUDA ? gpu : nullptr;
+  moved();
+}
+
 namespace {
 void check_tensor(const Layer& l, const char* what, const Tensor& t, const Shape& want, int n) {
   NM_CHECK(t.data != nullptr, l.type(), ": ", what, " has no data");

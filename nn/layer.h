@@ -10,7 +10,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "kernels/cuda/context.h"
 #include "kernels/grad_mode.h"
+#include "kernels/kernel_impl.h"
 #include "nn/tensor.h"
 
 namespace nullmark {
@@ -80,6 +82,9 @@ class Layer {
   // unchanged (batch norm; composite layers pass it on). A fine-tuning attacker that freezes layers
   // may hold them (Keras' non-trainable batch norm) or not (PyTorch's train mode).
   virtual void hold_statistics(bool /*held*/) {}
+  // The network's `impl:` default (Network::from_config): layers with a native/library choice that
+  // their own config does not name take it; composite layers pass it on.
+  virtual void set_default_impl(KernelImpl /*impl*/) {}
   virtual size_t workspace_floats(int /*batch*/) const { return 0; }
   // Activation memory the layer keeps beyond its output, in floats per sample (a residual block:
   // its chains' activations; a dense+relu layer: its masked gradient). It lives in the network's
@@ -90,12 +95,11 @@ class Layer {
   // Forward multiply-adds per sample, for the summary.
   virtual double flops() const { return 0.0; }
 
-  // The device the layer computes on: its tensors, parameters and internal state live there.
+  // The device the layer computes on: its tensors, parameters and internal state live there. On
+  // CUDA, `gpu` is the context its kernels run with (stream and implementation choices); the
+  // network that owns the layer keeps it alive.
   Device device() const { return device_; }
-  void set_device(Device d) {
-    device_ = d;
-    moved();
-  }
+  void set_device(Device d, const cuda::Context* gpu);
 
   void forward(const Tensor& x, Tensor& y, const LayerContext& ctx);
   // dx is null for the first layer (nobody needs the input gradient). `mode` applies to every
@@ -113,12 +117,14 @@ class Layer {
   // Called after set_device(); layers with internal state (or children) move it here.
   virtual void moved() {}
   bool on_gpu() const { return device_ == Device::CUDA; }
+  const cuda::Context& gpu() const { return *gpu_; }  // valid while on_gpu()
 
   Shape in_, out_;
   float* params_ = nullptr;
   float* grads_ = nullptr;
   float* buffers_ = nullptr;
   Device device_ = Device::CPU;
+  const cuda::Context* gpu_ = nullptr;
 };
 
 }  // namespace nullmark

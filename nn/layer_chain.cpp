@@ -77,9 +77,14 @@ void LayerChain::hold_statistics(bool held) {
   for (auto& l : layers_) l->hold_statistics(held);
 }
 
-void LayerChain::to(Device d) {
+void LayerChain::set_default_impl(KernelImpl impl) {
+  for (auto& l : layers_) l->set_default_impl(impl);
+}
+
+void LayerChain::to(Device d, const cuda::Context* gpu) {
   device_ = d;
-  for (auto& l : layers_) l->set_device(d);
+  gpu_ = d == Device::CUDA ? gpu : nullptr;
+  for (auto& l : layers_) l->set_device(d, gpu);
   acts_ = dacts_ = nullptr;  // the arenas moved with the network: placed again before the next pass
   cap_ = 0;
 }
@@ -98,8 +103,8 @@ double since(std::chrono::steady_clock::time_point t0) {
 }
 // Per-layer timing on the GPU waits for the queued kernels, so each layer is charged its own run
 // time rather than its launch time (profiling only: it stalls the pipeline).
-void settle(const std::vector<double>* seconds, const Tensor& t) {
-  if (seconds && t.device == Device::CUDA) cuda::synchronize();
+void settle(const std::vector<double>* seconds, const Tensor& t, const cuda::Context* gpu) {
+  if (seconds && t.device == Device::CUDA) gpu->synchronize();
 }
 }  // namespace
 
@@ -109,10 +114,10 @@ Tensor LayerChain::forward(const Tensor& x, const LayerContext& ctx, std::vector
   Tensor in = x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     Tensor out = act(i, x.n);
-    settle(seconds, in);
+    settle(seconds, in, gpu_);
     const auto t0 = std::chrono::steady_clock::now();
     layers_[i]->forward(in, out, ctx);
-    settle(seconds, in);
+    settle(seconds, in, gpu_);
     if (seconds) (*seconds)[i] += since(t0);
     in = out;
   }
@@ -127,10 +132,10 @@ void LayerChain::backward(const Tensor& x, const Tensor& dy, Tensor* dx, const L
     const Tensor in = i ? act(i - 1, n) : x;
     const Tensor dout = i + 1 == layers_.size() ? dy : grad(i, n);
     Tensor din = i ? grad(i - 1, n) : (dx ? *dx : Tensor{});
-    settle(seconds, in);
+    settle(seconds, in, gpu_);
     const auto t0 = std::chrono::steady_clock::now();
     layers_[i]->backward(in, act(i, n), dout, (i || dx) ? &din : nullptr, GradMode::Overwrite, ctx);
-    settle(seconds, in);
+    settle(seconds, in, gpu_);
     if (seconds) (*seconds)[i] += since(t0);
   }
 }

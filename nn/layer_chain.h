@@ -43,12 +43,14 @@ class LayerChain {
   double flops() const;
 
   void bind(float* params, float* grads, float* buffers);
-  // Moves the layers' computation to device d (parameters and arenas are placed separately).
-  void to(Device d);
+  // Moves the layers' computation to device d, with `gpu` its CUDA context there (parameters and
+  // arenas are placed separately).
+  void to(Device d, const cuda::Context* gpu);
   Device device() const { return device_; }
   void init_params(std::mt19937_64& rng);
   void init_buffers();
-  void hold_statistics(bool held);  // Layer::hold_statistics on every layer
+  void hold_statistics(bool held);         // Layer::hold_statistics on every layer
+  void set_default_impl(KernelImpl impl);  // Layer::set_default_impl on every layer
 
   // Runs x (at most the placed capacity of samples) through the chain; returns the output (x itself
   // when the chain is empty). `seconds`, when given, accumulates each layer's wall time.
@@ -72,6 +74,7 @@ class LayerChain {
   size_t arena_per_sample_ = 0;
   int cap_ = 0;
   Device device_ = Device::CPU;
+  const cuda::Context* gpu_ = nullptr;
   // The placed arenas, with room for cap_ samples: outputs [layer][sample], then inner needs.
   float* acts_ = nullptr;
   float* dacts_ = nullptr;

@@ -21,8 +21,13 @@ Network::Network(std::vector<std::unique_ptr<Layer>> layers, const Shape& input)
   chain_.init_buffers();
 }
 
-void Network::to(Device d) {
-  if (d == device()) return;
+void Network::to(Device d, std::shared_ptr<cuda::Context> gpu) {
+  NM_CHECK(d == Device::CPU || gpu, "a network moved to the GPU needs the CUDA context it runs with");
+  if (d == Device::CUDA) gpu_ = std::move(gpu);
+  if (d == device()) {
+    chain_.to(d, gpu_.get());  // the same device, perhaps another context
+    return;
+  }
   params_.to(d);
   grads_.to(d);
   buffers_.to(d);
@@ -34,7 +39,8 @@ void Network::to(Device d) {
   input_stage_ = DeviceArray<float>(d);
   dlogits_stage_ = DeviceArray<float>(d);
   dx_stage_ = DeviceArray<float>(d);
-  chain_.to(d);
+  chain_.to(d, gpu_.get());
+  if (d == Device::CPU) gpu_.reset();
   bind_all();
   last_x_ = nullptr;
 }
@@ -51,9 +57,14 @@ void Network::set_buffers(const std::vector<float>& host) {
 
 Network Network::from_config(ConfigMap model, const Shape& input, int classes, const LayerRegistry& registry) {
   model.string("name", "unnamed");
+  // The implementation every conv2d and dense layer takes unless it names its own.
+  const std::string impl = model.choice("impl", "auto", {"auto", "native", "library"});
   std::vector<std::unique_ptr<Layer>> layers;
   for (ConfigMap& l : model.list("layers")) layers.push_back(registry.create(l));
   model.finish();
+  const KernelImpl default_impl =
+      impl == "native" ? KernelImpl::Native : impl == "library" ? KernelImpl::Library : KernelImpl::Auto;
+  for (auto& l : layers) l->set_default_impl(default_impl);
   if (layers.empty()) model.error("layers", "the model has no layers");
   // Shape errors name the config file and line of the model's layer list.
   std::unique_ptr<Network> built;
@@ -71,11 +82,12 @@ Network Network::from_config(ConfigMap model, const Shape& input, int classes, c
 
 void Network::init_params(uint64_t seed) {
   const Device d = device();
+  std::shared_ptr<cuda::Context> gpu = gpu_;
   to(Device::CPU);  // layers initialise through host pointers; one upload afterwards
   std::mt19937_64 rng(seed);
   chain_.init_params(rng);
   chain_.init_buffers();
-  to(d);
+  to(d, std::move(gpu));
 }
 
 const float* Network::forward(const float* x, int n, const LayerContext& ctx_in) {
@@ -107,7 +119,7 @@ const float* Network::forward_host(const float* x, int n, const LayerContext& ct
   input_stage_.upload(x, in);
   const float* logits = forward(input_stage_.data(), n, ctx);
   logits_host_.resize(out);
-  cuda::copy_to_host(logits_host_.data(), logits, out * sizeof(float));
+  cuda::copy_to_host(*gpu_, logits_host_.data(), logits, out * sizeof(float));
   return logits_host_.data();
 }
 
@@ -132,7 +144,12 @@ void Network::backward_to_input_host(const float* dlogits, const LayerContext& c
   dlogits_stage_.upload(dlogits, out);
   dx_stage_.ensure(in);
   run_backward(dlogits_stage_.data(), ctx, dx_stage_.data());
-  cuda::copy_to_host(dx, dx_stage_.data(), in * sizeof(float));
+  cuda::copy_to_host(*gpu_, dx, dx_stage_.data(), in * sizeof(float));
+}
+
+cuda::Context& Network::gpu() const {
+  NM_CHECK(gpu_ != nullptr, "the network is not on the GPU");
+  return *gpu_;
 }
 
 void Network::set_profiling(bool on) {

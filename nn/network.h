@@ -37,8 +37,12 @@ class Network {
 
   // The device the network computes on and keeps its arrays on (CPU unless moved).
   Device device() const { return chain_.device(); }
-  // Moves parameters, gradients, buffers and activations to d (explicit copies, once).
-  void to(Device d);
+  // Moves parameters, gradients, buffers and activations to d (explicit copies, once). On CUDA,
+  // `gpu` is the context the network's kernels run with; the network shares its ownership (so it
+  // outlives every pass), and networks that exchange data on the device share one context.
+  void to(Device d, std::shared_ptr<cuda::Context> gpu = nullptr);
+  // The CUDA context of a network on the GPU (an error on the CPU).
+  cuda::Context& gpu() const;
 
   // Pointers into the network's device memory: host pointers on the CPU, device pointers on CUDA.
   size_t param_count() const { return params_.size(); }
@@ -98,6 +102,7 @@ class Network {
   void bind_all() { chain_.bind(params_.data(), grads_.data(), buffers_.data()); }
 
   LayerChain chain_;
+  std::shared_ptr<cuda::Context> gpu_;
   Shape input_;
   DeviceArray<float> params_, grads_, buffers_;
   DeviceArray<float> acts_, dacts_;  // the activation arenas, room for acts_for_n_ samples

@@ -65,7 +65,7 @@ void Optimizer::step(float* params, const float* grads, float lr, size_t first) 
       SgdParams h = cfg_.sgd;
       h.lr = lr, h.weight_decay = r.decay;
       if (gpu)
-        NM_GPU(cuda::sgd_step(n, h, params + b, grads + b, state_.data() + b));
+        NM_GPU(cuda::sgd_step(*gpu_, n, h, params + b, grads + b, state_.data() + b));
       else
         cpu::sgd_step(n, h, params + b, grads + b, state_.data() + b);
     } else {
@@ -74,11 +74,16 @@ void Optimizer::step(float* params, const float* grads, float lr, size_t first) 
       float* m = state_.data() + b;
       float* v = state_.data() + count_ + b;
       if (gpu)
-        NM_GPU(cuda::adam_step(n, h, steps_, params + b, grads + b, m, v));
+        NM_GPU(cuda::adam_step(*gpu_, n, h, steps_, params + b, grads + b, m, v));
       else
         cpu::adam_step(n, h, steps_, params + b, grads + b, m, v);
     }
   }
+}
+
+void Optimizer::to(const Network& net) {
+  state_.to(net.device());
+  gpu_ = net.device() == Device::CUDA ? &net.gpu() : nullptr;
 }
 
 void Optimizer::next_step_scalars(float lr, cuda::StepScalars& s) const {

@@ -12,6 +12,7 @@
 #include "kernels/optimizers.h"
 #include "nn/device_array.h"
 #include "nn/layer.h"
+#include "nn/network.h"
 
 namespace nullmark {
 
@@ -44,8 +45,9 @@ class Optimizer {
   // A host copy of the state (for checkpoints), and its restoration.
   std::vector<float> state() const { return state_.download(); }
   void restore(long steps, const std::vector<float>& state);
-  // Keeps the state on device d; step() then takes parameter and gradient pointers on d.
-  void to(Device d) { state_.to(d); }
+  // Keeps the state where `net` computes; step() then takes parameter and gradient pointers there,
+  // and on CUDA runs with the network's context.
+  void to(const Network& net);
 
  private:
   struct Run {
@@ -57,6 +59,7 @@ class Optimizer {
   std::vector<Run> runs_;
   long steps_ = 0;
   DeviceArray<float> state_;
+  const cuda::Context* gpu_ = nullptr;  // on CUDA: the context of the network it steps
 };
 
 }  // namespace nullmark

@@ -1,9 +1,11 @@
-// Shared by the cuda-labelled tests: a guard that fails with a clear message where no GPU is visible
-// (and switches TF32 off, so tolerances hold), and the CPU-vs-GPU comparison with a written tolerance.
+// Shared by the cuda-labelled tests: a guard that fails with a clear message where no GPU is visible,
+// the CUDA context the tests run their kernels with (TF32 off, so tolerances hold), and the
+// CPU-vs-GPU comparison with a written tolerance.
 #pragma once
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "kernels/cuda/device.h"
@@ -15,9 +17,16 @@ struct GpuCheck {  // every test needs a device; say so instead of crashing when
   GpuCheck() {
     const cuda::DeviceInfo d = cuda::query_device();
     if (!d.available) FAIL("no CUDA device: " << d.description << " (run with ctest -LE cuda on machines without a GPU)");
-    cuda::set_allow_tf32(false);
   }
 };
+
+// One context for the test process, made on first use (after a GpuCheck), with the default options
+// and the environment's debugging switches: TF32 off, measured tilings.
+inline std::shared_ptr<cuda::Context> shared_gpu() {
+  static const std::shared_ptr<cuda::Context> gpu = std::make_shared<cuda::Context>();
+  return gpu;
+}
+inline const cuda::Context& gpu() { return *shared_gpu(); }
 
 // |cpu - gpu| <= rtol * max(1, |cpu|) everywhere; the first five misses are reported.
 inline void close(const char* what, const std::vector<float>& cpu, const std::vector<float>& gpu, double rtol = 1e-4) {

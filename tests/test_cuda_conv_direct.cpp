@@ -31,7 +31,7 @@ void each_direct_forward(const Conv2dShape& s, const std::vector<float>& x, cons
     cuda::DirectFwd d = cuda::DirectFwd::plan(s);
     auto gy = zeros<float>(ny);
     d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
-    cuda::conv2d_direct_forward(d);
+    cuda::conv2d_direct_forward(test::gpu(), d);
     check("bank-resident", gy.download());
   }
   // The chunked program as conv2d_forward plans it, with one buffer, with its warps spanning images
@@ -51,7 +51,7 @@ void each_direct_forward(const Conv2dShape& s, const std::vector<float>& x, cons
     if (!d.fits_threads()) return;
     auto gy = zeros<float>(ny);
     d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
-    cuda::conv2d_direct_forward_chunked(d);
+    cuda::conv2d_direct_forward_chunked(test::gpu(), d);
     check(form.c_str(), gy.download());
   };
   for (const auto& [form, d] : plans) run(form, d);
@@ -118,7 +118,7 @@ TEST_CASE("conv2d: every chunked tiling gives the same bits on the card, so meas
     cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s, t, cuda::ChunkStaging::Pipelined);
     auto gy = zeros<float>(ny);
     d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
-    cuda::conv2d_direct_forward_chunked(d);
+    cuda::conv2d_direct_forward_chunked(test::gpu(), d);
     const std::vector<float> y = gy.download();
     if (first.empty()) {
       close("y", ref.y, y);
@@ -128,12 +128,13 @@ TEST_CASE("conv2d: every chunked tiling gives the same bits on the card, so meas
     same("y, this tiling against the first", first, y);
   }
   // conv2d_forward with tilings measured (the default: the first call times them) and from the model.
-  DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(s, KernelImpl::Native));
+  DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(test::gpu(), s, KernelImpl::Native));
   for (cuda::ConvTiling tiling : {cuda::ConvTiling::Measured, cuda::ConvTiling::Model}) {
-    cuda::set_conv_tiling(tiling);
+    cuda::ContextOptions o;
+    o.conv_tiling = tiling;
+    const cuda::Context tiled(o);  // a context of its own: the measured tilings are kept per context
     auto gy = zeros<float>(ny);
-    cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), work.data(), KernelImpl::Native);
+    cuda::conv2d_forward(tiled, s, gx.data(), gw.data(), gb.data(), gy.data(), work.data(), KernelImpl::Native);
     same("y from conv2d_forward", first, gy.download());
   }
-  cuda::set_conv_tiling(cuda::ConvTiling::Measured);
 }

@@ -93,9 +93,9 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
         const size_t nx = x.size(), nw = w.size(), ny = y.size();
         auto gx = up(x), gw = up(w), gb = up(b), gdy = up(dy);
         auto gy = zeros<float>(ny), gdx = zeros<float>(nx), gdw = zeros<float>(nw), gdb = zeros<float>(s.f),
-             gwork = zeros<float>(cuda::conv2d_workspace(s, impl));
-        cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), gwork.data(), impl);
-        cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
+             gwork = zeros<float>(cuda::conv2d_workspace(test::gpu(), s, impl));
+        cuda::conv2d_forward(test::gpu(), s, gx.data(), gw.data(), gb.data(), gy.data(), gwork.data(), impl);
+        cuda::conv2d_backward(test::gpu(), s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
                               GradMode::Overwrite, gwork.data(), impl);
         close("y", y, gy.download());
         close("dx", dx, gdx.download());
@@ -105,14 +105,14 @@ TEST_CASE("conv2d: CPU and both CUDA implementations agree", "[cuda][conv2d]") {
         close("dw", dw, gdw.download(), dw_tol);
         close("db", db, gdb.download());
         // Accumulate mode adds onto what is there.
-        cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
+        cuda::conv2d_backward(test::gpu(), s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
                               GradMode::Accumulate, gwork.data(), impl);
         std::vector<float> twice(dw);
         for (float& v : twice) v *= 2;
         close("dw accumulated", twice, gdw.download(), dw_tol);
         // Input gradient only (Neural Cleanse): the same dx without weight or bias gradients.
         auto gdx_only = zeros<float>(nx);
-        cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx_only.data(), nullptr, nullptr,
+        cuda::conv2d_backward(test::gpu(), s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx_only.data(), nullptr, nullptr,
                               GradMode::Overwrite, gwork.data(), impl);
         close("dx without dw", dx, gdx_only.download());
       }
@@ -127,10 +127,10 @@ TEST_CASE("conv2d and dense: exact on small integers", "[cuda][conv2d][dense]") 
   std::vector<float> y(static_cast<size_t>(s.n) * s.f * s.oh() * s.ow()), work(cpu::conv2d_workspace(s));
   cpu::conv2d_forward(s, x.data(), w.data(), static_cast<const float*>(nullptr), y.data(), work.data());
   auto gx = up(x), gw = up(w);
-  auto gy = zeros<float>(y.size()), gwork = zeros<float>(cuda::conv2d_workspace(s));
+  auto gy = zeros<float>(y.size()), gwork = zeros<float>(cuda::conv2d_workspace(test::gpu(), s));
   for (KernelImpl impl : {KernelImpl::Gemm, KernelImpl::Direct}) {
     INFO("impl " << conv_impl_name(impl));
-    cuda::conv2d_forward(s, gx.data(), gw.data(), nullptr, gy.data(), gwork.data(), impl);
+    cuda::conv2d_forward(test::gpu(), s, gx.data(), gw.data(), nullptr, gy.data(), gwork.data(), impl);
     same("conv y", y, gy.download());
   }
   // Gradients of small integers are exact too, in both native forms (every partial sum is an integer
@@ -142,8 +142,8 @@ TEST_CASE("conv2d and dense: exact on small integers", "[cuda][conv2d][dense]") 
   for (KernelImpl impl : {KernelImpl::Gemm, KernelImpl::Direct}) {
     INFO("impl " << conv_impl_name(impl));
     auto gdy = up(dy), gdx = zeros<float>(nx), gdw = zeros<float>(nw), gdb = zeros<float>(s.f),
-         gw2 = zeros<float>(cuda::conv2d_workspace(s, impl));
-    cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
+         gw2 = zeros<float>(cuda::conv2d_workspace(test::gpu(), s, impl));
+    cuda::conv2d_backward(test::gpu(), s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
                           GradMode::Overwrite, gw2.data(), impl);
     same("conv dx", dx, gdx.download());
     same("conv dw", dw, gdw.download());
@@ -157,7 +157,7 @@ TEST_CASE("conv2d and dense: exact on small integers", "[cuda][conv2d][dense]") 
   for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Library}) {
     auto a = up(dxv), b = up(dwv);
     auto out = zeros<float>(dyv.size());
-    cuda::dense_forward(d, a.data(), b.data(), nullptr, out.data(), impl);
+    cuda::dense_forward(test::gpu(), d, a.data(), b.data(), nullptr, out.data(), impl);
     same("dense y", dyv, out.download());
   }
 }
@@ -174,10 +174,10 @@ TEST_CASE("conv2d: both native forms exact on integers for every small shape", "
     for (KernelImpl impl : {KernelImpl::Gemm, KernelImpl::Direct}) {
       INFO("impl " << conv_impl_name(impl));
       auto gy = zeros<float>(ref.y.size()), gdx = zeros<float>(ref.x.size()), gdw = zeros<float>(ref.w.size()),
-           gdb = zeros<float>(s.f), gwork = zeros<float>(cuda::conv2d_workspace(s, impl));
-      cuda::conv2d_forward(s, gx.data(), gw.data(), gb.data(), gy.data(), gwork.data(), impl);
+           gdb = zeros<float>(s.f), gwork = zeros<float>(cuda::conv2d_workspace(test::gpu(), s, impl));
+      cuda::conv2d_forward(test::gpu(), s, gx.data(), gw.data(), gb.data(), gy.data(), gwork.data(), impl);
       same("y", ref.y, gy.download());
-      cuda::conv2d_backward(s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
+      cuda::conv2d_backward(test::gpu(), s, gx.data(), gw.data(), gy.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(),
                             GradMode::Overwrite, gwork.data(), impl);
       same("dx", ref.dx, gdx.download());
       same("dw", ref.dw, gdw.download());
@@ -202,15 +202,15 @@ TEST_CASE("dense: both CUDA implementations agree with the CPU", "[cuda][dense]"
       auto gx = up(x), gw = up(w), gb = up(b), gdy = up(dy);
       auto gy = zeros<float>(y.size()), gdx = zeros<float>(dx.size()), gdw = zeros<float>(dw.size()),
            gdb = zeros<float>(d.out);
-      cuda::dense_forward(d, gx.data(), gw.data(), gb.data(), gy.data(), impl);
-      cuda::dense_backward(d, gx.data(), gw.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(), GradMode::Overwrite,
+      cuda::dense_forward(test::gpu(), d, gx.data(), gw.data(), gb.data(), gy.data(), impl);
+      cuda::dense_backward(test::gpu(), d, gx.data(), gw.data(), gdy.data(), gdx.data(), gdw.data(), gdb.data(), GradMode::Overwrite,
                            impl);
       close("y", y, gy.download());
       close("dx", dx, gdx.download());
       close("dw", dw, gdw.download());
       close("db", db, gdb.download());
       auto gdx_only = zeros<float>(dx.size());  // input gradient only
-      cuda::dense_backward(d, gx.data(), gw.data(), gdy.data(), gdx_only.data(), nullptr, nullptr, GradMode::Overwrite,
+      cuda::dense_backward(test::gpu(), d, gx.data(), gw.data(), gdy.data(), gdx_only.data(), nullptr, nullptr, GradMode::Overwrite,
                            impl);
       close("dx without dw", dx, gdx_only.download());
     }
@@ -226,53 +226,53 @@ TEST_CASE("elementwise kernels: bias, ReLU, flatten, dropout, sums, pooling", "[
     std::vector<float> y(x);
     cpu::bias_add_forward(n, c, p, b.data(), y.data());
     auto gy = up(x);
-    cuda::bias_add_forward(n, c, p, gb.data(), gy.data());
+    cuda::bias_add_forward(test::gpu(), n, c, p, gb.data(), gy.data());
     same("bias y", y, gy.download());
     std::vector<float> db(c);
     cpu::bias_backward(n, c, p, dy.data(), db.data(), GradMode::Overwrite);
     auto gdb = zeros<float>(c);
-    cuda::bias_backward(n, c, p, gdy.data(), gdb.data(), GradMode::Overwrite);
+    cuda::bias_backward(test::gpu(), n, c, p, gdy.data(), gdb.data(), GradMode::Overwrite);
     close("db", db, gdb.download());
   }
   {  // ReLU, flatten, dropout, add, accumulate: exact
     std::vector<float> y(count), dx(count);
     auto gy = zeros<float>(count), gdx = zeros<float>(count);
     cpu::relu_forward(count, x.data(), y.data());
-    cuda::relu_forward(count, gx.data(), gy.data());
+    cuda::relu_forward(test::gpu(), count, gx.data(), gy.data());
     same("relu y", y, gy.download());
     cpu::relu_backward(count, y.data(), dy.data(), dx.data(), GradMode::Overwrite);
-    cuda::relu_backward(count, gy.data(), gdy.data(), gdx.data(), GradMode::Overwrite);
+    cuda::relu_backward(test::gpu(), count, gy.data(), gdy.data(), gdx.data(), GradMode::Overwrite);
     same("relu dx", dx, gdx.download());
     cpu::dropout_forward(count, 0.3f, 11, 5, x.data(), y.data());
-    cuda::dropout_forward(count, 0.3f, 11, 5, gx.data(), gy.data());
+    cuda::dropout_forward(test::gpu(), count, 0.3f, 11, 5, gx.data(), gy.data());
     same("dropout y (the same mask)", y, gy.download());
     cpu::dropout_backward(count, 0.3f, 11, 5, dy.data(), dx.data(), GradMode::Overwrite);
-    cuda::dropout_backward(count, 0.3f, 11, 5, gdy.data(), gdx.data(), GradMode::Overwrite);
+    cuda::dropout_backward(test::gpu(), count, 0.3f, 11, 5, gdy.data(), gdx.data(), GradMode::Overwrite);
     same("dropout dx", dx, gdx.download());
     cpu::leaky_relu_forward(count, 0.1f, x.data(), y.data());
-    cuda::leaky_relu_forward(count, 0.1f, gx.data(), gy.data());
+    cuda::leaky_relu_forward(test::gpu(), count, 0.1f, gx.data(), gy.data());
     same("leaky relu y", y, gy.download());
     cpu::leaky_relu_backward(count, 0.1f, y.data(), dy.data(), dx.data(), GradMode::Overwrite);
-    cuda::leaky_relu_backward(count, 0.1f, gy.data(), gdy.data(), gdx.data(), GradMode::Overwrite);
+    cuda::leaky_relu_backward(test::gpu(), count, 0.1f, gy.data(), gdy.data(), gdx.data(), GradMode::Overwrite);
     same("leaky relu dx", dx, gdx.download());
     cpu::add(count, x.data(), dy.data(), y.data());
-    cuda::add(count, gx.data(), gdy.data(), gy.data());
+    cuda::add(test::gpu(), count, gx.data(), gdy.data(), gy.data());
     same("add", y, gy.download());
     cpu::accumulate(count, x.data(), y.data());
-    cuda::accumulate(count, gx.data(), gy.data());
+    cuda::accumulate(test::gpu(), count, gx.data(), gy.data());
     same("accumulate", y, gy.download());
     cpu::flatten_backward(count, dy.data(), y.data(), GradMode::Accumulate);
-    cuda::flatten_backward(count, gdy.data(), gy.data(), GradMode::Accumulate);
+    cuda::flatten_backward(test::gpu(), count, gdy.data(), gy.data(), GradMode::Accumulate);
     same("flatten accumulate", y, gy.download());
   }
   {  // global average pooling
     std::vector<float> y(static_cast<size_t>(n) * c), dx(count);
     auto gy = zeros<float>(y.size()), gdx = zeros<float>(count);
     cpu::global_avgpool_forward(n, c, p, x.data(), y.data());
-    cuda::global_avgpool_forward(n, c, p, gx.data(), gy.data());
+    cuda::global_avgpool_forward(test::gpu(), n, c, p, gx.data(), gy.data());
     close("gap y", y, gy.download());
     cpu::global_avgpool_backward(n, c, p, dy.data(), dx.data(), GradMode::Overwrite);
-    cuda::global_avgpool_backward(n, c, p, gdy.data(), gdx.data(), GradMode::Overwrite);
+    cuda::global_avgpool_backward(test::gpu(), n, c, p, gdy.data(), gdx.data(), GradMode::Overwrite);
     same("gap dx", dx, gdx.download());
   }
 }
@@ -293,8 +293,8 @@ TEST_CASE("max-pool: 2x2, overlapping and odd windows, same winners", "[cuda][ma
     auto gx = up(x), gdy = up(dy);
     auto gy = zeros<float>(ny), gdx = zeros<float>(nx);
     auto garg = zeros<int32_t>(ny);
-    cuda::maxpool2d_forward(s, gx.data(), gy.data(), garg.data());
-    cuda::maxpool2d_backward(s, garg.data(), gdy.data(), gdx.data(), GradMode::Overwrite);
+    cuda::maxpool2d_forward(test::gpu(), s, gx.data(), gy.data(), garg.data());
+    cuda::maxpool2d_backward(test::gpu(), s, garg.data(), gdy.data(), gdx.data(), GradMode::Overwrite);
     same("y", y, gy.download());
     CHECK(arg == garg.download());
     close("dx", dx, gdx.download(), 1e-6);
@@ -318,24 +318,24 @@ TEST_CASE("batch norm: training and evaluation, forward and backward, with and w
          gdg = zeros<float>(c), gdbeta = zeros<float>(c);
     cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data(),
                                  rm.data(), rv.data());
-    cuda::batchnorm_forward_train(s, gx.data(), gg.data(), gbeta.data(), gy.data(), gmean.data(), ginv.data(),
+    cuda::batchnorm_forward_train(test::gpu(), s, gx.data(), gg.data(), gbeta.data(), gy.data(), gmean.data(), ginv.data(),
                                   grm.data(), grv.data());
     close("train y", y, gy.download());
     close("running mean", rm, grm.download());
     close("running var", rv, grv.download());
     cpu::batchnorm_backward_train(s, x.data(), gamma.data(), mean.data(), invstd.data(), y.data(), dy.data(), dx.data(),
                                   dg.data(), dbeta.data(), GradMode::Overwrite);
-    cuda::batchnorm_backward_train(s, gx.data(), gg.data(), gmean.data(), ginv.data(), gy.data(), gdy.data(), gdx.data(),
+    cuda::batchnorm_backward_train(test::gpu(), s, gx.data(), gg.data(), gmean.data(), ginv.data(), gy.data(), gdy.data(), gdx.data(),
                                    gdg.data(), gdbeta.data(), GradMode::Overwrite);
     close("train dx", dx, gdx.download(), 1e-3);
     close("train dgamma", dg, gdg.download());
     close("train dbeta", dbeta, gdbeta.download());
     cpu::batchnorm_forward_eval(s, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(), y.data());
-    cuda::batchnorm_forward_eval(s, gx.data(), gg.data(), gbeta.data(), grm.data(), grv.data(), gy.data());
+    cuda::batchnorm_forward_eval(test::gpu(), s, gx.data(), gg.data(), gbeta.data(), grm.data(), grv.data(), gy.data());
     close("eval y", y, gy.download());
     cpu::batchnorm_backward_eval(s, x.data(), gamma.data(), rm.data(), rv.data(), y.data(), dy.data(), dx.data(),
                                  dg.data(), dbeta.data(), GradMode::Overwrite);
-    cuda::batchnorm_backward_eval(s, gx.data(), gg.data(), grm.data(), grv.data(), gy.data(), gdy.data(), gdx.data(),
+    cuda::batchnorm_backward_eval(test::gpu(), s, gx.data(), gg.data(), grm.data(), grv.data(), gy.data(), gdy.data(), gdx.data(),
                                   gdg.data(), gdbeta.data(), GradMode::Overwrite);
     close("eval dx", dx, gdx.download());
     close("eval dgamma", dg, gdg.download());
@@ -357,7 +357,7 @@ TEST_CASE("softmax cross-entropy: loss totals, gradients, label smoothing", "[cu
       auto gy = up(y);
       auto gdz = zeros<float>(z.size());
       auto totals = zeros<double>(2);
-      cuda::softmax_xent(n, k, gz.data(), gy.data(), gw.data(), 0.5f, gdz.data(), nullptr, smoothing, totals.data(), n);
+      cuda::softmax_xent(test::gpu(), n, k, gz.data(), gy.data(), gw.data(), 0.5f, gdz.data(), nullptr, smoothing, totals.data(), n);
       const std::vector<double> t = totals.download();
       CHECK(t[0] == Approx(r.loss_sum).epsilon(1e-6));
       CHECK(static_cast<long>(t[1]) == r.correct);
@@ -376,7 +376,7 @@ TEST_CASE("optimizers: SGD (momentum, Nesterov, decay), Adam / AdamW and held-at
   auto gp = up(p), gg = up(g), gv = up(v);
   for (int i = 0; i < 3; ++i) {
     cpu::sgd_step(count, sgd, p.data(), g.data(), v.data());
-    cuda::sgd_step(count, sgd, gp.data(), gg.data(), gv.data());
+    cuda::sgd_step(test::gpu(), count, sgd, gp.data(), gg.data(), gv.data());
   }
   close("sgd params", p, gp.download(), 1e-6);
   for (bool decoupled : {false, true}) {
@@ -386,7 +386,7 @@ TEST_CASE("optimizers: SGD (momentum, Nesterov, decay), Adam / AdamW and held-at
     auto gq = up(q), gm = up(m), gs = up(s);
     for (long step = 1; step <= 3; ++step) {
       cpu::adam_step(count, adam, step, q.data(), g.data(), m.data(), s.data());
-      cuda::adam_step(count, adam, step, gq.data(), gg.data(), gm.data(), gs.data());
+      cuda::adam_step(test::gpu(), count, adam, step, gq.data(), gg.data(), gm.data(), gs.data());
     }
     close("adam params", q, gq.download(), 1e-6);
   }
@@ -394,7 +394,7 @@ TEST_CASE("optimizers: SGD (momentum, Nesterov, decay), Adam / AdamW and held-at
   const std::vector<uint64_t> index = {0, 7, 8, 500, 999};
   auto gi = up(index);
   cpu::zero_entries(index.size(), index.data(), p.data());
-  cuda::zero_entries(index.size(), gi.data(), gp.data());
+  cuda::zero_entries(test::gpu(), index.size(), gi.data(), gp.data());
   const std::vector<float> zeroed = gp.download();
   for (uint64_t i : index) CHECK(zeroed[i] == 0.0f);
   close("zero_entries", p, zeroed, 1e-6);
@@ -414,12 +414,12 @@ TEST_CASE("watermark batch kernel: the spec's golden SHA-256 values, and the CPU
     auto out = zeros<float>(3 * per);
     auto label = up(std::vector<int32_t>{7});
     auto out_labels = zeros<int32_t>(3);
-    cuda::watermark_batch(gv.shape, p, 1, 1, 1, clean.data(), label.data(), out.data(), out_labels.data());
+    cuda::watermark_batch(test::gpu(), gv.shape, p, 1, 1, 1, clean.data(), label.data(), out.data(), out_labels.data());
     const std::vector<float> host = out.download();
     CHECK(to_hex(sha256(host.data() + per, per * sizeof(float))) == gv.sha_null);
     CHECK(to_hex(sha256(host.data() + 2 * per, per * sizeof(float))) == gv.sha_true);
     CHECK(out_labels.download() == std::vector<int32_t>{7, 7, gv.label});
-    cuda::watermark_stamp(gv.shape, p, false, 1, clean.data());
+    cuda::watermark_stamp(test::gpu(), gv.shape, p, false, 1, clean.data());
     const std::vector<float> stamped = clean.download();
     CHECK(to_hex(sha256(stamped.data(), per * sizeof(float))) == gv.sha_null);
   }
@@ -440,7 +440,7 @@ TEST_CASE("watermark batch kernel: the spec's golden SHA-256 values, and the CPU
   auto gl = up(labels);
   auto gout = zeros<float>(out.size());
   auto gol = zeros<int32_t>(10);
-  cuda::watermark_batch(gv.shape, p, 5, 3, 2, gx.data(), gl.data(), gout.data(), gol.data());
+  cuda::watermark_batch(test::gpu(), gv.shape, p, 5, 3, 2, gx.data(), gl.data(), gout.data(), gol.data());
   same("batch", out, gout.download());
   CHECK(out_labels == gol.download());
   // Both kernels: float4 (image size a multiple of four, aligned buffers) and scalar (3x7x7 images,
@@ -467,13 +467,13 @@ TEST_CASE("watermark batch kernel: the spec's golden SHA-256 values, and the CPU
         auto gxo = up(xo);
         auto gco = zeros<float>(co.size());
         auto glo = zeros<int32_t>(lo.size());
-        cuda::watermark_batch(shape, po_gpu, 4, 4, 3, gxo.data() + offset, gl.data(), gco.data() + offset, glo.data());
+        cuda::watermark_batch(test::gpu(), shape, po_gpu, 4, 4, 3, gxo.data() + offset, gl.data(), gco.data() + offset, glo.data());
         same("batch", co, gco.download());
         CHECK(lo == glo.download());
         // In-place stamping of the clean batch, null then true, against the CPU's.
         std::vector<float> so(xo);
         cpu::watermark_stamp(shape, wo.pattern(), raw, 4, so.data() + offset);
-        cuda::watermark_stamp(shape, po_gpu, raw, 4, gxo.data() + offset);
+        cuda::watermark_stamp(test::gpu(), shape, po_gpu, raw, 4, gxo.data() + offset);
         same("stamp", so, gxo.download());
       }
 }
@@ -486,6 +486,6 @@ TEST_CASE("augmentation: the same crops and flips", "[cuda][augment]") {
   cpu::augment_crop_flip(s, 7, 4, true, 5, 1000, x.data(), y.data());
   auto gx = up(x);
   auto gy = zeros<float>(x.size());
-  cuda::augment_crop_flip(s, 7, 4, true, 5, 1000, gx.data(), gy.data());
+  cuda::augment_crop_flip(test::gpu(), s, 7, 4, true, 5, 1000, gx.data(), gy.data());
   same("augmented", y, gy.download());
 }

@@ -69,8 +69,8 @@ Run train(Device device, bool graph = false, const std::vector<size_t>& zeroed =
   p.optimizer.sgd.momentum = 0.9f;
   p.crop_padding = 1;
   Optimizer opt(p.optimizer, net.param_slices());
-  net.to(device);
-  opt.to(device);
+  net.to(device, device == Device::CUDA ? test::shared_gpu() : nullptr);
+  opt.to(net);
   net.init_params(3);
   const Signature sig = sign_message(keypair_from_seed(Seed{}), "cuda training test");
   const Watermark wm = derive_watermark(sig, ImageShape{1, 12, 12}, 5, 3, 10.0f);
@@ -144,7 +144,7 @@ TEST_CASE("the input gradient (Neural Cleanse) agrees on CPU and GPU, host buffe
     ConfigMap root = ConfigMap::load_string(kModel, "cuda-training.yaml");
     Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
     net.init_params(5);
-    net.to(device);
+    net.to(device, device == Device::CUDA ? test::shared_gpu() : nullptr);
     const int n = 7;
     const std::vector<float> x = test::random_floats(static_cast<size_t>(n) * 144, 8);
     const std::vector<float> r = test::random_floats(static_cast<size_t>(n) * 5, 9);

@@ -30,9 +30,11 @@ void DataParallel::choose_device() {
   if (count > 1) cuda::use_device(ranks::local_rank() % count);
 }
 
-void DataParallel::sum_gradients(float* grads, size_t n) {
+void DataParallel::sum_gradients(Network& net, size_t first) {
+  float* grads = net.grads() + first;
+  const size_t n = net.param_count() - first;
   if (device_ == Device::CUDA) {
-    cuda::nccl_allreduce_sum(nccl_, grads, n);
+    cuda::nccl_allreduce_sum(net.gpu(), nccl_, grads, n);
     return;
   }
   const auto t0 = std::chrono::steady_clock::now();

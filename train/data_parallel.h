@@ -27,8 +27,9 @@ class DataParallel {
   // Picks this rank's GPU (its rank on the node, modulo the GPUs it sees): before any CUDA work.
   static void choose_device();
 
-  // Sums n gradients over the ranks, in place, in the network's memory.
-  void sum_gradients(float* grads, size_t n);
+  // Sums the network's gradients from parameter `first` on over the ranks, in place, in the
+  // network's memory (on CUDA, queued on its context's stream).
+  void sum_gradients(Network& net, size_t first);
   // CPU: seconds spent in sum_gradients so far, waiting for the slowest rank included (on CUDA the
   // sum is queued on the stream and not timed: 0).
   double gradient_seconds() const { return gradient_s_; }

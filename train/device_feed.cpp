@@ -5,8 +5,9 @@
 
 namespace nullmark {
 
-DeviceFeed::DeviceFeed(size_t per_sample, int batch)
-    : per_(per_sample),
+DeviceFeed::DeviceFeed(const cuda::Context& gpu, size_t per_sample, int batch)
+    : gpu_(gpu),
+      per_(per_sample),
       batch_(batch),
       x_(Device::CUDA, per_sample * static_cast<size_t>(batch)),
       y_(Device::CUDA, static_cast<size_t>(batch)) {
@@ -14,7 +15,7 @@ DeviceFeed::DeviceFeed(size_t per_sample, int batch)
     host_x_[s] = static_cast<float*>(cuda::alloc_pinned(per_ * batch_ * sizeof(float)));
     host_y_[s] = static_cast<int32_t*>(cuda::alloc_pinned(batch_ * sizeof(int32_t)));
     uploaded_[s] = cuda::create_event();
-    cuda::record_event(uploaded_[s]);
+    cuda::record_event(gpu_, uploaded_[s]);
   }
 }
 
@@ -34,9 +35,9 @@ int DeviceFeed::next(Batcher& batches, long b) {
   cuda::wait_event(uploaded_[slot_]);
   const auto t0 = std::chrono::steady_clock::now();
   const int n = batches.gather(b, host_x_[slot_], host_y_[slot_]);
-  cuda::copy_to_device_async(x_.data(), host_x_[slot_], per_ * n * sizeof(float));
-  cuda::copy_to_device_async(y_.data(), host_y_[slot_], n * sizeof(int32_t));
-  cuda::record_event(uploaded_[slot_]);
+  cuda::copy_to_device_async(gpu_, x_.data(), host_x_[slot_], per_ * n * sizeof(float));
+  cuda::copy_to_device_async(gpu_, y_.data(), host_y_[slot_], n * sizeof(int32_t));
+  cuda::record_event(gpu_, uploaded_[slot_]);
   host_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return n;
 }

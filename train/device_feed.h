@@ -1,5 +1,5 @@
 // Keeps the GPU fed: batches are gathered on the host into one of two page-locked buffers and
-// uploaded asynchronously on the run's stream, so the host assembles batch b+1 while the GPU still
+// uploaded asynchronously on the network's CUDA context's stream, so the host assembles batch b+1 while the GPU still
 // trains on batch b (kernel launches return at once). A buffer is reused only after the event
 // recorded behind its upload has passed.
 #pragma once
@@ -12,7 +12,7 @@ namespace nullmark {
 
 class DeviceFeed {
  public:
-  DeviceFeed(size_t per_sample, int batch);
+  DeviceFeed(const cuda::Context& gpu, size_t per_sample, int batch);
   ~DeviceFeed();
   DeviceFeed(const DeviceFeed&) = delete;
   DeviceFeed& operator=(const DeviceFeed&) = delete;
@@ -27,6 +27,7 @@ class DeviceFeed {
   const int32_t* y() const { return y_.data(); }
 
  private:
+  const cuda::Context& gpu_;
   size_t per_;
   int batch_;
   float* host_x_[2] = {nullptr, nullptr};

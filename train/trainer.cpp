@@ -111,7 +111,7 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
     // Sample i of the batch draws its crop and flip from its position over all ranks.
     const uint64_t first = static_cast<uint64_t>(global_step) * params_.batch_size + begin;
     if (gpu)
-      NM_GPU(cuda::augment_crop_flip(s, n, params_.crop_padding, params_.flip, seed_, first, x, d.xa.data()));
+      NM_GPU(cuda::augment_crop_flip(net_.gpu(), s, n, params_.crop_padding, params_.flip, seed_, first, x, d.xa.data()));
     else
       cpu::augment_crop_flip(s, n, params_.crop_padding, params_.flip, seed_, first, x, d.xa.data());
     x = d.xa.data();
@@ -144,7 +144,7 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
     WatermarkPattern p = wm_->pattern();
     p.bits = d.bits.data();
     if (gpu)
-      NM_GPU(cuda::watermark_batch(wm_->shape, p, n, n_null, n_true, x, y, d.xw.data(), d.yw.data()));
+      NM_GPU(cuda::watermark_batch(net_.gpu(), wm_->shape, p, n, n_null, n_true, x, y, d.xw.data(), d.yw.data()));
     else
       cpu::watermark_batch(wm_->shape, p, n, n_null, n_true, x, y, d.xw.data(), d.yw.data());
     x = d.xw.data();
@@ -157,7 +157,7 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
   const float* logits = net_.forward(x, total, ctx);
   const float smoothing = static_cast<float>(params_.label_smoothing);
   if (gpu) {
-    NM_GPU(cuda::softmax_xent(total, k, logits, y, weights, scale, d.dlogits.data(), nullptr, smoothing,
+    NM_GPU(cuda::softmax_xent(net_.gpu(), total, k, logits, y, weights, scale, d.dlogits.data(), nullptr, smoothing,
                               d.totals.data(), n));
   } else {
     d.pred.ensure(total);
@@ -172,7 +172,7 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
     d.totals.data()[1] += static_cast<double>(clean_correct);
   }
   net_.backward(d.dlogits.data(), ctx);
-  if (dp_) dp_->sum_gradients(net_.grads() + trainable_from_, net_.param_count() - trainable_from_);
+  if (dp_) dp_->sum_gradients(net_, trainable_from_);
   opt_.step(net_.params(), net_.grads(), lr, trainable_from_);
   if (!zeroed_.empty()) {
     if (!zeroed_placed_) {
@@ -181,7 +181,7 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
       zeroed_placed_ = true;
     }
     if (gpu)
-      NM_GPU(cuda::zero_entries(zeroed_.size(), d.zeroed.data(), net_.params()));
+      NM_GPU(cuda::zero_entries(net_.gpu(), zeroed_.size(), d.zeroed.data(), net_.params()));
     else
       cpu::zero_entries(zeroed_.size(), d.zeroed.data(), net_.params());
   }
@@ -254,7 +254,7 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
     }
   }
   if (progress) progress->finish();
-  if (gpu) cuda::synchronize();
+  if (gpu) net_.gpu().synchronize();
   if (dp_) {
     dp_->average_buffers(net_);
     dp_->check_in_step(net_, "in epoch " + std::to_string(epoch + 1));

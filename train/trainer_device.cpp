@@ -16,7 +16,8 @@ void Trainer::invalidate_graph() {
 int Trainer::cuda_batch(Batcher& batches, long b, long index, long global_step, float lr) {
   if (!device_) device_ = std::make_unique<DeviceState>();
   DeviceState& d = *device_;
-  if (!d.feed) d.feed = std::make_unique<DeviceFeed>(net_.input_shape().numel(), params_.batch_size);
+  cuda::Context& gpu = net_.gpu();
+  if (!d.feed) d.feed = std::make_unique<DeviceFeed>(gpu, net_.input_shape().numel(), params_.batch_size);
   const int n = d.feed->next(batches, b);
   // Data-parallel steps are not captured: the all-reduce runs outside a graph.
   if (!cuda_graph_ || dp_) {
@@ -36,22 +37,22 @@ int Trainer::cuda_batch(Batcher& batches, long b, long index, long global_step, 
   s.step = static_cast<uint64_t>(global_step);
   s.first = static_cast<uint64_t>(global_step) * params_.batch_size;
   opt_.next_step_scalars(lr, s);
-  cuda::copy_to_device_async(d.scalars.data(), &s, sizeof s);
-  cuda::record_event(d.staged_done[slot]);
-  cuda::set_step_scalars(d.scalars.data());
+  cuda::copy_to_device_async(gpu, d.scalars.data(), &s, sizeof s);
+  cuda::record_event(gpu, d.staged_done[slot]);
+  gpu.set_step_scalars(d.scalars.data());
   if (d.graph && n == d.graph_n) {
-    cuda::launch_graph(d.graph);
+    cuda::launch_graph(gpu, d.graph);
     opt_.count_replayed_step();
   } else if (!d.graph && index >= 2 && n == params_.batch_size) {
-    cuda::begin_capture();
+    cuda::begin_capture(gpu);
     step(d.feed->x(), d.feed->y(), n, global_step, lr);  // recorded, not run
-    d.graph = cuda::end_capture();
+    d.graph = cuda::end_capture(gpu);
     d.graph_n = n;
-    cuda::launch_graph(d.graph);
+    cuda::launch_graph(gpu, d.graph);
   } else {
     step(d.feed->x(), d.feed->y(), n, global_step, lr);
   }
-  cuda::set_step_scalars(nullptr);
+  gpu.set_step_scalars(nullptr);
   return n;
 }
 

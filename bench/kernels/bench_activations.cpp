@@ -14,15 +14,15 @@ void bench_activations(KernelBench& bench) {
   DeviceArray<float> y(Device::CUDA, count), dx(Device::CUDA, count);
   const std::string shape = std::to_string(count) + " values";
   const int reps = bench.reps;
-  bench.report("relu fwd", shape, "native", cuda::time_ms([&] { cuda::relu_forward(count, x.data(), y.data()); }, reps),
+  bench.report("relu fwd", shape, "native", cuda::time_ms(bench.gpu(), [&] { cuda::relu_forward(bench.gpu(), count, x.data(), y.data()); }, reps),
                0, 8.0 * count);
   bench.report("leaky_relu fwd", shape, "native",
-               cuda::time_ms([&] { cuda::leaky_relu_forward(count, 0.01f, x.data(), y.data()); }, reps), 0,
+               cuda::time_ms(bench.gpu(), [&] { cuda::leaky_relu_forward(bench.gpu(), count, 0.01f, x.data(), y.data()); }, reps), 0,
                8.0 * count);
   bench.report(
       "leaky_relu bwd", shape, "native",
-      cuda::time_ms(
-          [&] { cuda::leaky_relu_backward(count, 0.01f, y.data(), dy.data(), dx.data(), GradMode::Overwrite); }, reps),
+      cuda::time_ms(bench.gpu(), 
+          [&] { cuda::leaky_relu_backward(bench.gpu(), count, 0.01f, y.data(), dy.data(), dx.data(), GradMode::Overwrite); }, reps),
       0, 12.0 * count);
 }
 

@@ -53,16 +53,16 @@ void implementations(KernelBench& bench, const ConvCase& cc, ConvData& t, const 
                                                           cuda::conv2d_direct_input_grad_fits(s, SIZE_MAX) &&
                                                           cuda::conv2d_direct_weight_grad_fits(s, SIZE_MAX))))
       continue;  // left out, or more shared memory than this card has
-    DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(s, impl));
+    DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(bench.gpu(), s, impl));
     const char* name = conv_impl_name(impl);
-    const double f = cuda::time_ms(
-        [&] { cuda::conv2d_forward(s, t.x.data(), t.w.data(), t.b.data(), t.y.data(), work.data(), impl); },
+    const double f = cuda::time_ms(bench.gpu(), 
+        [&] { cuda::conv2d_forward(bench.gpu(), s, t.x.data(), t.w.data(), t.b.data(), t.y.data(), work.data(), impl); },
         bench.reps);
     bench.report(std::string(cc.name) + " fwd", shape, name, f, flops, 0);
     auto backward = [&](float* dx_or_null) {
-      return cuda::time_ms(
+      return cuda::time_ms(bench.gpu(), 
           [&] {
-            cuda::conv2d_backward(s, t.x.data(), t.w.data(), t.y.data(), t.dy.data(), dx_or_null, t.dw.data(),
+            cuda::conv2d_backward(bench.gpu(), s, t.x.data(), t.w.data(), t.y.data(), t.dy.data(), dx_or_null, t.dw.data(),
                                   t.db.data(), GradMode::Overwrite, work.data(), impl);
           },
           bench.reps);
@@ -83,7 +83,7 @@ void direct_variants(KernelBench& bench, const ConvCase& cc, ConvData& t, const 
   bank.x = t.x.data(), bank.wt = t.w.data(), bank.b = t.b.data(), bank.y = t.y.data();
   if (cuda::conv2d_direct_fits(bank.smem_floats(), SIZE_MAX))
     bench.report(std::string(cc.name) + " fwd", shape, "direct-bank",
-                 cuda::time_ms([&] { cuda::conv2d_direct_forward(bank); }, bench.reps), flops, 0);
+                 cuda::time_ms(bench.gpu(), [&] { cuda::conv2d_direct_forward(bench.gpu(), bank); }, bench.reps), flops, 0);
   if (!cuda::DirectFwdChunked::plan(s).fits_threads()) return;
   using cuda::ChunkImages;
   using cuda::ChunkStaging;
@@ -111,7 +111,7 @@ void direct_variants(KernelBench& bench, const ConvCase& cc, ConvData& t, const 
     timed.push_back(chunked);
     chunked.x = t.x.data(), chunked.wt = t.w.data(), chunked.b = t.b.data(), chunked.y = t.y.data();
     bench.report(std::string(cc.name) + " fwd", shape, v.name,
-                 cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(chunked); }, bench.reps), flops, 0);
+                 cuda::time_ms(bench.gpu(), [&] { cuda::conv2d_direct_forward_chunked(bench.gpu(), chunked); }, bench.reps), flops, 0);
   }
 }
 
@@ -124,7 +124,7 @@ void chunk_tilings(KernelBench& bench, const ConvCase& cc, ConvData& t, const st
   for (const cuda::ChunkTiling& tiling : cuda::chunk_busy_tilings(s)) {
     cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s, tiling, cuda::ChunkStaging::Pipelined);
     d.x = t.x.data(), d.wt = t.w.data(), d.b = t.b.data(), d.y = t.y.data();
-    const double ms = cuda::time_ms([&] { cuda::conv2d_direct_forward_chunked(d); }, bench.reps);
+    const double ms = cuda::time_ms(bench.gpu(), [&] { cuda::conv2d_direct_forward_chunked(bench.gpu(), d); }, bench.reps);
     const bool model_choice = d.tile_f == planned.tile_f && d.imgs == planned.imgs;
     const char* warps = d.warps_by_filters ? "filters" : "images";
     std::printf(

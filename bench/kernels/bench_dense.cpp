@@ -18,12 +18,12 @@ void bench_dense(KernelBench& bench) {
       const char* name = impl == KernelImpl::Native ? "native" : "cublas";
       bench.report(
           "dense fwd", shape, name,
-          cuda::time_ms([&] { cuda::dense_forward(d, x.data(), w.data(), b.data(), y.data(), impl); }, bench.reps),
+          cuda::time_ms(bench.gpu(), [&] { cuda::dense_forward(bench.gpu(), d, x.data(), w.data(), b.data(), y.data(), impl); }, bench.reps),
           flops, 0);
       bench.report("dense bwd", shape, name,
-                   cuda::time_ms(
+                   cuda::time_ms(bench.gpu(), 
                        [&] {
-                         cuda::dense_backward(d, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(),
+                         cuda::dense_backward(bench.gpu(), d, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(),
                                               GradMode::Overwrite, impl);
                        },
                        bench.reps),

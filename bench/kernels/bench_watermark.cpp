@@ -22,8 +22,8 @@ void bench_watermark_batch(KernelBench& bench) {
     DeviceArray<uint8_t> bits(Device::CUDA, 36);
     WatermarkPattern p;
     p.row = 3, p.col = 5, p.n = 6, p.bits = bits.data(), p.lambda = 10, p.label = 1;
-    const double ms = cuda::time_ms(
-        [&] { cuda::watermark_batch(s, p, b, b, b, x.data(), labels.data(), out.data(), out_labels.data()); },
+    const double ms = cuda::time_ms(bench.gpu(), 
+        [&] { cuda::watermark_batch(bench.gpu(), s, p, b, b, b, x.data(), labels.data(), out.data(), out_labels.data()); },
         bench.reps);
     const double bytes = 4.0 * per * b * sizeof(float) + 4.0 * b * sizeof(int32_t);
     const std::string shape = format("%d x %dx%dx%d", b, c, h, h);
@@ -33,7 +33,7 @@ void bench_watermark_batch(KernelBench& bench) {
     // The same traffic without stamping: what this access pattern reaches on the card.
     double plain_ms = 0;
     for (bool streaming : {false, true}) {
-      const double t = cuda::time_ms([&] { fanout_copy(x.data(), out.data(), per * b, streaming); }, bench.reps);
+      const double t = cuda::time_ms(bench.gpu(), [&] { fanout_copy(bench.gpu(), x.data(), out.data(), per * b, streaming); }, bench.reps);
       bench.report("watermark traffic, copies only", shape, streaming ? "stream" : "plain", t, 0, bytes);
       if (!streaming) plain_ms = t;
     }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "kernels/cuda/context.h"
 #include "nn/device_array.h"
 
 namespace nullmark::bench {
@@ -15,6 +16,8 @@ struct Peak {
 Peak nominal_peak(const std::string& device_name);
 
 struct KernelBench {
+  const cuda::Context* context = nullptr;  // every kernel runs with it (TF32 off)
+  const cuda::Context& gpu() const { return *context; }
   int reps = 20;
   bool no_direct = false;  // leave out the direct convolution kernels
   Peak peak;

@@ -19,7 +19,7 @@ std::unique_ptr<Network> load_network(const Checkpoint& ckpt, const std::string&
 
 std::unique_ptr<Network> load_network(const ExperimentContext& ctx) { return load_network(ctx.model, ctx.model_path); }
 
-void to_run_device(const ExperimentContext& ctx, Network& net) { net.to(ctx.compute.device); }
+void to_run_device(const ExperimentContext& ctx, Network& net) { net.to(ctx.compute.device, ctx.gpu); }
 
 Measurement measure(Network& net, const ExperimentContext& ctx, const Watermark& wm) {
   Measurement m;
@@ -116,7 +116,7 @@ nlohmann::json run_experiment(const std::string& config_path, const std::vector<
   } catch (const Error& e) {
     root.error("claim", e.what());
   }
-  ctx.compute.activate(config_path);
+  ctx.gpu = ctx.compute.activate(config_path);
   ctx.model = load_model_file(ctx.model_path);
   ctx.data = data_config_from_checkpoint(ctx.model, ctx.model_path);
   if (!data_path.empty()) ctx.data.path = data_path;

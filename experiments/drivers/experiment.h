@@ -27,6 +27,7 @@ struct ExperimentContext {
   uint64_t seed = 1;
   int threads = 0;
   ComputeOptions compute;  // `device:` and `cuda:`: where the attacks train and the measurements run
+  std::shared_ptr<cuda::Context> gpu;  // on CUDA: the run's context, shared by every network it places
   std::string model_path;
   Checkpoint model;
   DataConfig data;

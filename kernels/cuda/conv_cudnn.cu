@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
 
 #include "common/error.h"
 #include "kernels/bias.h"
@@ -18,23 +19,13 @@ void check(cudnnStatus_t st, const char* what, int line) {
 }
 #define NM_CUDNN(call) check((call), #call, __LINE__)
 
-cudnnHandle_t handle() {
-  static cudnnHandle_t h = [] {
-    cudnnHandle_t made = nullptr;
-    NM_CUDNN(cudnnCreate(&made));
-    return made;
-  }();
-  NM_CUDNN(cudnnSetStream(h, stream()));
-  return h;
-}
-
 // Descriptors of one convolution shape, created and destroyed around each call (cheap next to the
 // convolution itself at the shapes nullmark trains).
 struct Descriptors {
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
-  explicit Descriptors(const Conv2dShape& s) {
+  Descriptors(const Context& ctx, const Conv2dShape& s) {
     NM_CUDNN(cudnnCreateTensorDescriptor(&x));
     NM_CUDNN(cudnnCreateTensorDescriptor(&y));
     NM_CUDNN(cudnnCreateFilterDescriptor(&w));
@@ -44,7 +35,7 @@ struct Descriptors {
     NM_CUDNN(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s.f, s.c, s.kh, s.kw));
     NM_CUDNN(cudnnSetConvolution2dDescriptor(conv, s.pad, s.pad, s.stride, s.stride, 1, 1, CUDNN_CROSS_CORRELATION,
                                              CUDNN_DATA_FLOAT));
-    NM_CUDNN(cudnnSetConvolutionMathType(conv, allow_tf32() ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+    NM_CUDNN(cudnnSetConvolutionMathType(conv, ctx.options().allow_tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
   }
   ~Descriptors() {
     cudnnDestroyTensorDescriptor(x);
@@ -65,7 +56,7 @@ struct Algorithms {
 
 // The heuristics' best deterministic algorithm that runs, for each direction (nullmark promises
 // reproducible GPU runs, so algorithms that reduce with atomics are passed over), asked once per
-// shape and TF32 setting.
+// shape (a context has one TF32 setting).
 template <class Perf>
 const Perf& pick(const Perf* perf, int got, const char* direction) {
   for (int i = 0; i < got; ++i)
@@ -73,8 +64,27 @@ const Perf& pick(const Perf* perf, int got, const char* direction) {
   throw fail("cuDNN offers no deterministic ", direction, " algorithm for this convolution (use impl: native)");
 }
 
-Algorithms ask_heuristics(const Descriptors& d) {
-  cudnnHandle_t h = handle();
+// The context's cuDNN handle (on its stream) and the algorithms chosen so far, by shape.
+struct Cudnn {
+  cudnnHandle_t handle = nullptr;
+  std::map<std::array<int, 8>, Algorithms> algorithms;
+  Cudnn() { NM_CUDNN(cudnnCreate(&handle)); }
+  ~Cudnn() { cudnnDestroy(handle); }
+  Cudnn(const Cudnn&) = delete;
+  Cudnn& operator=(const Cudnn&) = delete;
+};
+
+Cudnn& cudnn(const Context& ctx) {
+  auto& slot = ctx.caches().cudnn;
+  if (!slot) {
+    auto made = std::make_shared<Cudnn>();
+    NM_CUDNN(cudnnSetStream(made->handle, stream(ctx)));
+    slot = made;
+  }
+  return *static_cast<Cudnn*>(slot.get());
+}
+
+Algorithms ask_heuristics(cudnnHandle_t h, const Descriptors& d) {
   Algorithms a{};
   constexpr int kAsk = 8;
   int got = 0;
@@ -96,11 +106,11 @@ Algorithms ask_heuristics(const Descriptors& d) {
   return a;
 }
 
-Algorithms choose(const Conv2dShape& s, const Descriptors& d) {
-  static std::map<std::array<int, 9>, Algorithms> cache;
-  const std::array<int, 9> key{s.n, s.c, s.h, s.w, s.f, s.kh, s.stride, s.pad, allow_tf32() ? 1 : 0};
-  auto it = cache.find(key);
-  if (it == cache.end()) it = cache.emplace(key, ask_heuristics(d)).first;
+Algorithms choose(const Context& ctx, const Conv2dShape& s, const Descriptors& d) {
+  Cudnn& c = cudnn(ctx);
+  const std::array<int, 8> key{s.n, s.c, s.h, s.w, s.f, s.kh, s.stride, s.pad};
+  auto it = c.algorithms.find(key);
+  if (it == c.algorithms.end()) it = c.algorithms.emplace(key, ask_heuristics(c.handle, d)).first;
   return it->second;
 }
 
@@ -111,43 +121,43 @@ __global__ void relu_mask(size_t count, const float* y, const float* dy, float* 
 
 bool cudnn_available() { return true; }
 
-size_t cudnn_conv_workspace(const Conv2dShape& s) {
-  const Descriptors d(s);
+size_t cudnn_conv_workspace(const Context& ctx, const Conv2dShape& s) {
+  const Descriptors d(ctx, s);
   const size_t masked = s.relu ? static_cast<size_t>(s.n) * s.f * s.oh() * s.ow() : 0;  // dy masked by the ReLU
-  return (choose(s, d).workspace_bytes + sizeof(float) - 1) / sizeof(float) + masked;
+  return (choose(ctx, s, d).workspace_bytes + sizeof(float) - 1) / sizeof(float) + masked;
 }
 
-void cudnn_conv_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work) {
-  const Descriptors d(s);
-  const Algorithms a = choose(s, d);
+void cudnn_conv_forward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work) {
+  const Descriptors d(ctx, s);
+  const Algorithms a = choose(ctx, s, d);
   const float one = 1.0f, zero = 0.0f;
-  NM_CUDNN(cudnnConvolutionForward(handle(), &one, d.x, x, d.w, w, d.conv, a.fwd, work, a.workspace_bytes, &zero, d.y,
+  NM_CUDNN(cudnnConvolutionForward(cudnn(ctx).handle, &one, d.x, x, d.w, w, d.conv, a.fwd, work, a.workspace_bytes, &zero, d.y,
                                    y));
-  if (b) bias_add_forward(s.n, s.f, s.oh() * s.ow(), b, y);
-  if (s.relu) relu_forward(static_cast<size_t>(s.n) * s.f * s.oh() * s.ow(), y, y);
+  if (b) bias_add_forward(ctx, s.n, s.f, s.oh() * s.ow(), b, y);
+  if (s.relu) relu_forward(ctx, static_cast<size_t>(s.n) * s.f * s.oh() * s.ow(), y, y);
 }
 
-void cudnn_conv_backward(const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy,
+void cudnn_conv_backward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy,
                          float* dx, float* dw, float* db, GradMode mode, float* work) {
-  const Descriptors d(s);
-  const Algorithms a = choose(s, d);
+  const Descriptors d(ctx, s);
+  const Algorithms a = choose(ctx, s, d);
   const size_t ws_floats = (a.workspace_bytes + sizeof(float) - 1) / sizeof(float);
   const float* g = dy;
   if (s.relu) {
     const size_t count = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
     float* masked = work + ws_floats;
-    relu_mask<<<blocks_for(count), 256, 0, stream()>>>(count, y, dy, masked);
-    NM_AFTER_LAUNCH("cudnn relu mask");
+    relu_mask<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, y, dy, masked);
+    NM_AFTER_LAUNCH(ctx, "cudnn relu mask");
     g = masked;
   }
   const float one = 1.0f, beta = mode == GradMode::Accumulate ? 1.0f : 0.0f;
   if (dx)
-    NM_CUDNN(cudnnConvolutionBackwardData(handle(), &one, d.w, w, d.y, g, d.conv, a.data, work, a.workspace_bytes, &beta,
+    NM_CUDNN(cudnnConvolutionBackwardData(cudnn(ctx).handle, &one, d.w, w, d.y, g, d.conv, a.data, work, a.workspace_bytes, &beta,
                                           d.x, dx));
   if (dw)
-    NM_CUDNN(cudnnConvolutionBackwardFilter(handle(), &one, d.x, x, d.y, g, d.conv, a.filter, work,
+    NM_CUDNN(cudnnConvolutionBackwardFilter(cudnn(ctx).handle, &one, d.x, x, d.y, g, d.conv, a.filter, work,
                                             a.workspace_bytes, &beta, d.w, dw));
-  if (db) bias_backward(s.n, s.f, s.oh() * s.ow(), g, db, mode);
+  if (db) bias_backward(ctx, s.n, s.f, s.oh() * s.ow(), g, db, mode);
 }
 
 }  // namespace nullmark::cuda

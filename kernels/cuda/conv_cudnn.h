@@ -5,12 +5,13 @@
 #include <cstddef>
 
 #include "kernels/conv2d.h"
+#include "kernels/cuda/context.h"
 
 namespace nullmark::cuda {
 // False in builds without cuDNN (the functions below then throw).
 bool cudnn_available();
-size_t cudnn_conv_workspace(const Conv2dShape& s);
-void cudnn_conv_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work);
-void cudnn_conv_backward(const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy,
+size_t cudnn_conv_workspace(const Context& ctx, const Conv2dShape& s);
+void cudnn_conv_forward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work);
+void cudnn_conv_backward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy,
                          float* dx, float* dw, float* db, GradMode mode, float* work);
 }  // namespace nullmark::cuda

@@ -12,9 +12,9 @@ namespace {
 }  // namespace
 
 bool cudnn_available() { return false; }
-size_t cudnn_conv_workspace(const Conv2dShape&) { no_cudnn(); }
-void cudnn_conv_forward(const Conv2dShape&, const float*, const float*, const float*, float*, float*) { no_cudnn(); }
-void cudnn_conv_backward(const Conv2dShape&, const float*, const float*, const float*, const float*, float*, float*,
+size_t cudnn_conv_workspace(const Context&, const Conv2dShape&) { no_cudnn(); }
+void cudnn_conv_forward(const Context&, const Conv2dShape&, const float*, const float*, const float*, float*, float*) { no_cudnn(); }
+void cudnn_conv_backward(const Context&, const Conv2dShape&, const float*, const float*, const float*, const float*, float*, float*,
                          float*, GradMode, float*) {
   no_cudnn();
 }

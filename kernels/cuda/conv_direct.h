@@ -23,6 +23,7 @@
 #include <cstddef>
 
 #include "kernels/conv2d.h"
+#include "kernels/cuda/context.h"
 #include "kernels/cuda/fast_div.h"
 #include "kernels/grad_mode.h"
 #include "kernels/host_device.h"
@@ -507,14 +508,14 @@ bool conv2d_direct_forward_fits(const Conv2dShape& s, size_t max_bytes);
 bool conv2d_direct_input_grad_fits(const Conv2dShape& s, size_t max_bytes);
 bool conv2d_direct_weight_grad_fits(const Conv2dShape& s, size_t max_bytes);
 size_t conv2d_direct_workspace(const Conv2dShape& s);  // floats of block partials, with or without bias
-void conv2d_direct_forward(const DirectFwd& d);
-void conv2d_direct_input_grad(const DirectDgrad& d);
+void conv2d_direct_forward(const Context& ctx, const DirectFwd& d);
+void conv2d_direct_input_grad(const Context& ctx, const DirectDgrad& d);
 // d.partial holds d.partial_floats() floats; dw or db may be null (a column nobody asked for is dropped).
-void conv2d_direct_weight_grad(const DirectWgrad& d, float* dw, float* db, GradMode mode);
+void conv2d_direct_weight_grad(const Context& ctx, const DirectWgrad& d, float* dw, float* db, GradMode mode);
 // Adds partial weight gradients work[blocks][f][cols] in a fixed order into dw[f][taps] (columns below
 // `taps`) and db[f] (column `taps`, when cols > taps); either may be null. The split-K GEMM path's
 // slices share it.
-void conv2d_sum_weight_partials(int f, int cols, int taps, int blocks, const float* work, float* dw, float* db,
+void conv2d_sum_weight_partials(const Context& ctx, int f, int cols, int taps, int blocks, const float* work, float* dw, float* db,
                                 GradMode mode);
 
 }  // namespace nullmark::cuda

@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "kernels/cuda/context.h"
 #include "kernels/cuda/conv_chunked_tiling.h"
 #include "kernels/cuda/conv_direct.h"
 #include "kernels/cuda/shared_banks.h"
@@ -376,6 +377,6 @@ struct DirectFwdChunkedBy : DirectFwdChunked {
 };
 
 // Launcher (conv2d_direct_cuda.cu, CUDA builds only), with its pointers set.
-void conv2d_direct_forward_chunked(const DirectFwdChunked& d);
+void conv2d_direct_forward_chunked(const Context& ctx, const DirectFwdChunked& d);
 
 }  // namespace nullmark::cuda

@@ -8,7 +8,7 @@
 
 namespace nullmark::cuda {
 
-inline cudaStream_t stream() { return static_cast<cudaStream_t>(current_stream()); }
+inline cudaStream_t stream(const Context& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
 
 // Blocks of `threads` covering `count` elements, capped so grid-stride loops take the rest.
 inline unsigned blocks_for(size_t count, unsigned threads = 256) {
@@ -18,8 +18,8 @@ inline unsigned blocks_for(size_t count, unsigned threads = 256) {
 
 }  // namespace nullmark::cuda
 
-// Checks the launch just made (and synchronises in debug mode), naming this source line.
-#define NM_AFTER_LAUNCH(name) ::nullmark::cuda::after_launch(name, __FILE__, __LINE__)
+// Checks the launch just made on ctx's stream (and synchronises in debug mode), naming this source line.
+#define NM_AFTER_LAUNCH(ctx, name) ::nullmark::cuda::after_launch(ctx, name, __FILE__, __LINE__)
 
 // Grid-stride loop over [0, n).
 #define NM_GRID_LOOP(i, n)                                                                         \

@@ -29,9 +29,9 @@ void* nccl_join(const std::string& id, int rank, int ranks) {
   return comm;
 }
 
-void nccl_allreduce_sum(void* comm, float* data, size_t n) {
+void nccl_allreduce_sum(const Context& ctx, void* comm, float* data, size_t n) {
   check(ncclAllReduce(data, data, n, ncclFloat, ncclSum, static_cast<ncclComm_t>(comm),
-                      static_cast<cudaStream_t>(current_stream())),
+                      static_cast<cudaStream_t>(ctx.stream())),
         "all-reduce");
 }
 

@@ -14,7 +14,7 @@ namespace {
 bool nccl_available() { return false; }
 std::string nccl_unique_id() { no_nccl(); }
 void* nccl_join(const std::string&, int, int) { no_nccl(); }
-void nccl_allreduce_sum(void*, float*, size_t) { no_nccl(); }
+void nccl_allreduce_sum(const Context&, void*, float*, size_t) { no_nccl(); }
 void nccl_leave(void*) {}
 
 }  // namespace nullmark::cuda

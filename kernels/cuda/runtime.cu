@@ -9,20 +9,12 @@
 namespace nullmark::cuda {
 
 namespace {
-cudaStream_t g_stream = nullptr;  // legacy default stream until a run sets its own
-bool g_debug_sync = [] {
-  const char* v = std::getenv("NULLMARK_CUDA_SYNC");
-  return v && std::strcmp(v, "0") != 0 && *v;
-}();
-bool g_tf32 = false;
-KernelImpl g_conv_native = KernelImpl::Native;
-ConvTiling g_conv_tiling = ConvTiling::Measured;
-// NULLMARK_CONV_TILING=model takes the model's tilings whatever a run sets (bench/gpu_validate.sh
-// runs compute-sanitizer so, keeping the timing launches out of its budget).
-const bool g_conv_tiling_model_env = [] {
-  const char* v = std::getenv("NULLMARK_CONV_TILING");
-  return v && std::strcmp(v, "model") == 0;
-}();
+cudaStream_t as_stream(const Context& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
+bool env_is(const char* name, const char* value) {
+  const char* v = std::getenv(name);
+  if (!v) return false;
+  return value ? std::strcmp(v, value) == 0 : (*v && std::strcmp(v, "0") != 0);
+}
 }  // namespace
 
 void check_status(int status, const char* what, const char* file, int line) {
@@ -31,24 +23,39 @@ void check_status(int status, const char* what, const char* file, int line) {
   throw fail(file, ":", line, ": ", what, ": ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ")");
 }
 
-void* current_stream() { return g_stream; }
-void set_current_stream(void* s) { g_stream = static_cast<cudaStream_t>(s); }
-void* create_stream() {
+ContextOptions ContextOptions::from_environment() {
+  ContextOptions o;
+  o.debug_sync = env_is("NULLMARK_CUDA_SYNC", nullptr);
+  if (env_is("NULLMARK_CONV_TILING", "model")) o.conv_tiling = ConvTiling::Model;
+  return o;
+}
+
+Context::Context(const ContextOptions& options) : options_(options) {
+  NM_CHECK(options.conv_form != KernelImpl::Library && options.conv_form != KernelImpl::Auto,
+           "the native convolution's form is native, gemm or direct");
   cudaStream_t s = nullptr;
   NM_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  return s;
+  stream_ = s;
 }
-void destroy_stream(void* s) {
-  if (s) cudaStreamDestroy(static_cast<cudaStream_t>(s));
+
+Context::~Context() {
+  cudaStreamSynchronize(as_stream(*this));  // no throwing from a destructor; a fault surfaced earlier
+  caches_ = Caches{};                        // handles and workspaces, before their stream goes
+  cudaStreamDestroy(as_stream(*this));
 }
-void synchronize() { NM_CUDA_CHECK(cudaStreamSynchronize(g_stream)); }
 
-void set_debug_sync(bool on) { g_debug_sync = on; }
-bool debug_sync() { return g_debug_sync; }
+void Context::synchronize() const { NM_CUDA_CHECK(cudaStreamSynchronize(as_stream(*this))); }
 
-void after_launch(const char* kernel, const char* file, int line) {
+bool Context::capturing() const {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  NM_CUDA_CHECK(cudaStreamIsCapturing(as_stream(*this), &status));
+  return status != cudaStreamCaptureStatusNone;
+}
+
+void after_launch(const Context& ctx, const char* kernel, const char* file, int line) {
   check_status(static_cast<int>(cudaGetLastError()), kernel, file, line);
-  if (g_debug_sync) check_status(static_cast<int>(cudaStreamSynchronize(g_stream)), kernel, file, line);
+  if (ctx.options().debug_sync)
+    check_status(static_cast<int>(cudaStreamSynchronize(as_stream(ctx))), kernel, file, line);
 }
 
 void* alloc_bytes(size_t bytes) {
@@ -77,27 +84,46 @@ void free_pinned(void* p) {
   if (p) cudaFreeHost(p);
 }
 
-void copy_to_device(void* dst, const void* src, size_t bytes) {
+void copy_to_device(const Context& ctx, void* dst, const void* src, size_t bytes) {
   if (!bytes) return;
-  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, g_stream));
-  NM_CUDA_CHECK(cudaStreamSynchronize(g_stream));
+  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, as_stream(ctx)));
+  ctx.synchronize();
 }
-void copy_to_host(void* dst, const void* src, size_t bytes) {
+void copy_to_host(const Context& ctx, void* dst, const void* src, size_t bytes) {
   if (!bytes) return;
-  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, g_stream));
-  NM_CUDA_CHECK(cudaStreamSynchronize(g_stream));
+  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, as_stream(ctx)));
+  ctx.synchronize();
 }
-void copy_device(void* dst, const void* src, size_t bytes) {
+void copy_device(const Context& ctx, void* dst, const void* src, size_t bytes) {
   if (!bytes) return;
-  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, g_stream));
+  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, as_stream(ctx)));
 }
-void copy_to_device_async(void* dst, const void* src, size_t bytes) {
+void copy_to_device_async(const Context& ctx, void* dst, const void* src, size_t bytes) {
   if (!bytes) return;
-  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, g_stream));
+  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, as_stream(ctx)));
 }
-void zero(void* p, size_t bytes) {
+void zero(const Context& ctx, void* p, size_t bytes) {
   if (!bytes) return;
-  NM_CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, g_stream));
+  NM_CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, as_stream(ctx)));
+}
+
+// cudaMemcpy and cudaMemset go to the legacy default stream, which does not wait for non-blocking
+// streams: the device-wide synchronisation first is what orders them after every context's work.
+void sync_upload(void* dst, const void* src, size_t bytes) {
+  if (!bytes) return;
+  NM_CUDA_CHECK(cudaDeviceSynchronize());
+  NM_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+}
+void sync_download(void* dst, const void* src, size_t bytes) {
+  if (!bytes) return;
+  NM_CUDA_CHECK(cudaDeviceSynchronize());
+  NM_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
+}
+void sync_zero(void* p, size_t bytes) {
+  if (!bytes) return;
+  NM_CUDA_CHECK(cudaDeviceSynchronize());
+  NM_CUDA_CHECK(cudaMemset(p, 0, bytes));
+  NM_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
 void* create_event() {
@@ -108,11 +134,10 @@ void* create_event() {
 void destroy_event(void* e) {
   if (e) cudaEventDestroy(static_cast<cudaEvent_t>(e));
 }
-void record_event(void* e) { NM_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(e), g_stream)); }
-void wait_event(void* e) { NM_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(e))); }
-void stream_wait_event(void* s, void* e) {
-  NM_CUDA_CHECK(cudaStreamWaitEvent(static_cast<cudaStream_t>(s), static_cast<cudaEvent_t>(e), 0));
+void record_event(const Context& ctx, void* e) {
+  NM_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(e), as_stream(ctx)));
 }
+void wait_event(void* e) { NM_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(e))); }
 float elapsed_ms(void* start, void* stop) {
   NM_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(stop)));
   float ms = 0;
@@ -120,49 +145,23 @@ float elapsed_ms(void* start, void* stop) {
   return ms;
 }
 
-namespace {
-const StepScalars* g_scalars = nullptr;
+void begin_capture(const Context& ctx) {
+  NM_CUDA_CHECK(cudaStreamBeginCapture(as_stream(ctx), cudaStreamCaptureModeThreadLocal));
 }
-void set_step_scalars(const StepScalars* device_copy) { g_scalars = device_copy; }
-const StepScalars* step_scalars() { return g_scalars; }
-
-void begin_capture() {
-  // The legacy default stream cannot be captured: a caller that never made a stream of its own
-  // (ComputeOptions::activate does) gets one here, after the work queued so far has finished.
-  if (!g_stream) {
-    NM_CUDA_CHECK(cudaDeviceSynchronize());
-    g_stream = static_cast<cudaStream_t>(create_stream());
-  }
-  NM_CUDA_CHECK(cudaStreamBeginCapture(g_stream, cudaStreamCaptureModeThreadLocal));
-}
-void* end_capture() {
+void* end_capture(const Context& ctx) {
   cudaGraph_t graph = nullptr;
-  NM_CUDA_CHECK(cudaStreamEndCapture(g_stream, &graph));
+  NM_CUDA_CHECK(cudaStreamEndCapture(as_stream(ctx), &graph));
   cudaGraphExec_t exec = nullptr;
   const cudaError_t err = cudaGraphInstantiate(&exec, graph, 0);
   cudaGraphDestroy(graph);
   NM_CUDA_CHECK(err);
   return exec;
 }
-void launch_graph(void* exec) { NM_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(exec), g_stream)); }
+void launch_graph(const Context& ctx, void* exec) {
+  NM_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(exec), as_stream(ctx)));
+}
 void destroy_graph(void* exec) {
   if (exec) cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(exec));
-}
-
-void set_allow_tf32(bool on) { g_tf32 = on; }
-bool allow_tf32() { return g_tf32; }
-void set_conv_native_form(KernelImpl form) {
-  NM_CHECK(form != KernelImpl::Library, "the native convolution's form cannot be the library");
-  g_conv_native = form;
-}
-KernelImpl conv_native_form() { return g_conv_native; }
-void set_conv_tiling(ConvTiling tiling) { g_conv_tiling = tiling; }
-ConvTiling conv_tiling() { return g_conv_tiling_model_env ? ConvTiling::Model : g_conv_tiling; }
-bool stream_capturing() {
-  if (!g_stream) return false;  // begin_capture never captures the legacy default stream
-  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
-  NM_CUDA_CHECK(cudaStreamIsCapturing(g_stream, &status));
-  return status != cudaStreamCaptureStatusNone;
 }
 
 }  // namespace nullmark::cuda

@@ -1,4 +1,4 @@
-// Timing GPU work with CUDA events on the current stream: milliseconds per call of f(), over
+// Timing GPU work with CUDA events on a context's stream: milliseconds per call of f(), over
 // `reps` calls after one untimed warm-up call.
 #pragma once
 #include "kernels/cuda/runtime.h"
@@ -6,13 +6,13 @@
 namespace nullmark::cuda {
 
 template <class F>
-double time_ms(F&& f, int reps) {
+double time_ms(const Context& ctx, F&& f, int reps) {
   f();
   void* start = create_event();
   void* stop = create_event();
-  record_event(start);
+  record_event(ctx, start);
   for (int i = 0; i < reps; ++i) f();
-  record_event(stop);
+  record_event(ctx, stop);
   const double ms = elapsed_ms(start, stop) / reps;
   destroy_event(start);
   destroy_event(stop);

@@ -50,13 +50,13 @@ class BatchNorm : public Layer {
     const BatchNormShape s = shape(x.n);
     trained_forward_ = ctx.training && !held_;
     if (trained_forward_ && on_gpu())
-      NM_GPU(cuda::batchnorm_forward_train(s, x.data, gamma(), beta(), y.data, mean_.data(), invstd_.data(),
+      NM_GPU(cuda::batchnorm_forward_train(gpu(), s, x.data, gamma(), beta(), y.data, mean_.data(), invstd_.data(),
                                            running_mean(), running_var()));
     else if (trained_forward_)
       cpu::batchnorm_forward_train(s, x.data, gamma(), beta(), y.data, mean_.data(), invstd_.data(), running_mean(),
                                    running_var());
     else if (on_gpu())
-      NM_GPU(cuda::batchnorm_forward_eval(s, x.data, gamma(), beta(), running_mean(), running_var(), y.data));
+      NM_GPU(cuda::batchnorm_forward_eval(gpu(), s, x.data, gamma(), beta(), running_mean(), running_var(), y.data));
     else
       cpu::batchnorm_forward_eval(s, x.data, gamma(), beta(), running_mean(), running_var(), y.data);
   }
@@ -68,13 +68,13 @@ class BatchNorm : public Layer {
     float* dgamma = ctx.param_grads ? grads_ : nullptr;
     float* dbeta = ctx.param_grads ? grads_ + channels() : nullptr;
     if (trained_forward_ && on_gpu())
-      NM_GPU(cuda::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), y.data, dy.data, dx_data,
+      NM_GPU(cuda::batchnorm_backward_train(gpu(), s, x.data, gamma(), mean_.data(), invstd_.data(), y.data, dy.data, dx_data,
                                             dgamma, dbeta, mode));
     else if (trained_forward_)
       cpu::batchnorm_backward_train(s, x.data, gamma(), mean_.data(), invstd_.data(), y.data, dy.data, dx_data, dgamma,
                                     dbeta, mode);
     else if (on_gpu())
-      NM_GPU(cuda::batchnorm_backward_eval(s, x.data, gamma(), running_mean(), running_var(), y.data, dy.data, dx_data,
+      NM_GPU(cuda::batchnorm_backward_eval(gpu(), s, x.data, gamma(), running_mean(), running_var(), y.data, dy.data, dx_data,
                                            dgamma, dbeta, mode));
     else
       cpu::batchnorm_backward_eval(s, x.data, gamma(), running_mean(), running_var(), y.data, dy.data, dx_data, dgamma,

@@ -14,7 +14,7 @@ namespace nullmark::layers {
 namespace {
 class Conv2d : public Layer {
  public:
-  Conv2d(int filters, int kernel, int stride, int pad, bool bias, bool relu, Impl impl)
+  Conv2d(int filters, int kernel, int stride, int pad, bool bias, bool relu, ImplChoice impl)
       : filters_(filters), kernel_(kernel), stride_(stride), pad_(pad), bias_(bias), relu_(relu), impl_(impl) {}
   std::string type() const override { return relu_ ? "conv2d+relu" : "conv2d"; }
   YAML::Node config() const override {
@@ -31,6 +31,7 @@ class Conv2d : public Layer {
     return std::to_string(filters_) + "@" + std::to_string(kernel_) + "x" + std::to_string(kernel_) + " s" +
            std::to_string(stride_) + " p" + std::to_string(pad_) + (on_gpu() ? " " + impl_.name("cudnn") : "");
   }
+  void set_default_impl(KernelImpl impl) override { impl_.network_default(impl); }
   size_t param_count() const override { return weight_count() + (bias_ ? filters_ : 0); }
   Weights weights() const override { return {weight_count(), filters_}; }
   void init_params(std::mt19937_64& rng) override {
@@ -41,8 +42,8 @@ class Conv2d : public Layer {
     if (!on_gpu()) return cpu::conv2d_workspace(shape(batch));
     size_t ws = 0;
 #if NULLMARK_WITH_CUDA
-    if (impl_.may_use(Impl::Native)) ws = cuda::conv2d_workspace(shape(batch), KernelImpl::Native);
-    if (impl_.may_use(Impl::Library)) ws = std::max(ws, cuda::conv2d_workspace(shape(batch), KernelImpl::Library));
+    if (impl_.may_use(KernelImpl::Native)) ws = cuda::conv2d_workspace(gpu(), shape(batch), KernelImpl::Native);
+    if (impl_.may_use(KernelImpl::Library)) ws = std::max(ws, cuda::conv2d_workspace(gpu(), shape(batch), KernelImpl::Library));
 #endif
     return ws;
   }
@@ -62,9 +63,9 @@ class Conv2d : public Layer {
     if (on_gpu()) {
 #if NULLMARK_WITH_CUDA
       auto run = [&](bool library) {
-        cuda::conv2d_forward(shape(x.n), x.data, params_, b, y.data, ctx.workspace, conv_impl(library));
+        cuda::conv2d_forward(gpu(), shape(x.n), x.data, params_, b, y.data, ctx.workspace, conv_impl(library));
       };
-      run(impl_.forward_library(run));
+      run(impl_.forward_library(&gpu(), run));
 #else
       NM_GPU(cuda::conv2d_forward);  // the CPU-only build's one message
 #endif
@@ -79,10 +80,10 @@ class Conv2d : public Layer {
     if (on_gpu()) {
 #if NULLMARK_WITH_CUDA
       auto run = [&](bool library) {
-        cuda::conv2d_backward(shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, dw, db, mode,
+        cuda::conv2d_backward(gpu(), shape(x.n), x.data, params_, y.data, dy.data, dx ? dx->data : nullptr, dw, db, mode,
                               ctx.workspace, conv_impl(library));
       };
-      run(impl_.backward_library(mode, run));
+      run(impl_.backward_library(&gpu(), mode, run));
 #else
       NM_GPU(cuda::conv2d_backward);
 #endif

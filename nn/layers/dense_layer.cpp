@@ -13,7 +13,7 @@ namespace nullmark::layers {
 namespace {
 class Dense : public Layer {
  public:
-  Dense(int units, bool bias, bool relu, Impl impl) : units_(units), bias_(bias), relu_(relu), impl_(impl) {}
+  Dense(int units, bool bias, bool relu, ImplChoice impl) : units_(units), bias_(bias), relu_(relu), impl_(impl) {}
   std::string type() const override { return relu_ ? "dense+relu" : "dense"; }
   YAML::Node config() const override {
     YAML::Node c = layer_config("dense");
@@ -25,6 +25,7 @@ class Dense : public Layer {
   std::string describe() const override {
     return std::to_string(units_) + " units" + (on_gpu() ? " " + impl_.name("cublas") : "");
   }
+  void set_default_impl(KernelImpl impl) override { impl_.network_default(impl); }
   size_t param_count() const override { return weight_count() + (bias_ ? units_ : 0); }
   Weights weights() const override { return {weight_count(), units_}; }
   void init_params(std::mt19937_64& rng) override {
@@ -46,10 +47,10 @@ class Dense : public Layer {
     if (on_gpu()) {
 #if NULLMARK_WITH_CUDA
       auto run = [&](bool library) {
-        cuda::dense_forward(shape(x.n), x.data, params_, b, y.data, library ? KernelImpl::Library : KernelImpl::Native);
+        cuda::dense_forward(gpu(), shape(x.n), x.data, params_, b, y.data, library ? KernelImpl::Library : KernelImpl::Native);
       };
-      run(impl_.forward_library(run));
-      if (relu_) cuda::relu_forward(y.numel(), y.data, y.data);
+      run(impl_.forward_library(&gpu(), run));
+      if (relu_) cuda::relu_forward(gpu(), y.numel(), y.data, y.data);
 #else
       NM_GPU(cuda::dense_forward);  // the CPU-only build's one message
 #endif
@@ -65,7 +66,7 @@ class Dense : public Layer {
     float* db = bias_ && ctx.param_grads ? grads_ + weight_count() : nullptr;
     if (relu_) {
       if (on_gpu())
-        NM_GPU(cuda::relu_backward(y.numel(), y.data, dy.data, masked_, GradMode::Overwrite));
+        NM_GPU(cuda::relu_backward(gpu(), y.numel(), y.data, dy.data, masked_, GradMode::Overwrite));
       else
         cpu::relu_backward(y.numel(), y.data, dy.data, masked_, GradMode::Overwrite);
       g = masked_;
@@ -73,10 +74,10 @@ class Dense : public Layer {
     if (on_gpu()) {
 #if NULLMARK_WITH_CUDA
       auto run = [&](bool library) {
-        cuda::dense_backward(shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, dw, db, mode,
+        cuda::dense_backward(gpu(), shape(x.n), x.data, params_, g, dx ? dx->data : nullptr, dw, db, mode,
                              library ? KernelImpl::Library : KernelImpl::Native);
       };
-      run(impl_.backward_library(mode, run));
+      run(impl_.backward_library(&gpu(), mode, run));
 #else
       NM_GPU(cuda::dense_backward);
 #endif

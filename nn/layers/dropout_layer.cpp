@@ -24,11 +24,11 @@ class Dropout : public Layer {
     const size_t n = x.numel();
     if (ctx.training) {
       if (on_gpu())
-        NM_GPU(cuda::dropout_forward(n, p_, ctx.seed, ctx.step, x.data, y.data));
+        NM_GPU(cuda::dropout_forward(gpu(), n, p_, ctx.seed, ctx.step, x.data, y.data));
       else
         cpu::dropout_forward(n, p_, ctx.seed, ctx.step, x.data, y.data);
     } else if (on_gpu()) {  // identity copy at evaluation
-      NM_GPU(cuda::flatten_forward(n, x.data, y.data));
+      NM_GPU(cuda::flatten_forward(gpu(), n, x.data, y.data));
     } else {
       cpu::flatten_forward(n, x.data, y.data);
     }
@@ -37,7 +37,7 @@ class Dropout : public Layer {
                    const LayerContext& ctx) override {
     if (!dx) return;
     if (on_gpu())
-      NM_GPU(cuda::dropout_backward(dy.numel(), p_, ctx.seed, ctx.step, dy.data, dx->data, mode));
+      NM_GPU(cuda::dropout_backward(gpu(), dy.numel(), p_, ctx.seed, ctx.step, dy.data, dx->data, mode));
     else
       cpu::dropout_backward(dy.numel(), p_, ctx.seed, ctx.step, dy.data, dx->data, mode);
   }

@@ -14,7 +14,7 @@ class Flatten : public Layer {
   Shape infer(const Shape& in) override { return Shape{static_cast<int>(in.numel())}; }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
     if (on_gpu())
-      NM_GPU(cuda::flatten_forward(x.numel(), x.data, y.data));
+      NM_GPU(cuda::flatten_forward(gpu(), x.numel(), x.data, y.data));
     else
       cpu::flatten_forward(x.numel(), x.data, y.data);
   }
@@ -22,7 +22,7 @@ class Flatten : public Layer {
                    const LayerContext&) override {
     if (!dx) return;
     if (on_gpu())
-      NM_GPU(cuda::flatten_backward(dy.numel(), dy.data, dx->data, mode));
+      NM_GPU(cuda::flatten_backward(gpu(), dy.numel(), dy.data, dx->data, mode));
     else
       cpu::flatten_backward(dy.numel(), dy.data, dx->data, mode);
   }

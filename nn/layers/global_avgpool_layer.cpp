@@ -18,7 +18,7 @@ class GlobalAvgPool : public Layer {
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
     if (on_gpu())
-      NM_GPU(cuda::global_avgpool_forward(x.n, in_[0], in_[1] * in_[2], x.data, y.data));
+      NM_GPU(cuda::global_avgpool_forward(gpu(), x.n, in_[0], in_[1] * in_[2], x.data, y.data));
     else
       cpu::global_avgpool_forward(x.n, in_[0], in_[1] * in_[2], x.data, y.data);
   }
@@ -26,7 +26,7 @@ class GlobalAvgPool : public Layer {
                    const LayerContext&) override {
     if (!dx) return;
     if (on_gpu())
-      NM_GPU(cuda::global_avgpool_backward(x.n, in_[0], in_[1] * in_[2], dy.data, dx->data, mode));
+      NM_GPU(cuda::global_avgpool_backward(gpu(), x.n, in_[0], in_[1] * in_[2], dy.data, dx->data, mode));
     else
       cpu::global_avgpool_backward(x.n, in_[0], in_[1] * in_[2], dy.data, dx->data, mode);
   }

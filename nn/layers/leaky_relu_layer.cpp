@@ -22,7 +22,7 @@ class LeakyRelu : public Layer {
   Shape infer(const Shape& in) override { return in; }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
     if (on_gpu())
-      NM_GPU(cuda::leaky_relu_forward(x.numel(), slope_, x.data, y.data));
+      NM_GPU(cuda::leaky_relu_forward(gpu(), x.numel(), slope_, x.data, y.data));
     else
       cpu::leaky_relu_forward(x.numel(), slope_, x.data, y.data);
   }
@@ -30,7 +30,7 @@ class LeakyRelu : public Layer {
                    const LayerContext&) override {
     if (!dx) return;
     if (on_gpu())
-      NM_GPU(cuda::leaky_relu_backward(y.numel(), slope_, y.data, dy.data, dx->data, mode));
+      NM_GPU(cuda::leaky_relu_backward(gpu(), y.numel(), slope_, y.data, dy.data, dx->data, mode));
     else
       cpu::leaky_relu_backward(y.numel(), slope_, y.data, dy.data, dx->data, mode);
   }

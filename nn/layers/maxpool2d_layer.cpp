@@ -35,7 +35,7 @@ class MaxPool2d : public Layer {
     argmax_.ensure(y.numel());  // the layer's only state: where each maximum came from
     last_count_ = y.numel();
     if (on_gpu())
-      NM_GPU(cuda::maxpool2d_forward(shape(x.n), x.data, y.data, argmax_.data()));
+      NM_GPU(cuda::maxpool2d_forward(gpu(), shape(x.n), x.data, y.data, argmax_.data()));
     else
       cpu::maxpool2d_forward(shape(x.n), x.data, y.data, argmax_.data());
   }
@@ -44,7 +44,7 @@ class MaxPool2d : public Layer {
     NM_CHECK(last_count_ == y.numel(), "maxpool2d: backward without a matching forward");
     if (!dx) return;
     if (on_gpu())
-      NM_GPU(cuda::maxpool2d_backward(shape(x.n), argmax_.data(), dy.data, dx->data, mode));
+      NM_GPU(cuda::maxpool2d_backward(gpu(), shape(x.n), argmax_.data(), dy.data, dx->data, mode));
     else
       cpu::maxpool2d_backward(shape(x.n), argmax_.data(), dy.data, dx->data, mode);
   }

@@ -14,7 +14,7 @@ class Relu : public Layer {
   Shape infer(const Shape& in) override { return in; }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext&) override {
     if (on_gpu())
-      NM_GPU(cuda::relu_forward(x.numel(), x.data, y.data));
+      NM_GPU(cuda::relu_forward(gpu(), x.numel(), x.data, y.data));
     else
       cpu::relu_forward(x.numel(), x.data, y.data);
   }
@@ -22,7 +22,7 @@ class Relu : public Layer {
                    const LayerContext&) override {
     if (!dx) return;
     if (on_gpu())
-      NM_GPU(cuda::relu_backward(y.numel(), y.data, dy.data, dx->data, mode));
+      NM_GPU(cuda::relu_backward(gpu(), y.numel(), y.data, dy.data, dx->data, mode));
     else
       cpu::relu_backward(y.numel(), y.data, dy.data, dx->data, mode);
   }

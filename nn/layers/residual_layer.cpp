@@ -48,6 +48,10 @@ class Residual : public Layer {
     body_.init_buffers();
     shortcut_.init_buffers();
   }
+  void set_default_impl(KernelImpl impl) override {
+    body_.set_default_impl(impl);
+    shortcut_.set_default_impl(impl);
+  }
   void hold_statistics(bool held) override {
     body_.hold_statistics(held);
     shortcut_.hold_statistics(held);
@@ -95,8 +99,8 @@ class Residual : public Layer {
     const Tensor s = shortcut_.empty() ? x : shortcut_.forward(x, ctx);
     const size_t n = y.numel();
     if (on_gpu()) {
-      NM_GPU(cuda::add(n, b.data, s.data, y.data));
-      if (relu_) NM_GPU(cuda::relu_forward(n, y.data, y.data));
+      NM_GPU(cuda::add(gpu(), n, b.data, s.data, y.data));
+      if (relu_) NM_GPU(cuda::relu_forward(gpu(), n, y.data, y.data));
     } else {
       cpu::add(n, b.data, s.data, y.data);
       if (relu_) cpu::relu_forward(n, y.data, y.data);
@@ -108,7 +112,7 @@ class Residual : public Layer {
     Tensor g = dy;
     if (relu_) {  // gradient of the sum, through the final activation
       if (on_gpu())
-        NM_GPU(cuda::relu_backward(dy.numel(), y.data, dy.data, sum_grad_, GradMode::Overwrite));
+        NM_GPU(cuda::relu_backward(gpu(), dy.numel(), y.data, dy.data, sum_grad_, GradMode::Overwrite));
       else
         cpu::relu_backward(dy.numel(), y.data, dy.data, sum_grad_, GradMode::Overwrite);
       g.data = sum_grad_;
@@ -122,7 +126,7 @@ class Residual : public Layer {
     if (!dx) return;
     const float* add = shortcut_.empty() ? g.data : shortcut_dx.data;
     if (on_gpu())
-      NM_GPU(cuda::accumulate(dx->numel(), add, dx->data));
+      NM_GPU(cuda::accumulate(gpu(), dx->numel(), add, dx->data));
     else
       cpu::accumulate(dx->numel(), add, dx->data);
   }
@@ -130,8 +134,8 @@ class Residual : public Layer {
  private:
   size_t chains_floats() const { return body_.arena_floats_per_sample() + shortcut_.arena_floats_per_sample(); }
   void moved() override {
-    body_.to(device_);
-    shortcut_.to(device_);
+    body_.to(device_, gpu_);
+    shortcut_.to(device_, gpu_);
     sum_grad_ = shortcut_dx_ = nullptr;
   }
 
