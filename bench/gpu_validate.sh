@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The whole GPU validation in one command, for any machine with a CUDA GPU: build with the
 # CUDA backend (sm_90 only, to build fast on H100/H200), run the tests labelled "cuda", the kernel
-# benchmark (nullmark vs cuDNN/cuBLAS), the end-to-end training throughput of "digit" (clean and
+# benchmark (nullmark vs cuDNN/cuBLAS) and the chunked convolution's variants of dev/cuda (each
+# checked against the CPU, then timed), the end-to-end training throughput of "digit" (clean and
 # watermarked, batch 128) for nullmark and for PyTorch eager and torch.compile on the same GPU, and
 # one watermarked training run for its accuracy, one epoch with and without data-parallel training's
 # NCCL all-reduce on the one card, then the fine-tuning and pruning drivers on that model, and
 # compute-sanitizer on the kernels new to a GPU. Inputs come from the repository alone (no network needed). Results:
 # ${OUT:-bench-results}/gpu_validate.{json,md} (bench/gpu_validate_summary.py) and the logs that explain a failure. Every step writes
-# into a work folder, and publish() copies the eight files that summarise the run to $OUT after
+# into a work folder, and publish() copies the nine files that summarise the run to $OUT after
 # each step, so a run cut off still leaves what finished. A step after the build and tests is skipped
 # when it could overrun GPU_VALIDATE_BUDGET_S (default 570 s), so that the script fits a time-limited batch job.
 #
@@ -37,7 +38,7 @@ publish() {  # the run's summary files, copied to $OUT after every step
   if [ "$mode" != object ]; then
     summarize
     files=(gpu_validate.json gpu_validate.md gpu_validate.log cuda_tests.log kernels.json kernels.log
-           train_digit_watermark.log summary.out)
+           dev_chunked_variants.json train_digit_watermark.log summary.out)
   fi
   for f in "${files[@]}"; do
     [ -e "$work/$f" ] && cp "$work/$f" "$out/"
@@ -96,7 +97,7 @@ fi
 step "NCCL root: ${nccl_root:-from the CUDA toolkit}"
 cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DNULLMARK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" -DCMAKE_CUDA_FLAGS=-lineinfo \
   -DNULLMARK_BUILD_TESTS=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} ${nccl_root:+-DNCCL_ROOT="$nccl_root"} "${prefix_args[@]}" >>"$log" 2>&1 &&
-  cmake --build build-cuda -j "$(nproc)" --target nullmark nullmark_cuda_tests bench_kernels_cuda bench_train_digit -- -k \
+  cmake --build build-cuda -j "$(nproc)" --target nullmark nullmark_cuda_tests bench_kernels_cuda dev_conv_chunked_variants bench_train_digit -- -k \
     >>"$log" 2>&1
 build_rc=$?
 device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')
@@ -143,6 +144,11 @@ if benchmarks; then
     timeout 120 build-cuda/bench_kernels_cuda --no-direct --json "$work/kernels.json" >>"$work/kernels.log" 2>&1
   fi
   cat "$work/kernels.log" >>"$log"
+  if [ "$conv_form" = auto ]; then
+    step "the chunked convolution's variants (dev/cuda), checked against the CPU, then timed"
+    timeout 120 build-cuda/dev_conv_chunked_variants --json "$work/dev_chunked_variants.json" >>"$log" 2>&1 ||
+      step "dev_conv_chunked_variants failed (rc $?)"
+  fi
 
   step "end to end: nullmark on the GPU"
   nullmark_e2e() {  # NAME ARGS...: one bench_train_digit run, its JSON named NAME

@@ -150,33 +150,34 @@ def end_to_end(latest):
 
 
 def kernels(latest):
-    parts = []
+    """One table, a column per card: nullmark's ms, with its time ÷ the library's or its bandwidth."""
+    cards, order, cells = [], [], {}
     for card, (path, d) in latest.items():
         k = d.get("kernels")
         if not isinstance(k, dict) or not isinstance(k.get("results"), list):
             continue
+        cards.append("- **%s**: %s, `%s`; nominal %s TFLOP/s fp32, %s TB/s" %
+                     (card, d["date"], os.path.relpath(path, ROOT), k.get("nominal_tflops_fp32", "?"),
+                      k.get("nominal_tbps", "?")))
         by = {}
         for r in k["results"]:
             if isinstance(r, dict) and isinstance(r.get("ms"), (int, float)):
                 by.setdefault((r.get("kernel"), r.get("shape")), {})[r.get("impl")] = r
-        rows = []
-        for (kernel, shape), impls in by.items():
+        for key, impls in by.items():
             native = impls.get("native")
             lib = next((i for i in LIBRARY if i in impls), None)
-            if not native:
+            if not native or not (lib or native.get("gbps")):
                 continue
-            if lib:
-                ratio = native["ms"] / impls[lib]["ms"]
-                rows.append([kernel, shape, "%.4f" % native["ms"], "%.4f (%s)" % (impls[lib]["ms"], LIBRARY[lib]),
-                             "%.2f" % ratio, ""])
-            elif native.get("gbps"):
-                rows.append([kernel, shape, "%.4f" % native["ms"], "–", "–", "%.0f GB/s" % native["gbps"]])
-        parts.append("**%s** (%s, `%s`; nominal %s TFLOP/s fp32, %s TB/s)\n\n" %
-                     (card, d["date"], os.path.relpath(path, ROOT), k.get("nominal_tflops_fp32", "?"),
-                      k.get("nominal_tbps", "?")) +
-                     table(["kernel", "shape", "nullmark ms", "library ms", "nullmark ÷ library time", "bandwidth"],
-                           rows))
-    return "\n\n".join(parts) if parts else None
+            if key not in order:
+                order.append(key)
+            note = ("%.2f× %s" % (native["ms"] / impls[lib]["ms"], LIBRARY[lib]) if lib else
+                    "%.0f GB/s" % native["gbps"])
+            cells.setdefault(key, {})[card] = "%.4f (%s)" % (native["ms"], note)
+    if not cards:
+        return None
+    names = [c for c in latest if any(c in v for v in cells.values())]
+    rows = [[kernel, shape] + [cells[(kernel, shape)].get(c, "–") for c in names] for kernel, shape in order]
+    return "\n".join(cards) + "\n\n" + table(["kernel", "shape"] + ["%s ms" % c for c in names], rows)
 
 
 def scaling_records(files):

@@ -197,7 +197,7 @@ std::optional<DirectFwdChunked> chunked_plan(const Context& ctx, const Conv2dSha
     auto it = cache.plans.find(key);
     if (it == cache.plans.end())
       it = cache.plans
-               .emplace(key, t ? DirectFwdChunked::plan(s, *t, ChunkStaging::Pipelined) : DirectFwdChunked::plan(s))
+               .emplace(key, t ? DirectFwdChunked::plan(s, *t) : DirectFwdChunked::plan(s))
                .first;
     return it->second;
   };

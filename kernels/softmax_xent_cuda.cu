@@ -1,9 +1,11 @@
 // Fused softmax + cross-entropy + gradient on the GPU: a thread per sample runs xent_sample, the
 // function the CPU loop runs (in double), writing its loss and hit;
 // a single block then adds the batch's losses and hits in a fixed order into the device totals.
+#include <cstdint>
+#include <memory>
+
 #include "kernels/cuda/launch.cuh"
 #include "kernels/softmax_xent.h"
-#include <cstdint>
 
 namespace nullmark::cuda {
 
@@ -47,12 +49,18 @@ struct Scratch {
     hit = static_cast<int*>(alloc_bytes(sizeof(int) * n));
     capacity = n;
   }
+  ~Scratch() {
+    free_bytes(loss);
+    free_bytes(hit);
+  }
 };
 }  // namespace
 
 void softmax_xent(const Context& ctx, int n, int k, const float* logits, const int32_t* labels, const float* weights, float scale,
                   float* dlogits, int32_t* predictions, float smoothing, double* totals, int scored) {
-  static Scratch scratch;
+  auto& slot = ctx.caches().xent_scratch;  // the context's, so concurrent contexts never share it
+  if (!slot) slot = std::make_shared<Scratch>();
+  Scratch& scratch = *static_cast<Scratch*>(slot.get());
   scratch.ensure(n);
   per_sample<<<(n + 127) / 128, 128, 0, stream(ctx)>>>(n, k, logits, labels, weights, scale, dlogits, predictions,
                                                     smoothing, scratch.loss, scratch.hit);

@@ -18,6 +18,7 @@
 
 #include "conv_reference.h"
 #include "cuda_check.h"
+#include "dev/cuda/conv_chunked_variants.h"
 #include "gradcheck.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_direct.h"
@@ -157,12 +158,9 @@ void check_staged(const DirectFwdChunked& d, int chunk, int bx, int by, const fl
 }
 
 struct ChunkedRun {
-  cuda::ChunkImages images = cuda::ChunkImages::Spread;
-  cuda::ChunkStaging staging = cuda::ChunkStaging::Pipelined;
+  std::optional<DirectFwdChunked> plan = std::nullopt;  // none: the product's plan of the shape
   Order order = Order::Up;
   Landing landing = Landing::Late;
-  std::optional<cuda::ChunkTiling> tiling = std::nullopt;  // in place of `images`
-  cuda::ChunkWarps warps = cuda::ChunkWarps::Fewest;
 };
 
 // direct_chunked_forward_kernel: chunk by chunk, each thread's sums kept between the phases. With
@@ -170,9 +168,7 @@ struct ChunkedRun {
 // and chunk k's copies have all landed when it ends (every thread's wait, then the barrier).
 void emulate_forward_chunked(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
                              const ChunkedRun& run = {}) {
-  DirectFwdChunked d =
-      run.tiling ? DirectFwdChunked::plan(s, *run.tiling, run.staging, run.warps)
-                 : DirectFwdChunked::plan(s, run.images, run.staging, run.warps);
+  DirectFwdChunked d = run.plan ? *run.plan : DirectFwdChunked::plan(s);
   REQUIRE(d.fits_threads());
   d.x = x, d.wt = w, d.b = b, d.y = y;
   std::vector<float> sm(d.smem_floats());
@@ -262,25 +258,17 @@ void check_against_cpu(const Conv2dShape& s) {
     close("y by channel chunks", y, cy);
     emulate_forward_chunked(s, x.data(), w.data(), nullptr, cy_nobias.data());
     close("y by channel chunks without bias", y_nobias, cy_nobias);
-    using cuda::ChunkImages;
-    using cuda::ChunkStaging;
-    const std::pair<const char*, ChunkedRun> others[] = {
-        {"copies landing early, threads in the other order",
-         {ChunkImages::Spread, ChunkStaging::Pipelined, Order::Down, Landing::Early}},
-        {"one buffer", {ChunkImages::Spread, ChunkStaging::Blocking, Order::Up, Landing::Late}},
-        {"one buffer, threads in the other order",
-         {ChunkImages::Spread, ChunkStaging::Blocking, Order::Down, Landing::Late}},
-        {"full blocks", {ChunkImages::Fill, ChunkStaging::Pipelined, Order::Up, Landing::Late}},
-        {"warps across images",
-         {ChunkImages::Spread, ChunkStaging::Pipelined, Order::Up, Landing::Late, std::nullopt, cuda::ChunkWarps::Images}},
-        {"warps across filter groups, threads in the other order",
-         {ChunkImages::Spread, ChunkStaging::Pipelined, Order::Down, Landing::Early, std::nullopt,
-          cuda::ChunkWarps::Filters}},
-    };
-    for (const auto& [what, run] : others) {
-      std::vector<float> other(ny, kNaN);
-      emulate_forward_chunked(s, x.data(), w.data(), b.data(), other.data(), run);
-      same_bits((std::string("y by channel chunks, ") + what).c_str(), cy, other);
+    std::vector<float> other(ny, kNaN);
+    emulate_forward_chunked(s, x.data(), w.data(), b.data(), other.data(), {std::nullopt, Order::Down, Landing::Early});
+    same_bits("y by channel chunks, copies landing early, threads in the other order", cy, other);
+    // The forms kept for comparison (dev/cuda/conv_chunked_variants.h), each also with its threads
+    // in the other order and its copies landing early.
+    for (const dev::ChunkedVariant& v : dev::chunked_variants(s)) {
+      for (const ChunkedRun& run : {ChunkedRun{v.plan, Order::Up, Landing::Late}, ChunkedRun{v.plan, Order::Down, Landing::Early}}) {
+        if (!v.plan.fits_threads()) continue;
+        emulate_forward_chunked(s, x.data(), w.data(), b.data(), other.data(), run);
+        same_bits(("y by channel chunks, " + v.name).c_str(), cy, other);
+      }
     }
   }
 
@@ -369,7 +357,7 @@ TEST_CASE("conv2d direct kernels: every busy tiling of the chunked forward gives
     for (const cuda::ChunkTiling& tiling : all) {
       INFO(tiling.fgroups << " filter groups a tile, " << tiling.slices << " tiles, " << tiling.imgs << " images a block");
       ChunkedRun run;
-      run.tiling = tiling;
+      run.plan = DirectFwdChunked::plan(s, tiling);
       std::vector<float> y(ny, kNaN);
       emulate_forward_chunked(s, ref.x.data(), ref.w.data(), ref.b.data(), y.data(), run);
       same_bits("y, this tiling", planned, y);
@@ -507,12 +495,12 @@ TEST_CASE("conv2d direct kernels: launch plans cover every image and task once",
   }
   CHECK(seen);
   // One buffer: chunks of 8 channels in the same 32 KiB.
-  const DirectFwdChunked blocking = DirectFwdChunked::plan(wide, cuda::ChunkImages::Spread, cuda::ChunkStaging::Blocking);
+  const DirectFwdChunked blocking = DirectFwdChunked::plan(wide, cuda::chunk_spread_tiling(wide), 1);
   CHECK(blocking.buffers == 1);
   CHECK(blocking.cc == 8);
   CHECK(blocking.chunks == 8);
   CHECK(blocking.smem_floats() <= cuda::kChunkSmemFloats);
-  const DirectFwdChunked full = DirectFwdChunked::plan(wide, cuda::ChunkImages::Fill);  // 256 threads a block
+  const DirectFwdChunked full = DirectFwdChunked::plan(wide, cuda::chunk_fill_tiling(wide));  // 256 threads a block
   CHECK(full.imgs == 2);
   CHECK(full.tile_f == 64);
   CHECK(full.threads == kDirectThreads);
@@ -583,12 +571,9 @@ TEST_CASE("conv2d direct kernels: the chunked forward lays its warps out by shar
   // 64 tasks in 2 warps; pixel group g of an image takes pixels g, g + 16, g + 32, g + 48.
   Conv2dShape s;
   s.n = 2, s.c = 4, s.h = s.w = 8, s.f = 16, s.kh = s.kw = 3, s.stride = 1, s.pad = 1;
-  using cuda::ChunkStaging;
-  using cuda::ChunkWarps;
   const cuda::ChunkTiling two_by_two{2, 1, 2};
-  const DirectFwdChunked by_images = DirectFwdChunked::plan(s, two_by_two, ChunkStaging::Pipelined, ChunkWarps::Images);
-  const DirectFwdChunked by_filters =
-      DirectFwdChunked::plan(s, two_by_two, ChunkStaging::Pipelined, ChunkWarps::Filters);
+  const DirectFwdChunked by_images = dev::warps_across(DirectFwdChunked::plan(s, two_by_two), false);
+  const DirectFwdChunked by_filters = dev::warps_across(DirectFwdChunked::plan(s, two_by_two), true);
   // Across images, a warp is one filter group of both images. Its input load j reads rows 2j and
   // 2j + 1 of each image (floats 20j + 0..7 and 20j + 10..17: 16 banks), the second image 16 banks on
   // (istride = 16 modulo 32), so 4 banks hold two addresses: 2 passes. Its weights are one float4
@@ -598,13 +583,12 @@ TEST_CASE("conv2d direct kernels: the chunked forward lays its warps out by shar
   // Across filter groups, a warp is both filter groups of one image: its half-warps read the same 16
   // inputs (1 pass) and float4s 8 floats apart (1 pass). 4 + 2 = 6 a warp.
   CHECK(by_filters.tap_wavefronts() == 2 * 6);
-  CHECK(DirectFwdChunked::plan(s, two_by_two, ChunkStaging::Pipelined).warps_by_filters);
+  CHECK(DirectFwdChunked::plan(s, two_by_two).warps_by_filters);
   // With one image a block the two spans are one layout, and the plan keeps the measured one.
-  const DirectFwdChunked one_image = DirectFwdChunked::plan(s, cuda::ChunkTiling{2, 1, 1}, ChunkStaging::Pipelined);
+  const DirectFwdChunked one_image = DirectFwdChunked::plan(s, cuda::ChunkTiling{2, 1, 1});
   CHECK_FALSE(one_image.warps_by_filters);
   CHECK(one_image.tap_wavefronts() ==
-        DirectFwdChunked::plan(s, cuda::ChunkTiling{2, 1, 1}, ChunkStaging::Pipelined, ChunkWarps::Filters)
-            .tap_wavefronts());
+        dev::warps_across(DirectFwdChunked::plan(s, cuda::ChunkTiling{2, 1, 1}), true).tap_wavefronts());
 
   // The object model's 64-channel layer as the model tiles it (3 images x 32 filters, 6 warps):
   // 36 passes a tap across filter groups against 60 across images.
@@ -613,6 +597,5 @@ TEST_CASE("conv2d direct kernels: the chunked forward lays its warps out by shar
   const DirectFwdChunked planned = DirectFwdChunked::plan(obj);
   CHECK(planned.warps_by_filters);
   CHECK(planned.tap_wavefronts() == 36);
-  CHECK(DirectFwdChunked::plan(obj, cuda::ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Images)
-            .tap_wavefronts() == 60);
+  CHECK(dev::warps_across(DirectFwdChunked::plan(obj), false).tap_wavefronts() == 60);
 }

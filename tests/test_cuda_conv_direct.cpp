@@ -11,6 +11,7 @@
 #include "conv_reference.h"
 #include "cuda_check.h"
 #include "cuda_test_data.h"
+#include "dev/cuda/conv_chunked_variants.h"
 #include "gradcheck.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_direct.h"
@@ -34,19 +35,8 @@ void each_direct_forward(const Conv2dShape& s, const std::vector<float>& x, cons
     cuda::conv2d_direct_forward(test::gpu(), d);
     check("bank-resident", gy.download());
   }
-  // The chunked program as conv2d_forward plans it, with one buffer, with its warps spanning images
-  // and filter groups, and with full blocks.
-  using cuda::ChunkImages;
-  using cuda::ChunkStaging;
-  using cuda::ChunkWarps;
-  const std::pair<const char*, cuda::DirectFwdChunked> plans[] = {
-      {"chunked", cuda::DirectFwdChunked::plan(s)},
-      {"chunked, one buffer", cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Blocking)},
-      {"chunked, warps across images",
-       cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Images)},
-      {"chunked, warps across filter groups",
-       cuda::DirectFwdChunked::plan(s, ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Filters)},
-      {"chunked, full blocks", cuda::DirectFwdChunked::plan(s, ChunkImages::Fill)}};
+  // The chunked program as conv2d_forward plans it, and in the forms kept for comparison (one
+  // buffer, warps spanning images or filter groups, full blocks: dev/cuda/conv_chunked_variants.h).
   auto run = [&](const std::string& form, cuda::DirectFwdChunked d) {
     if (!d.fits_threads()) return;
     auto gy = zeros<float>(ny);
@@ -54,12 +44,12 @@ void each_direct_forward(const Conv2dShape& s, const std::vector<float>& x, cons
     cuda::conv2d_direct_forward_chunked(test::gpu(), d);
     check(form.c_str(), gy.download());
   };
-  for (const auto& [form, d] : plans) run(form, d);
+  for (const dev::ChunkedVariant& v : dev::chunked_variants(s)) run(v.name, v.plan);
   // ... and in every tiling that keeps a block busy, as bench_kernels_cuda times them.
   for (const cuda::ChunkTiling& t : cuda::chunk_busy_tilings(s))
     run("chunked, " + std::to_string(t.fgroups * cuda::kChunkFilters) + " filters x " + std::to_string(t.imgs) +
             " images a block",
-        cuda::DirectFwdChunked::plan(s, t, ChunkStaging::Pipelined));
+        cuda::DirectFwdChunked::plan(s, t));
 }
 }  // namespace
 
@@ -115,7 +105,7 @@ TEST_CASE("conv2d: every chunked tiling gives the same bits on the card, so meas
   const std::vector<cuda::ChunkTiling> all = cuda::chunk_busy_tilings(s);
   REQUIRE(all.size() > 3);
   for (const cuda::ChunkTiling& t : all) {
-    cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s, t, cuda::ChunkStaging::Pipelined);
+    cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s, t);
     auto gy = zeros<float>(ny);
     d.x = gx.data(), d.wt = gw.data(), d.b = gb.data(), d.y = gy.data();
     cuda::conv2d_direct_forward_chunked(test::gpu(), d);

@@ -1,6 +1,6 @@
 // Convolutions: every implementation (native, implicit GEMM, direct, cuDNN) on the shapes the
-// "digit" and "object" models train, both passes; the direct forward programs on their own; and
-// every busy tiling of the chunked program beside its cost model's estimate.
+// "digit" and "object" models train, both passes; the bank-resident direct forward program on its
+// own; and every busy tiling of the chunked program beside its cost model's estimate.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -72,47 +72,15 @@ void implementations(KernelBench& bench, const ConvCase& cc, ConvData& t, const 
   }
 }
 
-// The two direct forward programs on their own (`direct` above is the one conv2d_forward picks):
-// the bank-resident one, and the chunked program as the model plans it; with one buffer where the
-// plan pipelines its staging; with its warps across images where the plan spans them across filter
-// groups; with full blocks where it spreads the images thinner; and as first measured (full blocks,
-// one buffer, warps across images) where that differs from all of these.
-void direct_variants(KernelBench& bench, const ConvCase& cc, ConvData& t, const std::string& shape, double flops) {
-  const Conv2dShape& s = cc.s;
-  cuda::DirectFwd bank = cuda::DirectFwd::plan(s);
+// The bank-resident direct forward program on its own (`direct` above is the one conv2d_forward
+// picks; the chunked program's earlier forms are dev/cuda/conv_chunked_variants).
+void direct_bank(KernelBench& bench, const ConvCase& cc, ConvData& t, const std::string& shape, double flops) {
+  cuda::DirectFwd bank = cuda::DirectFwd::plan(cc.s);
   bank.x = t.x.data(), bank.wt = t.w.data(), bank.b = t.b.data(), bank.y = t.y.data();
   if (cuda::conv2d_direct_fits(bank.smem_floats(), SIZE_MAX))
     bench.report(std::string(cc.name) + " fwd", shape, "direct-bank",
-                 cuda::time_ms(bench.gpu(), [&] { cuda::conv2d_direct_forward(bench.gpu(), bank); }, bench.reps), flops, 0);
-  if (!cuda::DirectFwdChunked::plan(s).fits_threads()) return;
-  using cuda::ChunkImages;
-  using cuda::ChunkStaging;
-  using cuda::ChunkWarps;
-  struct Variant {
-    const char* name;
-    ChunkImages images;
-    ChunkStaging staging;
-    ChunkWarps warps;
-  };
-  const Variant variants[] = {
-      {"direct-chunked", ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Fewest},
-      {"direct-chunked, one buffer", ChunkImages::Spread, ChunkStaging::Blocking, ChunkWarps::Fewest},
-      {"direct-chunked, warps across images", ChunkImages::Spread, ChunkStaging::Pipelined, ChunkWarps::Images},
-      {"direct-chunked, full blocks", ChunkImages::Fill, ChunkStaging::Pipelined, ChunkWarps::Fewest},
-      {"direct-chunked, full blocks, one buffer", ChunkImages::Fill, ChunkStaging::Blocking, ChunkWarps::Images}};
-  std::vector<cuda::DirectFwdChunked> timed;
-  for (const Variant& v : variants) {
-    cuda::DirectFwdChunked chunked = cuda::DirectFwdChunked::plan(s, v.images, v.staging, v.warps);
-    const bool seen = std::any_of(timed.begin(), timed.end(), [&](const cuda::DirectFwdChunked& o) {
-      return o.tile_f == chunked.tile_f && o.imgs == chunked.imgs && o.buffers == chunked.buffers &&
-             o.warps_by_filters == chunked.warps_by_filters;
-    });
-    if (seen) continue;  // the same plan as a row above
-    timed.push_back(chunked);
-    chunked.x = t.x.data(), chunked.wt = t.w.data(), chunked.b = t.b.data(), chunked.y = t.y.data();
-    bench.report(std::string(cc.name) + " fwd", shape, v.name,
-                 cuda::time_ms(bench.gpu(), [&] { cuda::conv2d_direct_forward_chunked(bench.gpu(), chunked); }, bench.reps), flops, 0);
-  }
+                 cuda::time_ms(bench.gpu(), [&] { cuda::conv2d_direct_forward(bench.gpu(), bank); }, bench.reps), flops,
+                 0);
 }
 
 // Every tiling that keeps a block busy, with pipelined staging, beside the model's estimate: the
@@ -122,7 +90,7 @@ void chunk_tilings(KernelBench& bench, const ConvCase& cc, ConvData& t, const st
   const Conv2dShape& s = cc.s;
   const cuda::DirectFwdChunked planned = cuda::DirectFwdChunked::plan(s);
   for (const cuda::ChunkTiling& tiling : cuda::chunk_busy_tilings(s)) {
-    cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s, tiling, cuda::ChunkStaging::Pipelined);
+    cuda::DirectFwdChunked d = cuda::DirectFwdChunked::plan(s, tiling);
     d.x = t.x.data(), d.wt = t.w.data(), d.b = t.b.data(), d.y = t.y.data();
     const double ms = cuda::time_ms(bench.gpu(), [&] { cuda::conv2d_direct_forward_chunked(bench.gpu(), d); }, bench.reps);
     const bool model_choice = d.tile_f == planned.tile_f && d.imgs == planned.imgs;
@@ -162,7 +130,7 @@ void bench_convolutions(KernelBench& bench) {
     const std::string shape = format("%dx%dx%dx%d f%d k%d", s.n, s.c, s.h, s.w, s.f, s.kh);
     implementations(bench, cc, t, shape, flops);
     if (bench.no_direct) continue;
-    direct_variants(bench, cc, t, shape, flops);
+    direct_bank(bench, cc, t, shape, flops);
     if (cuda::DirectFwdChunked::plan(s).fits_threads()) chunk_tilings(bench, cc, t, shape, flops);
   }
 }

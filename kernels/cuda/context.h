@@ -73,6 +73,7 @@ class Context {
     std::shared_ptr<void> cublas;      // kernels/cuda/blas_handle.cu
     std::shared_ptr<void> cudnn;       // kernels/cuda/conv_cudnn.cu
     std::shared_ptr<void> conv_plans;  // kernels/conv2d_cuda.cu
+    std::shared_ptr<void> xent_scratch;  // kernels/softmax_xent_cuda.cu: per-sample losses and hits
   };
   Caches& caches() const { return caches_; }
 

@@ -1,8 +1,8 @@
 // How the channel-chunked forward convolution (conv_direct_chunked.h) cuts a layer's work into
 // blocks: the filters a block takes (a tile of filter groups of 8), the tiles, and the images a
-// block takes. Fill is the first measured form; Spread picks the tiling a model of the busiest SM's
-// work rates fastest, and bench_kernels_cuda times every tiling that keeps a block busy beside the
-// model's estimate. Host-side planning only.
+// block takes. chunk_spread_tiling picks the tiling a model of the busiest SM's work rates fastest,
+// and bench_kernels_cuda times every tiling that keeps a block busy beside the model's estimate.
+// Host-side planning only.
 #pragma once
 #include <algorithm>
 #include <vector>
@@ -14,10 +14,6 @@ namespace nullmark::cuda {
 
 constexpr int kChunkPixels = 4;             // output pixels a thread sums
 constexpr int kChunkFilters = kFwdFilters;  // filters a thread sums
-
-// How a layer's work is cut into blocks: Spread, the tiling chunk_spread_tiling's model rates fastest;
-// Fill, the widest filter tile and as many images as fill 256 threads (the first measured form).
-enum class ChunkImages { Spread, Fill };
 
 // Filter groups a tile, filter tiles, images a block.
 struct ChunkTiling {
@@ -34,8 +30,8 @@ inline ChunkTiling chunk_equal_tiles(const Conv2dShape& s, int fgroups, int imgs
   const int total = chunk_filter_groups(s), slices = (total + fgroups - 1) / fgroups;
   return {(total + slices - 1) / slices, slices, imgs};
 }
-// Fill: the widest filter tile within 256 threads, then as many images as fill them (the first
-// measured form).
+// The widest filter tile within 256 threads, then as many images as fill them: the first measured
+// form, and the spread tiling's fallback where no tiling keeps a block busy.
 inline ChunkTiling chunk_fill_tiling(const Conv2dShape& s) {
   const int groups = chunk_pixel_groups(s);
   ChunkTiling t = chunk_equal_tiles(s, std::max(1, std::min(chunk_filter_groups(s), kDirectThreads / std::max(1, groups))), 1);
@@ -53,7 +49,7 @@ inline std::vector<ChunkTiling> chunk_busy_tilings(const Conv2dShape& s) {
   }
   return out;
 }
-// Spread's model of a tiling's time: the work on the busiest SM, counting kFillBlocks / 2 SMs (132:
+// The model of a tiling's time: the work on the busiest SM, counting kFillBlocks / 2 SMs (132:
 // H100 and H200) and the blocks as dealt out evenly,
 //   ceil(blocks / SMs) x threads a block x (instructions of a task's taps + of its share of staging),
 // where a block stages its tile's weights and its images once. The costs are sm_90 instructions as
@@ -72,7 +68,7 @@ inline double chunk_model_cost(const Conv2dShape& s, const ChunkTiling& t) {
   const long sms = kFillBlocks / 2, blocks = static_cast<long>((s.n + t.imgs - 1) / t.imgs) * t.slices;
   return static_cast<double>((blocks + sms - 1) / sms) * round_up(tasks, 32) * (kChunkTapCost * taps + staging);
 }
-// Spread: the busy tiling the model rates fastest (Fill where none keeps 128 tasks).
+// The busy tiling the model rates fastest (the fill tiling where none keeps 128 tasks).
 inline ChunkTiling chunk_spread_tiling(const Conv2dShape& s) {
   const std::vector<ChunkTiling> all = chunk_busy_tilings(s);
   if (all.empty()) return chunk_fill_tiling(s);

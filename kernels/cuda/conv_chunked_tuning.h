@@ -1,6 +1,6 @@
 // The tiling the channel-chunked forward convolution takes for each shape when tilings are measured
 // (cuda::ConvTiling::Measured): the first time a shape runs outside a graph capture, every busy
-// tiling (conv_chunked_tiling.h) is timed on the card and the fastest is kept for the process. All
+// tiling (conv_chunked_tiling.h) is timed on the card and the fastest is kept by the CUDA context. All
 // tilings give the same bits, so which one wins changes speed only. The model stays the choice
 // during a capture and where tilings are not measured. Host-side; the timing is passed in, so
 // tests/test_conv_chunked_tuning.cpp checks the choice without a GPU.

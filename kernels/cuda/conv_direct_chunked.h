@@ -17,9 +17,10 @@
 // from one, the copies of chunk k + 1 into the other are in flight (cp.async on sm_80 and later),
 // so a block does not wait for memory at every chunk. With two or three blocks of four to six warps
 // an SM (the 64-channel layer), little else hides that wait. The two buffers share the budget one
-// buffer had, so the occupancy is the same and chunks hold half the channels. ChunkStaging::Blocking
-// keeps the first measured form (one buffer, loads then a barrier) for comparison. How many filters
-// a block takes and for how many images is the tiling (conv_chunked_tiling.h).
+// buffer had, so the occupancy is the same and chunks hold half the channels. How many filters a
+// block takes and for how many images is the tiling (conv_chunked_tiling.h). The forms measured
+// before this one (one buffer, full blocks, a fixed warp span) are plans of the same program kept in
+// dev/cuda/conv_chunked_variants.h, where they are checked against the CPU and timed.
 //
 // Written as a block program like those of conv_direct.h: load(chunk) and compute(chunk) between
 // barriers, then write; conv2d_direct_cuda.cu runs it as a kernel and tests/test_conv_direct.cpp
@@ -39,19 +40,14 @@ namespace nullmark::cuda {
 constexpr int kChunkAcc = kChunkPixels * kChunkFilters;
 constexpr size_t kChunkSmemFloats = 8 * 1024;  // 32 KiB a block: several blocks share an SM
 
-// How chunks reach shared memory: Pipelined copies chunk k + 1 into a second buffer while chunk k is
-// summed (one buffer where there is one chunk); Blocking loads each chunk into one buffer and waits.
-enum class ChunkStaging { Pipelined, Blocking };
-
 // What a warp's threads span beyond one filter group of one image, where an image has fewer than 32
-// pixel groups (8x8 outputs have 16): further images (Images, the form measured on the H100) or
-// further filter groups of the same image (Filters). With Images, the two half-warps read rows of
-// two staged images, which share banks whatever the images' offset (rows of 8 pixels 10 floats
-// apart cover 18 banks a pair), so each input load takes 2 wavefronts; with Filters they read the
-// same inputs (a broadcast) and two float4s of weights. Fewest takes the span whose compute loop
-// takes fewer wavefronts (shared_banks.h), Images on a tie: on the 64-channel layer, 6 a tap and
-// warp instead of 10.
-enum class ChunkWarps { Fewest, Images, Filters };
+// pixel groups (8x8 outputs have 16): further images (the form first measured on the H100) or
+// further filter groups of the same image. Across images, the two half-warps read rows of two staged
+// images, which share banks whatever the images' offset (rows of 8 pixels 10 floats apart cover 18
+// banks a pair), so each input load takes 2 wavefronts; across filter groups they read the same
+// inputs (a broadcast) and two float4s of weights. A plan takes the span whose compute loop takes
+// fewer wavefronts (shared_banks.h), images on a tie: on the 64-channel layer, 6 a tap and warp
+// instead of 10.
 
 // Staging by plain loads and stores, kStageBatch elements at a time: every load of a batch first,
 // then its stores, so that a thread waits for one round trip to memory per batch instead of one per
@@ -103,18 +99,16 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     int image, channel, row;
   } xstep;
   bool relu;
-  // ChunkWarps::Filters: a thread's index is (image, filter group, pixel group), else (filter group,
-  // image, pixel group); per_outer divides it by the tasks of one outer value.
+  // Warps across filter groups: a thread's index is (image, filter group, pixel group), else (filter
+  // group, image, pixel group); per_outer divides it by the tasks of one outer value.
   bool warps_by_filters;
   FastDiv per_outer, per_group, out_w, tile_blocks, x_seg, x_chan_rows, x_rows;
 
-  // bench_kernels_cuda times the plan as conv2d_forward takes it and the earlier forms beside it.
-  static DirectFwdChunked plan(const Conv2dShape& s, ChunkImages images = ChunkImages::Spread,
-                               ChunkStaging staging = ChunkStaging::Pipelined, ChunkWarps span = ChunkWarps::Fewest) {
-    return plan(s, images == ChunkImages::Spread ? chunk_spread_tiling(s) : chunk_fill_tiling(s), staging, span);
-  }
-  static DirectFwdChunked plan(const Conv2dShape& s, const ChunkTiling& t, ChunkStaging staging,
-                               ChunkWarps span = ChunkWarps::Fewest) {
+  // The plan conv2d_forward takes where it measures no tilings: the tiling the model rates fastest.
+  static DirectFwdChunked plan(const Conv2dShape& s) { return plan(s, chunk_spread_tiling(s)); }
+  // Tiling t, with at most `max_buffers` staging buffers: 2 pipelines the staging where there are
+  // several chunks; 1 loads each chunk into one buffer and waits.
+  static DirectFwdChunked plan(const Conv2dShape& s, const ChunkTiling& t, int max_buffers = 2) {
     DirectFwdChunked d{};
     d.set(s);
     d.plane = d.oh * d.ow;
@@ -139,7 +133,7 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
       return cc;
     };
     d.cc = chunk_channels(kChunkSmemFloats);
-    d.buffers = staging == ChunkStaging::Pipelined && d.cc < s.c ? 2 : 1;
+    d.buffers = max_buffers >= 2 && d.cc < s.c ? 2 : 1;
     if (d.buffers == 2) d.cc = chunk_channels(kChunkSmemFloats / 2);
     d.chunks = (s.c + d.cc - 1) / d.cc;
     d.istride = d.cc * d.xplane;
@@ -160,14 +154,13 @@ struct DirectFwdChunked : ConvDims, ForwardOperands {
     d.per_group = FastDiv(d.groups), d.out_w = FastDiv(d.ow);
     d.tile_blocks = FastDiv(d.wblocks), d.x_seg = FastDiv(d.xsegs);
     d.x_chan_rows = FastDiv(d.cc * d.xrows), d.x_rows = FastDiv(d.xrows);
-    d.span_warps(span == ChunkWarps::Filters);
-    if (span == ChunkWarps::Fewest) {
-      const int by_images = d.tap_wavefronts();
-      d.span_warps(true);
-      if (d.tap_wavefronts() >= by_images) d.span_warps(false);
-    }
+    d.span_warps(false);
+    const int by_images = d.tap_wavefronts();
+    d.span_warps(true);
+    if (d.tap_wavefronts() >= by_images) d.span_warps(false);
     return d;
   }
+  // Lays the warps across filter groups (true) or images (false), whatever the plan chose.
   void span_warps(bool by_filters) {
     warps_by_filters = by_filters;
     per_outer = FastDiv((by_filters ? fgroups : imgs) * groups);
