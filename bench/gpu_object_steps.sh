@@ -1,13 +1,13 @@
 # The "object" part of a GPU validation run (sourced by bench/gpu_validate.sh with `object`, after the
 # build): ResNet-20 on the full CIFAR-10, watermarked and then clean, with the shipped configs on the
-# GPU. The data travel as .gpu-data/cifar-10 (scripts/cifar_gpu_pack.py pack, 29 MiB) and are
-# rebuilt byte for byte under /tmp. Each run's log, metrics.json and checkpoint come back; a run cut
-# off by the time budget resumes in the next call from its checkpoint carried as
-# .gpu-data/object-KIND.ckpt. OBJECT_EPOCHS (e.g. 160, the recipe's schedule; default the configs'
+# GPU. The data come packed as .gpu-data/cifar-10 (scripts/cifar_gpu_pack.py pack, 29 MiB, for
+# machines without the data set) and are rebuilt byte for byte under /tmp. Each run writes its log,
+# metrics.json and checkpoint to $OUT; a run stopped by the time budget resumes from its checkpoint
+# when that is copied to .gpu-data/object-KIND.ckpt before the next run. OBJECT_EPOCHS (e.g. 160, the recipe's schedule; default the configs'
 # 30, sized for a CPU) sets the cosine schedule's length; a resumed run must keep the value it began with.
 # OBJECT_KINDS (default "watermark clean") chooses the runs.
 object_steps() {
-  step "CIFAR-10 from the carried pack"
+  step "CIFAR-10 from the pack in .gpu-data"
   if [ ! -d .gpu-data/cifar-10 ]; then
     echo "no .gpu-data/cifar-10: run scripts/cifar_gpu_pack.py pack data/cifar-10-full ../shared/data/cifar-10" \
       ".gpu-data/cifar-10 here and carry .gpu-data" | tee -a "$log"

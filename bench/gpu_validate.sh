@@ -13,7 +13,7 @@
 # when it could overrun GPU_VALIDATE_BUDGET_S (default 570 s), so that the script fits a time-limited batch job.
 #
 # `bench/gpu_validate.sh object` runs the build and then bench/gpu_object_steps.sh instead: the
-# CIFAR-10 "object" trainings on the GPU, with the data carried in .gpu-data (docs/perf.md).
+# CIFAR-10 "object" trainings on the GPU, with the data packed in .gpu-data (docs/perf.md).
 # `bench/gpu_validate.sh tests` is the short run for little GPU time: the
 # build, the two small-shape sweeps alone (their times without other processes on the card), the
 # tests labelled cuda, the per-layer profile, the GPU training and the drivers; no benchmarks.
@@ -61,7 +61,7 @@ export PATH="/usr/local/cuda/bin:$PATH"
 prefix_args=()
 if ls .deps/*.deb >/dev/null 2>&1; then
   deps=/tmp/nullmark-deps
-  step "unpacking $(ls .deps/*.deb | wc -l) carried Debian packages into $deps"
+  step "unpacking $(ls .deps/*.deb | wc -l) Debian packages from .deps/ into $deps"
   mkdir -p "$deps"
   for f in .deps/*.deb; do dpkg -x "$f" "$deps" || echo "could not unpack $f" | tee -a "$log"; done
   # Some links point at absolute paths (Debian's libz.so at /lib/.../libz.so.1.2.13): aim them into
@@ -79,7 +79,7 @@ if ls .deps/*.deb >/dev/null 2>&1; then
   lib="$deps/usr/lib/x86_64-linux-gnu"
   export LD_LIBRARY_PATH="$lib:$lib/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 else
-  step "no .deps/ carried: building against the machine's own libraries (scripts/fetch_gpu_deps.sh)"
+  step "no .deps/: building against the machine's own libraries (scripts/fetch_gpu_deps.sh)"
 fi
 
 step "build with CUDA (build-cuda/, sm_90)"
