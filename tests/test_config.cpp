@@ -105,6 +105,18 @@ TEST_CASE("the cuda section: options, their defaults and bad values", "[config]"
   CHECK_THROWS_WITH(ComputeOptions::read(bad_tiling), Catch::Contains("valid values: measured, model"));
 }
 
+TEST_CASE("a CPU run makes no CUDA context, and nothing is placed on the GPU without one", "[config][cuda-context]") {
+  ConfigMap cpu = ConfigMap::load_string("device: cpu\n", "c.yaml");
+  CHECK(ComputeOptions::read(cpu).activate("c.yaml") == nullptr);
+  ConfigMap model = ConfigMap::load_string("layers:\n  - {type: flatten}\n  - {type: dense, units: 3}\n", "m.yaml");
+  Network net = Network::from_config(model, Shape{1, 2, 2}, 3);
+  CHECK_THROWS_WITH(net.to(Device::CUDA), Catch::Contains("needs the CUDA context it runs with"));
+  CHECK(net.device() == Device::CPU);  // refused before anything moved
+  CHECK_THROWS_WITH(net.gpu(), Catch::Contains("not on the GPU"));
+  CHECK_THROWS_WITH(net.layer(1).set_device(Device::CUDA, nullptr),
+                    Catch::Contains("dense: a layer on the GPU needs the CUDA context"));
+}
+
 TEST_CASE("hostile YAML: anchors, aliases, duplicate keys, extra documents, depth and size are refused",
           "[config][hostile]") {
   const auto error = [](const std::string& text) { return error_of([&] { ConfigMap::load_string(text, "h.yaml"); }); };
