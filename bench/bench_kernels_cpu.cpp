@@ -1,0 +1,125 @@
+// Per-pass CPU convolution benchmark: the forward pass, the input gradient and the weight gradient
+// (with the bias gradient) of every convolution shape the "digit" and "object" (ResNet-20) models
+// train, each timed on its own, in GFLOP/s and as a share of the machine's sgemm rate (OpenBLAS,
+// 1024^3, the same threads), which bounds what a lowered convolution can reach. Prints a line per
+// measurement; --json writes them. The medians of --reps timed calls after one untimed call.
+//
+//   build/bench_kernels_cpu [--threads 2] [--reps 5] [--batch 128] [--json OUT]
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/blas_core.h"
+#include "common/files.h"
+#include "common/format.h"
+#include "common/threads.h"
+#include "kernels/blas.h"
+#include "kernels/conv2d.h"
+
+using namespace nullmark;
+
+namespace {
+template <class F>
+double median_ms(int reps, F&& f) {
+  f();
+  std::vector<double> ms;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+std::vector<float> values(size_t n, unsigned salt) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(((i + salt) * 2654435761u) % 1000) / 1000.0f - 0.5f;
+  return v;
+}
+
+Conv2dShape conv(int n, int c, int h, int f, int k, int stride, int pad, bool relu) {
+  Conv2dShape s;
+  s.n = n, s.c = c, s.h = s.w = h, s.f = f, s.kh = s.kw = k, s.stride = stride, s.pad = pad, s.relu = relu;
+  return s;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  ensure_blas_core(argv);
+  CLI::App app{"nullmark CPU convolution benchmark: each pass of each model shape, against the sgemm rate"};
+  int threads = 0, reps = 5, batch = 128;
+  std::string json_out;
+  app.add_option("--threads", threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
+  app.add_option("--reps", reps, "Timed calls per measurement (the median is reported)")->check(CLI::Range(1, 1000));
+  app.add_option("--batch", batch, "Images per call")->check(CLI::Range(1, 4096));
+  app.add_option("--json", json_out, "Write the measurements as JSON");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    threads = set_threads(threads);
+    const int m = 1024;
+    const std::vector<float> a = values(size_t(m) * m, 1), b = values(size_t(m) * m, 2);
+    std::vector<float> c(size_t(m) * m);
+    const double gemm_ms = median_ms(reps, [&] {
+      cpu::gemm(false, false, m, m, m, 1.0f, a.data(), m, b.data(), m, 0.0f, c.data(), m);
+    });
+    const double peak = 2.0 * m * m * m / gemm_ms / 1e6;
+    std::printf("cpu: %s, %d threads; sgemm %dx%dx%d: %.1f GFLOP/s\n", blas_core_name(), threads, m, m, m,
+                peak);
+    const std::pair<const char*, Conv2dShape> shapes[] = {
+        {"digit conv1", conv(batch, 1, 28, 16, 5, 1, 0, true)},
+        {"digit conv2", conv(batch, 16, 12, 32, 5, 1, 0, true)},
+        {"object 16ch 32x32", conv(batch, 16, 32, 16, 3, 1, 1, false)},
+        {"object 16->32 stride 2", conv(batch, 16, 32, 32, 3, 2, 1, false)},
+        {"object 16->32 1x1 stride 2", conv(batch, 16, 32, 32, 1, 2, 0, false)},
+        {"object 32ch 16x16", conv(batch, 32, 16, 32, 3, 1, 1, false)},
+        {"object 32->64 stride 2", conv(batch, 32, 16, 64, 3, 2, 1, false)},
+        {"object 32->64 1x1 stride 2", conv(batch, 32, 16, 64, 1, 2, 0, false)},
+        {"object 64ch 8x8", conv(batch, 64, 8, 64, 3, 1, 1, false)}};
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [name, s] : shapes) {
+      const size_t nx = size_t(s.n) * s.c * s.h * s.w, nw = size_t(s.f) * s.col_rows(),
+                   ny = size_t(s.n) * s.f * s.oh() * s.ow();
+      const std::vector<float> x = values(nx, 3), w = values(nw, 4), bias = values(s.f, 5), dy = values(ny, 6);
+      std::vector<float> y(ny), dx(nx), dw(nw), db(s.f), work(cpu::conv2d_workspace(s));
+      cpu::conv2d_forward(s, x.data(), w.data(), bias.data(), y.data(), work.data());
+      const double flops = 2.0 * ny * s.col_rows();
+      const std::pair<const char*, double> passes[] = {
+          {"forward", median_ms(reps, [&] {
+             cpu::conv2d_forward(s, x.data(), w.data(), bias.data(), y.data(), work.data());
+           })},
+          {"input gradient", median_ms(reps, [&] {
+             cpu::conv2d_backward<float>(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), nullptr, nullptr,
+                                         GradMode::Overwrite, work.data());
+           })},
+          {"weight gradient", median_ms(reps, [&] {
+             cpu::conv2d_backward<float>(s, x.data(), w.data(), y.data(), dy.data(), nullptr, dw.data(), db.data(),
+                                         GradMode::Overwrite, work.data());
+           })}};
+      for (const auto& [pass, ms] : passes) {
+        const double gflops = flops / ms / 1e6;
+        const std::string shape = format("%dx%dx%dx%d f%d k%d s%d", s.n, s.c, s.h, s.w, s.f, s.kh, s.stride);
+        std::printf("%-28s %-34s %-16s %8.2f ms %7.1f GFLOP/s %5.1f %% of sgemm\n", name, shape.c_str(), pass, ms,
+                    gflops, 100 * gflops / peak);
+        rows.push_back({{"layer", name}, {"shape", shape}, {"pass", pass}, {"ms", ms}, {"gflops", gflops},
+                        {"share_of_sgemm", gflops / peak}});
+      }
+    }
+    if (!json_out.empty())
+      write_file_atomic(json_out, nlohmann::json{{"blas_core", blas_core_name()},
+                                                 {"threads", threads},
+                                                 {"batch", batch},
+                                                 {"sgemm_gflops", peak},
+                                                 {"results", rows}}
+                                          .dump(2) +
+                                      "\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

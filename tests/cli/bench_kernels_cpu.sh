@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# bench_kernels_cpu runs every pass of every shape and records each measurement (a smoke size: it is
+# a benchmark, so no speed is checked here), and refuses a bad argument.
+set -euo pipefail
+bench=$1
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$bench" --threads 1 --reps 1 --batch 2 --json "$out/k.json" >"$out/log" 2>&1 || { cat "$out/log"; exit 1; }
+python3 - "$out/k.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = d["results"]
+assert d["batch"] == 2 and d["threads"] == 1 and d["sgemm_gflops"] > 0, d
+passes = {(r["layer"], r["pass"]) for r in rows}
+assert len(rows) == 27 and len(passes) == 27, len(rows)
+assert all(r["ms"] > 0 and r["gflops"] > 0 for r in rows)
+assert {r["pass"] for r in rows} == {"forward", "input gradient", "weight gradient"}
+PY
+if "$bench" --reps 0 >"$out/bad" 2>&1; then echo "--reps 0 was accepted"; exit 1; fi
+grep -q "reps" "$out/bad" || { cat "$out/bad"; exit 1; }
+echo ok
