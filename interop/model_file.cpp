@@ -5,9 +5,10 @@
 
 namespace nullmark {
 
-Checkpoint load_model_file(const std::string& path) {
-  const std::string bytes = read_file(path);
-  if (is_checkpoint_bytes(bytes)) return load_checkpoint(path);
+Checkpoint load_model_file(const std::string& path) { return parse_model_file(read_file(path), path); }
+
+Checkpoint parse_model_file(const std::string& bytes, const std::string& path) {
+  if (is_checkpoint_bytes(bytes)) return parse_checkpoint(bytes, path);
   return onnx_import(bytes, path);
 }
 

@@ -9,5 +9,8 @@
 namespace nullmark {
 
 Checkpoint load_model_file(const std::string& path);
+// The same from the file's bytes, read once by the caller (who may also hash them: the model a
+// certificate names is then the model evaluated).
+Checkpoint parse_model_file(const std::string& bytes, const std::string& path);
 
 }  // namespace nullmark

@@ -80,8 +80,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
   write_file_atomic(path, out);
 }
 
-Checkpoint load_checkpoint(const std::string& path) {
-  const std::string bytes = read_file(path);
+Checkpoint load_checkpoint(const std::string& path) { return parse_checkpoint(read_file(path), path); }
+
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path) {
   if (bytes.size() < sizeof kMagic + 16 + 32) throw fail(path, ": not a nullmark checkpoint (file too short)");
   if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     throw fail(path, ": not a nullmark checkpoint (wrong magic bytes)");

@@ -37,6 +37,8 @@ struct Checkpoint {
 
 void save_checkpoint(const std::string& path, const Checkpoint& ckpt);
 Checkpoint load_checkpoint(const std::string& path);
+// A checkpoint from the bytes of a file already read (errors name `path`).
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path);
 
 class Network;
 // Copies the network's parameters and buffers into the checkpoint.

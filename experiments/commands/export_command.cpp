@@ -28,7 +28,7 @@ std::string data_metadata(const DataConfig& d) {
 int export_model(const ExportArgs& a) {
   check_output_path(a.out, a.force, "--out");
   const std::string bytes = read_file(a.model);
-  const Checkpoint ckpt = load_model_file(a.model);
+  const Checkpoint ckpt = parse_model_file(bytes, a.model);  // the bytes hashed are the bytes exported
   const auto net = network_from_checkpoint(ckpt, a.model);
 
   std::map<std::string, std::string> meta;

@@ -12,7 +12,7 @@ ModelAndData load_model_and_data(const std::string& model, const std::string& da
                                  const std::string& device) {
   ModelAndData l;
   l.bytes = read_file(model);
-  l.ckpt = load_model_file(model);
+  l.ckpt = parse_model_file(l.bytes, model);
   l.net = network_from_checkpoint(l.ckpt, model);
   ComputeOptions::of(device).place(*l.net, "--device");
   l.data = data_config_from_checkpoint(l.ckpt, model);
