@@ -255,11 +255,10 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
   }
   if (progress) progress->finish();
   if (gpu) net_.gpu().synchronize();
-  if (dp_) {
-    dp_->average_buffers(net_);
-    dp_->check_in_step(net_, "in epoch " + std::to_string(epoch + 1));
-  }
+  if (dp_) dp_->average_buffers(net_);  // part of training: every rank continues from the same statistics
+  // The epoch's time ends here: the ranks' agreement check below verifies, it does not train.
   s.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (dp_) dp_->check_in_step(net_, "in epoch " + std::to_string(epoch + 1));
   s.loss = sums.loss / s.images;
   s.accuracy = static_cast<double>(sums.correct) / s.images;
   s.images_per_s = s.images / s.wall_s;
