@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
     if (s.watermark) trainer.set_watermark(s.wm, *s.watermark);
     Batcher batches(s.train, batch, s.seed, true);
     batches.start_epoch(0);
-    trainer.set_cuda_graph(s.compute.graph);
+    s.compute.configure(trainer);
     auto run = [&](int count, long first) {
       for (int i = 0; i < count; ++i) {
         const long b = (first + i) % batches.batches();

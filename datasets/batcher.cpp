@@ -40,17 +40,20 @@ int Batcher::batch_samples(long b) const {
   return static_cast<int>(std::min(order_.size(), begin + batch_) - begin);
 }
 
-int Batcher::gather(long b, float* x, int32_t* y) const {
+std::pair<const uint32_t*, int> Batcher::rows(long b) const {
   const std::pair<int, int> shard = shard_range(batch_samples(b), part_, parts_);
-  const size_t begin = static_cast<size_t>(b) * batch_ + shard.first;
-  const size_t end = static_cast<size_t>(b) * batch_ + shard.second;
+  return {order_.data() + static_cast<size_t>(b) * batch_ + shard.first, shard.second - shard.first};
+}
+
+int Batcher::gather(long b, float* x, int32_t* y) const {
+  const auto [rows, n] = this->rows(b);
   const size_t per = data_.shape.numel();
 #pragma omp parallel for schedule(static)
-  for (size_t i = begin; i < end; ++i) {
-    std::memcpy(x + (i - begin) * per, data_.image(order_[i]), per * sizeof(float));
-    y[i - begin] = data_.labels[order_[i]];
+  for (int i = 0; i < n; ++i) {
+    std::memcpy(x + static_cast<size_t>(i) * per, data_.image(rows[i]), per * sizeof(float));
+    y[i] = data_.labels[rows[i]];
   }
-  return static_cast<int>(end - begin);
+  return n;
 }
 
 }  // namespace nullmark

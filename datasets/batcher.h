@@ -19,6 +19,10 @@ class Batcher {
   // Copies batch b of the current epoch (this batcher's shard of it) into x / y; returns the
   // number of samples copied (the last batch may be short).
   int gather(long b, float* x, int32_t* y) const;
+  // The data set's rows that gather(b) copies, in order: a pointer into the epoch's order and their
+  // count (a feed that holds the data set on the GPU gathers these rows there).
+  std::pair<const uint32_t*, int> rows(long b) const;
+  const Dataset& data() const { return data_; }
   int batch_size() const { return batch_; }
 
   // From now on gather() copies only shard `part` of `parts` of each batch.

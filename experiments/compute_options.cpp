@@ -17,6 +17,7 @@ ComputeOptions ComputeOptions::read(ConfigMap& root) {
     o.graph = c.boolean("graph", false);
     o.conv_native = c.choice("conv_native", "auto", {"auto", "gemm", "direct"});
     o.conv_tiling = c.choice("conv_tiling", "measured", {"measured", "model"});
+    o.resident_data = c.choice("resident_data", "auto", {"auto", "on", "off"});
     c.finish();
   }
   return o;
@@ -30,6 +31,13 @@ ComputeOptions ComputeOptions::of(const std::string& device) {
 
 void ComputeOptions::place(Network& net, const std::string& config_path) const {
   net.to(device, activate(config_path));
+}
+
+void ComputeOptions::configure(Trainer& trainer) const {
+  trainer.set_cuda_graph(graph);
+  trainer.set_resident_data(resident_data == "on"    ? Trainer::ResidentData::On
+                            : resident_data == "off" ? Trainer::ResidentData::Off
+                                                     : Trainer::ResidentData::Auto);
 }
 
 std::shared_ptr<cuda::Context> ComputeOptions::activate(const std::string& config_path) const {

@@ -8,6 +8,7 @@
 #include "kernels/cuda/context.h"
 #include "nn/network.h"
 #include "nn/tensor.h"
+#include "train/trainer.h"
 
 namespace nullmark {
 
@@ -18,6 +19,7 @@ struct ComputeOptions {
   bool graph = false;       // cuda.graph: replay the training step as a CUDA graph
   std::string conv_native = "auto";  // cuda.conv_native: auto | gemm | direct (KernelImpl)
   std::string conv_tiling = "measured";  // cuda.conv_tiling: measured | model (cuda::ConvTiling)
+  std::string resident_data = "auto";    // cuda.resident_data: auto | on | off (Trainer::ResidentData)
 
   // Reads `device` (cpu | cuda) and the optional `cuda` section of a config's top level.
   static ComputeOptions read(ConfigMap& root);
@@ -31,6 +33,8 @@ struct ComputeOptions {
   std::shared_ptr<cuda::Context> activate(const std::string& config_path) const;
   // activate(), then moves `net` to the device with that context (nothing on the CPU).
   void place(Network& net, const std::string& config_path) const;
+  // The trainer's CUDA settings: graph and resident_data.
+  void configure(Trainer& trainer) const;
 };
 
 }  // namespace nullmark

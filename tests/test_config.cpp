@@ -101,6 +101,11 @@ TEST_CASE("the cuda section: options, their defaults and bad values", "[config]"
   CHECK(o.graph);
   ConfigMap bad = ConfigMap::load_string("cuda: {conv_native: fft}\n", "c.yaml");
   CHECK_THROWS_WITH(ComputeOptions::read(bad), Catch::Contains("valid values: auto, gemm, direct"));
+  CHECK(defaults.resident_data == "auto");
+  ConfigMap resident = ConfigMap::load_string("cuda: {resident_data: off}\n", "c.yaml");
+  CHECK(ComputeOptions::read(resident).resident_data == "off");
+  ConfigMap bad_resident = ConfigMap::load_string("cuda: {resident_data: yes}\n", "c.yaml");
+  CHECK_THROWS_WITH(ComputeOptions::read(bad_resident), Catch::Contains("valid values: auto, on, off"));
   ConfigMap bad_tiling = ConfigMap::load_string("cuda: {conv_tiling: fastest}\n", "c.yaml");
   CHECK_THROWS_WITH(ComputeOptions::read(bad_tiling), Catch::Contains("valid values: measured, model"));
 }

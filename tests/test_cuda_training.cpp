@@ -58,7 +58,7 @@ std::string model_with_impl(const std::string& impl) {
 // which must not change its result); the bitwise comparisons between GPU runs fix the choice, since
 // two runs may time differently and pick differently.
 Run train(Device device, bool graph = false, const std::vector<size_t>& zeroed = {},
-          const std::string& impl = "native") {
+          const std::string& impl = "native", Trainer::ResidentData resident = Trainer::ResidentData::Off) {
   ConfigMap root = ConfigMap::load_string(model_with_impl(impl), "cuda-training.yaml");
   Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
   TrainParams p;
@@ -76,6 +76,7 @@ Run train(Device device, bool graph = false, const std::vector<size_t>& zeroed =
   const Watermark wm = derive_watermark(sig, ImageShape{1, 12, 12}, 5, 3, 10.0f);
   Trainer t(net, opt, p, 7);
   t.set_cuda_graph(graph);
+  t.set_resident_data(resident);
   t.set_watermark(wm, WatermarkTraining{});
   t.set_zeroed(zeroed);
   const Dataset d = test::synthetic_bands(80);  // 5 steps an epoch, 20 in all
@@ -115,6 +116,17 @@ TEST_CASE("the training step replayed as a CUDA graph gives the same bits", "[cu
   const Run graph = train(Device::CUDA, true);
   CHECK(graph.losses == direct.losses);
   CHECK(graph.params == direct.params);
+}
+
+TEST_CASE("batches gathered on the GPU from the resident data set train exactly as uploaded ones",
+          "[cuda][training][resident]") {
+  test::GpuCheck gpu_present;
+  const Run uploaded = train(Device::CUDA, false, {}, "native", Trainer::ResidentData::Off);
+  const Run resident = train(Device::CUDA, false, {}, "native", Trainer::ResidentData::On);
+  CHECK(resident.losses == uploaded.losses);
+  CHECK(resident.params == uploaded.params);
+  const Run resident_graph = train(Device::CUDA, true, {}, "native", Trainer::ResidentData::On);
+  CHECK(resident_graph.params == uploaded.params);
 }
 
 TEST_CASE("parameters held at zero stay zero on the GPU, and training agrees with the CPU", "[cuda][training]") {

@@ -1,6 +1,7 @@
 // Data-parallel training in one process: batch shards cover every batch exactly once, in order; a
 // one-rank data-parallel trainer is bitwise the plain one; the settings are checked. The MPI
 // equivalence (2 ranks x 64 against 1 x 128) is tests/cli/mpi_train.sh.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "datasets/batcher.h"
@@ -70,6 +71,30 @@ TrainParams small_params(int parallel) {
   return TrainParams::read(cfg);
 }
 }  // namespace
+
+TEST_CASE("a batch's rows are the samples gather copies, shard by shard", "[parallel][batcher]") {
+  // What a device-resident feed gathers on the GPU (train/device_feed.h) from the same rows.
+  const Dataset d = test::synthetic_bands(37);
+  const size_t per = d.shape.numel();
+  for (int parts : {1, 3}) {
+    Batcher b(d, 8, 4, true);
+    b.set_shard(parts - 1, parts);
+    b.start_epoch(1);
+    std::vector<float> x(per * 8);
+    std::vector<int32_t> y(8);
+    std::vector<int> seen(d.size(), 0);
+    for (long i = 0; i < b.batches(); ++i) {
+      const auto [rows, n] = b.rows(i);
+      REQUIRE(b.gather(i, x.data(), y.data()) == n);
+      for (int k = 0; k < n; ++k) {
+        CHECK(std::equal(x.begin() + per * k, x.begin() + per * (k + 1), d.image(rows[k])));
+        CHECK(y[k] == d.labels[rows[k]]);
+        ++seen[rows[k]];
+      }
+    }
+    if (parts == 1) CHECK(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; }));  // each once
+  }
+}
 
 TEST_CASE("a one-rank data-parallel trainer is bitwise the plain one", "[parallel]") {
   const Dataset d = test::synthetic_bands(70);

@@ -78,6 +78,11 @@ class Trainer {
   // CUDA graphs for the training step (`cuda.graph`): captured at the third step of an epoch (the
   // first two allocate and choose implementations), replayed for every full batch after it.
   void set_cuda_graph(bool on) { cuda_graph_ = on; }
+  // Whether CUDA training holds the training set on the GPU and gathers batches there
+  // (`cuda.resident_data`; train/device_feed.h): Auto where it takes at most a quarter of the free
+  // memory. The batches are the same either way.
+  enum class ResidentData { Auto, On, Off };
+  void set_resident_data(ResidentData r) { resident_data_ = r; }
   // Drops the captured graph: its buffers may move when the network runs other batch sizes.
   void invalidate_graph();
   // Summed loss (as StepResult::loss times n) and correct count since the last reset, on the host.
@@ -122,6 +127,7 @@ class Trainer {
   // train_batch on a CUDA network: the pinned feed, and the graph when graphs are on.
   int cuda_batch(Batcher& batches, long b, long index, long global_step, float lr);
   bool cuda_graph_ = false;
+  ResidentData resident_data_ = ResidentData::Auto;
   double input_s_ = 0.0;            // CPU: gathering, augmenting and stamping, summed
   std::vector<float> x_, weights_;  // CPU: the gathered batch; the group weights (both devices)
   std::vector<int32_t> y_;

@@ -17,7 +17,17 @@ int Trainer::cuda_batch(Batcher& batches, long b, long index, long global_step, 
   if (!device_) device_ = std::make_unique<DeviceState>();
   DeviceState& d = *device_;
   cuda::Context& gpu = net_.gpu();
-  if (!d.feed) d.feed = std::make_unique<DeviceFeed>(gpu, net_.input_shape().numel(), params_.batch_size);
+  const Dataset& data = batches.data();
+  if (d.feed && d.feed->resident_data() && d.feed->resident_data() != &data) {
+    invalidate_graph();  // the graph reads the feed's buffers: a new data set, a new feed
+    d.feed.reset();
+  }
+  if (!d.feed) {
+    const bool resident = resident_data_ == ResidentData::On ||
+                          (resident_data_ == ResidentData::Auto && DeviceFeed::fits_resident(data));
+    d.feed = std::make_unique<DeviceFeed>(gpu, net_.input_shape().numel(), params_.batch_size,
+                                          resident ? &data : nullptr);
+  }
   const int n = d.feed->next(batches, b);
   // Data-parallel steps are not captured: the all-reduce runs outside a graph.
   if (!cuda_graph_ || dp_) {

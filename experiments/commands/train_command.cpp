@@ -135,7 +135,7 @@ int train(const TrainArgs& a) {
     write_file_atomic(s.output_dir + "/config.yaml", config_yaml);
   }
   Trainer trainer(net, opt, s.train_params, s.seed);
-  trainer.set_cuda_graph(s.compute.graph);
+  s.compute.configure(trainer);
   trainer.set_data_parallel(dp.get());
   if (s.watermark) {
     trainer.set_watermark(s.wm, *s.watermark);

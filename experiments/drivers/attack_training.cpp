@@ -33,7 +33,7 @@ TrainParams params_of(const AttackTraining& a) {
 AttackTrainer::AttackTrainer(Network& net, const AttackTraining& a, const ExperimentContext& ctx)
     : optimizer(a.optimizer, net.param_slices()), trainer(net, optimizer, params_of(a), ctx.seed) {
   optimizer.to(net);
-  trainer.set_cuda_graph(ctx.compute.graph);
+  ctx.compute.configure(trainer);
 }
 
 Dataset subset(const Dataset& data, double fraction, uint64_t seed) {

@@ -41,4 +41,11 @@ void use_device(int index) {
   if (err != cudaSuccess) throw fail("cannot use CUDA device ", index, ": ", cudaGetErrorString(err));
 }
 
+size_t free_memory() {
+  size_t free_b = 0, total_b = 0;
+  const cudaError_t err = cudaMemGetInfo(&free_b, &total_b);
+  if (err != cudaSuccess) throw fail("cannot read the GPU's free memory: ", cudaGetErrorString(err));
+  return free_b;
+}
+
 }  // namespace nullmark::cuda

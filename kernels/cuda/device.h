@@ -1,6 +1,7 @@
 // CUDA device discovery. On a machine without a GPU (or without a driver) the runtime reports an
 // error rather than zero devices; both mean "no CUDA device" here, never a crash.
 #pragma once
+#include <cstddef>
 #include <string>
 
 namespace nullmark::cuda {
@@ -17,5 +18,7 @@ DeviceInfo query_device();
 int device_count();
 // Makes device `index` current for this process: before any allocation (one GPU per rank).
 void use_device(int index);
+// Bytes of memory free on the current device now.
+size_t free_memory();
 
 }  // namespace nullmark::cuda

@@ -6,4 +6,5 @@ namespace nullmark::cuda {
 DeviceInfo query_device() { return {false, "nullmark was built without the CUDA backend"}; }
 int device_count() { return 0; }
 void use_device(int) { throw fail("nullmark was built without the CUDA backend"); }
+size_t free_memory() { return 0; }
 }  // namespace nullmark::cuda
