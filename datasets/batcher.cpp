@@ -46,12 +46,15 @@ std::pair<const uint32_t*, int> Batcher::rows(long b) const {
 }
 
 int Batcher::gather(long b, float* x, int32_t* y) const {
-  const auto [rows, n] = this->rows(b);
+  // Plain variables, not a structured binding: OpenMP regions cannot capture bindings (clang).
+  const std::pair<const uint32_t*, int> batch = rows(b);
+  const uint32_t* ids = batch.first;
+  const int n = batch.second;
   const size_t per = data_.shape.numel();
 #pragma omp parallel for schedule(static)
   for (int i = 0; i < n; ++i) {
-    std::memcpy(x + static_cast<size_t>(i) * per, data_.image(rows[i]), per * sizeof(float));
-    y[i] = data_.labels[rows[i]];
+    std::memcpy(x + static_cast<size_t>(i) * per, data_.image(ids[i]), per * sizeof(float));
+    y[i] = data_.labels[ids[i]];
   }
   return n;
 }
