@@ -69,7 +69,7 @@ int DeviceFeed::next_resident(Batcher& batches, long b) {
   std::memcpy(host_[slot_], rows, n * sizeof(uint32_t));
   cuda::copy_to_device_async(gpu_, rows_.data(), host_[slot_], n * sizeof(uint32_t));
   cuda::record_event(gpu_, uploaded_[slot_]);
-  cuda::gather_rows(gpu_, n, per_, rows_.data(), images_.data(), labels_.data(), x_.data(), y_.data());
+  NM_GPU(cuda::gather_rows(gpu_, n, per_, rows_.data(), images_.data(), labels_.data(), x_.data(), y_.data()));
   host_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return n;
 }

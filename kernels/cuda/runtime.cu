@@ -84,11 +84,6 @@ void free_pinned(void* p) {
   if (p) cudaFreeHost(p);
 }
 
-void copy_to_device(const Context& ctx, void* dst, const void* src, size_t bytes) {
-  if (!bytes) return;
-  NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, as_stream(ctx)));
-  ctx.synchronize();
-}
 void copy_to_host(const Context& ctx, void* dst, const void* src, size_t bytes) {
   if (!bytes) return;
   NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, as_stream(ctx)));
@@ -101,10 +96,6 @@ void copy_device(const Context& ctx, void* dst, const void* src, size_t bytes) {
 void copy_to_device_async(const Context& ctx, void* dst, const void* src, size_t bytes) {
   if (!bytes) return;
   NM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, as_stream(ctx)));
-}
-void zero(const Context& ctx, void* p, size_t bytes) {
-  if (!bytes) return;
-  NM_CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, as_stream(ctx)));
 }
 
 // cudaMemcpy and cudaMemset go to the legacy default stream, which does not wait for non-blocking

@@ -27,13 +27,11 @@ void free_bytes(void* p);
 void* alloc_pinned(size_t bytes);
 void free_pinned(void* p);
 
-// Copies and fills ordered on a context's stream. copy_to_device and copy_to_host return once the
-// copy (and everything queued before it) has finished; the others return at once.
-void copy_to_device(const Context& ctx, void* dst, const void* src, size_t bytes);
+// Copies ordered on a context's stream. copy_to_host returns once the copy (and everything queued
+// before it) has finished; the others return at once.
 void copy_to_host(const Context& ctx, void* dst, const void* src, size_t bytes);
 void copy_device(const Context& ctx, void* dst, const void* src, size_t bytes);
 void copy_to_device_async(const Context& ctx, void* dst, const void* src, size_t bytes);
-void zero(const Context& ctx, void* p, size_t bytes);
 // Whole-device forms for memory that no single stream owns (nn/device_array.h: parameters and
 // arenas, made and moved between runs' steps): each first waits for all work on the device, then
 // copies or fills, and returns when done. Not for use during a graph capture.

@@ -29,11 +29,9 @@ void* alloc_pinned(size_t bytes) {
   return nullptr;
 }
 void free_pinned(void*) {}
-void copy_to_device(const Context&, void*, const void*, size_t) { no_cuda(); }
 void copy_to_host(const Context&, void*, const void*, size_t) { no_cuda(); }
 void copy_device(const Context&, void*, const void*, size_t) { no_cuda(); }
 void copy_to_device_async(const Context&, void*, const void*, size_t) { no_cuda(); }
-void zero(const Context&, void*, size_t) { no_cuda(); }
 void sync_upload(void*, const void*, size_t) { no_cuda(); }
 void sync_download(void*, const void*, size_t) { no_cuda(); }
 void sync_zero(void*, size_t) { no_cuda(); }
