@@ -1,8 +1,10 @@
 // Per-pass CPU convolution benchmark: the forward pass, the input gradient and the weight gradient
 // (with the bias gradient) of every convolution shape the "digit" and "object" (ResNet-20) models
 // train, each timed on its own, in GFLOP/s and as a share of the machine's sgemm rate (OpenBLAS,
-// 1024^3, the same threads), which bounds what a lowered convolution can reach. Prints a line per
-// measurement; --json writes them. The medians of --reps timed calls after one untimed call.
+// 1024^3, the same threads), which bounds what a lowered convolution can reach; then the
+// memory-bound passes of the ResNet's residual blocks (batch norm with its ReLU, the sum, ReLU, the
+// gradients' accumulation) at each stage's shape, in GB/s. Prints a line per measurement; --json
+// writes them. The medians of --reps timed calls after one untimed call.
 //
 //   build/bench_kernels_cpu [--threads 2] [--reps 5] [--batch 128] [--json OUT]
 #include <CLI/CLI.hpp>
@@ -11,14 +13,18 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/blas_core.h"
 #include "common/files.h"
 #include "common/format.h"
 #include "common/threads.h"
+#include "kernels/batchnorm.h"
 #include "kernels/blas.h"
 #include "kernels/conv2d.h"
+#include "kernels/elementwise.h"
+#include "kernels/relu.h"
 
 using namespace nullmark;
 
@@ -107,6 +113,40 @@ int main(int argc, char** argv) {
                     gflops, 100 * gflops / peak);
         rows.push_back({{"layer", name}, {"shape", shape}, {"pass", pass}, {"ms", ms}, {"gflops", gflops},
                         {"share_of_sgemm", gflops / peak}});
+      }
+    }
+    // The passes of a residual block that are not convolutions: bound by memory, so in GB/s of the
+    // fewest bytes each must read and write (4 bytes a value).
+    const std::pair<const char*, BatchNormShape> planes[] = {
+        {"object 16ch 32x32", BatchNormShape{batch, 16, 32 * 32, 1e-5, 0.1, true}},
+        {"object 32ch 16x16", BatchNormShape{batch, 32, 16 * 16, 1e-5, 0.1, true}},
+        {"object 64ch 8x8", BatchNormShape{batch, 64, 8 * 8, 1e-5, 0.1, true}}};
+    for (const auto& [name, s] : planes) {
+      const size_t n = size_t(s.n) * s.c * s.plane;
+      const std::vector<float> x = values(n, 7), dy = values(n, 8), gamma = values(s.c, 9), beta = values(s.c, 10);
+      std::vector<float> y(n), dx(n), mean(s.c), invstd(s.c), rmean(s.c), rvar(s.c, 1.0f), dgamma(s.c), dbeta(s.c);
+      cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data(),
+                                   rmean.data(), rvar.data());
+      const std::tuple<const char*, int, double> passes[] = {
+          {"batchnorm+relu forward", 2, median_ms(reps, [&] {
+             cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), mean.data(),
+                                          invstd.data(), rmean.data(), rvar.data());
+           })},
+          {"batchnorm+relu backward", 4, median_ms(reps, [&] {
+             cpu::batchnorm_backward_train(s, x.data(), gamma.data(), mean.data(), invstd.data(), y.data(), dy.data(),
+                                           dx.data(), dgamma.data(), dbeta.data(), GradMode::Overwrite);
+           })},
+          {"add", 3, median_ms(reps, [&] { cpu::add(n, x.data(), dy.data(), dx.data()); })},
+          {"relu forward", 2, median_ms(reps, [&] { cpu::relu_forward(n, x.data(), dx.data()); })},
+          {"relu backward", 3, median_ms(reps, [&] {
+             cpu::relu_backward(n, y.data(), dy.data(), dx.data(), GradMode::Overwrite);
+           })},
+          {"accumulate", 3, median_ms(reps, [&] { cpu::accumulate(n, x.data(), dx.data()); })}};
+      for (const auto& [pass, tensors, ms] : passes) {
+        const double gbs = 4.0 * tensors * n / ms / 1e6;
+        const std::string shape = format("%dx%dx%d", s.n, s.c, s.plane);
+        std::printf("%-28s %-34s %-24s %8.2f ms %7.1f GB/s\n", name, shape.c_str(), pass, ms, gbs);
+        rows.push_back({{"layer", name}, {"shape", shape}, {"pass", pass}, {"ms", ms}, {"gbytes_per_s", gbs}});
       }
     }
     if (!json_out.empty())

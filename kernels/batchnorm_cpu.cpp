@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -18,19 +19,20 @@ T* plane_of(const BatchNormShape& s, T* x, int i, int ch) {
 
 // Sums of one plane: vectorised in T (a plane is at most a few thousand values), then added to the
 // channel's double total, so the order is fixed and the result independent of the thread count.
+// Sums of (x - k) and (x - k)^2 over one plane in one pass: vectorised in T (a plane is at most a
+// few thousand values), then added to the channel's double totals, so the order is fixed and the
+// result independent of the thread count.
 template <class T>
-double plane_sum(const T* p, int len) {
-  T s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int k = 0; k < len; ++k) s += p[k];
-  return s;
-}
-template <class T>
-double plane_centred_squares(const T* p, int len, T mean) {
-  T s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int k = 0; k < len; ++k) s += (p[k] - mean) * (p[k] - mean);
-  return s;
+void plane_shifted_sums(const T* p, int len, T k, double& sum, double& squares) {
+  T a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+  for (int i = 0; i < len; ++i) {
+    const T d = p[i] - k;
+    a += d;
+    b += d * d;
+  }
+  sum += a;
+  squares += b;
 }
 // Sums of dy and dy * (x - mean) over one plane in one pass; with a fused ReLU, dy counts only
 // where the output y is positive.
@@ -82,11 +84,16 @@ void batchnorm_forward_train(const BatchNormShape& s, const T* x, const T* gamma
   const double m = static_cast<double>(s.n) * s.plane;
 #pragma omp parallel for schedule(static)
   for (int ch = 0; ch < s.c; ++ch) {
-    double sum = 0;
-    for (int i = 0; i < s.n; ++i) sum += plane_sum(plane_of(s, x, i, ch), s.plane);
-    const double mean = sum / m;
-    double sq = 0;  // two passes: the centred sum of squares does not cancel catastrophically
-    for (int i = 0; i < s.n; ++i) sq += plane_centred_squares(plane_of(s, x, i, ch), s.plane, static_cast<T>(mean));
+    // One pass for both moments, about a shift k near the mean (the first sample's mean in this
+    // channel): var = E[(x - k)^2] - (E[x - k])^2 cancels only as far as k is from the mean, in units
+    // of the spread, so it stays as accurate as the two-pass centred sum while reading x once less.
+    double k = 0, unused = 0;
+    plane_shifted_sums(plane_of(s, x, 0, ch), s.plane, T(0), k, unused);
+    k /= s.plane;
+    double sum = 0, squares = 0;
+    for (int i = 0; i < s.n; ++i) plane_shifted_sums(plane_of(s, x, i, ch), s.plane, static_cast<T>(k), sum, squares);
+    const double shift = sum / m, mean = static_cast<T>(k) + shift;
+    const double sq = std::max(squares - sum * shift, 0.0);  // the centred sum of squares
     const double var = sq / m;
     const double invstd = 1.0 / std::sqrt(var + s.eps);
     save_mean[ch] = static_cast<T>(mean);

@@ -229,7 +229,7 @@ template <class T>
 void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T* dy, T* dx, T* dw, T* db,
                      GradMode mode, T* work) {
   if (conv_grid::applies(s)) {
-    // The direct form's weight gradient wins on images of 16 columns and more; on smaller ones the
+    // The direct form's weight gradient runs on images of 8 columns and more; on narrower ones the
     // lowered GEMM below computes it (and the bias gradient), the direct form the input gradient.
     const bool direct_dw = conv_grid::weight_gradient_applies(s);
     conv_grid::backward(s, x, w, y, dy, dx, direct_dw ? dw : nullptr, direct_dw ? db : nullptr, mode, work);

@@ -19,8 +19,9 @@
 namespace nullmark::cpu::conv_grid {
 
 bool applies(const Conv2dShape& s);
-// Whether its weight gradient is the faster one: on images 16 and more columns wide (on 8x8 images
-// the lowered GEMM's is 1.3x faster, measured); conv2d_cpu.cpp computes it the lowered way otherwise.
+// Whether its weight gradient is used: on images 8 and more columns wide (on the ResNet's 8x8 images
+// it is 1.3x faster than the lowered GEMM's, measured with bench_kernels_cpu); conv2d_cpu.cpp
+// computes it the lowered way on narrower ones, where most of a grid vector is padding.
 bool weight_gradient_applies(const Conv2dShape& s);
 // Scratch floats per thread.
 size_t per_thread(const Conv2dShape& s);

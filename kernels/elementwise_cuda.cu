@@ -42,7 +42,9 @@ __global__ void relu_grad_kernel(size_t count, const float* y, const float* dy, 
   NM_GRID_LOOP(i, count) put(dx[i], y[i] > 0.0f ? dy[i] : 0.0f, acc);
 }
 __global__ void copy_kernel(size_t count, const float* x, float* y, bool acc) { NM_GRID_LOOP(i, count) put(y[i], x[i], acc); }
-__global__ void add_kernel(size_t count, const float* a, const float* b, float* y) { NM_GRID_LOOP(i, count) y[i] = a[i] + b[i]; }
+__global__ void add_kernel(size_t count, const float* a, const float* b, float* y, bool relu) {
+  NM_GRID_LOOP(i, count) y[i] = relu ? fmaxf(a[i] + b[i], 0.0f) : a[i] + b[i];
+}
 __global__ void dropout_kernel(size_t count, float p, uint64_t seed, uint64_t step_arg, const StepScalars* scalars,
                                const float* x, float* y, bool acc) {
   const uint64_t step = scalars ? scalars->step : step_arg;
@@ -100,8 +102,8 @@ void flatten_backward(const Context& ctx, size_t count, const float* dy, float* 
   copy_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, dy, dx, mode == GradMode::Accumulate);
   NM_AFTER_LAUNCH(ctx, "flatten_backward");
 }
-void add(const Context& ctx, size_t count, const float* a, const float* b, float* y) {
-  add_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, a, b, y);
+void add(const Context& ctx, size_t count, const float* a, const float* b, float* y, bool relu) {
+  add_kernel<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, a, b, y, relu);
   NM_AFTER_LAUNCH(ctx, "add");
 }
 void accumulate(const Context& ctx, size_t count, const float* x, float* y) {

@@ -258,6 +258,9 @@ TEST_CASE("elementwise kernels: bias, ReLU, flatten, dropout, sums, pooling", "[
     cpu::add(count, x.data(), dy.data(), y.data());
     cuda::add(test::gpu(), count, gx.data(), gdy.data(), gy.data());
     same("add", y, gy.download());
+    cpu::add(count, x.data(), dy.data(), y.data(), true);
+    cuda::add(test::gpu(), count, gx.data(), gdy.data(), gy.data(), true);
+    same("add with ReLU", y, gy.download());
     cpu::accumulate(count, x.data(), y.data());
     cuda::accumulate(test::gpu(), count, gx.data(), gy.data());
     same("accumulate", y, gy.download());

@@ -98,13 +98,10 @@ class Residual : public Layer {
     const Tensor b = body_.forward(x, ctx);
     const Tensor s = shortcut_.empty() ? x : shortcut_.forward(x, ctx);
     const size_t n = y.numel();
-    if (on_gpu()) {
-      NM_GPU(cuda::add(gpu(), n, b.data, s.data, y.data));
-      if (relu_) NM_GPU(cuda::relu_forward(gpu(), n, y.data, y.data));
-    } else {
-      cpu::add(n, b.data, s.data, y.data);
-      if (relu_) cpu::relu_forward(n, y.data, y.data);
-    }
+    if (on_gpu())
+      NM_GPU(cuda::add(gpu(), n, b.data, s.data, y.data, relu_));
+    else
+      cpu::add(n, b.data, s.data, y.data, relu_);
   }
   void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext& ctx) override {
