@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 #include "kernels/batchnorm.h"
 
@@ -78,21 +79,46 @@ void write(T& out, double v, GradMode mode) {
 }
 }  // namespace
 
+// Runs f(i, ch, offset of plane (i, ch)) for every plane, in parallel in memory order, so that each
+// thread streams through whole images. (Channel by channel, every plane was a jump to a new page,
+// where the hardware prefetcher stops; the passes ran at half the rate of a plain sum, measured.)
+template <class F>
+void for_each_plane(const BatchNormShape& s, F&& f) {
+#pragma omp parallel for schedule(static)
+  for (long ic = 0; ic < static_cast<long>(s.n) * s.c; ++ic)
+    f(static_cast<int>(ic / s.c), static_cast<int>(ic % s.c), static_cast<size_t>(ic) * s.plane);
+}
+
+// A channel's total of per-plane partial sums part[(i * C + ch) * 2 + which], added in image order:
+// the same order whatever the number of threads.
+double channel_total(const BatchNormShape& s, const std::vector<double>& part, int ch, int which) {
+  double total = 0;
+  for (int i = 0; i < s.n; ++i) total += part[(static_cast<size_t>(i) * s.c + ch) * 2 + which];
+  return total;
+}
+
 template <class T>
 void batchnorm_forward_train(const BatchNormShape& s, const T* x, const T* gamma, const T* beta, T* y, T* save_mean,
                              T* save_invstd, T* running_mean, T* running_var) {
   const double m = static_cast<double>(s.n) * s.plane;
-#pragma omp parallel for schedule(static)
+  // One pass for both moments, about a shift k near the mean (the first sample's mean in the
+  // channel): var = E[(x - k)^2] - (E[x - k])^2 cancels only as far as k is from the mean, in units
+  // of the spread, so it stays as accurate as the two-pass centred sum while reading x once less.
+  std::vector<T> k(s.c);
   for (int ch = 0; ch < s.c; ++ch) {
-    // One pass for both moments, about a shift k near the mean (the first sample's mean in this
-    // channel): var = E[(x - k)^2] - (E[x - k])^2 cancels only as far as k is from the mean, in units
-    // of the spread, so it stays as accurate as the two-pass centred sum while reading x once less.
-    double k = 0, unused = 0;
-    plane_shifted_sums(plane_of(s, x, 0, ch), s.plane, T(0), k, unused);
-    k /= s.plane;
-    double sum = 0, squares = 0;
-    for (int i = 0; i < s.n; ++i) plane_shifted_sums(plane_of(s, x, i, ch), s.plane, static_cast<T>(k), sum, squares);
-    const double shift = sum / m, mean = static_cast<T>(k) + shift;
+    double first = 0, unused = 0;
+    plane_shifted_sums(plane_of(s, x, 0, ch), s.plane, T(0), first, unused);
+    k[ch] = static_cast<T>(first / s.plane);
+  }
+  std::vector<double> part(static_cast<size_t>(s.n) * s.c * 2);
+  for_each_plane(s, [&](int i, int ch, size_t at) {
+    plane_shifted_sums(x + at, s.plane, k[ch], part[(static_cast<size_t>(i) * s.c + ch) * 2],
+                       part[(static_cast<size_t>(i) * s.c + ch) * 2 + 1]);
+  });
+  std::vector<T> a(s.c), b(s.c);
+  for (int ch = 0; ch < s.c; ++ch) {
+    const double sum = channel_total(s, part, ch, 0), squares = channel_total(s, part, ch, 1);
+    const double shift = sum / m, mean = k[ch] + shift;
     const double sq = std::max(squares - sum * shift, 0.0);  // the centred sum of squares
     const double var = sq / m;
     const double invstd = 1.0 / std::sqrt(var + s.eps);
@@ -101,9 +127,9 @@ void batchnorm_forward_train(const BatchNormShape& s, const T* x, const T* gamma
     const double unbiased = m > 1 ? sq / (m - 1) : var;
     running_mean[ch] = static_cast<T>((1 - s.momentum) * running_mean[ch] + s.momentum * mean);
     running_var[ch] = static_cast<T>((1 - s.momentum) * running_var[ch] + s.momentum * unbiased);
-    const T a = static_cast<T>(gamma[ch] * invstd), b = static_cast<T>(beta[ch] - gamma[ch] * invstd * mean);
-    for (int i = 0; i < s.n; ++i) plane_affine(plane_of(s, x, i, ch), plane_of(s, y, i, ch), s.plane, a, b, s.relu);
+    a[ch] = static_cast<T>(gamma[ch] * invstd), b[ch] = static_cast<T>(beta[ch] - gamma[ch] * invstd * mean);
   }
+  for_each_plane(s, [&](int, int ch, size_t at) { plane_affine(x + at, y + at, s.plane, a[ch], b[ch], s.relu); });
 }
 
 template <class T>
@@ -123,37 +149,36 @@ void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamm
                               const T* save_invstd, const T* y, const T* dy, T* dx, T* dgamma, T* dbeta,
                               GradMode mode) {
   const double m = static_cast<double>(s.n) * s.plane;
-#pragma omp parallel for schedule(static)
+  std::vector<double> part(static_cast<size_t>(s.n) * s.c * 2);
+  for_each_plane(s, [&](int i, int ch, size_t at) {
+    plane_gradient_sums(dy + at, x + at, s.relu ? y + at : nullptr, s.plane, save_mean[ch],
+                        part[(static_cast<size_t>(i) * s.c + ch) * 2], part[(static_cast<size_t>(i) * s.c + ch) * 2 + 1]);
+  });
+  // dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)), per channel a * dy + b * x + c.
+  std::vector<T> a(s.c), b(s.c), c(s.c);
   for (int ch = 0; ch < s.c; ++ch) {
     const double mean = save_mean[ch], invstd = save_invstd[ch];
-    double sum_dy = 0, sum_dy_xc = 0;
-    for (int i = 0; i < s.n; ++i)
-      plane_gradient_sums(plane_of(s, dy, i, ch), plane_of(s, x, i, ch), s.relu ? plane_of(s, y, i, ch) : nullptr,
-                          s.plane, save_mean[ch], sum_dy, sum_dy_xc);
-    const double sum_dy_xhat = sum_dy_xc * invstd;
+    const double sum_dy = channel_total(s, part, ch, 0), sum_dy_xhat = channel_total(s, part, ch, 1) * invstd;
     if (dbeta) write(dbeta[ch], sum_dy, mode);
     if (dgamma) write(dgamma[ch], sum_dy_xhat, mode);
-    if (!dx) continue;
-    // dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat))
-    // Per channel dx = a * dy + b * x + c.
     const double scale = gamma[ch] * invstd, mdy = sum_dy / m, mdyx = sum_dy_xhat / m;
-    const T a = static_cast<T>(scale), b = static_cast<T>(-scale * invstd * mdyx),
-            c = static_cast<T>(scale * (mean * invstd * mdyx - mdy));
-    const bool acc = mode == GradMode::Accumulate;
-    for (int i = 0; i < s.n; ++i) {
-      const T* p = plane_of(s, x, i, ch);
-      const T* g = plane_of(s, dy, i, ch);
-      T* d = plane_of(s, dx, i, ch);
-      if (s.relu) {
-        const T* q = plane_of(s, y, i, ch);
-#pragma omp simd
-        for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + a * (q[k] > T(0) ? g[k] : T(0)) + b * p[k] + c;
-      } else {
-#pragma omp simd
-        for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + a * g[k] + b * p[k] + c;
-      }
-    }
+    a[ch] = static_cast<T>(scale), b[ch] = static_cast<T>(-scale * invstd * mdyx),
+    c[ch] = static_cast<T>(scale * (mean * invstd * mdyx - mdy));
   }
+  if (!dx) return;
+  const bool acc = mode == GradMode::Accumulate;
+  for_each_plane(s, [&](int, int ch, size_t at) {
+    const T *p = x + at, *g = dy + at, ac = a[ch], bc = b[ch], cc = c[ch];
+    T* d = dx + at;
+    if (s.relu) {
+      const T* q = y + at;
+#pragma omp simd
+      for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + ac * (q[k] > T(0) ? g[k] : T(0)) + bc * p[k] + cc;
+    } else {
+#pragma omp simd
+      for (int k = 0; k < s.plane; ++k) d[k] = (acc ? d[k] : T(0)) + ac * g[k] + bc * p[k] + cc;
+    }
+  });
 }
 
 template <class T>
