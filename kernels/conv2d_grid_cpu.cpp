@@ -1,5 +1,7 @@
 #include "kernels/conv2d_grid_cpu.h"
 
+#include "kernels/conv2d_taps_cpu.h"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -9,7 +11,7 @@
 namespace nullmark::cpu::conv_grid {
 
 namespace {
-constexpr int kLanes = 32;  // grid positions per block: two 512-bit vectors of float
+using namespace conv_taps;
 
 // Geometry of one padded image plane: pitch W + 2, H + 2 rows, and slack behind the last plane so
 // that a block starting at any output position may read its full width.
@@ -25,6 +27,12 @@ struct Grid {
   // columns; the weight gradient's grid is rounded up to whole blocks as well.
   size_t slack() const { return 2 * static_cast<size_t>(pitch) + 2 + 2 * kLanes; }
   size_t padded_floats(int channels) const { return channels * plane + slack(); }
+  // Tap (i, j) reads row i and column j further on the padded grid.
+  Taps<9> taps() const {
+    Taps<9> t;
+    for (int k = 0; k < 9; ++k) t.offset[k] = (k / 3) * pitch + k % 3, t.weight[k] = k;
+    return t;
+  }
 };
 
 // Copies channels x [C, H, W] into its zero-padded planes (borders and slack stay zero: written once).
@@ -42,67 +50,16 @@ void pad_image(const T* x, const T* mask, int channels, int h, int w, const Grid
     }
 }
 
-// Vectors of 64 bytes (16 floats, 8 doubles) through GCC's vector extension: written with plain
-// arrays, the compiler kept the accumulators in memory (loop interchange), 2.5x slower measured.
-template <class T>
-struct VecOf;
-template <>
-struct VecOf<float> {
-  typedef float type __attribute__((vector_size(64)));
-};
-template <>
-struct VecOf<double> {
-  typedef double type __attribute__((vector_size(64)));
-};
-template <class T>
-using Vec = typename VecOf<T>::type;
-template <class T>
-constexpr int kPerVec = 64 / sizeof(T);
-template <class T>
-inline Vec<T> load(const T* p) {
-  Vec<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-// v, made to live in a register: left to itself, GCC folds a load used by two multiply-adds into
-// both, loading twice (and in the weight gradient mostly across cache lines); the duplicated loads
-// halved that pass's speed, measured.
-template <class T>
-inline Vec<T> in_register(Vec<T> v) {
-#if defined(__x86_64__)
-  asm("" : "+v"(v));
-#endif
-  return v;
-}
-
 // out[co][oy][ox] (=|+=) bias + sum over ci, i, j of w[co][ci][i][j] * xpad[ci][oy + i][ox + j], for
 // FB output channels from co0, on the grid. Sums run over ci, then i, then j, for every output.
 template <int FB, class T>
 void conv_block(const T* xpad, int cin, const Grid& g, const T* w, int co0, int oh, int ow, T* out, const T* bias,
                 bool relu, bool accumulate) {
-  constexpr int NV = kLanes / kPerVec<T>;
+  const Taps<9> taps = g.taps();
   for (size_t blk = 0; blk < g.blocks; ++blk) {
     const size_t p0 = blk * kLanes;
-    Vec<T> acc[FB][NV];
-    for (int fb = 0; fb < FB; ++fb)
-      for (int v = 0; v < NV; ++v) acc[fb][v] = Vec<T>{};
-    for (int ci = 0; ci < cin; ++ci) {
-      const T* xc = xpad + ci * g.plane + p0;
-      const T* wc = w + (static_cast<size_t>(co0) * cin + ci) * 9;
-      for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j) {
-          Vec<T> xv[NV];
-          for (int v = 0; v < NV; ++v) xv[v] = load(xc + i * g.pitch + j + v * kPerVec<T>);
-#pragma GCC unroll 8
-          for (int fb = 0; fb < FB; ++fb) {
-            const T wv = wc[static_cast<size_t>(fb) * cin * 9 + i * 3 + j];
-            for (int v = 0; v < NV; ++v) acc[fb][v] += wv * xv[v];
-          }
-        }
-    }
     T tile[FB][kLanes];
-    std::memcpy(tile, acc, sizeof acc);
+    tap_block<FB>(xpad, g.plane, cin, taps, w, static_cast<size_t>(cin) * 9, co0, p0, tile);
     // The lanes' grid row and column, stepped rather than divided: a division per lane cost as much
     // as the block's multiply-adds with 16 input channels.
     int oy = static_cast<int>(p0 / g.pitch), ox = static_cast<int>(p0 % g.pitch);
@@ -127,42 +84,6 @@ void conv_image(const T* xpad, int cin, const Grid& g, const T* w, int cout, int
   for (; co + 8 <= cout; co += 8) conv_block<8>(xpad, cin, g, w, co, oh, ow, out, bias, relu, accumulate);
   for (; co + 4 <= cout; co += 4) conv_block<4>(xpad, cin, g, w, co, oh, ow, out, bias, relu, accumulate);
   for (; co < cout; ++co) conv_block<1>(xpad, cin, g, w, co, oh, ow, out, bias, relu, accumulate);
-}
-
-// dw[f][c][i][j] += sum over the images of a block and their grid positions p of
-// dyg[img][f][p] * xpad[img][c][p + i * pitch + j], for filters f0 and f0 + 1: two filters by nine
-// taps, 18 vector partial sums, reduced once per block.
-template <class T>
-void weight_grad_pair(const T* xpad, size_t x_image, const T* dyg, size_t dy_image, const Grid& g, size_t grid_len,
-                      int c_count, int f0, int images, T* dw) {
-  constexpr int V = kPerVec<T>;
-  for (int c = 0; c < c_count; ++c) {
-    Vec<T> acc[2][9];
-    for (int f = 0; f < 2; ++f)
-      for (int t = 0; t < 9; ++t) acc[f][t] = Vec<T>{};
-    for (int img = 0; img < images; ++img) {
-      const T* xc = xpad + img * x_image + c * g.plane;
-      const T* d0 = dyg + img * dy_image + static_cast<size_t>(f0) * grid_len;
-      const T* d1 = d0 + grid_len;
-      for (size_t p = 0; p < grid_len; p += V) {
-        const Vec<T> g0 = load(d0 + p), g1 = load(d1 + p);
-#pragma GCC unroll 9
-        for (int t = 0; t < 9; ++t) {
-          const Vec<T> xv = in_register<T>(load(xc + p + (t / 3) * g.pitch + t % 3));
-          acc[0][t] += g0 * xv;
-          acc[1][t] += g1 * xv;
-        }
-      }
-    }
-    T lanes[2][9][V];
-    std::memcpy(lanes, acc, sizeof acc);
-    for (int f = 0; f < 2; ++f)
-      for (int t = 0; t < 9; ++t) {
-        T sum = 0;
-        for (int l = 0; l < V; ++l) sum += lanes[f][t][l];
-        dw[(static_cast<size_t>(f0 + f) * c_count + c) * 9 + t] += sum;
-      }
-  }
 }
 
 // Weight-gradient grid length per filter: the cells rounded up to whole vectors.
@@ -247,6 +168,7 @@ void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T*
   const size_t weights = static_cast<size_t>(s.f) * s.c * 9;
   const size_t x_image = s.c * g.plane, dy_image = s.f * g.plane, dyg_image = s.f * grid_len;
   const int threads = omp_get_max_threads(), per_block = block_images(s, g);
+  const Taps<9> taps = g.taps();
   const int blocks = (s.n + per_block - 1) / per_block;
 #pragma omp parallel num_threads(threads)
   {
@@ -284,7 +206,7 @@ void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T*
       }
       if (dw)
         for (int f0 = 0; f0 < s.f; f0 += 2)
-          weight_grad_pair(sc.xpad, x_image, sc.dyg, dyg_image, g, grid_len, s.c, f0, count, sc.dw);
+          weight_grad_pair(sc.xpad, x_image, g.plane, sc.dyg, dyg_image, grid_len, taps, s.c, f0, count, sc.dw);
       if (dx)
         for (int img = 0; img < count; ++img)
           conv_image(sc.dypad + img * dy_image, s.f, g, sc.flipped, s.c, s.h, s.w, dx + (first + img) * in,
