@@ -8,6 +8,7 @@
 #include "kernels/blas.h"
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_grid_cpu.h"
+#include "kernels/conv2d_phase_cpu.h"
 
 namespace nullmark::cpu {
 
@@ -191,12 +192,16 @@ Scratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
 
 size_t conv2d_workspace(const Conv2dShape& s) {
   const size_t lowered = per_thread(s);
-  return (conv_grid::applies(s) ? std::max(conv_grid::per_thread(s), lowered) : lowered) * omp_get_max_threads();
+  const size_t direct = conv_grid::applies(s)    ? conv_grid::per_thread(s)
+                        : conv_phase::applies(s) ? conv_phase::per_thread(s)
+                                                 : 0;
+  return std::max(direct, lowered) * omp_get_max_threads();
 }
 
 template <class T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, T* work) {
   if (conv_grid::applies(s)) return conv_grid::forward(s, x, w, b, y, work);
+  if (conv_phase::applies(s)) return conv_phase::forward(s, x, w, b, y, work);
   const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
   const int blocks = (s.n + g - 1) / g;
 #pragma omp parallel
@@ -228,11 +233,16 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
 template <class T>
 void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T* dy, T* dx, T* dw, T* db,
                      GradMode mode, T* work) {
-  if (conv_grid::applies(s)) {
-    // The direct form's weight gradient runs on images of 8 columns and more; on narrower ones the
-    // lowered GEMM below computes it (and the bias gradient), the direct form the input gradient.
-    const bool direct_dw = conv_grid::weight_gradient_applies(s);
-    conv_grid::backward(s, x, w, y, dy, dx, direct_dw ? dw : nullptr, direct_dw ? db : nullptr, mode, work);
+  // The direct forms compute the input gradient; their weight gradients run where they are the
+  // faster (the stride-1 form's on images of 8 columns and more, the stride-2 form's on outputs of
+  // 16 columns and more). Elsewhere the lowered GEMM below computes the weight and bias gradients.
+  const bool grid = conv_grid::applies(s), phase = conv_phase::applies(s);
+  if (grid || phase) {
+    const bool direct_dw = grid ? conv_grid::weight_gradient_applies(s) : conv_phase::weight_gradient_applies(s);
+    if (grid)
+      conv_grid::backward(s, x, w, y, dy, dx, direct_dw ? dw : nullptr, direct_dw ? db : nullptr, mode, work);
+    else
+      conv_phase::backward(s, x, w, y, dy, dx, direct_dw ? dw : nullptr, direct_dw ? db : nullptr, mode, work);
     if (direct_dw || (!dw && !db)) return;
     dx = nullptr;
   }

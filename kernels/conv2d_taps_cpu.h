@@ -2,11 +2,17 @@
 // (stride 1) and conv2d_phase_cpu.cpp (stride 2). Both lay each input channel out as zero-padded
 // planes on a grid of pitch P, so that every kernel tap of every output grid position p reads position
 // p + offset(tap) of its channel: a contiguous shift, which vector loads take 16 positions at a time.
-// A tap list names each tap's offset and which of the nine weights (i * 3 + j) it multiplies.
-// Internal to the kernels.
+// A tap list (a small struct: `count`, and per tap t its `offset(t)` and which of the nine weights,
+// `weight(t)` = i * 3 + j, it multiplies) is a type, so that the unrolled loops see each offset as
+// arithmetic on the pitch: passed as a table, the offsets took registers the accumulators needed,
+// and the forward pass ran 1.3x slower (measured). Internal to the kernels.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <vector>
+
+#include "kernels/conv2d.h"
 
 namespace nullmark::cpu::conv_taps {
 
@@ -46,18 +52,123 @@ inline Vec<T> in_register(Vec<T> v) {
   return v;
 }
 
-template <int NT>
-struct Taps {
-  int offset[NT];  // grid positions from an output position to the value the tap reads
-  int weight[NT];  // the tap's weight among a filter's nine, i * 3 + j
+// The nine taps of a stride-1 convolution on a grid of the given pitch: tap (i, j) reads row i and
+// column j further on.
+struct GridTaps {
+  static constexpr int count = 9;
+  int pitch;
+  int offset(int t) const { return (t / 3) * pitch + t % 3; }
+  static constexpr int weight(int t) { return t; }
 };
+
+// Geometry of an H x W image's zero-padded planes: pitch W + 2, H + 2 rows, and slack behind the
+// last plane so that a block starting at any output position may read its full width. Output
+// position (oy, ox) of a stride-1 convolution is grid position oy * pitch + ox.
+struct Grid {
+  int pitch, rows;
+  size_t plane;   // floats per padded channel plane
+  size_t cells;   // output grid positions: H * pitch
+  size_t blocks;  // blocks of kLanes covering the cells
+  explicit Grid(int h, int w)
+      : pitch(w + 2), rows(h + 2), plane(static_cast<size_t>(h + 2) * (w + 2)),
+        cells(static_cast<size_t>(h) * (w + 2)), blocks((cells + kLanes - 1) / kLanes) {}
+  // A block reads up to kLanes - 1 positions past the last cell, shifted by up to 2 rows and 2
+  // columns; the weight gradient's grid is rounded up to whole blocks as well.
+  size_t slack() const { return 2 * static_cast<size_t>(pitch) + 2 + 2 * kLanes; }
+  size_t padded_floats(int channels) const { return channels * plane + slack(); }
+  // The weight gradient's grid length per plane: the cells rounded up to whole vectors.
+  size_t dw_len() const { return (cells + 15) / 16 * 16; }
+  GridTaps taps() const { return GridTaps{pitch}; }
+};
+
+// Copies channels x [C, H, W] into its zero-padded planes (borders and slack stay zero: written once).
+// With `mask` (a fused ReLU's output), values where mask <= 0 are copied as 0.
+template <class T>
+void pad_image(const T* x, const T* mask, int channels, int h, int w, const Grid& g, T* out) {
+  for (int c = 0; c < channels; ++c)
+    for (int r = 0; r < h; ++r) {
+      const size_t in = (static_cast<size_t>(c) * h + r) * w;
+      T* dst = out + c * g.plane + static_cast<size_t>(r + 1) * g.pitch + 1;
+      if (mask)
+        for (int k = 0; k < w; ++k) dst[k] = mask[in + k] > T(0) ? x[in + k] : T(0);
+      else
+        std::memcpy(dst, x + in, sizeof(T) * w);
+    }
+}
+
+// One image's output gradient, prepared for the backward pass (g: the output's grid): masked by the
+// fused ReLU's output, into padded planes (dypad); their interior, which is dy on the output grid
+// (unused columns zero), copied to dyg (dw_len() floats a filter) when the weight gradient is
+// wanted; its sums added to db when the bias gradient is.
+template <class T>
+void output_gradient(const T* dy, const T* mask, int filters, int oh, int ow, const Grid& g, T* dypad, T* dyg,
+                     T* db) {
+  pad_image<T>(dy, mask, filters, oh, ow, g, dypad);
+  for (int f = 0; f < filters; ++f) {
+    const T* interior = dypad + f * g.plane + g.pitch + 1;
+    if (db) {
+      T acc = 0;
+      for (size_t p = 0; p < g.cells; ++p) acc += interior[p];  // unused columns are zero
+      db[f] += acc;
+    }
+    if (dyg) std::memcpy(dyg + f * g.dw_len(), interior, sizeof(T) * g.cells);
+  }
+}
+
+// Images per block of a backward pass whose images take per_image floats of scratch and whose
+// weight gradient runs over `vectors` vectors of grid per image and filter. The weight gradient
+// reduces its 18 vector partial sums once per block and filter pair (288 scalar additions): blocks
+// hold at least 64 vectors of grid per filter, so that the reduction stays small beside the
+// multiply-adds (8x8 images: 13 per block), and at most about 1 MiB of scratch, so that it stays
+// in cache. Then as many fewer as make the blocks a multiple of the thread count where that takes
+// no more than halving them, so that no thread waits for another's extra block (13 blocks of 10 on
+// two threads became 16 of 8).
+inline int block_images(const Conv2dShape& s, size_t per_image, size_t vectors, int threads) {
+  const size_t wanted = (64 + vectors - 1) / vectors, fits = std::max<size_t>((256 * 1024) / per_image, 1);
+  const int most = static_cast<int>(std::clamp<size_t>(std::min(wanted, fits), 1, s.n));
+  for (int b = most; 2 * b >= most; --b)
+    if (((s.n + b - 1) / b) % threads == 0) return b;
+  return most;
+}
+
+// out[co0 + fb][oy][ox] (=|+=) bias + tile[fb][l] for the lanes l of a block from grid position p0
+// that are outputs (oy < oh, ox < ow on a grid of the given pitch), through the fused ReLU.
+template <int FB, class T>
+inline void store_tile(const T (&tile)[FB][kLanes], size_t p0, int pitch, int oh, int ow, T* out, int co0,
+                       const T* bias, bool relu, bool accumulate) {
+  // The lanes' grid row and column, stepped rather than divided: a division per lane cost as much
+  // as the block's multiply-adds with 16 input channels.
+  int oy = static_cast<int>(p0 / pitch), ox = static_cast<int>(p0 % pitch);
+  for (int l = 0; l < kLanes; ++l, ++ox) {
+    if (ox == pitch) ox = 0, ++oy;
+    if (oy >= oh || ox >= ow) continue;
+    for (int fb = 0; fb < FB; ++fb) {
+      T* o = out + (static_cast<size_t>(co0 + fb) * oh + oy) * ow + ox;
+      T v = tile[fb][l] + (bias ? bias[co0 + fb] : T(0));
+      if (relu) v = std::max(v, T(0));
+      *o = accumulate ? *o + v : v;
+    }
+  }
+}
+
+// out[i] (=|+=) the sum, in thread order, of the threads' private partials[t][i], for i < count:
+// the order is fixed for a thread count.
+template <class T>
+void reduce_in_thread_order(size_t count, const std::vector<const T*>& partials, T* out, bool accumulate) {
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < count; ++i) {
+    T sum = 0;
+    for (const T* p : partials) sum += p[i];
+    out[i] = (accumulate ? out[i] : T(0)) + sum;
+  }
+}
 
 // tile[fb][l] = sum over ci < cin, then over the taps t in order, of
 // w[(co0 + fb) * w_out + ci * 9 + weight[t]] * in[ci * in_channel + p0 + l + offset[t]]
 // for FB output channels from co0 and the kLanes grid positions from p0.
-template <int FB, int NT, class T>
-inline void tap_block(const T* in, size_t in_channel, int cin, const Taps<NT>& taps, const T* w, size_t w_out,
-                      int co0, size_t p0, T (&tile)[FB][kLanes]) {
+template <int FB, class Taps, class T>
+inline void tap_block(const T* in, size_t in_channel, int cin, const Taps& taps, const T* w, size_t w_out, int co0,
+                      size_t p0, T (&tile)[FB][kLanes]) {
   constexpr int NV = kLanes / kPerVec<T>;
   Vec<T> acc[FB][NV];
   for (int fb = 0; fb < FB; ++fb)
@@ -66,12 +177,12 @@ inline void tap_block(const T* in, size_t in_channel, int cin, const Taps<NT>& t
     const T* xc = in + ci * in_channel + p0;
     const T* wc = w + static_cast<size_t>(co0) * w_out + static_cast<size_t>(ci) * 9;
 #pragma GCC unroll 9
-    for (int t = 0; t < NT; ++t) {
+    for (int t = 0; t < Taps::count; ++t) {
       Vec<T> xv[NV];
-      for (int v = 0; v < NV; ++v) xv[v] = load(xc + taps.offset[t] + v * kPerVec<T>);
+      for (int v = 0; v < NV; ++v) xv[v] = load(xc + taps.offset(t) + v * kPerVec<T>);
 #pragma GCC unroll 8
       for (int fb = 0; fb < FB; ++fb) {
-        const T wv = wc[static_cast<size_t>(fb) * w_out + taps.weight[t]];
+        const T wv = wc[static_cast<size_t>(fb) * w_out + taps.weight(t)];
         for (int v = 0; v < NV; ++v) acc[fb][v] += wv * xv[v];
       }
     }
@@ -83,9 +194,10 @@ inline void tap_block(const T* in, size_t in_channel, int cin, const Taps<NT>& t
 // positions p < grid_len of dyg[img * dy_image + (f0 + k) * grid_len + p] *
 // in[img * in_image + c * in_channel + p + offset[t]], for filters f0 and f0 + 1 (k = 0, 1) and every
 // input channel c: two filters by nine taps, 18 vector partial sums, reduced once per block.
-template <class T>
+template <class Taps, class T>
 void weight_grad_pair(const T* in, size_t in_image, size_t in_channel, const T* dyg, size_t dy_image,
-                      size_t grid_len, const Taps<9>& taps, int c_count, int f0, int images, T* dw) {
+                      size_t grid_len, const Taps& taps, int c_count, int f0, int images, T* dw) {
+  static_assert(Taps::count == 9, "the weight gradient pairs two filters with all nine taps");
   constexpr int V = kPerVec<T>;
   for (int c = 0; c < c_count; ++c) {
     Vec<T> acc[2][9];
@@ -99,7 +211,7 @@ void weight_grad_pair(const T* in, size_t in_image, size_t in_channel, const T* 
         const Vec<T> g0 = load(d0 + p), g1 = load(d1 + p);
 #pragma GCC unroll 9
         for (int t = 0; t < 9; ++t) {
-          const Vec<T> xv = in_register<T>(load(xc + p + taps.offset[t]));
+          const Vec<T> xv = in_register<T>(load(xc + p + taps.offset(t)));
           acc[0][t] += g0 * xv;
           acc[1][t] += g1 * xv;
         }
@@ -111,9 +223,32 @@ void weight_grad_pair(const T* in, size_t in_image, size_t in_channel, const T* 
       for (int t = 0; t < 9; ++t) {
         T sum = 0;
         for (int l = 0; l < V; ++l) sum += lanes[f][t][l];
-        dw[(static_cast<size_t>(f0 + f) * c_count + c) * 9 + taps.weight[t]] += sum;
+        dw[(static_cast<size_t>(f0 + f) * c_count + c) * 9 + taps.weight(t)] += sum;
       }
   }
+}
+
+// out[co0 + fb] (=|+=) bias + the taps of `in` (cin channels, in_channel floats apart), for FB
+// output channels on the output grid g.
+template <int FB, class Taps, class T>
+void conv_channels(const T* in, size_t in_channel, int cin, const Taps& taps, const Grid& g, const T* w, int co0,
+                   int oh, int ow, T* out, const T* bias, bool relu, bool accumulate) {
+  for (size_t blk = 0; blk < g.blocks; ++blk) {
+    T tile[FB][kLanes];
+    tap_block<FB>(in, in_channel, cin, taps, w, static_cast<size_t>(cin) * 9, co0, blk * kLanes, tile);
+    store_tile<FB>(tile, blk * kLanes, g.pitch, oh, ow, out, co0, bias, relu, accumulate);
+  }
+}
+
+// A convolution of one image, every output channel, in blocks of the widest register block that
+// divides the count: out [cout, oh, ow] (=|+=) bias + the taps of `in`.
+template <class Taps, class T>
+void conv_image(const T* in, size_t in_channel, int cin, const Taps& taps, const Grid& g, const T* w, int cout,
+                int oh, int ow, T* out, const T* bias, bool relu, bool accumulate) {
+  int co = 0;
+  for (; co + 8 <= cout; co += 8) conv_channels<8>(in, in_channel, cin, taps, g, w, co, oh, ow, out, bias, relu, accumulate);
+  for (; co + 4 <= cout; co += 4) conv_channels<4>(in, in_channel, cin, taps, g, w, co, oh, ow, out, bias, relu, accumulate);
+  for (; co < cout; ++co) conv_channels<1>(in, in_channel, cin, taps, g, w, co, oh, ow, out, bias, relu, accumulate);
 }
 
 }  // namespace nullmark::cpu::conv_taps

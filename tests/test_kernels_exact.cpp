@@ -7,6 +7,7 @@
 #include "conv_reference.h"
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_grid_cpu.h"
+#include "kernels/conv2d_phase_cpu.h"
 #include "kernels/dense.h"
 #include "kernels/maxpool2d.h"
 
@@ -196,13 +197,46 @@ TEST_CASE("conv2d's direct 3x3 form is exact on integers for every small shape",
   check_exact(big);
 }
 
-TEST_CASE("conv2d's direct 3x3 form: fused ReLU and accumulation", "[exact][conv2d][conv_grid]") {
+// The direct form of 3x3, stride-2, padding-1 convolutions (kernels/conv2d_phase_cpu.h): odd and
+// even image sizes (phases of unequal size), input-channel counts that fill the input gradient's 8-,
+// 4- and 1-channel blocks, batch 1, the ResNet's two downsampling layers, and a block of 8x8 images.
+TEST_CASE("conv2d's direct 3x3 stride-2 form is exact on integers for every small shape",
+          "[exact][conv2d][conv_phase]") {
+  int shapes = 0;
+  for (int h = 1; h <= 10; ++h)
+    for (int w = 1; w <= 10; w += (h == 6 ? 1 : 3))
+      for (int f : {2, 6, 10})
+        for (int c : {1, 5, 13}) {
+          Conv2dShape s;
+          s.n = h % 2 ? 1 : 2, s.c = c, s.h = h, s.w = w, s.f = f, s.kh = s.kw = 3, s.stride = 2, s.pad = 1;
+          REQUIRE(cpu::conv_phase::applies(s));
+          check_exact(s);
+          ++shapes;
+        }
+  CHECK(shapes > 300);
+  // Outputs 16 and more columns wide, where its own weight gradient runs (weight_gradient_applies).
+  for (auto c : std::vector<std::array<int, 5>>{{2, 16, 32, 32, 32}, {5, 3, 9, 31, 4}, {3, 4, 7, 33, 6}}) {
+    Conv2dShape s;
+    s.n = c[0], s.c = c[1], s.h = c[2], s.w = c[3], s.f = c[4], s.kh = s.kw = 3, s.stride = 2, s.pad = 1;
+    REQUIRE(cpu::conv_phase::weight_gradient_applies(s));
+    check_exact(s);
+  }
+  for (auto c : std::vector<std::array<int, 5>>{{1, 32, 16, 16, 64}, {13, 4, 16, 16, 4}}) {
+    Conv2dShape s;
+    s.n = c[0], s.c = c[1], s.h = c[2], s.w = c[3], s.f = c[4], s.kh = s.kw = 3, s.stride = 2, s.pad = 1;
+    REQUIRE(cpu::conv_phase::applies(s));
+    check_exact(s);
+  }
+}
+
+TEST_CASE("conv2d's direct 3x3 forms: fused ReLU and accumulation", "[exact][conv2d][conv_grid][conv_phase]") {
   Conv2dShape s;
-  // Narrow images (the lowered weight gradient) and wide ones (the direct one).
-  const int width = GENERATE(7, 18);
-  s.n = 3, s.c = 5, s.h = 11, s.w = width, s.f = 12, s.kh = s.kw = 3, s.pad = 1;
-  REQUIRE(cpu::conv_grid::applies(s));
-  const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, ny = static_cast<size_t>(s.n) * s.f * s.h * s.w;
+  // Narrow images (the lowered weight gradient) and wide ones (the direct one) at each stride.
+  const auto [stride, width] = GENERATE(table<int, int>({{1, 7}, {1, 18}, {2, 7}, {2, 33}}));
+  s.n = 3, s.c = 5, s.h = 11, s.w = width, s.f = 12, s.kh = s.kw = 3, s.stride = stride, s.pad = 1;
+  REQUIRE((stride == 1 ? cpu::conv_grid::applies(s) : cpu::conv_phase::applies(s)));
+  const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w,
+               ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
   auto x = small_ints(nx, 5), w = small_ints(static_cast<size_t>(s.f) * s.c * 9, 6), b = small_ints(s.f, 7),
        dy = small_ints(ny, 8);
   std::vector<float> work(cpu::conv2d_workspace(s)), y(ny), y_relu(ny);
