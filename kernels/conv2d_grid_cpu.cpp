@@ -15,14 +15,13 @@ using namespace conv_taps;
 
 // Images per block of the backward pass (conv2d_taps_cpu.h).
 int block_images(const Conv2dShape& s, const Grid& g) {
-  return conv_taps::block_images(s, (static_cast<size_t>(s.c) + s.f) * g.plane + static_cast<size_t>(s.f) * g.dw_len(),
-                                 g.dw_len() / 16, omp_get_max_threads());
+  return conv_taps::block_images(s, s.c * g.plane + s.f * g.gradient_plane(), g.dw_len() / 16, omp_get_max_threads());
 }
 
 // A thread's part of the backward pass's scratch.
 template <class T>
 struct Scratch {
-  T *xpad, *dypad, *dyg, *flipped, *dw, *db;
+  T *xpad, *dypad, *flipped, *dw, *db;
   size_t zeroed;  // floats from xpad on that must start zero (planes' borders and slack)
 };
 }  // namespace
@@ -39,9 +38,9 @@ Scratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
   const size_t b = block_images(s, g), weights = static_cast<size_t>(s.f) * s.c * 9;
   Scratch<T> sc;
   sc.xpad = work + per_thread(s) * thread;
-  sc.dypad = sc.xpad + b * s.c * g.plane + g.slack();
-  sc.dyg = sc.dypad + b * s.f * g.plane + g.slack();
-  sc.flipped = sc.dyg + b * s.f * g.dw_len();
+  T* raw = sc.xpad + b * s.c * g.plane + g.slack();
+  sc.dypad = gradient_planes(raw, g);
+  sc.flipped = raw + g.gradient_floats(static_cast<int>(b), s.f);
   sc.dw = sc.flipped + weights;
   sc.db = sc.dw + weights;
   sc.zeroed = static_cast<size_t>(sc.flipped - sc.xpad);
@@ -54,11 +53,10 @@ bool weight_gradient_applies(const Conv2dShape& s) { return applies(s) && s.w >=
 size_t per_thread(const Conv2dShape& s) {
   const Grid g(s.h, s.w);
   const size_t b = block_images(s, g), weights = static_cast<size_t>(s.f) * s.c * 9;
-  // forward: one padded input. backward, per block of images: padded inputs, padded masked dy, dy
-  // on the grid (the weight gradient's operand); then the flipped filters and the private weight
+  // forward: one padded input. backward, per block of images: padded inputs, padded masked dy
+  // (whose interiors the weight gradient reads); then the flipped filters and the private weight
   // and bias gradients.
-  const size_t backward = b * s.c * g.plane + g.slack() + b * s.f * g.plane + g.slack() +
-                          b * s.f * g.dw_len() + 2 * weights + s.f;
+  const size_t backward = b * s.c * g.plane + g.slack() + g.gradient_floats(static_cast<int>(b), s.f) + 2 * weights + s.f;
   return std::max(g.padded_floats(s.c), backward);
 }
 
@@ -86,7 +84,7 @@ void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T*
   const size_t grid_len = g.dw_len();
   const size_t in = static_cast<size_t>(s.c) * s.h * s.w, out = static_cast<size_t>(s.f) * s.h * s.w;
   const size_t weights = static_cast<size_t>(s.f) * s.c * 9;
-  const size_t x_image = s.c * g.plane, dy_image = s.f * g.plane, dyg_image = s.f * grid_len;
+  const size_t x_image = s.c * g.plane, dy_image = s.f * g.gradient_plane();
   const int threads = omp_get_max_threads(), per_block = block_images(s, g);
   const GridTaps taps = g.taps();
   const int blocks = (s.n + per_block - 1) / per_block;
@@ -107,16 +105,16 @@ void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T*
       for (int img = 0; img < count; ++img) {
         const int n = first + img;
         T* dypad = sc.dypad + img * dy_image;
-        output_gradient<T>(dy + n * out, s.relu ? y + n * out : nullptr, s.f, s.h, s.w, g, dypad,
-                           dw ? sc.dyg + img * dyg_image : nullptr, db ? sc.db : nullptr);
+        output_gradient<T>(dy + n * out, s.relu ? y + n * out : nullptr, s.f, s.h, s.w, g, dypad, db ? sc.db : nullptr);
         if (dw) pad_image<T>(x + n * in, nullptr, s.c, s.h, s.w, g, sc.xpad + img * x_image);
       }
       if (dw)
         for (int f0 = 0; f0 < s.f; f0 += 2)
-          weight_grad_pair(sc.xpad, x_image, g.plane, sc.dyg, dyg_image, grid_len, taps, s.c, f0, count, sc.dw);
+          weight_grad_pair(sc.xpad, x_image, g.plane, sc.dypad + g.pitch + 1, dy_image, g.gradient_plane(), grid_len,
+                           taps, s.c, f0, count, sc.dw);
       if (dx)
         for (int img = 0; img < count; ++img)
-          conv_image(sc.dypad + img * dy_image, g.plane, s.f, taps, g, sc.flipped, s.c, s.h, s.w, dx + (first + img) * in,
+          conv_image(sc.dypad + img * dy_image, g.gradient_plane(), s.f, taps, g, sc.flipped, s.c, s.h, s.w, dx + (first + img) * in,
                      static_cast<const T*>(nullptr), false, mode == GradMode::Accumulate);
     }
   }

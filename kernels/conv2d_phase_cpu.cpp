@@ -98,7 +98,7 @@ void phase_channels(const T* dypad, const Grid& g, const T* wt, const Conv2dShap
   const size_t blocks = (static_cast<size_t>(s.oh() + 1) * g.pitch + kLanes - 1) / kLanes;
   for (size_t blk = 0; blk < blocks; ++blk) {
     T tile[FB][kLanes];
-    tap_block<FB>(dypad, g.plane, s.f, taps, wt, static_cast<size_t>(s.f) * 9, c0, blk * kLanes, tile);
+    tap_block<FB>(dypad, g.gradient_plane(), s.f, taps, wt, static_cast<size_t>(s.f) * 9, c0, blk * kLanes, tile);
     int u = static_cast<int>(blk * kLanes / g.pitch), v = static_cast<int>(blk * kLanes % g.pitch);
     for (int l = 0; l < kLanes; ++l, ++v) {
       if (v == g.pitch) v = 0, ++u;
@@ -124,14 +124,13 @@ void phase_input_gradient(const T* dypad, const Grid& g, const T* wt, const Conv
 int block_images(const Conv2dShape& s, const Phases& ph) {
   const Grid& g = ph.out;
   return conv_taps::block_images(
-      s, s.c * ph.channel + static_cast<size_t>(s.f) * g.plane + static_cast<size_t>(s.f) * g.dw_len(),
-      g.dw_len() / 16, omp_get_max_threads());
+      s, s.c * ph.channel + s.f * g.gradient_plane(), g.dw_len() / 16, omp_get_max_threads());
 }
 
 // A thread's part of the backward pass's scratch.
 template <class T>
 struct Scratch {
-  T *xph, *dypad, *dyg, *wt, *dw, *db;
+  T *xph, *dypad, *wt, *dw, *db;
   size_t zeroed;  // floats from xph on that must start zero (padding, unused columns and slack)
 };
 
@@ -142,9 +141,9 @@ Scratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
   const size_t b = block_images(s, ph), weights = static_cast<size_t>(s.f) * s.c * 9;
   Scratch<T> sc;
   sc.xph = work + per_thread(s) * thread;
-  sc.dypad = sc.xph + b * s.c * ph.channel + g.slack();
-  sc.dyg = sc.dypad + b * s.f * g.plane + g.slack();
-  sc.wt = sc.dyg + b * s.f * g.dw_len();
+  T* raw = sc.xph + b * s.c * ph.channel + g.slack();
+  sc.dypad = gradient_planes(raw, g);
+  sc.wt = raw + g.gradient_floats(static_cast<int>(b), s.f);
   sc.dw = sc.wt + weights;
   sc.db = sc.dw + weights;
   sc.zeroed = static_cast<size_t>(sc.wt - sc.xph);
@@ -163,10 +162,10 @@ size_t per_thread(const Conv2dShape& s) {
   const Grid& g = ph.out;
   const size_t b = block_images(s, ph), weights = static_cast<size_t>(s.f) * s.c * 9;
   // forward: one image's phases. backward, per block of images: the inputs' phases, the padded
-  // masked dy, dy on the grid (the weight gradient's operand); then the transposed filters and the
+  // masked dy (whose interiors the weight gradient reads); then the transposed filters and the
   // private weight and bias gradients.
-  const size_t backward = b * s.c * ph.channel + g.slack() + b * s.f * g.plane + g.slack() + b * s.f * g.dw_len() +
-                          2 * weights + s.f;
+  const size_t backward =
+      b * s.c * ph.channel + g.slack() + g.gradient_floats(static_cast<int>(b), s.f) + 2 * weights + s.f;
   return std::max(ph.floats(s.c), backward);
 }
 
@@ -195,7 +194,7 @@ void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T*
   const size_t grid_len = g.dw_len();
   const size_t in = static_cast<size_t>(s.c) * s.h * s.w, out = static_cast<size_t>(s.f) * s.oh() * s.ow();
   const size_t weights = static_cast<size_t>(s.f) * s.c * 9;
-  const size_t x_image = s.c * ph.channel, dy_image = s.f * g.plane, dyg_image = s.f * grid_len;
+  const size_t x_image = s.c * ph.channel, dy_image = s.f * g.gradient_plane();
   const int threads = omp_get_max_threads(), per_block = block_images(s, ph);
   const int blocks = (s.n + per_block - 1) / per_block;
   const PhaseTaps taps = ph.taps();
@@ -217,12 +216,13 @@ void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T*
       for (int img = 0; img < count; ++img) {
         const int n = first + img;
         output_gradient<T>(dy + n * out, s.relu ? y + n * out : nullptr, s.f, s.oh(), s.ow(), g,
-                           sc.dypad + img * dy_image, dw ? sc.dyg + img * dyg_image : nullptr, db ? sc.db : nullptr);
+                           sc.dypad + img * dy_image, db ? sc.db : nullptr);
         if (dw) split_phases<T>(x + n * in, s.c, s.h, s.w, ph, sc.xph + img * x_image);
       }
       if (dw)
         for (int f0 = 0; f0 < s.f; f0 += 2)
-          weight_grad_pair(sc.xph, x_image, ph.channel, sc.dyg, dyg_image, grid_len, taps, s.c, f0, count, sc.dw);
+          weight_grad_pair(sc.xph, x_image, ph.channel, sc.dypad + g.pitch + 1, dy_image, g.gradient_plane(), grid_len,
+                           taps, s.c, f0, count, sc.dw);
       if (dx)
         for (int img = 0; img < count; ++img) {
           const T* dypad = sc.dypad + img * dy_image;

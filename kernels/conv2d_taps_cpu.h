@@ -9,6 +9,7 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -78,17 +79,26 @@ struct Grid {
   size_t padded_floats(int channels) const { return channels * plane + slack(); }
   // The weight gradient's grid length per plane: the cells rounded up to whole vectors.
   size_t dw_len() const { return (cells + 15) / 16 * 16; }
+  // Floats between the output gradient's padded planes: a whole number of vectors, so that when
+  // the first plane's interior (pitch + 1 on) starts on a vector boundary, every plane's does.
+  size_t gradient_plane() const { return (plane + 15) / 16 * 16; }
+  // Floats for `images` images' output-gradient planes of `filters` filters, with room to align.
+  size_t gradient_floats(int images, int filters) const {
+    return static_cast<size_t>(images) * filters * gradient_plane() + slack() + 16;
+  }
   GridTaps taps() const { return GridTaps{pitch}; }
 };
 
 // Copies channels x [C, H, W] into its zero-padded planes (borders and slack stay zero: written once).
 // With `mask` (a fused ReLU's output), values where mask <= 0 are copied as 0.
+// Planes are g.plane floats apart unless plane_stride says otherwise.
 template <class T>
-void pad_image(const T* x, const T* mask, int channels, int h, int w, const Grid& g, T* out) {
+void pad_image(const T* x, const T* mask, int channels, int h, int w, const Grid& g, T* out, size_t plane_stride = 0) {
+  const size_t stride = plane_stride ? plane_stride : g.plane;
   for (int c = 0; c < channels; ++c)
     for (int r = 0; r < h; ++r) {
       const size_t in = (static_cast<size_t>(c) * h + r) * w;
-      T* dst = out + c * g.plane + static_cast<size_t>(r + 1) * g.pitch + 1;
+      T* dst = out + c * stride + static_cast<size_t>(r + 1) * g.pitch + 1;
       if (mask)
         for (int k = 0; k < w; ++k) dst[k] = mask[in + k] > T(0) ? x[in + k] : T(0);
       else
@@ -96,23 +106,31 @@ void pad_image(const T* x, const T* mask, int channels, int h, int w, const Grid
     }
 }
 
-// One image's output gradient, prepared for the backward pass (g: the output's grid): masked by the
-// fused ReLU's output, into padded planes (dypad); their interior, which is dy on the output grid
-// (unused columns zero), copied to dyg (dw_len() floats a filter) when the weight gradient is
-// wanted; its sums added to db when the bias gradient is.
+// The start of a block's output-gradient planes in raw scratch (gradient_floats of it): placed so
+// that the first plane's interior, and so every plane's (gradient_plane() apart), starts on a
+// 64-byte boundary, where the weight gradient loads it a vector at a time.
 template <class T>
-void output_gradient(const T* dy, const T* mask, int filters, int oh, int ow, const Grid& g, T* dypad, T* dyg,
-                     T* db) {
-  pad_image<T>(dy, mask, filters, oh, ow, g, dypad);
-  for (int f = 0; f < filters; ++f) {
-    const T* interior = dypad + f * g.plane + g.pitch + 1;
-    if (db) {
+T* gradient_planes(T* raw, const Grid& g) {
+  const size_t lead = static_cast<size_t>(g.pitch) + 1;
+  const size_t misalign = (reinterpret_cast<uintptr_t>(raw + lead) % 64) / sizeof(T);
+  return raw + (misalign ? 64 / sizeof(T) - misalign : 0);
+}
+
+// One image's output gradient, prepared for the backward pass (g: the output's grid): masked by the
+// fused ReLU's output, into padded planes gradient_plane() apart (dypad). Their interiors, from
+// pitch + 1 on, are dy on the output grid (unused columns, and the rest of a plane, zero): the
+// weight gradient's operand, dw_len() floats of it a filter. Its sums are added to db when the
+// bias gradient is wanted.
+template <class T>
+void output_gradient(const T* dy, const T* mask, int filters, int oh, int ow, const Grid& g, T* dypad, T* db) {
+  pad_image<T>(dy, mask, filters, oh, ow, g, dypad, g.gradient_plane());
+  if (db)
+    for (int f = 0; f < filters; ++f) {
+      const T* interior = dypad + f * g.gradient_plane() + g.pitch + 1;
       T acc = 0;
       for (size_t p = 0; p < g.cells; ++p) acc += interior[p];  // unused columns are zero
       db[f] += acc;
     }
-    if (dyg) std::memcpy(dyg + f * g.dw_len(), interior, sizeof(T) * g.cells);
-  }
 }
 
 // Images per block of a backward pass whose images take per_image floats of scratch and whose
@@ -205,12 +223,12 @@ inline void tap_block(const T* in, size_t in_channel, int cin, const Taps& taps,
 }
 
 // dw[((f0 + k) * c_count + c) * 9 + weight[t]] += sum over the images of a block and their grid
-// positions p < grid_len of dyg[img * dy_image + (f0 + k) * grid_len + p] *
+// positions p < grid_len of dyg[img * dy_image + (f0 + k) * dy_filter + p] *
 // in[img * in_image + c * in_channel + p + offset[t]], for filters f0 and f0 + 1 (k = 0, 1) and every
 // input channel c: two filters by nine taps, 18 vector partial sums, reduced once per block.
 template <class Taps, class T>
 void weight_grad_pair(const T* in, size_t in_image, size_t in_channel, const T* dyg, size_t dy_image,
-                      size_t grid_len, const Taps& taps, int c_count, int f0, int images, T* dw) {
+                      size_t dy_filter, size_t grid_len, const Taps& taps, int c_count, int f0, int images, T* dw) {
   static_assert(Taps::count == 9, "the weight gradient pairs two filters with all nine taps");
   constexpr int V = kPerVec<T>;
   for (int c = 0; c < c_count; ++c) {
@@ -219,8 +237,8 @@ void weight_grad_pair(const T* in, size_t in_image, size_t in_channel, const T* 
       for (int t = 0; t < 9; ++t) acc[f][t] = Vec<T>{};
     for (int img = 0; img < images; ++img) {
       const T* xc = in + img * in_image + c * in_channel;
-      const T* d0 = dyg + img * dy_image + static_cast<size_t>(f0) * grid_len;
-      const T* d1 = d0 + grid_len;
+      const T* d0 = dyg + img * dy_image + static_cast<size_t>(f0) * dy_filter;
+      const T* d1 = d0 + dy_filter;
       for (size_t p = 0; p < grid_len; p += V) {
         const Vec<T> g0 = load(d0 + p), g1 = load(d1 + p);
 #pragma GCC unroll 9
