@@ -109,9 +109,8 @@ void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T*
         if (dw) pad_image<T>(x + n * in, nullptr, s.c, s.h, s.w, g, sc.xpad + img * x_image);
       }
       if (dw)
-        for (int f0 = 0; f0 < s.f; f0 += 2)
-          weight_grad_pair(sc.xpad, x_image, g.plane, sc.dypad + g.pitch + 1, dy_image, g.gradient_plane(), grid_len,
-                           taps, s.c, f0, count, sc.dw);
+        weight_grad(sc.xpad, x_image, g.plane, sc.dypad + g.pitch + 1, dy_image, g.gradient_plane(), grid_len, taps, s.c, s.f,
+                    count, sc.dw);
       if (dx)
         for (int img = 0; img < count; ++img)
           conv_image(sc.dypad + img * dy_image, g.gradient_plane(), s.f, taps, g, sc.flipped, s.c, s.h, s.w, dx + (first + img) * in,

@@ -7,8 +7,8 @@
 // two unused columns per row), where every tap of the kernel is one contiguous shift: a block of 8
 // filters by 32 grid positions lives in 16 vector registers while the input channels and the 9 taps
 // stream past. The input gradient is the same convolution of the (masked) output gradient with the
-// flipped, transposed filters; the weight gradient accumulates, per pair of filters and input
-// channel, 18 vector partial sums over the grid of a block of images. Every sum runs in a fixed order, so results
+// flipped, transposed filters; the weight gradient accumulates, per input channel, kernel row and
+// block of eight filters, 24 vector partial sums over the grid of a block of images. Every sum runs in a fixed order, so results
 // depend on the thread count only (through the per-thread weight-gradient partials, reduced in
 // thread order), as the GEMM form's do.
 #pragma once

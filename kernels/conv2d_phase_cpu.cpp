@@ -220,9 +220,8 @@ void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T*
         if (dw) split_phases<T>(x + n * in, s.c, s.h, s.w, ph, sc.xph + img * x_image);
       }
       if (dw)
-        for (int f0 = 0; f0 < s.f; f0 += 2)
-          weight_grad_pair(sc.xph, x_image, ph.channel, sc.dypad + g.pitch + 1, dy_image, g.gradient_plane(), grid_len,
-                           taps, s.c, f0, count, sc.dw);
+        weight_grad(sc.xph, x_image, ph.channel, sc.dypad + g.pitch + 1, dy_image, g.gradient_plane(), grid_len, taps, s.c, s.f,
+                    count, sc.dw);
       if (dx)
         for (int img = 0; img < count; ++img) {
           const T* dypad = sc.dypad + img * dy_image;
