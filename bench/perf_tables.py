@@ -2,7 +2,8 @@
 """Writes the tables of docs/perf.md from the measured files in bench/results/: the CPU comparison
 with PyTorch (DATE-cpu-digit.json, from NULLMARK_BENCH_RECORD=bench/results bench/compare_cpu.sh,
 and DATE-cpu-object.json), the per-layer CPU profiles (DATE-cpu-MODEL-profile-REV.json, from
-bench/profile_cpu.sh) and, per GPU, its latest validation run (DATE-CARD*.json, the gpu_validate.json that
+bench/profile_cpu.sh), the latest CPU per-pass kernel measurements (DATE-cpu-kernels.json, from
+build/bench_kernels_cpu --json) and, per GPU, its latest validation run (DATE-CARD*.json, the gpu_validate.json that
 bench/gpu_validate.sh writes): end-to-end training throughput against PyTorch, and the kernels
 against cuDNN and cuBLAS. The data-parallel scaling measurements (DATE-cpu-scaling-MODEL.json, from
 bench/scaling_cpu.sh) give docs/clusters.md its measured table and its communication model.
@@ -23,7 +24,7 @@ sys.path.insert(0, os.path.join(ROOT, "experiments", "results"))
 import generated_blocks  # noqa: E402
 from generated_blocks import table  # noqa: E402
 
-BLOCKS = ("cpu-training", "cpu-profile", "gpu-end-to-end", "gpu-kernels", "cpu-scaling", "scaling-model")
+BLOCKS = ("cpu-training", "cpu-profile", "cpu-kernels", "gpu-end-to-end", "gpu-kernels", "cpu-scaling", "scaling-model")
 # The links of the communication model (docs/clusters.md): latency per message and bandwidth per
 # direction, typical figures for each kind of network, not measurements.
 LINKS = (("10 Gb Ethernet (TCP)", 30e-6, 1.25e9), ("100 Gb/s InfiniBand", 2e-6, 12.5e9))
@@ -247,15 +248,58 @@ def scaling_model(records):
     return "\n\n".join(parts) if parts else None
 
 
+CONV_PASSES = ("forward", "input gradient", "weight gradient")
+MEMORY_PASSES = ("batchnorm+relu forward", "batchnorm+relu backward", "add", "relu forward", "relu backward",
+                 "accumulate")
+
+
+def cpu_kernels_table(files):
+    """The latest bench_kernels_cpu record: per convolution shape, each pass's GFLOP/s and share of the
+    machine's sgemm rate; per ResNet stage, the memory-bound passes' GB/s."""
+    if not files:
+        return None
+    path = files[-1]
+    d = load(path)
+    rows = need(d, "results", list, path)
+    sgemm = need(d, "sgemm_gflops", float, path)
+    conv, memory = {}, {}
+    for r in rows:
+        if not isinstance(r, dict) or not isinstance(r.get("layer"), str) or not isinstance(r.get("pass"), str):
+            raise Bad("%s: every result needs a layer and a pass" % path)
+        figure = "gflops" if r["pass"] in CONV_PASSES else "gbytes_per_s" if r["pass"] in MEMORY_PASSES else None
+        if figure is None:
+            raise Bad("%s: unknown pass %r" % (path, r["pass"]))
+        if not isinstance(r.get(figure), (int, float)) or isinstance(r.get(figure), bool):
+            raise Bad("%s: %s %s needs a number for %s" % (path, r["layer"], r["pass"], figure))
+        target = conv if figure == "gflops" else memory
+        target.setdefault((r["layer"], r.get("shape", "")), {})[r["pass"]] = r[figure]
+    conv_rows = [[layer, shape] + ["%.0f (%.0f %%)" % (p[k], 100 * p[k] / sgemm) if k in p else "–" for k in CONV_PASSES]
+                 for (layer, shape), p in conv.items()]
+    memory_rows = [[layer, shape] + ["%.1f" % p[k] if k in p else "–" for k in MEMORY_PASSES]
+                   for (layer, shape), p in memory.items()]
+    head = ("%s, %d threads, OpenBLAS %s (sgemm 1024³: %.0f GFLOP/s), batch %d; %s"
+            % (need(d, "machine", str, path), need(d, "threads", int, path), need(d, "blas_core", str, path), sgemm,
+               need(d, "batch", int, path), need(d, "date", str, path)))
+    parts = ["**Convolutions** (%s), GFLOP/s and share of sgemm:\n\n%s" % (
+        head, table(["layer", "shape"] + list(CONV_PASSES), conv_rows))]
+    if memory_rows:
+        parts.append("**Memory-bound passes** of the residual blocks, GB/s of the fewest bytes each must move:\n\n%s"
+                     % table(["stage", "shape"] + list(MEMORY_PASSES), memory_rows))
+    return "\n\n".join(parts)
+
+
 def blocks(results):
     files = sorted(glob.glob(os.path.join(results, "*.json")))
-    cpu = [f for f in files if re.search(r"-cpu-[a-z]+\.json$", f)]
+    cpu = [f for f in files if re.search(r"-cpu-[a-z]+\.json$", f) and not f.endswith("-cpu-kernels.json")]
     profiles = [f for f in files if re.search(r"-cpu-[a-z]+-profile-[^/]*\.json$", f)]
     scaling = [f for f in files if re.search(r"-cpu-scaling-[a-z]+\.json$", f)]
-    latest = latest_gpu_runs([f for f in files if f not in cpu and f not in profiles and f not in scaling])
+    kernels_cpu = [f for f in files if re.search(r"-cpu-kernels\.json$", f)]
+    latest = latest_gpu_runs([f for f in files if f not in cpu and f not in profiles and f not in scaling
+                              and f not in kernels_cpu])
     records = scaling_records(scaling)
     out = {}
     for name, text in (("cpu-training", cpu_table(cpu)), ("cpu-profile", profile_table(profiles)),
+                       ("cpu-kernels", cpu_kernels_table(kernels_cpu)),
                        ("gpu-end-to-end", end_to_end(latest)),
                        ("gpu-kernels", kernels(latest)), ("cpu-scaling", scaling_table(records)),
                        ("scaling-model", scaling_model(records))):

@@ -85,6 +85,14 @@ if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md"
 fi
 grep -q "scaling-digit.json: two_ranks_1_thread must list one non-negative figure per round" <<<"$msg" ||
   { echo "perf_tables message: $msg"; exit 1; }
+rm "$out/bench/2026-12-06-cpu-scaling-digit.json"
+printf '{"date": "2026-12-06", "machine": "m", "threads": 2, "blas_core": "b", "batch": 128, "sgemm_gflops": 200.0,
+  "results": [{"layer": "object 16ch 32x32", "pass": "forward", "gflops": "fast"}]}\n' >"$out/bench/2026-12-06-cpu-kernels.json"
+if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
+  echo "perf_tables accepted a kernel record with a word for a figure"; exit 1
+fi
+grep -q "cpu-kernels.json: object 16ch 32x32 forward needs a number for gflops" <<<"$msg" ||
+  { echo "perf_tables message: $msg"; exit 1; }
 cmp -s "$out/perf.md" "$out/perf.orig" || { echo "perf_tables modified the page"; exit 1; }
 printf 'no markers here\n' >"$out/plain.md"
 if "$py" experiments/results/results_page.py --results "$out/r" --page "$out/plain.md" 2>"$out/err"; then
