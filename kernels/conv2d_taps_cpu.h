@@ -15,6 +15,11 @@
 
 #include "kernels/conv2d.h"
 
+// Without AVX-512 (a portable build), GCC and clang note that 64-byte vectors passed by value have
+// another calling convention there; these functions are inline and internal to the two kernels'
+// files, so no call crosses that boundary.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace nullmark::cpu::conv_taps {
 
 constexpr int kLanes = 32;  // grid positions per block: two 512-bit vectors of float
@@ -44,10 +49,11 @@ inline Vec<T> load(const T* p) {
 
 // v, made to live in a register: left to itself, GCC folds a load used by two multiply-adds into
 // both, loading twice (and in the weight gradient mostly across cache lines); the duplicated loads
-// halved that pass's speed, measured.
+// halved that pass's speed, measured. Only where one register holds the 64-byte vector (AVX-512);
+// elsewhere the compiler splits the vector and the constraint could not be met.
 template <class T>
 inline Vec<T> in_register(Vec<T> v) {
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__AVX512F__)
   asm("" : "+v"(v));
 #endif
   return v;
