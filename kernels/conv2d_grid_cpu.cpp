@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
+#include <utility>
 
 #include "kernels/conv2d_taps_cpu.h"
 
@@ -119,13 +119,9 @@ void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T*
   }
   // The private gradients, reduced in thread order.
   const bool acc = mode == GradMode::Accumulate;
-  std::vector<const T*> dw_parts, db_parts;
-  for (int t = 0; t < threads; ++t) {
-    const Scratch<T> sc = scratch(s, work, t);
-    dw_parts.push_back(sc.dw), db_parts.push_back(sc.db);
-  }
-  if (dw) reduce_in_thread_order(weights, dw_parts, dw, acc);
-  if (db) reduce_in_thread_order(static_cast<size_t>(s.f), db_parts, db, acc);
+  reduce_in_thread_order(
+      threads, [&](int t) { const Scratch<T> sc = scratch(s, work, t); return std::make_pair(sc.dw, sc.db); },
+      weights, dw, s.f, db, acc);
 }
 
 template void forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "kernels/conv2d.h"
@@ -200,16 +201,27 @@ inline void store_tile(const T (&tile)[FB][kLanes], size_t p0, int pitch, int oh
   }
 }
 
-// out[i] (=|+=) the sum, in thread order, of the threads' private partials[t][i], for i < count:
-// the order is fixed for a thread count.
-template <class T>
-void reduce_in_thread_order(size_t count, const std::vector<const T*>& partials, T* out, bool accumulate) {
-#pragma omp parallel for schedule(static)
-  for (size_t i = 0; i < count; ++i) {
-    T sum = 0;
-    for (const T* p : partials) sum += p[i];
-    out[i] = (accumulate ? out[i] : T(0)) + sum;
+// dw (=|+=) the threads' private weight gradients and db (=|+=) their bias gradients, where wanted,
+// each summed in thread order: the order is fixed for a thread count. private_of(t) gives thread
+// t's pair of buffers.
+template <class T, class PrivateOf>
+void reduce_in_thread_order(int threads, PrivateOf&& private_of, size_t weights, T* dw, int filters, T* db,
+                            bool accumulate) {
+  std::vector<const T*> dws, dbs;
+  for (int t = 0; t < threads; ++t) {
+    const auto [w, b] = private_of(t);
+    dws.push_back(w), dbs.push_back(b);
   }
+  auto reduce = [&](const std::vector<const T*>& parts, size_t count, T* out) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < count; ++i) {
+      T sum = 0;
+      for (const T* p : parts) sum += p[i];
+      out[i] = (accumulate ? out[i] : T(0)) + sum;
+    }
+  };
+  if (dw) reduce(dws, weights, dw);
+  if (db) reduce(dbs, static_cast<size_t>(filters), db);
 }
 
 // tile[fb][l] = sum over ci < cin, then over the taps t in order, of

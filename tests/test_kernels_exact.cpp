@@ -169,32 +169,46 @@ TEST_CASE("max-pool picks the first maximum and routes gradients exactly", "[exa
   }
 }
 
+namespace {
+// A 3x3, padding-1 convolution of n images [c, h, w] into f filters at the given stride.
+Conv2dShape conv3x3(int n, int c, int h, int w, int f, int stride) {
+  Conv2dShape s;
+  s.n = n, s.c = c, s.h = h, s.w = w, s.f = f, s.kh = s.kw = 3, s.stride = stride, s.pad = 1;
+  return s;
+}
+
+// Every image size up to `most` (every width at one height, every `step`-th elsewhere), each of the
+// filter and input-channel counts, batch 1 at odd heights: checked exact, and the direct form
+// applies to each. Returns the number of shapes.
+template <class Applies>
+int sweep_small(int stride, int most, int step, std::initializer_list<int> filters, std::initializer_list<int> channels,
+                Applies&& applies) {
+  int shapes = 0;
+  for (int h = 1; h <= most; ++h)
+    for (int w = 1; w <= most; w += (h == 5 || h == 6 ? 1 : step))
+      for (int f : filters)
+        for (int c : channels) {
+          const Conv2dShape s = conv3x3(h % 2 ? 1 : 2, c, h, w, f, stride);
+          REQUIRE(applies(s));
+          check_exact(s);
+          ++shapes;
+        }
+  return shapes;
+}
+}  // namespace
+
 // The direct form of 3x3, stride-1, padding-1 convolutions (kernels/conv2d_grid_cpu.h): every
 // small image size, filter counts that fill the 8-, 4- and 1-filter register blocks, one and several
 // input channels, batch 1; then its fused ReLU and gradient accumulation against its plain form.
 TEST_CASE("conv2d's direct 3x3 form is exact on integers for every small shape", "[exact][conv2d][conv_grid]") {
-  int shapes = 0;
-  for (int h = 1; h <= 9; ++h)
-    for (int w = 1; w <= 9; w += (h == 5 ? 1 : 4))
-      for (int f : {2, 4, 6, 10, 14})
-        for (int c : {1, 3}) {
-          Conv2dShape s;
-          s.n = h % 2 ? 1 : 2, s.c = c, s.h = h, s.w = w, s.f = f, s.kh = s.kw = 3, s.stride = 1, s.pad = 1;
-          REQUIRE(cpu::conv_grid::applies(s));
-          check_exact(s);
-          ++shapes;
-        }
-  CHECK(shapes > 300);
+  CHECK(sweep_small(1, 9, 4, {2, 4, 6, 10, 14}, {1, 3}, cpu::conv_grid::applies) > 300);
   // Images 8 and more columns wide, where its own weight gradient runs (weight_gradient_applies).
-  for (auto c : std::vector<std::array<int, 5>>{{2, 3, 5, 17, 10}, {1, 2, 1, 16, 2}, {3, 5, 9, 20, 6}, {13, 4, 8, 8, 4}}) {
-    Conv2dShape s;
-    s.n = c[0], s.c = c[1], s.h = c[2], s.w = c[3], s.f = c[4], s.kh = s.kw = 3, s.stride = 1, s.pad = 1;
+  for (const Conv2dShape& s : {conv3x3(2, 3, 5, 17, 10, 1), conv3x3(1, 2, 1, 16, 2, 1), conv3x3(3, 5, 9, 20, 6, 1),
+                               conv3x3(13, 4, 8, 8, 4, 1)}) {
     REQUIRE(cpu::conv_grid::weight_gradient_applies(s));
     check_exact(s);
   }
-  Conv2dShape big;  // a ResNet stage-2 layer: two register blocks of 8 filters, 16 input channels
-  big.n = 2, big.c = 16, big.h = 16, big.w = 16, big.f = 16, big.kh = big.kw = 3, big.pad = 1;
-  check_exact(big);
+  check_exact(conv3x3(2, 16, 16, 16, 16, 1));  // a ResNet stage-2 layer: two blocks of 8 filters
 }
 
 // The direct form of 3x3, stride-2, padding-1 convolutions (kernels/conv2d_phase_cpu.h): odd and
@@ -202,38 +216,22 @@ TEST_CASE("conv2d's direct 3x3 form is exact on integers for every small shape",
 // 4- and 1-channel blocks, batch 1, the ResNet's two downsampling layers, and a block of 8x8 images.
 TEST_CASE("conv2d's direct 3x3 stride-2 form is exact on integers for every small shape",
           "[exact][conv2d][conv_phase]") {
-  int shapes = 0;
-  for (int h = 1; h <= 10; ++h)
-    for (int w = 1; w <= 10; w += (h == 6 ? 1 : 3))
-      for (int f : {2, 6, 10})
-        for (int c : {1, 5, 13}) {
-          Conv2dShape s;
-          s.n = h % 2 ? 1 : 2, s.c = c, s.h = h, s.w = w, s.f = f, s.kh = s.kw = 3, s.stride = 2, s.pad = 1;
-          REQUIRE(cpu::conv_phase::applies(s));
-          check_exact(s);
-          ++shapes;
-        }
-  CHECK(shapes > 300);
+  CHECK(sweep_small(2, 10, 3, {2, 6, 10}, {1, 5, 13}, cpu::conv_phase::applies) > 300);
   // Outputs 16 and more columns wide, where its own weight gradient runs (weight_gradient_applies).
-  for (auto c : std::vector<std::array<int, 5>>{{2, 16, 32, 32, 32}, {5, 3, 9, 31, 4}, {3, 4, 7, 33, 6}}) {
-    Conv2dShape s;
-    s.n = c[0], s.c = c[1], s.h = c[2], s.w = c[3], s.f = c[4], s.kh = s.kw = 3, s.stride = 2, s.pad = 1;
+  for (const Conv2dShape& s : {conv3x3(2, 16, 32, 32, 32, 2), conv3x3(5, 3, 9, 31, 4, 2), conv3x3(3, 4, 7, 33, 6, 2)}) {
     REQUIRE(cpu::conv_phase::weight_gradient_applies(s));
     check_exact(s);
   }
-  for (auto c : std::vector<std::array<int, 5>>{{1, 32, 16, 16, 64}, {13, 4, 16, 16, 4}}) {
-    Conv2dShape s;
-    s.n = c[0], s.c = c[1], s.h = c[2], s.w = c[3], s.f = c[4], s.kh = s.kw = 3, s.stride = 2, s.pad = 1;
+  for (const Conv2dShape& s : {conv3x3(1, 32, 16, 16, 64, 2), conv3x3(13, 4, 16, 16, 4, 2)}) {
     REQUIRE(cpu::conv_phase::applies(s));
     check_exact(s);
   }
 }
 
 TEST_CASE("conv2d's direct 3x3 forms: fused ReLU and accumulation", "[exact][conv2d][conv_grid][conv_phase]") {
-  Conv2dShape s;
   // Narrow images (the lowered weight gradient) and wide ones (the direct one) at each stride.
   const auto [stride, width] = GENERATE(table<int, int>({{1, 7}, {1, 18}, {2, 7}, {2, 33}}));
-  s.n = 3, s.c = 5, s.h = 11, s.w = width, s.f = 12, s.kh = s.kw = 3, s.stride = stride, s.pad = 1;
+  const Conv2dShape s = conv3x3(3, 5, 11, width, 12, stride);
   REQUIRE((stride == 1 ? cpu::conv_grid::applies(s) : cpu::conv_phase::applies(s)));
   const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w,
                ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
