@@ -1,5 +1,6 @@
-// End to end: a few training steps of a tiny CNN (with dropout) give bitwise-identical losses for
-// the same seed and thread count, and save -> load -> continue equals continue.
+// End to end: a few training steps of a tiny CNN (with dropout) and of a residual block give
+// bitwise-identical losses for the same seed and thread count, and save -> load -> continue equals
+// continue.
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -17,8 +18,18 @@ const char* kModel =
     " {type: maxpool2d}, {type: conv2d, filters: 6, kernel: 3, stride: 2}, {type: relu}, {type: flatten},"
     " {type: dropout, p: 0.25}, {type: dense, units: 16}, {type: relu}, {type: dense, units: 5}]}";
 
-Network tiny() {
-  ConfigMap root = ConfigMap::load_string(kModel, "tiny.yaml");
+// A residual block over batch norm: the CPU's direct 3x3 forms at stride 1 and 2 (padded), the
+// lowered 1x1 projection, and batch norm's statistics, all in one training step.
+const char* kBlockModel =
+    "model: {name: block, layers: [{type: conv2d, filters: 8, kernel: 3, padding: 1, bias: false},"
+    " {type: batchnorm, activation: relu},"
+    " {type: residual, body: [{type: conv2d, filters: 8, kernel: 3, stride: 2, padding: 1, bias: false},"
+    " {type: batchnorm, activation: relu}, {type: conv2d, filters: 8, kernel: 3, padding: 1, bias: false},"
+    " {type: batchnorm}], shortcut: [{type: conv2d, filters: 8, kernel: 1, stride: 2, bias: false},"
+    " {type: batchnorm}]}, {type: global_avgpool}, {type: dense, units: 5}]}";
+
+Network tiny(const char* model = kModel) {
+  ConfigMap root = ConfigMap::load_string(model, "tiny.yaml");
   return Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
 }
 
@@ -44,12 +55,13 @@ std::vector<double> losses(Network& net, Optimizer& opt, const Dataset& d, const
 
 TEST_CASE("training is bitwise deterministic for a seed and thread count", "[determinism]") {
   const Dataset d = test::synthetic_bands(100);
+  const std::string model = GENERATE(as<std::string>(), kModel, kBlockModel);
   for (const std::string opt : {"sgd", "adam"}) {
-    INFO(opt);
+    INFO(model << " " << opt);
     std::vector<std::vector<double>> runs;
     std::vector<std::vector<float>> finals;
     for (int r = 0; r < 2; ++r) {
-      Network net = tiny();
+      Network net = tiny(model.c_str());
       net.init_params(3);
       Optimizer o(params(opt).optimizer, net.param_slices());
       long step = 0;
