@@ -1,16 +1,17 @@
 #include "nn/lr_schedule.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace nullmark {
 
 LrSchedule LrSchedule::read(ConfigMap cfg) {
   LrSchedule s;
-  s.type = cfg.choice("type", "constant", {"constant", "step", "cosine"});
+  s.type = cfg.choice("type", "constant", {"constant", "step", "cosine", "linear"});
   if (s.type == "step") {
     s.step_epochs = static_cast<int>(cfg.integer("step_epochs", 10, 1, 100000));
     s.gamma = cfg.number("gamma", 0.1, 0.0, 1.0);
-  } else if (s.type == "cosine") {
+  } else if (s.type == "cosine" || s.type == "linear") {
     s.min_lr = cfg.number("min_lr", 0.0, 0.0, 10.0);
   }
   s.warmup_epochs = cfg.number("warmup_epochs", 0.0, 0.0, 1000.0);
@@ -25,6 +26,10 @@ double LrSchedule::at(double base_lr, long step, long steps_per_epoch, long tota
   if (type == "cosine") {
     const double t = total_steps > 1 ? static_cast<double>(step) / static_cast<double>(total_steps) : 0.0;
     return min_lr + 0.5 * (base_lr - min_lr) * (1.0 + std::cos(M_PI * t));
+  }
+  if (type == "linear") {  // from base_lr where the warm-up ends down to min_lr after the last step
+    const double left = static_cast<double>(total_steps - step), span = static_cast<double>(total_steps - warm);
+    return span > 0 ? min_lr + (base_lr - min_lr) * std::max(left, 0.0) / span : base_lr;
   }
   return base_lr;
 }

@@ -56,6 +56,18 @@ TEST_CASE("learning-rate warm-up then cosine", "[optim]") {
   CHECK(s.at(1.0, 50, 10, 100) == Approx(0.5));  // cosine midpoint
 }
 
+TEST_CASE("learning-rate warm-up then linear decay: the one-cycle schedule", "[optim]") {
+  ConfigMap root = ConfigMap::load_string("schedule: {type: linear, min_lr: 0.1, warmup_epochs: 2}", "s.yaml");
+  const LrSchedule s = LrSchedule::read(root.section("schedule"));
+  CHECK(s.at(1.0, 0, 10, 100) == Approx(0.05));  // step 1 of 20 warm-up steps
+  CHECK(s.at(1.0, 19, 10, 100) == Approx(1.0));  // the peak
+  CHECK(s.at(1.0, 20, 10, 100) == Approx(1.0));  // the decay starts there ...
+  CHECK(s.at(1.0, 60, 10, 100) == Approx(0.55));  // ... halfway down at step 60 ...
+  CHECK(s.at(1.0, 100, 10, 100) == Approx(0.1));  // ... and reaches min_lr after the last step
+  ConfigMap bad = ConfigMap::load_string("schedule: {type: linear, gamma: 0.5}", "s.yaml");
+  CHECK_THROWS_WITH(LrSchedule::read(bad.section("schedule")), Catch::Contains("gamma"));
+}
+
 TEST_CASE("SGD with momentum and weight decay matches hand-computed steps", "[optim]") {
   float p[] = {1.0f, -2.0f}, g[] = {0.5f, 0.25f}, v[] = {0.0f, 0.0f};
   SgdParams h;
