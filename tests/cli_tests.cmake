@@ -88,6 +88,8 @@ add_test(NAME "cli: docs/results.md tables equal the committed results"
          COMMAND python3 ${PROJECT_SOURCE_DIR}/experiments/results/results_page.py --check)
 add_test(NAME "cli: the CPU kernel benchmark times every pass of every shape and records them"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/bench_kernels_cpu.sh $<TARGET_FILE:bench_kernels_cpu>)
+add_test(NAME "cli: the paired before/after comparison of two kernel benchmark builds"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/ab_cpu.sh $<TARGET_FILE:bench_kernels_cpu> ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: docs/perf.md tables equal the committed benchmark files"
          COMMAND python3 ${PROJECT_SOURCE_DIR}/bench/perf_tables.py --check)
 add_test(NAME "cli: ONNX export, eval, verify, attacks and --init match the checkpoint, bad models are refused"
