@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <utility>
 #include <type_traits>
+#include <utility>
 
 #include "kernels/conv2d_taps_cpu.h"
 
