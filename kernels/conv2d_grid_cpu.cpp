@@ -18,12 +18,6 @@ int block_images(const Conv2dShape& s, const Grid& g) {
   return conv_taps::block_images(s, s.c * g.plane + s.f * g.gradient_plane(), g.dw_len() / 16, omp_get_max_threads());
 }
 
-// A thread's part of the backward pass's scratch.
-template <class T>
-struct Scratch {
-  T *xpad, *dypad, *flipped, *dw, *db;
-  size_t zeroed;  // floats from xpad on that must start zero (planes' borders and slack)
-};
 }  // namespace
 
 bool applies(const Conv2dShape& s) {
@@ -33,18 +27,10 @@ bool applies(const Conv2dShape& s) {
 
 namespace {
 template <class T>
-Scratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
+BackwardScratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
   const Grid g(s.h, s.w);
-  const size_t b = block_images(s, g), weights = static_cast<size_t>(s.f) * s.c * 9;
-  Scratch<T> sc;
-  sc.xpad = work + per_thread(s) * thread;
-  T* raw = sc.xpad + b * s.c * g.plane + g.slack();
-  sc.dypad = gradient_planes(raw, g);
-  sc.flipped = raw + g.gradient_floats(static_cast<int>(b), s.f);
-  sc.dw = sc.flipped + weights;
-  sc.db = sc.dw + weights;
-  sc.zeroed = static_cast<size_t>(sc.flipped - sc.xpad);
-  return sc;
+  const int b = block_images(s, g);
+  return backward_scratch(s, work + per_thread(s) * thread, b * s.c * g.plane + g.slack(), g, b);
 }
 }  // namespace
 
@@ -52,11 +38,11 @@ bool weight_gradient_applies(const Conv2dShape& s) { return applies(s) && s.w >=
 
 size_t per_thread(const Conv2dShape& s) {
   const Grid g(s.h, s.w);
-  const size_t b = block_images(s, g), weights = static_cast<size_t>(s.f) * s.c * 9;
   // forward: one padded input. backward, per block of images: padded inputs, padded masked dy
   // (whose interiors the weight gradient reads); then the flipped filters and the private weight
   // and bias gradients.
-  const size_t backward = b * s.c * g.plane + g.slack() + g.gradient_floats(static_cast<int>(b), s.f) + 2 * weights + s.f;
+  const int b = block_images(s, g);
+  const size_t backward = backward_floats(s, b * s.c * g.plane + g.slack(), g, b);
   return std::max(g.padded_floats(s.c), backward);
 }
 
@@ -81,47 +67,33 @@ template <class T>
 void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T* dy, T* dx, T* dw, T* db,
               GradMode mode, T* work) {
   const Grid g(s.h, s.w);
-  const size_t grid_len = g.dw_len();
   const size_t in = static_cast<size_t>(s.c) * s.h * s.w, out = static_cast<size_t>(s.f) * s.h * s.w;
-  const size_t weights = static_cast<size_t>(s.f) * s.c * 9;
   const size_t x_image = s.c * g.plane, dy_image = s.f * g.gradient_plane();
-  const int threads = omp_get_max_threads(), per_block = block_images(s, g);
   const GridTaps taps = g.taps();
-  const int blocks = (s.n + per_block - 1) / per_block;
-#pragma omp parallel num_threads(threads)
-  {
-    const Scratch<T> sc = scratch(s, work, omp_get_thread_num());
-    std::fill(sc.xpad, sc.xpad + sc.zeroed, T(0));
-    std::fill(sc.dw, sc.dw + weights + s.f, T(0));
-    // The input gradient's filters: flipped[c][f][2 - i][2 - j] = w[f][c][i][j].
-    if (dx)
-      for (int f = 0; f < s.f; ++f)
-        for (int c = 0; c < s.c; ++c)
-          for (int t = 0; t < 9; ++t)
-            sc.flipped[(static_cast<size_t>(c) * s.f + f) * 9 + 8 - t] = w[(static_cast<size_t>(f) * s.c + c) * 9 + t];
-#pragma omp for schedule(static)
-    for (int bi = 0; bi < blocks; ++bi) {
-      const int first = bi * per_block, count = std::min(per_block, s.n - first);
-      for (int img = 0; img < count; ++img) {
-        const int n = first + img;
-        T* dypad = sc.dypad + img * dy_image;
-        output_gradient<T>(dy + n * out, s.relu ? y + n * out : nullptr, s.f, s.h, s.w, g, dypad, db ? sc.db : nullptr);
-        if (dw) pad_image<T>(x + n * in, nullptr, s.c, s.h, s.w, g, sc.xpad + img * x_image);
-      }
-      if (dw)
-        weight_grad(sc.xpad, x_image, g.plane, sc.dypad + g.pitch + 1, dy_image, g.gradient_plane(), grid_len, taps, s.c, s.f,
-                    count, sc.dw);
-      if (dx)
-        for (int img = 0; img < count; ++img)
-          conv_image(sc.dypad + img * dy_image, g.gradient_plane(), s.f, taps, g, sc.flipped, s.c, s.h, s.w, dx + (first + img) * in,
-                     static_cast<const T*>(nullptr), false, mode == GradMode::Accumulate);
-    }
-  }
-  // The private gradients, reduced in thread order.
   const bool acc = mode == GradMode::Accumulate;
-  reduce_in_thread_order(
-      threads, [&](int t) { const Scratch<T> sc = scratch(s, work, t); return std::make_pair(sc.dw, sc.db); },
-      weights, dw, s.f, db, acc);
+  backward_blocks<T>(
+      s, block_images(s, g), dw, db, acc, [&](int t) { return scratch(s, work, t); },
+      [&](const BackwardScratch<T>& sc) {  // the input gradient's filters: [c][f][2 - i][2 - j] = w[f][c][i][j]
+        if (dx)
+          for (int f = 0; f < s.f; ++f)
+            for (int c = 0; c < s.c; ++c)
+              for (int t = 0; t < 9; ++t)
+                sc.filters[(static_cast<size_t>(c) * s.f + f) * 9 + 8 - t] = w[(static_cast<size_t>(f) * s.c + c) * 9 + t];
+      },
+      [&](const BackwardScratch<T>& sc, int n, int img) {
+        output_gradient<T>(dy + n * out, s.relu ? y + n * out : nullptr, s.f, s.h, s.w, g, sc.dypad + img * dy_image,
+                           db ? sc.db : nullptr);
+        if (dw) pad_image<T>(x + n * in, nullptr, s.c, s.h, s.w, g, sc.in + img * x_image);
+      },
+      [&](const BackwardScratch<T>& sc, int first, int count) {
+        if (dw)
+          weight_grad(sc.in, x_image, g.plane, sc.dypad + g.pitch + 1, dy_image, g.gradient_plane(), g.dw_len(), taps,
+                      s.c, s.f, count, sc.dw);
+        if (dx)
+          for (int img = 0; img < count; ++img)
+            conv_image(sc.dypad + img * dy_image, g.gradient_plane(), s.f, taps, g, sc.filters, s.c, s.h, s.w,
+                       dx + (first + img) * in, static_cast<const T*>(nullptr), false, acc);
+      });
 }
 
 template void forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);

@@ -127,27 +127,11 @@ int block_images(const Conv2dShape& s, const Phases& ph) {
       s, s.c * ph.channel + s.f * g.gradient_plane(), g.dw_len() / 16, omp_get_max_threads());
 }
 
-// A thread's part of the backward pass's scratch.
 template <class T>
-struct Scratch {
-  T *xph, *dypad, *wt, *dw, *db;
-  size_t zeroed;  // floats from xph on that must start zero (padding, unused columns and slack)
-};
-
-template <class T>
-Scratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
+BackwardScratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
   const Phases ph(s);
-  const Grid& g = ph.out;
-  const size_t b = block_images(s, ph), weights = static_cast<size_t>(s.f) * s.c * 9;
-  Scratch<T> sc;
-  sc.xph = work + per_thread(s) * thread;
-  T* raw = sc.xph + b * s.c * ph.channel + g.slack();
-  sc.dypad = gradient_planes(raw, g);
-  sc.wt = raw + g.gradient_floats(static_cast<int>(b), s.f);
-  sc.dw = sc.wt + weights;
-  sc.db = sc.dw + weights;
-  sc.zeroed = static_cast<size_t>(sc.wt - sc.xph);
-  return sc;
+  const int b = block_images(s, ph);
+  return backward_scratch(s, work + per_thread(s) * thread, b * s.c * ph.channel + ph.out.slack(), ph.out, b);
 }
 }  // namespace
 
@@ -160,12 +144,11 @@ bool weight_gradient_applies(const Conv2dShape& s) { return applies(s) && s.ow()
 size_t per_thread(const Conv2dShape& s) {
   const Phases ph(s);
   const Grid& g = ph.out;
-  const size_t b = block_images(s, ph), weights = static_cast<size_t>(s.f) * s.c * 9;
+  const int b = block_images(s, ph);
   // forward: one image's phases. backward, per block of images: the inputs' phases, the padded
   // masked dy (whose interiors the weight gradient reads); then the transposed filters and the
   // private weight and bias gradients.
-  const size_t backward =
-      b * s.c * ph.channel + g.slack() + g.gradient_floats(static_cast<int>(b), s.f) + 2 * weights + s.f;
+  const size_t backward = backward_floats(s, b * s.c * ph.channel + g.slack(), g, b);
   return std::max(ph.floats(s.c), backward);
 }
 
@@ -191,52 +174,38 @@ void backward(const Conv2dShape& s, const T* x, const T* w, const T* y, const T*
               GradMode mode, T* work) {
   const Phases ph(s);
   const Grid& g = ph.out;
-  const size_t grid_len = g.dw_len();
   const size_t in = static_cast<size_t>(s.c) * s.h * s.w, out = static_cast<size_t>(s.f) * s.oh() * s.ow();
-  const size_t weights = static_cast<size_t>(s.f) * s.c * 9;
   const size_t x_image = s.c * ph.channel, dy_image = s.f * g.gradient_plane();
-  const int threads = omp_get_max_threads(), per_block = block_images(s, ph);
-  const int blocks = (s.n + per_block - 1) / per_block;
   const PhaseTaps taps = ph.taps();
   const bool acc = mode == GradMode::Accumulate;
-#pragma omp parallel num_threads(threads)
-  {
-    const Scratch<T> sc = scratch(s, work, omp_get_thread_num());
-    std::fill(sc.xph, sc.xph + sc.zeroed, T(0));
-    std::fill(sc.dw, sc.dw + weights + s.f, T(0));
-    // The input gradient's filters: wt[c][f][i][j] = w[f][c][i][j].
-    if (dx)
-      for (int f = 0; f < s.f; ++f)
-        for (int c = 0; c < s.c; ++c)
-          std::memcpy(sc.wt + (static_cast<size_t>(c) * s.f + f) * 9, w + (static_cast<size_t>(f) * s.c + c) * 9,
-                      sizeof(T) * 9);
-#pragma omp for schedule(static)
-    for (int bi = 0; bi < blocks; ++bi) {
-      const int first = bi * per_block, count = std::min(per_block, s.n - first);
-      for (int img = 0; img < count; ++img) {
-        const int n = first + img;
+  backward_blocks<T>(
+      s, block_images(s, ph), dw, db, acc, [&](int t) { return scratch(s, work, t); },
+      [&](const BackwardScratch<T>& sc) {  // the input gradient's filters: [c][f][i][j] = w[f][c][i][j]
+        if (dx)
+          for (int f = 0; f < s.f; ++f)
+            for (int c = 0; c < s.c; ++c)
+              std::memcpy(sc.filters + (static_cast<size_t>(c) * s.f + f) * 9, w + (static_cast<size_t>(f) * s.c + c) * 9,
+                          sizeof(T) * 9);
+      },
+      [&](const BackwardScratch<T>& sc, int n, int img) {
         output_gradient<T>(dy + n * out, s.relu ? y + n * out : nullptr, s.f, s.oh(), s.ow(), g,
                            sc.dypad + img * dy_image, db ? sc.db : nullptr);
-        if (dw) split_phases<T>(x + n * in, s.c, s.h, s.w, ph, sc.xph + img * x_image);
-      }
-      if (dw)
-        weight_grad(sc.xph, x_image, ph.channel, sc.dypad + g.pitch + 1, dy_image, g.gradient_plane(), grid_len, taps, s.c, s.f,
-                    count, sc.dw);
-      if (dx)
-        for (int img = 0; img < count; ++img) {
-          const T* dypad = sc.dypad + img * dy_image;
-          T* dxn = dx + (first + img) * in;
-          phase_input_gradient<0, 0>(dypad, g, sc.wt, s, dxn, acc);
-          phase_input_gradient<0, 1>(dypad, g, sc.wt, s, dxn, acc);
-          phase_input_gradient<1, 0>(dypad, g, sc.wt, s, dxn, acc);
-          phase_input_gradient<1, 1>(dypad, g, sc.wt, s, dxn, acc);
-        }
-    }
-  }
-  // The private gradients, reduced in thread order.
-  reduce_in_thread_order(
-      threads, [&](int t) { const Scratch<T> sc = scratch(s, work, t); return std::make_pair(sc.dw, sc.db); },
-      weights, dw, s.f, db, acc);
+        if (dw) split_phases<T>(x + n * in, s.c, s.h, s.w, ph, sc.in + img * x_image);
+      },
+      [&](const BackwardScratch<T>& sc, int first, int count) {
+        if (dw)
+          weight_grad(sc.in, x_image, ph.channel, sc.dypad + g.pitch + 1, dy_image, g.gradient_plane(), g.dw_len(),
+                      taps, s.c, s.f, count, sc.dw);
+        if (dx)
+          for (int img = 0; img < count; ++img) {
+            const T* dypad = sc.dypad + img * dy_image;
+            T* dxn = dx + (first + img) * in;
+            phase_input_gradient<0, 0>(dypad, g, sc.filters, s, dxn, acc);
+            phase_input_gradient<0, 1>(dypad, g, sc.filters, s, dxn, acc);
+            phase_input_gradient<1, 0>(dypad, g, sc.filters, s, dxn, acc);
+            phase_input_gradient<1, 1>(dypad, g, sc.filters, s, dxn, acc);
+          }
+      });
 }
 
 template void forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);

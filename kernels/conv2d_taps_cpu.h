@@ -7,6 +7,8 @@
 // arithmetic on the pitch: passed as a table, the offsets took registers the accumulators needed,
 // and the forward pass ran 1.3x slower (measured). Internal to the kernels.
 #pragma once
+#include <omp.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -222,6 +224,59 @@ void reduce_in_thread_order(int threads, PrivateOf&& private_of, size_t weights,
   };
   if (dw) reduce(dws, weights, dw);
   if (db) reduce(dbs, static_cast<size_t>(filters), db);
+}
+
+// A thread's part of a direct form's backward scratch: the block's inputs as the form lays them out
+// (padded planes or phases, with their slack), the output gradient's padded planes (aligned: see
+// gradient_planes), the input gradient's 3x3 filters, and the private weight and bias gradients.
+// Everything before `filters` must start zero.
+template <class T>
+struct BackwardScratch {
+  T *in, *dypad, *filters, *dw, *db;
+};
+
+// Floats of a thread's backward scratch, for blocks of `images` images whose inputs take in_floats.
+inline size_t backward_floats(const Conv2dShape& s, size_t in_floats, const Grid& g, int images) {
+  return in_floats + g.gradient_floats(images, s.f) + 2 * static_cast<size_t>(s.f) * s.c * 9 + s.f;
+}
+
+template <class T>
+BackwardScratch<T> backward_scratch(const Conv2dShape& s, T* base, size_t in_floats, const Grid& g, int images) {
+  const size_t weights = static_cast<size_t>(s.f) * s.c * 9;
+  BackwardScratch<T> sc;
+  sc.in = base;
+  sc.dypad = gradient_planes(base + in_floats, g);
+  sc.filters = base + in_floats + g.gradient_floats(images, s.f);
+  sc.dw = sc.filters + weights;
+  sc.db = sc.dw + weights;
+  return sc;
+}
+
+// The skeleton of a direct form's backward pass over blocks of per_block images, each thread taking
+// a static share of the blocks: per thread, its scratch (scratch_of(thread)) zeroed, then setup(sc)
+// (the input gradient's filters); per image, image(sc, n, img) (its output gradient and, for the
+// weight gradient, its input, into slot img of the block); per block, block(sc, first, count). The
+// private gradients are then reduced in thread order into dw and db (either may be null).
+template <class T, class ScratchOf, class Setup, class Image, class Block>
+void backward_blocks(const Conv2dShape& s, int per_block, T* dw, T* db, bool accumulate, ScratchOf&& scratch_of,
+                     Setup&& setup, Image&& image, Block&& block) {
+  const int threads = omp_get_max_threads(), blocks = (s.n + per_block - 1) / per_block;
+#pragma omp parallel num_threads(threads)
+  {
+    const BackwardScratch<T> sc = scratch_of(omp_get_thread_num());
+    std::fill(sc.in, sc.filters, T(0));
+    std::fill(sc.dw, sc.db + s.f, T(0));
+    setup(sc);
+#pragma omp for schedule(static)
+    for (int bi = 0; bi < blocks; ++bi) {
+      const int first = bi * per_block, count = std::min(per_block, s.n - first);
+      for (int img = 0; img < count; ++img) image(sc, first + img, img);
+      block(sc, first, count);
+    }
+  }
+  reduce_in_thread_order(
+      threads, [&](int t) { const BackwardScratch<T> sc = scratch_of(t); return std::make_pair(sc.dw, sc.db); },
+      static_cast<size_t>(s.f) * s.c * 9, dw, s.f, db, accumulate);
 }
 
 // tile[fb][l] = sum over ci < cin, then over the taps t in order, of
