@@ -9,7 +9,7 @@ stay steady where single timings do not.
 
 Usage:
   bench/ab_cpu.py kernels BEFORE/bench_kernels_cpu AFTER/bench_kernels_cpu [--rounds 8] [--only TEXT] [--batch 128]
-  bench/ab_cpu.py train BEFORE/bench_train_digit AFTER/bench_train_digit [--rounds 6] [--config YAML]
+  bench/ab_cpu.py train BEFORE/bench_train_digit AFTER/bench_train_digit [--rounds 6] [--config YAML] [--steps 15]
 The BEFORE build is typically a worktree at the older commit (`git worktree add /tmp/before REV`,
 then `cmake -S /tmp/before -B /tmp/before/build && cmake --build /tmp/before/build --target ...`).
 Measure on an otherwise idle machine (docs/perf.md).
@@ -34,8 +34,9 @@ def kernels(exe, threads, only, batch):
     return times
 
 
-def train(exe, threads, config):
-    out = subprocess.run([exe, "--config", config, "--steps", "15", "--warmup", "3", "--threads", str(threads)],
+def train(exe, threads, config, steps):
+    out = subprocess.run([exe, "--config", config, "--steps", str(steps), "--warmup", str(max(3, steps // 10)),
+                          "--threads", str(threads)],
                          capture_output=True, text=True, check=True)
     m = re.search(r"([\d.]+) clean images/s", out.stdout)
     if not m:
@@ -53,11 +54,13 @@ def main():
     ap.add_argument("--only", default="", help="kernels: only measurements whose line contains this text")
     ap.add_argument("--batch", type=int, default=128, help="kernels: images per call")
     ap.add_argument("--config", default="experiments/configs/object-clean.yaml", help="train: the model to train")
+    ap.add_argument("--steps", type=int, default=15,
+                    help="train: timed steps per run (the digit model wants a few hundred: 15 of them take 0.2 s)")
     args = ap.parse_args()
-    if args.rounds < 1:
-        sys.exit("ab_cpu: --rounds must be at least 1")
+    if args.rounds < 1 or args.steps < 1:
+        sys.exit("ab_cpu: --rounds and --steps must be at least 1")
     run = (lambda exe: kernels(exe, args.threads, args.only, args.batch)) if args.what == "kernels" else \
-        (lambda exe: train(exe, args.threads, args.config))
+        (lambda exe: train(exe, args.threads, args.config, args.steps))
     ratios, best = {}, {}
     for r in range(args.rounds):
         first, second = (args.before, args.after) if r % 2 == 0 else (args.after, args.before)

@@ -1,7 +1,10 @@
 // Tier 2: small integer-valued inputs, where every float sum is exact, against naive loops.
 // Catches indexing bugs that tolerances would hide.
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <limits>
 #include <vector>
 
 #include "conv_reference.h"
@@ -167,6 +170,76 @@ TEST_CASE("max-pool picks the first maximum and routes gradients exactly", "[exa
     const float want[] = {0, 1, 2, 0, 0, 0, 0, 0, 3, 0, 0, 4, 0, 0, 0, 0};
     for (int i = 0; i < 16; ++i) CHECK(dx[i] == want[i]);
   }
+}
+
+TEST_CASE("max-pool 2x2 stride 2: every width and height bit for bit as the scalar definition", "[exact][maxpool]") {
+  // Ties, signed zeros and NaN included: the vector path must pick the same value (std::max's
+  // operand order decides between +0 and -0 and around NaN) and the same first winner, and route
+  // gradients as memset-then-add would (a -0 gradient lands as +0; Accumulate adds to winners only).
+  auto bits = [](float v) {
+    uint32_t u;
+    std::memcpy(&u, &v, 4);
+    return u;
+  };
+  const float values[] = {0.0f, -0.0f, 1.0f, 2.0f, 2.0f, -1.0f, std::numeric_limits<float>::quiet_NaN(), 3.0f};
+  uint32_t state = 12345;
+  auto next = [&] { return state = state * 1664525u + 1013904223u; };
+  for (int h = 2; h <= 9; ++h)
+    for (int w = 2; w <= 41; ++w) {
+      MaxPool2dShape s;
+      s.n = 1, s.c = 2, s.h = h, s.w = w;
+      const int oh = s.oh(), ow = s.ow(), plane = h * w;
+      std::vector<float> x(2 * plane), dy(2 * oh * ow), y(dy.size()), dx(x.size()), acc(x.size());
+      for (auto& v : x) v = values[(next() >> 8) % 8];
+      for (auto& v : dy) v = values[(next() >> 8) % 8];
+      for (auto& v : acc) v = static_cast<float>(static_cast<int>((next() >> 8) % 7) - 3);
+      std::vector<int32_t> arg(dy.size());
+      cpu::maxpool2d_forward(s, x.data(), y.data(), arg.data());
+      const std::vector<float> acc0 = acc;
+      dx = acc;  // Overwrite must not read what was there
+      cpu::maxpool2d_backward(s, arg.data(), dy.data(), dx.data(), GradMode::Overwrite);
+      cpu::maxpool2d_backward(s, arg.data(), dy.data(), acc.data(), GradMode::Accumulate);
+      std::vector<float> want_dx(x.size(), 0.0f), want_acc = acc0;
+      size_t bad = 0;
+      for (int c = 0; c < 2; ++c)
+        for (int oy = 0; oy < oh; ++oy)
+          for (int ox = 0; ox < ow; ++ox) {
+            const float* p = x.data() + c * plane;
+            const int i0 = 2 * oy * w + 2 * ox;
+            const float a = p[i0], b = p[i0 + 1], cc = p[i0 + w], d = p[i0 + w + 1];
+            const float m = std::max(std::max(a, b), std::max(cc, d));
+            const int win = a == m ? i0 : b == m ? i0 + 1 : cc == m ? i0 + w : i0 + w + 1;
+            const size_t o = (static_cast<size_t>(c) * oh + oy) * ow + ox;
+            bad += bits(y[o]) != bits(m) || arg[o] != win;
+            want_dx[c * plane + win] += dy[o];
+            want_acc[c * plane + win] += dy[o];
+          }
+      for (size_t i = 0; i < x.size(); ++i) bad += bits(dx[i]) != bits(want_dx[i]) || bits(acc[i]) != bits(want_acc[i]);
+      INFO("h " << h << " w " << w);
+      CHECK(bad == 0);
+    }
+}
+
+TEST_CASE("max-pool 2x2 stride 2 accumulates into the winners only", "[exact][maxpool]") {
+  MaxPool2dShape s;
+  s.h = 3, s.w = 5;  // odd sizes: the last row and column belong to no window
+  const float x[] = {1, 4, 0, 0, 9,  //
+                     3, 2, 0, 5, 9,  //
+                     9, 9, 9, 9, 9};
+  float y[2];
+  int32_t arg[2];
+  cpu::maxpool2d_forward(s, x, y, arg);
+  CHECK(arg[0] == 1);
+  CHECK(arg[1] == 8);
+  const float dy[] = {10, 20};
+  float dx[15];
+  for (int i = 0; i < 15; ++i) dx[i] = static_cast<float>(i);
+  cpu::maxpool2d_backward(s, arg, dy, dx, GradMode::Accumulate);
+  const float want[] = {0, 11, 2, 3, 4, 5, 6, 7, 28, 9, 10, 11, 12, 13, 14};
+  for (int i = 0; i < 15; ++i) CHECK(dx[i] == want[i]);
+  cpu::maxpool2d_backward(s, arg, dy, dx, GradMode::Overwrite);
+  const float fresh[] = {0, 10, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0};
+  for (int i = 0; i < 15; ++i) CHECK(dx[i] == fresh[i]);
 }
 
 namespace {
