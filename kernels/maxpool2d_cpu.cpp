@@ -129,6 +129,9 @@ bool unpool_plane_fast(const MaxPool2dShape& s, const int32_t* ap, const T* g, T
   if constexpr (!std::is_same_v<T, float>) {
     return false;
   } else {
+    // Rows of fewer than 8 outputs fill too few lanes: there the scalar scatter into a cleared plane
+    // is faster (8x8 planes: 0.03 against 0.07 ms for 128 x 32 of them).
+    if (s.ow() < 8) return false;
     static const PoolLanes lanes;
     const bool overwrite = mode == GradMode::Overwrite;
     const int oh = s.oh(), ow = s.ow();
