@@ -107,9 +107,10 @@ def profile_table(files):
             total += ["**%.1f**" % sum(r["forward_ms"] for r in run["profile"]),
                       "**%.1f**" % sum(r["backward_ms"] for r in run["profile"])]
             speed += ["%.0f" % run["images_per_s"], ""]
-        parts.append("**%s** (%s, %d threads, OpenBLAS %s; median of %d runs of 10 steps; %s)\n\n" %
+        # Records before the "steps" field ran 10 steps a run.
+        parts.append("**%s** (%s, %d threads, OpenBLAS %s; median of %d runs of %d steps; %s)\n\n" %
                      (model, runs[-1]["machine"], runs[-1]["threads"], runs[-1]["blas_core"], runs[-1]["rounds"],
-                      ", ".join(r["date"] for r in runs)) + table(header, rows + [total, speed]))
+                      runs[-1].get("steps", 10), ", ".join(r["date"] for r in runs)) + table(header, rows + [total, speed]))
     return "\n\n".join(parts) if parts else None
 
 

@@ -82,7 +82,7 @@ add_test(NAME "cli: watermark space that disagrees with the claim"
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 # The results page: scripts/reproduce.sh's plan at smoke size, docs/results.md against the committed
 # results, and the generator on broken result files.
-add_test(NAME "cli: reproduce and frontier --quick, resumed and regenerated"
+add_test(NAME "cli: reproduce and frontier --quick: resumed, lost models retrained and checked, tables regenerated"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/reproduce_quick.sh ${NM} ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: docs/results.md tables equal the committed results"
          COMMAND python3 ${PROJECT_SOURCE_DIR}/experiments/results/results_page.py --check)

@@ -12,7 +12,9 @@ the owner model and the clean model of the same seed).
 Each finished run leaves OUT/seed-S/NAME.json: the command and the run's own results.json (or, for a
 training, metrics.json; for a verification, the certificate). A run whose NAME.json exists is
 skipped, and an interrupted training continues from its last checkpoint, so the script resumes where
-it stopped. Models and full run directories stay under RUNS (not committed).
+it stopped. Models and full run directories stay under RUNS (not committed): where a run needs a
+model that is recorded but not there (a fresh clone), the model is trained again and must repeat
+its recorded training exactly, or the script stops (Plan.regenerate).
 """
 import argparse
 import json
@@ -25,6 +27,24 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tasks as T  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+# Fields of a training's metrics that depend on the machine's speed, not on the computation.
+TIMING = {"images_per_s", "input_s", "wall_s", "total_train_wall_s"}
+
+
+def training_difference(recorded, got):
+    """The first way two trainings' metrics differ, ignoring timings; None where they agree."""
+    if recorded.get("threads") != got.get("threads"):
+        return "threads %s, recorded %s" % (got.get("threads"), recorded.get("threads"))
+    a, b = recorded.get("epochs", []), got.get("epochs", [])
+    if len(a) != len(b):
+        return "%d epochs, recorded %d" % (len(b), len(a))
+    for ra, rb in zip(a, b):
+        for key in sorted((set(ra) | set(rb)) - TIMING):
+            if ra.get(key) != rb.get(key):
+                return "epoch %s %s %s, recorded %s" % (rb.get("epoch"), key, rb.get(key), ra.get(key))
+    return None
 
 
 class Plan:
@@ -108,15 +128,47 @@ class Plan:
         os.replace(tmp, result)  # a result file exists only for a finished run
         return "failed" not in record
 
+    def regenerate(self, step):
+        """Trains a recorded model again whose checkpoint is gone: run directories are not part of
+        the results, so a fresh clone holds a training's result file but not its model. Training is
+        deterministic for a thread count and BLAS kernel, so the new model must repeat the recorded
+        training curve; where it does not, the plan stops rather than extend results measured on
+        one model with attacks on another."""
+        result, cmd, kind, run_dir, _ = step
+        print("regenerating %s (its result is recorded, its model file is not here) ..." %
+              os.path.relpath(os.path.join(run_dir, "model.ckpt"), ROOT), end=" ", flush=True)
+        t0 = time.time()
+        os.makedirs(run_dir, exist_ok=True)
+        log = os.path.join(run_dir, "reproduce.log")
+        with open(log, "w") as f:
+            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
+        if rc != 0:
+            sys.exit("reproduce: regenerating the model of %s failed (exit %d); its log %s ends:\n%s" %
+                     (result, rc, log, open(log).read()[-3000:]))
+        problem = training_difference(json.load(open(result)).get("train", {}),
+                                      json.load(open(os.path.join(run_dir, "metrics.json"))))
+        if problem:
+            # Set aside, so that a later call does not take it for the recorded model.
+            os.replace(os.path.join(run_dir, "model.ckpt"), os.path.join(run_dir, "model-differs.ckpt"))
+            sys.exit("reproduce: the model trained again for %s does not repeat the recorded training (%s): the "
+                     "recorded results were measured with other numerics (another thread count, BLAS kernel or "
+                     "code version). It is set aside as %s; remove the results of that model to measure them "
+                     "afresh." % (result, problem, os.path.join(run_dir, "model-differs.ckpt")))
+        print("%.0f s, the recorded training repeated exactly" % (time.time() - t0), flush=True)
+
     def run(self, what):
         todo = [s for s in self.steps if not os.path.exists(s[0])]
         print("%s: %d runs, %d done already; results in %s" % (what, len(self.steps), len(self.steps) - len(todo),
                                                               self.out), flush=True)
+        trainings = {os.path.join(s[3], "model.ckpt"): s for s in self.steps if s[2].startswith("train")}
         for i, (result, cmd, kind, run_dir, needs) in enumerate(todo):
             label = os.path.relpath(result, self.out)
             if needs and (not os.path.exists(needs) or "failed" in json.load(open(needs))):
                 print("[%d/%d] %s: skipped, its model's training failed" % (i + 1, len(todo), label), flush=True)
                 continue
+            for model in {a.split("=", 1)[-1] for a in cmd} & set(trainings):
+                if not os.path.exists(model) and os.path.exists(trainings[model][0]):
+                    self.regenerate(trainings[model])
             t0 = time.time()
             print("[%d/%d] %s ..." % (i + 1, len(todo), label), end=" ", flush=True)
             ok = self.run_one(result, cmd, kind, run_dir)

@@ -27,6 +27,34 @@ for f in (a, b):
 sys.exit(0 if a == b else "a rerun of the pruning attack gave other findings")
 PY
 
+# A fresh clone has the result files but not the models (run directories are not committed): a run
+# that needs a missing model trains it again, checks that it repeats the recorded training, and goes on.
+rm "$out/runs/seed-1/owner/model.ckpt" "$res/seed-1/pruning.json"
+"$py" experiments/results/reproduce.py digit --quick --out "$res" --runs "$out/runs" --nullmark "$nullmark" >"$out/log3b"
+grep -q "regenerating .*seed-1/owner/model.ckpt .* the recorded training repeated exactly" "$out/log3b" ||
+  { echo "the missing owner model was not regenerated:"; cat "$out/log3b"; exit 1; }
+[ -f "$res/seed-1/pruning.json" ] || { echo "the attack did not run on the regenerated model"; exit 1; }
+# A model that does not repeat its recorded training (here: a tampered record) stops the plan with a
+# message, and leaves the recorded results as they were.
+rm "$out/runs/seed-2/owner/model.ckpt" "$res/seed-2/pruning.json"
+"$py" - "$res/seed-2/train-owner.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["train"]["epochs"][-1]["test_loss"] += 0.125
+json.dump(d, open(sys.argv[1], "w"))
+PY
+cp "$res/seed-2/train-owner.json" "$out/tampered.json"
+if "$py" experiments/results/reproduce.py digit --quick --out "$res" --runs "$out/runs" --nullmark "$nullmark" \
+  >"$out/log3c" 2>&1; then
+  echo "a model that differs from its record was accepted"; exit 1
+fi
+grep -q "does not repeat the recorded training (epoch .* test_loss" "$out/log3c" || { cat "$out/log3c"; exit 1; }
+cmp -s "$res/seed-2/train-owner.json" "$out/tampered.json" || { echo "the recorded training was overwritten"; exit 1; }
+[ ! -f "$res/seed-2/pruning.json" ] || { echo "an attack ran on the differing model"; exit 1; }
+[ ! -f "$out/runs/seed-2/owner/model.ckpt" ] || { echo "the differing model was left where a rerun would use it"; exit 1; }
+rm -r "$res/seed-2" "$out/runs/seed-2"  # measured afresh
+"$py" experiments/results/reproduce.py digit --quick --out "$res" --runs "$out/runs" --nullmark "$nullmark" >"$out/log3d"
+
 # The generator: every MNIST table filled, means with intervals over the two seeds.
 cp docs/results.md "$out/page.md"
 "$py" experiments/results/results_page.py --results "$out/results" --page "$out/page.md" >/dev/null
