@@ -5,7 +5,7 @@
 // times the input and each of its values is used only F times. Here each image is copied once into
 // a zero-padded plane per channel, and outputs are computed on the padded grid (row pitch W + 2,
 // two unused columns per row), where every tap of the kernel is one contiguous shift: a block of 8
-// filters by 32 grid positions lives in 16 vector registers while the input channels and the 9 taps
+// filters by 48 grid positions lives in 24 vector registers while the input channels and the 9 taps
 // stream past. The input gradient is the same convolution of the (masked) output gradient with the
 // flipped, transposed filters; the weight gradient accumulates, per input channel, kernel row and
 // block of eight filters, 24 vector partial sums over the grid of a block of images. Every sum runs in a fixed order, so results
