@@ -3,7 +3,8 @@
 # model (Adam, MNIST) and the "object" ResNet-20 (SGD with Nesterov momentum; needs the CIFAR-10 data
 # of experiments/configs/object-clean.yaml, else it is skipped with a message). Runs both programs
 # ROUNDS times, interleaved (a shared machine's speed drifts by +-20 % over minutes, so a single pair
-# of runs says little), and reports each median and their ratio, per model.
+# of runs says little), and reports each median, their ratio and the median of the per-round
+# ratios, per model.
 #
 #   bench/compare_cpu.sh [ROUNDS=5] [THREADS=all cores]     (needs build/ and Debian's python3-torch)
 # With NULLMARK_BENCH_RECORD=DIR it also writes DIR/DATE-cpu-MODEL.json (every round, the medians,
@@ -33,7 +34,11 @@ a = statistics.median(r["images_per_s"] for r in nm)
 b = statistics.median(r["images_per_s"] for r in pt)
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 print(f"{datetime.date.today()}  {model}: {cpu}, {threads} threads, batch 128, OpenBLAS {nm[0]['blas_core']}")
-print(f"{model}: median nullmark {a:.0f} img/s   median {pt[0]['framework']} {b:.0f} img/s   ratio {a / b:.2f}x")
+# Each round runs the two back to back, so a drift of the machine's speed slows both of a round's
+# runs alike: the median of the per-round ratios is the steadier figure of the two.
+paired = statistics.median(x["images_per_s"] / y["images_per_s"] for x, y in zip(nm, pt))
+print(f"{model}: median nullmark {a:.0f} img/s   median {pt[0]['framework']} {b:.0f} img/s   ratio {a / b:.2f}x   "
+      f"median per-round ratio {paired:.2f}x")
 if record:
     os.makedirs(record, exist_ok=True)
     path = os.path.join(record, f"{datetime.date.today()}-cpu-{model}.json")
@@ -41,7 +46,7 @@ if record:
                "model": model, "batch": 128, "steps": steps, "blas_core": nm[0]["blas_core"],
                "nullmark": [r["images_per_s"] for r in nm], "pytorch": [r["images_per_s"] for r in pt],
                "pytorch_framework": pt[0]["framework"], "median_nullmark": a, "median_pytorch": b,
-               "ratio": a / b}, open(path, "w"), indent=2)
+               "ratio": a / b, "median_round_ratio": paired}, open(path, "w"), indent=2)
     print(f"wrote {path}")
 PY
 }

@@ -53,14 +53,15 @@ def cpu_table(files):
             raise Bad("%s: nullmark and pytorch must list one images/s figure per round" % path)
         a, b = statistics.median(nm), statistics.median(pt)
         rounds = ", ".join("%.2f" % (x / y) for x, y in zip(nm, pt))
+        paired = statistics.median(x / y for x, y in zip(nm, pt))
         rows.append([need(d, "date", str, path), need(d, "model", str, path), need(d, "machine", str, path),
                      need(d, "threads", int, path),
-                     "%.0f" % a, "%.0f (%s)" % (b, need(d, "pytorch_framework", str, path)), "**%.2f×**" % (a / b),
-                     rounds])
+                     "%.0f" % a, "%.0f (%s)" % (b, need(d, "pytorch_framework", str, path)), "%.2f×" % (a / b),
+                     "**%.2f×**" % paired, rounds])
     if not rows:
         return None
-    return table(["date", "model", "machine", "threads", "nullmark img/s (median)", "PyTorch img/s (median)", "ratio",
-                  "per-round ratios"], rows)
+    return table(["date", "model", "machine", "threads", "nullmark img/s (median)", "PyTorch img/s (median)",
+                  "ratio of medians", "median per-round ratio", "per-round ratios"], rows)
 
 
 def profile_table(files):
