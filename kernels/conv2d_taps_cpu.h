@@ -13,8 +13,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 #include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "kernels/conv2d.h"
 
@@ -64,6 +69,74 @@ inline Vec<T> in_register(Vec<T> v) {
   asm("" : "+v"(v));
 #endif
   return v;
+}
+
+#if defined(__AVX512F__)
+// GCC 12 takes the undefined pass-through register inside _mm512_unpack*_ps for an uninitialised read.
+#pragma GCC diagnostic push
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+// r[l][k] = r[k][l] for a 16 x 16 block of floats, in four rounds of shuffles.
+inline void transpose16(__m512 (&r)[16]) {
+  auto lo = [](__m512 a, __m512 b) {
+    return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+  };
+  auto hi = [](__m512 a, __m512 b) {
+    return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+  };
+  __m512 t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[4 * i] = lo(t[4 * i], t[4 * i + 2]);
+    r[4 * i + 1] = hi(t[4 * i], t[4 * i + 2]);
+    r[4 * i + 2] = lo(t[4 * i + 1], t[4 * i + 3]);
+    r[4 * i + 3] = hi(t[4 * i + 1], t[4 * i + 3]);
+  }
+  for (int h = 0; h < 2; ++h)
+    for (int i = 0; i < 4; ++i) {
+      t[8 * h + i] = _mm512_shuffle_f32x4(r[8 * h + i], r[8 * h + 4 + i], 0x88);
+      t[8 * h + 4 + i] = _mm512_shuffle_f32x4(r[8 * h + i], r[8 * h + 4 + i], 0xdd);
+    }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+    r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xdd);
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
+// sums[k] = 0 + v[k][0] + v[k][1] + ... for the n vectors v[k]: each one's lanes added one at a time
+// from the first, the order that fixes the weight gradient's rounding. Lane by lane these were
+// chains of dependent scalar adds, about 430 cycles for the weight gradient's 24 sums (measured: a
+// third of its time on a 32x32 image); with AVX-512, 16 vectors are transposed so that one vector
+// add takes lane l of all 16 at once, in the same order: the same bits.
+template <class T>
+inline void lane_sums(const Vec<T>* v, int n, T* sums) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    for (int k0 = 0; k0 < n; k0 += 16) {
+      const int count = std::min(16, n - k0);
+      __m512 r[16];
+      for (int k = 0; k < 16; ++k) r[k] = k < count ? (__m512)v[k0 + k] : _mm512_setzero_ps();
+      transpose16(r);
+      __m512 sum = _mm512_setzero_ps();
+      for (int l = 0; l < 16; ++l) sum = _mm512_add_ps(sum, r[l]);
+      _mm512_mask_storeu_ps(sums + k0, static_cast<__mmask16>((1u << count) - 1), sum);
+    }
+    return;
+  }
+#endif
+  for (int k = 0; k < n; ++k) {
+    T lanes[kPerVec<T>];
+    std::memcpy(lanes, &v[k], sizeof lanes);
+    T sum = 0;
+    for (int l = 0; l < kPerVec<T>; ++l) sum += lanes[l];
+    sums[k] = sum;
+  }
 }
 
 // The nine taps of a stride-1 convolution on a grid of the given pitch: tap (i, j) reads row i and
@@ -343,14 +416,11 @@ void weight_grad_rows(const T* in, size_t in_image, size_t in_channel, const T* 
           }
         }
       }
-      T lanes[FB][3][V];
-      std::memcpy(lanes, acc, sizeof acc);
+      T sums[FB * 3];
+      lane_sums<T>(&acc[0][0], FB * 3, sums);
       for (int f = 0; f < FB; ++f)
-        for (int j = 0; j < 3; ++j) {
-          T sum = 0;
-          for (int l = 0; l < V; ++l) sum += lanes[f][j][l];
-          dw[(static_cast<size_t>(f0 + f) * c_count + c) * 9 + taps.weight(3 * i + j)] += sum;
-        }
+        for (int j = 0; j < 3; ++j)
+          dw[(static_cast<size_t>(f0 + f) * c_count + c) * 9 + taps.weight(3 * i + j)] += sums[f * 3 + j];
     }
 }
 
