@@ -49,8 +49,8 @@ def cpu_table(files):
     for path in files:
         d = load(path)
         nm, pt = need(d, "nullmark", list, path), need(d, "pytorch", list, path)
-        if not nm or len(nm) != len(pt) or not all(isinstance(v, (int, float)) for v in nm + pt):
-            raise Bad("%s: nullmark and pytorch must list one images/s figure per round" % path)
+        if not nm or len(nm) != len(pt) or not all(isinstance(v, (int, float)) and v > 0 for v in nm + pt):
+            raise Bad("%s: nullmark and pytorch must list one images/s figure (above 0) per round" % path)
         a, b = statistics.median(nm), statistics.median(pt)
         rounds = ", ".join("%.2f" % (x / y) for x, y in zip(nm, pt))
         paired = statistics.median(x / y for x, y in zip(nm, pt))

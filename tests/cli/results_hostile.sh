@@ -68,8 +68,15 @@ printf '{"date": "2026-12-06", "nullmark": [1, 2], "pytorch": [1]}\n' >"$out/ben
 if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
   echo "perf_tables accepted a broken record"; exit 1
 fi
-grep -q "cpu-digit.json: nullmark and pytorch must list one images/s figure per round" <<<"$msg" ||
+grep -q "cpu-digit.json: nullmark and pytorch must list one images/s figure (above 0) per round" <<<"$msg" ||
   { echo "perf_tables message: $msg"; exit 1; }
+# A round of zero images/s would divide by zero in the per-round ratios.
+printf '{"date": "2026-12-06", "nullmark": [1, 2], "pytorch": [1, 0]}\n' >"$out/bench/2026-12-06-cpu-digit.json"
+if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
+  echo "perf_tables accepted a round of 0 images/s"; exit 1
+fi
+grep -q "cpu-digit.json: nullmark and pytorch must list one images/s figure (above 0) per round" <<<"$msg" ||
+  { echo "perf_tables message on a zero round: $msg"; exit 1; }
 printf '{"device": 5}\n' >"$out/bench/2026-12-06-h100-run1.json"
 rm "$out/bench/2026-12-06-cpu-digit.json"
 if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
