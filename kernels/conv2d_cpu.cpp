@@ -9,6 +9,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_grid_cpu.h"
 #include "kernels/conv2d_phase_cpu.h"
+#include "kernels/conv2d_taps_cpu.h"
 
 namespace nullmark::cpu {
 
@@ -165,28 +166,6 @@ void col2im(const Conv2dShape& s, const T* col, Block b, T* dx, GradMode mode) {
       }
 }
 
-// sums[f] += the sum of row f of mat[rows, ncols], each row added entry by entry from the first: the
-// order that fixes the bias gradient's rounding. A row's sum is a chain of dependent adds, bound by
-// the add latency; eight rows' chains run interleaved so that their latencies overlap.
-template <class T>
-void add_row_sums(const T* mat, int rows, int ncols, T* sums) {
-  constexpr int kChains = 8;
-  int f = 0;
-  for (; f + kChains <= rows; f += kChains) {
-    const T* r = mat + static_cast<size_t>(f) * ncols;
-    T acc[kChains] = {};
-    for (int i = 0; i < ncols; ++i)
-      for (int k = 0; k < kChains; ++k) acc[k] += r[static_cast<size_t>(k) * ncols + i];
-    for (int k = 0; k < kChains; ++k) sums[f + k] += acc[k];
-  }
-  for (; f < rows; ++f) {
-    const T* r = mat + static_cast<size_t>(f) * ncols;
-    T acc = 0;
-    for (int i = 0; i < ncols; ++i) acc += r[i];
-    sums[f] += acc;
-  }
-}
-
 // Per-thread scratch: col block, GEMM output / dy block, and (backward) a private dW and db.
 template <class T>
 struct Scratch {
@@ -288,7 +267,7 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
           else
             std::memcpy(dst, dy + off, sizeof(T) * p);
         }
-      if (db) add_row_sums(sc.mat, s.f, ncols, sc.db);
+      if (db) conv_taps::add_row_sums(sc.mat, s.f, ncols, static_cast<size_t>(ncols), sc.db);
       if (dw) {
         im2col(s, x, blk, sc.col);
         // private dW += dy_blk[F, G*P] * col^T[G*P, K]

@@ -110,10 +110,10 @@ inline void transpose16(__m512 (&r)[16]) {
 #endif
 
 // sums[k] = 0 + v[k][0] + v[k][1] + ... for the n vectors v[k]: each one's lanes added one at a time
-// from the first, the order that fixes the weight gradient's rounding. Lane by lane these were
-// chains of dependent scalar adds, about 430 cycles for the weight gradient's 24 sums (measured: a
-// third of its time on a 32x32 image); with AVX-512, 16 vectors are transposed so that one vector
-// add takes lane l of all 16 at once, in the same order: the same bits.
+// from the first, the order that fixes the weight gradient's rounding. Lane by lane these are chains
+// of dependent scalar adds; with AVX-512, 16 vectors are transposed so that one vector add takes
+// lane l of all 16 at once, in the same order: the same bits, and the direct weight gradients
+// 1.03-1.09x faster (bench/ab_cpu.py kernels --only "weight gradient").
 template <class T>
 inline void lane_sums(const Vec<T>* v, int n, T* sums) {
 #if defined(__AVX512F__)
@@ -213,6 +213,29 @@ T* gradient_planes(T* raw, const Grid& g) {
   return raw + (misalign ? 64 / sizeof(T) - misalign : 0);
 }
 
+// sums[f] += the sum of row f of the `rows` rows of `len` values, `stride` apart, each row added
+// entry by entry from the first: the order that fixes a bias gradient's rounding. One row's sum is a
+// chain of dependent adds, bound by the add latency; eight rows' chains run interleaved so that their
+// latencies overlap. (Used by the lowered GEMM form too.)
+template <class T>
+void add_row_sums(const T* rows_begin, int rows, size_t len, size_t stride, T* sums) {
+  constexpr int kChains = 8;
+  int f = 0;
+  for (; f + kChains <= rows; f += kChains) {
+    const T* r = rows_begin + f * stride;
+    T acc[kChains] = {};
+    for (size_t i = 0; i < len; ++i)
+      for (int k = 0; k < kChains; ++k) acc[k] += r[k * stride + i];
+    for (int k = 0; k < kChains; ++k) sums[f + k] += acc[k];
+  }
+  for (; f < rows; ++f) {
+    const T* r = rows_begin + f * stride;
+    T acc = 0;
+    for (size_t i = 0; i < len; ++i) acc += r[i];
+    sums[f] += acc;
+  }
+}
+
 // One image's output gradient, prepared for the backward pass (g: the output's grid): masked by the
 // fused ReLU's output, into padded planes gradient_plane() apart (dypad). Their interiors, from
 // pitch + 1 on, are dy on the output grid (unused columns, and the rest of a plane, zero): the
@@ -221,13 +244,7 @@ T* gradient_planes(T* raw, const Grid& g) {
 template <class T>
 void output_gradient(const T* dy, const T* mask, int filters, int oh, int ow, const Grid& g, T* dypad, T* db) {
   pad_image<T>(dy, mask, filters, oh, ow, g, dypad, g.gradient_plane());
-  if (db)
-    for (int f = 0; f < filters; ++f) {
-      const T* interior = dypad + f * g.gradient_plane() + g.pitch + 1;
-      T acc = 0;
-      for (size_t p = 0; p < g.cells; ++p) acc += interior[p];  // unused columns are zero
-      db[f] += acc;
-    }
+  if (db) add_row_sums(dypad + g.pitch + 1, filters, g.cells, g.gradient_plane(), db);  // unused columns are zero
 }
 
 // Images per block of a backward pass whose images take per_image floats of scratch and whose

@@ -47,38 +47,34 @@ void pool_2x2(const MaxPool2dShape& s, const T* xp, T* yp, int32_t* ap) {
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-// The float 2x2 path in AVX-512, 16 outputs per step: the compiler's version of pool_2x2 splits
-// even and odd columns lane by lane and runs at about 5 cycles per output. Bit for bit the same
-// results: std::max(a, b) is `a < b ? b : a`, which is _mm512_max_ps(b, a) (MAXPS returns its second
-// operand on equal values, signed zeros included, and on NaN), and the same first-maximum winner.
-struct PoolLanes {
-  __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  // Each of 16 values twice, for the two input columns of a window: lanes 0-7 and 8-15.
-  __m512i pairs_lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-  __m512i pairs_hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
-  __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-};
+// The float 2x2 path in AVX-512, 16 outputs per step (the compiler's version of pool_2x2 splits even
+// and odd columns lane by lane). Bit for bit the same results: std::max(a, b) is `a < b ? b : a`,
+// which is _mm512_max_ps(b, a) (MAXPS returns its second operand on equal values, signed zeros
+// included, and on NaN), and the same first-maximum winner.
+inline __m512i iota16() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
 
-// Lanes [0, n) of a 16-lane step, and the input lanes [0, 2n) split over two 16-lane registers.
-inline __mmask16 first_lanes(int n) { return static_cast<__mmask16>(n >= 16 ? 0xffffu : (1u << n) - 1); }
+// Lanes [0, n) of a 16-lane register (none for n <= 0).
+inline __mmask16 first_lanes(int n) {
+  return static_cast<__mmask16>(n >= 16 ? 0xffffu : n <= 0 ? 0u : (1u << n) - 1);
+}
 
-void pool_row_2x2(const PoolLanes& l, const float* r0, const float* r1, int ow, int w, int32_t base, float* yr,
-                  int32_t* ar) {
+void pool_row_2x2(const float* r0, const float* r1, int ow, int w, int32_t base, float* yr, int32_t* ar) {
+  const __m512i even = _mm512_slli_epi32(iota16(), 1), odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   for (int ox = 0; ox < ow; ox += 16) {
+    // n outputs read 2n inputs of each row, over two registers.
     const int n = std::min(16, ow - ox);
-    const __mmask16 out = first_lanes(n), lo = first_lanes(2 * n), hi = first_lanes(2 * n - 16 > 0 ? 2 * n - 16 : 0);
+    const __mmask16 out = first_lanes(n), lo = first_lanes(2 * n), hi = first_lanes(2 * n - 16);
     const __m512 l0 = _mm512_maskz_loadu_ps(lo, r0 + 2 * ox), h0 = _mm512_maskz_loadu_ps(hi, r0 + 2 * ox + 16);
     const __m512 l1 = _mm512_maskz_loadu_ps(lo, r1 + 2 * ox), h1 = _mm512_maskz_loadu_ps(hi, r1 + 2 * ox + 16);
-    const __m512 a = _mm512_permutex2var_ps(l0, l.even, h0), b = _mm512_permutex2var_ps(l0, l.odd, h0);
-    const __m512 c = _mm512_permutex2var_ps(l1, l.even, h1), d = _mm512_permutex2var_ps(l1, l.odd, h1);
+    const __m512 a = _mm512_permutex2var_ps(l0, even, h0), b = _mm512_permutex2var_ps(l0, odd, h0);
+    const __m512 c = _mm512_permutex2var_ps(l1, even, h1), d = _mm512_permutex2var_ps(l1, odd, h1);
     const __m512 m = _mm512_max_ps(_mm512_max_ps(d, c), _mm512_max_ps(b, a));
     _mm512_mask_storeu_ps(yr + ox, out, m);
     __m512i off = _mm512_set1_epi32(w + 1);
     off = _mm512_mask_mov_epi32(off, _mm512_cmp_ps_mask(c, m, _CMP_EQ_OQ), _mm512_set1_epi32(w));
     off = _mm512_mask_mov_epi32(off, _mm512_cmp_ps_mask(b, m, _CMP_EQ_OQ), _mm512_set1_epi32(1));
     off = _mm512_mask_mov_epi32(off, _mm512_cmp_ps_mask(a, m, _CMP_EQ_OQ), _mm512_setzero_si512());
-    const __m512i col = _mm512_slli_epi32(_mm512_add_epi32(_mm512_set1_epi32(ox), l.iota), 1);
+    const __m512i col = _mm512_slli_epi32(_mm512_add_epi32(_mm512_set1_epi32(ox), iota16()), 1);
     _mm512_mask_storeu_epi32(ar + ox, out, _mm512_add_epi32(_mm512_add_epi32(_mm512_set1_epi32(base), col), off));
   }
 }
@@ -86,16 +82,18 @@ void pool_row_2x2(const PoolLanes& l, const float* r0, const float* r1, int ow, 
 // The two input rows 2*oy and 2*oy+1 of one output row's gradient: each input takes its window's
 // gradient where it is the window's winner. Overwrite writes 0 + g (as adding into a zeroed plane
 // would: a -0 gradient lands as +0) or 0; Accumulate adds g to the winners only.
-void unpool_row_2x2(const PoolLanes& l, const int32_t* ar, const float* g, int ow, int w, int32_t base, float* d0,
-                    float* d1, bool overwrite) {
+void unpool_row_2x2(const int32_t* ar, const float* g, int ow, int w, int32_t base, float* d0, float* d1,
+                    bool overwrite) {
+  // Each of 16 values twice, for the two input columns of a window: from lanes 0-7 and from 8-15.
+  const __m512i pairs_lo = _mm512_srli_epi32(iota16(), 1), pairs_hi = _mm512_add_epi32(pairs_lo, _mm512_set1_epi32(8));
   for (int ox = 0; ox < ow; ox += 16) {
     const int n = std::min(16, ow - ox);
-    const __mmask16 lo = first_lanes(2 * n), hi = first_lanes(2 * n - 16 > 0 ? 2 * n - 16 : 0);
+    const __mmask16 lo = first_lanes(2 * n), hi = first_lanes(2 * n - 16);
     const __m512 gv = _mm512_maskz_loadu_ps(first_lanes(n), g + ox);
     const __m512i av = _mm512_maskz_loadu_epi32(first_lanes(n), ar + ox);
-    const __m512 g_lo = _mm512_permutexvar_ps(l.pairs_lo, gv), g_hi = _mm512_permutexvar_ps(l.pairs_hi, gv);
-    const __m512i a_lo = _mm512_permutexvar_epi32(l.pairs_lo, av), a_hi = _mm512_permutexvar_epi32(l.pairs_hi, av);
-    const __m512i col = _mm512_add_epi32(_mm512_set1_epi32(base + 2 * ox), l.iota);  // flat index in row 2*oy
+    const __m512 g_lo = _mm512_permutexvar_ps(pairs_lo, gv), g_hi = _mm512_permutexvar_ps(pairs_hi, gv);
+    const __m512i a_lo = _mm512_permutexvar_epi32(pairs_lo, av), a_hi = _mm512_permutexvar_epi32(pairs_hi, av);
+    const __m512i col = _mm512_add_epi32(_mm512_set1_epi32(base + 2 * ox), iota16());  // flat index in row 2*oy
     float* rows[2] = {d0, d1};
     for (int r = 0; r < 2; ++r) {
       const __m512i at_lo = _mm512_add_epi32(col, _mm512_set1_epi32(r * w));
@@ -116,9 +114,8 @@ bool pool_plane_fast(const MaxPool2dShape& s, const T* xp, T* yp, int32_t* ap) {
   if constexpr (!std::is_same_v<T, float>) {
     return false;
   } else {
-    static const PoolLanes lanes;
     for (int oy = 0; oy < s.oh(); ++oy)
-      pool_row_2x2(lanes, xp + 2 * oy * s.w, xp + (2 * oy + 1) * s.w, s.ow(), s.w, 2 * oy * s.w, yp + oy * s.ow(),
+      pool_row_2x2(xp + 2 * oy * s.w, xp + (2 * oy + 1) * s.w, s.ow(), s.w, 2 * oy * s.w, yp + oy * s.ow(),
                    ap + oy * s.ow());
     return true;
   }
@@ -130,14 +127,13 @@ bool unpool_plane_fast(const MaxPool2dShape& s, const int32_t* ap, const T* g, T
     return false;
   } else {
     // Rows of fewer than 8 outputs fill too few lanes: there the scalar scatter into a cleared plane
-    // is faster (8x8 planes: 0.03 against 0.07 ms for 128 x 32 of them).
+    // was the faster (the digit model's 8x8 planes).
     if (s.ow() < 8) return false;
-    static const PoolLanes lanes;
     const bool overwrite = mode == GradMode::Overwrite;
     const int oh = s.oh(), ow = s.ow();
     for (int oy = 0; oy < oh; ++oy) {
       float* d0 = dp + 2 * oy * s.w;
-      unpool_row_2x2(lanes, ap + oy * ow, g + oy * ow, ow, s.w, 2 * oy * s.w, d0, d0 + s.w, overwrite);
+      unpool_row_2x2(ap + oy * ow, g + oy * ow, ow, s.w, 2 * oy * s.w, d0, d0 + s.w, overwrite);
       if (overwrite && s.w > 2 * ow) d0[2 * ow] = d0[s.w + 2 * ow] = 0.0f;  // an odd width's last column
     }
     if (overwrite && s.h > 2 * oh) std::memset(dp + 2 * oh * s.w, 0, sizeof(float) * s.w);  // an odd height's last row

@@ -103,13 +103,18 @@ class Plan:
                                      "piracy.key_seed=%d" % key], needs)
 
     # --- running ----------------------------------------------------------------------------
-    def run_one(self, result, cmd, kind, run_dir):
+    @staticmethod
+    def execute(cmd, run_dir):
+        """Runs cmd from the repository root, its output in RUN_DIR/reproduce.log: (exit code, log path)."""
         os.makedirs(run_dir, exist_ok=True)
-        if kind.startswith("train") and os.path.exists(os.path.join(run_dir, "model.ckpt")):
-            cmd = cmd + ["--resume", os.path.join(run_dir, "model.ckpt")]  # an interrupted training continues
         log = os.path.join(run_dir, "reproduce.log")
         with open(log, "w") as f:
-            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
+            return subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT), log
+
+    def run_one(self, result, cmd, kind, run_dir):
+        if kind.startswith("train") and os.path.exists(os.path.join(run_dir, "model.ckpt")):
+            cmd = cmd + ["--resume", os.path.join(run_dir, "model.ckpt")]  # an interrupted training continues
+        rc, log = self.execute(cmd, run_dir)
         record = {"command": ["nullmark"] + [os.path.relpath(a, ROOT) if a.startswith(ROOT) else a for a in cmd[1:]]}
         if rc != 0 and kind == "train-may-fail":
             # A training that diverges (a large lambda can) is a finding of the sweep, not an error.
@@ -138,10 +143,7 @@ class Plan:
         print("regenerating %s (its result is recorded, its model file is not here) ..." %
               os.path.relpath(os.path.join(run_dir, "model.ckpt"), ROOT), end=" ", flush=True)
         t0 = time.time()
-        os.makedirs(run_dir, exist_ok=True)
-        log = os.path.join(run_dir, "reproduce.log")
-        with open(log, "w") as f:
-            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
+        rc, log = self.execute(cmd, run_dir)
         if rc != 0:
             sys.exit("reproduce: regenerating the model of %s failed (exit %d); its log %s ends:\n%s" %
                      (result, rc, log, open(log).read()[-3000:]))
