@@ -29,12 +29,14 @@ int main(int argc, char** argv) {
   app.add_option("--reps", b.reps, "Timed repetitions per measurement");
   app.add_option("--json", json_out, "Write the results as JSON");
   app.add_flag("--no-direct", b.no_direct, "Leave out the direct convolution kernels (native = implicit GEMM)");
+  bool no_tensor = false;
+  app.add_flag("--no-tensor-cores", no_tensor, "Leave out the tf32 and bf16 tensor-core products");
   CLI11_PARSE(app, argc, argv);
   try {
     const cuda::DeviceInfo info = cuda::query_device();
     if (!info.available) throw std::runtime_error("no CUDA device: " + info.description);
     cuda::ContextOptions options = cuda::ContextOptions::from_environment();
-    options.allow_tf32 = false;
+    options.precision = Precision::Fp32;  // the tensor-core benchmark makes its own contexts
     if (b.no_direct) options.conv_form = KernelImpl::Gemm;
     const cuda::Context gpu(options);
     b.context = &gpu;
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
 
     bench::bench_convolutions(b);
     bench::bench_dense(b);
+    if (!no_tensor) bench::bench_tensor_cores(b);
     bench::bench_activations(b);
     bench::bench_watermark_batch(b);
 
@@ -59,7 +62,9 @@ int main(int argc, char** argv) {
                                 {"nominal_tflops_fp32", b.peak.tflops},
                                 {"nominal_tbps", b.peak.tbps},
                                 {"measured_copy_gbps", b.copy_gbps},
-                                {"tf32", false},
+                                {"nominal_tflops_tf32", b.peak.tf32},
+                                {"nominal_tflops_bf16", b.peak.bf16},
+                                {"tensor_cores", !no_tensor},
                                 {"direct_left_out", b.no_direct},
                                 {"results", b.rows},
                                 {"chunked_tilings", b.tilings}};

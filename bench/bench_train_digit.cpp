@@ -39,14 +39,21 @@ int main(int argc, char** argv) {
   std::string conv_native = "auto";
   app.add_option("--conv-native", conv_native, "Form of the native convolutions on the GPU (cuda.conv_native)")
       ->check(CLI::IsMember({"auto", "gemm", "direct"}));
+  std::string precision = "fp32";
+  app.add_option("--precision", precision, "How GPU matrix products round their operands (cuda.precision)")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   app.add_flag("--profile", profile, "Print per-layer forward/backward times (on the GPU each layer is waited for)");
   app.add_option("--json", json_out, "Write the result as JSON");
+  std::vector<std::string> overrides;
+  app.add_option("--set", overrides, "KEY=VALUE over the config, as nullmark train --set (e.g. data.path=DIR)");
   CLI11_PARSE(app, argc, argv);
   try {
-    RunSetup s = load_run_setup(config, {"threads=" + std::to_string(threads), "data.test_limit=1",
+    std::vector<std::string> settings = {"threads=" + std::to_string(threads), "data.test_limit=1",
                                          "train.batch_size=" + std::to_string(batch), "device=" + device,
                                          std::string("cuda.graph=") + (graph ? "true" : "false"),
-                                         "cuda.conv_native=" + conv_native});
+                                         "cuda.conv_native=" + conv_native, "cuda.precision=" + precision};
+    settings.insert(settings.end(), overrides.begin(), overrides.end());
+    RunSetup s = load_run_setup(config, settings);
     Network& net = *s.net;
     Optimizer opt(s.train_params.optimizer, net.param_slices());
     place_on_device(s, opt);
@@ -71,9 +78,9 @@ int main(int argc, char** argv) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double ips = static_cast<double>(steps) * batch / secs;
     const std::string where = gpu ? cuda::query_device().description : std::string("cpu (OpenBLAS ") + blas_core_name() + ")";
-    std::printf("nullmark %s  model %s%s  batch %d  threads %d  steps %d  %.3f s  %.0f clean images/s\n",
-                where.c_str(), s.model_name.c_str(), s.watermark ? " + watermark" : "", batch, s.threads, steps, secs,
-                ips);
+    std::printf("nullmark %s  model %s%s  batch %d  threads %d  %s  steps %d  %.3f s  %.0f clean images/s\n",
+                where.c_str(), s.model_name.c_str(), s.watermark ? " + watermark" : "", batch, s.threads,
+                gpu ? precision.c_str() : "fp32", steps, secs, ips);
     if (profile) std::printf("%s", net.profile_report().c_str());
     if (!json_out.empty()) {
       nlohmann::json j = {{"framework", "nullmark " NULLMARK_VERSION},
@@ -87,7 +94,8 @@ int main(int argc, char** argv) {
                           {"blas_core", blas_core_name()},
                           {"watermark", static_cast<bool>(s.watermark)},
                           {"cuda_graph", s.compute.graph},
-                          {"conv_native", s.compute.conv_native}};
+                          {"conv_native", s.compute.conv_native},
+                          {"precision", gpu ? precision : "fp32"}};
       if (profile) {
         j["profile"] = nlohmann::json::array();
         for (const Network::ProfileRow& r : net.profile())

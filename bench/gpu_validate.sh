@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The whole GPU validation in one command, for any machine with a CUDA GPU: build with the
 # CUDA backend (sm_90 only, to build fast on H100/H200), run the tests labelled "cuda", the kernel
-# benchmark (nullmark vs cuDNN/cuBLAS) and the chunked convolution's variants of dev/cuda (each
-# checked against the CPU, then timed), the end-to-end training throughput of "digit" (clean and
-# watermarked, batch 128) for nullmark and for PyTorch eager and torch.compile on the same GPU, and
+# benchmark (nullmark vs cuDNN/cuBLAS, in fp32 and on tensor cores in tf32 and bf16) and the chunked
+# convolution's variants of dev/cuda (each checked against the CPU, then timed), the end-to-end
+# training throughput of "digit" (clean and watermarked, batch 128; fp32 and bf16) for nullmark and
+# for PyTorch eager and torch.compile on the same GPU, of the watermarked ResNet-20 "object" for
+# nullmark (fp32, bf16) against PyTorch eager, AMP bf16 channels-last and that compiled with CUDA
+# graphs (when the CIFAR-10 pack is in .gpu-data), and
 # one watermarked training run for its accuracy, one epoch with and without data-parallel training's
 # NCCL all-reduce on the one card, then the fine-tuning and pruning drivers on that model, and
 # compute-sanitizer on the kernels new to a GPU. Inputs come from the repository alone (no network needed). Results:
@@ -164,6 +167,9 @@ if benchmarks; then
   done
   # The convolutions' implicit GEMM throughout, against the default (direct kernels where they fit).
   nullmark_e2e nullmark_cuda_digit-watermark_gemm --conv-native gemm --config experiments/configs/digit-watermark.yaml
+  # Tensor cores: every product in bf16 (cuda.precision).
+  nullmark_e2e nullmark_cuda_digit-watermark_graph_bf16 --cuda-graph --precision bf16 \
+    --config experiments/configs/digit-watermark.yaml
 fi
 
 # PyTorch eager first: the target compares with it; torch.compile (slow to compile) comes last.
@@ -182,6 +188,30 @@ if benchmarks; then
   step "end to end: PyTorch eager on the GPU"
   pytorch
   pytorch --watermark
+  pytorch --watermark --amp bf16 --channels-last
+fi
+
+# ResNet-20 (object), watermarked, batch 128: nullmark in fp32 and bf16 against PyTorch's strongest
+# forms on the same card: eager fp32, AMP bf16 with channels-last, and that compiled with CUDA graphs.
+# Needs CIFAR-10 (the pack in .gpu-data, as `object` mode uses).
+if benchmarks && within_budget "ResNet-20 end to end" 200; then
+  step "end to end: ResNet-20, nullmark and PyTorch"
+  if [ ! -f /tmp/cifar-10/data_batch_5.bin ] && [ -d .gpu-data/cifar-10 ]; then
+    python3 scripts/cifar_gpu_pack.py unpack .gpu-data/cifar-10 /tmp/cifar-10 >>"$log" 2>&1
+  fi
+  if [ -f /tmp/cifar-10/data_batch_5.bin ]; then
+    for p in fp32 bf16; do
+      timeout 90 build-cuda/bench_train_digit --device cuda --cuda-graph --precision $p --steps 100 \
+        --config experiments/configs/object-watermark.yaml --set data.path=/tmp/cifar-10 --json "$work/nullmark_cuda_object_$p.json" \
+        >>"$log" 2>&1 || echo "{\"error\": \"nullmark ResNet-20 $p failed, see gpu_validate.log\"}" \
+        >"$work/nullmark_cuda_object_$p.json"
+    done
+    pytorch --model object --watermark
+    pytorch --model object --watermark --amp bf16 --channels-last
+    pytorch --model object --watermark --amp bf16 --channels-last --compile --compile-mode reduce-overhead
+  else
+    echo "skipped: ResNet-20 end to end needs CIFAR-10 (.gpu-data/cifar-10: scripts/cifar_gpu_pack.py pack)" | tee -a "$log"
+  fi
 fi
 
 step "watermarked training of digit on the GPU (full MNIST, the shipped config)"

@@ -30,10 +30,12 @@ ips = lambda k: runs.get(k, {}).get("images_per_s")
 with open(os.path.join(out, "gpu_validate.md"), "w") as md:
     md.write(f"# GPU validation {summary['date']} on {device}\n\nBuild rc {build_rc}; cuda tests: {cuda_tests}; "
              f"native convolutions of the profile and training run: {conv_form}\n\n")
-    md.write("## End to end (digit, batch 128, clean images/s)\n\n| run | framework | device | watermark | images/s |\n|---|---|---|---|---|\n")
+    md.write("## End to end (batch 128, clean images/s)\n\n| run | framework | model | precision | device | watermark | "
+             "images/s |\n|---|---|---|---|---|---|---|\n")
     for k, r in runs.items():
-        md.write(f"| {k} | {r.get('framework', '')} | {r.get('device', '')} | {r.get('watermark', '')} | "
-                 f"{r.get('images_per_s', r.get('error', ''))} |\n")
+        precision = r.get("precision") or (f"amp {r['amp']}" if r.get("amp") else "")
+        md.write(f"| {k} | {r.get('framework', '')} | {r.get('model', 'digit')} | {precision} | {r.get('device', '')} | "
+                 f"{r.get('watermark', '')} | {r.get('images_per_s', r.get('error', ''))} |\n")
     for wm in ("clean", "watermark"):
         eager = ips("pytorch" + ("watermark" if wm == "watermark" else ""))
         comp = ips("pytorch" + ("watermark" if wm == "watermark" else "") + "compile")
@@ -49,6 +51,15 @@ with open(os.path.join(out, "gpu_validate.md"), "w") as md:
         best = max(x for x in wm[:2] if x)
         targets.append(f"end to end >= 2x PyTorch eager (watermarked digit): {best / wm[2]:.2f}x "
                        f"({'met' if best >= 2 * wm[2] else 'not met'})")
+    # ResNet-20: nullmark's best precision against PyTorch's best form on the same card.
+    ours = {k: ips(k) for k in runs if k.startswith("nullmark_cuda_object_") and ips(k)}
+    theirs = {k: ips(k) for k in runs if k.startswith("pytorchmodelobject") and ips(k)}
+    if ours and theirs:
+        best_ours, best_theirs = max(ours, key=ours.get), max(theirs, key=theirs.get)
+        ratio = ours[best_ours] / theirs[best_theirs]
+        targets.append(f"ResNet-20 >= 2x the best PyTorch baseline: {ratio:.2f}x ({'met' if ratio >= 2 else 'not met'}; "
+                       f"{best_ours} {ours[best_ours]:.0f} against {runs[best_theirs].get('framework', best_theirs)} "
+                       f"{theirs[best_theirs]:.0f} images/s)")
     if isinstance(kernels, dict) and "results" in kernels:
         rows = kernels["results"]
         for r in rows:
@@ -70,7 +81,9 @@ with open(os.path.join(out, "gpu_validate.md"), "w") as md:
         md.write("\n## Targets\n\n" + "\n".join(f"  - {t.strip()}" if t.startswith("  ") else f"- {t}"
                                                    for t in targets) + "\n")
     if isinstance(kernels, dict) and "results" in kernels:
-        md.write(f"\n## Kernels (TF32 off; nominal peak {kernels['nominal_tflops_fp32']} TFLOP/s, {kernels['nominal_tbps']} TB/s; "
+        md.write(f"\n## Kernels (fp32 unless the impl names tf32 or bf16, whose shares are of the tensor-core peak: "
+                 f"{kernels.get('nominal_tflops_tf32', 0)} and {kernels.get('nominal_tflops_bf16', 0)} TFLOP/s; "
+                 f"nominal fp32 peak {kernels['nominal_tflops_fp32']} TFLOP/s, {kernels['nominal_tbps']} TB/s; "
                  f"measured copy {kernels['measured_copy_gbps']:.0f} GB/s)\n\n| kernel | shape | impl | ms | GFLOP/s | GB/s | share of peak |\n|---|---|---|---|---|---|---|\n")
         for r in kernels["results"]:
             md.write(f"| {r['kernel']} | {r['shape']} | {r['impl']} | {r['ms']:.4f} | {r['gflops']:.0f} | {r['gbps']:.0f} | {100 * r['share_of_peak']:.1f}% |\n")

@@ -8,10 +8,14 @@ weights only, on CIFAR-shaped random data (the timing does not depend on the val
 also runs its crop/flip augmentation, which this one does not).
 
 Usage: python3 bench/pytorch_train.py [--model digit|object] [--threads N] [--batch 128] [--steps 200]
-                                      [--device cpu|cuda] [--compile] [--watermark] [--tf32] [--json OUT]
-On the GPU the math is float32 as nullmark's (cuda.allow_tf32 is off by default): PyTorch's cuDNN
-convolutions would otherwise use TF32 tensor cores, its default; --tf32 allows them. cuDNN picks its
-fastest algorithm for the fixed shapes (cudnn.benchmark), so the baseline runs at its best.
+                                      [--device cpu|cuda] [--compile [--compile-mode MODE]] [--watermark]
+                                      [--tf32] [--amp bf16|fp16] [--channels-last] [--json OUT]
+On the GPU the math is float32 as nullmark's default (cuda.precision fp32): PyTorch's cuDNN
+convolutions would otherwise use TF32 tensor cores, its default; --tf32 allows them. --amp runs the
+forward pass under autocast (fp16 with a gradient scaler), --channels-last stores activations NHWC
+(what tensor-core convolutions prefer), --compile-mode picks torch.compile's mode (reduce-overhead
+captures CUDA graphs). cuDNN picks its fastest algorithm for the fixed shapes (cudnn.benchmark), so
+each baseline runs at its best.
 Not part of CI: PyTorch comes from Debian's python3-torch (CPU) or the GPU machine's install.
 """
 import argparse, gzip, json, os, struct, sys, time
@@ -83,6 +87,10 @@ def main():
     ap.add_argument("--watermark", action="store_true",
                     help="each step trains clean + null-stamped + true-stamped copies (3x batch)")
     ap.add_argument("--tf32", action="store_true", help="allow TF32 tensor cores in cuDNN and cuBLAS (GPU)")
+    ap.add_argument("--amp", choices=["bf16", "fp16"], help="autocast the forward pass (GPU)")
+    ap.add_argument("--channels-last", action="store_true", help="NHWC activations and weights")
+    ap.add_argument("--compile-mode", default="default",
+                    choices=["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"])
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "data", "mnist"))
     ap.add_argument("--json")
     a = ap.parse_args()
@@ -101,8 +109,13 @@ def main():
     dev = torch.device(a.device)
     x, y = x.to(dev), y.to(dev)
     model = (digit_model() if a.model == "digit" else object_model()).to(dev)
+    if a.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
     if a.compile:
-        model = torch.compile(model)
+        model = torch.compile(model, mode=a.compile_mode)
+    amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(a.amp)
+    scaler = torch.cuda.amp.GradScaler() if a.amp == "fp16" else None
     if a.model == "digit":
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     else:  # decay on conv and dense weights only, as the config's weight_decay_groups say
@@ -126,9 +139,15 @@ def main():
             xb = torch.cat([xb, xn, xt])
             yb = torch.cat([yb, yb, torch.full_like(yb, 3)])
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(xb), yb)
-        loss.backward()
-        opt.step()
+        with torch.autocast(dev.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+            loss = loss_fn(model(xb), yb)
+        if scaler:
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+        else:
+            loss.backward()
+            opt.step()
         return loss
 
     for i in range(a.warmup):
@@ -145,7 +164,10 @@ def main():
     # images_per_s counts clean images (an epoch's progress), as bench_train_digit does; a watermarked
     # step trains three times as many, reported as trained_images_per_s.
     clean = a.steps * a.batch
-    res = {"framework": f"pytorch {torch.__version__}" + (" compile" if a.compile else " eager"), "model": a.model,
+    variant = (f" compile {a.compile_mode}" if a.compile else " eager") + (f" amp {a.amp}" if a.amp else "") + \
+        (" channels-last" if a.channels_last else "")
+    res = {"framework": f"pytorch {torch.__version__}" + variant, "model": a.model, "amp": a.amp,
+           "channels_last": a.channels_last, "compile_mode": a.compile_mode if a.compile else None,
            "device": a.device, "threads": a.threads, "batch": a.batch, "watermark": a.watermark,
            "steps": a.steps, "tf32": a.tf32 if dev.type == "cuda" else None,
            "cudnn_benchmark": True if dev.type == "cuda" else None, "seconds": secs, "images_per_s": clean / secs,

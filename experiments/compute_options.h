@@ -15,7 +15,8 @@ namespace nullmark {
 struct ComputeOptions {
   Device device = Device::CPU;
   bool debug_sync = false;  // cuda.debug_sync: synchronise (and check) after every launch
-  bool allow_tf32 = false;  // cuda.allow_tf32: TF32 tensor cores in cuBLAS/cuDNN (off: float32 results)
+  // cuda.precision: fp32 | tf32 | bf16, how GPU matrix products round their operands (kernels/precision.h)
+  Precision precision = Precision::Fp32;
   bool graph = false;       // cuda.graph: replay the training step as a CUDA graph
   std::string conv_native = "auto";  // cuda.conv_native: auto | gemm | direct (KernelImpl)
   std::string conv_tiling = "measured";  // cuda.conv_tiling: measured | model (cuda::ConvTiling)
@@ -26,8 +27,9 @@ struct ComputeOptions {
   // A command-line `--device cpu|cuda`, other options at their defaults.
   static ComputeOptions of(const std::string& device);
 
-  // On CUDA: fails (naming config_path) when no device is visible, prints the device, and returns
-  // the run's context: its stream and these options (debug_sync, allow_tf32, conv_native,
+  // On CUDA: fails (naming config_path) when no device is visible or the card lacks the precision's
+  // tensor cores, prints the device, and returns
+  // the run's context: its stream and these options (debug_sync, precision, conv_native,
   // conv_tiling), with the environment's debugging switches. Null on the CPU. The networks the run
   // places share it, so it lasts while they do.
   std::shared_ptr<cuda::Context> activate(const std::string& config_path) const;

@@ -55,6 +55,8 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
 //   at least half its threads busy, else the GEMM (the context's conv_form can pin either).
 //   Gemm, Direct: one form throughout (Direct fails, saying why, where the card lacks the memory).
 //   Library: the cuDNN library, as the baseline and alternative.
+// In the context's tf32 and bf16 precisions (kernels/precision.h) the native kernels are the implicit
+// GEMM on tensor cores (kernels/cuda/gemm_mma.cuh); Direct is refused there, and cuDNN in bf16.
 // `work` is device scratch of conv2d_workspace floats. Null gradient pointers are skipped as on the CPU.
 inline const char* conv_impl_name(KernelImpl impl) {
   switch (impl) {

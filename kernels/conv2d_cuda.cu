@@ -1,12 +1,14 @@
-// Convolution on the GPU as three implicit GEMMs through kernels/cuda/gemm_tile.cuh; the lowered
-// input (im2col) is never materialised: the B operand computes its element from the image.
+// Convolution on the GPU as three implicit GEMMs through kernels/cuda/gemm.cuh (CUDA cores in fp32,
+// tensor cores in tf32 and bf16, where they are the only native form); the lowered input (im2col) is
+// never materialised: the B operand computes its element from the image.
 //   forward          y[f, (i,p)]     = sum_k  W[f, k] * col[k, (i,p)]           M=F, N=N*OH*OW, K=C*KH*KW
 //   input gradient   dx[c, (i,q)]    = sum_(f,kh,kw) W[f, c, kh, kw] * g[...]   M=C, N=N*H*W,   K=F*KH*KW
 //   weight gradient  dW[f, k]        = sum_(i,p) g[f, (i,p)] * col[k, (i,p)]    M=F, N=C*KH*KW, K=N*OH*OW
 // g is dy masked by the fused ReLU (y > 0). The weight gradient's long K is split across blocks;
 // each slice writes its partial product to the workspace and one pass adds the slices in order, so
 // the result is deterministic. The bias gradient rides along as one more column of that product
-// (B = 1 there): the same split, no pass of its own over dy.
+// (B = 1 there): the same split, no pass of its own over dy. In bf16 it therefore sums the gradient
+// rounded to bfloat16, as the weight gradient does.
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -23,7 +25,7 @@
 #include "kernels/cuda/conv_chunked_tuning.h"
 #include "kernels/cuda/conv_direct_chunked.h"
 #include "kernels/cuda/fast_div.h"
-#include "kernels/cuda/gemm_tile.cuh"
+#include "kernels/cuda/gemm.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/timing.h"
 
@@ -244,7 +246,9 @@ void conv2d_forward(const Context& ctx, const Conv2dShape& s, const float* x, co
     cudnn_conv_forward(ctx, s, x, w, b, y, work);
     return;
   }
-  if (impl != KernelImpl::Gemm) {  // Native or Direct: the plans decide and launch
+  NM_CHECK(impl != KernelImpl::Direct || ctx.options().precision == Precision::Fp32, "conv2d_forward: the direct form has "
+           "float32 kernels only, and the context's precision is ", precision_name(ctx.options().precision));
+  if (impl != KernelImpl::Gemm && ctx.options().precision == Precision::Fp32) {  // Native or Direct: the plans decide
     // The channel-chunked form wherever it keeps a block busy: on an H100 it took 0.45-0.82 of the
     // bank-resident form's time on every layer of the digit and object models (docs/perf.md); the
     // bank-resident form stays for images of more than 1024 output pixels.
@@ -261,9 +265,8 @@ void conv2d_forward(const Context& ctx, const Conv2dShape& s, const float* x, co
   }
   const Geometry g(s);
   const int M = s.f, N = s.n * s.oh() * s.ow(), K = static_cast<int>(s.col_rows());
-  gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream(ctx)>>>(
-      M, N, K, K, RowMajor{w, K, false}, LoweredAsB{Lowered{x, g}}, StoreConv{y, b, s.relu, s.f, g.out_plane});
-  NM_AFTER_LAUNCH(ctx, "conv2d_forward");
+  launch_gemm(ctx, M, N, K, K, 1, RowMajor{w, K, false}, LoweredAsB{Lowered{x, g}},
+              StoreConv{y, b, s.relu, s.f, g.out_plane}, "conv2d_forward");
 }
 
 void conv2d_backward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy, float* dx,
@@ -273,7 +276,11 @@ void conv2d_backward(const Context& ctx, const Conv2dShape& s, const float* x, c
     cudnn_conv_backward(ctx, s, x, w, y, dy, dx, dw, db, mode, work);
     return;
   }
-  const bool native = impl == KernelImpl::Native, direct = impl == KernelImpl::Direct;
+  NM_CHECK(impl != KernelImpl::Direct || ctx.options().precision == Precision::Fp32, "conv2d_backward: the direct form "
+           "has float32 kernels only, and the context's precision is ", precision_name(ctx.options().precision));
+  // In tf32 and bf16 the native kernels are the tensor-core GEMMs (kernels/cuda/gemm.cuh).
+  const bool native = impl == KernelImpl::Native && ctx.options().precision == Precision::Fp32,
+             direct = impl == KernelImpl::Direct;
   const Geometry g(s);
   const bool acc = mode == GradMode::Accumulate;
   const MaskedGrad grad{dy, s.relu ? y : nullptr, g};
@@ -283,10 +290,8 @@ void conv2d_backward(const Context& ctx, const Conv2dShape& s, const float* x, c
     conv2d_direct_input_grad(ctx, dd);
   } else if (dx) {
     const int M = s.c, N = s.n * s.h * s.w, K = s.f * s.kh * s.kw;
-    gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream(ctx)>>>(M, N, K, K, WeightsByChannel{w, g},
-                                                                      ScatteredGrad{grad},
-                                                                      StoreInputGrad{dx, s.c, g.in_plane, acc});
-    NM_AFTER_LAUNCH(ctx, "conv2d_backward_data");
+    launch_gemm(ctx, M, N, K, K, 1, WeightsByChannel{w, g}, ScatteredGrad{grad}, StoreInputGrad{dx, s.c, g.in_plane, acc},
+                "conv2d_backward_data");
   }
   // A bias gradient without the weight gradient (no layer asks for one) goes the same way: the weight
   // columns are computed along and dropped.
@@ -298,9 +303,8 @@ void conv2d_backward(const Context& ctx, const Conv2dShape& s, const float* x, c
     const int M = s.f, N = static_cast<int>(s.col_rows()), cols = N + (db ? 1 : 0), K = s.n * s.oh() * s.ow();
     const int slices = weight_grad_slices(s);
     const int per = ((K + slices - 1) / slices + kTileK - 1) / kTileK * kTileK;
-    gemm_tile_kernel<<<gemm_grid(M, cols, slices), kTileThreads, 0, stream(ctx)>>>(
-        M, cols, K, per, grad, LoweredTransposed{Lowered{x, g}, N}, StorePartial{work, M, cols});
-    NM_AFTER_LAUNCH(ctx, "conv2d_backward_weights");
+    launch_gemm(ctx, M, cols, K, per, slices, grad, LoweredTransposed{Lowered{x, g}, N}, StorePartial{work, M, cols},
+                "conv2d_backward_weights");
     conv2d_sum_weight_partials(ctx, M, cols, N, slices, work, dw, db, mode);
   } else if (db) {
     conv_bias_grad<<<s.f, 256, 0, stream(ctx)>>>(grad, db, acc);

@@ -1,11 +1,11 @@
-// Dense layers on the GPU: three products per step through the tiled GEMM (or cuBLAS), plus the
-// bias gradient as a column reduction.
+// Dense layers on the GPU: three products per step through the tiled GEMM in the context's precision
+// (or cuBLAS), plus the bias gradient as a column reduction (of dy as it is, in every precision).
 #include <cublas_v2.h>
 
 #include "common/error.h"
 #include "kernels/bias.h"
 #include "kernels/cuda/blas_handle.h"
-#include "kernels/cuda/gemm_tile.cuh"
+#include "kernels/cuda/gemm.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/dense.h"
 
@@ -26,8 +26,7 @@ struct StoreDense {
 
 template <class A, class B>
 void product(const Context& ctx, int M, int N, int K, A a, B b, StoreDense epi, const char* name) {
-  gemm_tile_kernel<<<gemm_grid(M, N), kTileThreads, 0, stream(ctx)>>>(M, N, K, K, a, b, epi);
-  NM_AFTER_LAUNCH(ctx, name);
+  launch_gemm(ctx, M, N, K, K, 1, a, b, epi, name);
 }
 }  // namespace
 

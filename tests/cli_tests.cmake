@@ -63,8 +63,11 @@ add_test(NAME "cli: experiment config with an unknown device"
          COMMAND ${EXPECT} "device: unknown value \"tpu\"; valid values: cpu, cuda"
                  ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/pruning-digit.yaml --set device=tpu)
 add_test(NAME "cli: experiment config with a misspelt cuda key"
-         COMMAND ${EXPECT} "cuda.graphs: unknown key; valid keys in cuda: debug_sync, allow_tf32, graph"
+         COMMAND ${EXPECT} "cuda.graphs: unknown key; valid keys in cuda: debug_sync, precision, graph"
                  ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/pruning-digit.yaml --set cuda.graphs=true)
+add_test(NAME "cli: a precision nullmark has no kernels for"
+         COMMAND ${EXPECT} "cuda.precision: unknown value \"fp16\"; valid values: fp32, tf32, bf16"
+                 ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/pruning-digit.yaml --set cuda.precision=fp16)
 add_test(NAME "cli: pruning rate outside [0, 1]"
          COMMAND ${EXPECT} "pruning.rates: every value must be in \\[0, 1\\], got 1.5"
                  ${NM} run ${PROJECT_SOURCE_DIR}/experiments/configs/pruning-digit.yaml --set "pruning.rates=[0.5, 1.5]")

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "kernels/augment.h"
+#include "kernels/cuda/runtime.h"
 #include "kernels/optimizers.h"
 #include "kernels/softmax_xent.h"
 #include "kernels/watermark_batch.h"
@@ -241,7 +242,11 @@ EpochStats Trainer::run_epoch(const Dataset& data, long epoch, long& global_step
   const double reduce_before = dp_ ? dp_->gradient_seconds() : 0.0;
   for (long b = 0; b < per_epoch; ++b) {
     s.lr = params_.schedule.at(opt_.config().lr(), global_step, per_epoch, total);
-    train_batch(batches, b, b, global_step, static_cast<float>(s.lr));
+    try {
+      train_batch(batches, b, b, global_step, static_cast<float>(s.lr));
+    } catch (const cuda::OutOfDeviceMemory& e) {  // the step's buffers are sized by the batch
+      throw fail("train.batch_size ", params_.batch_size, " does not fit: ", e.what(), "; lower train.batch_size");
+    }
     ++global_step;
     s.images += batches.batch_samples(b);  // over all ranks
     // On the GPU the totals come back (a synchronisation) only when progress is shown and at the end;

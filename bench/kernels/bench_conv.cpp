@@ -18,32 +18,6 @@
 namespace nullmark::bench {
 
 namespace {
-struct ConvCase {
-  const char* name;
-  Conv2dShape s;
-  bool first;  // the network's first layer: training asks for no input gradient
-};
-
-Conv2dShape conv(int n, int c, int h, int f, int k, int stride, int pad, bool relu) {
-  Conv2dShape s;
-  s.n = n, s.c = c, s.h = s.w = h, s.f = f, s.kh = s.kw = k, s.stride = stride, s.pad = pad, s.relu = relu;
-  return s;
-}
-
-// The tensors of one convolution case, on the device.
-struct ConvData {
-  DeviceArray<float> x, w, b, dy, y, dx, dw, db;
-  explicit ConvData(const Conv2dShape& s)
-      : x(filled(size_t(s.n) * s.c * s.h * s.w)),
-        w(filled(size_t(s.f) * s.col_rows())),
-        b(filled(s.f)),
-        dy(filled(size_t(s.n) * s.f * s.oh() * s.ow())),
-        y(Device::CUDA, size_t(s.n) * s.f * s.oh() * s.ow()),
-        dx(Device::CUDA, size_t(s.n) * s.c * s.h * s.w),
-        dw(Device::CUDA, size_t(s.f) * s.col_rows()),
-        db(Device::CUDA, s.f) {}
-};
-
 // native = direct or gemm per product (see kernels/conv2d.h); both forms are timed on their own too.
 void implementations(KernelBench& bench, const ConvCase& cc, ConvData& t, const std::string& shape, double flops) {
   const Conv2dShape& s = cc.s;
@@ -117,17 +91,39 @@ void chunk_tilings(KernelBench& bench, const ConvCase& cc, ConvData& t, const st
 }
 }  // namespace
 
+std::vector<ConvCase> model_convolutions() {
+  auto conv = [](int n, int c, int h, int f, int k, int pad, bool relu) {
+    Conv2dShape s;
+    s.n = n, s.c = c, s.h = s.w = h, s.f = f, s.kh = s.kw = k, s.pad = pad, s.relu = relu;
+    return s;
+  };
+  return {{"digit conv1 (x3 watermark)", conv(384, 1, 28, 16, 5, 0, true), true},
+          {"digit conv2 (x3 watermark)", conv(384, 16, 12, 32, 5, 0, true), false},
+          {"object 16ch 32x32", conv(384, 16, 32, 16, 3, 1, false), false},
+          {"object 32ch 16x16", conv(384, 32, 16, 32, 3, 1, false), false},
+          {"object 64ch 8x8", conv(384, 64, 8, 64, 3, 1, false), false}};
+}
+
+ConvData::ConvData(const Conv2dShape& s)
+    : x(filled(size_t(s.n) * s.c * s.h * s.w)),
+      w(filled(size_t(s.f) * s.col_rows())),
+      b(filled(s.f)),
+      dy(filled(size_t(s.n) * s.f * s.oh() * s.ow())),
+      y(Device::CUDA, size_t(s.n) * s.f * s.oh() * s.ow()),
+      dx(Device::CUDA, size_t(s.n) * s.c * s.h * s.w),
+      dw(Device::CUDA, size_t(s.f) * s.col_rows()),
+      db(Device::CUDA, s.f) {}
+
+std::string conv_shape_label(const Conv2dShape& s) {
+  return format("%dx%dx%dx%d f%d k%d", s.n, s.c, s.h, s.w, s.f, s.kh);
+}
+
 void bench_convolutions(KernelBench& bench) {
-  const ConvCase convs[] = {{"digit conv1 (x3 watermark)", conv(384, 1, 28, 16, 5, 1, 0, true), true},
-                            {"digit conv2 (x3 watermark)", conv(384, 16, 12, 32, 5, 1, 0, true), false},
-                            {"object 16ch 32x32", conv(384, 16, 32, 16, 3, 1, 1, false), false},
-                            {"object 32ch 16x16", conv(384, 32, 16, 32, 3, 1, 1, false), false},
-                            {"object 64ch 8x8", conv(384, 64, 8, 64, 3, 1, 1, false), false}};
-  for (const ConvCase& cc : convs) {
+  for (const ConvCase& cc : model_convolutions()) {
     const Conv2dShape& s = cc.s;
     ConvData t(s);
     const double flops = 2.0 * size_t(s.n) * s.f * s.oh() * s.ow() * s.col_rows();
-    const std::string shape = format("%dx%dx%dx%d f%d k%d", s.n, s.c, s.h, s.w, s.f, s.kh);
+    const std::string shape = conv_shape_label(s);
     implementations(bench, cc, t, shape, flops);
     if (bench.no_direct) continue;
     direct_bank(bench, cc, t, shape, flops);

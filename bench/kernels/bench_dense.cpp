@@ -6,8 +6,12 @@
 
 namespace nullmark::bench {
 
+std::vector<DenseShape> dense_shapes() {
+  return {DenseShape{384, 512, 512}, DenseShape{384, 512, 10}, DenseShape{4096, 4096, 4096}};
+}
+
 void bench_dense(KernelBench& bench) {
-  for (const DenseShape& d : {DenseShape{384, 512, 512}, DenseShape{384, 512, 10}, DenseShape{4096, 4096, 4096}}) {
+  for (const DenseShape& d : dense_shapes()) {
     auto x = filled(size_t(d.n) * d.in), w = filled(size_t(d.out) * d.in), b = filled(d.out),
          dy = filled(size_t(d.n) * d.out);
     DeviceArray<float> y(Device::CUDA, size_t(d.n) * d.out), dx(Device::CUDA, size_t(d.n) * d.in),

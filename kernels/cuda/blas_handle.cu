@@ -36,9 +36,6 @@ cublasHandle_t handle(const Context& ctx) {
   if (!slot) {
     auto made = std::make_shared<Cublas>();
     check_cublas(cublasSetStream(made->handle, stream(ctx)), "cublasSetStream", __LINE__);
-    check_cublas(cublasSetMathMode(made->handle,
-                                   ctx.options().allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
-                 "cublasSetMathMode", __LINE__);
     slot = made;
   }
   return static_cast<Cublas*>(slot.get())->handle;
@@ -48,10 +45,17 @@ cublasHandle_t handle(const Context& ctx) {
 void cublas_gemm_rowmajor(const Context& ctx, bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
                           const float* B, int ldb, float beta, float* C, int ldc) {
   cublasHandle_t h = handle(ctx);
+  // The compute type carries the precision (kernels/precision.h): float32 tensors, operands rounded
+  // to TF32 or bfloat16 for the tensor cores, float32 accumulation.
+  const Precision p = ctx.options().precision;
+  const cublasComputeType_t compute = p == Precision::Bf16   ? CUBLAS_COMPUTE_32F_FAST_16BF
+                                      : p == Precision::Tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                                             : CUBLAS_COMPUTE_32F;
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
-  check_cublas(cublasSgemm(h, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha,
-                           B, ldb, A, lda, &beta, C, ldc),
-               "cublasSgemm", __LINE__);
+  check_cublas(cublasGemmEx(h, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha,
+                            B, CUDA_R_32F, ldb, A, CUDA_R_32F, lda, &beta, C, CUDA_R_32F, ldc, compute,
+                            CUBLAS_GEMM_DEFAULT),
+               "cublasGemmEx", __LINE__);
 }
 
 }  // namespace nullmark::cuda

@@ -1,5 +1,5 @@
 // cuBLAS for the row-major matrices nullmark keeps: one handle per context, on the context's stream,
-// TF32 only when the context allows it.
+// in the context's precision (kernels/precision.h).
 #pragma once
 #include "kernels/cuda/context.h"
 

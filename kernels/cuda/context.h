@@ -1,5 +1,5 @@
 // A CUDA context as nullmark uses it: the stream a run's kernels and copies are queued on, the
-// run's implementation choices (TF32, the native convolution's form, how the chunked convolution
+// run's implementation choices (precision, the native convolution's form, how the chunked convolution
 // picks its tiling), and the library handles and measured choices that belong to them (cuBLAS and
 // cuDNN handles, cuDNN's algorithms, the chunked convolution's tilings). Every CUDA kernel call takes
 // one as its first argument; nothing about how a kernel computes lives in a process global.
@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "kernels/kernel_impl.h"
+#include "kernels/precision.h"
 
 namespace nullmark::cuda {
 
@@ -28,13 +29,17 @@ struct ContextOptions {
   // Synchronise (and check) after every launch, so an asynchronous fault is reported at the launch
   // that caused it.
   bool debug_sync = false;
-  // TF32 tensor-core math in cuBLAS/cuDNN: off by default so results compare with the CPU at float
-  // tolerance; benchmarks may turn it on and say so.
-  bool allow_tf32 = false;
+  // How matrix products round their operands (kernels/precision.h): fp32 by default, so results
+  // compare with the CPU at float tolerance. tf32 and bf16 run the native convolutions and dense
+  // layers on tensor cores (kernels/cuda/gemm_mma.cuh), cuBLAS with the matching compute type, and
+  // cuDNN in TF32 (it has no bf16 mode for float32 tensors: a library convolution is refused in bf16).
+  // A card without the tensor cores is refused where the context is made.
+  Precision precision = Precision::Fp32;
   // Which form a convolution's `native` kernels take (kernels/conv2d.h): Native, the direct kernel
   // wherever its block fits in 80 KiB of shared memory and keeps half its threads busy, else the
   // implicit GEMM; Gemm, the GEMM throughout; Direct, the direct kernel wherever the card has the
-  // memory. Library and Auto are not forms of the native kernels and are refused.
+  // memory. Library and Auto are not forms of the native kernels and are refused. In tf32 and bf16
+  // the native convolution is the tensor-core GEMM: Direct is refused there.
   KernelImpl conv_form = KernelImpl::Native;
   ConvTiling conv_tiling = ConvTiling::Measured;
 

@@ -26,6 +26,11 @@ struct Descriptors {
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
   Descriptors(const Context& ctx, const Conv2dShape& s) {
+    // cuDNN rounds float32 tensors to TF32 at most; bfloat16 would need bfloat16 tensors, whose
+    // outputs are rounded too, which is not the precision contract of kernels/precision.h.
+    NM_CHECK(ctx.options().precision != Precision::Bf16,
+             "conv2d impl cudnn has no bf16 mode for float32 tensors: use impl native (the tensor-core GEMM) or "
+             "cuda.precision tf32");
     NM_CUDNN(cudnnCreateTensorDescriptor(&x));
     NM_CUDNN(cudnnCreateTensorDescriptor(&y));
     NM_CUDNN(cudnnCreateFilterDescriptor(&w));
@@ -35,7 +40,7 @@ struct Descriptors {
     NM_CUDNN(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s.f, s.c, s.kh, s.kw));
     NM_CUDNN(cudnnSetConvolution2dDescriptor(conv, s.pad, s.pad, s.stride, s.stride, 1, 1, CUDNN_CROSS_CORRELATION,
                                              CUDNN_DATA_FLOAT));
-    NM_CUDNN(cudnnSetConvolutionMathType(conv, ctx.options().allow_tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+    NM_CUDNN(cudnnSetConvolutionMathType(conv, ctx.options().precision == Precision::Tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
   }
   ~Descriptors() {
     cudnnDestroyTensorDescriptor(x);
@@ -56,7 +61,7 @@ struct Algorithms {
 
 // The heuristics' best deterministic algorithm that runs, for each direction (nullmark promises
 // reproducible GPU runs, so algorithms that reduce with atomics are passed over), asked once per
-// shape (a context has one TF32 setting).
+// shape (a context has one precision).
 template <class Perf>
 const Perf& pick(const Perf* perf, int got, const char* direction) {
   for (int i = 0; i < got; ++i)

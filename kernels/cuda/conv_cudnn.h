@@ -1,6 +1,6 @@
 // cuDNN convolution: the baseline the hand-written kernels are measured against, and a selectable
-// implementation (`impl: cudnn`). Algorithms: the heuristics' best deterministic ones; math is FP32 FMA unless
-// TF32 is allowed (runtime.h). Bias and the fused ReLU are applied by nullmark's own kernels.
+// implementation (`impl: cudnn`). Algorithms: the heuristics' best deterministic ones; math is FP32 FMA, or TF32
+// in cuda.precision tf32 (context.h); bf16 is refused. Bias and the fused ReLU are applied by nullmark's own kernels.
 #pragma once
 #include <cstddef>
 

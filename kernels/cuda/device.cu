@@ -23,6 +23,9 @@ DeviceInfo query_device() {
   cudaDeviceProp prop{};
   cudaGetDeviceProperties(&prop, current);
   info.available = true;
+  info.name = prop.name;
+  info.major = prop.major;
+  info.minor = prop.minor;
   info.description = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")";
   return info;
 }

@@ -8,7 +8,9 @@ namespace nullmark::cuda {
 
 struct DeviceInfo {
   bool available = false;
-  std::string description;  // the GPU's name, or why none is usable
+  std::string description;  // the GPU's name and architecture, or why none is usable
+  std::string name;         // the GPU's name alone ("NVIDIA H100 80GB HBM3"); empty without one
+  int major = 0, minor = 0;  // its compute capability
 };
 
 // Always defined: returns "not built with CUDA" when the backend is compiled out. Describes the

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "kernels/cuda/device.h"
 #include "kernels/cuda/runtime.h"
 
 namespace nullmark::cuda {
@@ -33,6 +34,13 @@ ContextOptions ContextOptions::from_environment() {
 Context::Context(const ContextOptions& options) : options_(options) {
   NM_CHECK(options.conv_form != KernelImpl::Library && options.conv_form != KernelImpl::Auto,
            "the native convolution's form is native, gemm or direct");
+  NM_CHECK(options.precision == Precision::Fp32 || options.conv_form != KernelImpl::Direct,
+           "cuda.precision ", precision_name(options.precision),
+           " runs the native convolution as a tensor-core GEMM; the direct form has float32 kernels only");
+  const DeviceInfo card = query_device();
+  NM_CHECK(card.available, card.description);
+  const std::string refusal = precision_refusal(options.precision, card.name, card.major, card.minor);
+  NM_CHECK(refusal.empty(), refusal);
   cudaStream_t s = nullptr;
   NM_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
   stream_ = s;
@@ -66,8 +74,11 @@ void* alloc_bytes(size_t bytes) {
     size_t free_b = 0, total_b = 0;
     cudaMemGetInfo(&free_b, &total_b);
     cudaGetLastError();
-    throw fail("cannot allocate ", bytes >> 20, " MiB on the GPU (", free_b >> 20, " MiB of ", total_b >> 20,
-               " MiB free): ", cudaGetErrorString(err));
+    if (err != cudaErrorMemoryAllocation)
+      throw fail("cannot allocate ", bytes >> 20, " MiB on the GPU: ", cudaGetErrorString(err));
+    throw OutOfDeviceMemory(fail("cannot allocate ", (bytes + (1 << 20) - 1) >> 20, " MiB on ", query_device().name, " (",
+                                 free_b >> 20, " MiB of ", total_b >> 20, " MiB free)")
+                                .what());
   }
   return p;
 }

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/error.h"
 #include "kernels/cuda/context.h"
 
 namespace nullmark::cuda {
@@ -19,6 +20,13 @@ void check_status(int status, const char* what, const char* file, int line);
 
 // Checks the launch just made, and when the context asks for debug synchronisation, waits for it.
 void after_launch(const Context& ctx, const char* kernel, const char* file, int line);
+
+// What alloc_bytes throws when the card has too little memory left, so that the code that knows what
+// asked for it (the trainer: the batch size) can say so.
+class OutOfDeviceMemory : public Error {
+ public:
+  explicit OutOfDeviceMemory(const std::string& what) : Error(what) {}
+};
 
 // Device memory (cudaMalloc / cudaFree); alloc_bytes(0) returns null.
 void* alloc_bytes(size_t bytes);

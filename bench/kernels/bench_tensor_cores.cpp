@@ -1,0 +1,84 @@
+// Tensor cores: the models' convolutions and the dense products in tf32 and bf16 (kernels/precision.h),
+// nullmark's tensor-core GEMM (`native`) beside the libraries in the same precision: cuDNN in tf32
+// (it has no bf16 mode for float32 tensors) and cuBLAS in both. Shares are of the card's dense
+// tensor-core peak for the precision.
+#include <cstdio>
+#include <string>
+
+#include "bench/kernels/kernel_bench.h"
+#include "common/format.h"
+#include "kernels/conv2d.h"
+#include "kernels/cuda/conv_cudnn.h"
+#include "kernels/cuda/timing.h"
+#include "kernels/dense.h"
+
+namespace nullmark::bench {
+
+namespace {
+void convolutions(KernelBench& bench, const cuda::Context& gpu, Precision p, double peak) {
+  for (const ConvCase& cc : model_convolutions()) {
+    const Conv2dShape& s = cc.s;
+    ConvData t(s);
+    const double flops = 2.0 * size_t(s.n) * s.f * s.oh() * s.ow() * s.col_rows();
+    for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Library}) {
+      if (impl == KernelImpl::Library && (!cuda::cudnn_available() || p == Precision::Bf16)) continue;
+      DeviceArray<float> work(Device::CUDA, cuda::conv2d_workspace(gpu, s, impl));
+      const std::string name = std::string(conv_impl_name(impl)) + "-" + precision_name(p);
+      const double f = cuda::time_ms(
+          gpu, [&] { cuda::conv2d_forward(gpu, s, t.x.data(), t.w.data(), t.b.data(), t.y.data(), work.data(), impl); },
+          bench.reps);
+      bench.report(std::string(cc.name) + " fwd", conv_shape_label(s), name, f, flops, 0, peak);
+      const double b = cuda::time_ms(
+          gpu,
+          [&] {
+            cuda::conv2d_backward(gpu, s, t.x.data(), t.w.data(), t.y.data(), t.dy.data(), cc.first ? nullptr : t.dx.data(),
+                                  t.dw.data(), t.db.data(), GradMode::Overwrite, work.data(), impl);
+          },
+          bench.reps);
+      bench.report(std::string(cc.name) + (cc.first ? " bwd, no dx" : " bwd"), conv_shape_label(s), name, b,
+                   (cc.first ? 1 : 2) * flops, 0, peak);
+    }
+  }
+}
+
+void dense(KernelBench& bench, const cuda::Context& gpu, Precision p, double peak) {
+  for (const DenseShape& d : dense_shapes()) {
+    auto x = filled(size_t(d.n) * d.in), w = filled(size_t(d.out) * d.in), b = filled(d.out),
+         dy = filled(size_t(d.n) * d.out);
+    DeviceArray<float> y(Device::CUDA, size_t(d.n) * d.out), dx(Device::CUDA, size_t(d.n) * d.in),
+        dw(Device::CUDA, size_t(d.out) * d.in), db(Device::CUDA, d.out);
+    const std::string shape = format("%d x %d -> %d", d.n, d.in, d.out);
+    const double flops = 2.0 * d.n * d.in * d.out;
+    for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Library}) {
+      const std::string name = std::string(impl == KernelImpl::Native ? "native-" : "cublas-") + precision_name(p);
+      bench.report("dense fwd", shape, name,
+                   cuda::time_ms(gpu, [&] { cuda::dense_forward(gpu, d, x.data(), w.data(), b.data(), y.data(), impl); },
+                                 bench.reps),
+                   flops, 0, peak);
+      bench.report("dense bwd", shape, name,
+                   cuda::time_ms(gpu,
+                                 [&] {
+                                   cuda::dense_backward(gpu, d, x.data(), w.data(), dy.data(), dx.data(), dw.data(),
+                                                        db.data(), GradMode::Overwrite, impl);
+                                 },
+                                 bench.reps),
+                   2 * flops, 0, peak);
+    }
+  }
+}
+}  // namespace
+
+void bench_tensor_cores(KernelBench& bench) {
+  for (Precision p : {Precision::Tf32, Precision::Bf16}) {
+    cuda::ContextOptions options = bench.gpu().options();
+    options.precision = p;
+    options.conv_form = KernelImpl::Native;
+    const cuda::Context gpu(options);
+    const double peak = p == Precision::Bf16 ? bench.peak.bf16 : bench.peak.tf32;
+    std::printf("tensor cores, %s (nominal dense peak %.0f TFLOP/s)\n", precision_name(p), peak);
+    convolutions(bench, gpu, p, peak);
+    dense(bench, gpu, p, peak);
+  }
+}
+
+}  // namespace nullmark::bench
