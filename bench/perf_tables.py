@@ -5,7 +5,7 @@ and DATE-cpu-object.json), the per-layer CPU profiles (DATE-cpu-MODEL-profile-RE
 bench/profile_cpu.sh), the latest CPU per-pass kernel measurements (DATE-cpu-kernels.json, from
 build/bench_kernels_cpu --json) and, per GPU, its latest validation run (DATE-CARD*.json, the gpu_validate.json that
 bench/gpu_validate.sh writes): end-to-end training throughput against PyTorch, and the kernels
-against cuDNN and cuBLAS. The data-parallel scaling measurements (DATE-cpu-scaling-MODEL.json, from
+against cuDNN and cuBLAS, in fp32 and on tensor cores (tf32, bf16). The data-parallel scaling measurements (DATE-cpu-scaling-MODEL.json, from
 bench/scaling_cpu.sh) give docs/clusters.md its measured table and its communication model.
 
 Usage: python3 bench/perf_tables.py [--results DIR] [--page FILE ...] [--check]
@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.join(ROOT, "experiments", "results"))
 import generated_blocks  # noqa: E402
 from generated_blocks import table  # noqa: E402
 
-BLOCKS = ("cpu-training", "cpu-profile", "cpu-kernels", "gpu-end-to-end", "gpu-kernels", "cpu-scaling", "scaling-model")
+BLOCKS = ("cpu-training", "cpu-profile", "cpu-kernels", "gpu-end-to-end", "gpu-kernels", "gpu-tensor-cores", "cpu-scaling",
+          "scaling-model")
 # The links of the communication model (docs/clusters.md): latency per message and bandwidth per
 # direction, typical figures for each kind of network, not measurements.
 LINKS = (("10 Gb Ethernet (TCP)", 30e-6, 1.25e9), ("100 Gb/s InfiniBand", 2e-6, 12.5e9))
@@ -183,6 +184,34 @@ def kernels(latest):
     return "\n".join(cards) + "\n\n" + table(["kernel", "shape"] + ["%s ms" % c for c in names], rows)
 
 
+def tensor_cores(latest):
+    """Per card: the tensor-core rows of its latest run (impl native-tf32, native-bf16 and the libraries
+    in the same precision), each with its share of the card's tensor-core peak and the speed-up over
+    the fp32 native kernel on the same pass."""
+    parts = []
+    for card, (path, d) in latest.items():
+        k = d.get("kernels")
+        if not isinstance(k, dict) or not isinstance(k.get("results"), list):
+            continue
+        fp32, rows = {}, []
+        for r in k["results"]:
+            if isinstance(r, dict) and r.get("impl") == "native" and isinstance(r.get("ms"), (int, float)):
+                fp32[(r.get("kernel"), r.get("shape"))] = r["ms"]
+        for r in k["results"]:
+            impl = r.get("impl", "") if isinstance(r, dict) else ""
+            if not re.search(r"-(tf32|bf16)$", impl) or not isinstance(r.get("ms"), (int, float)) or r["ms"] <= 0:
+                continue
+            base = fp32.get((r.get("kernel"), r.get("shape")))
+            rows.append([r.get("kernel"), r.get("shape"), impl, "%.4f" % r["ms"], "%.0f" % r.get("gflops", 0),
+                         "%.1f %%" % (100 * r.get("share_of_peak", 0)), "%.2f×" % (base / r["ms"]) if base else "–"])
+        if rows:
+            parts.append("**%s** (%s, `%s`; nominal dense tensor-core peak %s TFLOP/s tf32, %s bf16)\n\n" %
+                         (card, d["date"], os.path.relpath(path, ROOT), k.get("nominal_tflops_tf32", "?"),
+                          k.get("nominal_tflops_bf16", "?")) +
+                         table(["kernel", "shape", "impl", "ms", "GFLOP/s", "share of peak", "÷ native fp32"], rows))
+    return "\n\n".join(parts) if parts else None
+
+
 def scaling_records(files):
     """The latest scaling record per model, with its medians."""
     latest = {}
@@ -303,7 +332,8 @@ def blocks(results):
     for name, text in (("cpu-training", cpu_table(cpu)), ("cpu-profile", profile_table(profiles)),
                        ("cpu-kernels", cpu_kernels_table(kernels_cpu)),
                        ("gpu-end-to-end", end_to_end(latest)),
-                       ("gpu-kernels", kernels(latest)), ("cpu-scaling", scaling_table(records)),
+                       ("gpu-kernels", kernels(latest)), ("gpu-tensor-cores", tensor_cores(latest)),
+                       ("cpu-scaling", scaling_table(records)),
                        ("scaling-model", scaling_model(records))):
         if text is not None:
             out[name] = text

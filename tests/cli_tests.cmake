@@ -129,6 +129,19 @@ endif()
 
 # Every test above is a command-line test: label them all at once, so a new one cannot miss the label.
 get_property(NULLMARK_CLI_TESTS DIRECTORY PROPERTY TESTS)
+# The GPU recipe's network, schedule and watermark on the CPU: 2 steps of 256 CIFAR-10 images, so that a
+# config error shows here and not first on a card.
+if(EXISTS "${NULLMARK_SHARED_DATA}/cifar-10")
+  add_test(NAME "cli: object-fast.yaml (the GPU recipe) trains two steps on the CPU and checkpoints"
+           COMMAND ${NM} train ${PROJECT_SOURCE_DIR}/experiments/configs/object-fast.yaml --set device=cpu
+                   --set data.path=${NULLMARK_SHARED_DATA}/cifar-10 --set data.train_limit=512 --set data.test_limit=100
+                   --set train.epochs=1 --set train.batch_size=256 --quiet
+                   --output ${CMAKE_CURRENT_BINARY_DIR}/object-fast-smoke
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties("cli: object-fast.yaml (the GPU recipe) trains two steps on the CPU and checkpoints" PROPERTIES
+                       LABELS "shared-data" ENVIRONMENT "${NULLMARK_TEST_ENV}")
+endif()
+
 foreach(t IN LISTS NULLMARK_CLI_TESTS)
   if(t MATCHES "^cli: ")
     set_tests_properties("${t}" PROPERTIES LABELS "cli" ENVIRONMENT "${NULLMARK_TEST_ENV}")

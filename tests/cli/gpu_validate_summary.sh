@@ -35,12 +35,14 @@ echo '{"framework": "pytorch 2.11 eager", "model": "object", "images_per_s": 800
 echo '{"framework": "pytorch 2.11 compile reduce-overhead amp bf16 channels-last", "model": "object", "amp": "bf16",
   "images_per_s": 24000}' >"$w/pytorchmodelobjectwatermarkampbf16channelslastcompilecompilemodereduceoverhead.json"
 cat >"$w/kernels.json" <<'JSON'
-{"device": "NVIDIA H100 80GB HBM3", "nominal_tflops_fp32": 67.0, "nominal_tbps": 3.35, "measured_copy_gbps": 2900,
+{"device": "NVIDIA H100 80GB HBM3", "nominal_tflops_fp32": 67.0, "nominal_tflops_tf32": 494.7, "nominal_tflops_bf16": 989.4, "nominal_tbps": 3.35, "measured_copy_gbps": 2900,
  "results": [
   {"kernel": "digit conv1 (x3 watermark) fwd", "shape": "384x1x28x28 f16 k5", "impl": "native", "ms": 0.06, "gflops": 1, "gbps": 0, "share_of_peak": 0.1},
   {"kernel": "digit conv1 (x3 watermark) fwd", "shape": "384x1x28x28 f16 k5", "impl": "cudnn", "ms": 0.05, "gflops": 1, "gbps": 0, "share_of_peak": 0.1},
   {"kernel": "object 64ch 8x8 fwd", "shape": "384x64x8x8 f64 k3", "impl": "native", "ms": 0.2, "gflops": 1, "gbps": 0, "share_of_peak": 0.1},
   {"kernel": "object 64ch 8x8 fwd", "shape": "384x64x8x8 f64 k3", "impl": "cudnn", "ms": 0.1, "gflops": 1, "gbps": 0, "share_of_peak": 0.1},
+  {"kernel": "object 64ch 8x8 fwd", "shape": "384x64x8x8 f64 k3", "impl": "native-bf16", "ms": 0.05, "gflops": 11600, "gbps": 0, "share_of_peak": 0.0117, "peak": "tensor"},
+  {"kernel": "object 64ch 8x8 fwd", "shape": "384x64x8x8 f64 k3", "impl": "cudnn-tf32", "ms": 0.04, "gflops": 14500, "gbps": 0, "share_of_peak": 0.0293, "peak": "tensor"},
   {"kernel": "watermark batch", "shape": "4096 x 3x32x32", "impl": "native", "ms": 0.075, "gflops": 0, "gbps": 2647, "share_of_peak": 0.79,
    "share_of_copy_bandwidth": 0.913, "share_of_plain_copies": 0.96}],
  "chunked_tilings": [
@@ -79,4 +81,15 @@ assert s["conv_native_for_training"] == "gemm", s["conv_native_for_training"]
 assert "error" in s["runs"]["nullmark_cuda_digit-clean"], s["runs"]["nullmark_cuda_digit-clean"]
 assert s["kernels"]["device"] == "NVIDIA H100 80GB HBM3"
 PY
+# The perf tables from that run's JSON: the tensor-core rows with their share of the tensor peak and
+# their speed-up over the fp32 native pass (0.2 ms / 0.05 ms = 4x); fp32 rows stay in the kernel table.
+mkdir "$out/bench"
+python3 -c "import json, sys; s = json.load(open(sys.argv[1])); s['date'] = '2026-12-07'; json.dump(s, open(sys.argv[2], 'w'))" \
+  "$w/gpu_validate.json" "$out/bench/2026-12-07-h100-run1.json"
+printf '<!-- BEGIN generated: gpu-tensor-cores -->\n<!-- END generated: gpu-tensor-cores -->\n<!-- BEGIN generated: gpu-kernels -->\n<!-- END generated: gpu-kernels -->\n' >"$out/perf.md"
+python3 "$repo/bench/perf_tables.py" --results "$out/bench" --page "$out/perf.md" >/dev/null
+expect "$out/perf.md" "| object 64ch 8x8 fwd | 384x64x8x8 f64 k3 | native-bf16 | 0.0500 | 11600 | 1.2 % | 4.00× |"
+expect "$out/perf.md" "| object 64ch 8x8 fwd | 384x64x8x8 f64 k3 | cudnn-tf32 | 0.0400 | 14500 | 2.9 % | 5.00× |"
+expect "$out/perf.md" "nominal dense tensor-core peak 494.7 TFLOP/s tf32, 989.4 bf16"
+expect "$out/perf.md" "| object 64ch 8x8 fwd | 384x64x8x8 f64 k3 | 0.2000 (2.00× cuDNN) |"
 echo "ok: summary of an early and of a whole GPU validation run"
