@@ -32,11 +32,13 @@ inline std::vector<double> magnitudes(const std::vector<float>& v) {
   return a;
 }
 
-// Numbers i + j * 2^-bits with |i| <= 2: bf16 (bits 9) and tf32 (bits 12) keep 8 and 11 significant
-// bits, so most of them round, to multiples of 2^-bits still. Their products with small integers
-// (-3 .. 3) are multiples of 2^-bits below 9 in magnitude.
+// Numbers i + j * 2^-bits with |i| <= 2: bf16 (bits 9) keeps 8 significant bits, so the odd
+// multiples of 2^-9 from 0.5 up round; tf32 (bits 10) keeps 11, so those of 2^-10 from 2 up round.
+// Rounded, they stay multiples of 2^-bits, and their products with small integers (-3 .. 3) are
+// multiples of 2^-bits below 9 in magnitude.
+inline int rounding_bits(Precision p) { return p == Precision::Tf32 ? 10 : 9; }
 inline std::vector<float> rounding_values(Precision p, size_t n, uint64_t seed) {
-  const int bits = p == Precision::Tf32 ? 12 : 9;
+  const int bits = rounding_bits(p);
   std::mt19937_64 rng(seed);
   std::vector<float> v(n);
   for (float& x : v)
@@ -44,9 +46,10 @@ inline std::vector<float> rounding_values(Precision p, size_t n, uint64_t seed) 
         std::ldexp(static_cast<float>(static_cast<int>(rng() % (1u << bits))), -bits);
   return v;
 }
-// The longest sum of such products that is exact in float32: every partial sum is a multiple of
-// 2^-bits below 9 * terms, so it fits 24 significant bits while 9 * terms * 2^bits <= 2^24.
-inline long exact_sum_terms(Precision p) { return (1L << (24 - (p == Precision::Tf32 ? 12 : 9))) / 9; }
+// The longest sum of such products that is exact: every partial sum is a multiple of 2^-bits below
+// 9 * terms, so it fits 22 significant bits while 9 * terms * 2^bits <= 2^22. Two bits below float32's
+// 24 leave room for tensor cores, which align the products of a step to the largest before adding.
+inline long exact_sum_terms(Precision p) { return (1L << (22 - rounding_bits(p))) / 9; }
 
 // A convolution in precision p: its results and the magnitudes its sums bound the error by, for the
 // given operands (y is the reference's forward output, which the backward pass masks with).

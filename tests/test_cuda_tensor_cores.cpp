@@ -135,7 +135,7 @@ TEST_CASE("tensor cores: dense layers, native bit for bit and within tolerance; 
   GpuCheck present;
   for (Precision p : {Precision::Tf32, Precision::Bf16}) {
     const auto gpu = context_in(p);
-    for (const DenseShape& d : {DenseShape{1, 3, 10}, DenseShape{67, 65, 129}, DenseShape{130, 300, 43}})
+    for (const DenseShape& d : {DenseShape{1, 3, 10}, DenseShape{67, 65, 129}, DenseShape{130, 200, 43}})
       for (int exact = 0; exact < 2; ++exact)
         for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Library}) {
           if (exact && impl == KernelImpl::Library) continue;

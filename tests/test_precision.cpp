@@ -77,7 +77,7 @@ TEST_CASE("tensor-core oracle: its exact operands round, and their sums are exac
     const auto r = test::rounding_values(p, 4096, 7);
     size_t changed = 0;
     for (float v : r) changed += round_operand(p, v) != v;
-    CHECK(changed > 1000);  // the rounding acts on most of them
+    CHECK(changed > r.size() / 20);  // the rounding acts on many of them (tf32: a tenth, bf16: more)
     // Convolutions whose sums stay within exact_sum_terms: the float kernel on the rounded operands
     // equals the float64 oracle bit for bit, for each operand in turn drawn to round.
     Conv2dShape s;
