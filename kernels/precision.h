@@ -42,31 +42,21 @@ inline std::string precision_refusal(Precision p, const std::string& card, int m
 }
 
 namespace precision_detail {
-NM_HOST_DEVICE inline uint32_t bits(float v) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_uint(v);
-#else
-  uint32_t u;
-  std::memcpy(&u, &v, sizeof u);
-  return u;
-#endif
-}
-NM_HOST_DEVICE inline float from_bits(uint32_t u) {
-#if defined(__CUDA_ARCH__)
-  return __uint_as_float(u);
-#else
-  float v;
-  std::memcpy(&v, &u, sizeof v);
-  return v;
-#endif
+// The float's bits and back (memcpy is the portable way on both devices; compilers make it a move).
+template <class To, class From>
+NM_HOST_DEVICE inline To bit_copy(From v) {
+  static_assert(sizeof(To) == sizeof(From), "bit_copy between types of one size");
+  To out;
+  memcpy(&out, &v, sizeof out);
+  return out;
 }
 // Rounds to nearest, ties to even, keeping the top 32 - dropped bits; NaN stays NaN (quieted) and
 // infinities stay; a finite value that rounds past the largest one becomes an infinity, as in IEEE.
 NM_HOST_DEVICE inline float round_dropping(float v, int dropped) {
-  const uint32_t u = bits(v);
-  if ((u & 0x7f800000u) == 0x7f800000u) return (u & 0x007fffffu) ? from_bits(u | 0x00400000u) : v;
+  const uint32_t u = bit_copy<uint32_t>(v);
+  if ((u & 0x7f800000u) == 0x7f800000u) return (u & 0x007fffffu) ? bit_copy<float>(u | 0x00400000u) : v;
   const uint32_t half = (1u << (dropped - 1)) - 1u, odd = (u >> dropped) & 1u;
-  return from_bits((u + half + odd) & ~((1u << dropped) - 1u));
+  return bit_copy<float>((u + half + odd) & ~((1u << dropped) - 1u));
 }
 }  // namespace precision_detail
 

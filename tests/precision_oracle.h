@@ -17,6 +17,7 @@
 
 #include "kernels/conv2d.h"
 #include "kernels/dense.h"
+#include "gradcheck.h"  // small_ints
 #include "kernels/precision.h"
 
 namespace nullmark::test {
@@ -50,6 +51,20 @@ inline std::vector<float> rounding_values(Precision p, size_t n, uint64_t seed) 
 // 9 * terms, so it fits 22 significant bits while 9 * terms * 2^bits <= 2^22. Two bits below float32's
 // 24 leave room for tensor cores, which align the products of a step to the largest before adding.
 inline long exact_sum_terms(Precision p) { return (1L << (22 - rounding_bits(p))) / 9; }
+
+// A convolution's operands for a bit-for-bit comparison in precision p: one of them (0: x, 1: w,
+// 2: dy) drawn to round, the others small integers, so every sum is exact (exact_sum_terms).
+struct ExactConvOperands {
+  std::vector<float> x, w, b, dy;
+  ExactConvOperands(Precision p, const Conv2dShape& s, int rounding)
+      : x(draw(p, rounding == 0, static_cast<size_t>(s.n) * s.c * s.h * s.w, 1)),
+        w(draw(p, rounding == 1, static_cast<size_t>(s.f) * s.col_rows(), 2)),
+        b(small_ints(s.f, 3)),
+        dy(draw(p, rounding == 2, static_cast<size_t>(s.n) * s.f * s.oh() * s.ow(), 4)) {}
+  static std::vector<float> draw(Precision p, bool rounds, size_t n, uint64_t seed) {
+    return rounds ? rounding_values(p, n, seed) : small_ints(n, seed);
+  }
+};
 
 // A convolution in precision p: its results and the magnitudes its sums bound the error by, for the
 // given operands (y is the reference's forward output, which the backward pass masks with).

@@ -78,17 +78,12 @@ TEST_CASE("tensor cores: convolutions bit for bit with the oracle on operands wh
       s.relu = (s.h + s.w) % 2 == 0;
       INFO(test::conv_shape_name(s));
       REQUIRE(static_cast<long>(s.col_cols()) <= test::exact_sum_terms(p));
-      const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows(),
-                   ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
       for (int rounding = 0; rounding < 3; ++rounding) {  // x, w or dy drawn to round; the others small integers
         INFO("rounding operand " << rounding);
-        const auto x = rounding == 0 ? test::rounding_values(p, nx, 1) : test::small_ints(nx, 1);
-        const auto w = rounding == 1 ? test::rounding_values(p, nw, 2) : test::small_ints(nw, 2);
-        const auto dy = rounding == 2 ? test::rounding_values(p, ny, 4) : test::small_ints(ny, 4);
-        const auto b = test::small_ints(s.f, 3);
-        const test::ConvOracle o(p, s, x, w, b, dy);
+        const test::ExactConvOperands t(p, s, rounding);
+        const test::ConvOracle o(p, s, t.x, t.w, t.b, t.dy);
         for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Gemm}) {
-          const GpuConv g(*gpu, s, impl, x, w, b, dy, o.y);
+          const GpuConv g(*gpu, s, impl, t.x, t.w, t.b, t.dy, o.y);
           near("y", o.y, o.y_mag, g.y, 0);
           near("dx", o.dx, o.dx_mag, g.dx, 0);
           near("dw", o.dw, o.dw_mag, g.dw, 0);

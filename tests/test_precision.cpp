@@ -89,14 +89,11 @@ TEST_CASE("tensor-core oracle: its exact operands round, and their sums are exac
                  ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
     for (int rounding = 0; rounding < 3; ++rounding) {  // x, w or dy drawn to round
       INFO("rounding operand " << rounding);
-      const auto x = rounding == 0 ? test::rounding_values(p, nx, 1) : test::small_ints(nx, 1);
-      const auto w = rounding == 1 ? test::rounding_values(p, nw, 2) : test::small_ints(nw, 2);
-      const auto dy = rounding == 2 ? test::rounding_values(p, ny, 4) : test::small_ints(ny, 4);
-      const auto b = test::small_ints(s.f, 3);
-      const test::ConvOracle o(p, s, x, w, b, dy);
-      const auto xr = test::rounded(p, x), wr = test::rounded(p, w), dyr = test::rounded(p, dy);
+      const test::ExactConvOperands t(p, s, rounding);
+      const test::ConvOracle o(p, s, t.x, t.w, t.b, t.dy);
+      const auto xr = test::rounded(p, t.x), wr = test::rounded(p, t.w), dyr = test::rounded(p, t.dy);
       std::vector<float> y(ny), dx(nx), dw(nw), db(s.f), work(cpu::conv2d_workspace(s));
-      cpu::conv2d_forward(s, xr.data(), wr.data(), b.data(), y.data(), work.data());
+      cpu::conv2d_forward(s, xr.data(), wr.data(), t.b.data(), y.data(), work.data());
       cpu::conv2d_backward(s, xr.data(), wr.data(), y.data(), dyr.data(), dx.data(), dw.data(), db.data(),
                            GradMode::Overwrite, work.data());
       for (size_t i = 0; i < ny; ++i) REQUIRE(static_cast<double>(y[i]) == o.y[i]);

@@ -10,7 +10,7 @@ std::vector<DenseShape> dense_shapes() {
   return {DenseShape{384, 512, 512}, DenseShape{384, 512, 10}, DenseShape{4096, 4096, 4096}};
 }
 
-void bench_dense(KernelBench& bench) {
+void time_dense(KernelBench& bench, const cuda::Context& gpu, const std::string& suffix, double tensor_peak) {
   for (const DenseShape& d : dense_shapes()) {
     auto x = filled(size_t(d.n) * d.in), w = filled(size_t(d.out) * d.in), b = filled(d.out),
          dy = filled(size_t(d.n) * d.out);
@@ -19,21 +19,23 @@ void bench_dense(KernelBench& bench) {
     const std::string shape = format("%d x %d -> %d", d.n, d.in, d.out);
     const double flops = 2.0 * d.n * d.in * d.out;
     for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Library}) {
-      const char* name = impl == KernelImpl::Native ? "native" : "cublas";
-      bench.report(
-          "dense fwd", shape, name,
-          cuda::time_ms(bench.gpu(), [&] { cuda::dense_forward(bench.gpu(), d, x.data(), w.data(), b.data(), y.data(), impl); }, bench.reps),
-          flops, 0);
+      const std::string name = std::string(impl == KernelImpl::Native ? "native" : "cublas") + suffix;
+      bench.report("dense fwd", shape, name,
+                   cuda::time_ms(gpu, [&] { cuda::dense_forward(gpu, d, x.data(), w.data(), b.data(), y.data(), impl); },
+                                 bench.reps),
+                   flops, 0, tensor_peak);
       bench.report("dense bwd", shape, name,
-                   cuda::time_ms(bench.gpu(), 
-                       [&] {
-                         cuda::dense_backward(bench.gpu(), d, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(),
-                                              GradMode::Overwrite, impl);
-                       },
-                       bench.reps),
-                   2 * flops, 0);
+                   cuda::time_ms(gpu,
+                                 [&] {
+                                   cuda::dense_backward(gpu, d, x.data(), w.data(), dy.data(), dx.data(), dw.data(),
+                                                        db.data(), GradMode::Overwrite, impl);
+                                 },
+                                 bench.reps),
+                   2 * flops, 0, tensor_peak);
     }
   }
 }
+
+void bench_dense(KernelBench& bench) { time_dense(bench, bench.gpu(), "", 0); }
 
 }  // namespace nullmark::bench

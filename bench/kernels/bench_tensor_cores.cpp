@@ -6,11 +6,9 @@
 #include <string>
 
 #include "bench/kernels/kernel_bench.h"
-#include "common/format.h"
 #include "kernels/conv2d.h"
 #include "kernels/cuda/conv_cudnn.h"
 #include "kernels/cuda/timing.h"
-#include "kernels/dense.h"
 
 namespace nullmark::bench {
 
@@ -41,31 +39,6 @@ void convolutions(KernelBench& bench, const cuda::Context& gpu, Precision p, dou
   }
 }
 
-void dense(KernelBench& bench, const cuda::Context& gpu, Precision p, double peak) {
-  for (const DenseShape& d : dense_shapes()) {
-    auto x = filled(size_t(d.n) * d.in), w = filled(size_t(d.out) * d.in), b = filled(d.out),
-         dy = filled(size_t(d.n) * d.out);
-    DeviceArray<float> y(Device::CUDA, size_t(d.n) * d.out), dx(Device::CUDA, size_t(d.n) * d.in),
-        dw(Device::CUDA, size_t(d.out) * d.in), db(Device::CUDA, d.out);
-    const std::string shape = format("%d x %d -> %d", d.n, d.in, d.out);
-    const double flops = 2.0 * d.n * d.in * d.out;
-    for (KernelImpl impl : {KernelImpl::Native, KernelImpl::Library}) {
-      const std::string name = std::string(impl == KernelImpl::Native ? "native-" : "cublas-") + precision_name(p);
-      bench.report("dense fwd", shape, name,
-                   cuda::time_ms(gpu, [&] { cuda::dense_forward(gpu, d, x.data(), w.data(), b.data(), y.data(), impl); },
-                                 bench.reps),
-                   flops, 0, peak);
-      bench.report("dense bwd", shape, name,
-                   cuda::time_ms(gpu,
-                                 [&] {
-                                   cuda::dense_backward(gpu, d, x.data(), w.data(), dy.data(), dx.data(), dw.data(),
-                                                        db.data(), GradMode::Overwrite, impl);
-                                 },
-                                 bench.reps),
-                   2 * flops, 0, peak);
-    }
-  }
-}
 }  // namespace
 
 void bench_tensor_cores(KernelBench& bench) {
@@ -77,7 +50,7 @@ void bench_tensor_cores(KernelBench& bench) {
     const double peak = p == Precision::Bf16 ? bench.peak.bf16 : bench.peak.tf32;
     std::printf("tensor cores, %s (nominal dense peak %.0f TFLOP/s)\n", precision_name(p), peak);
     convolutions(bench, gpu, p, peak);
-    dense(bench, gpu, p, peak);
+    time_dense(bench, gpu, std::string("-") + precision_name(p), peak);
   }
 }
 

@@ -44,8 +44,9 @@ struct ConvCase {
 };
 std::vector<ConvCase> model_convolutions();
 std::string conv_shape_label(const Conv2dShape& s);
-// The dense products timed: the digit model's two layers and a large square one.
-std::vector<DenseShape> dense_shapes();
+// The dense products timed (the digit model's two layers and a large square one), both passes, each
+// implementation named with `suffix` ("-bf16"), shares taken of tensor_peak (0: the FP32 peak).
+void time_dense(KernelBench& bench, const cuda::Context& gpu, const std::string& suffix, double tensor_peak);
 // The tensors of one convolution case, on the device.
 struct ConvData {
   DeviceArray<float> x, w, b, dy, y, dx, dw, db;
