@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the tables of docs/perf.md from the measured files in bench/results/: the CPU comparison
+"""Writes the tables of docs/perf.md and docs/perf-details.md from the measured files in bench/results/: the CPU comparison
 with PyTorch (DATE-cpu-digit.json, from NULLMARK_BENCH_RECORD=bench/results bench/compare_cpu.sh,
 and DATE-cpu-object.json), the per-layer CPU profiles (DATE-cpu-MODEL-profile-REV.json, from
 bench/profile_cpu.sh), the latest CPU per-pass kernel measurements (DATE-cpu-kernels.json, from
@@ -343,14 +343,15 @@ def blocks(results):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results"))
-    ap.add_argument("--page", action="append", help="a page to fill (default: docs/perf.md and docs/clusters.md)")
+    ap.add_argument("--page", action="append",
+                    help="a page to fill (default: docs/perf.md, docs/perf-details.md and docs/clusters.md)")
     ap.add_argument("--check", action="store_true", help="compare only; exit 1 where the page differs")
     args = ap.parse_args()
     try:
         generated = blocks(args.results)
     except Bad as e:
         sys.exit("bench/perf_tables.py: %s" % e)
-    pages = args.page or [os.path.join(ROOT, "docs", p) for p in ("perf.md", "clusters.md")]
+    pages = args.page or [os.path.join(ROOT, "docs", p) for p in ("perf.md", "perf-details.md", "clusters.md")]
     if not generated_blocks.write_pages(pages, generated, lambda name: name in BLOCKS, args.check,
                                         "bench/perf_tables.py", args.results):
         sys.exit(1)
