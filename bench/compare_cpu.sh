@@ -7,7 +7,7 @@
 # ratios, per model.
 #
 #   bench/compare_cpu.sh [ROUNDS=5] [THREADS=all cores]     (needs build/ and Debian's python3-torch)
-# With NULLMARK_BENCH_RECORD=DIR it also writes DIR/DATE-cpu-MODEL.json (every round, the medians,
+# With NULLMARK_BENCH_RECORD=DIR it also writes DIR/DATE-cpu-MODEL[-N].json (every round, the medians,
 # the machine), which bench/perf_tables.py turns into the CPU table of docs/perf.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +41,11 @@ print(f"{model}: median nullmark {a:.0f} img/s   median {pt[0]['framework']} {b:
       f"median per-round ratio {paired:.2f}x")
 if record:
     os.makedirs(record, exist_ok=True)
-    path = os.path.join(record, f"{datetime.date.today()}-cpu-{model}.json")
+    # A second record of the day (another machine, say) takes the next free number: none is overwritten.
+    path, n = os.path.join(record, f"{datetime.date.today()}-cpu-{model}.json"), 1
+    while os.path.exists(path):
+        n += 1
+        path = os.path.join(record, f"{datetime.date.today()}-cpu-{model}-{n}.json")
     json.dump({"date": str(datetime.date.today()), "machine": f"{cpu}, {os.cpu_count()} cores", "threads": int(threads),
                "model": model, "batch": 128, "steps": steps, "blas_core": nm[0]["blas_core"],
                "nullmark": [r["images_per_s"] for r in nm], "pytorch": [r["images_per_s"] for r in pt],

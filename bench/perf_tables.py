@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the tables of docs/perf.md and docs/perf-details.md from the measured files in bench/results/: the CPU comparison
-with PyTorch (DATE-cpu-digit.json, from NULLMARK_BENCH_RECORD=bench/results bench/compare_cpu.sh,
+with PyTorch (DATE-cpu-digit[-N].json, from NULLMARK_BENCH_RECORD=bench/results bench/compare_cpu.sh,
 and DATE-cpu-object.json), the per-layer CPU profiles (DATE-cpu-MODEL-profile-REV.json, from
 bench/profile_cpu.sh), the latest CPU per-pass kernel measurements (DATE-cpu-kernels.json, from
 build/bench_kernels_cpu --json) and, per GPU, its latest validation run (DATE-CARD*.json, the gpu_validate.json that
@@ -321,7 +321,7 @@ def cpu_kernels_table(files):
 
 def blocks(results):
     files = sorted(glob.glob(os.path.join(results, "*.json")))
-    cpu = [f for f in files if re.search(r"-cpu-[a-z]+\.json$", f) and not f.endswith("-cpu-kernels.json")]
+    cpu = [f for f in files if re.search(r"-cpu-[a-z]+(-[0-9]+)?\.json$", f) and not f.endswith("-cpu-kernels.json")]
     profiles = [f for f in files if re.search(r"-cpu-[a-z]+-profile-[^/]*\.json$", f)]
     scaling = [f for f in files if re.search(r"-cpu-scaling-[a-z]+\.json$", f)]
     kernels_cpu = [f for f in files if re.search(r"-cpu-kernels\.json$", f)]
