@@ -17,6 +17,8 @@
 #
 # `bench/gpu_validate.sh object` runs the build and then bench/gpu_object_steps.sh instead: the
 # CIFAR-10 "object" trainings on the GPU, with the data packed in .gpu-data (docs/perf.md).
+# `bench/gpu_validate.sh object-results` runs the build and then the paper's CIFAR-10 evaluations through
+# the results pipeline on the GPU (bench/gpu_object_steps.sh), resumable across calls.
 # `bench/gpu_validate.sh tests` is the short run for little GPU time: the
 # build, the two small-shape sweeps alone (their times without other processes on the card), the
 # tests labelled cuda, the per-layer profile, the GPU training and the drivers; no benchmarks.
@@ -24,8 +26,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
 case $mode in
-  all | object | tests) ;;
-  *) echo "usage: bench/gpu_validate.sh [all|object|tests]" >&2; exit 2 ;;
+  all | object | object-results | tests) ;;
+  *) echo "usage: bench/gpu_validate.sh [all|object|object-results|tests]" >&2; exit 2 ;;
 esac
 out=${OUT:-bench-results}
 work=$(mktemp -d /tmp/nullmark-gpu-validate.XXXXXX)
@@ -106,9 +108,9 @@ build_rc=$?
 device=$(build-cuda/nullmark info 2>/dev/null | sed -n 's/^cuda: //p')
 step "device: ${device:-unknown} (build rc $build_rc)"
 
-if [ "$mode" = object ]; then
+if [ "$mode" = object ] || [ "$mode" = object-results ]; then
   source bench/gpu_object_steps.sh
-  object_steps
+  if [ "$mode" = object ]; then object_steps; else object_results_steps; fi
   publish
   exit
 fi

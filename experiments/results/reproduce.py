@@ -2,7 +2,10 @@
 """Runs every model and attack of one task (experiments/results/tasks.py) and collects their results.
 
 Usage: python3 experiments/results/reproduce.py TASK [--quick] [--seeds N] [--keys K] [--out DIR] [--runs DIR]
-(normally through scripts/reproduce.sh, which builds nullmark first).
+                                              [--device cpu|cuda] [--data DIR] [--print-plan]
+(normally through scripts/reproduce.sh, which builds nullmark first). --device cuda runs every
+training, attack and verification on the GPU; --data points the trainings at the data set (the
+attacks read the data their model was trained on).
 
 For each owner seed s = 1..N it trains the watermarked owner model and the clean control model with
 `seed: s`, verifies the owner's claim on both, runs the task's attack configs on the owner model, and
@@ -51,8 +54,11 @@ class Plan:
     """An ordered list of nullmark runs, each leaving one result file; runs whose file exists are
     skipped, so running a plan again resumes it."""
 
-    def __init__(self, nullmark, out, runs, quick=False):
+    def __init__(self, nullmark, out, runs, quick=False, device="cpu", data=""):
         self.nullmark, self.out, self.runs, self.quick = nullmark, out, runs, quick
+        # Where every run computes (`device`), and the data set the trainings read (`data`: its
+        # directory, where it is not where the configs say); attacks read the data of their model.
+        self.device, self.data = device, data
         self.steps = []  # (result file, command, kind, run dir, result file of the training it needs)
         self.started = time.time()
 
@@ -64,10 +70,15 @@ class Plan:
         """A training; with may_fail a diverged or failed training is a result (recorded, not fatal)."""
         cmd = [self.nullmark, "train", os.path.join(T.CONFIGS, config), "--set", "seed=%d" % seed, "--output", run_dir,
                "--quiet"]
-        for o in list(T.QUICK_TRAIN if self.quick else []) + list(extra):
+        for o in list(T.QUICK_TRAIN if self.quick else []) + self.placement(True) + list(extra):
             cmd += ["--set", o]
         self.add(result, cmd, "train-may-fail" if may_fail else "train", run_dir)
         return os.path.join(run_dir, "model.ckpt")
+
+    def placement(self, training):
+        """The --set overrides of device and data for a training (training) or an experiment run."""
+        sets = ["device=cuda"] if self.device == "cuda" else []
+        return sets + (["data.path=" + self.data] if training and self.data else [])
 
     def experiment(self, result, run_dir, config, model, seed, extra=(), needs=None):
         # sweep=null: one run, whatever sweep a shipped config carries (the plan is the sweep).
@@ -77,7 +88,7 @@ class Plan:
             cmd += ["--set", "eval_samples=%d" % T.QUICK_EVAL_SAMPLES]
             for o in T.QUICK_ATTACK[T.experiment_of(config)]:
                 cmd += ["--set", o]
-        for o in extra:
+        for o in self.placement(False) + list(extra):
             cmd += ["--set", o]
         self.add(result, cmd, "run", run_dir, needs)
 
@@ -86,6 +97,8 @@ class Plan:
                os.path.join(run_dir, "certificate.json"), "--force"]  # a rerun replaces its own certificate
         if self.quick:
             cmd += ["--random-keys", "10", "--blind-keys", "10", "--far", "0.1", "--random-samples", "200"]
+        if self.device == "cuda":
+            cmd += ["--device", "cuda"]
         self.add(result, cmd, "verify", run_dir)
 
     def piracy_grid(self, prefix, run_prefix, config, owner, clean, seed, fractions, keys, needs=None):
@@ -179,10 +192,10 @@ class Plan:
         print("%s: done; results in %s" % (what, self.out))
 
 
-def task_plan(task, seeds, keys, nullmark, out, runs, quick):
+def task_plan(task, seeds, keys, nullmark, out, runs, quick, device="cpu", data=""):
     """The reproduce plan of a task: per owner seed, the owner and clean models, both verifications,
     every attack config on the owner model, the piracy grid and the forgery attack."""
-    p = Plan(nullmark, out, runs, quick)
+    p = Plan(nullmark, out, runs, quick, device, data)
     fractions = T.QUICK_PIRACY_FRACTIONS if quick else task.piracy_fractions
     for seed in range(1, seeds + 1):
         sd, rd = "seed-%d/" % seed, os.path.join(runs, "seed-%d" % seed)
@@ -209,6 +222,10 @@ def main():
     ap.add_argument("--out", default="", help="results directory (default: results/TASK; quick: under --runs)")
     ap.add_argument("--runs", default="", help="run directories and models (default: runs/reproduce[-quick]/TASK)")
     ap.add_argument("--nullmark", default=os.path.join(ROOT, "build", "nullmark"))
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where every run computes")
+    ap.add_argument("--data", default="", help="the task's data set directory, for its trainings (default: the "
+                    "configs' path)")
+    ap.add_argument("--print-plan", action="store_true", help="print every command of the plan and exit")
     args = ap.parse_args()
     if args.seeds < 0 or args.keys < 0:
         ap.error("--seeds and --keys must be positive")
@@ -217,16 +234,22 @@ def main():
     args.out = os.path.abspath(args.out) if args.out else ""
     args.runs = os.path.abspath(args.runs) if args.runs else ""
     args.nullmark = os.path.abspath(args.nullmark)
+    args.data = os.path.abspath(args.data) if args.data else ""
     os.chdir(ROOT)
-    if task.data_dir and not os.path.isdir(task.data_dir):
-        sys.exit("reproduce: task %s needs its data set in %s, which does not exist" % (task.name, task.data_dir))
+    data_dir = args.data or task.data_dir
+    if data_dir and not os.path.isdir(data_dir):
+        sys.exit("reproduce: task %s needs its data set in %s, which does not exist" % (task.name, data_dir))
     if not os.access(args.nullmark, os.X_OK):
         sys.exit("reproduce: %s is not an executable (build first: scripts/build.sh)" % args.nullmark)
     seeds = args.seeds or (2 if args.quick else task.default_seeds)
     keys = args.keys or (1 if args.quick else task.default_keys)
     runs = args.runs or os.path.join("runs", "reproduce-quick" if args.quick else "reproduce", task.name)
     out = args.out or (os.path.join(runs, "results") if args.quick else os.path.join("results", task.name))
-    plan = task_plan(task, seeds, keys, args.nullmark, out, runs, args.quick)
+    plan = task_plan(task, seeds, keys, args.nullmark, out, runs, args.quick, args.device, args.data)
+    if args.print_plan:
+        for result, cmd, *_ in plan.steps:
+            print(os.path.relpath(result, out), " ".join(cmd))
+        return
     plan.run("reproduce %s (%d seed(s), %d pirate key(s))" % (task.name, seeds, keys))
 
 

@@ -44,7 +44,7 @@ TASKS = {
                     data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3),
     "object": Task("object", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
                    ["finetune-object.yaml", "pruning-object.yaml"], "piracy-object.yaml",
-                   data_dir="data/cifar-10-full", default_seeds=1, default_keys=3),
+                   data_dir="data/cifar-10-full", default_seeds=1, default_keys=3, forgery="forgery-object.yaml"),
 }
 
 # Quick mode: the same runs on a slice, small enough for CI. Training uses 3000 images for one

@@ -100,3 +100,20 @@ grep -q '"spec": "nullmark-v2"' "$out/claims/n8.json" || { echo "no v2 claim of 
 "$py" experiments/results/results_page.py --results "$out/results" --page "$out/watermark.md" >/dev/null
 grep -q "^| digit | 8 | 1 | " "$out/watermark.md" || { echo "no n = 8 row in the pattern-size table"; exit 1; }
 echo "ok: pattern-size plan and table"
+
+# On a GPU machine: every run on the card and the trainings on a data set elsewhere (the plan alone,
+# printed; the [cuda] tests run drivers on a card). A data directory that is not there stops it.
+"$py" experiments/results/reproduce.py object --device cuda --data "$out" --seeds 1 --keys 10 --nullmark "$nullmark" \
+  --print-plan >"$out/plan"
+grep -q "^seed-1/train-owner.json .* train experiments/configs/object-watermark.yaml .*--set device=cuda --set data.path=$out" \
+  "$out/plan" || { echo "the owner training is not placed on the card and its data:"; cat "$out/plan"; exit 1; }
+grep -q "^seed-1/verify-owner.json .* verify .* --device cuda" "$out/plan" || { echo "verify not on the card"; exit 1; }
+grep "^seed-1/finetune.json " "$out/plan" | grep -q -- "--set device=cuda" || { echo "attacks not on the card"; exit 1; }
+grep "^seed-1/finetune.json " "$out/plan" | grep -q "data.path" && { echo "an attack was given the data path"; exit 1; }
+[ "$(grep -c "^seed-1/piracy/" "$out/plan")" -eq 40 ] || { echo "expected 40 piracy runs (2 shares x 2 x 10 keys)"; exit 1; }
+grep -q "^seed-1/forgery.json .*forgery-object.yaml" "$out/plan" || { echo "no forgery run for object"; exit 1; }
+if msg=$("$py" experiments/results/reproduce.py object --data "$out/absent" --nullmark "$nullmark" --print-plan 2>&1); then
+  echo "a missing data directory was accepted"; exit 1
+fi
+grep -q "needs its data set in $out/absent, which does not exist" <<<"$msg" || { echo "message: $msg"; exit 1; }
+echo "ok: a plan placed on the GPU"
