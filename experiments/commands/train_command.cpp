@@ -3,6 +3,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "common/blas_core.h"
 #include "common/error.h"
 #include "common/yaml_guard.h"
 #include "experiments/config_diff.h"
@@ -190,6 +191,9 @@ int train(const TrainArgs& a) {
     nlohmann::json metrics = {{"config", s.config_path},
                               {"model", s.model_name},
                               {"threads", s.threads},
+                              // CPU results are bitwise reproducible for a thread count and BLAS kernel:
+                              // a rerun elsewhere needs both (OPENBLAS_CORETYPE picks the kernel).
+                              {"blas_core", blas_core_name()},
                               {"epochs", history},
                               {"total_train_wall_s", total_wall},
                               {"final_test_accuracy", test.accuracy}};

@@ -50,6 +50,17 @@ def training_difference(recorded, got):
     return None
 
 
+def blas_hint(recorded, here):
+    """What to try where a training did not repeat: the OpenBLAS kernel of the record, if known."""
+    if recorded and here and recorded != here:
+        return (" It was recorded with OpenBLAS's %s kernels and this machine's are %s: OPENBLAS_CORETYPE=%s makes "
+                "it use the recorded ones (where the CPU has their instructions)." % (recorded, here, recorded.upper()))
+    if not recorded:
+        return (" Where the records were made with other OpenBLAS kernels (`nullmark info` shows this machine's), "
+                "OPENBLAS_CORETYPE=<kernel> makes it use those (where the CPU has their instructions).")
+    return ""
+
+
 class Plan:
     """An ordered list of nullmark runs, each leaving one result file; runs whose file exists are
     skipped, so running a plan again resumes it."""
@@ -160,15 +171,17 @@ class Plan:
         if rc != 0:
             sys.exit("reproduce: regenerating the model of %s failed (exit %d); its log %s ends:\n%s" %
                      (result, rc, log, open(log).read()[-3000:]))
-        problem = training_difference(json.load(open(result)).get("train", {}),
-                                      json.load(open(os.path.join(run_dir, "metrics.json"))))
+        recorded = json.load(open(result)).get("train", {})
+        got = json.load(open(os.path.join(run_dir, "metrics.json")))
+        problem = training_difference(recorded, got)
         if problem:
             # Set aside, so that a later call does not take it for the recorded model.
             os.replace(os.path.join(run_dir, "model.ckpt"), os.path.join(run_dir, "model-differs.ckpt"))
             sys.exit("reproduce: the model trained again for %s does not repeat the recorded training (%s): the "
                      "recorded results were measured with other numerics (another thread count, BLAS kernel or "
                      "code version). It is set aside as %s; remove the results of that model to measure them "
-                     "afresh." % (result, problem, os.path.join(run_dir, "model-differs.ckpt")))
+                     "afresh.%s" % (result, problem, os.path.join(run_dir, "model-differs.ckpt"),
+                                    blas_hint(recorded.get("blas_core"), got.get("blas_core"))))
         print("%.0f s, the recorded training repeated exactly" % (time.time() - t0), flush=True)
 
     def run(self, what):

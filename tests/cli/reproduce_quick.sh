@@ -41,6 +41,8 @@ rm "$out/runs/seed-2/owner/model.ckpt" "$res/seed-2/pruning.json"
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["train"]["epochs"][-1]["test_loss"] += 0.125
+assert d["train"]["blas_core"], "a training records its BLAS kernel"
+d["train"]["blas_core"] = "Haswell"  # as if recorded elsewhere: the message names the kernel to ask for
 json.dump(d, open(sys.argv[1], "w"))
 PY
 cp "$res/seed-2/train-owner.json" "$out/tampered.json"
@@ -49,6 +51,7 @@ if "$py" experiments/results/reproduce.py digit --quick --out "$res" --runs "$ou
   echo "a model that differs from its record was accepted"; exit 1
 fi
 grep -q "does not repeat the recorded training (epoch .* test_loss" "$out/log3c" || { cat "$out/log3c"; exit 1; }
+grep -q "recorded with OpenBLAS's Haswell kernels .* OPENBLAS_CORETYPE=HASWELL" "$out/log3c" || { cat "$out/log3c"; exit 1; }
 cmp -s "$res/seed-2/train-owner.json" "$out/tampered.json" || { echo "the recorded training was overwritten"; exit 1; }
 [ ! -f "$res/seed-2/pruning.json" ] || { echo "an attack ran on the differing model"; exit 1; }
 [ ! -f "$out/runs/seed-2/owner/model.ckpt" ] || { echo "the differing model was left where a rerun would use it"; exit 1; }
