@@ -5,6 +5,9 @@
 # through 4096 filters of 28 x 28 (770 GB of activations) stops with a message naming the batch size
 # and the card, exit status 1, and writes nothing.
 source "$(dirname "$0")/common.sh"
+# `nullmark info` names the precisions the card runs: all three from compute capability 8.0 (the
+# cards nullmark is built for by default).
+"$nullmark" info | grep -qx "cuda precisions: fp32 tf32 bf16" || { echo "info lacks the precisions:"; "$nullmark" info; exit 1; }
 short=(--set data.train_limit=3000 --set data.test_limit=500 --set train.epochs=1 --set device=cuda)
 for p in fp32 bf16; do
   "$nullmark" train experiments/configs/digit-clean.yaml "${short[@]}" --set "cuda.precision=$p" \
