@@ -208,6 +208,10 @@ if benchmarks && within_budget "ResNet-20 end to end" 200; then
         >>"$log" 2>&1 || echo "{\"error\": \"nullmark ResNet-20 $p failed, see gpu_validate.log\"}" \
         >"$work/nullmark_cuda_object_$p.json"
     done
+    # Where the bf16 step's time goes, layer by layer (each layer waited for).
+    timeout 60 build-cuda/bench_train_digit --device cuda --precision bf16 --steps 50 --profile \
+      --config experiments/configs/object-watermark.yaml --set data.path=/tmp/cifar-10 >"$work/profile-object.txt" 2>&1
+    cat "$work/profile-object.txt" >>"$log"
     pytorch --model object --watermark
     pytorch --model object --watermark --amp bf16 --channels-last
     pytorch --model object --watermark --amp bf16 --channels-last --compile --compile-mode reduce-overhead

@@ -115,6 +115,10 @@ with open(os.path.join(out, "gpu_validate.md"), "w") as md:
     if os.path.exists(profile):
         md.write("\n## Per-layer times of the watermarked digit step (bench_train_digit --profile)\n\n```\n"
                  + open(profile).read() + "```\n")
+    profile = os.path.join(out, "profile-object.txt")
+    if os.path.exists(profile):
+        md.write("\n## Per-layer times of the watermarked ResNet-20 step in bf16 (bench_train_digit --profile)\n\n```\n"
+                 + open(profile).read() + "```\n")
     md.write("\n## Watermarked training on the GPU\n\n```\n" + "\n".join(train_tail) + "\n```\n")
     run_log = open(os.path.join(out, "gpu_validate.log")).read().splitlines()
     sanitizer = [l for l in run_log if l.startswith("compute-sanitizer")]
