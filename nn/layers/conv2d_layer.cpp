@@ -104,7 +104,9 @@ class Conv2d : public Layer {
   static KernelImpl conv_impl(bool library) { return library ? KernelImpl::Library : KernelImpl::Native; }
   void moved() override {
 #if NULLMARK_WITH_CUDA
-    if (on_gpu() && !cuda::cudnn_available()) impl_.without_library();  // nothing to compare
+    // Nothing to compare with: no cuDNN in this build, or none in the context's precision (it has no
+    // bf16 mode for float32 tensors): `auto` means native. A layer that names cudnn is refused then.
+    if (on_gpu() && (!cuda::cudnn_available() || gpu().options().precision == Precision::Bf16)) impl_.without_library();
 #endif
   }
   int filters_, kernel_, stride_, pad_;
