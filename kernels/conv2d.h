@@ -56,7 +56,8 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
 //   Gemm, Direct: one form throughout (Direct fails, saying why, where the card lacks the memory).
 //   Library: the cuDNN library, as the baseline and alternative.
 // In the context's tf32 and bf16 precisions (kernels/precision.h) the native kernels are the implicit
-// GEMM on tensor cores (kernels/cuda/gemm_mma.cuh); Direct is refused there, and cuDNN in bf16.
+// GEMM on tensor cores (kernels/cuda/gemm_mma.cuh); Direct is refused there. cuDNN in bf16 works on
+// bfloat16 copies and rounds its results to bfloat16 (kernels/cuda/conv_cudnn.cu).
 // `work` is device scratch of conv2d_workspace floats. Null gradient pointers are skipped as on the CPU.
 inline const char* conv_impl_name(KernelImpl impl) {
   switch (impl) {

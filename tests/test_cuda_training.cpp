@@ -154,7 +154,8 @@ TEST_CASE("training in tf32 and bf16: close to float32, deterministic, and the s
     CHECK(again.params == reduced.params);
     const Run graph = train(Device::CUDA, true, {}, "native", Trainer::ResidentData::Off, gpu);
     CHECK(graph.params == reduced.params);
-    // impl: auto (the default) in bf16 times no cuDNN convolution (it has no bf16 mode) and trains.
+    // impl: auto (the default) in bf16 takes the native convolutions (cuDNN's bf16 results are rounded
+    // to bfloat16, another computation) and trains.
     const Run timed = train(Device::CUDA, false, {}, "auto", Trainer::ResidentData::Off, gpu);
     for (size_t e = 0; e < fp32.losses.size(); ++e)
       CHECK(timed.losses[e] == Approx(fp32.losses[e]).epsilon(0.05));

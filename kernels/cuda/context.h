@@ -32,7 +32,7 @@ struct ContextOptions {
   // How matrix products round their operands (kernels/precision.h): fp32 by default, so results
   // compare with the CPU at float tolerance. tf32 and bf16 run the native convolutions and dense
   // layers on tensor cores (kernels/cuda/gemm_mma.cuh), cuBLAS with the matching compute type, and
-  // cuDNN in TF32 (it has no bf16 mode for float32 tensors: a library convolution is refused in bf16).
+  // cuDNN in TF32, or in bf16 on bfloat16 copies of the operands (its results rounded to bfloat16).
   // A card without the tensor cores is refused where the context is made.
   Precision precision = Precision::Fp32;
   // Which form a convolution's `native` kernels take (kernels/conv2d.h): Native, the direct kernel

@@ -1,3 +1,4 @@
+#include <cuda_bf16.h>
 #include <cudnn.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "kernels/bias.h"
 #include "kernels/cuda/conv_cudnn.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/precision.h"
 #include "kernels/relu.h"
 
 namespace nullmark::cuda {
@@ -26,21 +28,20 @@ struct Descriptors {
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
   Descriptors(const Context& ctx, const Conv2dShape& s) {
-    // cuDNN rounds float32 tensors to TF32 at most; bfloat16 would need bfloat16 tensors, whose
-    // outputs are rounded too, which is not the precision contract of kernels/precision.h.
-    NM_CHECK(ctx.options().precision != Precision::Bf16,
-             "conv2d impl cudnn has no bf16 mode for float32 tensors: use impl native (the tensor-core GEMM) or "
-             "cuda.precision tf32");
+    // bf16: bfloat16 tensors (the staged copies of bf16_staging), float32 accumulation; tf32: float32
+    // tensors on tensor cores; fp32: FMA only.
+    const Precision p = ctx.options().precision;
+    const cudnnDataType_t t = p == Precision::Bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
     NM_CUDNN(cudnnCreateTensorDescriptor(&x));
     NM_CUDNN(cudnnCreateTensorDescriptor(&y));
     NM_CUDNN(cudnnCreateFilterDescriptor(&w));
     NM_CUDNN(cudnnCreateConvolutionDescriptor(&conv));
-    NM_CUDNN(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.n, s.c, s.h, s.w));
-    NM_CUDNN(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.n, s.f, s.oh(), s.ow()));
-    NM_CUDNN(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s.f, s.c, s.kh, s.kw));
+    NM_CUDNN(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, t, s.n, s.c, s.h, s.w));
+    NM_CUDNN(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, t, s.n, s.f, s.oh(), s.ow()));
+    NM_CUDNN(cudnnSetFilter4dDescriptor(w, t, CUDNN_TENSOR_NCHW, s.f, s.c, s.kh, s.kw));
     NM_CUDNN(cudnnSetConvolution2dDescriptor(conv, s.pad, s.pad, s.stride, s.stride, 1, 1, CUDNN_CROSS_CORRELATION,
                                              CUDNN_DATA_FLOAT));
-    NM_CUDNN(cudnnSetConvolutionMathType(conv, ctx.options().precision == Precision::Tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+    NM_CUDNN(cudnnSetConvolutionMathType(conv, p == Precision::Fp32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH));
   }
   ~Descriptors() {
     cudnnDestroyTensorDescriptor(x);
@@ -122,22 +123,79 @@ Algorithms choose(const Context& ctx, const Conv2dShape& s, const Descriptors& d
 __global__ void relu_mask(size_t count, const float* y, const float* dy, float* g) {
   NM_GRID_LOOP(i, count) g[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
+
+// bf16: cuDNN reads and writes bfloat16 tensors, so the operands are staged as bfloat16 copies
+// (rounded as kernels/precision.h rounds) and its results, rounded to bfloat16 by cuDNN, are widened
+// back into the float32 outputs. Unlike the native kernels' float32 results, these carry bfloat16's
+// rounding, which is why `impl: auto` does not time cuDNN in bf16 (nn/layers/conv2d_layer.cpp).
+__global__ void to_bf16(size_t count, const float* in, __nv_bfloat16* out) {
+  NM_GRID_LOOP(i, count) out[i] = __float2bfloat16_rz(round_to_bf16(in[i]));  // exact after the rounding
+}
+__global__ void from_bf16(size_t count, const __nv_bfloat16* in, float* out, bool accumulate) {
+  NM_GRID_LOOP(i, count) out[i] = (accumulate ? out[i] : 0.0f) + __bfloat162float(in[i]);
+}
+
+// The bfloat16 copies in the workspace, after cuDNN's own workspace and the masked gradient: the
+// input and its gradient, the filters and their gradient, the output (or its gradient). Each starts
+// on a 256-byte boundary.
+struct Bf16Staging {
+  __nv_bfloat16 *x, *dx, *w, *dw, *y;
+  static size_t segment_floats(size_t values) { return (values + 127) / 128 * 64; }  // 2 values a float
+  static size_t floats(const Conv2dShape& s) {
+    const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows(),
+                 ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+    return 2 * segment_floats(nx) + 2 * segment_floats(nw) + segment_floats(ny);
+  }
+  Bf16Staging(const Conv2dShape& s, float* at) {
+    const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
+    auto take = [&](size_t values) {
+      auto* p = reinterpret_cast<__nv_bfloat16*>(at);
+      at += segment_floats(values);
+      return p;
+    };
+    x = take(nx), dx = take(nx), w = take(nw), dw = take(nw), y = take(static_cast<size_t>(s.n) * s.f * s.oh() * s.ow());
+  }
+};
+
+void stage(const Context& ctx, size_t count, const float* in, __nv_bfloat16* out) {
+  to_bf16<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, in, out);
+  NM_AFTER_LAUNCH(ctx, "cudnn bf16 staging");
+}
+void widen(const Context& ctx, size_t count, const __nv_bfloat16* in, float* out, bool accumulate) {
+  from_bf16<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, in, out, accumulate);
+  NM_AFTER_LAUNCH(ctx, "cudnn bf16 widening");
+}
+// Floats of cuDNN's workspace, rounded up to 256 bytes so that what follows stays aligned.
+size_t library_floats(const Algorithms& a) { return (a.workspace_bytes + 255) / 256 * 64; }
 }  // namespace
 
 bool cudnn_available() { return true; }
 
 size_t cudnn_conv_workspace(const Context& ctx, const Conv2dShape& s) {
   const Descriptors d(ctx, s);
-  const size_t masked = s.relu ? static_cast<size_t>(s.n) * s.f * s.oh() * s.ow() : 0;  // dy masked by the ReLU
-  return (choose(ctx, s, d).workspace_bytes + sizeof(float) - 1) / sizeof(float) + masked;
+  // dy masked by the ReLU (a whole number of 256-byte blocks, so the staging after it stays aligned)
+  const size_t masked = s.relu ? Bf16Staging::segment_floats(2 * static_cast<size_t>(s.n) * s.f * s.oh() * s.ow()) : 0;
+  const size_t staging = ctx.options().precision == Precision::Bf16 ? Bf16Staging::floats(s) : 0;
+  return library_floats(choose(ctx, s, d)) + masked + staging;
 }
 
 void cudnn_conv_forward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work) {
   const Descriptors d(ctx, s);
   const Algorithms a = choose(ctx, s, d);
   const float one = 1.0f, zero = 0.0f;
-  NM_CUDNN(cudnnConvolutionForward(cudnn(ctx).handle, &one, d.x, x, d.w, w, d.conv, a.fwd, work, a.workspace_bytes, &zero, d.y,
-                                   y));
+  if (ctx.options().precision == Precision::Bf16) {
+    const size_t masked = s.relu ? Bf16Staging::segment_floats(2 * static_cast<size_t>(s.n) * s.f * s.oh() * s.ow()) : 0;
+    const Bf16Staging b16(s, work + library_floats(a) + masked);
+    const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+    stage(ctx, static_cast<size_t>(s.n) * s.c * s.h * s.w, x, b16.x);
+    stage(ctx, static_cast<size_t>(s.f) * s.col_rows(), w, b16.w);
+    NM_CUDNN(cudnnConvolutionForward(cudnn(ctx).handle, &one, d.x, b16.x, d.w, b16.w, d.conv, a.fwd, work,
+                                     a.workspace_bytes, &zero, d.y, b16.y));
+    widen(ctx, ny, b16.y, y, false);
+  } else {
+    NM_CUDNN(cudnnConvolutionForward(cudnn(ctx).handle, &one, d.x, x, d.w, w, d.conv, a.fwd, work, a.workspace_bytes,
+                                     &zero, d.y, y));
+  }
   if (b) bias_add_forward(ctx, s.n, s.f, s.oh() * s.ow(), b, y);
   if (s.relu) relu_forward(ctx, static_cast<size_t>(s.n) * s.f * s.oh() * s.ow(), y, y);
 }
@@ -146,16 +204,36 @@ void cudnn_conv_backward(const Context& ctx, const Conv2dShape& s, const float* 
                          float* dx, float* dw, float* db, GradMode mode, float* work) {
   const Descriptors d(ctx, s);
   const Algorithms a = choose(ctx, s, d);
-  const size_t ws_floats = (a.workspace_bytes + sizeof(float) - 1) / sizeof(float);
+  const size_t ws_floats = library_floats(a), ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+  const size_t masked_floats = s.relu ? Bf16Staging::segment_floats(2 * ny) : 0;
   const float* g = dy;
   if (s.relu) {
-    const size_t count = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
     float* masked = work + ws_floats;
-    relu_mask<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, y, dy, masked);
+    relu_mask<<<blocks_for(ny), 256, 0, stream(ctx)>>>(ny, y, dy, masked);
     NM_AFTER_LAUNCH(ctx, "cudnn relu mask");
     g = masked;
   }
-  const float one = 1.0f, beta = mode == GradMode::Accumulate ? 1.0f : 0.0f;
+  const float one = 1.0f, zero = 0.0f, beta = mode == GradMode::Accumulate ? 1.0f : 0.0f;
+  if (ctx.options().precision == Precision::Bf16) {
+    // cuDNN writes the gradients as bfloat16 copies; widening them adds them to dx and dw in float32.
+    const Bf16Staging b16(s, work + ws_floats + masked_floats);
+    const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
+    stage(ctx, ny, g, b16.y);
+    if (dx) {
+      stage(ctx, nw, w, b16.w);
+      NM_CUDNN(cudnnConvolutionBackwardData(cudnn(ctx).handle, &one, d.w, b16.w, d.y, b16.y, d.conv, a.data, work,
+                                            a.workspace_bytes, &zero, d.x, b16.dx));
+      widen(ctx, nx, b16.dx, dx, mode == GradMode::Accumulate);
+    }
+    if (dw) {
+      stage(ctx, nx, x, b16.x);
+      NM_CUDNN(cudnnConvolutionBackwardFilter(cudnn(ctx).handle, &one, d.x, b16.x, d.y, b16.y, d.conv, a.filter, work,
+                                              a.workspace_bytes, &zero, d.w, b16.dw));
+      widen(ctx, nw, b16.dw, dw, mode == GradMode::Accumulate);
+    }
+    if (db) bias_backward(ctx, s.n, s.f, s.oh() * s.ow(), g, db, mode);
+    return;
+  }
   if (dx)
     NM_CUDNN(cudnnConvolutionBackwardData(cudnn(ctx).handle, &one, d.w, w, d.y, g, d.conv, a.data, work, a.workspace_bytes, &beta,
                                           d.x, dx));

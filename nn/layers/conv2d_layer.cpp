@@ -104,8 +104,9 @@ class Conv2d : public Layer {
   static KernelImpl conv_impl(bool library) { return library ? KernelImpl::Library : KernelImpl::Native; }
   void moved() override {
 #if NULLMARK_WITH_CUDA
-    // Nothing to compare with: no cuDNN in this build, or none in the context's precision (it has no
-    // bf16 mode for float32 tensors): `auto` means native. A layer that names cudnn is refused then.
+    // Nothing to compare with: no cuDNN in this build, or bf16, where cuDNN's results are rounded to
+    // bfloat16 and the native kernels' are not (auto chooses between two forms of one computation):
+    // `auto` means native. A layer may still name cudnn.
     if (on_gpu() && (!cuda::cudnn_available() || gpu().options().precision == Precision::Bf16)) impl_.without_library();
 #endif
   }
