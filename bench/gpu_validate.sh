@@ -212,9 +212,18 @@ if benchmarks && within_budget "ResNet-20 end to end" 200; then
     timeout 60 build-cuda/bench_train_digit --device cuda --precision bf16 --steps 50 --profile \
       --config experiments/configs/object-watermark.yaml --set data.path=/tmp/cifar-10 >"$work/profile-object.txt" 2>&1
     cat "$work/profile-object.txt" >>"$log"
-    pytorch --model object --watermark
-    pytorch --model object --watermark --amp bf16 --channels-last
-    pytorch --model object --watermark --amp bf16 --channels-last --compile --compile-mode reduce-overhead
+    # The CIFAR-10 configs stamp copies of half of each batch: PyTorch does the same.
+    pytorch --model object --watermark --watermark-fraction 0.5
+    pytorch --model object --watermark --watermark-fraction 0.5 --amp bf16 --channels-last
+    pytorch --model object --watermark --watermark-fraction 0.5 --amp bf16 --channels-last --compile \
+      --compile-mode reduce-overhead
+    # The fast recipe's network at its batch of 512, bf16, against PyTorch's AMP forms.
+    timeout 90 build-cuda/bench_train_digit --device cuda --cuda-graph --precision bf16 --batch 512 --steps 50 \
+      --config experiments/configs/object-fast.yaml --set data.path=/tmp/cifar-10 --json "$work/nullmark_cuda_fast_bf16.json" \
+      >>"$log" 2>&1 || echo '{"error": "nullmark object-fast failed, see gpu_validate.log"}' >"$work/nullmark_cuda_fast_bf16.json"
+    pytorch --model fast --batch 512 --watermark --watermark-fraction 0.5 --amp bf16 --channels-last
+    pytorch --model fast --batch 512 --watermark --watermark-fraction 0.5 --amp bf16 --channels-last --compile \
+      --compile-mode reduce-overhead
   else
     echo "skipped: ResNet-20 end to end needs CIFAR-10 (.gpu-data/cifar-10: scripts/cifar_gpu_pack.py pack)" | tee -a "$log"
   fi
