@@ -89,6 +89,11 @@ TEST_CASE("conv2d forward and backward are exact on integers", "[exact][conv2d]"
                         {5, 2, 9, 6, 3, 2, 2, 0},
                         // CIFAR-10's 32x32 padded layer: one image per block.
                         {3, 16, 32, 32, 16, 3, 1, 1},
+                        // 8x8 images (a grid of 80 positions: one full block of 48 and one partly
+                        // outside the image): 4 filters a block, then single filters; and the ResNet's
+                        // last stage.
+                        {3, 5, 8, 8, 6, 3, 1, 1},
+                        {2, 64, 8, 8, 64, 3, 1, 1},
                         // Kernels wider than the image and its left padding, at strides 2 and 3:
                         // some taps lie right of the image for every output column.
                         {1, 2, 10, 3, 5, 5, 2, 1},
