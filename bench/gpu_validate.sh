@@ -39,7 +39,7 @@ summarize() {  # gpu_validate.{json,md} from whatever steps have finished
     "${conv_form:-auto}" >"$work/summary.out" 2>&1
 }
 publish() {  # the run's summary files, copied to $OUT after every step
-  local files=(gpu_validate.log object-{watermark,clean}{.log,-metrics.json,.ckpt})
+  local files=(gpu_validate.log object-{watermark,clean,fast}{.log,-metrics.json,.ckpt})
   if [ "$mode" != object ]; then
     summarize
     files=(gpu_validate.json gpu_validate.md gpu_validate.log cuda_tests.log kernels.json kernels.log
