@@ -447,25 +447,29 @@ def frontier_table(points, clean):
 def frontier_answer(all_frontiers):
     """The stated answer: the points (over every task measured) where no pirate succeeded in any
     setting and the watermark cost at most MAX_COST on average."""
-    lines, measured, holding = [], 0, []
+    lines, measured, at_n6, holding = [], 0, 0, []
     for task, (points, clean) in all_frontiers.items():
         for r in frontier_rows(points, clean):
             if not r["seeds"] or r["cost"] is None or not r["piracy"]:
                 continue
             measured += 1
+            at_n6 += r["n"] == 6
             runs = sum(len(p["success"]) for p in r["piracy"])
             if not any(x for p in r["piracy"] for x in p["success"]) and r["cost"].mean <= MAX_COST:
-                holding.append("%s: %s space, λ = %g, n = %d (cost %s, %d piracy runs)" %
-                               (task, r["space"], r["lambda"], r["n"], r["cost"].points(), runs))
+                # The other claims at the same point, so the answer does not read as more than it is.
+                kept = ", ".join("%s %s" % (k, count(r["kept"][k])) for k in ("FTAL", "RTLL", "pruning 80 %"))
+                holding.append("%s: %s space, λ = %g, n = %d (cost %s, %d piracy runs; the claim kept after %s)" %
+                               (task, r["space"], r["lambda"], r["n"], r["cost"].points(), runs, kept))
     import frontier as F  # the planned grid, for stating how much of it the answer rests on
     planned = len(F.LAMBDAS) * len(F.SPACES)
     seeds = sorted({r["seeds"] for task, (points, clean) in all_frontiers.items()
                     for r in frontier_rows(points, clean) if r["seeds"]})
     if not measured:
         return "No frontier point has been measured yet."
-    coverage = ("Measured so far: %d point(s) of the %d a task's grid has at n = 6, with %s owner seed(s) each "
+    coverage = ("Measured so far: %d point(s) of the %d a task's grid has at n = 6%s, with %s owner seed(s) each "
                 "(the grid asks for 3); the tables below list them." %
-                (measured, planned, seeds[0] if len(seeds) == 1 else "%d–%d" % (seeds[0], seeds[-1])))
+                (at_n6, planned, ", and %d at other pattern sizes" % (measured - at_n6) if measured > at_n6 else "",
+                 seeds[0] if len(seeds) == 1 else "%d–%d" % (seeds[0], seeds[-1])))
     if holding:
         lines.append("**Yes.** Of %d measured points, the paper's piracy claim held (no pirate succeeded in any "
                      "setting) at an average accuracy cost of at most 1 point at:" % measured)
