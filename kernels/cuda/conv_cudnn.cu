@@ -28,7 +28,7 @@ struct Descriptors {
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
   Descriptors(const Context& ctx, const Conv2dShape& s) {
-    // bf16: bfloat16 tensors (the staged copies of bf16_staging), float32 accumulation; tf32: float32
+    // bf16: bfloat16 tensors (the staged copies of Bf16Staging), float32 accumulation; tf32: float32
     // tensors on tensor cores; fp32: FMA only.
     const Precision p = ctx.options().precision;
     const cudnnDataType_t t = p == Precision::Bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
@@ -135,26 +135,40 @@ __global__ void from_bf16(size_t count, const __nv_bfloat16* in, float* out, boo
   NM_GRID_LOOP(i, count) out[i] = (accumulate ? out[i] : 0.0f) + __bfloat162float(in[i]);
 }
 
-// The bfloat16 copies in the workspace, after cuDNN's own workspace and the masked gradient: the
-// input and its gradient, the filters and their gradient, the output (or its gradient). Each starts
-// on a 256-byte boundary.
+// Floats rounded up to whole 256-byte blocks, so that each part of the workspace starts aligned.
+size_t aligned(size_t floats) { return (floats + 63) / 64 * 64; }
+size_t input_values(const Conv2dShape& s) { return static_cast<size_t>(s.n) * s.c * s.h * s.w; }
+size_t filter_values(const Conv2dShape& s) { return static_cast<size_t>(s.f) * s.col_rows(); }
+size_t output_values(const Conv2dShape& s) { return static_cast<size_t>(s.n) * s.f * s.oh() * s.ow(); }
+
+// The bfloat16 copies (bf16 only): the input and its gradient, the filters and their gradient, the
+// output (or its gradient), each aligned, two values a float.
 struct Bf16Staging {
   __nv_bfloat16 *x, *dx, *w, *dw, *y;
-  static size_t segment_floats(size_t values) { return (values + 127) / 128 * 64; }  // 2 values a float
   static size_t floats(const Conv2dShape& s) {
-    const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows(),
-                 ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
-    return 2 * segment_floats(nx) + 2 * segment_floats(nw) + segment_floats(ny);
+    return 2 * aligned((input_values(s) + 1) / 2) + 2 * aligned((filter_values(s) + 1) / 2) +
+           aligned((output_values(s) + 1) / 2);
   }
   Bf16Staging(const Conv2dShape& s, float* at) {
-    const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
     auto take = [&](size_t values) {
       auto* p = reinterpret_cast<__nv_bfloat16*>(at);
-      at += segment_floats(values);
+      at += aligned((values + 1) / 2);
       return p;
     };
-    x = take(nx), dx = take(nx), w = take(nw), dw = take(nw), y = take(static_cast<size_t>(s.n) * s.f * s.oh() * s.ow());
+    x = take(input_values(s)), dx = take(input_values(s)), w = take(filter_values(s)), dw = take(filter_values(s));
+    y = take(output_values(s));
   }
+};
+
+// The workspace, in order: cuDNN's own, dy masked by the fused ReLU, the bfloat16 copies.
+struct Workspace {
+  size_t library, masked, staging;
+  Workspace(const Context& ctx, const Conv2dShape& s, const Algorithms& a)
+      : library(aligned((a.workspace_bytes + sizeof(float) - 1) / sizeof(float))),
+        masked(s.relu ? aligned(output_values(s)) : 0),
+        staging(ctx.options().precision == Precision::Bf16 ? Bf16Staging::floats(s) : 0) {}
+  size_t floats() const { return library + masked + staging; }
+  Bf16Staging bf16(const Conv2dShape& s, float* work) const { return Bf16Staging(s, work + library + masked); }
 };
 
 void stage(const Context& ctx, size_t count, const float* in, __nv_bfloat16* out) {
@@ -165,18 +179,13 @@ void widen(const Context& ctx, size_t count, const __nv_bfloat16* in, float* out
   from_bf16<<<blocks_for(count), 256, 0, stream(ctx)>>>(count, in, out, accumulate);
   NM_AFTER_LAUNCH(ctx, "cudnn bf16 widening");
 }
-// Floats of cuDNN's workspace, rounded up to 256 bytes so that what follows stays aligned.
-size_t library_floats(const Algorithms& a) { return (a.workspace_bytes + 255) / 256 * 64; }
 }  // namespace
 
 bool cudnn_available() { return true; }
 
 size_t cudnn_conv_workspace(const Context& ctx, const Conv2dShape& s) {
   const Descriptors d(ctx, s);
-  // dy masked by the ReLU (a whole number of 256-byte blocks, so the staging after it stays aligned)
-  const size_t masked = s.relu ? Bf16Staging::segment_floats(2 * static_cast<size_t>(s.n) * s.f * s.oh() * s.ow()) : 0;
-  const size_t staging = ctx.options().precision == Precision::Bf16 ? Bf16Staging::floats(s) : 0;
-  return library_floats(choose(ctx, s, d)) + masked + staging;
+  return Workspace(ctx, s, choose(ctx, s, d)).floats();
 }
 
 void cudnn_conv_forward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* work) {
@@ -184,31 +193,29 @@ void cudnn_conv_forward(const Context& ctx, const Conv2dShape& s, const float* x
   const Algorithms a = choose(ctx, s, d);
   const float one = 1.0f, zero = 0.0f;
   if (ctx.options().precision == Precision::Bf16) {
-    const size_t masked = s.relu ? Bf16Staging::segment_floats(2 * static_cast<size_t>(s.n) * s.f * s.oh() * s.ow()) : 0;
-    const Bf16Staging b16(s, work + library_floats(a) + masked);
-    const size_t ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
-    stage(ctx, static_cast<size_t>(s.n) * s.c * s.h * s.w, x, b16.x);
-    stage(ctx, static_cast<size_t>(s.f) * s.col_rows(), w, b16.w);
+    const Bf16Staging b16 = Workspace(ctx, s, a).bf16(s, work);
+    stage(ctx, input_values(s), x, b16.x);
+    stage(ctx, filter_values(s), w, b16.w);
     NM_CUDNN(cudnnConvolutionForward(cudnn(ctx).handle, &one, d.x, b16.x, d.w, b16.w, d.conv, a.fwd, work,
                                      a.workspace_bytes, &zero, d.y, b16.y));
-    widen(ctx, ny, b16.y, y, false);
+    widen(ctx, output_values(s), b16.y, y, false);
   } else {
     NM_CUDNN(cudnnConvolutionForward(cudnn(ctx).handle, &one, d.x, x, d.w, w, d.conv, a.fwd, work, a.workspace_bytes,
                                      &zero, d.y, y));
   }
   if (b) bias_add_forward(ctx, s.n, s.f, s.oh() * s.ow(), b, y);
-  if (s.relu) relu_forward(ctx, static_cast<size_t>(s.n) * s.f * s.oh() * s.ow(), y, y);
+  if (s.relu) relu_forward(ctx, output_values(s), y, y);
 }
 
 void cudnn_conv_backward(const Context& ctx, const Conv2dShape& s, const float* x, const float* w, const float* y, const float* dy,
                          float* dx, float* dw, float* db, GradMode mode, float* work) {
   const Descriptors d(ctx, s);
   const Algorithms a = choose(ctx, s, d);
-  const size_t ws_floats = library_floats(a), ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
-  const size_t masked_floats = s.relu ? Bf16Staging::segment_floats(2 * ny) : 0;
+  const Workspace layout(ctx, s, a);
+  const size_t ny = output_values(s);
   const float* g = dy;
   if (s.relu) {
-    float* masked = work + ws_floats;
+    float* masked = work + layout.library;
     relu_mask<<<blocks_for(ny), 256, 0, stream(ctx)>>>(ny, y, dy, masked);
     NM_AFTER_LAUNCH(ctx, "cudnn relu mask");
     g = masked;
@@ -216,8 +223,8 @@ void cudnn_conv_backward(const Context& ctx, const Conv2dShape& s, const float* 
   const float one = 1.0f, zero = 0.0f, beta = mode == GradMode::Accumulate ? 1.0f : 0.0f;
   if (ctx.options().precision == Precision::Bf16) {
     // cuDNN writes the gradients as bfloat16 copies; widening them adds them to dx and dw in float32.
-    const Bf16Staging b16(s, work + ws_floats + masked_floats);
-    const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, nw = static_cast<size_t>(s.f) * s.col_rows();
+    const Bf16Staging b16 = layout.bf16(s, work);
+    const size_t nx = input_values(s), nw = filter_values(s);
     stage(ctx, ny, g, b16.y);
     if (dx) {
       stage(ctx, nw, w, b16.w);

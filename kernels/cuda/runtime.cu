@@ -37,10 +37,12 @@ Context::Context(const ContextOptions& options) : options_(options) {
   NM_CHECK(options.precision == Precision::Fp32 || options.conv_form != KernelImpl::Direct,
            "cuda.precision ", precision_name(options.precision),
            " runs the native convolution as a tensor-core GEMM; the direct form has float32 kernels only");
-  const DeviceInfo card = query_device();
-  NM_CHECK(card.available, card.description);
-  const std::string refusal = precision_refusal(options.precision, card.name, card.major, card.minor);
-  NM_CHECK(refusal.empty(), refusal);
+  if (options.precision != Precision::Fp32) {  // fp32 runs on every card: no device query at start-up
+    const DeviceInfo card = query_device();
+    NM_CHECK(card.available, card.description);
+    const std::string refusal = precision_refusal(options.precision, card.name, card.major, card.minor);
+    NM_CHECK(refusal.empty(), refusal);
+  }
   cudaStream_t s = nullptr;
   NM_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
   stream_ = s;
