@@ -311,8 +311,11 @@ def cpu_kernels_table(files):
     head = ("%s, %d threads, OpenBLAS %s (sgemm 1024³: %.0f GFLOP/s), batch %d; %s"
             % (need(d, "machine", str, path), need(d, "threads", int, path), need(d, "blas_core", str, path), sgemm,
                need(d, "batch", int, path), need(d, "date", str, path)))
-    parts = ["**Convolutions** (%s), GFLOP/s and share of sgemm:\n\n%s" % (
-        head, table(["layer", "shape"] + list(CONV_PASSES), conv_rows))]
+    winograd = any("winograd" in layer for layer, _ in conv)
+    parts = ["**Convolutions** (%s), GFLOP/s and share of sgemm%s:\n\n%s" % (
+        head, " (rows named winograd: the direct form's multiply-adds over the Winograd form's time, so shares above "
+        "100 %% are its saving; its weight gradient is the direct form's)" if winograd else "",
+        table(["layer", "shape"] + list(CONV_PASSES), conv_rows))]
     if memory_rows:
         parts.append("**Memory-bound passes** of the residual blocks, GB/s of the fewest bytes each must move:\n\n%s"
                      % table(["stage", "shape"] + list(MEMORY_PASSES), memory_rows))

@@ -21,6 +21,9 @@ struct Conv2dShape {
   int f = 1, kh = 1, kw = 1;       // filters and kernel size
   int stride = 1, pad = 0;
   bool relu = false;  // fused activation: y = max(0, conv + b); backward masks dy where y <= 0
+  // CPU: the forward pass and input gradient in the Winograd form F(2x2, 3x3) (conv2d_winograd_cpu.h),
+  // where cpu::conv2d_winograd_applies; the GPU kernels ignore it.
+  bool winograd = false;
   int oh() const { return (h + 2 * pad - kh) / stride + 1; }
   int ow() const { return (w + 2 * pad - kw) / stride + 1; }
   size_t col_rows() const { return static_cast<size_t>(c) * kh * kw; }
@@ -29,6 +32,9 @@ struct Conv2dShape {
 
 namespace cpu {
 
+// Whether the Winograd form can compute this shape: 3x3, stride 1, padding 1, H even, W a multiple
+// of 8, at least 16 input and output channels.
+bool conv2d_winograd_applies(const Conv2dShape& s);
 // Scratch floats conv2d_forward/backward need in `work`.
 size_t conv2d_workspace(const Conv2dShape& s);
 // Kernels are templates instantiated for float (the runtime) and double (gradient checks).

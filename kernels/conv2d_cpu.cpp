@@ -9,6 +9,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_grid_cpu.h"
 #include "kernels/conv2d_phase_cpu.h"
+#include "kernels/conv2d_winograd_cpu.h"
 #include "kernels/conv2d_taps_cpu.h"
 
 namespace nullmark::cpu {
@@ -191,16 +192,22 @@ Scratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
 
 }  // namespace
 
+bool conv2d_winograd_applies(const Conv2dShape& s) { return conv_winograd::applies(s); }
+
 size_t conv2d_workspace(const Conv2dShape& s) {
   const size_t lowered = per_thread(s);
   const size_t direct = conv_grid::applies(s)    ? conv_grid::per_thread(s)
                         : conv_phase::applies(s) ? conv_phase::per_thread(s)
                                                  : 0;
-  return std::max(direct, lowered) * omp_get_max_threads();
+  const size_t total = std::max(direct, lowered) * omp_get_max_threads();
+  // The Winograd form's passes run one at a time with the direct weight gradient's: the larger of the two.
+  return s.winograd && conv_winograd::applies(s) ? std::max(total, conv_winograd::workspace(s, omp_get_max_threads()))
+                                                 : total;
 }
 
 template <class T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, T* work) {
+  if (s.winograd && conv_winograd::applies(s)) return conv_winograd::forward(s, x, w, b, y, work);
   if (conv_grid::applies(s)) return conv_grid::forward(s, x, w, b, y, work);
   if (conv_phase::applies(s)) return conv_phase::forward(s, x, w, b, y, work);
   const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
@@ -237,6 +244,12 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
   // The direct forms compute the input gradient; their weight gradients run where they are the
   // faster (the stride-1 form's on images of 8 columns and more, the stride-2 form's on outputs of
   // 16 columns and more). Elsewhere the lowered GEMM below computes the weight and bias gradients.
+  // The Winograd form computes the input gradient alone; the weight gradient follows as without it.
+  if (s.winograd && conv_winograd::applies(s)) {
+    if (dx) conv_winograd::input_gradient(s, w, y, dy, dx, mode, work);
+    if (!dw && !db) return;
+    dx = nullptr;
+  }
   const bool grid = conv_grid::applies(s), phase = conv_phase::applies(s);
   if (grid || phase) {
     const bool direct_dw = grid ? conv_grid::weight_gradient_applies(s) : conv_phase::weight_gradient_applies(s);

@@ -9,4 +9,10 @@ namespace nullmark {
 
 enum class KernelImpl { Auto, Native, Library, Gemm, Direct };
 
+// How the CPU computes a 3x3, stride-1, padding-1 convolution (a conv2d layer's `cpu_algorithm:`):
+// directly (kernels/conv2d_grid_cpu.h), or in the Winograd form (kernels/conv2d_winograd_cpu.h),
+// with 2.25x fewer multiply-adds and rounding that differs from the direct form's in the last bits.
+// Unlike KernelImpl it changes the numbers, so it is part of the model, never chosen by timing.
+enum class ConvAlgorithm { Direct, Winograd };
+
 }  // namespace nullmark

@@ -85,6 +85,9 @@ class Layer {
   // The network's `impl:` default (Network::from_config): layers with a native/library choice that
   // their own config does not name take it; composite layers pass it on.
   virtual void set_default_impl(KernelImpl /*impl*/) {}
+  // The network's `cpu_algorithm:` default, likewise: convolutions that name none take it where their
+  // shape allows.
+  virtual void set_default_cpu_algorithm(ConvAlgorithm /*algorithm*/) {}
   virtual size_t workspace_floats(int /*batch*/) const { return 0; }
   // Activation memory the layer keeps beyond its output, in floats per sample (a residual block:
   // its chains' activations; a dense+relu layer: its masked gradient). It lives in the network's

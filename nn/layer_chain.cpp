@@ -77,6 +77,10 @@ void LayerChain::hold_statistics(bool held) {
   for (auto& l : layers_) l->hold_statistics(held);
 }
 
+void LayerChain::set_default_cpu_algorithm(ConvAlgorithm algorithm) {
+  for (auto& l : layers_) l->set_default_cpu_algorithm(algorithm);
+}
+
 void LayerChain::set_default_impl(KernelImpl impl) {
   for (auto& l : layers_) l->set_default_impl(impl);
 }

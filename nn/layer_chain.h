@@ -51,6 +51,7 @@ class LayerChain {
   void init_buffers();
   void hold_statistics(bool held);         // Layer::hold_statistics on every layer
   void set_default_impl(KernelImpl impl);  // Layer::set_default_impl on every layer
+  void set_default_cpu_algorithm(ConvAlgorithm algorithm);  // likewise
 
   // Runs x (at most the placed capacity of samples) through the chain; returns the output (x itself
   // when the chain is empty). `seconds`, when given, accumulates each layer's wall time.

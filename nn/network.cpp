@@ -59,12 +59,17 @@ Network Network::from_config(ConfigMap model, const Shape& input, int classes, c
   model.string("name", "unnamed");
   // The implementation every conv2d and dense layer takes unless it names its own.
   const std::string impl = model.choice("impl", "auto", {"auto", "native", "library"});
+  // The CPU's algorithm for the 3x3 convolutions that name none (where their shape allows it).
+  const bool winograd = model.choice("cpu_algorithm", "direct", {"direct", "winograd"}) == "winograd";
   std::vector<std::unique_ptr<Layer>> layers;
   for (ConfigMap& l : model.list("layers")) layers.push_back(registry.create(l));
   model.finish();
   const KernelImpl default_impl =
       impl == "native" ? KernelImpl::Native : impl == "library" ? KernelImpl::Library : KernelImpl::Auto;
-  for (auto& l : layers) l->set_default_impl(default_impl);
+  for (auto& l : layers) {
+    l->set_default_impl(default_impl);
+    l->set_default_cpu_algorithm(winograd ? ConvAlgorithm::Winograd : ConvAlgorithm::Direct);
+  }
   if (layers.empty()) model.error("layers", "the model has no layers");
   // Shape errors name the config file and line of the model's layer list.
   std::unique_ptr<Network> built;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "common/error.h"
@@ -14,8 +15,10 @@ namespace nullmark::layers {
 namespace {
 class Conv2d : public Layer {
  public:
-  Conv2d(int filters, int kernel, int stride, int pad, bool bias, bool relu, ImplChoice impl)
-      : filters_(filters), kernel_(kernel), stride_(stride), pad_(pad), bias_(bias), relu_(relu), impl_(impl) {}
+  Conv2d(int filters, int kernel, int stride, int pad, bool bias, bool relu, ImplChoice impl,
+         std::optional<ConvAlgorithm> algorithm)
+      : filters_(filters), kernel_(kernel), stride_(stride), pad_(pad), bias_(bias), relu_(relu), impl_(impl),
+        algorithm_(algorithm.value_or(ConvAlgorithm::Direct)), algorithm_named_(algorithm.has_value()) {}
   std::string type() const override { return relu_ ? "conv2d+relu" : "conv2d"; }
   YAML::Node config() const override {
     YAML::Node c = layer_config("conv2d");
@@ -25,13 +28,18 @@ class Conv2d : public Layer {
     c["padding"] = pad_;
     c["bias"] = bias_;
     c["activation"] = relu_ ? "relu" : "none";
+    if (winograd()) c["cpu_algorithm"] = "winograd";  // only where it runs: direct configs stay as they were
     return c;
   }
   std::string describe() const override {
     return std::to_string(filters_) + "@" + std::to_string(kernel_) + "x" + std::to_string(kernel_) + " s" +
-           std::to_string(stride_) + " p" + std::to_string(pad_) + (on_gpu() ? " " + impl_.name("cudnn") : "");
+           std::to_string(stride_) + " p" + std::to_string(pad_) +
+           (on_gpu() ? " " + impl_.name("cudnn") : winograd() ? " winograd" : "");
   }
   void set_default_impl(KernelImpl impl) override { impl_.network_default(impl); }
+  void set_default_cpu_algorithm(ConvAlgorithm algorithm) override {
+    if (!algorithm_named_) algorithm_ = algorithm;
+  }
   size_t param_count() const override { return weight_count() + (bias_ ? filters_ : 0); }
   Weights weights() const override { return {weight_count(), filters_}; }
   void init_params(std::mt19937_64& rng) override {
@@ -56,6 +64,10 @@ class Conv2d : public Layer {
              " is larger than the padded input ", in.str());
     in_ = in;
     Conv2dShape s = shape(1);
+    NM_CHECK(!algorithm_named_ || algorithm_ == ConvAlgorithm::Direct || cpu::conv2d_winograd_applies(s),
+             "conv2d: cpu_algorithm: winograd needs a 3x3 kernel, stride 1, padding 1 and at least 16 input and output "
+             "channels on an input of even height and a width that is a multiple of 8; this layer has kernel ",
+             kernel_, ", stride ", stride_, ", padding ", pad_, " and ", filters_, " filters on ", in.str());
     return Shape{filters_, s.oh(), s.ow()};
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
@@ -99,8 +111,11 @@ class Conv2d : public Layer {
     Conv2dShape s;
     s.n = n, s.c = in_[0], s.h = in_[1], s.w = in_[2];
     s.f = filters_, s.kh = s.kw = kernel_, s.stride = stride_, s.pad = pad_, s.relu = relu_;
+    s.winograd = algorithm_ == ConvAlgorithm::Winograd && cpu::conv2d_winograd_applies(s);
     return s;
   }
+  // Whether the CPU runs this layer in the Winograd form (a network default applies where the shape allows).
+  bool winograd() const { return in_.rank() == 3 && shape(1).winograd; }
   static KernelImpl conv_impl(bool library) { return library ? KernelImpl::Library : KernelImpl::Native; }
   void moved() override {
 #if NULLMARK_WITH_CUDA
@@ -113,6 +128,8 @@ class Conv2d : public Layer {
   int filters_, kernel_, stride_, pad_;
   bool bias_, relu_;
   ImplChoice impl_;
+  ConvAlgorithm algorithm_;
+  bool algorithm_named_;  // the layer's config names it, so the network's default does not replace it
 };
 }  // namespace
 
@@ -123,7 +140,11 @@ std::unique_ptr<Layer> make_conv2d(ConfigMap& cfg) {
   const int pad = static_cast<int>(cfg.integer("padding", 0, 0, 64));
   const bool bias = cfg.boolean("bias", true);
   const bool relu = cfg.choice("activation", "none", {"none", "relu"}) == "relu";
-  return std::make_unique<Conv2d>(filters, kernel, stride, pad, bias, relu, read_impl(cfg, "cudnn"));
+  std::optional<ConvAlgorithm> algorithm;
+  if (cfg.has("cpu_algorithm"))
+    algorithm = cfg.choice("cpu_algorithm", "direct", {"direct", "winograd"}) == "winograd" ? ConvAlgorithm::Winograd
+                                                                                            : ConvAlgorithm::Direct;
+  return std::make_unique<Conv2d>(filters, kernel, stride, pad, bias, relu, read_impl(cfg, "cudnn"), algorithm);
 }
 
 }  // namespace nullmark::layers

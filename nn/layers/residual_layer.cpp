@@ -52,6 +52,10 @@ class Residual : public Layer {
     body_.set_default_impl(impl);
     shortcut_.set_default_impl(impl);
   }
+  void set_default_cpu_algorithm(ConvAlgorithm algorithm) override {
+    body_.set_default_cpu_algorithm(algorithm);
+    shortcut_.set_default_cpu_algorithm(algorithm);
+  }
   void hold_statistics(bool held) override {
     body_.hold_statistics(held);
     shortcut_.hold_statistics(held);

@@ -1,0 +1,327 @@
+#include "kernels/conv2d_winograd_cpu.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels/conv2d_taps_cpu.h"
+
+namespace nullmark::cpu::conv_winograd {
+
+namespace {
+using conv_taps::kPerVec;
+using conv_taps::load;
+using conv_taps::Vec;
+
+template <class T>
+constexpr int kLanes = kPerVec<T>;  // images per group
+constexpr int kGroupMax = 16;       // the most lanes (float): sizes the scratch for either type
+constexpr int kFB = 4, kNV = 4;     // register block of the products: output channels x vectors of blocks
+constexpr int kRingRows = 6;        // three pairs of input rows
+
+template <class T>
+inline void store(T* p, Vec<T> v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// The layout of one pass: `in` channels of H x W images in, `out` channels out.
+struct Plan {
+  int n, in, out, h, w;
+  int tiles() const { return w / 2; }  // 2x2 blocks per block row
+  int cols() const { return w + 2; }
+  // Per-thread vectors: the group's padded input rows in a ring of three row pairs (X), the
+  // transformed block row (V), its products (M) and the two output rows (O). The ring keeps the
+  // input a block row reads in L1 and L2: the whole padded group took more than L2 (1.2 MiB at 16
+  // channels of 32x32) and was read back from L3.
+  size_t x_vectors() const { return static_cast<size_t>(in) * kRingRows * cols(); }
+  // Vectors from one transform position's part of V (or M) to the next: one more than the part, so
+  // that the 16 parts do not start at the same offset within a page, where loads and stores that
+  // alternate between them would alias (measured 1.2x slower at 16 channels).
+  size_t v_stride() const { return static_cast<size_t>(in) * tiles() + 1; }
+  size_t m_stride() const { return static_cast<size_t>(out) * tiles() + 1; }
+  size_t v_vectors() const { return 16 * v_stride(); }
+  size_t m_vectors() const { return 16 * m_stride(); }
+  size_t o_vectors() const { return static_cast<size_t>(out) * 2 * w; }
+  size_t per_thread_vectors() const { return x_vectors() + v_vectors() + m_vectors() + o_vectors(); }
+  size_t filter_floats() const { return 16 * static_cast<size_t>(out) * in; }
+};
+
+// r[k] lane g becomes r[g] lane k for a kLanes x kLanes block.
+template <class T>
+inline void transpose(Vec<T> (&r)[kLanes<T>]) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    conv_taps::transpose16(reinterpret_cast<__m512(&)[16]>(r));
+    return;
+  }
+#endif
+  T m[kLanes<T>][kLanes<T>];
+  std::memcpy(m, r, sizeof m);
+  for (int a = 0; a < kLanes<T>; ++a)
+    for (int b = a + 1; b < kLanes<T>; ++b) std::swap(m[a][b], m[b][a]);
+  std::memcpy(r, m, sizeof m);
+}
+
+// U[xi][o][i] = (G g G^T)[xi] for the 3x3 filter g = filter(o, i) (nine values, row-major), with
+// G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+template <class T, class Filter>
+void transform_filters(const Plan& p, Filter&& filter, T* u) {
+  for (int o = 0; o < p.out; ++o)
+    for (int i = 0; i < p.in; ++i) {
+      T g[9];
+      filter(o, i, g);
+      T gg[4][3];  // G g
+      for (int c = 0; c < 3; ++c) {
+        gg[0][c] = g[c];
+        gg[1][c] = (g[c] + g[3 + c] + g[6 + c]) / 2;
+        gg[2][c] = (g[c] - g[3 + c] + g[6 + c]) / 2;
+        gg[3][c] = g[6 + c];
+      }
+      for (int r = 0; r < 4; ++r) {
+        const T a = gg[r][0], b = gg[r][1], c = gg[r][2];
+        const T row[4] = {a, (a + b + c) / 2, (a - b + c) / 2, c};
+        for (int k = 0; k < 4; ++k) u[(static_cast<size_t>(4 * r + k) * p.out + o) * p.in + i] = row[k];
+      }
+    }
+}
+
+// Padded input row r (0 and H + 1 are the zero borders) of channel c in the ring: input rows come
+// in pairs (2k, 2k + 1), padded rows 2k + 1 and 2k + 2, and pair k has slot k mod 3 (pair -1 holds
+// the top border).
+template <class T>
+inline Vec<T>* ring_row(const Plan& p, Vec<T>* x, int c, int r) {
+  const int k = r == 0 ? -1 : (r - 1) / 2, half = r == 0 ? 1 : (r - 1) % 2;
+  return x + (static_cast<size_t>(c) * kRingRows + ((k + 3) % 3) * 2 + half) * p.cols();
+}
+
+// Input row pair k of the group's images from `first` (count of them) into the ring, in lanes:
+// row 2k + i, column col of in[first + g][c] is lane g of ring_row(c, 2k + 1 + i)[col + 1], masked
+// where mask <= 0; lanes past count are zero. Pairs outside the image are zero rows; the border
+// columns are never written, so they stay zero.
+template <class T>
+void to_lanes(const Plan& p, const T* in, const T* mask, int first, int count, int k, Vec<T>* x) {
+  if (k < 0 || 2 * k >= p.h) {
+    for (int c = 0; c < p.in; ++c)
+      for (int i = 0; i < 2; ++i) {
+        Vec<T>* row = ring_row<T>(p, x, c, 2 * k + 1 + i);
+        std::fill(row + 1, row + 1 + p.w, Vec<T>{});
+      }
+    return;
+  }
+  const size_t plane = static_cast<size_t>(p.h) * p.w, image = p.in * plane;
+  constexpr int L = kLanes<T>;
+  for (int c = 0; c < p.in; ++c)
+    for (size_t pb = static_cast<size_t>(2 * k) * p.w; pb < static_cast<size_t>(2 * k + 2) * p.w; pb += L) {
+      Vec<T> r[L];
+      for (int g = 0; g < L; ++g) {
+        if (g >= count) {
+          r[g] = Vec<T>{};
+          continue;
+        }
+        const size_t at = (first + g) * image + c * plane + pb;
+        r[g] = load(in + at);
+        if (mask) r[g] = load(mask + at) > Vec<T>{} ? r[g] : Vec<T>{};
+      }
+      transpose<T>(r);
+      for (int j = 0; j < L; ++j) {
+        const int px = static_cast<int>(pb) + j;
+        ring_row<T>(p, x, c, px / p.w + 1)[px % p.w + 1] = r[j];
+      }
+    }
+}
+
+// V[4i + j][c][t] = (B^T d B)[i][j] for the patch d of block t of block row ty, with
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+template <class T>
+void transform_inputs(const Plan& p, Vec<T>* x, int ty, Vec<T>* v) {
+  const int tiles = p.tiles();
+  for (int c = 0; c < p.in; ++c) {
+    const Vec<T>*d0 = ring_row<T>(p, x, c, 2 * ty), *d1 = ring_row<T>(p, x, c, 2 * ty + 1),
+    *d2 = ring_row<T>(p, x, c, 2 * ty + 2), *d3 = ring_row<T>(p, x, c, 2 * ty + 3);
+    for (int t = 0; t < tiles; ++t) {
+      Vec<T> b[4][4];  // B^T d
+      for (int j = 0; j < 4; ++j) {
+        const Vec<T> r0 = d0[2 * t + j], r1 = d1[2 * t + j], r2 = d2[2 * t + j], r3 = d3[2 * t + j];
+        b[0][j] = r0 - r2;
+        b[1][j] = r1 + r2;
+        b[2][j] = r2 - r1;
+        b[3][j] = r1 - r3;
+      }
+      for (int i = 0; i < 4; ++i) {
+        Vec<T>* out = v + 4 * i * p.v_stride() + static_cast<size_t>(c) * tiles + t;
+        const size_t next = p.v_stride();  // from position 4i + j to 4i + j + 1
+        out[0] = b[i][0] - b[i][2];
+        out[next] = b[i][1] + b[i][2];
+        out[2 * next] = b[i][2] - b[i][1];
+        out[3 * next] = b[i][1] - b[i][3];
+      }
+    }
+  }
+}
+
+// M[xi][o0 + a][t0 + k] = sum over i of U[xi][o0 + a][i] * V[xi][i][t0 + k], for FB output channels
+// by kNV vectors of blocks, the input channels in order.
+template <int FB, class T>
+inline void product_block(const Plan& p, const T* u, const Vec<T>* v, int o0, int t0, Vec<T>* m) {
+  const int tiles = p.tiles();
+  Vec<T> acc[FB][kNV];
+  for (int a = 0; a < FB; ++a)
+    for (int k = 0; k < kNV; ++k) acc[a][k] = Vec<T>{};
+  for (int i = 0; i < p.in; ++i) {
+    Vec<T> vi[kNV];
+    for (int k = 0; k < kNV; ++k) vi[k] = conv_taps::in_register<T>(v[static_cast<size_t>(i) * tiles + t0 + k]);
+#pragma GCC unroll 4
+    for (int a = 0; a < FB; ++a) {
+      const T ua = u[static_cast<size_t>(o0 + a) * p.in + i];
+      for (int k = 0; k < kNV; ++k) acc[a][k] += ua * vi[k];
+    }
+  }
+  for (int a = 0; a < FB; ++a)
+    for (int k = 0; k < kNV; ++k) m[static_cast<size_t>(o0 + a) * tiles + t0 + k] = acc[a][k];
+}
+
+template <class T>
+void products(const Plan& p, const T* u, const Vec<T>* v, Vec<T>* m) {
+  const int tiles = p.tiles();
+  for (int xi = 0; xi < 16; ++xi) {
+    const T* ux = u + static_cast<size_t>(xi) * p.out * p.in;
+    const Vec<T>* vx = v + xi * p.v_stride();
+    Vec<T>* mx = m + xi * p.m_stride();
+    for (int t0 = 0; t0 < tiles; t0 += kNV) {
+      int o = 0;
+      for (; o + kFB <= p.out; o += kFB) product_block<kFB, T>(p, ux, vx, o, t0, mx);
+      for (; o < p.out; ++o) product_block<1, T>(p, ux, vx, o, t0, mx);
+    }
+  }
+}
+
+// O[o][r * W + 2t + j] = (A^T m A)[r][j] + bias[o] (through the ReLU), with A^T = [1 1 1 0; 0 1 -1 -1],
+// for every output channel o and block t of the row.
+template <class T>
+void transform_outputs(const Plan& p, const Vec<T>* m, const T* bias, bool relu, Vec<T>* o) {
+  const int tiles = p.tiles();
+  const size_t next = p.m_stride();  // from position xi to xi + 1
+  for (int f = 0; f < p.out; ++f)
+    for (int t = 0; t < tiles; ++t) {
+      const Vec<T>* mf = m + static_cast<size_t>(f) * tiles + t;
+      Vec<T> s[2][4];  // A^T m
+      for (int j = 0; j < 4; ++j) {
+        const Vec<T> m0 = mf[j * next], m1 = mf[(4 + j) * next], m2 = mf[(8 + j) * next], m3 = mf[(12 + j) * next];
+        s[0][j] = m0 + m1 + m2;
+        s[1][j] = m1 - m2 - m3;
+      }
+      const T b = bias ? bias[f] : T(0);
+      for (int r = 0; r < 2; ++r) {
+        Vec<T> y0 = s[r][0] + s[r][1] + s[r][2] + b, y1 = s[r][1] - s[r][2] - s[r][3] + b;
+        if (relu) {
+          y0 = y0 > Vec<T>{} ? y0 : Vec<T>{};
+          y1 = y1 > Vec<T>{} ? y1 : Vec<T>{};
+        }
+        Vec<T>* row = o + static_cast<size_t>(f) * 2 * p.w + r * p.w + 2 * t;
+        row[0] = y0;
+        row[1] = y1;
+      }
+    }
+}
+
+// Block row ty's outputs back to images: out[first + g][o][2 ty + r][col] (=|+=) O[o][r * W + col]
+// lane g, for the count images of the group. The two rows are contiguous in an output plane.
+template <class T>
+void from_lanes(const Plan& p, const Vec<T>* o, int ty, int first, int count, T* out, bool accumulate) {
+  constexpr int L = kLanes<T>;
+  const size_t plane = static_cast<size_t>(p.h) * p.w, image = p.out * plane, row0 = static_cast<size_t>(2 * ty) * p.w;
+  for (int f = 0; f < p.out; ++f)
+    for (int pb = 0; pb < 2 * p.w; pb += L) {
+      Vec<T> r[L];
+      for (int k = 0; k < L; ++k) r[k] = o[static_cast<size_t>(f) * 2 * p.w + pb + k];
+      transpose<T>(r);
+      for (int g = 0; g < count; ++g) {
+        T* at = out + (first + g) * image + f * plane + row0 + pb;
+        store(at, accumulate ? load(at) + r[g] : r[g]);
+      }
+    }
+}
+
+// The convolution of `in` (masked by `mask` where given) with the transformed filters u, in
+// groups of images split over the threads.
+template <class T>
+void convolve(const Plan& p, const T* in, const T* mask, const T* u, const T* bias, bool relu, T* out,
+              bool accumulate, T* scratch) {
+  constexpr int L = kLanes<T>;
+  const int groups = (p.n + L - 1) / L;
+  const size_t per_thread = p.per_thread_vectors() * kGroupMax;  // in T
+#pragma omp parallel
+  {
+    Vec<T>* x = reinterpret_cast<Vec<T>*>(scratch + per_thread * omp_get_thread_num());
+    Vec<T>* v = x + p.x_vectors();
+    Vec<T>* m = v + p.v_vectors();
+    Vec<T>* o = m + p.m_vectors();
+    std::fill(x, x + p.x_vectors(), Vec<T>{});
+#pragma omp for schedule(static)
+    for (int grp = 0; grp < groups; ++grp) {
+      const int first = grp * L, count = std::min(L, p.n - first);
+      for (int k = -1; k <= 0; ++k) to_lanes<T>(p, in, mask, first, count, k, x);
+      for (int ty = 0; ty < p.h / 2; ++ty) {
+        to_lanes<T>(p, in, mask, first, count, ty + 1, x);  // block row ty reads pairs ty - 1 to ty + 1
+        transform_inputs<T>(p, x, ty, v);
+        products<T>(p, u, v, m);
+        transform_outputs<T>(p, m, bias, relu, o);
+        from_lanes<T>(p, o, ty, first, count, out, accumulate);
+      }
+    }
+  }
+}
+
+// The scratch is handed out as vectors; 64-byte alignment keeps every vector within a cache line.
+template <class T>
+T* aligned(T* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p), r = a % 64;
+  return r ? reinterpret_cast<T*>(a + 64 - r) : p;
+}
+
+Plan forward_plan(const Conv2dShape& s) { return Plan{s.n, s.c, s.f, s.h, s.w}; }
+Plan gradient_plan(const Conv2dShape& s) { return Plan{s.n, s.f, s.c, s.h, s.w}; }
+}  // namespace
+
+bool applies(const Conv2dShape& s) {
+  return s.kh == 3 && s.kw == 3 && s.stride == 1 && s.pad == 1 && s.h % 2 == 0 && s.w % 8 == 0 && s.c >= 16 && s.f >= 16;
+}
+
+size_t workspace(const Conv2dShape& s, int threads) {
+  const Plan a = forward_plan(s), b = gradient_plan(s);
+  const size_t filters = std::max(a.filter_floats(), b.filter_floats());
+  const size_t per_thread = std::max(a.per_thread_vectors(), b.per_thread_vectors()) * kGroupMax;
+  // 64 bytes to align the per-thread part, in doubles at most.
+  return filters + per_thread * threads + 64 / sizeof(float);
+}
+
+template <class T>
+void forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, T* work) {
+  const Plan p = forward_plan(s);
+  transform_filters<T>(p, [&](int f, int c, T* g) { std::memcpy(g, w + (static_cast<size_t>(f) * s.c + c) * 9, 9 * sizeof(T)); },
+                       work);
+  convolve<T>(p, x, nullptr, work, b, s.relu, y, false, aligned(work + p.filter_floats()));
+}
+
+template <class T>
+void input_gradient(const Conv2dShape& s, const T* w, const T* y, const T* dy, T* dx, GradMode mode, T* work) {
+  const Plan p = gradient_plan(s);
+  // The input gradient's filter (c, f) is filter (f, c) turned by 180 degrees.
+  transform_filters<T>(p, [&](int c, int f, T* g) {
+    const T* src = w + (static_cast<size_t>(f) * s.c + c) * 9;
+    for (int k = 0; k < 9; ++k) g[k] = src[8 - k];
+  }, work);
+  convolve<T>(p, dy, s.relu ? y : nullptr, work, nullptr, false, dx, mode == GradMode::Accumulate,
+              aligned(work + p.filter_floats()));
+}
+
+template void forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);
+template void forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*);
+template void input_gradient<float>(const Conv2dShape&, const float*, const float*, const float*, float*, GradMode,
+                                    float*);
+template void input_gradient<double>(const Conv2dShape&, const double*, const double*, const double*, double*, GradMode,
+                                     double*);
+
+}  // namespace nullmark::cpu::conv_winograd
