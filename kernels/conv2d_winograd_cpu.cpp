@@ -115,20 +115,30 @@ void to_lanes(const Plan& p, const T* in, const T* mask, int first, int count, i
   constexpr int L = kLanes<T>;
   for (int c = 0; c < p.in; ++c)
     for (size_t pb = static_cast<size_t>(2 * k) * p.w; pb < static_cast<size_t>(2 * k + 2) * p.w; pb += L) {
+      const size_t at = first * image + c * plane + pb;
       Vec<T> r[L];
-      for (int g = 0; g < L; ++g) {
-        if (g >= count) {
-          r[g] = Vec<T>{};
-          continue;
+      if (count == L && !mask) {  // the common case as straight-line loads, so r stays in registers
+#pragma GCC unroll 16
+        for (int g = 0; g < L; ++g) r[g] = load(in + at + g * image);
+      } else {
+        for (int g = 0; g < L; ++g) {
+          r[g] = g < count ? load(in + at + g * image) : Vec<T>{};
+          if (mask && g < count) r[g] = load(mask + at + g * image) > Vec<T>{} ? r[g] : Vec<T>{};
         }
-        const size_t at = (first + g) * image + c * plane + pb;
-        r[g] = load(in + at);
-        if (mask) r[g] = load(mask + at) > Vec<T>{} ? r[g] : Vec<T>{};
       }
       transpose<T>(r);
-      for (int j = 0; j < L; ++j) {
-        const int px = static_cast<int>(pb) + j;
-        ring_row<T>(p, x, c, px / p.w + 1)[px % p.w + 1] = r[j];
+      // The L pixels from pb lie in one row or (8 wide) two; the row and column are stepped, not
+      // divided out per pixel (two integer divisions a vector cost as much as the transposition).
+      const int row = static_cast<int>(pb / p.w), col = static_cast<int>(pb % p.w);
+      Vec<T>* dst = ring_row<T>(p, x, c, row + 1) + 1 + col;
+      if (col + L <= p.w) {
+#pragma GCC unroll 16
+        for (int j = 0; j < L; ++j) dst[j] = r[j];
+      } else {
+        const int first_row = p.w - col;
+        for (int j = 0; j < first_row; ++j) dst[j] = r[j];
+        Vec<T>* next = ring_row<T>(p, x, c, row + 2) + 1;
+        for (int j = first_row; j < L; ++j) next[j - first_row] = r[j];
       }
     }
 }
@@ -238,11 +248,15 @@ void from_lanes(const Plan& p, const Vec<T>* o, int ty, int first, int count, T*
   for (int f = 0; f < p.out; ++f)
     for (int pb = 0; pb < 2 * p.w; pb += L) {
       Vec<T> r[L];
+#pragma GCC unroll 16
       for (int k = 0; k < L; ++k) r[k] = o[static_cast<size_t>(f) * 2 * p.w + pb + k];
       transpose<T>(r);
-      for (int g = 0; g < count; ++g) {
-        T* at = out + (first + g) * image + f * plane + row0 + pb;
-        store(at, accumulate ? load(at) + r[g] : r[g]);
+      T* at = out + first * image + f * plane + row0 + pb;
+      if (count == L && !accumulate) {  // straight-line stores, so r stays in registers
+#pragma GCC unroll 16
+        for (int g = 0; g < L; ++g) store(at + g * image, r[g]);
+      } else {
+        for (int g = 0; g < count; ++g) store(at + g * image, accumulate ? load(at + g * image) + r[g] : r[g]);
       }
     }
 }
