@@ -247,6 +247,8 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
   // The Winograd form computes the input gradient alone; the weight gradient follows as without it.
   if (s.winograd && conv_winograd::applies(s)) {
     if (dx) conv_winograd::input_gradient(s, w, y, dy, dx, mode, work);
+    if (dw && !db && conv_winograd::weight_gradient_applies(s))
+      return conv_winograd::weight_gradient(s, x, y, dy, dw, mode, work);
     if (!dw && !db) return;
     dx = nullptr;
   }

@@ -29,7 +29,11 @@ namespace nullmark::cpu::conv_winograd {
 // vectors), and at least 16 input and output channels: below that the transforms cost more than
 // the products save (the 3-channel input layer of a ResNet ran 1.9x slower, measured).
 bool applies(const Conv2dShape& s);
-// Scratch floats: shared (the transformed filters) plus per thread, for either pass.
+// Whether the weight gradient is computed in this form too: on images 32 and more wide (a block row
+// of 16 blocks is the products' reduction length) with at most 512 filter-channel pairs (the
+// per-thread partial sums stay in L2): the first stage of a CIFAR ResNet.
+bool weight_gradient_applies(const Conv2dShape& s);
+// Scratch floats: shared (the transformed filters) plus per thread, for any of the passes.
 size_t workspace(const Conv2dShape& s, int threads);
 // y = conv(x, w) + b (b may be null), through the fused ReLU when s.relu.
 template <class T>
@@ -37,5 +41,9 @@ void forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, T* 
 // dx (=|+=) the input gradient of dy (masked where y <= 0 when s.relu).
 template <class T>
 void input_gradient(const Conv2dShape& s, const T* w, const T* y, const T* dy, T* dx, GradMode mode, T* work);
+// dw (=|+=) the weight gradient of dy (masked where y <= 0 when s.relu); where weight_gradient_applies.
+// Per-thread partial sums are added in thread order: the result depends on the thread count only.
+template <class T>
+void weight_gradient(const Conv2dShape& s, const T* x, const T* y, const T* dy, T* dw, GradMode mode, T* work);
 
 }  // namespace nullmark::cpu::conv_winograd

@@ -14,6 +14,7 @@
 #include "error_of.h"
 #include "gradcheck.h"
 #include "kernels/conv2d.h"
+#include "kernels/conv2d_winograd_cpu.h"
 #include "nn/network.h"
 
 using namespace nullmark;
@@ -27,15 +28,15 @@ Conv2dShape winograd3x3(int n, int c, int h, int w, int f) {
   return s;
 }
 
-// Forward (with a bias) and input gradient on small integers against naive loops; the weight and
-// bias gradients come from the direct form and are checked there.
+// Forward (with a bias), input gradient and weight gradient on small integers against naive loops
+// (the weight gradient in this form where weight_gradient_applies, else the direct form's).
 void check_exact(const Conv2dShape& s) {
   INFO(test::conv_shape_name(s));
   REQUIRE(cpu::conv2d_winograd_applies(s));
   const size_t plane = static_cast<size_t>(s.h) * s.w;
   const auto x = small_ints(s.n * s.c * plane, 1), w = small_ints(static_cast<size_t>(s.f) * s.c * 9, 2),
              b = small_ints(s.f, 3), dy = small_ints(s.n * s.f * plane, 4);
-  std::vector<float> ref_y(dy.size()), ref_dx(x.size(), 0.0f);
+  std::vector<float> ref_y(dy.size()), ref_dx(x.size(), 0.0f), ref_dw(w.size(), 0.0f);
   for (int n = 0; n < s.n; ++n)
     for (int f = 0; f < s.f; ++f)
       for (int oy = 0; oy < s.h; ++oy)
@@ -51,6 +52,7 @@ void check_exact(const Conv2dShape& s) {
                 const float wv = w[(static_cast<size_t>(f) * s.c + c) * 9 + i * 3 + j];
                 acc += wv * x[in];
                 ref_dx[in] += wv * dy[o];
+                ref_dw[(static_cast<size_t>(f) * s.c + c) * 9 + i * 3 + j] += dy[o] * x[in];
               }
           ref_y[o] = acc;
         }
@@ -60,6 +62,10 @@ void check_exact(const Conv2dShape& s) {
   cpu::conv2d_backward<float>(s, x.data(), w.data(), y.data(), dy.data(), dx.data(), nullptr, nullptr,
                               GradMode::Overwrite, work.data());
   CHECK(dx == ref_dx);
+  std::vector<float> dw(w.size(), -1.0f);
+  cpu::conv2d_backward<float>(s, x.data(), w.data(), y.data(), dy.data(), nullptr, dw.data(), nullptr,
+                              GradMode::Overwrite, work.data());
+  CHECK(dw == ref_dw);
 }
 }  // namespace
 
@@ -72,6 +78,15 @@ TEST_CASE("conv2d's Winograd form is exact on integers", "[exact][conv2d][winogr
                                winograd3x3(5, 32, 16, 16, 32), winograd3x3(2, 64, 8, 8, 64),
                                winograd3x3(4, 16, 10, 24, 20)})
     check_exact(s);
+  // Its weight gradient (32 and more wide): a partial second group, filter and channel counts off
+  // the 4 x 4 register block, a 40-wide image.
+  for (const Conv2dShape& s : {winograd3x3(2, 16, 32, 32, 17), winograd3x3(17, 16, 4, 32, 16),
+                               winograd3x3(1, 18, 2, 40, 18), winograd3x3(3, 16, 6, 32, 32)}) {
+    REQUIRE(cpu::conv_winograd::weight_gradient_applies(s));
+    check_exact(s);
+  }
+  CHECK_FALSE(cpu::conv_winograd::weight_gradient_applies(winograd3x3(1, 16, 16, 16, 16)));  // narrower than 32
+  CHECK_FALSE(cpu::conv_winograd::weight_gradient_applies(winograd3x3(1, 32, 32, 32, 32)));  // 1024 pairs
   // Every size it takes up to 16x16.
   int shapes = 0;
   for (int h = 2; h <= 16; h += 2)
@@ -99,12 +114,16 @@ TEST_CASE("conv2d's Winograd form: only 3x3, stride 1, padding 1, even heights, 
 }
 
 TEST_CASE("conv2d's Winograd form: bias, fused ReLU and accumulation as the direct form's", "[exact][conv2d][winograd]") {
-  Conv2dShape direct = winograd3x3(17, 16, 8, 16, 18);
+  // 16 wide: the direct weight gradient; 32 wide: this form's.
+  const int width = GENERATE(16, 32);
+  Conv2dShape direct = winograd3x3(17, 16, 8, width, 18);
   direct.winograd = false;
   direct.relu = true;
   Conv2dShape wino = direct;
   wino.winograd = true;
-  const size_t nx = static_cast<size_t>(direct.n) * direct.c * 8 * 16, ny = static_cast<size_t>(direct.n) * direct.f * 8 * 16;
+  REQUIRE(cpu::conv_winograd::weight_gradient_applies(wino) == (width == 32));
+  const size_t nx = static_cast<size_t>(direct.n) * direct.c * 8 * width,
+               ny = static_cast<size_t>(direct.n) * direct.f * 8 * width;
   const auto x = small_ints(nx, 5), w = small_ints(static_cast<size_t>(direct.f) * direct.c * 9, 6),
              b = small_ints(direct.f, 7), dy = small_ints(ny, 8);
   std::vector<float> work(std::max(cpu::conv2d_workspace(direct), cpu::conv2d_workspace(wino)));
@@ -126,6 +145,13 @@ TEST_CASE("conv2d's Winograd form: bias, fused ReLU and accumulation as the dire
   CHECK(dx_w == dx_d);
   CHECK(dw_w == dw_d);
   CHECK(db_w == db_d);
+  // Without the bias gradient (a ResNet's layers), the weight gradient in this form where it applies.
+  std::vector<float> dw_d2 = small_ints(w.size(), 10), dw_w2 = dw_d2;
+  cpu::conv2d_backward<float>(direct, x.data(), w.data(), y_d.data(), dy.data(), nullptr, dw_d2.data(), nullptr,
+                              GradMode::Accumulate, work.data());
+  cpu::conv2d_backward<float>(wino, x.data(), w.data(), y_w.data(), dy.data(), nullptr, dw_w2.data(), nullptr,
+                              GradMode::Accumulate, work.data());
+  CHECK(dw_w2 == dw_d2);
 }
 
 TEST_CASE("conv2d's Winograd form gives the same bits on any number of threads", "[determinism][conv2d][winograd]") {
@@ -159,16 +185,18 @@ TEST_CASE("conv2d's Winograd form gives the same bits on any number of threads",
 
 TEST_CASE("conv2d's Winograd form: gradients in double precision", "[gradcheck][conv2d][winograd]") {
   // Nine images (double precision groups eight: a full group and one of one image), 16 channels
-  // into 18 filters (a 4-filter block short), with and without the fused ReLU.
-  for (int relu = 0; relu < 2; ++relu) {
-    Conv2dShape s = winograd3x3(9, 16, 2, 8, 18);
-    s.relu = relu;
-    INFO("relu " << relu);
+  // into 18 filters (a 4-filter block short), with and without the fused ReLU; and 32 wide with 16
+  // filters, where the weight gradient (asked for without the bias gradient) is this form's too.
+  // Every third value is perturbed: each perturbation runs the whole convolution again.
+  for (int relu = 0; relu < 4; ++relu) {
+    Conv2dShape s = relu < 2 ? winograd3x3(9, 16, 2, 8, 18) : winograd3x3(3, 16, 2, 32, 16);
+    s.relu = relu % 2;
+    INFO("relu " << s.relu << " width " << s.w);
     REQUIRE(cpu::conv2d_winograd_applies(s));
-    auto x = test::random_vec(static_cast<size_t>(s.n) * s.c * 16, 1);
+    auto x = test::random_vec(static_cast<size_t>(s.n) * s.c * s.h * s.w, 1);
     auto w = test::random_vec(static_cast<size_t>(s.f) * s.c * 9, 2);
     auto b = test::random_vec(s.f, 3);
-    const size_t ny = static_cast<size_t>(s.n) * s.f * 16;
+    const size_t ny = static_cast<size_t>(s.n) * s.f * s.h * s.w;
     auto r = test::random_vec(ny, 4);
     std::vector<double> y(ny), work(cpu::conv2d_workspace(s));
     auto loss = [&] {
@@ -177,11 +205,13 @@ TEST_CASE("conv2d's Winograd form: gradients in double precision", "[gradcheck][
     };
     std::vector<double> dx(x.size()), dw(w.size()), db(b.size());
     loss();
-    cpu::conv2d_backward(s, x.data(), w.data(), y.data(), r.data(), dx.data(), dw.data(), db.data(),
+    const bool wide = s.w == 32;
+    REQUIRE(cpu::conv_winograd::weight_gradient_applies(s) == wide);
+    cpu::conv2d_backward(s, x.data(), w.data(), y.data(), r.data(), dx.data(), dw.data(), wide ? nullptr : db.data(),
                          GradMode::Overwrite, work.data());
-    test::check_gradient("winograd dx", x, dx, loss);
-    test::check_gradient("winograd dw", w, dw, loss);
-    test::check_gradient("winograd db", b, db, loss);
+    test::check_gradient_at("winograd dx", x.data(), dx.data(), x.size(), 3, loss, 1e-6, 1e-6);
+    test::check_gradient_at("winograd dw", w.data(), dw.data(), w.size(), 3, loss, 1e-6, 1e-6);
+    if (!wide) test::check_gradient("winograd db", b, db, loss);
   }
 }
 
