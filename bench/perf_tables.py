@@ -314,7 +314,7 @@ def cpu_kernels_table(files):
     winograd = any("winograd" in layer for layer, _ in conv)
     parts = ["**Convolutions** (%s), GFLOP/s and share of sgemm%s:\n\n%s" % (
         head, " (rows named winograd: the direct form's multiply-adds over the Winograd form's time, so shares above "
-        "100 %% are its saving; its weight gradient is the direct form's)" if winograd else "",
+        "100 %% are its saving)" if winograd else "",
         table(["layer", "shape"] + list(CONV_PASSES), conv_rows))]
     if memory_rows:
         parts.append("**Memory-bound passes** of the residual blocks, GB/s of the fewest bytes each must move:\n\n%s"

@@ -404,7 +404,7 @@ Plan gradient_plan(const Conv2dShape& s) { return Plan{s.n, s.f, s.c, s.h, s.w};
 }  // namespace
 
 bool weight_gradient_applies(const Conv2dShape& s) {
-  return applies(s) && s.w >= 32 && static_cast<long>(s.f) * s.c <= 512;
+  return applies(s) && static_cast<long>(s.f) * s.c <= 4096;
 }
 
 bool applies(const Conv2dShape& s) {
