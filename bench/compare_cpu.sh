@@ -15,9 +15,9 @@ rounds=${1:-5}
 threads=${2:-$(nproc)}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-compare() {  # MODEL STEPS WARMUP [nullmark options...]
-  local model=$1 steps=$2 warmup=$3
-  shift 3
+compare() {  # MODEL STEPS WARMUP CPU_ALGORITHM [nullmark options...]
+  local model=$1 steps=$2 warmup=$3 algorithm=$4
+  shift 4
   for i in $(seq "$rounds"); do
     build/bench_train_digit "$@" --threads "$threads" --steps "$steps" --warmup "$warmup" --json "$out/nm$i.json" \
       2>/dev/null >/dev/null
@@ -25,9 +25,10 @@ compare() {  # MODEL STEPS WARMUP [nullmark options...]
       --json "$out/pt$i.json" >/dev/null
     python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); print(f'$model round $i: nullmark {a[\"images_per_s\"]:.0f} img/s, {b[\"framework\"]} {b[\"images_per_s\"]:.0f} img/s')" "$out/nm$i.json" "$out/pt$i.json"
   done
-  python3 - "$out" "$rounds" "$threads" "$model" "$steps" "${NULLMARK_BENCH_RECORD:-}" <<'PY'
+  python3 - "$out" "$rounds" "$threads" "$model" "$steps" "${NULLMARK_BENCH_RECORD:-}" "$algorithm" <<'PY'
 import json, os, statistics, sys, datetime
 out, rounds, threads, model, steps, record = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6]
+algorithm = sys.argv[7]
 nm = [json.load(open(f"{out}/nm{i}.json")) for i in range(1, rounds + 1)]
 pt = [json.load(open(f"{out}/pt{i}.json")) for i in range(1, rounds + 1)]
 a = statistics.median(r["images_per_s"] for r in nm)
@@ -37,7 +38,7 @@ print(f"{datetime.date.today()}  {model}: {cpu}, {threads} threads, batch 128, O
 # Each round runs the two back to back, so a drift of the machine's speed slows both of a round's
 # runs alike: the median of the per-round ratios is the steadier figure of the two.
 paired = statistics.median(x["images_per_s"] / y["images_per_s"] for x, y in zip(nm, pt))
-print(f"{model}: median nullmark {a:.0f} img/s   median {pt[0]['framework']} {b:.0f} img/s   ratio {a / b:.2f}x   "
+print(f"{model} (cpu_algorithm {algorithm}): median nullmark {a:.0f} img/s   median {pt[0]['framework']} {b:.0f} img/s   ratio {a / b:.2f}x   "
       f"median per-round ratio {paired:.2f}x")
 if record:
     os.makedirs(record, exist_ok=True)
@@ -47,17 +48,19 @@ if record:
         n += 1
         path = os.path.join(record, f"{datetime.date.today()}-cpu-{model}-{n}.json")
     json.dump({"date": str(datetime.date.today()), "machine": f"{cpu}, {os.cpu_count()} cores", "threads": int(threads),
-               "model": model, "batch": 128, "steps": steps, "blas_core": nm[0]["blas_core"],
+               "model": model, "cpu_algorithm": algorithm, "batch": 128, "steps": steps, "blas_core": nm[0]["blas_core"],
                "nullmark": [r["images_per_s"] for r in nm], "pytorch": [r["images_per_s"] for r in pt],
                "pytorch_framework": pt[0]["framework"], "median_nullmark": a, "median_pytorch": b,
                "ratio": a / b, "median_round_ratio": paired}, open(path, "w"), indent=2)
     print(f"wrote {path}")
 PY
 }
-compare digit 300 20
+# The convolution algorithm a model's config asks of the CPU (a model-level cpu_algorithm; direct without one).
+algorithm_of() { sed -n 's/^  cpu_algorithm: *\([a-z]*\).*/\1/p' "$1" | grep . || echo direct; }
+compare digit 300 20 "$(algorithm_of experiments/configs/digit-clean.yaml)"
 object_data=$(sed -n 's/^ *path: *\([^ #]*\).*/\1/p' experiments/configs/object-clean.yaml | head -1)
 if [ -d "$object_data" ]; then
-  compare object 20 5 --config experiments/configs/object-clean.yaml
+  compare object 20 5 "$(algorithm_of experiments/configs/object-clean.yaml)" --config experiments/configs/object-clean.yaml
 else
   echo "object: skipped, its data set $object_data is not here (experiments/configs/object-clean.yaml)"
 fi

@@ -55,7 +55,13 @@ def cpu_table(files):
         a, b = statistics.median(nm), statistics.median(pt)
         rounds = ", ".join("%.2f" % (x / y) for x, y in zip(nm, pt))
         paired = statistics.median(x / y for x, y in zip(nm, pt))
-        rows.append([need(d, "date", str, path), need(d, "model", str, path), need(d, "machine", str, path),
+        # Records before the cpu_algorithm field ran the direct convolutions.
+        model = need(d, "model", str, path)
+        algorithm = d.get("cpu_algorithm", "direct")
+        if algorithm not in ("direct", "winograd"):
+            raise Bad("%s: cpu_algorithm must be direct or winograd, not %r" % (path, algorithm))
+        rows.append([need(d, "date", str, path), model if algorithm == "direct" else "%s (%s)" % (model, algorithm),
+                     need(d, "machine", str, path),
                      need(d, "threads", int, path),
                      "%.0f" % a, "%.0f (%s)" % (b, need(d, "pytorch_framework", str, path)), "%.2f×" % (a / b),
                      "**%.2f×**" % paired, rounds])
@@ -314,7 +320,7 @@ def cpu_kernels_table(files):
     winograd = any("winograd" in layer for layer, _ in conv)
     parts = ["**Convolutions** (%s), GFLOP/s and share of sgemm%s:\n\n%s" % (
         head, " (rows named winograd: the direct form's multiply-adds over the Winograd form's time, so shares above "
-        "100 %% are its saving)" if winograd else "",
+        "100 % are its saving)" if winograd else "",
         table(["layer", "shape"] + list(CONV_PASSES), conv_rows))]
     if memory_rows:
         parts.append("**Memory-bound passes** of the residual blocks, GB/s of the fewest bytes each must move:\n\n%s"
