@@ -77,6 +77,14 @@ if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md"
 fi
 grep -q "cpu-digit.json: nullmark and pytorch must list one images/s figure (above 0) per round" <<<"$msg" ||
   { echo "perf_tables message on a zero round: $msg"; exit 1; }
+# A convolution algorithm the CPU does not have.
+printf '{"date": "2026-12-06", "model": "object", "machine": "m", "threads": 2, "cpu_algorithm": "fft",
+  "nullmark": [2], "pytorch": [1], "pytorch_framework": "p"}\n' >"$out/bench/2026-12-06-cpu-digit.json"
+if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
+  echo "perf_tables accepted an unknown cpu_algorithm"; exit 1
+fi
+grep -q "cpu-digit.json: cpu_algorithm must be direct or winograd, not 'fft'" <<<"$msg" ||
+  { echo "perf_tables message on cpu_algorithm: $msg"; exit 1; }
 printf '{"device": 5}\n' >"$out/bench/2026-12-06-h100-run1.json"
 rm "$out/bench/2026-12-06-cpu-digit.json"
 if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
