@@ -21,8 +21,8 @@ struct Conv2dShape {
   int f = 1, kh = 1, kw = 1;       // filters and kernel size
   int stride = 1, pad = 0;
   bool relu = false;  // fused activation: y = max(0, conv + b); backward masks dy where y <= 0
-  // CPU: the forward pass and input gradient in the Winograd form F(2x2, 3x3) (conv2d_winograd_cpu.h),
-  // where cpu::conv2d_winograd_applies; the GPU kernels ignore it.
+  // CPU: the passes in the Winograd form F(2x2, 3x3) (conv2d_winograd_cpu.h) where
+  // cpu::conv2d_winograd_applies (the weight gradient where that header says); the GPU kernels ignore it.
   bool winograd = false;
   int oh() const { return (h + 2 * pad - kh) / stride + 1; }
   int ow() const { return (w + 2 * pad - kw) / stride + 1; }
