@@ -28,6 +28,13 @@ const char* kBlockModel =
     " {type: batchnorm}], shortcut: [{type: conv2d, filters: 8, kernel: 1, stride: 2, bias: false},"
     " {type: batchnorm}]}, {type: global_avgpool}, {type: dense, units: 5}]}";
 
+// The Winograd form in all three passes (cpu_algorithm: winograd): a 1x1 convolution with padding 2
+// makes the 12x12 input 16x16 with 16 channels, where the 3x3 convolution takes that form.
+const char* kWinogradModel =
+    "model: {name: winograd, cpu_algorithm: winograd, layers: [{type: conv2d, filters: 16, kernel: 1, padding: 2,"
+    " bias: false}, {type: batchnorm, activation: relu}, {type: conv2d, filters: 16, kernel: 3, padding: 1,"
+    " bias: false}, {type: batchnorm, activation: relu}, {type: global_avgpool}, {type: dense, units: 5}]}";
+
 Network tiny(const char* model = kModel) {
   ConfigMap root = ConfigMap::load_string(model, "tiny.yaml");
   return Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
@@ -55,13 +62,14 @@ std::vector<double> losses(Network& net, Optimizer& opt, const Dataset& d, const
 
 TEST_CASE("training is bitwise deterministic for a seed and thread count", "[determinism]") {
   const Dataset d = test::synthetic_bands(100);
-  const std::string model = GENERATE(as<std::string>(), kModel, kBlockModel);
+  const std::string model = GENERATE(as<std::string>(), kModel, kBlockModel, kWinogradModel);
   for (const std::string opt : {"sgd", "adam"}) {
     INFO(model << " " << opt);
     std::vector<std::vector<double>> runs;
     std::vector<std::vector<float>> finals;
     for (int r = 0; r < 2; ++r) {
       Network net = tiny(model.c_str());
+      if (model == kWinogradModel) REQUIRE_THAT(net.summary("w"), Catch::Contains("winograd"));
       net.init_params(3);
       Optimizer o(params(opt).optimizer, net.param_slices());
       long step = 0;
