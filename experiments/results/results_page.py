@@ -447,13 +447,15 @@ def frontier_table(points, clean):
 def frontier_answer(all_frontiers):
     """The stated answer: the points (over every task measured) where no pirate succeeded in any
     setting and the watermark cost at most MAX_COST on average."""
-    lines, measured, at_n6, holding = [], 0, 0, []
+    lines, measured, holding = [], 0, []
+    at_n6, other_n = {}, {}  # per task: measured points on the n = 6 grid, and at other pattern sizes
     for task, (points, clean) in all_frontiers.items():
         for r in frontier_rows(points, clean):
             if not r["seeds"] or r["cost"] is None or not r["piracy"]:
                 continue
             measured += 1
-            at_n6 += r["n"] == 6
+            tally = at_n6 if r["n"] == 6 else other_n
+            tally[task] = tally.get(task, 0) + 1
             runs = sum(len(p["success"]) for p in r["piracy"])
             if not any(x for p in r["piracy"] for x in p["success"]) and r["cost"].mean <= MAX_COST:
                 # The other claims at the same point, so the answer does not read as more than it is.
@@ -466,10 +468,12 @@ def frontier_answer(all_frontiers):
                     for r in frontier_rows(points, clean) if r["seeds"]})
     if not measured:
         return "No frontier point has been measured yet."
-    coverage = ("Measured so far: %d point(s) of the %d a task's grid has at n = 6%s, with %s owner seed(s) each "
-                "(the grid asks for 3); the tables below list them." %
-                (at_n6, planned, ", and %d at other pattern sizes" % (measured - at_n6) if measured > at_n6 else "",
-                 seeds[0] if len(seeds) == 1 else "%d–%d" % (seeds[0], seeds[-1])))
+    per_task = "; ".join("%s %d of the %d its grid has at n = 6%s" %
+                         (task, at_n6.get(task, 0), planned,
+                          " and %d at other pattern sizes" % other_n[task] if other_n.get(task) else "")
+                         for task in all_frontiers if at_n6.get(task) or other_n.get(task))
+    coverage = ("Measured so far: %s; with %s owner seed(s) each (the grid asks for 3); the tables below list them." %
+                (per_task, seeds[0] if len(seeds) == 1 else "%d–%d" % (seeds[0], seeds[-1])))
     if holding:
         lines.append("**Yes.** Of %d measured points, the paper's piracy claim held (no pirate succeeded in any "
                      "setting) at an average accuracy cost of at most 1 point at:" % measured)
