@@ -92,6 +92,8 @@ grep -q '"space": "raw"' "$out/frontier/raw-lambda10-n6/seed-1/owner/config.yaml
 "$py" experiments/results/results_page.py --results "$out/results" --page "$out/page.md" >/dev/null
 grep -q "^| raw | 10 | 6 | 1 | " "$out/page.md" || { echo "no raw row in the frontier table"; exit 1; }
 grep -Eq "^\*\*(Yes|No)\.\*\* .*2 measured points" "$out/page.md" || { echo "no frontier answer"; exit 1; }
+grep -q "^Measured so far: digit 2 of the 16 its grid has at n = 6; with 1 owner seed(s) each" "$out/page.md" ||
+  { echo "the answer does not count the task's points:"; grep "Measured so far" "$out/page.md"; exit 1; }
 echo "ok: frontier plan, table and answer"
 
 # The pattern-size study at smoke size: one size, one seed, its claim made on first use (a v2 claim),
