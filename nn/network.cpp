@@ -59,8 +59,11 @@ Network Network::from_config(ConfigMap model, const Shape& input, int classes, c
   model.string("name", "unnamed");
   // The implementation every conv2d and dense layer takes unless it names its own.
   const std::string impl = model.choice("impl", "auto", {"auto", "native", "library"});
-  // The CPU's algorithm for the 3x3 convolutions that name none (where their shape allows it).
-  const bool winograd = model.choice("cpu_algorithm", "direct", {"direct", "winograd"}) == "winograd";
+  // The CPU's algorithm for the 3x3 convolutions that name none (where their shape allows it). Read
+  // only where given, so that a model without it resolves as it did before the key existed: a
+  // checkpoint compares its model section with the config's on --resume.
+  const bool winograd =
+      model.has("cpu_algorithm") && model.choice("cpu_algorithm", "direct", {"direct", "winograd"}) == "winograd";
   std::vector<std::unique_ptr<Layer>> layers;
   for (ConfigMap& l : model.list("layers")) layers.push_back(registry.create(l));
   model.finish();

@@ -227,9 +227,17 @@ TEST_CASE("cpu_algorithm: a conv2d layer's choice, the model's default, and thei
   const YAML::Node layers = net.chain().config();
   CHECK_FALSE(layers[0]["cpu_algorithm"].IsDefined());
   CHECK(layers[1]["cpu_algorithm"].as<std::string>() == "winograd");
-  // Without it, configs stay as they were: no key written.
+  // Without it, configs stay as they were: no key written, in the layers or in the resolved model
+  // section (which --resume compares with a checkpoint's, so checkpoints from before the key resume).
   Network plain = build("model: {layers: [" + head + ", " + body);
   CHECK_FALSE(plain.chain().config()[1]["cpu_algorithm"].IsDefined());
+  {
+    ConfigMap root = ConfigMap::load_string("model: {layers: [" + head + ", " + body, "m.yaml");
+    ConfigMap model = root.section("model");
+    Network::from_config(model, Shape{3, 8, 16}, 4);
+    CHECK_FALSE(root.resolved()["model"]["cpu_algorithm"].IsDefined());
+    CHECK(root.resolved()["model"]["layers"].IsDefined());
+  }
   // A layer's own choice wins over the model's.
   Network mixed = build("model: {cpu_algorithm: winograd, layers: [" + head +
                         ", {type: conv2d, filters: 16, kernel: 3, padding: 1, cpu_algorithm: direct}, "
