@@ -70,7 +70,9 @@ inline void transpose(Vec<T> (&r)[kLanes<T>]) {
 struct GradientPlan : Plan {
   size_t d_vectors() const { return static_cast<size_t>(out) * 2 * w; }
   size_t du_vectors() const { return 16 * static_cast<size_t>(out) * in; }
-  size_t per_thread() const { return x_vectors() + v_vectors() + d_vectors() + m_vectors() + 2 * du_vectors(); }
+  // The lane sums are one scalar per dU vector: room for them in doubles (8 a vector).
+  size_t sums_at() const { return x_vectors() + v_vectors() + d_vectors() + m_vectors() + du_vectors(); }
+  size_t per_thread() const { return sums_at() + du_vectors() / 8 + 1; }
 };
 
 // r[j] lane g = in[at + g * image + j] (masked where mask <= 0) for the first count images g, zero

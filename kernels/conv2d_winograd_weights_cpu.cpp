@@ -107,8 +107,7 @@ void weight_gradient(const Conv2dShape& s, const T* x, const T* y, const T* dy, 
   const size_t per_thread = p.per_thread() * kGroupMax;  // in T
   T* scratch = aligned(work);
   auto sums_of = [&](int thread) {  // a thread's lane sums of dU, [xi][f][c]
-    return reinterpret_cast<T*>(reinterpret_cast<Vec<T>*>(scratch + per_thread * thread) + p.per_thread() -
-                                p.du_vectors());
+    return reinterpret_cast<T*>(reinterpret_cast<Vec<T>*>(scratch + per_thread * thread) + p.sums_at());
   };
 #pragma omp parallel num_threads(threads)
   {
