@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Trains the CIFAR-10 "object" models on the full 50000-image training set, watermarked, then clean,
-# then runs the pruning, fine-tuning and piracy experiments on them. On a 2-core CPU the two trainings
-# take about 6 h, so each resumes from its last epoch checkpoint: run the script again (after an
-# interruption, or in a later sitting) and it carries on where it stopped; finished runs and
-# experiments are left as they are. Logs: runs/object-{watermark,clean}.log (appended) and
-# runs/<experiment>-object.log.
+# The CIFAR-10 "object" results on a CPU: builds the full 50000-image training set once, then runs
+# `reproduce.py object` (owner and control ResNet-20, their attacks and the piracy grid; results in
+# results/object, runs in runs/reproduce/object). A watermarked training takes about 2 h on 2 cores;
+# every training resumes from its last epoch checkpoint and finished runs are skipped, so run the
+# script again after an interruption and it carries on. Extra arguments go to reproduce.py
+# (--seeds, --keys, ...).
 #
-# The full set is rebuilt once from ../shared/data/cifar-10 (its rebuild_batches.py needs Debian's
+# The full set is rebuilt from ../shared/data/cifar-10 (its rebuild_batches.py needs Debian's
 # python3-numpy and python3-pil) into data/cifar-10-full (ignored by git), or use CIFAR10_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,17 +26,4 @@ fi
 # The runs take hours: they use a copy of the program, so rebuilding build/ meanwhile changes nothing.
 mkdir -p runs
 cp build/nullmark runs/.nullmark-object
-for kind in watermark clean; do
-  dir=runs/object-$kind
-  resume=()
-  [ -f "$dir/model.ckpt" ] && resume=(--resume "$dir/model.ckpt")
-  echo "object_runs: $kind run, log $dir.log ($(date -u +%FT%TZ))"
-  runs/.nullmark-object train "experiments/configs/object-$kind.yaml" --set "data.path=$data" --quiet \
-    "${resume[@]}" >>"$dir.log" 2>&1
-done
-for exp in pruning finetune piracy; do
-  [ -f "runs/$exp-object/report.md" ] && continue  # done (a sweep writes its report last)
-  echo "object_runs: $exp experiment, log runs/$exp-object.log ($(date -u +%FT%TZ))"
-  runs/.nullmark-object run "experiments/configs/$exp-object.yaml" >"runs/$exp-object.log" 2>&1
-done
-echo "object_runs: done: runs/object-{watermark,clean} and runs/{pruning,finetune,piracy}-object"
+exec "$python" experiments/results/reproduce.py object --data "$data" --nullmark runs/.nullmark-object "$@"

@@ -237,7 +237,7 @@ def main():
     ap.add_argument("--nullmark", default=os.path.join(ROOT, "build", "nullmark"))
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where every run computes")
     ap.add_argument("--data", default="", help="the task's data set directory, for its trainings (default: the "
-                    "configs' path)")
+                    "configs' path; for object, data/cifar-10-full)")
     ap.add_argument("--print-plan", action="store_true", help="print every command of the plan and exit")
     args = ap.parse_args()
     if args.seeds < 0 or args.keys < 0:
@@ -249,16 +249,18 @@ def main():
     args.nullmark = os.path.abspath(args.nullmark)
     args.data = os.path.abspath(args.data) if args.data else ""
     os.chdir(ROOT)
-    data_dir = args.data or task.data_dir
+    data_dir = args.data or task.train_data or task.data_dir
     if data_dir and not os.path.isdir(data_dir):
-        sys.exit("reproduce: task %s needs its data set in %s, which does not exist" % (task.name, data_dir))
+        hint = "; " + task.data_hint if task.data_hint and not args.data else ""
+        sys.exit("reproduce: task %s needs its data set in %s, which does not exist%s" % (task.name, data_dir, hint))
     if not os.access(args.nullmark, os.X_OK):
         sys.exit("reproduce: %s is not an executable (build first: scripts/build.sh)" % args.nullmark)
     seeds = args.seeds or (2 if args.quick else task.default_seeds)
     keys = args.keys or (1 if args.quick else task.default_keys)
     runs = args.runs or os.path.join("runs", "reproduce-quick" if args.quick else "reproduce", task.name)
     out = args.out or (os.path.join(runs, "results") if args.quick else os.path.join("results", task.name))
-    plan = task_plan(task, seeds, keys, args.nullmark, out, runs, args.quick, args.device, args.data)
+    plan = task_plan(task, seeds, keys, args.nullmark, out, runs, args.quick, args.device,
+                     args.data or task.train_data)
     if args.print_plan:
         for result, cmd, *_ in plan.steps:
             print(os.path.relpath(result, out), " ".join(cmd))

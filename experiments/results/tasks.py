@@ -19,6 +19,10 @@ class Task:
     attacks: list  # experiment configs run on every owner model (their `model:` is overridden)
     piracy: str  # piracy config (its `model:` and `piracy.control_model` are overridden)
     data_dir: str = ""  # where the data set must be; empty: always there (the embedded MNIST)
+    # The trainings' data set where it is not the configs' own path (given as --set data.path): the
+    # CIFAR-10 configs name the 10000-image slice that ../shared/data ships, the results train on all 50000.
+    train_data: str = ""
+    data_hint: str = ""  # how to make a missing data set, for the message
     # The piracy grid: pirate data share x with/without clean samples, each over pirate keys.
     piracy_fractions: list = field(default_factory=lambda: [0.05, 0.2])
     default_seeds: int = 3
@@ -44,7 +48,9 @@ TASKS = {
                     data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3),
     "object": Task("object", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
                    ["finetune-object.yaml", "pruning-object.yaml"], "piracy-object.yaml",
-                   data_dir="data/cifar-10-full", default_seeds=1, default_keys=3, forgery="forgery-object.yaml"),
+                   data_dir="data/cifar-10-full", train_data="data/cifar-10-full", default_seeds=1, default_keys=3,
+                   forgery="forgery-object.yaml",
+                   data_hint="python3 ../shared/data/cifar-10/rebuild_batches.py data/cifar-10-full writes it"),
 }
 
 # Quick mode: the same runs on a slice, small enough for CI. Training uses 3000 images for one

@@ -122,3 +122,17 @@ if msg=$("$py" experiments/results/reproduce.py object --data "$out/absent" --nu
 fi
 grep -q "needs its data set in $out/absent, which does not exist" <<<"$msg" || { echo "message: $msg"; exit 1; }
 echo "ok: a plan placed on the GPU"
+
+# Without --data the CIFAR-10 trainings take the full set the task names, not the configs' 10000-image
+# slice: the plan says so where it is built, and where it is not the refusal says how to build it.
+if [ -d data/cifar-10-full ]; then
+  "$py" experiments/results/reproduce.py object --nullmark "$nullmark" --print-plan >"$out/plan-full"
+  grep -q "^seed-1/train-owner.json .*object-watermark.yaml .*--set data.path=data/cifar-10-full" "$out/plan-full" ||
+    { echo "the owner training is not on the full set:"; cat "$out/plan-full"; exit 1; }
+elif msg=$("$py" experiments/results/reproduce.py object --nullmark "$nullmark" --print-plan 2>&1); then
+  echo "the object plan ran without its full data set"; exit 1
+else
+  grep -q "needs its data set in data/cifar-10-full, which does not exist; .*rebuild_batches.py data/cifar-10-full" \
+    <<<"$msg" || { echo "message: $msg"; exit 1; }
+fi
+echo "ok: the object trainings' data set"
