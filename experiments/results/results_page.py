@@ -15,7 +15,8 @@ fuzz-runs, hostile-cases or defaults-study.
 the results give (CI runs it).
 
 Each number is a mean with its 95 % interval over the runs named beside it (stats.py). Each claim
-verdict is decided here, by the rule printed with it, from the decisions nullmark made per run.
+verdict is decided here, by the rule printed with it, from the decisions nullmark made per run; a task
+with a figure of the paper to meet (tasks.py) gets that decision under its training table.
 """
 import argparse
 import json
@@ -120,7 +121,23 @@ def epoch_value(run, key):
 
 
 # --- the tables of one task ---------------------------------------------------------------------
-def training_table(seeds):
+def paper_line(task, seeds):
+    """Whether the owner models meet the paper's figure for the task (tasks.py), seed by seed; None
+    where the task has no such figure or no owner model yet."""
+    target, owners = T.TASKS[task].paper, runs_named(seeds, "train-owner")
+    if not target or not owners:
+        return None
+    met = [epoch_value(r, "test_accuracy") >= target["min_clean"]
+           and epoch_value(r, "test_accuracy") - epoch_value(r, "null_accuracy") <= target["null_gap"]
+           and epoch_value(r, "true_accuracy") >= target["min_true"] for r in owners]
+    gap = 100 * target["null_gap"]
+    return ("The paper's figure (clean at least %g %%, null within %g %s of clean, true at least %g %%): "
+            "%s on %s owner seed%s." % (100 * target["min_clean"], gap, "point" if gap == 1 else "points",
+                                        100 * target["min_true"], "met" if all(met) else "not met", count(met),
+                                        "" if len(met) == 1 else "s"))
+
+
+def training_table(seeds, task=None):
     owners, cleans = runs_named(seeds, "train-owner"), runs_named(seeds, "train-clean")
     rows = []
     if owners:
@@ -135,7 +152,9 @@ def training_table(seeds):
         cost = Sample([epoch_value(seeds[s]["train-clean"], "test_accuracy") -
                        epoch_value(seeds[s]["train-owner"], "test_accuracy") for s in paired])
         rows.append(["cost of the watermark (clean minus watermarked, per seed)", len(paired), cost.points(), "", ""])
-    return table(["model", "seeds", "clean", "null", "true"], rows)
+    text = table(["model", "seeds", "clean", "null", "true"], rows)
+    line = paper_line(task, seeds) if task else None
+    return text + "\n\n" + line if line else text
 
 
 def null_keys(run, kind):
@@ -719,7 +738,7 @@ def blocks(results_dir):
     for task, seeds in all_seeds.items():
         if not seeds:
             continue
-        out[task + "-training"] = training_table(seeds)
+        out[task + "-training"] = training_table(seeds, task)
         out[task + "-verification"] = verification_table(seeds)
         out[task + "-attacks"] = attacks_table(seeds)
         out[task + "-piracy"] = piracy_table(seeds)
@@ -752,6 +771,10 @@ def main():
         cells = [c.strip() for c in line.strip("|").split("|")]
         print("claim: %s (%s): %s" % (cells[0], cells[1], cells[-1]))
     print(generated["frontier-answer"].splitlines()[0])
+    for task in T.TASKS:
+        last = generated.get(task + "-training", "").splitlines()[-1:]
+        if last and last[0].startswith("The paper's figure"):
+            print("%s: %s" % (task, last[0]))
     if "pattern-size-answer" in generated:
         print(generated["pattern-size-answer"].splitlines()[0])
     pages = args.page or [os.path.join(ROOT, "docs", d)

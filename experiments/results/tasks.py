@@ -23,6 +23,9 @@ class Task:
     # CIFAR-10 configs name the 10000-image slice that ../shared/data ships, the results train on all 50000.
     train_data: str = ""
     data_hint: str = ""  # how to make a missing data set, for the message
+    # The paper's figure for the watermarked model, where the task has one to meet: clean accuracy at
+    # least min_clean, null accuracy at most null_gap below clean, true accuracy at least min_true.
+    paper: dict = field(default_factory=dict)
     # The piracy grid: pirate data share x with/without clean samples, each over pirate keys.
     piracy_fractions: list = field(default_factory=lambda: [0.05, 0.2])
     default_seeds: int = 3
@@ -49,7 +52,7 @@ TASKS = {
     "object": Task("object", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
                    ["finetune-object.yaml", "pruning-object.yaml"], "piracy-object.yaml",
                    data_dir="data/cifar-10-full", train_data="data/cifar-10-full", default_seeds=1, default_keys=3,
-                   forgery="forgery-object.yaml",
+                   forgery="forgery-object.yaml", paper={"min_clean": 0.88, "null_gap": 0.01, "min_true": 0.99},
                    data_hint="python3 ../shared/data/cifar-10/rebuild_batches.py data/cifar-10-full writes it"),
 }
 
