@@ -38,7 +38,7 @@ def point_name(space, lam, n):
 
 
 def frontier_plan(task, points, seeds, keys_per_seed, nullmark, out, runs, clean_runs, quick):
-    p = Plan(nullmark, out, runs, quick)
+    p = Plan(nullmark, out, runs, quick, figures=False)  # its tables and figure come from the result files
     finetune = next(c for c in task.attacks if T.experiment_of(c) == "finetune")
     pruning = next(c for c in task.attacks if T.experiment_of(c) == "pruning")
     fractions = T.QUICK_PIRACY_FRACTIONS if quick else FRACTIONS

@@ -106,7 +106,7 @@ def main():
         runs = args.runs and os.path.join(args.runs, task) or os.path.join(ROOT, "runs", "pattern-size", task)
         clean_runs = (os.path.join(args.clean_runs, task) if args.clean_runs else
                       os.path.join(ROOT, "runs", "reproduce-quick" if args.quick else "reproduce", task))
-        p = Plan(args.nullmark, out, runs, args.quick)
+        p = Plan(args.nullmark, out, runs, args.quick, figures=False)
         for seed in range(1, seeds + 1):
             # The clean control models: the reproduce plan's (same run directories), trained once.
             clean = p.train("clean/seed-%d/train-clean" % seed, os.path.join(clean_runs, "seed-%d" % seed, "clean"),

@@ -65,11 +65,14 @@ class Plan:
     """An ordered list of nullmark runs, each leaving one result file; runs whose file exists are
     skipped, so running a plan again resumes it."""
 
-    def __init__(self, nullmark, out, runs, quick=False, device="cpu", data=""):
+    def __init__(self, nullmark, out, runs, quick=False, device="cpu", data="", figures=True):
         self.nullmark, self.out, self.runs, self.quick = nullmark, out, runs, quick
         # Where every run computes (`device`), and the data set the trainings read (`data`: its
         # directory, where it is not where the configs say); attacks read the data of their model.
         self.device, self.data = device, data
+        # figures=False: the runs draw no figures (NULLMARK_FIGURES=off), for plans of hundreds of short
+        # runs whose tables and figures come from the result files alone.
+        self.env = dict(os.environ, **({} if figures else {"NULLMARK_FIGURES": "off"}))
         self.steps = []  # (result file, command, kind, run dir, result file of the training it needs)
         self.started = time.time()
 
@@ -127,13 +130,12 @@ class Plan:
                                      "piracy.key_seed=%d" % key], needs)
 
     # --- running ----------------------------------------------------------------------------
-    @staticmethod
-    def execute(cmd, run_dir):
+    def execute(self, cmd, run_dir):
         """Runs cmd from the repository root, its output in RUN_DIR/reproduce.log: (exit code, log path)."""
         os.makedirs(run_dir, exist_ok=True)
         log = os.path.join(run_dir, "reproduce.log")
         with open(log, "w") as f:
-            return subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT), log
+            return subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=self.env), log
 
     def run_one(self, result, cmd, kind, run_dir):
         if kind.startswith("train") and os.path.exists(os.path.join(run_dir, "model.ckpt")):

@@ -94,6 +94,14 @@ grep -q "^| raw | 10 | 6 | 1 | " "$out/page.md" || { echo "no raw row in the fro
 grep -Eq "^\*\*(Yes|No)\.\*\* .*2 measured points" "$out/page.md" || { echo "no frontier answer"; exit 1; }
 grep -q "^Measured so far: digit 2 of the 16 its grid has at n = 6; with 1 owner seed(s) each" "$out/page.md" ||
   { echo "the answer does not count the task's points:"; grep "Measured so far" "$out/page.md"; exit 1; }
+# The frontier's hundreds of runs draw no figures (its own come from the result files); the reproduce
+# plan's runs keep theirs.
+grep -q "figures not made (NULLMARK_FIGURES=off)" "$out/frontier/raw-lambda10-n6/seed-1/owner/reproduce.log" ||
+  { echo "a frontier run was not told to skip its figures"; exit 1; }
+if ls "$out"/frontier/raw-lambda10-n6/seed-1/owner/*.png >/dev/null 2>&1; then
+  echo "a frontier run drew figures"; exit 1
+fi
+is_png "$out/runs/seed-1/clean/training.png"
 echo "ok: frontier plan, table and answer"
 
 # The pattern-size study at smoke size: one size, one seed, its claim made on first use (a v2 claim),

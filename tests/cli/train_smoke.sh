@@ -26,6 +26,11 @@ PY
 grep -q "epoch 2/2" "$out/resume.log"
 python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert len(m['epochs'])==2, m" "$out/run/metrics.json"
 is_png "$out/run/training.png"   # the training curves, drawn at the end of the run
+# NULLMARK_FIGURES=off: no figure, and a note that says how to make it.
+NULLMARK_FIGURES=off "$nullmark" train "$cfg" "${common[@]}" --set train.epochs=1 --output "$out/nofig" 2>"$out/nofig.err"
+[ ! -e "$out/nofig/training.png" ] || { echo "NULLMARK_FIGURES=off drew the training curves"; exit 1; }
+grep -q "figures not made (NULLMARK_FIGURES=off); make them with: .*plot_training.py" "$out/nofig.err" ||
+  { echo "no note for the skipped figures:"; cat "$out/nofig.err"; exit 1; }
 
 # A run that fails (bad data path) must not touch the existing checkpoint.
 before=$(sha256sum "$out/run/model.ckpt")
