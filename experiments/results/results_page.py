@@ -127,9 +127,12 @@ def paper_line(task, seeds):
     target, owners = T.TASKS[task].paper, runs_named(seeds, "train-owner")
     if not target or not owners:
         return None
-    met = [epoch_value(r, "test_accuracy") >= target["min_clean"]
-           and epoch_value(r, "test_accuracy") - epoch_value(r, "null_accuracy") <= target["null_gap"]
-           and epoch_value(r, "true_accuracy") >= target["min_true"] for r in owners]
+    # Accuracies are counts over the test set: 0.8801 - 0.8701 is 1.00 point, which the binary
+    # fractions put a hair above 0.01. Compared to 1e-9, far below one test image.
+    eps = 1e-9
+    met = [epoch_value(r, "test_accuracy") >= target["min_clean"] - eps
+           and epoch_value(r, "test_accuracy") - epoch_value(r, "null_accuracy") <= target["null_gap"] + eps
+           and epoch_value(r, "true_accuracy") >= target["min_true"] - eps for r in owners]
     gap = 100 * target["null_gap"]
     return ("The paper's figure (clean at least %g %%, null within %g %s of clean, true at least %g %%): "
             "%s on %s owner seed%s." % (100 * target["min_clean"], gap, "point" if gap == 1 else "points",
