@@ -251,7 +251,7 @@ def main():
     args.nullmark = os.path.abspath(args.nullmark)
     args.data = os.path.abspath(args.data) if args.data else ""
     os.chdir(ROOT)
-    data_dir = args.data or task.train_data or task.data_dir
+    data_dir = args.data or task.data_dir
     if data_dir and not os.path.isdir(data_dir):
         hint = "; " + task.data_hint if task.data_hint and not args.data else ""
         sys.exit("reproduce: task %s needs its data set in %s, which does not exist%s" % (task.name, data_dir, hint))
@@ -262,7 +262,7 @@ def main():
     runs = args.runs or os.path.join("runs", "reproduce-quick" if args.quick else "reproduce", task.name)
     out = args.out or (os.path.join(runs, "results") if args.quick else os.path.join("results", task.name))
     plan = task_plan(task, seeds, keys, args.nullmark, out, runs, args.quick, args.device,
-                     args.data or task.train_data)
+                     args.data or (task.data_dir if task.train_on_data_dir else ""))
     if args.print_plan:
         for result, cmd, *_ in plan.steps:
             print(os.path.relpath(result, out), " ".join(cmd))

@@ -19,9 +19,9 @@ class Task:
     attacks: list  # experiment configs run on every owner model (their `model:` is overridden)
     piracy: str  # piracy config (its `model:` and `piracy.control_model` are overridden)
     data_dir: str = ""  # where the data set must be; empty: always there (the embedded MNIST)
-    # The trainings' data set where it is not the configs' own path (given as --set data.path): the
-    # CIFAR-10 configs name the 10000-image slice that ../shared/data ships, the results train on all 50000.
-    train_data: str = ""
+    # Whether the trainings read data_dir (given as --set data.path) instead of the configs' own path:
+    # the CIFAR-10 configs name the 10000-image slice that ../shared/data ships, the results train on all 50000.
+    train_on_data_dir: bool = False
     data_hint: str = ""  # how to make a missing data set, for the message
     # The paper's figure for the watermarked model, where the task has one to meet: clean accuracy at
     # least min_clean, null accuracy at most null_gap below clean, true accuracy at least min_true.
@@ -51,7 +51,7 @@ TASKS = {
                     data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3),
     "object": Task("object", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
                    ["finetune-object.yaml", "pruning-object.yaml"], "piracy-object.yaml",
-                   data_dir="data/cifar-10-full", train_data="data/cifar-10-full", default_seeds=1, default_keys=3,
+                   data_dir="data/cifar-10-full", train_on_data_dir=True, default_seeds=1, default_keys=3,
                    forgery="forgery-object.yaml", paper={"min_clean": 0.88, "null_gap": 0.01, "min_true": 0.99},
                    data_hint="python3 ../shared/data/cifar-10/rebuild_batches.py data/cifar-10-full writes it"),
 }
