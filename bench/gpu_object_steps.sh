@@ -4,13 +4,13 @@
 # machines without the data set) and are rebuilt byte for byte under /tmp. Each run writes its log,
 # metrics.json and checkpoint to $OUT; a run stopped by the time budget resumes from its checkpoint
 # when that is copied to .gpu-data/object-KIND.ckpt before the next run. OBJECT_EPOCHS (e.g. 160, the recipe's schedule; default the configs'
-# 30, sized for a CPU) sets the cosine schedule's length; a resumed run must keep the value it began with.
+# 50, sized for a CPU) sets the cosine schedule's length; a resumed run must keep the value it began with.
 # OBJECT_KINDS (default "watermark clean") chooses the runs.
 object_steps() {
   step "CIFAR-10 from the pack in .gpu-data"
   if [ ! -d .gpu-data/cifar-10 ]; then
     echo "no .gpu-data/cifar-10: run scripts/cifar_gpu_pack.py pack data/cifar-10-full ../shared/data/cifar-10" \
-      ".gpu-data/cifar-10 here and carry .gpu-data" | tee -a "$log"
+      ".gpu-data/cifar-10 on a machine with the data set, then copy .gpu-data to this one" | tee -a "$log"
     return 1
   fi
   python3 scripts/cifar_gpu_pack.py unpack .gpu-data/cifar-10 /tmp/cifar-10 2>&1 | tee -a "$log"

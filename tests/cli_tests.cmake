@@ -87,6 +87,8 @@ add_test(NAME "cli: watermark space that disagrees with the claim"
 # results, and the generator on broken result files.
 add_test(NAME "cli: reproduce and frontier --quick: resumed, lost models retrained and checked, tables regenerated"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/reproduce_quick.sh ${NM} ${PROJECT_SOURCE_DIR})
+add_test(NAME "cli: the frontier's n sweep runs at the point the n = 6 grid's results choose, stated on the page"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/frontier_n_sweep.sh ${NM} ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: the paper's CIFAR-10 figure is decided under the object training table, seed by seed"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/results_paper_figure.sh ${NM} ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: docs/results.md tables equal the committed results"

@@ -3,8 +3,13 @@
 the owner's accuracy against the watermark's survival and piracy resistance.
 
 Usage: python3 experiments/results/frontier.py TASK [--lambdas L,...] [--spaces S,...] [--ns N,...]
-       [--seeds N] [--keys-per-seed K] [--out DIR] [--runs DIR] [--quick]
+       [--n-sweep] [--seeds N] [--keys-per-seed K] [--out DIR] [--runs DIR] [--quick] [--print-plan]
 (normally through scripts/frontier.sh). TASK is digit or fashion.
+
+Without options it runs the whole study: the grid of every lambda in both spaces at n = 6, then the
+pattern-size sweep (n = 4, 8, 12) at the one point of that grid which results_page.n_sweep_point
+chooses from its results (the fewest pirate successes within 1 point of accuracy cost) and prints.
+--n-sweep runs only that sweep; --lambdas, --spaces and --ns run exactly the points they name.
 
 For every point (space, lambda, n) and owner seed it trains the task's watermarked model with the
 point's claim (experiments/claims/frontier/SPACE-lambdaL-nN.json: one key and verifier, so every
@@ -29,6 +34,8 @@ from reproduce import ROOT, Plan  # noqa: E402
 
 LAMBDAS = [1, 3, 10, 30, 100, 300, 1000, 3000]
 SPACES = ["normalized", "raw"]
+SEEDS = 3  # owner seeds a point
+N_SWEEP = [4, 8, 12]  # the pattern sizes measured beside n = 6 at the point results_page.n_sweep_point names
 CLAIMS = "experiments/claims/frontier"
 FRACTIONS = [0.05, 0.2]
 
@@ -73,27 +80,49 @@ def numbers(text, kind):
         raise argparse.ArgumentTypeError("expected a comma-separated list of numbers, got %r" % text)
 
 
+def n_sweep(out):
+    """(space, lambda) of the pattern-size sweep, chosen from the results in `out` by the rule
+    results_page.py states on the page; exits naming what is missing while it cannot be chosen."""
+    import results_page as P
+    try:
+        choice, why = P.n_sweep_point(*P.load_frontier_dir(out))
+    except P.BadResults as e:
+        sys.exit("frontier: %s" % e)
+    if not choice:
+        sys.exit("frontier: the n sweep runs %s" % why)
+    print("frontier: the n sweep (n = %s) runs at %s space, lambda %g: %s" %
+          (", ".join(str(n) for n in N_SWEEP), choice[0], choice[1], why), flush=True)
+    return choice
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("task", choices=["digit", "fashion"])
-    ap.add_argument("--lambdas", type=lambda t: numbers(t, float), default=LAMBDAS)
-    ap.add_argument("--spaces", default=",".join(SPACES), help="normalized, raw or both (comma-separated)")
-    ap.add_argument("--ns", type=lambda t: numbers(t, int), default=[6], help="pattern sizes (4, 6, 8 or 12)")
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--lambdas", type=lambda t: numbers(t, float), default=None)
+    ap.add_argument("--spaces", default=None, help="normalized, raw or both (comma-separated)")
+    ap.add_argument("--ns", type=lambda t: numbers(t, int), default=None, help="pattern sizes (4, 6, 8 or 12)")
+    ap.add_argument("--n-sweep", action="store_true",
+                    help="only the pattern-size sweep, at the point the n = 6 grid's results choose")
+    ap.add_argument("--seeds", type=int, default=SEEDS)
     ap.add_argument("--keys-per-seed", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="smoke size: lambda 10 in both spaces, one seed and key")
     ap.add_argument("--out", default="")
     ap.add_argument("--runs", default="")
     ap.add_argument("--nullmark", default=os.path.join(ROOT, "build", "nullmark"))
+    ap.add_argument("--print-plan", action="store_true", help="print every command of the plan and exit")
     args = ap.parse_args()
-    spaces = [s for s in args.spaces.split(",") if s]
+    chosen = [o for o, v in (("--lambdas", args.lambdas), ("--spaces", args.spaces), ("--ns", args.ns)) if v]
+    if args.n_sweep and (chosen or args.quick):
+        ap.error("--n-sweep chooses its own point: it does not combine with %s" % ", ".join(chosen or ["--quick"]))
+    spaces = [s for s in (args.spaces or ",".join(SPACES)).split(",") if s]
     if any(s not in SPACES for s in spaces):
         ap.error("--spaces: each must be normalized or raw, got %s" % args.spaces)
     if args.seeds < 1 or args.keys_per_seed < 1:
         ap.error("--seeds and --keys-per-seed must be at least 1")
+    lambdas, ns = args.lambdas or LAMBDAS, args.ns or [6]
     if args.quick:
-        args.lambdas, args.ns, args.seeds, args.keys_per_seed = [10], [6], 1, 1
-    points = [(s, lam, n) for n in args.ns for lam in args.lambdas for s in spaces]  # both spaces at each lambda
+        lambdas, ns, args.seeds, args.keys_per_seed = [10], [6], 1, 1
+    points = [(s, lam, n) for n in ns for lam in lambdas for s in spaces]  # both spaces at each lambda
     missing = [point_name(*pt) for pt in points if not os.path.exists(
         os.path.join(ROOT, CLAIMS, point_name(*pt) + ".json"))]
     if missing:
@@ -106,7 +135,7 @@ def main():
     os.chdir(ROOT)
     if task.data_dir and not os.path.isdir(task.data_dir):
         sys.exit("frontier: task %s needs its data set in %s, which does not exist" % (task.name, task.data_dir))
-    if not os.access(nullmark, os.X_OK):
+    if not os.access(nullmark, os.X_OK) and not args.print_plan:
         sys.exit("frontier: %s is not an executable (build first: scripts/build.sh)" % nullmark)
     mode = "frontier-quick" if args.quick else "frontier"
     runs = runs or os.path.join("runs", mode, task.name)
@@ -114,9 +143,25 @@ def main():
     # Explicit --runs keeps everything there; by default the clean models are shared with reproduce.sh.
     clean_runs = runs if args.runs else os.path.join("runs", "reproduce-quick" if args.quick else "reproduce",
                                                      task.name)
-    plan = frontier_plan(task, points, args.seeds, args.keys_per_seed, nullmark, out, runs, clean_runs, args.quick)
-    plan.run("frontier %s (%d points, %d seed(s), %d pirate keys a seed)" % (task.name, len(points), args.seeds,
-                                                                            args.keys_per_seed))
+
+    def plan_of(pts):
+        return frontier_plan(task, pts, args.seeds, args.keys_per_seed, nullmark, out, runs, clean_runs, args.quick)
+
+    def run(pts, what):
+        plan = plan_of(pts)
+        if args.print_plan:
+            for result, cmd, *_ in plan.steps:
+                print(os.path.relpath(result, out), " ".join(cmd))
+            return
+        plan.run("frontier %s (%s, %d seed(s), %d pirate keys a seed)" % (task.name, what, args.seeds,
+                                                                         args.keys_per_seed))
+
+    if not args.n_sweep:
+        run(points, "%d points" % len(points))
+    # Without options the whole study: the n = 6 grid, then (once its results choose the point) the n sweep.
+    if args.n_sweep or not (chosen or args.quick or args.print_plan or args.seeds != SEEDS):
+        space, lam = n_sweep(out)
+        run([(space, lam, n) for n in N_SWEEP], "the n sweep")
 
 
 if __name__ == "__main__":

@@ -385,11 +385,10 @@ POINT = re.compile(r"(normalized|raw)-lambda([0-9.e+]+)-n(\d+)")
 MAX_COST = 0.01  # the question's budget: at most 1 point of clean accuracy
 
 
-def load_study(results_dir, study, task, entry, expected):
-    """({key: {seed: {name: Run}}}, {seed: clean Run}) from results_dir/STUDY/TASK: one directory per
-    setting (its name matched by `entry`, a regex whose groups `entry_key` turns into the key) and
-    clean/ for the clean models of the study."""
-    base = os.path.join(results_dir, study, task)
+def load_study(base, entry, expected):
+    """({key: {seed: {name: Run}}}, {seed: clean Run}) from a study's results of one task, `base`
+    (results/STUDY/TASK): one directory per setting (its name matched by `entry`, a regex whose groups
+    make the key) and clean/ for the clean models of the study."""
     settings, clean = {}, {}
     if not os.path.isdir(base):
         return settings, clean
@@ -406,7 +405,12 @@ def load_study(results_dir, study, task, entry, expected):
 
 def load_frontier(results_dir, task):
     """({(space, lambda, n): {seed: {name: Run}}}, {seed: clean Run}) from results_dir/frontier/TASK."""
-    points, clean = load_study(results_dir, "frontier", task, POINT, "SPACE-lambdaL-nN")
+    return load_frontier_dir(os.path.join(results_dir, "frontier", task))
+
+
+def load_frontier_dir(base):
+    """load_frontier's answer from one task's frontier results, `base`."""
+    points, clean = load_study(base, POINT, "SPACE-lambdaL-nN")
     return {(space, float(lam), int(n)): seeds for (space, lam, n), seeds in points.items()}, clean
 
 
@@ -466,6 +470,49 @@ def frontier_table(points, clean):
                   "FTAL kept", "RTLL kept", "80 % pruning kept", "pirate succeeds, per setting"], rows)
 
 
+def pirate_wins(row):
+    return sum(sum(1 for x in p["success"] if x) for p in row["piracy"])
+
+
+def n_sweep_point(points, clean):
+    """Where the pattern-size sweep runs, decided from the n = 6 grid once every one of its points has
+    the planned seeds: the point with the fewest pirate successes among those whose average cost is
+    at most MAX_COST (ties: the cheaper, then the smaller λ); where none is within the budget, the
+    cheapest. Returns ((space, λ), the reason in words), or (None, what is still missing)."""
+    import frontier as F  # the planned grid
+    rows = {(r["space"], r["lambda"]): r for r in frontier_rows(points, clean) if r["n"] == 6}
+    grid = [(s, float(lam)) for lam in F.LAMBDAS for s in F.SPACES]
+    done = [k for k in grid if k in rows and rows[k]["seeds"] + rows[k]["failed"] >= F.SEEDS]
+    if len(done) < len(grid):
+        return None, "once the n = 6 grid is complete (%d of its %d points have %d seeds)" % (
+            len(done), len(grid), F.SEEDS)
+    usable = [rows[k] for k in grid if rows[k]["cost"] is not None and rows[k]["piracy"]]
+    if not usable:
+        return None, "at no point: no n = 6 point has both an accuracy cost and a piracy grid"
+    within = [r for r in usable if r["cost"].mean <= MAX_COST]
+    if within:
+        best = min(within, key=lambda r: (pirate_wins(r), r["cost"].mean, r["lambda"]))
+        why = "the fewest pirate successes among the n = 6 points costing at most 1 point: %d of %d piracy runs" % (
+            pirate_wins(best), sum(len(p["success"]) for p in best["piracy"]))
+    else:
+        best = min(usable, key=lambda r: (r["cost"].mean, pirate_wins(r), r["lambda"]))
+        why = "the cheapest n = 6 point, as none costs at most 1 point: cost %s" % best["cost"].points()
+    return (best["space"], best["lambda"]), why
+
+
+def n_sweep_line(all_frontiers):
+    """The sentence stating, per task, where the pattern-size sweep runs (n_sweep_point)."""
+    import frontier as F
+    parts = []
+    for task, (points, clean) in all_frontiers.items():
+        if not points:
+            continue
+        choice, why = n_sweep_point(points, clean)
+        parts.append("%s: %s" % (task, "%s space, λ = %g (%s)" % (choice[0], choice[1], why) if choice else why))
+    return ("The pattern-size sweep (n = %s; `scripts/frontier.sh TASK --n-sweep`, or after the grid without "
+            "options) runs at %s." % (", ".join(str(n) for n in F.N_SWEEP), "; ".join(parts)))
+
+
 def frontier_answer(all_frontiers):
     """The stated answer: the points (over every task measured) where no pirate succeeded in any
     setting and the watermark cost at most MAX_COST on average."""
@@ -503,8 +550,7 @@ def frontier_answer(all_frontiers):
     else:
         lines.append("**No.** At none of the %d measured points did the paper's piracy claim hold (no pirate "
                      "succeeding in any setting) with an average accuracy cost of at most 1 point." % measured)
-    lines.append("")
-    lines.append(coverage)
+    lines += ["", coverage, "", n_sweep_line(all_frontiers)]
     return "\n".join(lines)
 
 
@@ -618,7 +664,7 @@ def forgery_summary(seeds):
 
 def load_pattern_size(results_dir, task):
     """({n: {seed: {name: Run}}}, {seed: clean Run}) from results_dir/pattern-size/TASK."""
-    sizes, clean = load_study(results_dir, "pattern-size", task, re.compile(r"n(\d+)"), "nN")
+    sizes, clean = load_study(os.path.join(results_dir, "pattern-size", task), re.compile(r"n(\d+)"), "nN")
     return {int(n): seeds for (n,), seeds in sizes.items()}, clean
 
 

@@ -3,6 +3,7 @@
 The interval is mean +- t(0.975, n-1) * sd / sqrt(n), with sd the sample standard deviation. It
 assumes independent runs; for a single run there is no interval.
 """
+import functools
 import math
 
 
@@ -20,6 +21,7 @@ def t_cdf_upper_half(x, df, steps=2000):
     return s * h / 3
 
 
+@functools.lru_cache(maxsize=None)  # a few degrees of freedom serve every table, each costing 22 integrations
 def t_quantile_975(df):
     """The 97.5 % quantile of Student's t with df degrees of freedom, by bisection (to 1e-6)."""
     lo, hi = 0.0, 20.0 if df > 1 else 200.0
