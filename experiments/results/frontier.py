@@ -144,15 +144,10 @@ def main():
     clean_runs = runs if args.runs else os.path.join("runs", "reproduce-quick" if args.quick else "reproduce",
                                                      task.name)
 
-    def plan_of(pts):
-        return frontier_plan(task, pts, args.seeds, args.keys_per_seed, nullmark, out, runs, clean_runs, args.quick)
-
     def run(pts, what):
-        plan = plan_of(pts)
+        plan = frontier_plan(task, pts, args.seeds, args.keys_per_seed, nullmark, out, runs, clean_runs, args.quick)
         if args.print_plan:
-            for result, cmd, *_ in plan.steps:
-                print(os.path.relpath(result, out), " ".join(cmd))
-            return
+            return plan.print_steps()
         plan.run("frontier %s (%s, %d seed(s), %d pirate keys a seed)" % (task.name, what, args.seeds,
                                                                          args.keys_per_seed))
 

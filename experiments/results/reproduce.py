@@ -186,6 +186,11 @@ class Plan:
                                     blas_hint(recorded.get("blas_core"), got.get("blas_core"))))
         print("%.0f s, the recorded training repeated exactly" % (time.time() - t0), flush=True)
 
+    def print_steps(self):
+        """Every command of the plan, after the result file it writes (--print-plan)."""
+        for result, cmd, *_ in self.steps:
+            print(os.path.relpath(result, self.out), " ".join(cmd))
+
     def run(self, what):
         todo = [s for s in self.steps if not os.path.exists(s[0])]
         print("%s: %d runs, %d done already; results in %s" % (what, len(self.steps), len(self.steps) - len(todo),
@@ -264,9 +269,7 @@ def main():
     plan = task_plan(task, seeds, keys, args.nullmark, out, runs, args.quick, args.device,
                      args.data or (task.data_dir if task.train_on_data_dir else ""))
     if args.print_plan:
-        for result, cmd, *_ in plan.steps:
-            print(os.path.relpath(result, out), " ".join(cmd))
-        return
+        return plan.print_steps()
     plan.run("reproduce %s (%d seed(s), %d pirate key(s))" % (task.name, seeds, keys))
 
 

@@ -474,6 +474,10 @@ def pirate_wins(row):
     return sum(sum(1 for x in p["success"] if x) for p in row["piracy"])
 
 
+def piracy_runs(row):
+    return sum(len(p["success"]) for p in row["piracy"])
+
+
 def n_sweep_point(points, clean):
     """Where the pattern-size sweep runs, decided from the n = 6 grid once every one of its points has
     the planned seeds: the point with the fewest pirate successes among those whose average cost is
@@ -493,7 +497,7 @@ def n_sweep_point(points, clean):
     if within:
         best = min(within, key=lambda r: (pirate_wins(r), r["cost"].mean, r["lambda"]))
         why = "the fewest pirate successes among the n = 6 points costing at most 1 point: %d of %d piracy runs" % (
-            pirate_wins(best), sum(len(p["success"]) for p in best["piracy"]))
+            pirate_wins(best), piracy_runs(best))
     else:
         best = min(usable, key=lambda r: (r["cost"].mean, pirate_wins(r), r["lambda"]))
         why = "the cheapest n = 6 point, as none costs at most 1 point: cost %s" % best["cost"].points()
@@ -525,8 +529,8 @@ def frontier_answer(all_frontiers):
             measured += 1
             tally = at_n6 if r["n"] == 6 else other_n
             tally[task] = tally.get(task, 0) + 1
-            runs = sum(len(p["success"]) for p in r["piracy"])
-            if not any(x for p in r["piracy"] for x in p["success"]) and r["cost"].mean <= MAX_COST:
+            runs = piracy_runs(r)
+            if not pirate_wins(r) and r["cost"].mean <= MAX_COST:
                 # The other claims at the same point, so the answer does not read as more than it is.
                 kept = ", ".join("%s %s" % (k, count(r["kept"][k])) for k in ("FTAL", "RTLL", "pruning 80 %"))
                 holding.append("%s: %s space, λ = %g, n = %d (cost %s, %d piracy runs; the claim kept after %s)" %
