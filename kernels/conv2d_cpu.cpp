@@ -9,8 +9,9 @@
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_grid_cpu.h"
 #include "kernels/conv2d_phase_cpu.h"
-#include "kernels/conv2d_winograd_cpu.h"
 #include "kernels/conv2d_taps_cpu.h"
+#include "kernels/conv2d_unpadded_cpu.h"
+#include "kernels/conv2d_winograd_cpu.h"
 
 namespace nullmark::cpu {
 
@@ -167,15 +168,20 @@ void col2im(const Conv2dShape& s, const T* col, Block b, T* dx, GradMode mode) {
       }
 }
 
-// Per-thread scratch: col block, GEMM output / dy block, and (backward) a private dW and db.
+// Per-thread scratch: col block, GEMM output / dy block, and (backward) a private dW and db. The col
+// block also holds the direct weight gradient's transposed dy block, F rows where it has C*KH*KW.
 template <class T>
 struct Scratch {
   T *col, *mat, *dw, *db;
 };
 
+size_t col_floats(const Conv2dShape& s) {
+  return std::max(s.col_rows(), static_cast<size_t>(s.f)) * block_images(s) * s.oh() * s.ow();
+}
+
 size_t per_thread(const Conv2dShape& s) {
   const size_t cols = static_cast<size_t>(block_images(s)) * s.oh() * s.ow();
-  return s.col_rows() * cols + static_cast<size_t>(s.f) * cols + static_cast<size_t>(s.f) * s.col_rows() + s.f;
+  return col_floats(s) + static_cast<size_t>(s.f) * cols + static_cast<size_t>(s.f) * s.col_rows() + s.f;
 }
 
 template <class T>
@@ -184,7 +190,7 @@ Scratch<T> scratch(const Conv2dShape& s, T* work, int thread) {
   T* base = work + per_thread(s) * thread;
   Scratch<T> sc;
   sc.col = base;
-  sc.mat = sc.col + s.col_rows() * cols;
+  sc.mat = sc.col + col_floats(s);
   sc.dw = sc.mat + static_cast<size_t>(s.f) * cols;
   sc.db = sc.dw + static_cast<size_t>(s.f) * s.col_rows();
   return sc;
@@ -265,6 +271,9 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
   const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
   const int blocks = (s.n + g - 1) / g;
   const int threads = omp_get_max_threads();
+  // The small unpadded shapes' products run directly, to the same bits (conv2d_unpadded_cpu.h).
+  const bool direct_dw = conv_unpadded::weight_gradient_applies<T>(s, g * p);
+  const bool direct_dx = conv_unpadded::input_gradient_applies<T>(s);
 #pragma omp parallel num_threads(threads)
   {
     const Scratch<T> sc = scratch(s, work, omp_get_thread_num());
@@ -283,12 +292,20 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
             std::memcpy(dst, dy + off, sizeof(T) * p);
         }
       if (db) conv_taps::add_row_sums(sc.mat, s.f, ncols, static_cast<size_t>(ncols), sc.db);
-      if (dw) {
+      if (dw && direct_dw) {
+        // The block's dy transposed to [G*P, F] (the col scratch is free): a row per output column.
+        for (int f = 0; f < s.f; ++f)
+          for (int i = 0; i < ncols; ++i)
+            sc.col[static_cast<size_t>(i) * s.f + f] = sc.mat[static_cast<size_t>(f) * ncols + i];
+        conv_unpadded::weight_gradient(s, x, blk.first, blk.count, sc.col, sc.dw);
+      } else if (dw) {
         im2col(s, x, blk, sc.col);
         // private dW += dy_blk[F, G*P] * col^T[G*P, K]
         gemm(false, true, s.f, k, ncols, T(1), sc.mat, ncols, sc.col, ncols, T(1), sc.dw, k);
       }
-      if (dx) {
+      if (dx && direct_dx) {
+        conv_unpadded::input_gradient(s, w, sc.mat, static_cast<size_t>(ncols), blk.first, blk.count, dx, mode);
+      } else if (dx) {
         // dcol[K, G*P] = W^T[K, F] * dy_blk[F, G*P] in scratch, then scattered back.
         gemm(true, false, k, ncols, s.f, T(1), w, k, sc.mat, ncols, T(0), sc.col, ncols);
         col2im(s, sc.col, blk, dx, mode);

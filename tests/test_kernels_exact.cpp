@@ -11,6 +11,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_grid_cpu.h"
 #include "kernels/conv2d_phase_cpu.h"
+#include "kernels/conv2d_unpadded_cpu.h"
 #include "kernels/dense.h"
 #include "kernels/maxpool2d.h"
 
@@ -306,14 +307,14 @@ TEST_CASE("conv2d's direct 3x3 stride-2 form is exact on integers for every smal
   }
 }
 
-TEST_CASE("conv2d's direct 3x3 forms: fused ReLU and accumulation", "[exact][conv2d][conv_grid][conv_phase]") {
-  // Narrow images (the lowered weight gradient) and wide ones (the direct one) at each stride.
-  const auto [stride, width] = GENERATE(table<int, int>({{1, 7}, {1, 18}, {2, 7}, {2, 33}}));
-  const Conv2dShape s = conv3x3(3, 5, 11, width, 12, stride);
-  REQUIRE((stride == 1 ? cpu::conv_grid::applies(s) : cpu::conv_phase::applies(s)));
-  const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w,
-               ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
-  auto x = small_ints(nx, 5), w = small_ints(static_cast<size_t>(s.f) * s.c * 9, 6), b = small_ints(s.f, 7),
+namespace {
+// On small integers: the fused ReLU's gradients are the plain form's of the masked output gradient,
+// and accumulating adds them to what was there.
+void check_relu_and_accumulation(const Conv2dShape& s) {
+  INFO(test::conv_shape_name(s));
+  const int taps = s.kh * s.kw;
+  const size_t nx = static_cast<size_t>(s.n) * s.c * s.h * s.w, ny = static_cast<size_t>(s.n) * s.f * s.oh() * s.ow();
+  auto x = small_ints(nx, 5), w = small_ints(static_cast<size_t>(s.f) * s.c * taps, 6), b = small_ints(s.f, 7),
        dy = small_ints(ny, 8);
   std::vector<float> work(cpu::conv2d_workspace(s)), y(ny), y_relu(ny);
   cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), work.data());
@@ -342,4 +343,35 @@ TEST_CASE("conv2d's direct 3x3 forms: fused ReLU and accumulation", "[exact][con
   for (size_t i = 0; i < nx; ++i) CHECK(dx_a[i] == dx0[i] + dx[i]);
   for (size_t i = 0; i < dw.size(); ++i) CHECK(dw_a[i] == dw0[i] + dw[i]);
   for (int i = 0; i < s.f; ++i) CHECK(db_a[i] == db0[i] + db[i]);
+}
+}  // namespace
+
+TEST_CASE("conv2d's direct 3x3 forms: fused ReLU and accumulation", "[exact][conv2d][conv_grid][conv_phase]") {
+  // Narrow images (the lowered weight gradient) and wide ones (the direct one) at each stride.
+  const auto [stride, width] = GENERATE(table<int, int>({{1, 7}, {1, 18}, {2, 7}, {2, 33}}));
+  const Conv2dShape s = conv3x3(3, 5, 11, width, 12, stride);
+  REQUIRE((stride == 1 ? cpu::conv_grid::applies(s) : cpu::conv_phase::applies(s)));
+  check_relu_and_accumulation(s);
+}
+
+// The direct backward products of small unpadded stride-1 convolutions (kernels/conv2d_unpadded_cpu.h):
+// output planes of one to four vectors in rows 4, 8, 16 and 12 (no compiled width) wide, a 1x1
+// kernel, channel counts that leave a short last group of lowered rows, batch 1, and a batch of three
+// blocks (two threads, one of them with two); the digit model's second layer is in the list above.
+TEST_CASE("conv2d's direct unpadded backward is exact on integers", "[exact][conv2d][conv_unpadded]") {
+  struct Case {
+    int n, c, h, w, f, k, block;  // block: the lowered loop's images per block (conv2d_cpu.cpp)
+  };
+  const Case cases[] = {{5, 3, 8, 8, 32, 5, 5},   {2, 2, 8, 12, 64, 5, 2}, {1, 1, 7, 20, 32, 5, 1},
+                        {3, 16, 8, 16, 32, 5, 3}, {4, 5, 4, 4, 32, 1, 4},  {23, 16, 8, 8, 32, 5, 10},
+                        {1, 7, 12, 12, 96, 5, 1}};
+  for (const Case& t : cases) {
+    Conv2dShape s;
+    s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k;
+    INFO(test::conv_shape_name(s));
+    REQUIRE(cpu::conv_unpadded::input_gradient_applies<float>(s));
+    REQUIRE(cpu::conv_unpadded::weight_gradient_applies<float>(s, t.block * s.oh() * s.ow()));
+    check_exact(s);
+    check_relu_and_accumulation(s);
+  }
 }

@@ -28,7 +28,9 @@ TEST_CASE("conv2d gradients (input, weights, bias)", "[gradcheck][conv2d]") {
                         {1, 2, 8, 6, 3, 4, 3, 1},
                         // the direct 3x3 form (kernels/conv2d_grid_cpu.h): odd sizes, 8 + 2 filters
                         {1, 3, 5, 7, 10, 3, 1, 1},
-                        {2, 2, 3, 1, 2, 3, 1, 1}};
+                        {2, 2, 3, 1, 2, 3, 1, 1},
+                        // the direct unpadded backward (kernels/conv2d_unpadded_cpu.h): 16 filters, 4x4 outputs
+                        {3, 3, 6, 6, 16, 3, 1, 0}};
   for (int relu = 0; relu < 2; ++relu)
     for (const Case& t : cases) {
       Conv2dShape s;
