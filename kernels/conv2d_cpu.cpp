@@ -218,27 +218,39 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
   if (conv_phase::applies(s)) return conv_phase::forward(s, x, w, b, y, work);
   const int k = static_cast<int>(s.col_rows()), p = s.oh() * s.ow(), g = block_images(s);
   const int blocks = (s.n + g - 1) / g;
+  // The small unpadded shapes' products run directly, to the same bits (conv2d_unpadded_cpu.h).
+  const bool direct = conv_unpadded::forward_applies<T>(s);
 #pragma omp parallel
   {
     const Scratch<T> sc = scratch(s, work, omp_get_thread_num());
+    if (direct)  // the filter bank transposed to [K, F], in the weight-gradient scratch (unused here)
+      for (int f = 0; f < s.f; ++f)
+        for (int i = 0; i < k; ++i) sc.dw[static_cast<size_t>(i) * s.f + f] = w[static_cast<size_t>(f) * k + i];
 #pragma omp for schedule(static)
     for (int bi = 0; bi < blocks; ++bi) {
       const Block blk{bi * g, std::min(g, s.n - bi * g)};
       const int ncols = blk.count * p;
-      T* col = sc.col;
-      im2col(s, x, blk, col);
-      // Inside a parallel region OpenBLAS (OpenMP build) runs single-threaded: one GEMM per core.
-      gemm(false, false, s.f, ncols, k, T(1), w, k, col, ncols, T(0), sc.mat, ncols);
-      // [F, G, P] -> [G, F, P] with the bias (and ReLU) applied on the way, from cache.
+      // The block's sums: lowered, mat[F, G*P]; direct, col[G*P, F].
+      size_t f_stride = ncols, col_stride = 1;
+      const T* sums = sc.mat;
+      if (direct) {
+        conv_unpadded::forward_products(s, x, blk.first, blk.count, sc.dw, sc.col);
+        f_stride = 1, col_stride = s.f, sums = sc.col;
+      } else {
+        im2col(s, x, blk, sc.col);
+        // Inside a parallel region OpenBLAS (OpenMP build) runs single-threaded: one GEMM per core.
+        gemm(false, false, s.f, ncols, k, T(1), w, k, sc.col, ncols, T(0), sc.mat, ncols);
+      }
+      // To [G, F, P] with the bias (and ReLU) applied on the way, from cache.
       for (int img = 0; img < blk.count; ++img)
         for (int f = 0; f < s.f; ++f) {
-          const T* src = sc.mat + static_cast<size_t>(f) * ncols + static_cast<size_t>(img) * p;
+          const T* src = sums + f * f_stride + static_cast<size_t>(img) * p * col_stride;
           T* dst = y + (static_cast<size_t>(blk.first + img) * s.f + f) * p;
           const T bias = b ? b[f] : T(0);
           if (s.relu)
-            for (int i = 0; i < p; ++i) dst[i] = std::max(src[i] + bias, T(0));
+            for (int i = 0; i < p; ++i) dst[i] = std::max(src[i * col_stride] + bias, T(0));
           else
-            for (int i = 0; i < p; ++i) dst[i] = src[i] + bias;
+            for (int i = 0; i < p; ++i) dst[i] = src[i * col_stride] + bias;
         }
     }
   }
@@ -319,8 +331,10 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
   const bool acc = mode == GradMode::Accumulate;
 #pragma omp parallel for schedule(static)
   for (size_t i = first; i < last; ++i) {
+    // The direct weight gradient keeps its partial sums filter-minor ([C*KH*KW, F]).
+    const size_t at = direct_dw && i < nw ? (i % k) * s.f + i / k : i;
     T sum = 0;
-    for (int t = 0; t < threads; ++t) sum += scratch(s, work, t).dw[i];
+    for (int t = 0; t < threads; ++t) sum += scratch(s, work, t).dw[at];
     if (i < nw)
       dw[i] = (acc ? dw[i] : T(0)) + sum;
     else

@@ -1,12 +1,14 @@
-// The direct backward products of small unpadded stride-1 convolutions (kernels/conv2d_unpadded_cpu.h),
-// on random floats: every weight- and input-gradient sum bit for bit in the order that header
+// The direct products of small unpadded stride-1 convolutions (kernels/conv2d_unpadded_cpu.h), on
+// random floats: every forward, weight-gradient and input-gradient sum bit for bit in the order that header
 // states, computed here with explicit fused multiply-adds; and, where OpenBLAS runs its AVX-512
 // kernels, bit for bit as the lowered GEMM form computes the same products (the form the digit
 // model's recorded results were trained with). The exact-on-integers tests of the form are in
 // test_kernels_exact.cpp, its gradient check in test_kernels_gradcheck.cpp.
 #include <cblas.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -58,17 +60,38 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
 
 }  // namespace
 
-TEST_CASE("conv2d's direct unpadded backward sums in the stated order", "[conv2d][conv_unpadded]") {
+TEST_CASE("conv2d's direct unpadded products sum in the stated order", "[conv2d][conv_unpadded]") {
   const Case t(digit_conv2(2, GENERATE(false, true)));
   const Conv2dShape& s = t.s;
   INFO(test::conv_shape_name(s));
   const int oh = s.oh(), ow = s.ow(), taps = s.kh * s.kw;
   REQUIRE(cpu::conv_unpadded::weight_gradient_applies<float>(s, s.n * oh * ow));
   REQUIRE(cpu::conv_unpadded::input_gradient_applies<float>(s));
+  REQUIRE(cpu::conv_unpadded::forward_applies<float>(s));
   if (!cpu::conv_unpadded::chains_fused()) {
     WARN("the kernels were compiled without fused multiply-adds: their order is not the one checked here");
     return;
   }
+
+  // Forward: per output, the products over the lowered rows chained from zero, then the bias.
+  const std::vector<float> bias = test::random_floats(s.f, 3);
+  std::vector<float> want_y(t.y.size());
+  for (int n = 0; n < s.n; ++n)
+    for (int f = 0; f < s.f; ++f)
+      for (int oy = 0; oy < oh; ++oy)
+        for (int ox = 0; ox < ow; ++ox) {
+          float acc = 0.0f;
+          for (size_t k = 0; k < s.col_rows(); ++k) {
+            const int c = static_cast<int>(k) / taps, i = static_cast<int>(k) % taps / s.kw,
+                      j = static_cast<int>(k) % s.kw;
+            acc = std::fma(t.W(f, k), t.X(n, c, oy + i, ox + j), acc);
+          }
+          const float out = acc + bias[f];
+          want_y[((static_cast<size_t>(n) * s.f + f) * oh + oy) * ow + ox] = s.relu ? std::max(out, 0.0f) : out;
+        }
+  std::vector<float> y(t.y.size()), fwd_work(cpu::conv2d_workspace(s));
+  cpu::conv2d_forward<float>(s, t.x.data(), t.w.data(), bias.data(), y.data(), fwd_work.data());
+  CHECK(same_bits(y, want_y));
 
   // Weight gradient: per weight, the products over (image, output row, output column) chained from zero.
   std::vector<float> want_dw(t.w.size()), want_dx(t.x.size(), 0.0f);
@@ -101,7 +124,8 @@ TEST_CASE("conv2d's direct unpadded backward sums in the stated order", "[conv2d
   CHECK(dx == want_dx);
 
   // The lowered GEMM form's products on this machine's OpenBLAS: the same bits on its AVX-512 kernels.
-  const std::string core = openblas_get_corename();
+  std::string core = openblas_get_corename();  // "SkylakeX", "Cooperlake", ...
+  std::transform(core.begin(), core.end(), core.begin(), [](unsigned char c) { return std::tolower(c); });
   if (core != "skylakex" && core != "cooperlake" && core != "sapphirerapids") {
     WARN("OpenBLAS runs its " << core << " kernels here: the lowered form's sums are not compared");
     return;
@@ -129,26 +153,46 @@ TEST_CASE("conv2d's direct unpadded backward sums in the stated order", "[conv2d
               dcol[static_cast<size_t>(k) * cols + (n * oh + oy) * ow + ox];
   CHECK(same_bits(gemm_dw, want_dw));
   CHECK(same_bits(gemm_dx, want_dx));
+  // The forward GEMM chains these 400 products on the SkylakeX kernels only (Cooperlake's split them).
+  if (core != "skylakex") return;
+  std::vector<float> gemm_y(static_cast<size_t>(s.f) * cols);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.f, cols, krows, 1.0f, t.w.data(), krows, col.data(), cols,
+              0.0f, gemm_y.data(), cols);
+  size_t differ = 0;
+  for (int n = 0; n < s.n; ++n)
+    for (int f = 0; f < s.f; ++f)
+      for (int q = 0; q < oh * ow; ++q) {
+        const float out = gemm_y[static_cast<size_t>(f) * cols + n * oh * ow + q] + bias[f];
+        differ += (s.relu ? std::max(out, 0.0f) : out) != want_y[(static_cast<size_t>(n) * s.f + f) * oh * ow + q];
+      }
+  CHECK(differ == 0);
 }
 
-TEST_CASE("conv2d's direct unpadded backward applies only where its sums are the lowered GEMM's",
+TEST_CASE("conv2d's direct unpadded products apply only where its sums are the lowered GEMM's",
           "[conv2d][conv_unpadded]") {
   Conv2dShape s = digit_conv2(128, true);
   CHECK(cpu::conv_unpadded::input_gradient_applies<float>(s));
   CHECK(cpu::conv_unpadded::weight_gradient_applies<float>(s, 128));
+  CHECK(cpu::conv_unpadded::forward_applies<float>(s));
+  Conv2dShape deep = s;  // 800 lowered rows: the GEMM splits the forward sums
+  deep.c = 32;
+  CHECK_FALSE(cpu::conv_unpadded::forward_applies<float>(deep));
   CHECK_FALSE(cpu::conv_unpadded::weight_gradient_applies<float>(s, 257));  // the GEMM splits longer sums
   Conv2dShape first = s;  // the digit model's first layer: 16 filters, 24x24 outputs
   first.c = 1, first.h = first.w = 28, first.f = 16;
   CHECK_FALSE(cpu::conv_unpadded::weight_gradient_applies<float>(first, 64));
   CHECK_FALSE(cpu::conv_unpadded::input_gradient_applies<float>(first));
+  CHECK_FALSE(cpu::conv_unpadded::forward_applies<float>(first));
   Conv2dShape padded = s;
   padded.pad = 1;
   CHECK_FALSE(cpu::conv_unpadded::input_gradient_applies<float>(padded));
   CHECK_FALSE(cpu::conv_unpadded::weight_gradient_applies<float>(padded, 128));
+  CHECK_FALSE(cpu::conv_unpadded::forward_applies<float>(padded));
   Conv2dShape strided = s;
   strided.stride = 2, strided.h = strided.w = 19;  // 8x8 outputs
   CHECK_FALSE(cpu::conv_unpadded::input_gradient_applies<float>(strided));
   CHECK_FALSE(cpu::conv_unpadded::weight_gradient_applies<float>(strided, 128));
+  CHECK_FALSE(cpu::conv_unpadded::forward_applies<float>(strided));
   s.f = 512;
   CHECK_FALSE(cpu::conv_unpadded::input_gradient_applies<float>(s));  // the GEMM splits sums over 256 filters
 }

@@ -354,11 +354,11 @@ TEST_CASE("conv2d's direct 3x3 forms: fused ReLU and accumulation", "[exact][con
   check_relu_and_accumulation(s);
 }
 
-// The direct backward products of small unpadded stride-1 convolutions (kernels/conv2d_unpadded_cpu.h):
+// The direct products of small unpadded stride-1 convolutions (kernels/conv2d_unpadded_cpu.h):
 // output planes of one to four vectors in rows 4, 8, 16 and 12 (no compiled width) wide, a 1x1
 // kernel, channel counts that leave a short last group of lowered rows, batch 1, and a batch of three
 // blocks (two threads, one of them with two); the digit model's second layer is in the list above.
-TEST_CASE("conv2d's direct unpadded backward is exact on integers", "[exact][conv2d][conv_unpadded]") {
+TEST_CASE("conv2d's direct unpadded products are exact on integers", "[exact][conv2d][conv_unpadded]") {
   struct Case {
     int n, c, h, w, f, k, block;  // block: the lowered loop's images per block (conv2d_cpu.cpp)
   };
@@ -371,7 +371,15 @@ TEST_CASE("conv2d's direct unpadded backward is exact on integers", "[exact][con
     INFO(test::conv_shape_name(s));
     REQUIRE(cpu::conv_unpadded::input_gradient_applies<float>(s));
     REQUIRE(cpu::conv_unpadded::weight_gradient_applies<float>(s, t.block * s.oh() * s.ow()));
+    REQUIRE(cpu::conv_unpadded::forward_applies<float>(s));
     check_exact(s);
     check_relu_and_accumulation(s);
+  }
+  // Forward only (outputs that are no whole vectors): a last group of fewer than four positions.
+  for (const Case& t : {Case{1, 3, 7, 7, 32, 5, 1}, Case{3, 2, 6, 5, 64, 3, 3}}) {
+    Conv2dShape s;
+    s.n = t.n, s.c = t.c, s.h = t.h, s.w = t.w, s.f = t.f, s.kh = s.kw = t.k;
+    REQUIRE(cpu::conv_unpadded::forward_applies<float>(s));
+    check_exact(s);
   }
 }
