@@ -6,13 +6,15 @@
 # of runs says little), and reports each median, their ratio and the median of the per-round
 # ratios, per model.
 #
-#   bench/compare_cpu.sh [ROUNDS=5] [THREADS=all cores]     (needs build/ and Debian's python3-torch)
+#   bench/compare_cpu.sh [ROUNDS=5] [THREADS=all cores] [MODELS="digit object"]
+# (needs build/ and Debian's python3-torch)
 # With NULLMARK_BENCH_RECORD=DIR it also writes DIR/DATE-cpu-MODEL[-N].json (every round, the medians,
 # the machine), which bench/perf_tables.py turns into the CPU table of docs/perf.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 threads=${2:-$(nproc)}
+models=" ${3:-digit object} "
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 compare() {  # MODEL STEPS WARMUP CPU_ALGORITHM [nullmark options...]
@@ -57,7 +59,8 @@ PY
 }
 # The convolution algorithm a model's config asks of the CPU (a model-level cpu_algorithm; direct without one).
 algorithm_of() { sed -n 's/^  cpu_algorithm: *\([a-z]*\).*/\1/p' "$1" | grep . || echo direct; }
-compare digit 300 20 "$(algorithm_of experiments/configs/digit-clean.yaml)"
+case $models in *" digit "*) compare digit 300 20 "$(algorithm_of experiments/configs/digit-clean.yaml)" ;; esac
+case $models in *" object "*) ;; *) exit 0 ;; esac
 object_data=$(sed -n 's/^ *path: *\([^ #]*\).*/\1/p' experiments/configs/object-clean.yaml | head -1)
 if [ -d "$object_data" ]; then
   compare object 20 5 "$(algorithm_of experiments/configs/object-clean.yaml)" --config experiments/configs/object-clean.yaml
