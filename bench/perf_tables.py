@@ -85,10 +85,14 @@ def profile_table(files):
                 raise Bad("%s: every profile row needs forward_ms and backward_ms" % path)
             if not isinstance(r.get("layer"), str) or not isinstance(r.get("settings"), str):
                 raise Bad("%s: every profile row needs a layer and its settings" % path)
-        by_model.setdefault(need(d, "model", str, path), []).append((need(d, "recorded", str, path), path, d))
+        # Trees measured in one run share its time; their order in the run (position) says which came first.
+        position = d.get("position", 0)
+        if not isinstance(position, int) or isinstance(position, bool):
+            raise Bad("%s: position must be an integer" % path)
+        by_model.setdefault(need(d, "model", str, path), []).append((need(d, "recorded", str, path), position, path, d))
     parts = []
     for model in sorted(by_model):
-        runs = [r for _, _, r in sorted(by_model[model])[-2:]]
+        runs = [r for *_, r in sorted(by_model[model], key=lambda e: e[:3])[-2:]]
         header = ["#", "layer", "settings"]
         for run in runs:
             header += ["%s forward ms" % run["source"], "%s backward ms" % run["source"]]

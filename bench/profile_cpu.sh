@@ -42,9 +42,10 @@ for i in $(seq "$rounds"); do
   done
 done
 for t in "${!trees[@]}"; do
-  python3 - "$out/$t" "$rounds" "$model" "${revs[$t]}" "$threads" "$steps" <<'PY'
+  python3 - "$out/$t" "$rounds" "$model" "${revs[$t]}" "$threads" "$steps" "$t" <<'PY'
 import datetime, json, os, statistics, sys
 out, rounds, model, rev, threads, steps = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+position = int(sys.argv[7])  # the tree's place in the list: the records of one run share their time
 runs = [json.load(open(os.path.join(out, "%d.json" % i))) for i in range(1, rounds + 1)]
 rows = []
 for k, first in enumerate(runs[0]["profile"]):
@@ -56,7 +57,7 @@ now = datetime.datetime.now()
 record = {"date": now.date().isoformat(), "recorded": now.isoformat(timespec="seconds"), "model": model,
           "source": rev, "machine": "%s, %d cores" % (cpu, os.cpu_count()), "threads": threads,
           "blas_core": runs[0]["blas_core"], "rounds": rounds, "steps": steps,
-          "images_per_s": statistics.median(r["images_per_s"] for r in runs), "profile": rows}
+          "position": position, "images_per_s": statistics.median(r["images_per_s"] for r in runs), "profile": rows}
 path = "bench/results/%s-cpu-%s-profile-%s.json" % (record["date"], model, rev.replace("+", "-"))
 json.dump(record, open(path, "w"), indent=2)
 print("%s: %s at %s, median %.0f images/s -> %s" % (model, rev, record["date"], record["images_per_s"], path))

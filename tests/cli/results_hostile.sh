@@ -108,6 +108,15 @@ if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md"
 fi
 grep -q "cpu-kernels.json: object 16ch 32x32 forward needs a number for gflops" <<<"$msg" ||
   { echo "perf_tables message: $msg"; exit 1; }
+rm "$out/bench/2026-12-06-cpu-kernels.json"
+# A profile whose place among the trees of its run is not a number.
+printf '{"date": "2026-12-06", "recorded": "2026-12-06T10:00:00", "model": "digit", "source": "abc", "position": "first",
+  "profile": [{"layer": "dense", "settings": "10 units", "forward_ms": 1, "backward_ms": 1}]}\n' \
+  >"$out/bench/2026-12-06-cpu-digit-profile-abc.json"
+if msg=$("$py" bench/perf_tables.py --results "$out/bench" --page "$out/perf.md" 2>&1); then
+  echo "perf_tables accepted a profile with a word for its position"; exit 1
+fi
+grep -q "profile-abc.json: position must be an integer" <<<"$msg" || { echo "perf_tables message: $msg"; exit 1; }
 cmp -s "$out/perf.md" "$out/perf.orig" || { echo "perf_tables modified the page"; exit 1; }
 printf 'no markers here\n' >"$out/plain.md"
 if "$py" experiments/results/results_page.py --results "$out/r" --page "$out/plain.md" 2>"$out/err"; then
