@@ -1,5 +1,6 @@
 #include "experiments/config_diff.h"
 
+#include <filesystem>
 #include <map>
 
 #include "common/yaml_guard.h"
@@ -9,7 +10,8 @@ namespace nullmark {
 namespace {
 void flatten(const YAML::Node& n, const std::string& prefix, std::map<std::string, std::string>& out) {
   if (n.IsMap()) {
-    for (const auto& kv : n) flatten(kv.second, prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar(), out);
+    for (const auto& kv : n)
+      flatten(kv.second, prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar(), out);
     return;
   }
   out[prefix] = flow_text(n);
@@ -33,9 +35,24 @@ std::vector<ConfigDifference> config_differences(const std::string& before_yaml,
   return out;
 }
 
+namespace {
+// Whether two data paths (as flow YAML text) name one existing file system entry: the same data set
+// spelled relative in one config and absolute in the other (reproduce.py --data gives absolute paths).
+bool same_data_set(const std::string& a, const std::string& b) {
+  try {
+    std::error_code ec;
+    const bool same = std::filesystem::equivalent(YAML::Load(a).as<std::string>(), YAML::Load(b).as<std::string>(), ec);
+    return same && !ec;
+  } catch (const std::exception&) {  // not a path (a sequence, say): a plain difference
+    return false;
+  }
+}
+}  // namespace
+
 std::vector<ConfigDifference> resume_conflicts(const std::string& checkpoint_yaml, const std::string& config_yaml) {
   std::vector<ConfigDifference> out;
   for (const ConfigDifference& d : config_differences(checkpoint_yaml, config_yaml)) {
+    if (d.key == "data.path" && same_data_set(d.before, d.after)) continue;
     if (d.key == "output_dir" || d.key == "threads" || d.key == "device" || d.key.rfind("cuda.", 0) == 0 ||
         d.key == "cuda")
       continue;

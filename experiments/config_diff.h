@@ -16,7 +16,8 @@ struct ConfigDifference {
 std::vector<ConfigDifference> config_differences(const std::string& before_yaml, const std::string& after_yaml);
 
 // The differences a resumed training may not have: all but where and how it runs (output_dir,
-// threads, device, cuda.*) and a longer schedule (train.epochs no smaller than the checkpoint's).
+// threads, device, cuda.*), a longer schedule (train.epochs no smaller than the checkpoint's) and
+// the same data set named by another path (data.path, where both name one existing directory).
 std::vector<ConfigDifference> resume_conflicts(const std::string& checkpoint_yaml, const std::string& config_yaml);
 
 }  // namespace nullmark

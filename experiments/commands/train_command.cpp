@@ -95,7 +95,9 @@ int train(const TrainArgs& a) {
       for (const ConfigDifference& d : conflicts)
         list += "\n  " + d.key + ": checkpoint " + d.before + ", config " + d.after;
       throw fail(a.resume, ": cannot resume under ", a.config, ": the config differs from the checkpoint's in ",
-                 conflicts.size(), " key(s) (only output_dir, threads, device, cuda and a longer train.epochs may):",
+                 conflicts.size(),
+                 " key(s) (only output_dir, threads, device, cuda, a longer train.epochs and another path to the "
+                 "same data may):",
                  list);
     }
     if (c.optimizer_type != s.train_params.optimizer.type)
