@@ -168,6 +168,14 @@ void col2im(const Conv2dShape& s, const T* col, Block b, T* dx, GradMode mode) {
       }
 }
 
+// dst[c, r] = src[r, c] for a rows x cols matrix: the direct forms' operands (conv2d_unpadded_cpu.h)
+// take the filters as the last, contiguous index.
+template <class T>
+void transpose(const T* src, int rows, int cols, T* dst) {
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) dst[static_cast<size_t>(c) * rows + r] = src[static_cast<size_t>(r) * cols + c];
+}
+
 // Per-thread scratch: col block, GEMM output / dy block, and (backward) a private dW and db. The col
 // block also holds the direct weight gradient's transposed dy block, F rows where it has C*KH*KW.
 template <class T>
@@ -223,9 +231,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
 #pragma omp parallel
   {
     const Scratch<T> sc = scratch(s, work, omp_get_thread_num());
-    if (direct)  // the filter bank transposed to [K, F], in the weight-gradient scratch (unused here)
-      for (int f = 0; f < s.f; ++f)
-        for (int i = 0; i < k; ++i) sc.dw[static_cast<size_t>(i) * s.f + f] = w[static_cast<size_t>(f) * k + i];
+    if (direct) transpose(w, s.f, k, sc.dw);  // [K, F], in the weight-gradient scratch (unused here)
 #pragma omp for schedule(static)
     for (int bi = 0; bi < blocks; ++bi) {
       const Block blk{bi * g, std::min(g, s.n - bi * g)};
@@ -305,10 +311,7 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* y, c
         }
       if (db) conv_taps::add_row_sums(sc.mat, s.f, ncols, static_cast<size_t>(ncols), sc.db);
       if (dw && direct_dw) {
-        // The block's dy transposed to [G*P, F] (the col scratch is free): a row per output column.
-        for (int f = 0; f < s.f; ++f)
-          for (int i = 0; i < ncols; ++i)
-            sc.col[static_cast<size_t>(i) * s.f + f] = sc.mat[static_cast<size_t>(f) * ncols + i];
+        transpose(sc.mat, s.f, ncols, sc.col);  // dy as [G*P, F] (the col scratch is free here)
         conv_unpadded::weight_gradient(s, x, blk.first, blk.count, sc.col, sc.dw);
       } else if (dw) {
         im2col(s, x, blk, sc.col);
