@@ -325,13 +325,14 @@ def piracy_table(seeds):
 SHORT = {"transfer to MNIST, new head trained": "new head", "transfer to MNIST, all layers": "all layers"}
 
 def claims_table(all_seeds):
-    """One line per paper claim, decided from the task results present (MNIST first)."""
+    """One line per paper claim and data set, decided from the task results present (in tasks.py's
+    order: MNIST first)."""
     rows = []
-    for task in ("digit", "fashion"):
+    for task in T.TASKS:
         seeds = all_seeds.get(task) or {}
         if not seeds:
             continue
-        ds = {"digit": "MNIST", "fashion": "Fashion-MNIST"}[task]
+        ds = T.TASKS[task].dataset
         paired = [s for s in sorted(seeds) if "train-owner" in seeds[s] and "train-clean" in seeds[s]]
         if paired:
             cost = Sample([epoch_value(seeds[s]["train-clean"], "test_accuracy") -

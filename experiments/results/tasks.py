@@ -13,6 +13,7 @@ CONFIGS = "experiments/configs"
 @dataclass
 class Task:
     name: str
+    dataset: str  # the data set's name on the results pages (the claims table's "data" column)
     owner: str  # watermarked training config
     clean: str  # clean training config (the control model)
     claim: str  # the owner's claim the owner config embeds
@@ -36,20 +37,20 @@ class Task:
 DEMO_CLAIM = "experiments/claims/demo-digit-lambda10.json"
 
 TASKS = {
-    "digit": Task("digit", "digit-watermark.yaml", "digit-clean.yaml", DEMO_CLAIM,
+    "digit": Task("digit", "MNIST", "digit-watermark.yaml", "digit-clean.yaml", DEMO_CLAIM,
                   ["quantize-digit.yaml", "finetune-digit.yaml", "pruning-digit.yaml", "fine-pruning-digit.yaml",
                    "neural-cleanse-digit.yaml"], "piracy-digit.yaml", forgery="forgery-digit.yaml"),
-    "fashion": Task("fashion", "fashion-watermark.yaml", "fashion-clean.yaml", DEMO_CLAIM,
+    "fashion": Task("fashion", "Fashion-MNIST", "fashion-watermark.yaml", "fashion-clean.yaml", DEMO_CLAIM,
                     ["quantize-digit.yaml", "finetune-fashion.yaml", "pruning-fashion.yaml",
                      "transfer-fashion-to-mnist.yaml"], "piracy-fashion.yaml",
                     data_dir="/usr/share/datasets/fashion-mnist"),
-    "face": Task("face", "face-watermark.yaml", "face-clean.yaml", DEMO_CLAIM,
+    "face": Task("face", "faces (ORL)", "face-watermark.yaml", "face-clean.yaml", DEMO_CLAIM,
                  ["finetune-face.yaml", "pruning-face.yaml"], "piracy-face.yaml", data_dir="../shared/data/orl-faces",
                  default_keys=10),
-    "traffic": Task("traffic", "traffic-watermark.yaml", "traffic-clean.yaml", DEMO_CLAIM,
+    "traffic": Task("traffic", "GTSRB", "traffic-watermark.yaml", "traffic-clean.yaml", DEMO_CLAIM,
                     ["finetune-traffic.yaml", "pruning-traffic.yaml"], "piracy-traffic.yaml",
                     data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3),
-    "object": Task("object", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
+    "object": Task("object", "CIFAR-10", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
                    ["finetune-object.yaml", "pruning-object.yaml"], "piracy-object.yaml",
                    data_dir="data/cifar-10-full", train_on_data_dir=True, default_seeds=1, default_keys=3,
                    forgery="forgery-object.yaml", paper={"min_clean": 0.88, "null_gap": 0.01, "min_true": 0.99},
