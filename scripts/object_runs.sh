@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CIFAR-10 "object" results on a CPU: builds the full 50000-image training set once, then runs
-# `reproduce.py object` (owner and control ResNet-20, their attacks and the piracy grid; results in
-# results/object, runs in runs/reproduce/object). A watermarked training takes about 2 h on 2 cores;
+# `reproduce.py object` (owner and control ResNet-20 for 3 owner seeds, their attacks, the piracy grid
+# over 10 pirate keys and the forgery curve, seed by seed; results in results/object, runs in
+# runs/reproduce/object). A watermarked training takes about 2 h on 2 cores;
 # every training resumes from its last epoch checkpoint and finished runs are skipped, so run the
 # script again after an interruption and it carries on. Extra arguments go to reproduce.py
 # (--seeds, --keys, ...).

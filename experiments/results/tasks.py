@@ -52,7 +52,7 @@ TASKS = {
                     data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3),
     "object": Task("object", "CIFAR-10", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
                    ["finetune-object.yaml", "pruning-object.yaml"], "piracy-object.yaml",
-                   data_dir="data/cifar-10-full", train_on_data_dir=True, default_seeds=1, default_keys=3,
+                   data_dir="data/cifar-10-full", train_on_data_dir=True, default_keys=10,
                    forgery="forgery-object.yaml", paper={"min_clean": 0.88, "null_gap": 0.01, "min_true": 0.99},
                    data_hint="python3 ../shared/data/cifar-10/rebuild_batches.py data/cifar-10-full writes it"),
 }
