@@ -191,6 +191,8 @@ def verification_table(seeds):
                      Sample([r.number("verify", "body", "measurements", "true") for r in runs]).percent()]
                     + null_key_cells(runs, "random") + null_key_cells(runs, "blind")
                     + ["%.4g" % max(p) if len(p) == len(runs) else "not measured"])
+    if not rows:  # nothing measured yet: the page keeps its "no results" line
+        return None
     return table(["model", "seeds", "owner's claim accepted", "null", "true", "random keys passing",
                   "highest random-key true accuracy", "blind-forger keys passing",
                   "highest blind-key true accuracy", "largest p-value"], rows)
@@ -257,6 +259,8 @@ def attacks_table(seeds):
         true = "" if runs[0]["true"] is None else Sample([r["true"] for r in runs]).percent()
         rows.append([label, "`%s`" % name, len(runs), Sample([r["clean"] for r in runs]).percent(),
                      Sample([r["null"] for r in runs]).percent(), true, count([r["accepted"] for r in runs])])
+    if not rows:  # nothing measured yet: the page keeps its "no results" line
+        return None
     return table(["attack", "results", "seeds", "clean after", "null after", "true after", "owner's claim accepted"],
                  rows)
 
@@ -316,6 +320,8 @@ def piracy_table(seeds):
                      r["after"].percent(), r["control"].percent(), r["excess"].points(),
                      "%d / %d" % (r["ruined"], r["ruined_control"]), count(r["owner"]), count(r["pirate"]),
                      count(r["success"])])
+    if not rows:  # nothing measured yet: the page keeps its "no results" line
+        return None
     return table(["pirate data", "clean samples", "runs", "watermarked model after", "clean model attacked alike",
                   "extra loss of the watermarked model", "under 50 % (watermarked / clean)", "owner's claim kept",
                   "pirate's claim accepted", "pirate succeeds"], rows)
@@ -793,14 +799,9 @@ def blocks(results_dir):
         if not seeds:
             continue
         out[task + "-training"] = training_table(seeds, task)
-        # A task measured only in part (a long plan still running) leaves its later blocks saying
-        # that no results are there yet, not showing a table header without rows.
+        # A table without rows (a long plan still running) is None: its block says no results yet.
         for name, make in (("verification", verification_table), ("attacks", attacks_table),
-                           ("piracy", piracy_table)):
-            text = make(seeds)
-            if len(text.splitlines()) > 2:
-                out[task + "-" + name] = text
-        for name, make in (("forgery", forgery_table), ("forgery-summary", forgery_summary)):
+                           ("piracy", piracy_table), ("forgery", forgery_table), ("forgery-summary", forgery_summary)):
             text = make(seeds)
             if text is not None:
                 out[task + "-" + name] = text
