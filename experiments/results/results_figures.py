@@ -29,6 +29,12 @@ import tasks as T  # noqa: E402
 from stats import Sample  # noqa: E402
 
 
+def tick(label):
+    """An attack's name on the x axis: its label without the explanation in parentheses; the
+    batch-norm variants take their short names ("FTLL (batch norm eval)") to stay apart from FTLL."""
+    return P.SHORT[label] if "batch norm" in label else label.split(" (")[0]
+
+
 def attacks_figure(seeds, path):
     outcomes = P.attack_outcomes(seeds)
     if not outcomes:
@@ -41,7 +47,7 @@ def attacks_figure(seeds, path):
         ax.bar(xs, [100 * s.mean for s in samples], width,
                yerr=[100 * (s.half or 0) for s in samples], capsize=2, label=what, color=colour)
     ax.set_xticks(range(len(outcomes)))
-    ax.set_xticklabels([label.split(" (")[0] for label, _, _ in outcomes], rotation=30, ha="right", fontsize=8)
+    ax.set_xticklabels([tick(label) for label, _, _ in outcomes], rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("accuracy after the attack (%)")
     ax.set_ylim(0, 100)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))

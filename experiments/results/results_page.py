@@ -206,6 +206,8 @@ ATTACK_ROWS = [
     ("FTAL (fine-tune all layers)", "finetune", ("FTAL",)),
     ("RTLL (re-initialise and train last layer)", "finetune", ("RTLL",)),
     ("RTAL (re-initialise last layer, train all)", "finetune", ("RTAL",)),
+    ("FTLL, frozen layers' batch norm in eval mode", "finetune-bn-eval", ("FTLL",)),
+    ("RTLL, frozen layers' batch norm in eval mode", "finetune-bn-eval", ("RTLL",)),
     ("magnitude pruning, global 80 %", "pruning", ("global", "80")),
     ("magnitude pruning, global 90 %", "pruning", ("global", "90")),
     ("magnitude pruning, per layer 70 %", "pruning", ("per_layer", "70")),
@@ -328,7 +330,9 @@ def piracy_table(seeds):
 
 
 # --- the claims table ---------------------------------------------------------------------------
-SHORT = {"transfer to MNIST, new head trained": "new head", "transfer to MNIST, all layers": "all layers"}
+SHORT = {"transfer to MNIST, new head trained": "new head", "transfer to MNIST, all layers": "all layers",
+         "FTLL, frozen layers' batch norm in eval mode": "FTLL (batch norm eval)",
+         "RTLL, frozen layers' batch norm in eval mode": "RTLL (batch norm eval)"}
 
 def claims_table(all_seeds):
     """One line per paper claim and data set, decided from the task results present (in tasks.py's

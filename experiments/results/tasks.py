@@ -17,7 +17,7 @@ class Task:
     owner: str  # watermarked training config
     clean: str  # clean training config (the control model)
     claim: str  # the owner's claim the owner config embeds
-    attacks: list  # experiment configs run on every owner model (their `model:` is overridden)
+    attacks: list  # experiment configs (or Variants of one) run on every owner model (their `model:` is overridden)
     piracy: str  # piracy config (its `model:` and `piracy.control_model` are overridden)
     data_dir: str = ""  # where the data set must be; empty: always there (the embedded MNIST)
     # Whether the trainings read data_dir (given as --set data.path) instead of the configs' own path:
@@ -34,6 +34,27 @@ class Task:
     forgery: str = ""  # forgery config (its `model:` and `forgery.control_model` are overridden); "": none
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A shipped attack config run again with --set overrides, its results under a name of their own."""
+    config: str
+    result: str  # the result file's name (a plain config's is its driver's: finetune, pruning, ...)
+    sets: tuple = ()
+
+
+def frozen_batchnorm_kept(config):
+    """FTLL and RTLL with the frozen layers' batch norm in eval mode (Keras' non-trainable layers),
+    beside the plain config's train mode (PyTorch's): on a batch-norm model the two differ in whether
+    the attacker's clean batches replace the running statistics collected on clean and stamped ones."""
+    return Variant(config, "finetune-bn-eval", ("finetune.frozen_batchnorm=eval", "finetune.modes=[FTLL, RTLL]"))
+
+
+def attack_steps(task):
+    """[(result name, config, --set overrides)] for every attack of a task, in order."""
+    return [(a.result, a.config, list(a.sets)) if isinstance(a, Variant) else (experiment_of(a), a, [])
+            for a in task.attacks]
+
+
 DEMO_CLAIM = "experiments/claims/demo-digit-lambda10.json"
 
 TASKS = {
@@ -48,10 +69,10 @@ TASKS = {
                  ["finetune-face.yaml", "pruning-face.yaml"], "piracy-face.yaml", data_dir="../shared/data/orl-faces",
                  default_keys=10),
     "traffic": Task("traffic", "GTSRB", "traffic-watermark.yaml", "traffic-clean.yaml", DEMO_CLAIM,
-                    ["finetune-traffic.yaml", "pruning-traffic.yaml"], "piracy-traffic.yaml",
+                    ["finetune-traffic.yaml", frozen_batchnorm_kept("finetune-traffic.yaml"), "pruning-traffic.yaml"], "piracy-traffic.yaml",
                     data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3),
     "object": Task("object", "CIFAR-10", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
-                   ["finetune-object.yaml", "pruning-object.yaml"], "piracy-object.yaml",
+                   ["finetune-object.yaml", frozen_batchnorm_kept("finetune-object.yaml"), "pruning-object.yaml"], "piracy-object.yaml",
                    data_dir="data/cifar-10-full", train_on_data_dir=True, default_keys=10,
                    forgery="forgery-object.yaml", paper={"min_clean": 0.88, "null_gap": 0.01, "min_true": 0.99},
                    data_hint="python3 ../shared/data/cifar-10/rebuild_batches.py data/cifar-10-full writes it"),

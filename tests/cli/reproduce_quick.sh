@@ -125,6 +125,8 @@ grep "^seed-1/finetune.json " "$out/plan" | grep -q -- "--set device=cuda" || { 
 grep "^seed-1/finetune.json " "$out/plan" | grep -q "data.path" && { echo "an attack was given the data path"; exit 1; }
 [ "$(grep -c "^seed-1/piracy/" "$out/plan")" -eq 40 ] || { echo "expected 40 piracy runs (2 shares x 2 x 10 keys)"; exit 1; }
 grep -q "^seed-1/forgery.json .*forgery-object.yaml" "$out/plan" || { echo "no forgery run for object"; exit 1; }
+grep "^seed-1/finetune-bn-eval.json .*finetune-object.yaml" "$out/plan" | grep -q -- "--set finetune.frozen_batchnorm=eval" ||
+  { echo "no fine-tuning run with the frozen layers' batch norm in eval mode"; exit 1; }
 if msg=$("$py" experiments/results/reproduce.py object --data "$out/absent" --nullmark "$nullmark" --print-plan 2>&1); then
   echo "a missing data directory was accepted"; exit 1
 fi
