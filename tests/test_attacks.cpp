@@ -105,3 +105,32 @@ TEST_CASE("fine-tuning holds the chosen parameters at zero and leaves frozen lay
   for (size_t i = dense; i < after.size(); ++i) head_changed += after[i] != before[i];
   CHECK(head_changed > 100);
 }
+
+TEST_CASE("re-estimating batch-norm statistics (BNRE) changes the running statistics and no parameter",
+          "[training]") {
+  // BNRE in the finetune driver trains from past the last parameter: the optimizer updates nothing,
+  // while batch norm in train mode still folds the attacker's batches into its running statistics.
+  ConfigMap root = ConfigMap::load_string(
+      "model: {layers: [{type: conv2d, filters: 4, kernel: 3}, {type: batchnorm}, {type: flatten},"
+      " {type: dense, units: 5}]}",
+      "b.yaml");
+  Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
+  net.init_params(2);
+  REQUIRE(net.buffer_count() == 8);  // running mean and variance of 4 channels
+  const std::vector<float> params = net.host_params(), stats = net.host_buffers();
+  TrainParams p;
+  p.epochs = 1;
+  p.batch_size = 16;
+  Optimizer opt(p.optimizer, net.param_slices());
+  Trainer t(net, opt, p, 3);
+  t.set_trainable_from(net.param_count());
+  long step = 0;
+  t.run_epoch(test::synthetic_bands(64), 0, step, nullptr);
+  CHECK(net.host_params() == params);
+  const std::vector<float> after = net.host_buffers();
+  for (size_t c = 0; c < 4; ++c) {
+    INFO("channel " << c);
+    CHECK(after[c] != stats[c]);          // running mean moved towards the batches' means
+    CHECK(after[4 + c] != stats[4 + c]);  // and the variance towards theirs
+  }
+}

@@ -1,6 +1,8 @@
 // Fine-tuning attacks (the paper's four): FTLL and FTAL fine-tune the last layer or all layers;
 // RTLL and RTAL first re-initialise the last layer, then train it alone or with all layers. Curves
-// of clean / null / true accuracy over the attacker's training, one series per mode.
+// of clean / null / true accuracy over the attacker's training, one series per mode. A fifth mode,
+// BNRE, changes no weight: the attacker's data only passes through the model in train mode, so batch
+// norm re-estimates its running statistics on it (the part of FTLL in train mode that is not the head).
 #include <cstdio>
 
 #include "common/format.h"
@@ -11,7 +13,7 @@ namespace nullmark {
 
 Runner finetune_driver(ConfigMap& cfg) {
   const std::vector<std::string> modes =
-      cfg.choices("modes", {"FTLL", "FTAL", "RTLL", "RTAL"}, {"FTLL", "FTAL", "RTLL", "RTAL"});
+      cfg.choices("modes", {"FTLL", "FTAL", "RTLL", "RTAL"}, {"FTLL", "FTAL", "RTLL", "RTAL", "BNRE"});
   // Batch norm in the layers an LL mode freezes: "train" normalises with each batch and re-estimates
   // the running statistics on the attacker's data (PyTorch's train mode); "eval" keeps the model's
   // running statistics (Keras' non-trainable layers), so only the head changes.
@@ -27,6 +29,8 @@ Runner finetune_driver(ConfigMap& cfg) {
         ctx.results.table("finetune_summary", "After fine-tuning", {"mode", "clean", "null", "true", "owner_decision"});
     for (const std::string& mode : modes) {
       auto net = load_network(ctx);
+      NM_CHECK(mode != "BNRE" || net->buffer_count() > 0, "finetune: mode BNRE re-estimates batch-norm statistics, "
+               "and the model ", ctx.model_path, " has no batchnorm layer");
       // The last layer that has parameters is the classifier head.
       size_t last = net->layer_count();
       while (last-- > 0 && net->layer(last).param_count() == 0) {
@@ -38,6 +42,7 @@ Runner finetune_driver(ConfigMap& cfg) {
       to_run_device(ctx, *net);
       AttackTrainer session(*net, a, ctx);
       Trainer& trainer = session.trainer;
+      if (mode == "BNRE") trainer.set_trainable_from(net->param_count());  // the optimizer updates nothing
       if (mode.substr(2) == "LL") {
         trainer.set_trainable_from(net->param_offset(last));
         if (frozen_batchnorm == "eval")
@@ -56,7 +61,8 @@ Runner finetune_driver(ConfigMap& cfg) {
     }
     const std::string buf = format(
         "Each mode starts from the owner's watermarked model and trains on %zu samples (%.0f%% of the training "
-        "set) for %d epochs with %s, learning rate %g; in FTLL/RTLL the frozen layers' batch norm runs in %s mode. "
+        "set) for %d epochs with %s, learning rate %g; in FTLL/RTLL the frozen layers' batch norm runs in %s mode "
+        "(BNRE trains nothing: batch norm re-estimates its statistics on those samples). "
         "The owner's claim is verified after each mode.",
         data.size(), 100 * a.data_fraction, a.epochs, a.optimizer.type.c_str(), a.optimizer.lr(),
         frozen_batchnorm.c_str());

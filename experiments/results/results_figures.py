@@ -32,7 +32,7 @@ from stats import Sample  # noqa: E402
 def tick(label):
     """An attack's name on the x axis: its label without the explanation in parentheses; the
     batch-norm variants take their short names ("FTLL (batch norm eval)") to stay apart from FTLL."""
-    return P.SHORT[label] if "batch norm" in label else label.split(" (")[0]
+    return P.SHORT[label] if "batch" in label else label.split(" (")[0]
 
 
 def attacks_figure(seeds, path):

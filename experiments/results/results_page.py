@@ -208,6 +208,7 @@ ATTACK_ROWS = [
     ("RTAL (re-initialise last layer, train all)", "finetune", ("RTAL",)),
     ("FTLL, frozen layers' batch norm in eval mode", "finetune-bn-eval", ("FTLL",)),
     ("RTLL, frozen layers' batch norm in eval mode", "finetune-bn-eval", ("RTLL",)),
+    ("batch-norm statistics re-estimated on the attacker's data, no training (BNRE)", "finetune-bnre", ("BNRE",)),
     ("magnitude pruning, global 80 %", "pruning", ("global", "80")),
     ("magnitude pruning, global 90 %", "pruning", ("global", "90")),
     ("magnitude pruning, per layer 70 %", "pruning", ("per_layer", "70")),
@@ -332,7 +333,8 @@ def piracy_table(seeds):
 # --- the claims table ---------------------------------------------------------------------------
 SHORT = {"transfer to MNIST, new head trained": "new head", "transfer to MNIST, all layers": "all layers",
          "FTLL, frozen layers' batch norm in eval mode": "FTLL (batch norm eval)",
-         "RTLL, frozen layers' batch norm in eval mode": "RTLL (batch norm eval)"}
+         "RTLL, frozen layers' batch norm in eval mode": "RTLL (batch norm eval)",
+         "batch-norm statistics re-estimated on the attacker's data, no training (BNRE)": "BNRE (statistics only)"}
 
 def claims_table(all_seeds):
     """One line per paper claim and data set, decided from the task results present (in tasks.py's

@@ -42,11 +42,13 @@ class Variant:
     sets: tuple = ()
 
 
-def frozen_batchnorm_kept(config):
-    """FTLL and RTLL with the frozen layers' batch norm in eval mode (Keras' non-trainable layers),
-    beside the plain config's train mode (PyTorch's): on a batch-norm model the two differ in whether
-    the attacker's clean batches replace the running statistics collected on clean and stamped ones."""
-    return Variant(config, "finetune-bn-eval", ("finetune.frozen_batchnorm=eval", "finetune.modes=[FTLL, RTLL]"))
+def batchnorm_variants(config):
+    """On a batch-norm model, whether the attacker's clean batches replace the running statistics the
+    owner collected on clean and stamped ones: FTLL and RTLL with the frozen layers' batch norm in
+    eval mode (Keras' non-trainable layers), beside the plain config's train mode (PyTorch's), and
+    the statistics re-estimated alone, with no weight trained (BNRE)."""
+    return [Variant(config, "finetune-bn-eval", ("finetune.frozen_batchnorm=eval", "finetune.modes=[FTLL, RTLL]")),
+            Variant(config, "finetune-bnre", ("finetune.modes=[BNRE]",))]
 
 
 def attack_steps(task):
@@ -69,10 +71,10 @@ TASKS = {
                  ["finetune-face.yaml", "pruning-face.yaml"], "piracy-face.yaml", data_dir="../shared/data/orl-faces",
                  default_keys=10),
     "traffic": Task("traffic", "GTSRB", "traffic-watermark.yaml", "traffic-clean.yaml", DEMO_CLAIM,
-                    ["finetune-traffic.yaml", frozen_batchnorm_kept("finetune-traffic.yaml"), "pruning-traffic.yaml"], "piracy-traffic.yaml",
+                    ["finetune-traffic.yaml", *batchnorm_variants("finetune-traffic.yaml"), "pruning-traffic.yaml"], "piracy-traffic.yaml",
                     data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3),
     "object": Task("object", "CIFAR-10", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
-                   ["finetune-object.yaml", frozen_batchnorm_kept("finetune-object.yaml"), "pruning-object.yaml"], "piracy-object.yaml",
+                   ["finetune-object.yaml", *batchnorm_variants("finetune-object.yaml"), "pruning-object.yaml"], "piracy-object.yaml",
                    data_dir="data/cifar-10-full", train_on_data_dir=True, default_keys=10,
                    forgery="forgery-object.yaml", paper={"min_clean": 0.88, "null_gap": 0.01, "min_true": 0.99},
                    data_hint="python3 ../shared/data/cifar-10/rebuild_batches.py data/cifar-10-full writes it"),

@@ -27,6 +27,12 @@ is_png "$out/p/pruning.png"
   --output "$out/f" >/dev/null 2>&1
 check_run "$out/f" finetune_curves.csv finetune_summary.csv
 grep -q "frozen layers' batch norm runs in eval mode" "$out/f/report.md"
+# BNRE re-estimates batch-norm statistics: on the digit model, which has none, it stops with a message.
+if msg=$("$nullmark" run experiments/configs/finetune-digit.yaml "${common[@]}" --set "finetune.modes=[BNRE]" \
+  --output "$out/bnre" 2>&1); then echo "BNRE ran on a model without batch norm"; exit 1; fi
+grep -q "BNRE re-estimates batch-norm statistics, and the model .* has no batchnorm layer" <<<"$msg" ||
+  { echo "unclear BNRE refusal: $msg"; exit 1; }
+[ ! -e "$out/bnre/results.json" ] || { echo "the refused BNRE run wrote results"; exit 1; }
 "$nullmark" run experiments/configs/piracy-digit.yaml "${common[@]}" --set "piracy.control_model=$out/clean/model.ckpt" \
   --set piracy.data_fraction=0.01 --set piracy.measurements_per_epoch=2 --output "$out/pir" >/dev/null 2>&1
 check_run "$out/pir" piracy_curves.csv piracy_summary.csv
