@@ -3,6 +3,7 @@
 // of clean / null / true accuracy over the attacker's training, one series per mode. A fifth mode,
 // BNRE, changes no weight: the attacker's data only passes through the model in train mode, so batch
 // norm re-estimates its running statistics on it (the part of FTLL in train mode that is not the head).
+#include <algorithm>
 #include <cstdio>
 
 #include "common/format.h"
@@ -27,10 +28,12 @@ Runner finetune_driver(ConfigMap& cfg) {
     ctx.results.figures.push_back("finetune_curves.png");
     Table& summary =
         ctx.results.table("finetune_summary", "After fine-tuning", {"mode", "clean", "null", "true", "owner_decision"});
+    // Refused before any mode trains, so a BNRE late in the list does not waste the modes before it.
+    if (std::find(modes.begin(), modes.end(), "BNRE") != modes.end())
+      NM_CHECK(load_network(ctx)->buffer_count() > 0, "finetune: mode BNRE re-estimates batch-norm statistics, "
+               "and the model ", ctx.model_path, " has no batchnorm layer");
     for (const std::string& mode : modes) {
       auto net = load_network(ctx);
-      NM_CHECK(mode != "BNRE" || net->buffer_count() > 0, "finetune: mode BNRE re-estimates batch-norm statistics, "
-               "and the model ", ctx.model_path, " has no batchnorm layer");
       // The last layer that has parameters is the classifier head.
       size_t last = net->layer_count();
       while (last-- > 0 && net->layer(last).param_count() == 0) {
