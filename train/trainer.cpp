@@ -172,9 +172,13 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
     d.totals.data()[0] += loss * n_all;
     d.totals.data()[1] += static_cast<double>(clean_correct);
   }
-  net_.backward(d.dlogits.data(), ctx);
-  if (dp_) dp_->sum_gradients(net_, trainable_from_);
-  opt_.step(net_.params(), net_.grads(), lr, trainable_from_);
+  // With nothing trainable (batch-norm re-estimation) the forward pass alone does the work: it
+  // moves the running statistics, and gradients nobody applies would only cost a backward pass.
+  if (trainable_from_ < net_.param_count()) {
+    net_.backward(d.dlogits.data(), ctx);
+    if (dp_) dp_->sum_gradients(net_, trainable_from_);
+    opt_.step(net_.params(), net_.grads(), lr, trainable_from_);
+  }
   if (!zeroed_.empty()) {
     if (!zeroed_placed_) {
       d.zeroed.resize(zeroed_.size());

@@ -361,7 +361,7 @@ def claims_table(all_seeds):
             blind = [null_keys(r, "blind") for r in vo + vc]
             blind_passing = (None if any(b is None for b in blind) else
                              sum(int(r.number(*b, "passing")) for r, b in zip(vo + vc, blind)))
-            rows.append(["The owner's claim verifies; a clean model and random keys do not", ds,
+            rows.append(["The owner's claim verifies; a clean model, random keys and blind-forger keys do not", ds,
                          "owner %s, clean model %s, random keys passing %d, blind-forger keys %s" %
                          (count(ok_owner), count(ok_clean), passing,
                           "not measured" if blind_passing is None else "passing %d" % blind_passing),

@@ -65,7 +65,7 @@ verification_verdict() {  # EXPECTED (yes or no)
   printf 'x\n<!-- BEGIN generated: claims -->\n<!-- END generated: claims -->\n' >"$page"
   "$py" experiments/results/results_page.py --results "$out/r" --page "$page" >"$out/log" 2>&1 ||
     { echo "the generator failed:"; cat "$out/log"; exit 1; }
-  grep -qF "claim: The owner's claim verifies; a clean model and random keys do not (CIFAR-10): $1" "$out/log" ||
+  grep -qF "claim: The owner's claim verifies; a clean model, random keys and blind-forger keys do not (CIFAR-10): $1" "$out/log" ||
     { echo "verification verdict, expected $1:"; cat "$out/log"; exit 1; }
 }
 verify owner accepted 0; verify clean rejected 0; verification_verdict yes
