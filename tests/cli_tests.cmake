@@ -91,6 +91,8 @@ add_test(NAME "cli: the frontier's n sweep runs at the point the n = 6 grid's re
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/frontier_n_sweep.sh ${NM} ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: the paper's CIFAR-10 figure is decided under the object training table, seed by seed, and the claims table has CIFAR-10 rows"
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/results_paper_figure.sh ${NM} ${PROJECT_SOURCE_DIR})
+add_test(NAME "cli: the batch-norm re-estimation study's table and answer, and its refusal of incomplete results"
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/results_bnre_study.sh ${NM} ${PROJECT_SOURCE_DIR})
 add_test(NAME "cli: docs/results.md tables equal the committed results"
          COMMAND python3 ${PROJECT_SOURCE_DIR}/experiments/results/results_page.py --check)
 add_test(NAME "cli: the CPU kernel benchmark times every pass of every shape and records them"

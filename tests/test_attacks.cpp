@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <random>
 
+#include "experiments/drivers/attack_training.h"
 #include "experiments/drivers/experiment.h"
 #include "train/trainer.h"
 #include "kernels/quantize.h"
@@ -132,5 +133,26 @@ TEST_CASE("re-estimating batch-norm statistics (BNRE) changes the running statis
     INFO("channel " << c);
     CHECK(after[c] != stats[c]);          // running mean moved towards the batches' means
     CHECK(after[4 + c] != stats[4 + c]);  // and the variance towards theirs
+  }
+}
+
+TEST_CASE("attack training measures at the start, then per epoch as asked, or only at the end with 0",
+          "[training]") {
+  ConfigMap root = ConfigMap::load_string("model: {layers: [{type: flatten}, {type: dense, units: 5}]}", "m.yaml");
+  Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
+  net.init_params(2);
+  const Dataset data = test::synthetic_bands(64);  // 4 batches of 16
+  const ExperimentContext ctx;  // a CPU run
+  for (const auto& [per_epoch, expected] : std::vector<std::pair<int, std::vector<double>>>{
+           {2, {0, 0.5, 1, 1.5, 2, 2.5, 3}}, {0, {0, 3}}}) {
+    INFO("measurements_per_epoch " << per_epoch);
+    AttackTraining a;
+    a.epochs = 3;
+    a.batch_size = 16;
+    a.measurements_per_epoch = per_epoch;
+    AttackTrainer at(net, a, ctx);
+    std::vector<double> epochs;
+    train_with_measurements(at.trainer, data, a, 1, [&](long, double e) { epochs.push_back(e); });
+    CHECK(epochs == expected);
   }
 }

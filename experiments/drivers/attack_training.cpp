@@ -15,7 +15,7 @@ AttackTraining AttackTraining::read(ConfigMap& cfg, double default_lr) {
   a.data_fraction = cfg.number("data_fraction", 0.2, 1e-6, 1.0);
   a.epochs = static_cast<int>(cfg.integer("epochs", 2, 1, 1000));
   a.batch_size = static_cast<int>(cfg.integer("batch_size", 128, 1, 65536));
-  a.measurements_per_epoch = static_cast<int>(cfg.integer("measurements_per_epoch", 4, 1, 1000));
+  a.measurements_per_epoch = static_cast<int>(cfg.integer("measurements_per_epoch", 4, 0, 1000));
   a.optimizer = OptimizerConfig::read(cfg.section("optimizer"), default_lr);
   return a;
 }
@@ -58,7 +58,9 @@ void train_with_measurements(Trainer& trainer, const Dataset& data, const Attack
                              const std::function<void(long step, double epoch)>& on_measure) {
   Batcher batches(data, a.batch_size, seed, true);
   const long per_epoch = batches.batches();
-  const long every = std::max<long>(1, per_epoch / a.measurements_per_epoch);
+  // 0 measurements per epoch: only before and after the whole training (a long attack whose curve
+  // nobody reads would spend most of its time evaluating).
+  const long every = a.measurements_per_epoch > 0 ? std::max<long>(1, per_epoch / a.measurements_per_epoch) : 0;
   long step = 0;
   long since_measure = 0;  // steps since the last measurement (a CUDA graph is captured afresh after one)
   on_measure(0, 0.0);
@@ -68,7 +70,9 @@ void train_with_measurements(Trainer& trainer, const Dataset& data, const Attack
       trainer.train_batch(batches, b, since_measure, step, a.optimizer.lr());
       ++step;
       ++since_measure;
-      if ((b + 1) % every == 0 || b + 1 == per_epoch) {
+      const bool measure = every > 0 ? (b + 1) % every == 0 || b + 1 == per_epoch
+                                     : e + 1 == a.epochs && b + 1 == per_epoch;
+      if (measure) {
         // Evaluation runs other batch sizes through the network, which may move the buffers a
         // captured graph points at.
         trainer.invalidate_graph();

@@ -15,7 +15,7 @@ struct AttackTraining {
   int epochs = 2;
   int batch_size = 128;
   OptimizerConfig optimizer;
-  int measurements_per_epoch = 4;
+  int measurements_per_epoch = 4;  // 0: only before and after the whole training
   // Reads data_fraction, epochs, batch_size, optimizer, measurements_per_epoch.
   static AttackTraining read(ConfigMap& cfg, double default_lr);
 };

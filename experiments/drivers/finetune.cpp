@@ -32,6 +32,7 @@ Runner finetune_driver(ConfigMap& cfg) {
     if (std::find(modes.begin(), modes.end(), "BNRE") != modes.end())
       NM_CHECK(load_network(ctx)->buffer_count() > 0, "finetune: mode BNRE re-estimates batch-norm statistics, "
                "and the model ", ctx.model_path, " has no batchnorm layer");
+    long steps = 0;  // the attacker's optimizer steps per mode (batch norm's re-estimation steps in BNRE)
     for (const std::string& mode : modes) {
       auto net = load_network(ctx);
       // The last layer that has parameters is the classifier head.
@@ -52,7 +53,8 @@ Runner finetune_driver(ConfigMap& cfg) {
           for (size_t i = 0; i < last; ++i) net->layer(i).hold_statistics(true);
       }
       Measurement m;
-      train_with_measurements(trainer, data, a, ctx.seed, [&](long, double epoch) {
+      train_with_measurements(trainer, data, a, ctx.seed, [&](long step, double epoch) {
+        steps = step;
         m = measure(*net, ctx, ctx.owner_wm);
         curve.add({mode, epoch, m.acc.clean, m.acc.null, m.acc.true_});
         std::fprintf(stderr, "  %s epoch %.2f: clean %.2f%%  null %.2f%%  true %.2f%%\n", mode.c_str(), epoch,
@@ -62,13 +64,16 @@ Runner finetune_driver(ConfigMap& cfg) {
       ctx.results.findings[mode] = accuracy_json(m);
       std::fprintf(stderr, "  %s: owner's claim %s\n", mode.c_str(), m.verdict().c_str());
     }
+    // What the attacker had and did, for tables that compare attacks by data and by steps.
+    ctx.results.findings["attacker_samples"] = data.size();
+    ctx.results.findings["attacker_steps"] = steps;
     const std::string buf = format(
-        "Each mode starts from the owner's watermarked model and trains on %zu samples (%.0f%% of the training "
-        "set) for %d epochs with %s, learning rate %g; in FTLL/RTLL the frozen layers' batch norm runs in %s mode "
-        "(BNRE trains nothing: batch norm re-estimates its statistics on those samples). "
+        "Each mode starts from the owner's watermarked model and trains on %zu samples (%.1f%% of the training "
+        "set) for %d epochs (%ld steps of batch %d) with %s, learning rate %g; in FTLL/RTLL the frozen layers' "
+        "batch norm runs in %s mode (BNRE trains nothing: batch norm re-estimates its statistics on those samples). "
         "The owner's claim is verified after each mode.",
-        data.size(), 100 * a.data_fraction, a.epochs, a.optimizer.type.c_str(), a.optimizer.lr(),
-        frozen_batchnorm.c_str());
+        data.size(), 100 * a.data_fraction, a.epochs, steps, a.batch_size, a.optimizer.type.c_str(),
+        a.optimizer.lr(), frozen_batchnorm.c_str());
     ctx.results.report.push_back(buf);
   };
 }

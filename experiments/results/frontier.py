@@ -46,8 +46,8 @@ def point_name(space, lam, n):
 
 def frontier_plan(task, points, seeds, keys_per_seed, nullmark, out, runs, clean_runs, quick):
     p = Plan(nullmark, out, runs, quick, figures=False)  # its tables and figure come from the result files
-    finetune = next(c for name, c, _ in T.attack_steps(task) if name == "finetune")
-    pruning = next(c for name, c, _ in T.attack_steps(task) if name == "pruning")
+    finetune = next(c for name, c, *_ in T.attack_steps(task) if name == "finetune")
+    pruning = next(c for name, c, *_ in T.attack_steps(task) if name == "pruning")
     fractions = T.QUICK_PIRACY_FRACTIONS if quick else FRACTIONS
     for seed in range(1, seeds + 1):
         # The clean control models: by default the reproduce plan's (same run directories), trained once.

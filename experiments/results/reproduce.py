@@ -223,8 +223,8 @@ def task_plan(task, seeds, keys, nullmark, out, runs, quick, device="cpu", data=
         clean = p.train(sd + "train-clean", os.path.join(rd, "clean"), task.clean, seed)
         for role, model in (("owner", owner), ("clean", clean)):
             p.verify(sd + "verify-" + role, os.path.join(rd, "verify-" + role), model, task.claim)
-        for name, config, sets in T.attack_steps(task):
-            p.experiment(sd + name, os.path.join(rd, name), config, owner, seed, sets)
+        for name, config, sets, role in T.attack_steps(task):
+            p.experiment(sd + name, os.path.join(rd, name), config, owner if role == "owner" else clean, seed, sets)
         p.piracy_grid(sd, rd, task.piracy, owner, clean, seed, fractions, range(1, keys + 1))
         if task.forgery:
             p.experiment(sd + "forgery", os.path.join(rd, "forgery"), task.forgery, owner, seed,

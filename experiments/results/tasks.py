@@ -40,20 +40,43 @@ class Variant:
     config: str
     result: str  # the result file's name (a plain config's is its driver's: finetune, pruning, ...)
     sets: tuple = ()
+    model: str = "owner"  # the model it attacks: "owner" (watermarked) or "clean" (the control)
 
 
 def batchnorm_variants(config):
     """On a batch-norm model, whether the attacker's clean batches replace the running statistics the
     owner collected on clean and stamped ones: FTLL and RTLL with the frozen layers' batch norm in
     eval mode (Keras' non-trainable layers), beside the plain config's train mode (PyTorch's), and
-    the statistics re-estimated alone, with no weight trained (BNRE)."""
+    the statistics re-estimated alone, with no weight trained (BNRE), by the attacker's data and passes."""
     return [Variant(config, "finetune-bn-eval", ("finetune.frozen_batchnorm=eval", "finetune.modes=[FTLL, RTLL]")),
-            Variant(config, "finetune-bnre", ("finetune.modes=[BNRE]",))]
+            *bnre_study(config)]
+
+
+# The re-estimation study: (share of the training data the attacker holds, passes over it). One pass
+# over a few hundred images to the fine-tuning attacks' own share (finetune-*.yaml's 20 %), and the
+# small shares again with as many passes as make about the steps of one pass over 20 %: batch norm's
+# running statistics forget the owner's at a rate per step (momentum), whatever the data.
+BNRE_STUDY = ((0.002, 1), (0.01, 1), (0.05, 1), (0.2, 1), (0.002, 80), (0.01, 20))
+
+
+def bnre_study(config):
+    """Batch-norm re-estimation (BNRE) by the attacker's data and passes over it, on the watermarked
+    model and on the clean control alike: what it takes to break the claim, and what the
+    re-estimation costs a model that was never stamped. Measured before and after only."""
+    return [Variant(config, bnre_result(share, epochs, model),
+                    ("finetune.modes=[BNRE]", "finetune.data_fraction=%g" % share, "finetune.epochs=%d" % epochs,
+                     "finetune.measurements_per_epoch=0"), model)
+            for share, epochs in BNRE_STUDY for model in ("owner", "clean")]
+
+
+def bnre_result(share, epochs, model):
+    return "bnre/data=%g,epochs=%d,model=%s" % (share, epochs, model)
 
 
 def attack_steps(task):
-    """[(result name, config, --set overrides)] for every attack of a task, in order."""
-    return [(a.result, a.config, list(a.sets)) if isinstance(a, Variant) else (experiment_of(a), a, [])
+    """[(result name, config, --set overrides, model role)] for every attack of a task, in order; the
+    role is "owner" or "clean" (Variant.model)."""
+    return [(a.result, a.config, list(a.sets), a.model) if isinstance(a, Variant) else (experiment_of(a), a, [], "owner")
             for a in task.attacks]
 
 

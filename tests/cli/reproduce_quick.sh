@@ -127,8 +127,12 @@ grep "^seed-1/finetune.json " "$out/plan" | grep -q "data.path" && { echo "an at
 grep -q "^seed-1/forgery.json .*forgery-object.yaml" "$out/plan" || { echo "no forgery run for object"; exit 1; }
 grep "^seed-1/finetune-bn-eval.json .*finetune-object.yaml" "$out/plan" | grep -q -- "--set finetune.frozen_batchnorm=eval" ||
   { echo "no fine-tuning run with the frozen layers' batch norm in eval mode"; exit 1; }
-grep "^seed-1/finetune-bnre.json .*finetune-object.yaml" "$out/plan" | grep -q -- "--set finetune.modes=\[BNRE\]" ||
+grep "^seed-1/bnre/data=0.2,epochs=1,model=owner.json .*finetune-object.yaml" "$out/plan" | grep -q -- "--set finetune.modes=\[BNRE\]" ||
   { echo "no run re-estimating the batch-norm statistics alone"; exit 1; }
+grep "^seed-1/bnre/data=0.002,epochs=80,model=clean.json .*finetune-object.yaml" "$out/plan" |
+  grep -- "--set model=[^ ]*seed-1/clean/model.ckpt" | grep -q -- "--set finetune.epochs=80" ||
+  { echo "no re-estimation study run on the clean model"; exit 1; }
+[ "$(grep -c "^seed-1/bnre/" "$out/plan")" -eq 12 ] || { echo "expected 12 re-estimation study runs (6 settings x 2 models)"; exit 1; }
 if msg=$("$py" experiments/results/reproduce.py object --data "$out/absent" --nullmark "$nullmark" --print-plan 2>&1); then
   echo "a missing data directory was accepted"; exit 1
 fi
