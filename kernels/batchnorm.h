@@ -5,12 +5,16 @@
 //
 // Training mode normalises with the batch's own statistics, keeps mean and 1/sqrt(var + eps) for
 // the backward pass, and moves the running statistics towards the batch's (running = (1 - m) *
-// running + m * batch, with the unbiased variance, as PyTorch does, so models compare). Evaluation
+// running + m * batch, with the unbiased variance, as PyTorch does, so models compare). With
+// stat_n set, the statistics are those of the batch's first stat_n samples alone, and they
+// normalise every sample (a watermarked batch's clean part, so that the running statistics never
+// see a stamp); the backward pass then differentiates them through those samples only. Evaluation
 // mode normalises with the running statistics. Each channel is reduced serially in double, so the
 // results do not depend on the number of threads.
 #pragma once
 #include "kernels/cuda/context.h"
 #include "kernels/grad_mode.h"
+#include "kernels/host_device.h"
 
 namespace nullmark {
 struct BatchNormShape {
@@ -18,6 +22,8 @@ struct BatchNormShape {
   double eps = 1e-5;
   double momentum = 0.1;  // weight of the batch in the running statistics
   bool relu = false;      // y = max(0, batchnorm(x))
+  int stat_n = 0;         // training: samples whose statistics normalise the batch, the first ones (0: all n)
+  NM_HOST_DEVICE int stat_samples() const { return stat_n > 0 && stat_n < n ? stat_n : n; }
 };
 }  // namespace nullmark
 

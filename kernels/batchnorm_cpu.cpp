@@ -89,18 +89,19 @@ void for_each_plane(const BatchNormShape& s, F&& f) {
     f(static_cast<int>(ic / s.c), static_cast<int>(ic % s.c), static_cast<size_t>(ic) * s.plane);
 }
 
-// A channel's total of per-plane partial sums part[(i * C + ch) * 2 + which], added in image order:
-// the same order whatever the number of threads.
-double channel_total(const BatchNormShape& s, const std::vector<double>& part, int ch, int which) {
+// A channel's total of per-plane partial sums part[(i * C + ch) * 2 + which] over its first `n`
+// images, added in image order: the same order whatever the number of threads.
+double channel_total(const BatchNormShape& s, const std::vector<double>& part, int ch, int which, int n) {
   double total = 0;
-  for (int i = 0; i < s.n; ++i) total += part[(static_cast<size_t>(i) * s.c + ch) * 2 + which];
+  for (int i = 0; i < n; ++i) total += part[(static_cast<size_t>(i) * s.c + ch) * 2 + which];
   return total;
 }
 
 template <class T>
 void batchnorm_forward_train(const BatchNormShape& s, const T* x, const T* gamma, const T* beta, T* y, T* save_mean,
                              T* save_invstd, T* running_mean, T* running_var) {
-  const double m = static_cast<double>(s.n) * s.plane;
+  const int ns = s.stat_samples();
+  const double m = static_cast<double>(ns) * s.plane;
   // One pass for both moments, about a shift k near the mean (the first sample's mean in the
   // channel): var = E[(x - k)^2] - (E[x - k])^2 cancels only as far as k is from the mean, in units
   // of the spread, so it stays as accurate as the two-pass centred sum while reading x once less.
@@ -112,12 +113,13 @@ void batchnorm_forward_train(const BatchNormShape& s, const T* x, const T* gamma
   }
   std::vector<double> part(static_cast<size_t>(s.n) * s.c * 2);
   for_each_plane(s, [&](int i, int ch, size_t at) {
-    plane_shifted_sums(x + at, s.plane, k[ch], part[(static_cast<size_t>(i) * s.c + ch) * 2],
-                       part[(static_cast<size_t>(i) * s.c + ch) * 2 + 1]);
+    if (i < ns)
+      plane_shifted_sums(x + at, s.plane, k[ch], part[(static_cast<size_t>(i) * s.c + ch) * 2],
+                         part[(static_cast<size_t>(i) * s.c + ch) * 2 + 1]);
   });
   std::vector<T> a(s.c), b(s.c);
   for (int ch = 0; ch < s.c; ++ch) {
-    const double sum = channel_total(s, part, ch, 0), squares = channel_total(s, part, ch, 1);
+    const double sum = channel_total(s, part, ch, 0, ns), squares = channel_total(s, part, ch, 1, ns);
     const double shift = sum / m, mean = k[ch] + shift;
     const double sq = std::max(squares - sum * shift, 0.0);  // the centred sum of squares
     const double var = sq / m;
@@ -148,7 +150,10 @@ template <class T>
 void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamma, const T* save_mean,
                               const T* save_invstd, const T* y, const T* dy, T* dx, T* dgamma, T* dbeta,
                               GradMode mode) {
-  const double m = static_cast<double>(s.n) * s.plane;
+  // The statistics came from the first ns samples: the gradient through them reaches those alone,
+  // while the sums of dy run over every sample they normalised.
+  const int ns = s.stat_samples();
+  const double m = static_cast<double>(ns) * s.plane;
   std::vector<double> part(static_cast<size_t>(s.n) * s.c * 2);
   for_each_plane(s, [&](int i, int ch, size_t at) {
     plane_gradient_sums(dy + at, x + at, s.relu ? y + at : nullptr, s.plane, save_mean[ch],
@@ -158,7 +163,7 @@ void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamm
   std::vector<T> a(s.c), b(s.c), c(s.c);
   for (int ch = 0; ch < s.c; ++ch) {
     const double mean = save_mean[ch], invstd = save_invstd[ch];
-    const double sum_dy = channel_total(s, part, ch, 0), sum_dy_xhat = channel_total(s, part, ch, 1) * invstd;
+    const double sum_dy = channel_total(s, part, ch, 0, s.n), sum_dy_xhat = channel_total(s, part, ch, 1, s.n) * invstd;
     if (dbeta) write(dbeta[ch], sum_dy, mode);
     if (dgamma) write(dgamma[ch], sum_dy_xhat, mode);
     const double scale = gamma[ch] * invstd, mdy = sum_dy / m, mdyx = sum_dy_xhat / m;
@@ -167,8 +172,9 @@ void batchnorm_backward_train(const BatchNormShape& s, const T* x, const T* gamm
   }
   if (!dx) return;
   const bool acc = mode == GradMode::Accumulate;
-  for_each_plane(s, [&](int, int ch, size_t at) {
-    const T *p = x + at, *g = dy + at, ac = a[ch], bc = b[ch], cc = c[ch];
+  for_each_plane(s, [&](int i, int ch, size_t at) {
+    const bool in_stats = i < ns;
+    const T *p = x + at, *g = dy + at, ac = a[ch], bc = in_stats ? b[ch] : T(0), cc = in_stats ? c[ch] : T(0);
     T* d = dx + at;
     if (s.relu) {
       const T* q = y + at;

@@ -31,21 +31,22 @@ __global__ void __launch_bounds__(kThreads) forward_train(BatchNormShape s, cons
                                                           float* save_invstd, float* running_mean, float* running_var) {
   __shared__ double scratch[kThreads];
   const int ch = blockIdx.x;
-  const long m = static_cast<long>(s.n) * s.plane;
+  // Statistics over the first stat_samples() samples (channel values j < ms), applied to all.
+  const long m = static_cast<long>(s.n) * s.plane, ms = static_cast<long>(s.stat_samples()) * s.plane;
   double sum = 0;
-  for (long j = threadIdx.x; j < m; j += kThreads) sum += x[at(s, ch, j)];
-  const double mean = block_sum(sum, scratch) / m;
+  for (long j = threadIdx.x; j < ms; j += kThreads) sum += x[at(s, ch, j)];
+  const double mean = block_sum(sum, scratch) / ms;
   double sq = 0;
-  for (long j = threadIdx.x; j < m; j += kThreads) {
+  for (long j = threadIdx.x; j < ms; j += kThreads) {
     const double d = x[at(s, ch, j)] - mean;
     sq += d * d;
   }
   const double centred = block_sum(sq, scratch);
-  const double var = centred / m, invstd = 1.0 / sqrt(var + s.eps);
+  const double var = centred / ms, invstd = 1.0 / sqrt(var + s.eps);
   if (threadIdx.x == 0) {
     save_mean[ch] = static_cast<float>(mean);
     save_invstd[ch] = static_cast<float>(invstd);
-    const double unbiased = m > 1 ? centred / (m - 1) : var;
+    const double unbiased = ms > 1 ? centred / (ms - 1) : var;
     running_mean[ch] = static_cast<float>((1 - s.momentum) * running_mean[ch] + s.momentum * mean);
     running_var[ch] = static_cast<float>((1 - s.momentum) * running_var[ch] + s.momentum * unbiased);
   }
@@ -96,15 +97,17 @@ __global__ void __launch_bounds__(kThreads) backward(BatchNormShape s, bool trai
   if (!dx) return;
   const double scale = gamma[ch] * invstd;
   float ca = static_cast<float>(scale), cb = 0.0f, cc = 0.0f;
+  // Training: the statistics came from the values j < ms, which alone get the terms through them.
+  const long ms = train ? static_cast<long>(s.stat_samples()) * s.plane : m;
   if (train) {
-    const double mdy = sum_dy / m, mdyx = sum_dy_xhat / m;
+    const double mdy = sum_dy / ms, mdyx = sum_dy_xhat / ms;
     cb = static_cast<float>(-scale * invstd * mdyx);
     cc = static_cast<float>(scale * (mean * invstd * mdyx - mdy));
   }
   for (long j = threadIdx.x; j < m; j += kThreads) {
     const size_t i = at(s, ch, j);
     const float g = s.relu && !(y[i] > 0.0f) ? 0.0f : dy[i];
-    dx[i] = (accumulate ? dx[i] : 0.0f) + ca * g + cb * x[i] + cc;
+    dx[i] = (accumulate ? dx[i] : 0.0f) + ca * g + (j < ms ? cb * x[i] + cc : 0.0f);
   }
 }
 }  // namespace

@@ -27,6 +27,9 @@ struct LayerContext {
   // false: the backward pass is wanted for its input gradient only (Neural Cleanse): layers skip
   // their parameter gradients, which are then left stale.
   bool param_grads = true;
+  // Training: batch norm takes its statistics from the batch's first stat_samples samples (a
+  // watermarked batch's clean part) and normalises every sample with them; 0: from all samples.
+  int stat_samples = 0;
 };
 
 class Layer {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates one task's results: scripts/reproduce.sh TASK [--quick] [--seeds N] [--keys K] [--out DIR]
-# TASK is digit, fashion, face, traffic or object. Installs the dependencies, builds nullmark
+# TASK is digit, fashion, face, traffic, traffic-bn-clean or object. Installs the dependencies, builds nullmark
 # (incremental), trains the owner and control models over the owner seeds, runs every attack and the
 # piracy grid (experiments/results/tasks.py), and writes results/TASK/ (quick: under
 # runs/reproduce-quick/).

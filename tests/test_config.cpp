@@ -164,6 +164,8 @@ TEST_CASE("a watermark section with nothing to learn from is refused", "[config]
   CHECK_THAT(error("null_fraction: 0\ntrue_fraction: 0\n"), Catch::Contains("no sample is ever stamped"));
   CHECK(error("null_fraction: 0\n") == "");  // true embedding alone is a study of its own
   CHECK_THAT(error("null_weight: 1.5x\n"), Catch::Contains("null_weight"));
+  CHECK(error("batchnorm_statistics: clean\n") == "");
+  CHECK_THAT(error("batchnorm_statistics: stamped\n"), Catch::Contains("batchnorm_statistics"));
 }
 
 TEST_CASE("every shipped config passes the YAML guard", "[config]") {

@@ -308,10 +308,11 @@ TEST_CASE("batch norm: training and evaluation, forward and backward, with and w
           "[cuda][batchnorm]") {
   GpuCheck gpu;
   for (const bool relu : {false, true})
-  for (auto [n, c, plane] : {std::array<int, 3>{2, 3, 49}, {130, 16, 64}, {5, 4, 1}, {1, 3, 6}}) {
-    INFO("n" << n << " c" << c << " plane " << plane << (relu ? " relu" : ""));
+  for (auto [n, c, plane] : {std::array<int, 3>{2, 3, 49}, {130, 16, 64}, {5, 4, 1}, {1, 3, 6}})
+  for (const int stat_n : {0, n / 3}) {  // statistics of every sample, or of the first third
+    INFO("n" << n << " c" << c << " plane " << plane << (relu ? " relu" : "") << " stat_n " << stat_n);
     BatchNormShape s;
-    s.n = n, s.c = c, s.plane = plane, s.relu = relu;
+    s.n = n, s.c = c, s.plane = plane, s.relu = relu, s.stat_n = stat_n;
     const size_t count = static_cast<size_t>(n) * c * plane;
     const auto x = random_floats(count, 1, -2, 3), gamma = random_floats(c, 2, 0.5f, 1.5f), beta = random_floats(c, 3),
                dy = random_floats(count, 4);

@@ -205,12 +205,15 @@ TEST_CASE("batch-norm gradients, training and evaluation statistics, with and wi
   struct Case {
     int n, c, plane;
   };
-  // Images (plane 7x7 = 49), flat features (plane 1), N = 1 with a plane, three channels.
+  // Images (plane 7x7 = 49), flat features (plane 1), N = 1 with a plane, three channels; training
+  // statistics from every sample, and from the first half only (stat_n: the other samples are
+  // normalised by statistics they do not enter).
   for (const bool relu : {false, true})
-  for (const Case& t : {Case{2, 3, 49}, Case{5, 4, 1}, Case{1, 3, 6}}) {
-    INFO("n" << t.n << " c" << t.c << " plane " << t.plane << (relu ? " relu" : ""));
+  for (const Case& t : {Case{2, 3, 49}, Case{5, 4, 1}, Case{1, 3, 6}})
+  for (const int stat_n : {0, t.n / 2}) {
+    INFO("n" << t.n << " c" << t.c << " plane " << t.plane << (relu ? " relu" : "") << " stat_n " << stat_n);
     cpu::BatchNormShape s;
-    s.n = t.n, s.c = t.c, s.plane = t.plane, s.eps = 1e-3, s.relu = relu;
+    s.n = t.n, s.c = t.c, s.plane = t.plane, s.eps = 1e-3, s.relu = relu, s.stat_n = stat_n;
     const size_t count = static_cast<size_t>(t.n) * t.c * t.plane;
     auto x = random_vec(count, 1, -2.0, 3.0), gamma = random_vec(t.c, 2, 0.5, 1.5), beta = random_vec(t.c, 3);
     auto r = random_vec(count, 4);
@@ -274,6 +277,35 @@ TEST_CASE("batch-norm statistics: normalised output and PyTorch's running update
     CHECK(rmean[ch] == Approx(0.75 * 1.0 + 0.25 * m));                 // running mean
     CHECK(rvar[ch] == Approx(0.75 * 1.0 + 0.25 * sq / 11));            // unbiased variance
   }
+}
+
+TEST_CASE("batch-norm statistics from the first samples alone normalise the whole batch", "[batchnorm]") {
+  // The first 2 of 5 samples give the statistics (a watermarked batch's clean part): the same
+  // statistics, running update and outputs for them as a batch of those 2 alone, and the others
+  // mapped by the same per-channel affine map.
+  cpu::BatchNormShape s;
+  s.n = 5, s.c = 2, s.plane = 3, s.eps = 1e-5, s.momentum = 0.25, s.stat_n = 2;
+  std::vector<double> x(30);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>((i * 7) % 11) + (i >= 12 ? 20.0 : 0.0);
+  const std::vector<double> gamma{1.0, 2.0}, beta{0.0, -1.0};
+  std::vector<double> y(30), mean(2), invstd(2), rmean{1.0, 1.0}, rvar{1.0, 1.0};
+  cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data(),
+                               rmean.data(), rvar.data());
+  cpu::BatchNormShape first = s;
+  first.n = 2, first.stat_n = 0;
+  std::vector<double> y2(12), mean2(2), invstd2(2), rmean2{1.0, 1.0}, rvar2{1.0, 1.0};
+  cpu::batchnorm_forward_train(first, x.data(), gamma.data(), beta.data(), y2.data(), mean2.data(), invstd2.data(),
+                               rmean2.data(), rvar2.data());
+  CHECK(mean == mean2);
+  CHECK(invstd == invstd2);
+  CHECK(rmean == rmean2);
+  CHECK(rvar == rvar2);
+  CHECK(std::equal(y2.begin(), y2.end(), y.begin()));
+  for (size_t at = 12; at < 30; ++at) {
+    const int ch = static_cast<int>((at / 3) % 2);
+    CHECK(y[at] == Approx(gamma[ch] * (x[at] - mean[ch]) * invstd[ch] + beta[ch]));
+  }
+  CHECK(mean[0] < 10.0);  // the shifted samples 2..4 did not enter it
 }
 
 TEST_CASE("leaky ReLU gradients, and its slope on negative inputs", "[gradcheck][leaky_relu]") {

@@ -144,9 +144,13 @@ int train(const TrainArgs& a) {
     trainer.set_watermark(s.wm, *s.watermark);
     if (lead) std::fprintf(stderr,
                  "watermark: claim %s, y_W = %d, %dx%d pattern at (%d, %d), lambda %g (%s space); weights null %g "
-                 "true %g\n",
+                 "true %g; stamped copies null %g true %g per clean sample%s\n",
                  s.watermark->claim_path.c_str(), s.wm.label, s.wm.n, s.wm.n, s.wm.row, s.wm.col, s.wm.lambda,
-                 s.wm.space.c_str(), s.watermark->null_weight, s.watermark->true_weight);
+                 s.wm.space.c_str(), s.watermark->null_weight, s.watermark->true_weight, s.watermark->null_fraction,
+                 s.watermark->true_fraction,
+                 net.buffer_count() == 0 ? ""
+                 : s.watermark->batchnorm_statistics == "clean" ? "; batch-norm statistics from the clean samples"
+                                                                : "; batch-norm statistics from the whole batch");
   }
   Progress progress(!a.quiet && lead);
   double total_wall = 0.0;

@@ -219,7 +219,7 @@ def task_plan(task, seeds, keys, nullmark, out, runs, quick, device="cpu", data=
     fractions = T.QUICK_PIRACY_FRACTIONS if quick else task.piracy_fractions
     for seed in range(1, seeds + 1):
         sd, rd = "seed-%d/" % seed, os.path.join(runs, "seed-%d" % seed)
-        owner = p.train(sd + "train-owner", os.path.join(rd, "owner"), task.owner, seed)
+        owner = p.train(sd + "train-owner", os.path.join(rd, "owner"), task.owner, seed, task.owner_sets)
         clean = p.train(sd + "train-clean", os.path.join(rd, "clean"), task.clean, seed)
         for role, model in (("owner", owner), ("clean", clean)):
             p.verify(sd + "verify-" + role, os.path.join(rd, "verify-" + role), model, task.claim)

@@ -32,6 +32,7 @@ class Task:
     default_seeds: int = 3
     default_keys: int = 20
     forgery: str = ""  # forgery config (its `model:` and `forgery.control_model` are overridden); "": none
+    owner_sets: tuple = ()  # --set overrides of the owner's training (a variant of a shipped config)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,13 @@ TASKS = {
     "traffic": Task("traffic", "GTSRB", "traffic-watermark.yaml", "traffic-clean.yaml", DEMO_CLAIM,
                     ["finetune-traffic.yaml", *batchnorm_variants("finetune-traffic.yaml"), "pruning-traffic.yaml"], "piracy-traffic.yaml",
                     data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3),
+    # The same task with the owner's batch norm taking its statistics from the clean samples alone
+    # (watermark.batchnorm_statistics): an owner's remedy for re-estimation, measured by every attack.
+    "traffic-bn-clean": Task("traffic-bn-clean", "GTSRB, clean batch-norm statistics", "traffic-watermark.yaml",
+                             "traffic-clean.yaml", DEMO_CLAIM,
+                             ["finetune-traffic.yaml", *batchnorm_variants("finetune-traffic.yaml"), "pruning-traffic.yaml"],
+                             "piracy-traffic.yaml", data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3,
+                             owner_sets=("watermark.batchnorm_statistics=clean",)),
     "object": Task("object", "CIFAR-10", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
                    ["finetune-object.yaml", *batchnorm_variants("finetune-object.yaml"), "pruning-object.yaml"], "piracy-object.yaml",
                    data_dir="data/cifar-10-full", train_on_data_dir=True, default_keys=10,

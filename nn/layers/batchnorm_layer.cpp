@@ -47,8 +47,10 @@ class BatchNorm : public Layer {
     return in;
   }
   void do_forward(const Tensor& x, Tensor& y, const LayerContext& ctx) override {
-    const BatchNormShape s = shape(x.n);
+    BatchNormShape s = shape(x.n);
     trained_forward_ = ctx.training && !held_;
+    stat_n_ = trained_forward_ ? ctx.stat_samples : 0;
+    s.stat_n = stat_n_;
     if (trained_forward_ && on_gpu())
       NM_GPU(cuda::batchnorm_forward_train(gpu(), s, x.data, gamma(), beta(), y.data, mean_.data(), invstd_.data(),
                                            running_mean(), running_var()));
@@ -63,7 +65,8 @@ class BatchNorm : public Layer {
   void do_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, GradMode mode,
                    const LayerContext& ctx) override {
     // The gradient follows the statistics the last forward used, whatever the caller's context says.
-    const BatchNormShape s = shape(x.n);
+    BatchNormShape s = shape(x.n);
+    s.stat_n = stat_n_;
     float* dx_data = dx ? dx->data : nullptr;
     float* dgamma = ctx.param_grads ? grads_ : nullptr;
     float* dbeta = ctx.param_grads ? grads_ + channels() : nullptr;
@@ -103,6 +106,7 @@ class BatchNorm : public Layer {
   bool relu_;
   bool held_ = false;            // hold_statistics()
   bool trained_forward_ = false;  // the last forward used (and updated) batch statistics
+  int stat_n_ = 0;                // the samples those statistics came from (BatchNormShape::stat_n)
   DeviceArray<float> mean_, invstd_;  // batch statistics of the last training forward
 };
 }  // namespace
