@@ -9,6 +9,7 @@
 #include "experiments/drivers/experiment.h"
 #include "train/trainer.h"
 #include "kernels/quantize.h"
+#include "small_training.h"
 #include "synthetic_data.h"
 
 using namespace nullmark;
@@ -75,16 +76,11 @@ TEST_CASE("magnitude pruning removes exactly the requested share of weights, bia
 }
 
 TEST_CASE("fine-tuning holds the chosen parameters at zero and leaves frozen layers alone", "[pruning][training]") {
-  ConfigMap root = ConfigMap::load_string(
-      "model: {layers: [{type: conv2d, filters: 4, kernel: 3}, {type: flatten}, {type: dense, units: 5}]}", "f.yaml");
-  Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
-  net.init_params(2);
+  test::SmallTraining s("model: {layers: [{type: conv2d, filters: 4, kernel: 3}, {type: flatten}, {type: dense, units: 5}]}",
+                        Shape{1, 12, 12}, 5, 1, 16, 2, 3);
+  Network& net = s.net;
+  Trainer& t = s.trainer;
   const std::vector<float> before = net.host_params();
-  TrainParams p;
-  p.epochs = 1;
-  p.batch_size = 16;
-  Optimizer opt(p.optimizer, net.param_slices());
-  Trainer t(net, opt, p, 3);
   // The first conv channel's 9 weights and its bias, as fine-pruning removes a channel.
   std::vector<size_t> zeroed = {0, 1, 2, 3, 4, 5, 6, 7, 8, 36};
   t.set_zeroed(zeroed);
@@ -111,19 +107,14 @@ TEST_CASE("re-estimating batch-norm statistics (BNRE) changes the running statis
           "[training]") {
   // BNRE in the finetune driver trains from past the last parameter: the optimizer updates nothing,
   // while batch norm in train mode still folds the attacker's batches into its running statistics.
-  ConfigMap root = ConfigMap::load_string(
+  test::SmallTraining s(
       "model: {layers: [{type: conv2d, filters: 4, kernel: 3}, {type: batchnorm}, {type: flatten},"
       " {type: dense, units: 5}]}",
-      "b.yaml");
-  Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
-  net.init_params(2);
+      Shape{1, 12, 12}, 5, 1, 16, 2, 3);
+  Network& net = s.net;
+  Trainer& t = s.trainer;
   REQUIRE(net.buffer_count() == 8);  // running mean and variance of 4 channels
   const std::vector<float> params = net.host_params(), stats = net.host_buffers();
-  TrainParams p;
-  p.epochs = 1;
-  p.batch_size = 16;
-  Optimizer opt(p.optimizer, net.param_slices());
-  Trainer t(net, opt, p, 3);
   t.set_trainable_from(net.param_count());
   long step = 0;
   t.run_epoch(test::synthetic_bands(64), 0, step, nullptr);

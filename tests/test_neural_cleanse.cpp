@@ -5,7 +5,7 @@
 
 #include "datasets/dataset.h"
 #include "experiments/drivers/neural_cleanse.h"
-#include "train/trainer.h"
+#include "small_training.h"
 
 using namespace nullmark;
 
@@ -23,19 +23,13 @@ TEST_CASE("Neural Cleanse flags a planted backdoor", "[neural-cleanse]") {
       for (int x = 22; x < 26; ++x) img[y * 28 + x] = hi;
     d.labels[i] = 0;
   }
-  ConfigMap root = ConfigMap::load_string(
+  test::SmallTraining s(
       "model: {layers: [{type: conv2d, filters: 8, kernel: 5, activation: relu}, {type: maxpool2d},"
       " {type: flatten}, {type: dense, units: 10}]}",
-      "nc.yaml");
-  Network net = Network::from_config(root.section("model"), Shape{1, 28, 28}, 10);
-  net.init_params(1);
-  TrainParams p;
-  p.epochs = 3;
-  p.batch_size = 64;
-  Optimizer opt(p.optimizer, net.param_slices());
-  Trainer trainer(net, opt, p, 1);
+      Shape{1, 28, 28}, 10, 3, 64, 1, 1);
+  Network& net = s.net;
   long step = 0;
-  for (int e = 0; e < p.epochs; ++e) trainer.run_epoch(d, e, step, nullptr);
+  for (int e = 0; e < s.params.epochs; ++e) s.trainer.run_epoch(d, e, step, nullptr);
 
   NcOptions o;
   o.steps = 150;

@@ -8,9 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "nn/network.h"
+#include "small_training.h"
 #include "synthetic_data.h"
-#include "train/trainer.h"
 #include "watermark/derivation.h"
 #include "watermark/embedding.h"
 #include "watermark/keys.h"
@@ -24,14 +23,8 @@ const char* kModel = "model: {layers: [{type: conv2d, filters: 4, kernel: 3}, {t
 // Batch norm's running statistics after one training step on 16 samples, watermarked with
 // `statistics` ("all" or "clean"), or not watermarked ("").
 std::vector<float> statistics_after_one_step(const char* model, const std::string& statistics) {
-  ConfigMap root = ConfigMap::load_string(model, "bn.yaml");
-  Network net = Network::from_config(root.section("model"), Shape{1, 12, 12}, 5);
-  net.init_params(2);
-  TrainParams p;
-  p.epochs = 1;
-  p.batch_size = 16;
-  Optimizer opt(p.optimizer, net.param_slices());
-  Trainer t(net, opt, p, 3);
+  test::SmallTraining s(model, Shape{1, 12, 12}, 5, 1, 16, 2, 3);
+  Trainer& t = s.trainer;
   const Signature sig = sign_message(keypair_from_seed(Seed{}), "batch-norm statistics test");
   const Watermark wm = derive_watermark(sig, ImageShape{1, 12, 12}, 5, 3, 10.0f);
   if (!statistics.empty()) {
@@ -41,7 +34,7 @@ std::vector<float> statistics_after_one_step(const char* model, const std::strin
   }
   long step = 0;
   t.run_epoch(test::synthetic_bands(16), 0, step, nullptr);
-  return net.host_buffers();
+  return s.net.host_buffers();
 }
 }  // namespace
 
