@@ -133,6 +133,11 @@ grep "^seed-1/bnre/data=0.002,epochs=80,model=clean.json .*finetune-object.yaml"
   grep -- "--set model=[^ ]*seed-1/clean/model.ckpt" | grep -q -- "--set finetune.epochs=80" ||
   { echo "no re-estimation study run on the clean model"; exit 1; }
 [ "$(grep -c "^seed-1/bnre/" "$out/plan")" -eq 12 ] || { echo "expected 12 re-estimation study runs (6 settings x 2 models)"; exit 1; }
+# A task whose owner trains a variant of a shipped config: its overrides reach the owner alone.
+"$py" experiments/results/reproduce.py traffic-bn-clean --data "$out" --nullmark "$nullmark" --print-plan >"$out/plan-bn"
+grep "^seed-1/train-owner.json .*traffic-watermark.yaml" "$out/plan-bn" | grep -q -- "--set watermark.batchnorm_statistics=clean" ||
+  { echo "the owner does not train with clean batch-norm statistics:"; cat "$out/plan-bn"; exit 1; }
+grep "^seed-1/train-clean.json " "$out/plan-bn" | grep -q "batchnorm_statistics" && { echo "the clean model got the owner's override"; exit 1; }
 if msg=$("$py" experiments/results/reproduce.py object --data "$out/absent" --nullmark "$nullmark" --print-plan 2>&1); then
   echo "a missing data directory was accepted"; exit 1
 fi
