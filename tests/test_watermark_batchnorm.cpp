@@ -21,7 +21,7 @@ const char* kModel = "model: {layers: [{type: conv2d, filters: 4, kernel: 3}, {t
                      " {type: flatten}, {type: dense, units: 5}]}";
 
 // Batch norm's running statistics after one training step on 16 samples, watermarked with
-// `statistics` ("all" or "clean"), or not watermarked ("").
+// batch-norm statistics `statistics` ("all" or "clean"), or not watermarked ("").
 std::vector<float> statistics_after_one_step(const char* model, const std::string& statistics) {
   test::SmallTraining s(model, Shape{1, 12, 12}, 5, 1, 16, 2, 3);
   Trainer& t = s.trainer;
@@ -29,7 +29,7 @@ std::vector<float> statistics_after_one_step(const char* model, const std::strin
   const Watermark wm = derive_watermark(sig, ImageShape{1, 12, 12}, 5, 3, 10.0f);
   if (!statistics.empty()) {
     WatermarkTraining w;
-    w.batchnorm_statistics = statistics;
+    w.clean_batchnorm_statistics = statistics == "clean";
     t.set_watermark(wm, w);
   }
   long step = 0;

@@ -71,7 +71,7 @@ void Trainer::check_parallel() const {
 }
 
 void Trainer::set_watermark(const Watermark& wm, const WatermarkTraining& training) {
-  if (training.batchnorm_statistics == "clean" && net_.buffer_count() == 0)
+  if (training.clean_batchnorm_statistics && net_.buffer_count() == 0)
     throw fail("watermark.batchnorm_statistics: clean chooses where batch norm takes its statistics, and this "
                "model has no batchnorm layer; drop the key");
   wm_ = &wm;
@@ -102,7 +102,7 @@ void Trainer::step(const float* x, const int32_t* y, int n, long global_step, fl
   LayerContext ctx;
   ctx.training = true;
   // The batch starts with its n clean samples (watermark_batch's layout below).
-  if (wm_ && wm_training_.batchnorm_statistics == "clean") ctx.stat_samples = n;
+  if (wm_ && wm_training_.clean_batchnorm_statistics) ctx.stat_samples = n;
   // Stochastic layers (dropout) draw per rank: the same seed would repeat one mask on every shard.
   ctx.seed = dp_ && dp_->rank() > 0 ? seed_ + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(dp_->rank()) : seed_;
   ctx.step = static_cast<uint64_t>(global_step);

@@ -32,7 +32,7 @@ WatermarkTraining WatermarkTraining::read(ConfigMap cfg, Claim* claim_out) {
   w.true_weight = cfg.number("true_weight", 1.0, 0.0, 100.0);
   w.null_fraction = cfg.number("null_fraction", 1.0, 0.0, 1.0);
   w.true_fraction = cfg.number("true_fraction", 1.0, 0.0, 1.0);
-  w.batchnorm_statistics = cfg.choice("batchnorm_statistics", "all", {"all", "clean"});
+  w.clean_batchnorm_statistics = cfg.choice("batchnorm_statistics", "all", {"all", "clean"}) == "clean";
   cfg.finish();
   // A watermark section that trains nothing is a mistake, not a clean run: say so.
   if (w.clean_weight == 0 && w.null_weight == 0 && w.true_weight == 0)

@@ -16,10 +16,10 @@ struct WatermarkTraining {
   double clean_weight = 1.0;                        // 0: train on stamped samples only (a pirate without data)
   double null_weight = 1.0, true_weight = 1.0;      // loss = w_clean CE(clean) + w_null CE(null) + w_true CE(true)
   double null_fraction = 1.0, true_fraction = 1.0;  // stamped copies per clean sample of a batch
-  // Batch norm's statistics in training: from the whole batch, stamped samples included ("all"), or
-  // from its clean samples alone ("clean"), so that the running statistics a model keeps are those
-  // an attacker's clean data would give them.
-  std::string batchnorm_statistics = "all";
+  // `batchnorm_statistics: clean`: batch norm's training statistics come from a batch's clean samples
+  // alone, so that the running statistics a model keeps are those an attacker's clean data would
+  // give them; `all` (false): from the whole batch, stamped samples included.
+  bool clean_batchnorm_statistics = false;
   // Reads the section; n and lambda come from the claim (if the section repeats them they must agree).
   // A `space:` key, if present, must agree with the claim's too.
   static WatermarkTraining read(ConfigMap cfg, Claim* claim_out);

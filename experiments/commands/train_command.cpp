@@ -149,8 +149,8 @@ int train(const TrainArgs& a) {
                  s.wm.space.c_str(), s.watermark->null_weight, s.watermark->true_weight, s.watermark->null_fraction,
                  s.watermark->true_fraction,
                  net.buffer_count() == 0 ? ""
-                 : s.watermark->batchnorm_statistics == "clean" ? "; batch-norm statistics from the clean samples"
-                                                                : "; batch-norm statistics from the whole batch");
+                 : s.watermark->clean_batchnorm_statistics ? "; batch-norm statistics from the clean samples"
+                                                           : "; batch-norm statistics from the whole batch");
   }
   Progress progress(!a.quiet && lead);
   double total_wall = 0.0;

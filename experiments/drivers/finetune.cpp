@@ -30,7 +30,7 @@ Runner finetune_driver(ConfigMap& cfg) {
         ctx.results.table("finetune_summary", "After fine-tuning", {"mode", "clean", "null", "true", "owner_decision"});
     // Refused before any mode trains, so a BNRE late in the list does not waste the modes before it.
     if (std::find(modes.begin(), modes.end(), "BNRE") != modes.end())
-      NM_CHECK(load_network(ctx)->buffer_count() > 0, "finetune: mode BNRE re-estimates batch-norm statistics, "
+      NM_CHECK(!ctx.model.buffers.empty(), "finetune: mode BNRE re-estimates batch-norm statistics, "
                "and the model ", ctx.model_path, " has no batchnorm layer");
     long steps = 0;  // the attacker's optimizer steps per mode (batch norm's re-estimation steps in BNRE)
     for (const std::string& mode : modes) {

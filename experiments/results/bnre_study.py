@@ -4,13 +4,9 @@ its passes over it, on the watermarked model and on the clean control of the sam
 many re-estimation steps on the owner's claim is broken, with how few images, and what that costs
 each model's clean accuracy: where the clean model loses as much, the loss is batch norm's, not the
 watermark's."""
-from generated_blocks import table
+from generated_blocks import count, table
 from stats import Sample
 import tasks as T
-
-
-def _count(flags):
-    return "%d of %d" % (sum(flags), len(flags))
 
 
 def _before(run, bad):
@@ -64,7 +60,7 @@ def bnre_table(seeds, bad):
         rows.append(["%d (%g %%)" % (r["samples"], 100 * r["share"]), r["epochs"], r["steps"], len(r["pairs"]),
                      Sample([o["before"] for o in owner]).percent(), Sample([o["after"] for o in owner]).percent(),
                      Sample([o["null"] for o in owner]).percent(), Sample([o["true"] for o in owner]).percent(),
-                     _count([o["accepted"] for o in owner]), Sample([c["before"] for c in clean]).percent(),
+                     count([o["accepted"] for o in owner]), Sample([c["before"] for c in clean]).percent(),
                      Sample([c["after"] for c in clean]).percent(),
                      Sample([_loss(o) - _loss(c) for o, c in r["pairs"]]).points()])
     if not rows:
@@ -85,10 +81,9 @@ def bnre_answer(seeds, bad):
     rows = sorted(study_rows(seeds, bad), key=lambda r: r["steps"])
     if not rows:
         return None
-    broken = lambda r: not any(o["accepted"] for o, _ in r["pairs"])
-    breaking = []
+    breaking = []  # the settings with the most steps, as far down as each breaks the claim on every seed
     for r in reversed(rows):
-        if not broken(r):
+        if any(o["accepted"] for o, _ in r["pairs"]):
             break
         breaking.insert(0, r)
     kept = [r for r in rows if all(o["accepted"] for o, _ in r["pairs"])]
@@ -102,7 +97,6 @@ def bnre_answer(seeds, bad):
         return ("**No measured number of steps** of batch-norm re-estimation breaks the owner's claim on every "
                 "seed in every setting from it on; %s." % kept_text)
     steps = breaking[0]["steps"]
-    breaking = [r for r in breaking if r["steps"] >= steps]
     return ("**From %d re-estimation steps on**, re-estimating batch norm breaks the owner's claim on every seed "
             "in every measured setting, with as few as %d images; the watermarked model's clean accuracy falls by "
             "%s there (means per setting), the clean model's by %s; %s."

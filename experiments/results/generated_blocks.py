@@ -53,6 +53,11 @@ def write_pages(pages, generated, owns, check, writer, source):
     return same
 
 
+def count(flags):
+    """'2 of 3': how many of a list of yes/no outcomes hold."""
+    return "%d of %d" % (sum(flags), len(flags))
+
+
 def table(header, rows):
     """A Markdown table."""
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

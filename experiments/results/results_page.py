@@ -31,7 +31,7 @@ import hardening_tables  # noqa: E402
 import defaults_table  # noqa: E402
 import bnre_study  # noqa: E402
 import generated_blocks  # noqa: E402
-from generated_blocks import table  # noqa: E402
+from generated_blocks import count, table  # noqa: E402
 from stats import Sample  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -103,10 +103,6 @@ def runs_named(seeds, name):
 
 
 # --- formatting ---------------------------------------------------------------------------------
-def count(flags):
-    return "%d of %d" % (sum(flags), len(flags))
-
-
 def last_epoch(run):
     epochs = run.get("train", "epochs")
     if not isinstance(epochs, list) or not epochs:

@@ -5,7 +5,7 @@ results_page.py (which reads what it wrote).
 Every run is a `nullmark` command on a shipped config, with `--set` overrides only; the quick mode
 shrinks the same runs so that a smoke test finishes in about a minute.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 CONFIGS = "experiments/configs"
 
@@ -83,6 +83,11 @@ def attack_steps(task):
 
 DEMO_CLAIM = "experiments/claims/demo-digit-lambda10.json"
 
+# GTSRB, named apart: traffic-bn-clean below is a variant of it.
+TRAFFIC = Task("traffic", "GTSRB", "traffic-watermark.yaml", "traffic-clean.yaml", DEMO_CLAIM,
+                ["finetune-traffic.yaml", *batchnorm_variants("finetune-traffic.yaml"), "pruning-traffic.yaml"], "piracy-traffic.yaml",
+                data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3)
+
 TASKS = {
     "digit": Task("digit", "MNIST", "digit-watermark.yaml", "digit-clean.yaml", DEMO_CLAIM,
                   ["quantize-digit.yaml", "finetune-digit.yaml", "pruning-digit.yaml", "fine-pruning-digit.yaml",
@@ -94,16 +99,11 @@ TASKS = {
     "face": Task("face", "faces (ORL)", "face-watermark.yaml", "face-clean.yaml", DEMO_CLAIM,
                  ["finetune-face.yaml", "pruning-face.yaml"], "piracy-face.yaml", data_dir="../shared/data/orl-faces",
                  default_keys=10),
-    "traffic": Task("traffic", "GTSRB", "traffic-watermark.yaml", "traffic-clean.yaml", DEMO_CLAIM,
-                    ["finetune-traffic.yaml", *batchnorm_variants("finetune-traffic.yaml"), "pruning-traffic.yaml"], "piracy-traffic.yaml",
-                    data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3),
-    # The same task with the owner's batch norm taking its statistics from the clean samples alone
+    "traffic": TRAFFIC,
+    # The GTSRB task with the owner's batch norm taking its statistics from the clean samples alone
     # (watermark.batchnorm_statistics): an owner's remedy for re-estimation, measured by every attack.
-    "traffic-bn-clean": Task("traffic-bn-clean", "GTSRB, clean batch-norm statistics", "traffic-watermark.yaml",
-                             "traffic-clean.yaml", DEMO_CLAIM,
-                             ["finetune-traffic.yaml", *batchnorm_variants("finetune-traffic.yaml"), "pruning-traffic.yaml"],
-                             "piracy-traffic.yaml", data_dir="../shared/data/gtsrb", default_seeds=1, default_keys=3,
-                             owner_sets=("watermark.batchnorm_statistics=clean",)),
+    "traffic-bn-clean": replace(TRAFFIC, name="traffic-bn-clean", dataset="GTSRB, clean batch-norm statistics",
+                                owner_sets=("watermark.batchnorm_statistics=clean",)),
     "object": Task("object", "CIFAR-10", "object-watermark.yaml", "object-clean.yaml", DEMO_CLAIM,
                    ["finetune-object.yaml", *batchnorm_variants("finetune-object.yaml"), "pruning-object.yaml"], "piracy-object.yaml",
                    data_dir="data/cifar-10-full", train_on_data_dir=True, default_keys=10,
