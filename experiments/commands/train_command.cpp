@@ -133,10 +133,6 @@ int train(const TrainArgs& a) {
   }
 
   if (dp) dp->check_in_step(net, "at the start (each rank reads the same initial model)");
-  if (lead) {
-    make_dirs(s.output_dir);
-    write_file_atomic(s.output_dir + "/config.yaml", config_yaml);
-  }
   Trainer trainer(net, opt, s.train_params, s.seed);
   s.compute.configure(trainer);
   trainer.set_data_parallel(dp.get());
@@ -151,6 +147,11 @@ int train(const TrainArgs& a) {
                  net.buffer_count() == 0 ? ""
                  : s.watermark->clean_batchnorm_statistics ? "; batch-norm statistics from the clean samples"
                                                            : "; batch-norm statistics from the whole batch");
+  }
+  // Written once the trainer has accepted every setting, so that a refused run leaves no directory.
+  if (lead) {
+    make_dirs(s.output_dir);
+    write_file_atomic(s.output_dir + "/config.yaml", config_yaml);
   }
   Progress progress(!a.quiet && lead);
   double total_wall = 0.0;

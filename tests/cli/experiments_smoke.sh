@@ -33,6 +33,13 @@ if msg=$("$nullmark" run experiments/configs/finetune-digit.yaml "${common[@]}" 
 grep -q "BNRE re-estimates batch-norm statistics, and the model .* has no batchnorm layer" <<<"$msg" ||
   { echo "unclear BNRE refusal: $msg"; exit 1; }
 [ ! -e "$out/bnre/results.json" ] || { echo "the refused BNRE run wrote results"; exit 1; }
+# Clean batch-norm statistics on that model: refused before the run directory is made.
+if msg=$("$nullmark" train experiments/configs/digit-watermark.yaml --set watermark.batchnorm_statistics=clean \
+  --set data.train_limit=100 --set train.epochs=1 --output "$out/bn-clean" 2>&1); then
+  echo "clean batch-norm statistics were accepted on a model without batch norm"; exit 1
+fi
+grep -q "batchnorm_statistics: clean .* has no batchnorm layer" <<<"$msg" || { echo "unclear refusal: $msg"; exit 1; }
+[ ! -e "$out/bn-clean" ] || { echo "the refused training made its run directory"; exit 1; }
 "$nullmark" run experiments/configs/piracy-digit.yaml "${common[@]}" --set "piracy.control_model=$out/clean/model.ckpt" \
   --set piracy.data_fraction=0.01 --set piracy.measurements_per_epoch=2 --output "$out/pir" >/dev/null 2>&1
 check_run "$out/pir" piracy_curves.csv piracy_summary.csv
